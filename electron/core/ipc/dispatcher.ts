@@ -1,0 +1,88 @@
+/**
+ * The main process's gate for every IPC call: sender check, channel allowlist,
+ * lock check, payload and response validation. Electron's ipcMain and the
+ * Chromium bridge both call through here, so both enforce the same rules.
+ */
+import {
+  isRequestChannel,
+  requests,
+  type RequestChannel,
+  type RequestOf,
+  type ResponseOf,
+  type Result,
+  type WardlineError,
+} from '../../common/contract.js';
+import { WardlineFailure } from './failure.js';
+
+export type Handlers = {
+  [C in RequestChannel]: (payload: RequestOf<C>) => Promise<ResponseOf<C>> | ResponseOf<C>;
+};
+
+export interface CallContext {
+  /** URL of the frame that sent the call, as reported by the transport (never by the page). */
+  senderUrl: string;
+  /** False for sub-frames: only our top-level app page may call. */
+  isMainFrame: boolean;
+}
+
+export interface DispatcherOptions {
+  /** Origin our own page is served from, e.g. `app://wardline`. */
+  appOrigin: string;
+  handlers: Handlers;
+  isUnlocked(): boolean;
+  /** Security-relevant refusals. Payloads are never logged: they may hold message text. */
+  onRefused?(channel: string, error: WardlineError): void;
+}
+
+export type Dispatch = (ctx: CallContext, channel: unknown, payload: unknown) => Promise<Result<unknown>>;
+
+export function isOwnPage(appOrigin: string, senderUrl: string): boolean {
+  try {
+    const url = new URL(senderUrl);
+    // `new URL('app://wardline/x').origin` is "null" for non-special schemes; compare parts instead.
+    return `${url.protocol}//${url.host}` === appOrigin;
+  } catch {
+    return false;
+  }
+}
+
+export function createDispatcher(options: DispatcherOptions): Dispatch {
+  const refuse = (channel: string, error: WardlineError): Result<never> => {
+    options.onRefused?.(channel, error);
+    return { ok: false, error };
+  };
+
+  return async (ctx, channel, payload) => {
+    const name = typeof channel === 'string' ? channel.slice(0, 64) : '(non-string)';
+    if (!ctx.isMainFrame || !isOwnPage(options.appOrigin, ctx.senderUrl)) {
+      return refuse(name, { code: 'forbidden-sender', message: 'This request did not come from Wardline itself.' });
+    }
+    if (!isRequestChannel(channel)) {
+      return refuse(name, { code: 'unknown-channel', message: 'Wardline does not recognise this request.' });
+    }
+    const spec = requests[channel];
+    if (spec.locked === 'refuse' && !options.isUnlocked()) {
+      return refuse(name, { code: 'locked', message: 'Wardline is locked. Unlock with your PIN to continue.' });
+    }
+    const parsed = spec.request.safeParse(payload ?? {});
+    if (!parsed.success) {
+      return refuse(name, {
+        code: 'invalid-payload',
+        message: `Wardline rejected a malformed request (${parsed.error.issues.length} problem(s)).`,
+      });
+    }
+    try {
+      const handler = options.handlers[channel] as (p: unknown) => Promise<unknown> | unknown;
+      const value = await handler(parsed.data);
+      // Validate outbound too: a bug in core must not leak extra fields to the page.
+      const checked = spec.response.safeParse(value);
+      if (!checked.success) {
+        return refuse(name, { code: 'internal', message: 'Wardline hit an internal error. Please try again.' });
+      }
+      return { ok: true, value: checked.data };
+    } catch (err) {
+      if (err instanceof WardlineFailure) return { ok: false, error: err.toError() };
+      return refuse(name, { code: 'internal', message: 'Wardline hit an internal error. Please try again.' });
+    }
+  };
+}
