@@ -1,0 +1,102 @@
+import { describe, expect, it } from 'vitest';
+import { createDispatcher, isOwnPage, type Handlers } from '../../electron/core/ipc/dispatcher.js';
+import { WardlineFailure } from '../../electron/core/ipc/failure.js';
+
+const APP = 'app://wardline';
+const own = { senderUrl: 'app://wardline/index.html', isMainFrame: true };
+
+function dispatcherWith(overrides: Partial<Handlers> = {}, unlocked = false) {
+  const refused: string[] = [];
+  const handlers: Handlers = {
+    'app:info': () => ({ name: 'Wardline', version: '1.2.3', shell: 'electron', platform: 'win32' }),
+    'session:state': () => ({ kind: 'no-profile', profiles: [] }),
+    'conversations:list': () => [],
+    'links:openExternal': () => ({ opened: false }),
+    ...overrides,
+  };
+  const dispatch = createDispatcher({
+    appOrigin: APP,
+    handlers,
+    isUnlocked: () => unlocked,
+    onRefused: (channel, error) => refused.push(`${channel}:${error.code}`),
+  });
+  return { dispatch, refused };
+}
+
+describe('IPC dispatcher', () => {
+  it('answers a valid call from our own page', async () => {
+    const { dispatch } = dispatcherWith();
+    expect(await dispatch(own, 'app:info', {})).toEqual({
+      ok: true,
+      value: { name: 'Wardline', version: '1.2.3', shell: 'electron', platform: 'win32' },
+    });
+  });
+
+  it.each([
+    ['another origin', { senderUrl: 'https://evil.example/', isMainFrame: true }],
+    ['a look-alike host', { senderUrl: 'app://wardline.evil/index.html', isMainFrame: true }],
+    ['file://', { senderUrl: 'file:///C:/Users/x/index.html', isMainFrame: true }],
+    ['a sub-frame of our page', { senderUrl: 'app://wardline/index.html', isMainFrame: false }],
+    ['an empty sender', { senderUrl: '', isMainFrame: true }],
+  ])('refuses %s as a foreign sender, before touching the handler', async (_label, ctx) => {
+    let called = false;
+    const { dispatch, refused } = dispatcherWith({ 'app:info': () => { called = true; return { name: 'Wardline', version: '1', shell: 'electron', platform: 'x' }; } });
+    const result = await dispatch(ctx, 'app:info', {});
+    expect(result).toMatchObject({ ok: false, error: { code: 'forbidden-sender' } });
+    expect(called).toBe(false);
+    expect(refused).toEqual(['app:info:forbidden-sender']);
+  });
+
+  it('refuses payloads that violate the schema, without echoing them', async () => {
+    const { dispatch } = dispatcherWith({}, true);
+    const bad = await dispatch(own, 'links:openExternal', { url: 42 });
+    expect(bad).toMatchObject({ ok: false, error: { code: 'invalid-payload' } });
+    const extra = await dispatch(own, 'app:info', { secret: 'Patient Jane Doe' });
+    expect(extra).toMatchObject({ ok: false, error: { code: 'invalid-payload' } });
+    expect(JSON.stringify(extra)).not.toContain('Jane');
+    const huge = await dispatch(own, 'links:openExternal', { url: `https://x/${'a'.repeat(5000)}` });
+    expect(huge).toMatchObject({ ok: false, error: { code: 'invalid-payload' } });
+  });
+
+  it('refuses unknown channels, including prototype names', async () => {
+    const { dispatch } = dispatcherWith();
+    for (const channel of ['nope', '__proto__', 'constructor', 42, null]) {
+      expect(await dispatch(own, channel, {})).toMatchObject({ ok: false, error: { code: 'unknown-channel' } });
+    }
+  });
+
+  it('refuses data channels while locked and serves them when unlocked', async () => {
+    expect(await dispatcherWith({}, false).dispatch(own, 'conversations:list', {})).toMatchObject({
+      ok: false,
+      error: { code: 'locked' },
+    });
+    expect(await dispatcherWith({}, true).dispatch(own, 'conversations:list', {})).toEqual({ ok: true, value: [] });
+  });
+
+  it('turns handler failures into typed errors, never stack traces', async () => {
+    const { dispatch } = dispatcherWith({
+      'app:info': () => { throw new Error('ENOENT /home/nurse/secret path'); },
+      'links:openExternal': () => { throw new WardlineFailure('rejected', 'Only secure (https) links can be opened.'); },
+    });
+    const internal = await dispatch(own, 'app:info', {});
+    expect(internal).toEqual({ ok: false, error: { code: 'internal', message: 'Wardline hit an internal error. Please try again.' } });
+    expect(await dispatch(own, 'links:openExternal', { url: 'http://x' })).toEqual({
+      ok: false,
+      error: { code: 'rejected', message: 'Only secure (https) links can be opened.' },
+    });
+  });
+
+  it('validates responses so core bugs cannot leak extra data to the page', async () => {
+    const { dispatch } = dispatcherWith({
+      // @ts-expect-error deliberately wrong shape
+      'app:info': () => ({ name: 'Wardline', version: 1 }),
+    });
+    expect(await dispatch(own, 'app:info', {})).toMatchObject({ ok: false, error: { code: 'internal' } });
+  });
+
+  it('compares origins exactly', () => {
+    expect(isOwnPage(APP, 'app://wardline/')).toBe(true);
+    expect(isOwnPage(APP, 'app://wardline:80/')).toBe(false);
+    expect(isOwnPage(APP, 'not a url')).toBe(false);
+  });
+});

@@ -1,0 +1,99 @@
+/**
+ * Runs the real core under Node and the real renderer in a real Chromium.
+ * Used by `npm run start:chromium` and by every end-to-end test, so the dev
+ * shell and the tests cannot drift apart.
+ *
+ * Development, demo and test tool only: it lives in tools/ (never packaged),
+ * needs playwright-core (a devDependency), and refuses to run inside Electron.
+ */
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { createWardlineCore, type WardlineCore } from '../../electron/core/wardlineCore.js';
+import { findChromium } from './findChromium.js';
+import { CHROMIUM_APP_ORIGIN, routeRenderer } from './rendererRoute.js';
+import { forwardCoreEvents, installContractBridge } from './contractBridge.js';
+
+const projectRoot = fileURLToPath(new URL('../../', import.meta.url));
+
+export interface OpenOptions {
+  dataDir: string;
+  headless: boolean;
+  /** Opens Chromium's DevTools protocol on 127.0.0.1:<port> for external test tools. */
+  cdpPort?: number;
+  distDir?: string;
+  viewport?: { width: number; height: number };
+  log?: (line: string) => void;
+}
+
+export interface OpenWardline {
+  core: WardlineCore;
+  browser: Browser;
+  context: BrowserContext;
+  page: Page;
+  close(): Promise<void>;
+}
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+export function chromiumArgs(cdpPort?: number): string[] {
+  const args = [
+    '--no-first-run',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+    '--disable-quic',
+    '--disable-gpu',
+    '--disable-features=Translate,OptimizationHints,MediaRouter',
+  ];
+  if (cdpPort !== undefined) args.push(`--remote-debugging-port=${cdpPort}`, '--remote-debugging-address=127.0.0.1');
+  // Chromium's own sandbox refuses to start as root (CI containers); the renderer is still site-isolated.
+  if (process.getuid?.() === 0) args.push('--no-sandbox');
+  return args;
+}
+
+export async function openWardline(options: OpenOptions): Promise<OpenWardline> {
+  if (process.versions.electron) throw new Error('The Chromium shell is a development tool and never runs inside Electron.');
+  const distDir = options.distDir ?? `${projectRoot}renderer/dist`;
+  const core = createWardlineCore({
+    dataDir: options.dataDir,
+    shell: 'chromium',
+    version: version(),
+    platform: process.platform,
+    appOrigin: CHROMIUM_APP_ORIGIN,
+    // The dev shell never opens links on the host: there is no person to confirm with in a test.
+    confirmAndOpen: async () => false,
+    log: options.log,
+  });
+  const browser = await chromium.launch({
+    executablePath: findChromium(),
+    headless: options.headless,
+    args: chromiumArgs(options.cdpPort),
+  });
+  try {
+    const context = await browser.newContext({ viewport: options.viewport ?? { width: 1280, height: 800 }, locale: 'en-GB' });
+    await routeRenderer(context, distDir);
+    await installContractBridge(context, core);
+    const stopEvents = forwardCoreEvents(core, () => context.pages());
+    const page = await context.newPage();
+    await page.goto(`${CHROMIUM_APP_ORIGIN}/index.html`);
+    return {
+      core,
+      browser,
+      context,
+      page,
+      close: async () => {
+        stopEvents();
+        await browser.close();
+        await core.close();
+      },
+    };
+  } catch (err) {
+    await browser.close();
+    await core.close();
+    throw err;
+  }
+}
