@@ -7,6 +7,8 @@ import globals from 'globals';
 
 const electronRuntimeImport = 'electron/core is plain Node: it must not load Electron at runtime. Put Electron code in electron/main and pass an adapter in.';
 
+const rendererBoundary = 'The renderer talks to main only through window.wardline (electron/common/contract.ts).';
+
 export const coreBoundary = {
   files: ['electron/core/**/*.ts', 'electron/common/**/*.ts'],
   rules: {
@@ -45,14 +47,13 @@ export default tseslint.config(
   },
   coreBoundary,
   {
-    files: ['renderer/**/*.ts', 'renderer/**/*.svelte'],
+    files: ['renderer/src/**/*.ts', 'renderer/src/**/*.svelte'],
     rules: {
       'no-restricted-imports': [
         'error',
         {
-          patterns: [
-            { group: ['node:*', 'electron', '**/electron/core/**', '**/electron/main/**'], message: 'The renderer talks to main only through window.wardline.' },
-          ],
+          paths: [{ name: 'electron', message: rendererBoundary }],
+          patterns: [{ group: ['node:*', '**/electron/core/**', '**/electron/main/**', '**/electron/preload/**'], message: rendererBoundary }],
         },
       ],
       'svelte/no-at-html-tags': 'error',

@@ -11,36 +11,36 @@ import { z } from 'zod';
 
 const Empty = z.object({}).strict();
 
-export const ShellKind = z.enum(['electron', 'chromium']);
+export const ShellKindSchema = z.enum(['electron', 'chromium']);
 
-export const AppInfo = z.object({
+export const AppInfoSchema = z.object({
   name: z.literal('Wardline'),
   version: z.string(),
-  shell: ShellKind,
+  shell: ShellKindSchema,
   platform: z.string(),
 });
 
-export const ProfileSummary = z.object({
+export const ProfileSummarySchema = z.object({
   id: z.string(),
   displayName: z.string(),
 });
 
 /** The lock state machine, as the renderer sees it. Owned by main. */
-export const SessionState = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('no-profile'), profiles: z.array(ProfileSummary) }),
+export const SessionStateSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('no-profile'), profiles: z.array(ProfileSummarySchema) }),
   z.object({
     kind: z.literal('locked'),
-    profiles: z.array(ProfileSummary),
+    profiles: z.array(ProfileSummarySchema),
     /** Counts only: a lock screen never shows names or text. */
     pending: z.object({ messages: z.number().int().nonnegative(), urgent: z.number().int().nonnegative() }),
   }),
   z.object({
     kind: z.literal('unlocked'),
-    profile: ProfileSummary,
+    profile: ProfileSummarySchema,
   }),
 ]);
 
-export const ConversationSummary = z.object({
+export const ConversationSummarySchema = z.object({
   id: z.string(),
   title: z.string(),
   kind: z.enum(['direct', 'room']),
@@ -54,9 +54,9 @@ export const ConversationSummary = z.object({
  * conversation or patient data: main refuses them unless a profile is unlocked.
  */
 export const requests = {
-  'app:info': { request: Empty, response: AppInfo, locked: 'allow' },
-  'session:state': { request: Empty, response: SessionState, locked: 'allow' },
-  'conversations:list': { request: Empty, response: z.array(ConversationSummary), locked: 'refuse' },
+  'app:info': { request: Empty, response: AppInfoSchema, locked: 'allow' },
+  'session:state': { request: Empty, response: SessionStateSchema, locked: 'allow' },
+  'conversations:list': { request: Empty, response: z.array(ConversationSummarySchema), locked: 'refuse' },
   'links:openExternal': {
     request: z.object({ url: z.string().max(2048) }).strict(),
     response: z.object({ opened: z.boolean() }),
@@ -69,7 +69,7 @@ export const requests = {
 
 /** Events pushed from main to the renderer. */
 export const events = {
-  'session:changed': SessionState,
+  'session:changed': SessionStateSchema,
 } as const satisfies Record<string, z.ZodType>;
 
 export type RequestChannel = keyof typeof requests;
@@ -77,6 +77,12 @@ export type EventName = keyof typeof events;
 export type RequestOf<C extends RequestChannel> = z.infer<(typeof requests)[C]['request']>;
 export type ResponseOf<C extends RequestChannel> = z.infer<(typeof requests)[C]['response']>;
 export type EventPayload<E extends EventName> = z.infer<(typeof events)[E]>;
+
+export type ShellKind = z.infer<typeof ShellKindSchema>;
+export type AppInfo = z.infer<typeof AppInfoSchema>;
+export type ProfileSummary = z.infer<typeof ProfileSummarySchema>;
+export type SessionState = z.infer<typeof SessionStateSchema>;
+export type ConversationSummary = z.infer<typeof ConversationSummarySchema>;
 
 export const requestChannels = Object.keys(requests) as RequestChannel[];
 export const eventNames = Object.keys(events) as EventName[];

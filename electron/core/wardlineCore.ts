@@ -3,7 +3,6 @@
  * Chromium shell both build one of these and only differ in their adapters.
  */
 import type { AppInfo, ShellKind } from '../common/contract.js';
-import type { z } from 'zod';
 import { CoreEvents } from './events.js';
 import { createDispatcher, type Dispatch } from './ipc/dispatcher.js';
 import { WardlineFailure } from './ipc/failure.js';
@@ -32,7 +31,7 @@ export function createWardlineCore(options: CoreOptions): WardlineCore {
   const events = new CoreEvents();
   const session = new SessionController(events);
   const log = options.log ?? (() => {});
-  const info: z.infer<typeof AppInfo> = {
+  const info: AppInfo = {
     name: 'Wardline',
     version: options.version,
     shell: options.shell,

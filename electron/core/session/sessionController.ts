@@ -4,14 +4,13 @@
  * profile exists the only honest state is `no-profile`.
  */
 import type { ConversationSummary, SessionState } from '../../common/contract.js';
-import type { z } from 'zod';
 import type { CoreEvents } from '../events.js';
 import { WardlineFailure } from '../ipc/failure.js';
 
-type State = z.infer<typeof SessionState>;
+type State = SessionState;
 
 export interface UnlockedSession {
-  conversations(): z.infer<typeof ConversationSummary>[];
+  conversations(): ConversationSummary[];
 }
 
 export class SessionController {
