@@ -1,0 +1,41 @@
+/**
+ * The lock state machine, owned by main. Pure: the controller performs the
+ * side effects (opening/closing the store, dropping keys) around it.
+ */
+export type LockReason = 'idle' | 'manual' | 'os-lock' | 'suspend' | 'user-switch' | 'profile-removed' | 'shutdown';
+
+export interface PendingCounts {
+  messages: number;
+  urgent: number;
+}
+
+export type LockState =
+  | { kind: 'no-profile' }
+  | { kind: 'locked'; reason: LockReason | 'startup'; pending: PendingCounts }
+  | { kind: 'unlocked'; profileId: string; unlockedAt: number };
+
+export type LockEvent =
+  | { type: 'profiles-changed'; count: number }
+  | { type: 'unlocked'; profileId: string; at: number }
+  | { type: 'lock'; reason: LockReason; pending: PendingCounts };
+
+const NO_PENDING: PendingCounts = { messages: 0, urgent: 0 };
+
+export function initialLockState(profileCount: number): LockState {
+  return profileCount === 0 ? { kind: 'no-profile' } : { kind: 'locked', reason: 'startup', pending: NO_PENDING };
+}
+
+export function nextLockState(state: LockState, event: LockEvent): LockState {
+  switch (event.type) {
+    case 'profiles-changed':
+      if (event.count === 0) return { kind: 'no-profile' };
+      // Creating or removing a profile never unlocks anyone; an unlocked session stays as it is.
+      return state.kind === 'no-profile' ? { kind: 'locked', reason: 'startup', pending: NO_PENDING } : state;
+    case 'unlocked':
+      if (state.kind === 'no-profile') throw new Error('Cannot unlock: no profile exists');
+      return { kind: 'unlocked', profileId: event.profileId, unlockedAt: event.at };
+    case 'lock':
+      if (state.kind === 'no-profile') return state;
+      return { kind: 'locked', reason: event.reason, pending: event.pending };
+  }
+}
