@@ -1,0 +1,328 @@
+/**
+ * The store's logic, synchronous, over the SqlDatabase port. It runs inside the
+ * store worker in the app; the benchmark also runs it over plain SQLite.
+ */
+import { createHash } from 'node:crypto';
+import { readNumber, readOneOf, readOptionalNumber, readOptionalString, readString } from './rowReaders.js';
+import { toFtsQuery } from './searchQuery.js';
+import type { SqlDatabase, SqlRow, SqlStatement } from './sqlPort.js';
+import { StoreError } from './storeErrors.js';
+import type {
+  AuditEntry,
+  AuditEntryInput,
+  ConversationInput,
+  ConversationSummary,
+  DeleteResult,
+  InsertBatchResult,
+  MessageCursor,
+  MessagePage,
+  ReceivedMessageInput,
+  StoredMessage,
+  UnreadCounts,
+} from './storeTypes.js';
+
+const maxPageSize = 500;
+const maxSearchResults = 500;
+const genesisHash = '0'.repeat(64);
+
+const messageColumns = `id, conversation_id, server_id, origin_id, direction, sender_jid, sender_name, sender_role,
+  body, content_type, payload, sent_at, received_at, read_at, delivery_state, urgency, patient_identifier,
+  transcribed_by, transcribed_at, record_reference, expires_at, retracted_at, retracted_by, retraction_reason`;
+
+export class MessageStore {
+  private readonly statements = new Map<string, SqlStatement>();
+
+  constructor(private readonly db: SqlDatabase) {}
+
+  upsertConversation(input: ConversationInput, now: number): number {
+    requireText(input.jid, 'jid');
+    requireText(input.title, 'title');
+    if (input.kind !== 'direct' && input.kind !== 'room') throw invalid('kind');
+    const row = this.statement(
+      `INSERT INTO conversations (jid, kind, title, muted, created_at) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (jid) DO UPDATE SET kind = excluded.kind, title = excluded.title, muted = excluded.muted
+       RETURNING id`,
+    ).get([input.jid, input.kind, input.title, input.muted === true ? 1 : 0, now]);
+    if (row === undefined) throw new StoreError('internal', 'Upsert returned no row.');
+    return readNumber(row, 'id');
+  }
+
+  /**
+   * One transaction per batch: the FTS5 index buffers the batch's tokens in
+   * memory and writes one segment at commit, which is where batching pays.
+   */
+  insertReceivedBatch(messages: readonly ReceivedMessageInput[]): InsertBatchResult {
+    messages.forEach(validateReceived);
+    const insert = this.statement(
+      `INSERT INTO messages (conversation_id, server_id, origin_id, direction, sender_jid, sender_name, sender_role,
+         body, content_type, payload, sent_at, received_at, delivery_state, urgency, encryption, patient_identifier, expires_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT DO NOTHING`,
+    );
+    const touch = this.statement(
+      `UPDATE conversations SET last_activity_at = max(coalesce(last_activity_at, 0), ?),
+         unread_count = unread_count + ?, urgent_unread_count = urgent_unread_count + ?
+       WHERE id = ?`,
+    );
+    return this.db.transaction(() => {
+      const activity = new Map<number, { lastAt: number; unread: number; urgent: number }>();
+      let inserted = 0;
+      for (const m of messages) {
+        const fromSelf = m.fromSelf === true;
+        const urgency = m.urgency ?? 'normal';
+        const { changes } = insert.run([
+          m.conversationId,
+          m.serverId ?? null,
+          m.originId ?? null,
+          fromSelf ? 'out' : 'in',
+          m.senderJid,
+          m.senderName ?? null,
+          m.senderRole ?? null,
+          m.body,
+          m.contentType ?? 'text',
+          m.payload ?? null,
+          m.sentAt,
+          m.receivedAt,
+          fromSelf ? 'sent' : null,
+          urgency,
+          m.encryption ?? 'none',
+          m.patientIdentifier === true ? 1 : 0,
+          m.expiresAt ?? null,
+        ]);
+        if (changes === 0) continue;
+        inserted += 1;
+        const entry = activity.get(m.conversationId) ?? { lastAt: 0, unread: 0, urgent: 0 };
+        entry.lastAt = Math.max(entry.lastAt, m.sentAt);
+        if (!fromSelf) {
+          entry.unread += 1;
+          if (urgency === 'urgent') entry.urgent += 1;
+        }
+        activity.set(m.conversationId, entry);
+      }
+      for (const [conversationId, entry] of activity) {
+        touch.run([entry.lastAt, entry.unread, entry.urgent, conversationId]);
+      }
+      return { inserted, duplicates: messages.length - inserted };
+    });
+  }
+
+  listConversations(): ConversationSummary[] {
+    return this.statement(
+      `SELECT id, jid, kind, title, muted, unread_count, urgent_unread_count, last_activity_at
+       FROM conversations ORDER BY last_activity_at IS NULL, last_activity_at DESC, id DESC`,
+    )
+      .all()
+      .map((row) => ({
+        id: readNumber(row, 'id'),
+        jid: readString(row, 'jid'),
+        kind: readOneOf(row, 'kind', ['direct', 'room'] as const),
+        title: readString(row, 'title'),
+        muted: readNumber(row, 'muted') === 1,
+        unread: readNumber(row, 'unread_count'),
+        urgentUnread: readNumber(row, 'urgent_unread_count'),
+        lastActivityAt: readOptionalNumber(row, 'last_activity_at'),
+      }));
+  }
+
+  /** Keyset pagination on (sent_at, id): cost is independent of how deep the page is. */
+  pageMessages(conversationId: number, before: MessageCursor | null, limit: number): MessagePage {
+    requireInteger(conversationId, 'conversationId');
+    const size = clampLimit(limit, maxPageSize);
+    const rows =
+      before === null
+        ? this.statement(
+            `SELECT ${messageColumns} FROM messages WHERE conversation_id = ?
+             ORDER BY sent_at DESC, id DESC LIMIT ?`,
+          ).all([conversationId, size + 1])
+        : this.statement(
+            `SELECT ${messageColumns} FROM messages WHERE conversation_id = ? AND (sent_at, id) < (?, ?)
+             ORDER BY sent_at DESC, id DESC LIMIT ?`,
+          ).all([conversationId, requireInteger(before.sentAt, 'before.sentAt'), requireInteger(before.id, 'before.id'), size + 1]);
+    const hasMore = rows.length > size;
+    const messages = rows.slice(0, size).map(toStoredMessage).reverse();
+    const oldest = messages[0];
+    return { messages, before: hasMore && oldest !== undefined ? { sentAt: oldest.sentAt, id: oldest.id } : null };
+  }
+
+  /** Newest matches first: FTS5 walks its doclists by rowid and stops at the limit. */
+  search(query: string, limit: number): StoredMessage[] {
+    const match = toFtsQuery(query);
+    if (match === null) return [];
+    return this.statement(
+      `SELECT ${messageColumns} FROM messages WHERE id IN (
+         SELECT rowid FROM messages_fts WHERE messages_fts MATCH ? ORDER BY rowid DESC LIMIT ?
+       ) ORDER BY id DESC`,
+    )
+      .all([match, clampLimit(limit, maxSearchResults)])
+      .map(toStoredMessage);
+  }
+
+  unreadCounts(): UnreadCounts {
+    const row = this.statement(
+      `SELECT coalesce(sum(unread_count), 0) AS unread, coalesce(sum(urgent_unread_count), 0) AS urgent FROM conversations`,
+    ).get();
+    return row === undefined ? { unread: 0, urgent: 0 } : { unread: readNumber(row, 'unread'), urgent: readNumber(row, 'urgent') };
+  }
+
+  markConversationRead(conversationId: number, at: number): void {
+    requireInteger(conversationId, 'conversationId');
+    this.db.transaction(() => {
+      this.statement(
+        `UPDATE messages SET read_at = ? WHERE conversation_id = ? AND direction = 'in' AND read_at IS NULL`,
+      ).run([at, conversationId]);
+      this.statement(`UPDATE conversations SET unread_count = 0, urgent_unread_count = 0 WHERE id = ?`).run([conversationId]);
+    });
+  }
+
+  /**
+   * Deletes with no remnant: secure_delete zeroes the rows' cells, the FTS5
+   * trigger removes their tokens (secure-delete), and a TRUNCATE checkpoint
+   * moves everything out of the WAL and empties it.
+   */
+  deleteMessages(ids: readonly number[]): DeleteResult {
+    ids.forEach((id) => requireInteger(id, 'id'));
+    const find = this.statement(`SELECT conversation_id, direction, read_at, urgency FROM messages WHERE id = ?`);
+    const remove = this.statement(`DELETE FROM messages WHERE id = ?`);
+    const uncount = this.statement(
+      `UPDATE conversations SET unread_count = max(unread_count - 1, 0),
+         urgent_unread_count = max(urgent_unread_count - ?, 0) WHERE id = ?`,
+    );
+    const deleted = this.db.transaction(() => {
+      let count = 0;
+      for (const id of ids) {
+        const row = find.get([id]);
+        if (row === undefined) continue;
+        remove.run([id]);
+        count += 1;
+        if (readString(row, 'direction') === 'in' && row['read_at'] === null) {
+          uncount.run([readString(row, 'urgency') === 'urgent' ? 1 : 0, readNumber(row, 'conversation_id')]);
+        }
+      }
+      return count;
+    });
+    return { deleted, checkpointed: this.checkpoint() };
+  }
+
+  getSetting(key: string): string | null {
+    requireText(key, 'key');
+    const row = this.statement(`SELECT value FROM settings WHERE key = ?`).get([key]);
+    return row === undefined ? null : readString(row, 'value');
+  }
+
+  setSetting(key: string, value: string): void {
+    requireText(key, 'key');
+    if (typeof value !== 'string') throw invalid('value');
+    this.statement(`INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`).run([
+      key,
+      value,
+    ]);
+  }
+
+  /** Appends to the hash-chained audit log; editing or removing a row breaks the chain. */
+  appendAudit(input: AuditEntryInput): AuditEntry {
+    requireText(input.kind, 'kind');
+    requireText(input.actor, 'actor');
+    return this.db.transaction(() => {
+      const last = this.statement(`SELECT hash FROM audit_log ORDER BY seq DESC LIMIT 1`).get();
+      const prevHash = last === undefined ? genesisHash : readString(last, 'hash');
+      const details = canonicalJson(input.details);
+      const hash = auditHash(prevHash, input.at, input.kind, input.actor, details);
+      const { lastInsertRowid } = this.statement(
+        `INSERT INTO audit_log (at, kind, actor, details, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?)`,
+      ).run([input.at, input.kind, input.actor, details, prevHash, hash]);
+      return { ...input, seq: lastInsertRowid, prevHash, hash };
+    });
+  }
+
+  /** True when every audit row's hash matches its content and its predecessor. */
+  verifyAuditChain(): boolean {
+    let prevHash = genesisHash;
+    for (const row of this.statement(`SELECT at, kind, actor, details, prev_hash, hash FROM audit_log ORDER BY seq`).all()) {
+      const expected = auditHash(prevHash, readNumber(row, 'at'), readString(row, 'kind'), readString(row, 'actor'), readString(row, 'details'));
+      if (readString(row, 'prev_hash') !== prevHash || readString(row, 'hash') !== expected) return false;
+      prevHash = expected;
+    }
+    return true;
+  }
+
+  checkpoint(): boolean {
+    const row = this.db.prepare('PRAGMA wal_checkpoint(TRUNCATE)').get();
+    return row !== undefined && row['busy'] === 0;
+  }
+
+  private statement(sql: string): SqlStatement {
+    let statement = this.statements.get(sql);
+    if (statement === undefined) {
+      statement = this.db.prepare(sql);
+      this.statements.set(sql, statement);
+    }
+    return statement;
+  }
+}
+
+function toStoredMessage(row: SqlRow): StoredMessage {
+  const transcribedBy = readOptionalString(row, 'transcribed_by');
+  const retractedAt = readOptionalNumber(row, 'retracted_at');
+  const base = {
+    id: readNumber(row, 'id'),
+    conversationId: readNumber(row, 'conversation_id'),
+    serverId: readOptionalString(row, 'server_id'),
+    originId: readOptionalString(row, 'origin_id'),
+    senderJid: readString(row, 'sender_jid'),
+    senderName: readOptionalString(row, 'sender_name'),
+    senderRole: readOptionalString(row, 'sender_role'),
+    body: readOptionalString(row, 'body'),
+    contentType: readOneOf(row, 'content_type', ['text', 'structured'] as const),
+    payload: readOptionalString(row, 'payload'),
+    sentAt: readNumber(row, 'sent_at'),
+    receivedAt: readNumber(row, 'received_at'),
+    urgency: readOneOf(row, 'urgency', ['normal', 'urgent'] as const),
+    expiresAt: readOptionalNumber(row, 'expires_at'),
+    patientIdentifier: readNumber(row, 'patient_identifier') === 1,
+    transcription:
+      transcribedBy === null
+        ? null
+        : { by: transcribedBy, at: readNumber(row, 'transcribed_at'), recordReference: readOptionalString(row, 'record_reference') },
+    retraction:
+      retractedAt === null
+        ? null
+        : { at: retractedAt, by: readString(row, 'retracted_by'), reason: readOptionalString(row, 'retraction_reason') },
+  };
+  return readString(row, 'direction') === 'out'
+    ? { ...base, direction: 'out', deliveryState: readOneOf(row, 'delivery_state', ['pending', 'sent', 'delivered', 'read', 'failed'] as const) }
+    : { ...base, direction: 'in', readAt: readOptionalNumber(row, 'read_at') };
+}
+
+function auditHash(prevHash: string, at: number, kind: string, actor: string, details: string): string {
+  return createHash('sha256').update(JSON.stringify([prevHash, at, kind, actor, details])).digest('hex');
+}
+
+function canonicalJson(details: AuditEntryInput['details']): string {
+  return JSON.stringify(Object.fromEntries(Object.entries(details).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))));
+}
+
+function validateReceived(m: ReceivedMessageInput): void {
+  requireInteger(m.conversationId, 'conversationId');
+  requireText(m.senderJid, 'senderJid');
+  requireInteger(m.sentAt, 'sentAt');
+  requireInteger(m.receivedAt, 'receivedAt');
+  if (m.body !== null && typeof m.body !== 'string') throw invalid('body');
+}
+
+function requireInteger(value: number, field: string): number {
+  if (!Number.isSafeInteger(value)) throw invalid(field);
+  return value;
+}
+
+function requireText(value: string, field: string): void {
+  if (typeof value !== 'string' || value.length === 0) throw invalid(field);
+}
+
+function clampLimit(limit: number, max: number): number {
+  if (!Number.isInteger(limit) || limit < 1) throw invalid('limit');
+  return Math.min(limit, max);
+}
+
+function invalid(field: string): StoreError {
+  return new StoreError('invalid-argument', `Invalid store request: ${field}.`);
+}

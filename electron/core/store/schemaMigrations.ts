@@ -1,0 +1,151 @@
+/**
+ * Versioned schema, tracked in PRAGMA user_version. Each migration runs in its
+ * own transaction together with the version bump, so a crash leaves the file at
+ * a whole version. Migrations are append-only: never edit a shipped one.
+ */
+import type { SqlDatabase } from './sqlPort.js';
+import { StoreError } from './storeErrors.js';
+
+export interface Migration {
+  version: number;
+  name: string;
+  up(db: SqlDatabase): void;
+}
+
+export const migrations: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'conversations, messages, full-text index, settings',
+    up(db) {
+      db.exec(`
+        CREATE TABLE conversations (
+          id INTEGER PRIMARY KEY,
+          jid TEXT NOT NULL UNIQUE,
+          kind TEXT NOT NULL CHECK (kind IN ('direct', 'room')),
+          title TEXT NOT NULL,
+          muted INTEGER NOT NULL DEFAULT 0 CHECK (muted IN (0, 1)),
+          -- Denormalised so the list and the lock screen never scan messages;
+          -- maintained by the store in the same transaction as the messages.
+          last_activity_at INTEGER,
+          unread_count INTEGER NOT NULL DEFAULT 0,
+          urgent_unread_count INTEGER NOT NULL DEFAULT 0,
+          created_at INTEGER NOT NULL
+        ) STRICT;
+
+        CREATE TABLE messages (
+          id INTEGER PRIMARY KEY,
+          conversation_id INTEGER NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+          server_id TEXT,
+          origin_id TEXT,
+          direction TEXT NOT NULL CHECK (direction IN ('in', 'out')),
+          sender_jid TEXT NOT NULL,
+          sender_name TEXT,
+          sender_role TEXT,
+          body TEXT,
+          content_type TEXT NOT NULL DEFAULT 'text' CHECK (content_type IN ('text', 'structured')),
+          payload TEXT,
+          sent_at INTEGER NOT NULL,
+          received_at INTEGER NOT NULL,
+          read_at INTEGER,
+          delivery_state TEXT CHECK (delivery_state IN ('pending', 'sent', 'delivered', 'read', 'failed')),
+          urgency TEXT NOT NULL DEFAULT 'normal' CHECK (urgency IN ('normal', 'urgent')),
+          encryption TEXT NOT NULL DEFAULT 'none' CHECK (encryption IN ('none', 'omemo')),
+          patient_identifier INTEGER NOT NULL DEFAULT 0 CHECK (patient_identifier IN (0, 1)),
+          transcribed_by TEXT,
+          transcribed_at INTEGER,
+          record_reference TEXT,
+          expires_at INTEGER,
+          retracted_at INTEGER,
+          retracted_by TEXT,
+          retraction_reason TEXT,
+          CHECK (direction = 'in' OR delivery_state IS NOT NULL)
+        ) STRICT;
+
+        -- Keyset pagination within a conversation: (sent_at, id) is a total order.
+        CREATE INDEX messages_by_conversation ON messages (conversation_id, sent_at, id);
+        -- De-duplication across live delivery, carbons, MUC reflection and MAM catch-up.
+        CREATE UNIQUE INDEX messages_server_id ON messages (conversation_id, server_id) WHERE server_id IS NOT NULL;
+        -- Scoped to the sender so nobody can suppress another's message by reusing its origin-id.
+        CREATE UNIQUE INDEX messages_origin_id ON messages (conversation_id, sender_jid, origin_id) WHERE origin_id IS NOT NULL;
+        -- Retention sweeps only touch expiring messages.
+        CREATE INDEX messages_expiry ON messages (expires_at) WHERE expires_at IS NOT NULL;
+
+        -- External-content FTS5 over messages.body: the text is stored once (in
+        -- messages); the index holds only tokens. columnsize=0 drops the per-row
+        -- size table (we rank by recency, not bm25).
+        CREATE VIRTUAL TABLE messages_fts USING fts5(
+          body,
+          content = 'messages',
+          content_rowid = 'id',
+          columnsize = 0,
+          tokenize = 'unicode61 remove_diacritics 2'
+        );
+        -- FTS5 secure-delete physically removes a deleted row's tokens from the
+        -- index instead of leaving them behind a delete marker until a merge.
+        INSERT INTO messages_fts (messages_fts, rank) VALUES ('secure-delete', 1);
+
+        CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages WHEN new.body IS NOT NULL BEGIN
+          INSERT INTO messages_fts (rowid, body) VALUES (new.id, new.body);
+        END;
+        CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages WHEN old.body IS NOT NULL BEGIN
+          INSERT INTO messages_fts (messages_fts, rowid, body) VALUES ('delete', old.id, old.body);
+        END;
+        -- Covers retraction (body set to NULL) and edits.
+        CREATE TRIGGER messages_fts_update AFTER UPDATE OF body ON messages BEGIN
+          INSERT INTO messages_fts (messages_fts, rowid, body) SELECT 'delete', old.id, old.body WHERE old.body IS NOT NULL;
+          INSERT INTO messages_fts (rowid, body) SELECT new.id, new.body WHERE new.body IS NOT NULL;
+        END;
+
+        CREATE TABLE settings (
+          key TEXT PRIMARY KEY,
+          value TEXT NOT NULL
+        ) STRICT, WITHOUT ROWID;
+      `);
+    },
+  },
+  {
+    version: 2,
+    name: 'outbox and audit log',
+    up(db) {
+      db.exec(`
+        -- Messages we composed that the server has not yet acknowledged.
+        CREATE TABLE outbox (
+          message_id INTEGER PRIMARY KEY REFERENCES messages(id) ON DELETE CASCADE,
+          attempts INTEGER NOT NULL DEFAULT 0,
+          next_attempt_at INTEGER NOT NULL,
+          last_error TEXT,
+          created_at INTEGER NOT NULL
+        ) STRICT;
+        CREATE INDEX outbox_due ON outbox (next_attempt_at);
+
+        -- Tamper-evident governance trail (transcription, deletion, policy):
+        -- each row's hash covers the previous row's hash. Never holds content.
+        CREATE TABLE audit_log (
+          seq INTEGER PRIMARY KEY,
+          at INTEGER NOT NULL,
+          kind TEXT NOT NULL,
+          actor TEXT NOT NULL,
+          details TEXT NOT NULL CHECK (json_valid(details)),
+          prev_hash TEXT NOT NULL,
+          hash TEXT NOT NULL
+        ) STRICT;
+      `);
+    },
+  },
+];
+
+export const latestSchemaVersion = migrations.length;
+
+/** Brings the database to `target` (default: latest). Returns the version it started at. */
+export function migrate(db: SqlDatabase, target: number = latestSchemaVersion): number {
+  const current = Number(db.pragmaValue('user_version') ?? 0);
+  if (current > latestSchemaVersion) throw new StoreError('newer-schema');
+  for (const migration of migrations) {
+    if (migration.version <= current || migration.version > target) continue;
+    db.transaction(() => {
+      migration.up(db);
+      db.exec(`PRAGMA user_version = ${migration.version}`);
+    });
+  }
+  return current;
+}

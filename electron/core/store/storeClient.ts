@@ -1,0 +1,178 @@
+/**
+ * The main-thread face of the store: an async API over the store worker.
+ * This is what the session and messaging layers hold.
+ */
+import { Worker } from 'node:worker_threads';
+import type { OpenStoreOptions } from './storeFiles.js';
+import { StoreError } from './storeErrors.js';
+import type { OpenResult, StoreOperation, StoreOperations, StoreRequest, StoreResponse } from './storeProtocol.js';
+import type {
+  AuditEntry,
+  AuditEntryInput,
+  ConversationInput,
+  ConversationSummary,
+  DeleteResult,
+  InsertBatchResult,
+  MessageCursor,
+  MessagePage,
+  ReceivedMessageInput,
+  StoredMessage,
+  UnreadCounts,
+} from './storeTypes.js';
+
+export interface WardlineStore {
+  readonly schemaVersion: number;
+  /** Creates or updates by jid; returns the conversation's id. */
+  upsertConversation(input: ConversationInput): Promise<number>;
+  /** One transaction per batch; duplicates (by server or origin id) are skipped and counted. */
+  insertReceivedBatch(messages: readonly ReceivedMessageInput[]): Promise<InsertBatchResult>;
+  listConversations(): Promise<ConversationSummary[]>;
+  /** Newest page when `before` is null; pass the returned `before` for the next older page. */
+  pageMessages(conversationId: number, before: MessageCursor | null, limit: number): Promise<MessagePage>;
+  /** Free text as typed; newest matches first. */
+  search(query: string, limit: number): Promise<StoredMessage[]>;
+  /** Totals for the lock screen: counts only. */
+  unreadCounts(): Promise<UnreadCounts>;
+  markConversationRead(conversationId: number): Promise<void>;
+  /** Deletes rows, their index entries, and truncates the WAL. */
+  deleteMessages(ids: readonly number[]): Promise<DeleteResult>;
+  getSetting(key: string): Promise<string | null>;
+  setSetting(key: string, value: string): Promise<void>;
+  appendAudit(entry: AuditEntryInput): Promise<AuditEntry>;
+  verifyAuditChain(): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+export interface StoreClientOptions extends OpenStoreOptions {
+  /** Injectable clock for conversation creation and read times. */
+  now?: () => number;
+}
+
+type Pending = { resolve: (value: unknown) => void; reject: (error: StoreError) => void };
+
+type Connection = { state: 'open'; worker: Worker } | { state: 'closed'; reason: StoreError };
+
+class StoreClient implements WardlineStore {
+  private nextId = 1;
+  private readonly pending = new Map<number, Pending>();
+  private connection: Connection;
+  schemaVersion = 0;
+
+  constructor(
+    worker: Worker,
+    private readonly now: () => number,
+  ) {
+    this.connection = { state: 'open', worker };
+    worker.on('message', (response: StoreResponse) => this.settle(response));
+    worker.on('error', (error) => this.fail(new StoreError('internal', `The store worker failed: ${error.message}`)));
+    worker.on('exit', () => this.fail(new StoreError('closed')));
+  }
+
+  call<K extends StoreOperation>(op: K, ...args: StoreOperations[K]['args']): Promise<StoreOperations[K]['result']> {
+    if (this.connection.state === 'closed') return Promise.reject(this.connection.reason);
+    const id = this.nextId++;
+    const { worker } = this.connection;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
+      worker.postMessage({ id, op, args } as StoreRequest);
+    });
+  }
+
+  upsertConversation(input: ConversationInput): Promise<number> {
+    return this.call('upsertConversation', input, this.now());
+  }
+  insertReceivedBatch(messages: readonly ReceivedMessageInput[]): Promise<InsertBatchResult> {
+    return this.call('insertReceivedBatch', messages);
+  }
+  listConversations(): Promise<ConversationSummary[]> {
+    return this.call('listConversations');
+  }
+  pageMessages(conversationId: number, before: MessageCursor | null, limit: number): Promise<MessagePage> {
+    return this.call('pageMessages', conversationId, before, limit);
+  }
+  search(query: string, limit: number): Promise<StoredMessage[]> {
+    return this.call('search', query, limit);
+  }
+  unreadCounts(): Promise<UnreadCounts> {
+    return this.call('unreadCounts');
+  }
+  async markConversationRead(conversationId: number): Promise<void> {
+    await this.call('markConversationRead', conversationId, this.now());
+  }
+  deleteMessages(ids: readonly number[]): Promise<DeleteResult> {
+    return this.call('deleteMessages', ids);
+  }
+  getSetting(key: string): Promise<string | null> {
+    return this.call('getSetting', key);
+  }
+  async setSetting(key: string, value: string): Promise<void> {
+    await this.call('setSetting', key, value);
+  }
+  appendAudit(entry: AuditEntryInput): Promise<AuditEntry> {
+    return this.call('appendAudit', entry);
+  }
+  verifyAuditChain(): Promise<boolean> {
+    return this.call('verifyAuditChain');
+  }
+
+  async close(): Promise<void> {
+    if (this.connection.state === 'closed') return;
+    try {
+      await this.call('close');
+    } finally {
+      await this.terminate();
+    }
+  }
+
+  async terminate(): Promise<void> {
+    if (this.connection.state === 'closed') return;
+    const { worker } = this.connection;
+    this.fail(new StoreError('closed'));
+    await worker.terminate();
+  }
+
+  private settle(response: StoreResponse): void {
+    const pending = this.pending.get(response.id);
+    if (pending === undefined) return;
+    this.pending.delete(response.id);
+    if (response.ok) pending.resolve(response.result);
+    else pending.reject(new StoreError(response.error.kind, response.error.message));
+  }
+
+  private fail(reason: StoreError): void {
+    this.connection = { state: 'closed', reason };
+    for (const { reject } of this.pending.values()) reject(reason);
+    this.pending.clear();
+  }
+}
+
+/**
+ * Opens (or creates) a profile's encrypted store with its raw 256-bit key.
+ * Rejects with StoreError: 'wrong-key-or-not-wardline', 'corrupt', 'newer-schema', 'missing', 'invalid-argument', 'io'.
+ */
+export async function openStore(path: string, keyHex: string, options: StoreClientOptions = {}): Promise<WardlineStore> {
+  const { now = Date.now, ...openOptions } = options;
+  const client = new StoreClient(startWorker(), now);
+  try {
+    const opened: OpenResult = await client.call('open', path, keyHex, openOptions);
+    client.schemaVersion = opened.schemaVersion;
+    return client;
+  } catch (error) {
+    await client.terminate();
+    throw error instanceof StoreError ? error : new StoreError('internal', 'The store could not be opened.');
+  }
+}
+
+/**
+ * The worker sits next to this module with the same extension: .js once built.
+ * Run from source (tsx, vitest) it is .ts, and Node 20 does not apply tsx's
+ * --import hooks to a worker's entry, so a tiny bootstrap registers tsx inside
+ * the worker first. That path exists only in development and tests.
+ */
+function startWorker(): Worker {
+  const options = { name: 'wardline-store' };
+  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./storeWorker.js', import.meta.url), options);
+  const entry = JSON.stringify(new URL('./storeWorker.ts', import.meta.url).href);
+  const bootstrap = `import('tsx/esm/api').then(({ register }) => { register(); return import(${entry}); });`;
+  return new Worker(bootstrap, { ...options, eval: true });
+}

@@ -1,0 +1,51 @@
+/**
+ * The request/response protocol between the main thread and the store worker.
+ * One table of operations types both sides.
+ */
+import type { OpenStoreOptions } from './storeFiles.js';
+import type { StoreErrorData } from './storeErrors.js';
+import type {
+  AuditEntry,
+  AuditEntryInput,
+  ConversationInput,
+  ConversationSummary,
+  DeleteResult,
+  InsertBatchResult,
+  MessageCursor,
+  MessagePage,
+  ReceivedMessageInput,
+  StoredMessage,
+  UnreadCounts,
+} from './storeTypes.js';
+
+export interface OpenResult {
+  schemaVersion: number;
+  migratedFrom: number;
+}
+
+export interface StoreOperations {
+  open: { args: [path: string, keyHex: string, options: OpenStoreOptions]; result: OpenResult };
+  close: { args: []; result: null };
+  upsertConversation: { args: [input: ConversationInput, now: number]; result: number };
+  insertReceivedBatch: { args: [messages: readonly ReceivedMessageInput[]]; result: InsertBatchResult };
+  listConversations: { args: []; result: ConversationSummary[] };
+  pageMessages: { args: [conversationId: number, before: MessageCursor | null, limit: number]; result: MessagePage };
+  search: { args: [query: string, limit: number]; result: StoredMessage[] };
+  unreadCounts: { args: []; result: UnreadCounts };
+  markConversationRead: { args: [conversationId: number, at: number]; result: null };
+  deleteMessages: { args: [ids: readonly number[]]; result: DeleteResult };
+  getSetting: { args: [key: string]; result: string | null };
+  setSetting: { args: [key: string, value: string]; result: null };
+  appendAudit: { args: [entry: AuditEntryInput]; result: AuditEntry };
+  verifyAuditChain: { args: []; result: boolean };
+}
+
+export type StoreOperation = keyof StoreOperations;
+
+export type StoreRequest = {
+  [K in StoreOperation]: { id: number; op: K; args: StoreOperations[K]['args'] };
+}[StoreOperation];
+
+export type StoreResponse =
+  | { id: number; ok: true; result: StoreOperations[StoreOperation]['result'] }
+  | { id: number; ok: false; error: StoreErrorData };

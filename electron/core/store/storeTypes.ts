@@ -1,0 +1,131 @@
+/**
+ * Public data shapes of the store. Times are Unix epoch milliseconds.
+ * Ids are local integers; XMPP identities (jids, stanza ids) are separate fields.
+ */
+export type ConversationKind = 'direct' | 'room';
+export type Urgency = 'normal' | 'urgent';
+export type DeliveryState = 'pending' | 'sent' | 'delivered' | 'read' | 'failed';
+export type ContentType = 'text' | 'structured';
+
+export interface ConversationInput {
+  jid: string;
+  kind: ConversationKind;
+  title: string;
+  muted?: boolean;
+}
+
+export interface ConversationSummary {
+  id: number;
+  jid: string;
+  kind: ConversationKind;
+  title: string;
+  muted: boolean;
+  unread: number;
+  urgentUnread: number;
+  lastActivityAt: number | null;
+}
+
+/** A message as a sync (live, carbons, MAM catch-up) delivers it. */
+export interface ReceivedMessageInput {
+  conversationId: number;
+  /** XEP-0359 stanza-id assigned by the archive; unique per conversation. */
+  serverId?: string | null;
+  /** XEP-0359 origin-id chosen by the sender; unique per conversation and sender. */
+  originId?: string | null;
+  senderJid: string;
+  /** Snapshot at receipt, so the record shows who they were then. */
+  senderName?: string | null;
+  senderRole?: string | null;
+  body: string | null;
+  contentType?: ContentType;
+  /** JSON for structured content (e.g. incident call-in forms); never logged. */
+  payload?: string | null;
+  sentAt: number;
+  receivedAt: number;
+  urgency?: Urgency;
+  expiresAt?: number | null;
+  patientIdentifier?: boolean;
+  encryption?: 'none' | 'omemo';
+  /** Our own message sent from another device (carbon or archive): stored as outgoing, not unread. */
+  fromSelf?: boolean;
+}
+
+export interface Transcription {
+  by: string;
+  at: number;
+  recordReference: string | null;
+}
+
+export interface Retraction {
+  at: number;
+  by: string;
+  reason: string | null;
+}
+
+interface StoredMessageBase {
+  id: number;
+  conversationId: number;
+  serverId: string | null;
+  originId: string | null;
+  senderJid: string;
+  senderName: string | null;
+  senderRole: string | null;
+  body: string | null;
+  contentType: ContentType;
+  payload: string | null;
+  sentAt: number;
+  receivedAt: number;
+  urgency: Urgency;
+  expiresAt: number | null;
+  patientIdentifier: boolean;
+  transcription: Transcription | null;
+  retraction: Retraction | null;
+}
+
+/** Incoming messages carry our read state; outgoing ones their delivery state. */
+export type StoredMessage =
+  | (StoredMessageBase & { direction: 'in'; readAt: number | null })
+  | (StoredMessageBase & { direction: 'out'; deliveryState: DeliveryState });
+
+/** Keyset cursor: the (sentAt, id) of the oldest message already shown. */
+export interface MessageCursor {
+  sentAt: number;
+  id: number;
+}
+
+export interface MessagePage {
+  /** Oldest first, ready to render. */
+  messages: StoredMessage[];
+  /** Pass as `before` for the next older page; null when there is none. */
+  before: MessageCursor | null;
+}
+
+export interface InsertBatchResult {
+  inserted: number;
+  duplicates: number;
+}
+
+export interface UnreadCounts {
+  unread: number;
+  urgent: number;
+}
+
+export interface DeleteResult {
+  deleted: number;
+  /** False if a reader kept the WAL from being truncated; the caller may retry. */
+  checkpointed: boolean;
+}
+
+export interface AuditEntryInput {
+  at: number;
+  kind: string;
+  actor: string;
+  /** Metadata only: never message content or patient data. */
+  details: Readonly<Record<string, string | number | boolean | null>>;
+}
+
+export interface AuditEntry extends AuditEntryInput {
+  seq: number;
+  prevHash: string;
+  hash: string;
+}

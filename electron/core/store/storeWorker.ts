@@ -1,0 +1,75 @@
+/**
+ * Store worker entry. SQLite calls are synchronous, so they run here, off the
+ * main process's event loop: a sync catch-up or a search never freezes IPC.
+ * The key arrives by postMessage (never argv or env) and lives only in this thread.
+ */
+import { parentPort } from 'node:worker_threads';
+import { openStoreFile, type OpenedStore } from './storeFiles.js';
+import { StoreError, toStoreError } from './storeErrors.js';
+import type { StoreOperation, StoreOperations, StoreRequest, StoreResponse } from './storeProtocol.js';
+
+type WorkerState = { state: 'closed' } | { state: 'open'; opened: OpenedStore };
+
+type Handlers = {
+  [K in StoreOperation]: (...args: StoreOperations[K]['args']) => StoreOperations[K]['result'];
+};
+
+const port = parentPort;
+if (port === null) throw new Error('storeWorker must run as a worker thread.');
+
+let current: WorkerState = { state: 'closed' };
+
+function openStore(): OpenedStore['store'] {
+  if (current.state !== 'open') throw new StoreError('closed');
+  return current.opened.store;
+}
+
+const handlers: Handlers = {
+  open(path, keyHex, options) {
+    if (current.state === 'open') throw new StoreError('invalid-argument', 'The store is already open.');
+    const opened = openStoreFile(path, keyHex, options);
+    current = { state: 'open', opened };
+    return { schemaVersion: opened.schemaVersion, migratedFrom: opened.migratedFrom };
+  },
+  close() {
+    if (current.state === 'open') {
+      const { db, store } = current.opened;
+      current = { state: 'closed' };
+      store.checkpoint();
+      db.close();
+    }
+    return null;
+  },
+  upsertConversation: (input, now) => openStore().upsertConversation(input, now),
+  insertReceivedBatch: (messages) => openStore().insertReceivedBatch(messages),
+  listConversations: () => openStore().listConversations(),
+  pageMessages: (conversationId, before, limit) => openStore().pageMessages(conversationId, before, limit),
+  search: (query, limit) => openStore().search(query, limit),
+  unreadCounts: () => openStore().unreadCounts(),
+  markConversationRead: (conversationId, at) => {
+    openStore().markConversationRead(conversationId, at);
+    return null;
+  },
+  deleteMessages: (ids) => openStore().deleteMessages(ids),
+  getSetting: (key) => openStore().getSetting(key),
+  setSetting: (key, value) => {
+    openStore().setSetting(key, value);
+    return null;
+  },
+  appendAudit: (entry) => openStore().appendAudit(entry),
+  verifyAuditChain: () => openStore().verifyAuditChain(),
+};
+
+function handle(request: StoreRequest): StoreResponse {
+  try {
+    // The mapped Handlers type pairs each op with its args; TS cannot see that through the union.
+    const handler = handlers[request.op] as (...args: StoreRequest['args']) => StoreOperations[StoreOperation]['result'];
+    return { id: request.id, ok: true, result: handler(...request.args) };
+  } catch (error) {
+    return { id: request.id, ok: false, error: toStoreError(error, request.op === 'open' ? 'opening' : 'open').toData() };
+  }
+}
+
+port.on('message', (request: StoreRequest) => {
+  port.postMessage(handle(request));
+});
