@@ -137,10 +137,10 @@ export const migrations: readonly Migration[] = [
 export const latestSchemaVersion = migrations.length;
 
 /** Brings the database to `target` (default: latest). Returns the version it started at. */
-export function migrate(db: SqlDatabase, target: number = latestSchemaVersion): number {
+export function migrate(db: SqlDatabase, target: number = latestSchemaVersion, list: readonly Migration[] = migrations): number {
   const current = Number(db.pragmaValue('user_version') ?? 0);
-  if (current > latestSchemaVersion) throw new StoreError('newer-schema');
-  for (const migration of migrations) {
+  if (current > list.length) throw new StoreError('newer-schema');
+  for (const migration of list) {
     if (migration.version <= current || migration.version > target) continue;
     db.transaction(() => {
       migration.up(db);
