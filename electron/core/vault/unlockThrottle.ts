@@ -1,0 +1,38 @@
+/**
+ * Escalating delays after consecutive wrong PINs. The first four failures
+ * cost nothing beyond the KDF; from the fifth on, the next attempt waits
+ * 30 s, then 60 s, 120 s, … capped at 15 minutes. A correct PIN resets it.
+ *
+ * The counters live in profile.json, so they survive a restart. They guard
+ * the unlock screen against walk-up guessing; someone who can edit files as
+ * the same OS user can reset them, but still needs the keychain secret and
+ * pays the scrypt cost per guess.
+ */
+export const failuresBeforeDelay = 5;
+const firstDelayMs = 30_000;
+const maxDelayMs = 15 * 60_000;
+
+export interface FailureCounters {
+  consecutive: number;
+  /** Epoch ms of the most recent failure, or null. */
+  lastFailureAt: number | null;
+}
+
+export const noFailures: FailureCounters = { consecutive: 0, lastFailureAt: null };
+
+/** How long to wait after this many consecutive failures. */
+export function delayAfter(consecutiveFailures: number): number {
+  if (consecutiveFailures < failuresBeforeDelay) return 0;
+  const doublings = consecutiveFailures - failuresBeforeDelay;
+  // Cap the exponent before shifting so large counts cannot overflow.
+  return Math.min(firstDelayMs * 2 ** Math.min(doublings, 20), maxDelayMs);
+}
+
+/** When the next attempt is allowed, or null if it is allowed now. */
+export function retryAt(counters: FailureCounters, now: number): number | null {
+  if (counters.lastFailureAt === null) return null;
+  const delay = delayAfter(counters.consecutive);
+  if (delay === 0) return null;
+  const at = counters.lastFailureAt + delay;
+  return at > now ? at : null;
+}

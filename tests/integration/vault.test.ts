@@ -1,0 +1,313 @@
+/**
+ * Profiles against the real OS keychain: gnome-keyring's Secret Service on a
+ * private D-Bus (tests/fixtures/keyring.ts), driven through keytar, with the
+ * calibrated scrypt cost. No mocks.
+ *
+ * Cases that need a DIFFERENT session bus (a fresh keyring, or none at all)
+ * run in a child process: GDBus caches this process's session connection.
+ */
+import { spawn } from 'node:child_process';
+import { cp, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import keytar from 'keytar';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { keychainService } from '../../electron/core/vault/keychain.js';
+import { keytarKeychain } from '../../electron/core/vault/keytarKeychain.js';
+import { ProfileRegistry } from '../../electron/core/vault/profiles.js';
+import { VaultError } from '../../electron/core/vault/vaultError.js';
+import { applyKeyringEnv, startKeyring, type Keyring, type KeyringEnv } from '../fixtures/keyring.js';
+
+const entryMissingMessage = "This profile's key is not in this computer's keychain — it may have been copied from another user or machine. It cannot be opened here.";
+
+let keyring: Keyring;
+let dataDir: string;
+let now: number;
+const scratch: string[] = [];
+
+function registry(): ProfileRegistry {
+  return new ProfileRegistry({ dataDir, keychain: keytarKeychain(), now: () => now });
+}
+
+async function rejection(promise: Promise<unknown>): Promise<VaultError> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof VaultError) return error;
+    throw error;
+  }
+  throw new Error('expected a VaultError, but the call succeeded');
+}
+
+async function tempDir(prefix: string): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), prefix));
+  scratch.push(dir);
+  return dir;
+}
+
+/** Every file under `dir`, recursively. */
+async function filesUnder(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { withFileTypes: true, recursive: true });
+  return entries.filter((entry) => entry.isFile()).map((entry) => join(entry.parentPath, entry.name));
+}
+
+/** Whether any file under `dir` contains `needle` as UTF-8 or UTF-16. */
+async function anyFileContains(dir: string, needle: string): Promise<boolean> {
+  for (const file of await filesUnder(dir)) {
+    const bytes = await readFile(file);
+    if (bytes.includes(Buffer.from(needle, 'utf8')) || bytes.includes(Buffer.from(needle, 'utf16le'))) return true;
+  }
+  return false;
+}
+
+async function readProfileJson(id: string): Promise<{ failures: { consecutive: number; lastFailureAt: number | null } }> {
+  return JSON.parse(await readFile(join(dataDir, 'profiles', id, 'profile.json'), 'utf8')) as {
+    failures: { consecutive: number; lastFailureAt: number | null };
+  };
+}
+
+interface ChildOutcome {
+  ok: boolean;
+  kind?: string;
+  code?: string;
+  message?: string;
+  listed?: number;
+}
+
+/**
+ * Runs one registry call in a fresh Node process (through tsx) whose only
+ * session bus is the one in `env`: nothing is inherited from this process.
+ */
+function inChild(operation: 'create' | 'unlock', args: Record<string, string>, env: Record<string, string>): Promise<ChildOutcome> {
+  const profilesModule = pathToFileURL(resolve('electron/core/vault/profiles.ts')).href;
+  const keychainModule = pathToFileURL(resolve('electron/core/vault/keytarKeychain.ts')).href;
+  const code = `
+    const { ProfileRegistry } = await import(${JSON.stringify(profilesModule)});
+    const { keytarKeychain } = await import(${JSON.stringify(keychainModule)});
+    const args = JSON.parse(process.env.WARDLINE_TEST_ARGS);
+    const registry = new ProfileRegistry({ dataDir: args.dataDir, keychain: keytarKeychain({ timeoutMs: 5000 }) });
+    const listed = (await registry.listProfiles()).length;
+    try {
+      if (${JSON.stringify(operation)} === 'create') await registry.createProfile({ displayName: 'Ward clerk', role: 'clerk', pin: args.pin });
+      else await registry.unlockProfile(args.id, args.pin);
+      console.log(JSON.stringify({ ok: true, listed }));
+    } catch (error) {
+      console.log(JSON.stringify({ ok: false, listed, kind: error.kind, code: error.code, message: error.message }));
+    }
+  `;
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], {
+      cwd: resolve('.'),
+      env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', WARDLINE_TEST_ARGS: JSON.stringify(args), ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+    child.on('error', reject);
+    child.on('close', (exitCode) => {
+      clearTimeout(timer);
+      const line = stdout.trim().split('\n').pop() ?? '';
+      try {
+        resolvePromise(JSON.parse(line) as ChildOutcome);
+      } catch {
+        reject(new Error(`child exited ${exitCode} without a result.\nstdout: ${stdout}\nstderr: ${stderr}`));
+      }
+    });
+  });
+}
+
+beforeAll(async () => {
+  keyring = await startKeyring();
+  // Before keytar's first D-Bus call in this process.
+  applyKeyringEnv(keyring.env);
+});
+
+afterAll(async () => {
+  await keyring?.stop();
+});
+
+beforeEach(async () => {
+  dataDir = await tempDir('wardline-vault-');
+  now = Date.UTC(2025, 0, 6, 8, 0, 0);
+});
+
+afterEach(async () => {
+  for (const dir of scratch.splice(0)) await rm(dir, { recursive: true, force: true });
+});
+
+describe('profiles with the real keychain', () => {
+  it('creates a profile whose key unlocks with the PIN, with private files and no PIN on disk', async () => {
+    const pin = '482915';
+    const created = await registry().createProfile({ displayName: 'Sister Adeyemi', role: 'nurse in charge', pin });
+
+    expect(created.databaseKeyHex).toMatch(/^[0-9a-f]{64}$/);
+    expect(await registry().listProfiles()).toEqual([{ id: created.id, displayName: 'Sister Adeyemi' }]);
+    expect(await registry().unlockProfile(created.id, pin)).toBe(created.databaseKeyHex);
+
+    // The keychain half really is in the Secret Service, under "Wardline".
+    const secret = await keytar.getPassword(keychainService, created.id);
+    expect(Buffer.from(secret ?? '', 'base64')).toHaveLength(32);
+
+    const dir = join(dataDir, 'profiles', created.id);
+    expect((await stat(join(dataDir, 'profiles'))).mode & 0o777).toBe(0o700);
+    expect((await stat(dir)).mode & 0o777).toBe(0o700);
+    expect((await stat(join(dir, 'profile.json'))).mode & 0o777).toBe(0o600);
+    expect((await readdir(dir)).sort()).toEqual(['profile.json']);
+
+    // Neither the PIN, nor the key, nor the keychain secret is on disk.
+    expect(await anyFileContains(dataDir, pin)).toBe(false);
+    expect(await anyFileContains(dataDir, created.databaseKeyHex)).toBe(false);
+    expect(await anyFileContains(dataDir, Buffer.from(created.databaseKeyHex, 'hex').toString('base64'))).toBe(false);
+    expect(await anyFileContains(dataDir, secret ?? 'unreachable')).toBe(false);
+    // And no PIN hash to check offline: only the GCM-wrapped key.
+    const json = await readFile(join(dir, 'profile.json'), 'utf8');
+    expect(Object.keys(JSON.parse(json) as object).sort()).toEqual(
+      ['createdAt', 'displayName', 'failures', 'format', 'id', 'kdf', 'role', 'wipePolicy', 'wrappedKey'].sort(),
+    );
+  });
+
+  it('says a wrong PIN is wrong, delays escalating from the fifth failure, and keeps counting across a restart', async () => {
+    const { id, databaseKeyHex } = await registry().createProfile({ displayName: 'Ward 7 clerk', role: 'ward clerk', pin: 'ward seven desk' });
+    let reg = registry();
+
+    for (let attempt = 1; attempt <= 4; attempt += 1) {
+      const error = await rejection(reg.unlockProfile(id, 'wrong guess'));
+      expect(error.code).toBe('wrong-pin');
+      expect(error.message).toBe('That PIN or passphrase is not right.');
+      expect(error.retryAt).toBeUndefined();
+    }
+    expect((await readProfileJson(id)).failures).toEqual({ consecutive: 4, lastFailureAt: now });
+
+    const fifth = await rejection(reg.unlockProfile(id, 'wrong guess'));
+    expect(fifth.code).toBe('wrong-pin');
+    expect(fifth.retryAt).toBe(now + 30_000);
+    expect(fifth.message).toMatch(/try again in 30 seconds/);
+
+    // During the delay even the right PIN is refused, without running the KDF or counting.
+    now += 10_000;
+    const waiting = await rejection(reg.unlockProfile(id, 'ward seven desk'));
+    expect(waiting.code).toBe('throttled');
+    expect(waiting.retryAt).toBe(now + 20_000);
+    expect(waiting.message).toMatch(/try again in 20 seconds/);
+    expect((await readProfileJson(id)).failures.consecutive).toBe(5);
+
+    // Restart: a fresh registry reads the counters back from profile.json.
+    reg = registry();
+    expect((await rejection(reg.unlockProfile(id, 'ward seven desk'))).code).toBe('throttled');
+
+    now += 20_000;
+    const sixth = await rejection(reg.unlockProfile(id, 'wrong guess'));
+    expect(sixth.retryAt).toBe(now + 60_000);
+    now += 60_000;
+    const seventh = await rejection(reg.unlockProfile(id, 'wrong guess'));
+    expect(seventh.retryAt).toBe(now + 120_000);
+    expect(seventh.message).toMatch(/try again in 2 minutes/);
+
+    reg = registry();
+    now += 120_000;
+    expect(await reg.unlockProfile(id, 'ward seven desk')).toBe(databaseKeyHex);
+    expect((await readProfileJson(id)).failures).toEqual({ consecutive: 0, lastFailureAt: null });
+  });
+
+  it('changes the PIN by re-wrapping the same database key', async () => {
+    const { id, databaseKeyHex } = await registry().createProfile({ displayName: 'Dr Patel', role: 'registrar', pin: '731902' });
+    const before = await readFile(join(dataDir, 'profiles', id, 'profile.json'), 'utf8');
+
+    expect((await rejection(registry().changePin(id, '731902', '123'))).code).toBe('rejected');
+    expect((await rejection(registry().changePin(id, '000000', '55501234'))).code).toBe('wrong-pin');
+    await registry().changePin(id, '731902', '55501234');
+
+    const after = await readFile(join(dataDir, 'profiles', id, 'profile.json'), 'utf8');
+    expect(after).not.toBe(before);
+    expect(await registry().unlockProfile(id, '55501234')).toBe(databaseKeyHex);
+    expect((await rejection(registry().unlockProfile(id, '731902'))).code).toBe('wrong-pin');
+    expect(await anyFileContains(dataDir, '55501234')).toBe(false);
+  });
+
+  it('removes a profile: its folder and its keychain entry are gone', async () => {
+    const keep = await registry().createProfile({ displayName: 'Bed manager', role: 'bed manager', pin: '864200' });
+    const gone = await registry().createProfile({ displayName: 'Agency nurse', role: 'nurse', pin: '975311' });
+
+    await registry().removeProfile(gone.id);
+
+    expect(await readdir(join(dataDir, 'profiles'))).toEqual([keep.id]);
+    expect(await keytar.getPassword(keychainService, gone.id)).toBeNull();
+    expect(await keytar.getPassword(keychainService, keep.id)).not.toBeNull();
+    expect(await registry().listProfiles()).toEqual([{ id: keep.id, displayName: 'Bed manager' }]);
+    expect((await rejection(registry().unlockProfile(gone.id, '975311'))).code).toBe('not-found');
+  });
+
+  it("gives two profiles different keys, and one person's PIN does not open the other's", async () => {
+    const a = await registry().createProfile({ displayName: 'Alex', role: 'nurse', pin: '111111' });
+    const b = await registry().createProfile({ displayName: 'Bea', role: 'nurse', pin: '222222' });
+    const sameDigits = await registry().createProfile({ displayName: 'Cam', role: 'nurse', pin: '111111' });
+
+    expect(new Set([a.databaseKeyHex, b.databaseKeyHex, sameDigits.databaseKeyHex]).size).toBe(3);
+    expect((await rejection(registry().unlockProfile(b.id, '111111'))).code).toBe('wrong-pin');
+    expect((await rejection(registry().unlockProfile(a.id, '222222'))).code).toBe('wrong-pin');
+    expect(await registry().unlockProfile(sameDigits.id, '111111')).toBe(sameDigits.databaseKeyHex);
+
+    // Transplanting A's wrapped key into B's file does not help: the id is bound in the AAD.
+    const aFile = JSON.parse(await readFile(join(dataDir, 'profiles', a.id, 'profile.json'), 'utf8')) as Record<string, unknown>;
+    const bPath = join(dataDir, 'profiles', b.id, 'profile.json');
+    const bFile = JSON.parse(await readFile(bPath, 'utf8')) as Record<string, unknown>;
+    await rm(bPath);
+    await writeFile(bPath, JSON.stringify({ ...bFile, kdf: aFile['kdf'], wrappedKey: aFile['wrappedKey'] }), { mode: 0o600 });
+    expect((await rejection(registry().unlockProfile(b.id, '111111'))).code).toBe('wrong-pin');
+  });
+
+  it('refuses a profile whose keychain entry was deleted, and says why', async () => {
+    const { id } = await registry().createProfile({ displayName: 'Night coordinator', role: 'site manager', pin: '918273' });
+    expect(await keytar.deletePassword(keychainService, id)).toBe(true);
+
+    const error = await rejection(registry().unlockProfile(id, '918273'));
+    expect(error.kind).toBe('keychain-entry-missing');
+    expect(error.code).toBe('keychain-unavailable');
+    expect(error.message).toBe(entryMissingMessage);
+    // A keychain problem is not a PIN failure.
+    expect((await readProfileJson(id)).failures.consecutive).toBe(0);
+  });
+
+  it('cannot unlock a profile folder copied to a machine with a fresh keyring, and says why', async () => {
+    const pin = 'copied folder test';
+    const { id, databaseKeyHex } = await registry().createProfile({ displayName: 'Theatre coordinator', role: 'coordinator', pin });
+
+    const otherDataDir = await tempDir('wardline-vault-copy-');
+    await cp(join(dataDir, 'profiles'), join(otherDataDir, 'profiles'), { recursive: true });
+    const fresh = await startKeyring();
+    try {
+      const outcome = await inChild('unlock', { dataDir: otherDataDir, id, pin }, fresh.env);
+      expect(outcome).toEqual({ ok: false, listed: 1, kind: 'keychain-entry-missing', code: 'keychain-unavailable', message: entryMissingMessage });
+    } finally {
+      await fresh.stop();
+    }
+    // The original, on its own keyring, still opens.
+    expect(await registry().unlockProfile(id, pin)).toBe(databaseKeyHex);
+  });
+
+  it('creates nothing without a D-Bus session: the error is clear and no file is written', async () => {
+    const noBusHome = await tempDir('wardline-vault-nobus-');
+    const emptyDataDir = join(noBusHome, 'data');
+    const env: KeyringEnv = {
+      DBUS_SESSION_BUS_ADDRESS: `unix:path=${join(noBusHome, 'no-such-bus-socket')}`,
+      HOME: noBusHome,
+      XDG_RUNTIME_DIR: noBusHome,
+      XDG_DATA_HOME: noBusHome,
+      XDG_CONFIG_HOME: noBusHome,
+      XDG_CACHE_HOME: noBusHome,
+    };
+    const pin = '642097';
+    const outcome = await inChild('create', { dataDir: emptyDataDir, pin }, env);
+
+    expect(outcome.ok).toBe(false);
+    expect(outcome.kind).toBe('keychain-unavailable');
+    expect(outcome.code).toBe('keychain-unavailable');
+    expect(outcome.message).toMatch(/cannot reach the system keychain \(Secret Service.*will not store keys without it/);
+    // Nothing written: not even the data directory.
+    expect(await readdir(noBusHome)).toEqual([]);
+  });
+});
