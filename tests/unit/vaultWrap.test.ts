@@ -3,7 +3,7 @@
  * rules, the failure schedule, the registry over an in-memory keychain, and
  * how the keytar adapter reports every keychain failure.
  */
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -145,6 +145,22 @@ describe('profile registry over an in-memory keychain', () => {
     const record = JSON.parse(await readFile(join(dataDir, 'profiles', created.id, 'profile.json'), 'utf8')) as { kdf: { N: number } };
     expect(record.kdf.N).toBe(2 ** 11);
     expect(await stronger.unlockProfile(created.id, 'long passphrase')).toBe(created.databaseKeyHex);
+  });
+
+  it('removes a damaged profile, and one whose earlier removal was interrupted', async () => {
+    const reg = registry();
+    const damaged = await reg.createProfile({ displayName: 'Damaged', role: 'clerk', pin: '123456' });
+    const interrupted = await reg.createProfile({ displayName: 'Interrupted', role: 'clerk', pin: '123456' });
+    await writeFile(join(dataDir, 'profiles', damaged.id, 'profile.json'), '{ not json');
+    await rm(join(dataDir, 'profiles', interrupted.id, 'profile.json'));
+    expect(await reg.listProfiles()).toEqual([]);
+    expect((await rejection(reg.unlockProfile(damaged.id, '123456'))).kind).toBe('damaged-profile');
+
+    await reg.removeProfile(damaged.id);
+    await reg.removeProfile(interrupted.id);
+    expect(await readdir(join(dataDir, 'profiles'))).toEqual([]);
+    expect(keychain.entries.size).toBe(0);
+    expect((await rejection(reg.removeProfile(damaged.id))).kind).toBe('not-found');
   });
 
   it('refuses ids that are not its own format (they arrive over IPC and become paths)', async () => {

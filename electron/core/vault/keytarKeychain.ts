@@ -38,6 +38,8 @@ export interface KeytarKeychainOptions {
 }
 
 const defaultTimeoutMs = 10_000;
+/** Not a profile id (those are 32 hex chars), so it can never collide with one. */
+const probeAccount = 'keychain-probe';
 
 export function keytarKeychain(options: KeytarKeychainOptions = {}): Keychain {
   const service = options.service ?? keychainService;
@@ -75,10 +77,18 @@ export function keytarKeychain(options: KeytarKeychainOptions = {}): Keychain {
 
   return {
     async getSecret(profileId) {
-      const secret = await call((keytar) => keytar.getPassword(service, profileId));
-      if (secret === null || secret === '') {
-        throw new VaultError({ kind: 'keychain-entry-missing' }, keychainMessages.entryMissing);
+      const lookup = (keytar: KeytarApi): Promise<string | null> => keytar.getPassword(service, profileId);
+      let secret = await call(lookup);
+      if (!secret) {
+        // libsecret answers "no such item" for a LOCKED keyring too, and we
+        // must not tell someone their profile was copied when it is merely
+        // locked. A probe write fails on a locked keyring ("locked"), or, on a
+        // desktop, prompts the person to unlock it, after which we look again.
+        await call((keytar) => keytar.setPassword(service, probeAccount, 'probe'));
+        await call((keytar) => keytar.deletePassword(service, probeAccount)).catch(() => false);
+        secret = await call(lookup);
       }
+      if (!secret) throw new VaultError({ kind: 'keychain-entry-missing' }, keychainMessages.entryMissing);
       return secret;
     },
     async setSecret(profileId, secret) {

@@ -10,7 +10,7 @@
  * attempts cannot lose a failure count. Every failure is a VaultError.
  */
 import { randomBytes } from 'node:crypto';
-import { readdir, rm } from 'node:fs/promises';
+import { readdir, rm, stat } from 'node:fs/promises';
 import { ensurePrivateDir } from './atomicFile.js';
 import { defaultScryptParams, deriveKek, keychainSecretBytes, randomSalt, type ScryptParams } from './kdf.js';
 import type { Keychain } from './keychain.js';
@@ -231,10 +231,9 @@ export class ProfileRegistry {
    */
   removeProfile(id: string): Promise<void> {
     return this.#exclusive(id, async () => {
-      await this.#requireRecord(id).catch((error: unknown) => {
-        // A damaged profile can still be removed.
-        if (!(error instanceof VaultError && error.kind === 'damaged-profile')) throw error;
-      });
+      // The folder, not profile.json, decides: a damaged profile, or one whose
+      // earlier removal was interrupted, can still be removed.
+      if (!isProfileId(id) || !(await isDirectory(this.profileDir(id)))) throw notFound();
       let keychainError: unknown = null;
       try {
         await this.#keychain.deleteSecret(id);
@@ -308,7 +307,7 @@ export class ProfileRegistry {
 
   async #requireRecord(id: string): Promise<ProfileRecord> {
     const record = isProfileId(id) ? await readProfileRecord(this.dataDir, id) : null;
-    if (!record) throw new VaultError({ kind: 'not-found' }, 'That profile does not exist on this computer.');
+    if (!record) throw notFound();
     return record;
   }
 
@@ -322,6 +321,19 @@ export class ProfileRegistry {
       if (this.#queues.get(id) === settled) this.#queues.delete(id);
     });
     return next;
+  }
+}
+
+function notFound(): VaultError {
+  return new VaultError({ kind: 'not-found' }, 'That profile does not exist on this computer.');
+}
+
+async function isDirectory(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isDirectory();
+  } catch (error) {
+    if (isMissingFile(error)) return false;
+    throw error;
   }
 }
 
