@@ -4,6 +4,9 @@
  * stop() leaves no daemon and no directory behind.
  */
 import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { applyKeyringEnv, isRunning, startKeyring } from '../fixtures/keyring.js';
 
@@ -29,5 +32,17 @@ describe('keyring fixture', () => {
     expect(existsSync(keyring.dir)).toBe(false);
     // Idempotent.
     await keyring.stop();
+  });
+
+  it('fails with an install hint, never a skip, when the daemons are missing', async () => {
+    const path = process.env['PATH'];
+    const emptyDir = await mkdtemp(join(tmpdir(), 'wardline-no-tools-'));
+    process.env['PATH'] = emptyDir;
+    try {
+      await expect(startKeyring()).rejects.toThrow(/sudo apt-get install gnome-keyring dbus libsecret-1-dev/);
+    } finally {
+      process.env['PATH'] = path;
+      await rm(emptyDir, { recursive: true, force: true });
+    }
   });
 });
