@@ -11,6 +11,12 @@ function dispatcherWith(overrides: Partial<Handlers> = {}, unlocked = false) {
     'app:info': () => ({ name: 'Wardline', version: '1.2.3', shell: 'electron', platform: 'win32' }),
     'session:state': () => ({ kind: 'no-profile', profiles: [] }),
     'conversations:list': () => [],
+    'profiles:create': () => ({ id: 'a'.repeat(32), displayName: 'A' }),
+    'profiles:remove': () => ({ removed: true }),
+    'session:unlock': () => ({ kind: 'no-profile', profiles: [] }),
+    'session:lock': () => ({ kind: 'no-profile', profiles: [] }),
+    'session:setAutoLock': ({ seconds }) => ({ seconds, policyMaxSeconds: 300 }),
+    'messages:page': () => ({ messages: [], before: null }),
     'links:openExternal': () => ({ opened: false }),
     ...overrides,
   };

@@ -9,10 +9,11 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { createWardlineCore, type WardlineCore } from '../../electron/core/wardlineCore.js';
+import { createWardlineCore, type CoreOptions, type WardlineCore } from '../../electron/core/wardlineCore.js';
 import { findChromium } from './findChromium.js';
 import { CHROMIUM_APP_ORIGIN, routeRenderer } from './rendererRoute.js';
 import { forwardCoreEvents, installContractBridge } from './contractBridge.js';
+import { installPageActivityIdle } from './pageActivity.js';
 
 const projectRoot = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -24,6 +25,8 @@ export interface OpenOptions {
   distDir?: string;
   viewport?: { width: number; height: number };
   log?: (line: string) => void;
+  /** Test seams: the same ones the Electron layer fills with OS adapters. */
+  core?: Partial<Pick<CoreOptions, 'idle' | 'keychain' | 'policy' | 'ticker' | 'now'>>;
 }
 
 export interface OpenWardline {
@@ -58,42 +61,48 @@ export function chromiumArgs(cdpPort?: number): string[] {
 export async function openWardline(options: OpenOptions): Promise<OpenWardline> {
   if (process.versions.electron) throw new Error('The Chromium shell is a development tool and never runs inside Electron.');
   const distDir = options.distDir ?? `${projectRoot}renderer/dist`;
-  const core = createWardlineCore({
-    dataDir: options.dataDir,
-    shell: 'chromium',
-    version: version(),
-    platform: process.platform,
-    appOrigin: CHROMIUM_APP_ORIGIN,
-    // The dev shell never opens links on the host: there is no person to confirm with in a test.
-    confirmAndOpen: async () => false,
-    log: options.log,
-  });
   const browser = await chromium.launch({
     executablePath: findChromium(),
     headless: options.headless,
     args: chromiumArgs(options.cdpPort),
   });
+  let core: WardlineCore | null = null;
   try {
     const context = await browser.newContext({ viewport: options.viewport ?? { width: 1280, height: 800 }, locale: 'en-GB' });
     await routeRenderer(context, distDir);
-    await installContractBridge(context, core);
-    const stopEvents = forwardCoreEvents(core, () => context.pages());
+    const idle = options.core?.idle ?? (await installPageActivityIdle(context));
+    const started = createWardlineCore({
+      dataDir: options.dataDir,
+      shell: 'chromium',
+      version: version(),
+      platform: process.platform,
+      appOrigin: CHROMIUM_APP_ORIGIN,
+      // The dev shell never opens links on the host: there is no person to confirm with in a test.
+      confirmAndOpen: async () => false,
+      log: options.log,
+      ...options.core,
+      idle,
+    });
+    core = started;
+    await started.ready;
+    await installContractBridge(context, started);
+    const stopEvents = forwardCoreEvents(started, () => context.pages());
     const page = await context.newPage();
     await page.goto(`${CHROMIUM_APP_ORIGIN}/index.html`);
     return {
-      core,
+      core: started,
       browser,
       context,
       page,
       close: async () => {
         stopEvents();
         await browser.close();
-        await core.close();
+        await started.close();
       },
     };
   } catch (err) {
     await browser.close();
-    await core.close();
+    await core?.close();
     throw err;
   }
 }

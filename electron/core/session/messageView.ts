@@ -1,0 +1,28 @@
+import type { ConversationSummary, MessageView } from '../../common/contract.js';
+import type { ConversationSummary as StoredConversation, StoredMessage } from '../store/index.js';
+
+/** What the renderer may see of a stored message: no ids of other systems, no raw payloads. */
+export function toMessageView(message: StoredMessage): MessageView {
+  return {
+    id: message.id,
+    direction: message.direction,
+    senderName: message.senderName ?? message.senderJid,
+    senderRole: message.senderRole,
+    body: message.retraction ? null : message.body,
+    sentAt: message.sentAt,
+    urgency: message.urgency,
+    deliveryState: message.direction === 'out' ? message.deliveryState : null,
+    patientIdentifier: message.patientIdentifier,
+  };
+}
+
+export function toConversationView(c: StoredConversation): ConversationSummary {
+  return {
+    id: c.id,
+    title: c.title,
+    kind: c.kind,
+    unread: c.unread,
+    urgentUnread: c.urgentUnread,
+    lastActivityAt: c.lastActivityAt,
+  };
+}

@@ -1,0 +1,197 @@
+/**
+ * Encrypted profiles and the lock, end to end: real Chromium, real core,
+ * real SQLCipher store, real Secret Service keyring.
+ */
+import { randomBytes } from 'node:crypto';
+import { readdir, readFile, mkdtemp, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Ticker } from '../../electron/core/session/autoLock.js';
+import { openWardline, type OpenWardline } from '../../tools/chromium/openWardline.js';
+import { applyKeyringEnv, startKeyring, type Keyring } from '../fixtures/keyring.js';
+import { screenshot } from './screenshot.js';
+
+// Built at run time, so the only copies that can exist are ones Wardline wrote (not tsx's source cache).
+const nonce = randomBytes(4).toString('hex');
+const PIN_A = String(100000 + (randomBytes(3).readUIntBE(0, 3) % 900000));
+const PIN_B = `night shift ${nonce}`;
+const SECRET_TEXT = `Bed 14 potassium 6.9 repeat ECG now ${nonce}`;
+const URGENT_TEXT = `Crash call ward 7 side room ${nonce}`;
+
+class ManualTicker implements Ticker {
+  #ticks = new Set<() => void>();
+  every(_ms: number, tick: () => void): () => void {
+    this.#ticks.add(tick);
+    return () => this.#ticks.delete(tick);
+  }
+  tick(): void {
+    for (const t of [...this.#ticks]) t();
+  }
+}
+
+async function filesUnder(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const entry of await readdir(dir, { withFileTypes: true, recursive: true })) {
+    if (entry.isFile()) out.push(join(entry.parentPath, entry.name));
+  }
+  return out;
+}
+
+async function createProfile(page: Page, name: string, role: string, pin: string): Promise<void> {
+  const form = page.getByRole('form', { name: 'Create profile' });
+  await form.getByLabel('Your name, as colleagues know you').fill(name);
+  await form.getByLabel('Role').fill(role);
+  await form.getByLabel('PIN or passphrase', { exact: true }).fill(pin);
+  await form.getByLabel('Repeat PIN or passphrase').fill(pin);
+  await form.getByRole('button', { name: 'Create profile' }).click();
+  await expect.poll(() => page.getByRole('status', { name: 'Session state' }).textContent()).toBe('Unlocked');
+}
+
+async function unlock(page: Page, name: string, pin: string): Promise<void> {
+  await page.getByRole('radio', { name }).check();
+  await page.getByLabel('PIN or passphrase').fill(pin);
+  await page.getByRole('button', { name: 'Unlock' }).click();
+}
+
+describe('encrypted profiles and the lock, end to end', () => {
+  let keyring: Keyring;
+  let app: OpenWardline;
+  let dataDir: string;
+  let idle = 0;
+  const ticker = new ManualTicker();
+
+  beforeAll(async () => {
+    keyring = await startKeyring();
+    applyKeyringEnv(keyring.env);
+    dataDir = await mkdtemp(join(tmpdir(), 'wardline-e2e-profiles-'));
+    app = await openWardline({ dataDir, headless: true, core: { idle: { idleSeconds: () => idle }, ticker } });
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    await keyring?.stop();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('creates a profile from the welcome screen and signs its owner in', async () => {
+    const { page } = app;
+    await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toBe('Welcome to Wardline');
+    await screenshot(page, 'profiles-01-welcome');
+    await createProfile(page, 'Sam Okafor', 'Ward clerk', PIN_A);
+    expect(await page.getByRole('navigation', { name: 'Conversations' }).getByText('No conversations yet.').isVisible()).toBe(true);
+    await screenshot(page, 'profiles-02-empty-workspace');
+  });
+
+  it('shows conversations from the encrypted store, then locks on idle with nothing left on screen', async () => {
+    const { page, core } = app;
+    // Messages arrive as a sync would deliver them (messaging itself is a later issue).
+    const store = core.session.store();
+    const conversationId = await store.upsertConversation({ jid: 'ward7@conference.wardline.test', kind: 'room', title: 'Ward 7 nursing' });
+    const t = Date.UTC(2026, 10, 25, 9, 30);
+    await store.insertReceivedBatch([
+      { conversationId, originId: 'o1', senderJid: 'nurse@wardline.test', senderName: 'Priya Shah', senderRole: 'Staff nurse', body: SECRET_TEXT, sentAt: t, receivedAt: t },
+      { conversationId, originId: 'o2', senderJid: 'reg@wardline.test', senderName: 'Dr Tom Hale', senderRole: 'Medical registrar', body: URGENT_TEXT, sentAt: t + 60_000, receivedAt: t + 60_000, urgency: 'urgent' },
+    ]);
+
+    // Lock and unlock through the UI, so the list is read fresh from the store.
+    await page.getByRole('button', { name: 'Lock now' }).click();
+    await unlock(page, 'Sam Okafor', PIN_A);
+    await page.getByRole('button', { name: /Ward 7 nursing/ }).click();
+    await expect.poll(() => page.getByRole('list', { name: 'Messages' }).textContent()).toContain(SECRET_TEXT);
+    expect(await page.getByText('URGENT', { exact: true }).first().isVisible()).toBe(true);
+    await screenshot(page, 'profiles-03-conversation');
+
+    // Idle past the policy limit (5 minutes by default) locks, driven by main, not by the page.
+    idle = 299;
+    ticker.tick();
+    expect(core.session.isUnlocked()).toBe(true);
+    idle = 301;
+    ticker.tick();
+    await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toBe('Wardline is locked');
+    idle = 0;
+
+    const html = await page.content();
+    expect(html).not.toContain(SECRET_TEXT);
+    expect(html).not.toContain(URGENT_TEXT);
+    expect(html).not.toContain('Ward 7 nursing');
+    expect(html).not.toContain('Priya Shah');
+    expect(await page.title()).toBe('Wardline — locked');
+    expect(await page.getByRole('status', { name: 'Waiting messages' }).textContent()).toMatch(/2 new messages,\s*1 urgent/);
+
+    for (const [channel, payload] of [
+      ['conversations:list', {}],
+      ['messages:page', { conversationId, limit: 50 }],
+      ['session:setAutoLock', { seconds: 60 }],
+    ] as const) {
+      const result = await page.evaluate(`window.wardline.invoke(${JSON.stringify(channel)}, ${JSON.stringify(payload)})`);
+      expect(result, channel).toMatchObject({ ok: false, error: { code: 'locked' } });
+    }
+    await screenshot(page, 'profiles-04-locked-counts-only');
+
+    // Unlock brings the person back to the conversation they were reading.
+    await unlock(page, 'Sam Okafor', PIN_A);
+    await expect.poll(() => page.getByRole('list', { name: 'Messages' }).textContent()).toContain(SECRET_TEXT);
+    expect(await page.getByRole('button', { name: /Ward 7 nursing/ }).getAttribute('aria-current')).toBe('true');
+  });
+
+  it('lets a person shorten auto-lock but main refuses to lengthen it past policy', async () => {
+    const { page } = app;
+    await page.getByLabel('Lock after').selectOption('60');
+    await expect.poll(() => app.core.session.state()).toMatchObject({ autoLock: { seconds: 60, policyMaxSeconds: 300 } });
+    const longer = await page.evaluate(`window.wardline.invoke('session:setAutoLock', { seconds: 3600 })`);
+    expect(longer).toEqual({ ok: true, value: { seconds: 300, policyMaxSeconds: 300 } });
+    await expect.poll(() => page.getByLabel('Lock after').inputValue()).toBe('300');
+    await page.getByLabel('Lock after').selectOption('60');
+    await expect.poll(() => app.core.session.state()).toMatchObject({ autoLock: { seconds: 60 } });
+    idle = 61;
+    ticker.tick();
+    await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toBe('Wardline is locked');
+    idle = 0;
+  });
+
+  it('says clearly when the PIN is wrong', async () => {
+    const { page } = app;
+    await unlock(page, 'Sam Okafor', '000000');
+    await expect.poll(() => page.getByRole('alert').textContent()).toMatch(/PIN/i);
+    await screenshot(page, 'profiles-05-wrong-pin');
+    expect(app.core.session.isUnlocked()).toBe(false);
+  });
+
+  it('keeps a second person on the same OS login out of the first person’s data', async () => {
+    const { page, core } = app;
+    await page.getByRole('button', { name: 'Add a profile' }).click();
+    await createProfile(page, 'Dr Ana Lima', 'Consultant', PIN_B);
+    await expect.poll(() => page.getByText('No conversations yet.').isVisible()).toBe(true);
+    const other = await page.evaluate(`window.wardline.invoke('messages:page', { conversationId: 1, limit: 50 })`);
+    expect(JSON.stringify(other)).not.toContain(SECRET_TEXT);
+    expect(core.session.state()).toMatchObject({ kind: 'unlocked', profile: { displayName: 'Dr Ana Lima' } });
+    await page.keyboard.press('Control+L');
+    await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toBe('Wardline is locked');
+    // The picker shows display names only; B's PIN does not open A's profile.
+    expect(await page.getByRole('radio').count()).toBe(2);
+    await unlock(page, 'Sam Okafor', PIN_B);
+    await expect.poll(() => page.getByRole('alert').textContent()).toMatch(/PIN/i);
+    expect(core.session.isUnlocked()).toBe(false);
+    await screenshot(page, 'profiles-06-two-profiles');
+  });
+
+  it('leaves no message text or PIN in plaintext on disk, in temp, or in the page storage', async () => {
+    const needles = [SECRET_TEXT, URGENT_TEXT, PIN_A, PIN_B].map((s) => Buffer.from(s));
+    const files = [...(await filesUnder(dataDir)), ...(await filesUnder(tmpdir()).catch(() => []))];
+    let scanned = 0;
+    for (const file of files) {
+      if (file.includes('wardline-keyring-')) continue; // the keyring's own store, encrypted by gnome-keyring
+      const info = await stat(file).catch(() => null);
+      if (!info || info.size > 64 * 1024 * 1024) continue;
+      const bytes = await readFile(file).catch(() => null);
+      if (!bytes) continue;
+      if (file.startsWith(dataDir)) scanned++;
+      for (const needle of needles) expect(bytes.includes(needle), `${file} contains plaintext`).toBe(false);
+    }
+    expect(scanned).toBeGreaterThanOrEqual(2);
+    const storage = await app.page.evaluate(`JSON.stringify({ l: Object.keys(localStorage), s: Object.keys(sessionStorage) })`);
+    expect(storage).toBe('{"l":[],"s":[]}');
+  });
+});
