@@ -61,12 +61,18 @@ describe('encrypted profiles and the lock, end to end', () => {
   let dataDir: string;
   let idle = 0;
   const ticker = new ManualTicker();
+  const logLines: string[] = [];
 
   beforeAll(async () => {
     keyring = await startKeyring();
     applyKeyringEnv(keyring.env);
     dataDir = await mkdtemp(join(tmpdir(), 'wardline-e2e-profiles-'));
-    app = await openWardline({ dataDir, headless: true, core: { idle: { idleSeconds: () => idle }, ticker } });
+    app = await openWardline({
+      dataDir,
+      headless: true,
+      log: (line) => logLines.push(line),
+      core: { idle: { idleSeconds: () => idle }, ticker },
+    });
   });
 
   afterAll(async () => {
@@ -191,6 +197,9 @@ describe('encrypted profiles and the lock, end to end', () => {
       for (const needle of needles) expect(bytes.includes(needle), `${file} contains plaintext`).toBe(false);
     }
     expect(scanned).toBeGreaterThanOrEqual(2);
+    // The app's log saw the whole session, and holds no content or PIN either.
+    expect(logLines.join('\n')).toMatch(/locked reason=idle/);
+    for (const needle of [SECRET_TEXT, URGENT_TEXT, PIN_A, PIN_B]) expect(logLines.join('\n')).not.toContain(needle);
     const storage = await app.page.evaluate(`JSON.stringify({ l: Object.keys(localStorage), s: Object.keys(sessionStorage) })`);
     expect(storage).toBe('{"l":[],"s":[]}');
   });
