@@ -1,0 +1,122 @@
+/**
+ * Wardline's Electron main process: lifecycle only. Policy lives in
+ * ./policy (pure, unit-tested), business logic in ../core (plain Node).
+ */
+import { app, BrowserWindow, session } from 'electron';
+import path from 'node:path';
+import { createWardlineCore, type WardlineCore } from '../core/wardlineCore.js';
+import { registerAppScheme, serveAppProtocol } from './appProtocol.js';
+import { guardWebContents } from './contentsGuards.js';
+import { createConfirmAndOpen } from './externalLinks.js';
+import { forwardEvents, registerIpc } from './ipc.js';
+import { createIdleSource } from './os/idle.js';
+import { createLockSignals } from './os/powerEvents.js';
+import { handleSquirrelEvent } from './os/squirrelStartup.js';
+import { appPaths } from './paths.js';
+import { applyPermissionPolicy } from './permissions.js';
+import { APP_ORIGIN } from './policy/origin.js';
+import { chooseUserDataDir, findForbiddenSwitches } from './policy/startupGuards.js';
+import { windowPolicy } from './policy/webPreferences.js';
+import { createMainWindow, focusWindow } from './window.js';
+
+// Must match Squirrel's shortcut identity so Windows attributes notifications to us.
+const WINDOWS_APP_USER_MODEL_ID = 'com.squirrel.wardline.Wardline';
+
+function log(line: string): void {
+  // Operational lines only; never payloads (they may hold message text).
+  console.log(`[wardline] ${line}`);
+}
+
+function start(): void {
+  const forbidden = app.isPackaged ? findForbiddenSwitches(process.argv) : [];
+  if (forbidden.length > 0) {
+    console.error(`[wardline] refusing to start with debugging switches: ${forbidden.join(' ')}`);
+    app.exit(1);
+    return;
+  }
+
+  // Before the single-instance lock: the lock is keyed on the userData directory.
+  app.setPath(
+    'userData',
+    chooseUserDataDir({
+      isPackaged: app.isPackaged,
+      defaultDir: app.getPath('userData'),
+      env: process.env,
+      isAbsolute: path.isAbsolute,
+    }),
+  );
+
+  // One instance per OS login: a second launch must not open a second, separately-locked session.
+  if (!app.requestSingleInstanceLock()) {
+    app.quit();
+    return;
+  }
+
+  registerAppScheme();
+  app.enableSandbox();
+  if (process.platform === 'win32') app.setAppUserModelId(WINDOWS_APP_USER_MODEL_ID);
+
+  let mainWindow: BrowserWindow | null = null;
+  let core: WardlineCore | null = null;
+  const getWindow = (): BrowserWindow | null => mainWindow;
+  const confirmAndOpen = createConfirmAndOpen(getWindow);
+  const paths = appPaths(app.getAppPath());
+  const policy = windowPolicy(app.isPackaged);
+
+  // Every webContents, including any we did not expect, gets the navigation guards.
+  app.on('web-contents-created', (_event, contents) => guardWebContents(contents, confirmAndOpen));
+
+  const openWindow = (): void => {
+    mainWindow = createMainWindow(paths.preload, policy);
+    mainWindow.on('closed', () => {
+      mainWindow = null;
+    });
+  };
+
+  app.on('second-instance', () => {
+    // The second launch's argv is ignored on purpose: nothing from outside drives this process.
+    if (mainWindow) focusWindow(mainWindow);
+  });
+
+  void app.whenReady().then(() => {
+    applyPermissionPolicy(session.defaultSession);
+    serveAppProtocol(paths.rendererDist);
+    core = createWardlineCore({
+      dataDir: app.getPath('userData'),
+      shell: 'electron',
+      version: app.getVersion(),
+      platform: process.platform,
+      appOrigin: APP_ORIGIN,
+      confirmAndOpen,
+      idle: createIdleSource(),
+      log,
+    });
+    const sessionController = core.session;
+    // The OS locking, suspending or switching user locks Wardline too, enforced here in main.
+    createLockSignals().onShouldLock((reason) => void sessionController.lock(reason).catch(() => undefined));
+    registerIpc(core);
+    forwardEvents(core, getWindow);
+    openWindow();
+  });
+
+  app.on('activate', () => {
+    if (core && BrowserWindow.getAllWindows().length === 0) openWindow();
+  });
+
+  // Closing the window ends the session on every platform, macOS included:
+  // an unlocked profile must not linger in a windowless process.
+  app.on('window-all-closed', () => app.quit());
+
+  let closed = false;
+  app.on('will-quit', (event) => {
+    if (closed || !core) return;
+    event.preventDefault();
+    void core.close().finally(() => {
+      closed = true;
+      app.quit();
+    });
+  });
+}
+
+// Installer hook runs (Windows Squirrel) only manage shortcuts, then quit.
+if (!handleSquirrelEvent()) start();

@@ -1,0 +1,36 @@
+/**
+ * Command-line switches a packaged Wardline refuses to start with. Fuses turn
+ * off Node's --inspect, but Chromium's --remote-debugging-* would still hand
+ * the unlocked renderer to anything on the machine; a packaged build refuses them.
+ * (The Chromium dev shell is the debugging tool, and it cannot ship.)
+ */
+const FORBIDDEN_PREFIXES = ['remote-debugging-', 'inspect', 'debug', 'js-flags', 'remote-allow-origins'];
+
+/** Chromium accepts "--x", "-x" and, on Windows, "/x"; names are case-insensitive there. */
+function switchName(arg: string): string | null {
+  const match = /^(?:--|-|\/)([A-Za-z][\w-]*)(?:=.*)?$/s.exec(arg);
+  return match?.[1]?.toLowerCase() ?? null;
+}
+
+export function findForbiddenSwitches(argv: readonly string[]): string[] {
+  return argv.filter((arg) => {
+    const name = switchName(arg);
+    return name !== null && FORBIDDEN_PREFIXES.some((prefix) => name.startsWith(prefix));
+  });
+}
+
+/**
+ * The userData directory (profiles, Chromium state). A packaged build honours
+ * nothing from the environment: a planted variable must not redirect a
+ * clinician's encrypted profile. Development builds may use WARDLINE_DATA_DIR.
+ */
+export function chooseUserDataDir(input: {
+  isPackaged: boolean;
+  defaultDir: string;
+  env: Readonly<Record<string, string | undefined>>;
+  isAbsolute: (p: string) => boolean;
+}): string {
+  if (input.isPackaged) return input.defaultDir;
+  const fromEnv = input.env['WARDLINE_DATA_DIR'];
+  return fromEnv && input.isAbsolute(fromEnv) ? fromEnv : input.defaultDir;
+}
