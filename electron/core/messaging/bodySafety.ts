@@ -1,0 +1,148 @@
+/**
+ * Body safety policy: what text from the network (or the composer) may reach the screen,
+ * the store and the record. Pure, so it is tested exhaustively and applied identically on
+ * receive and send.
+ *
+ * - Newlines: CRLF, lone CR, NEL, U+2028 and U+2029 all become \n, so one line break means
+ *   one thing everywhere (display, search, EPR paste).
+ * - Control characters (C0 except \t and \n, DEL, C1) are removed: they have no visible form
+ *   and can confuse terminals, logs and the EPR.
+ * - Bidi controls are removed: embeddings and overrides (U+202A–U+202E), isolates
+ *   (U+2066–U+2069) *and* the invisible marks LRM, RLM and ALM (U+200E, U+200F, U+061C).
+ *   Marks are kept by many apps for mixed-direction text, but they are strong characters
+ *   that reorder neighbouring digits: "RLM 12 RLM 34" displays as "34 12". In a clinical
+ *   message a swapped dose or bed number is worse than a misplaced full stop in mixed
+ *   Arabic/English text, and the renderer already isolates each message (dir="auto").
+ * - Other invisible format characters with no legitimate use in chat are removed: BOM /
+ *   zero-width no-break space, deprecated format controls (U+206A–U+206F), interlinear
+ *   annotation (U+FFF9–U+FFFB). ZWJ/ZWNJ stay: emoji sequences and several scripts need them.
+ * - Lone surrogates become U+FFFD, so the text is well-formed UTF-16 for the store and IPC.
+ * - Over the limit, text is cut at a grapheme boundary (never inside a surrogate pair or an
+ *   emoji sequence) and a visible marker says how much was removed.
+ * - HTML and script are just text: the UI renders text, never markup, so nothing is escaped.
+ */
+
+/** Default body limit, in characters (Unicode code points). Admin policy may change it. */
+export const DEFAULT_BODY_LIMIT = 10_000;
+
+const NEWLINES = /\r\n|[\r\u0085\u2028\u2029]/g;
+const LONE_SURROGATE = /\p{Cs}/gu;
+const INVISIBLE_OR_CONTROL = /[\p{Cc}\u061C\u200E\u200F\u202A-\u202E\u2066-\u206F\uFEFF\uFFF9-\uFFFB]/gu;
+/** Window searched backwards from the cut for a grapheme boundary. */
+const GRAPHEME_WINDOW = 1024;
+
+export interface SanitizedBody {
+  text: string;
+  truncated: boolean;
+  /** Characters (code points) removed by truncation; 0 when not truncated. */
+  removedCharacters: number;
+}
+
+function assertLimit(limit: number): void {
+  if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`Body limit must be a positive integer, got ${limit}`);
+}
+
+/** Newlines normalised, controls and bidi/invisible formatting removed, surrogates repaired. */
+export function neutraliseText(raw: string): string {
+  return raw
+    .replace(NEWLINES, '\n')
+    .replace(LONE_SURROGATE, '\uFFFD')
+    .replace(INVISIBLE_OR_CONTROL, (ch) => (ch === '\t' || ch === '\n' ? ch : ''));
+}
+
+/** Length as a person (and the composer's counter) counts it: Unicode code points. */
+export function countCharacters(text: string): number {
+  let count = 0;
+  for (let i = 0; i < text.length; i += 1) {
+    const unit = text.charCodeAt(i);
+    // A high surrogate followed by a low one is one character.
+    if (unit >= 0xd800 && unit <= 0xdbff && i + 1 < text.length) {
+      const next = text.charCodeAt(i + 1);
+      if (next >= 0xdc00 && next <= 0xdfff) i += 1;
+    }
+    count += 1;
+  }
+  return count;
+}
+
+/** UTF-16 index just after the first `codePoints` code points. */
+function indexAfterCodePoints(text: string, codePoints: number): number {
+  let index = 0;
+  for (let seen = 0; seen < codePoints && index < text.length; seen += 1) {
+    const unit = text.charCodeAt(index);
+    index += unit >= 0xd800 && unit <= 0xdbff && index + 1 < text.length ? 2 : 1;
+  }
+  return index;
+}
+
+let segmenter: Intl.Segmenter | undefined;
+
+/** Move `cut` back to the start of the grapheme cluster it falls inside, if any. */
+function graphemeCut(text: string, cut: number): number {
+  segmenter ??= new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+  let windowStart = Math.max(0, cut - GRAPHEME_WINDOW);
+  // Never start the window on the second half of a surrogate pair.
+  const first = text.charCodeAt(windowStart);
+  if (windowStart > 0 && first >= 0xdc00 && first <= 0xdfff) windowStart -= 1;
+  const window = text.slice(windowStart, Math.min(text.length, cut + 64));
+  for (const { index, segment } of segmenter.segment(window)) {
+    const start = windowStart + index;
+    const end = start + segment.length;
+    if (start < cut && cut < end) {
+      // A cluster reaching back past the window (abusive combining runs) is cut at the code point.
+      return start > windowStart || windowStart === 0 ? start : cut;
+    }
+    if (start >= cut) break;
+  }
+  return cut;
+}
+
+function truncationMarker(removed: number): string {
+  return `… [message truncated by Wardline: ${removed.toLocaleString('en-GB')} characters removed]`;
+}
+
+/** Make a received body safe to store and show, truncating it beyond `limit` characters. */
+export function sanitizeBody(raw: string, limit: number = DEFAULT_BODY_LIMIT): SanitizedBody {
+  assertLimit(limit);
+  const text = neutraliseText(raw);
+  // Fast path: UTF-16 length bounds the code-point count from above.
+  if (text.length <= limit) return { text, truncated: false, removedCharacters: 0 };
+  const total = countCharacters(text);
+  if (total <= limit) return { text, truncated: false, removedCharacters: 0 };
+
+  const cut = graphemeCut(text, indexAfterCodePoints(text, limit));
+  const kept = text.slice(0, cut);
+  const removed = total - countCharacters(kept);
+  return { text: kept + truncationMarker(removed), truncated: true, removedCharacters: removed };
+}
+
+export type OutgoingBodyCheck =
+  | { ok: true; body: string; length: number }
+  | { ok: false; reason: 'empty'; message: string }
+  | { ok: false; reason: 'too-long'; message: string; length: number; limit: number };
+
+/**
+ * The composer's gate: refuse, with a message a person can act on, rather than silently
+ * truncate what a clinician wrote. On success, `body` is the neutralised, trimmed text to send.
+ */
+export function checkOutgoingBody(text: string, limit: number = DEFAULT_BODY_LIMIT): OutgoingBodyCheck {
+  assertLimit(limit);
+  const body = neutraliseText(text).trim();
+  if (body.length === 0) {
+    return { ok: false, reason: 'empty', message: 'There is nothing to send: the message is empty.' };
+  }
+  const length = countCharacters(body);
+  if (length > limit) {
+    const format = (n: number): string => n.toLocaleString('en-GB');
+    return {
+      ok: false,
+      reason: 'too-long',
+      length,
+      limit,
+      message:
+        `This message is ${format(length)} characters long; the limit is ${format(limit)}. ` +
+        `Shorten it by ${format(length - limit)} characters, or send it as more than one message.`,
+    };
+  }
+  return { ok: true, body, length };
+}

@@ -1,0 +1,141 @@
+/**
+ * What parseIncoming makes of a stanza. Every stanza becomes exactly one of these; ignored and
+ * rejected outcomes carry a reason and never content, so they can be logged as they are.
+ */
+import type { Urgency } from '../store/storeTypes.js';
+import type { ConversationType } from './outgoingStanzas.js';
+
+export interface JoinedRoom {
+  /** Our nickname in the room: groupchat messages from room/nick are our own. */
+  nick: string;
+}
+
+export interface IncomingContext {
+  /** Our account's JID as bound (full); the bare JID is derived from it. */
+  ownJid: string;
+  /** The organisation's XMPP domains; subdomains count. Our own domain is always trusted. */
+  trustedDomains: readonly string[];
+  /** Rooms we have joined, keyed by bare room JID as bareJidOf() returns it. */
+  joinedRooms: ReadonlyMap<string, JoinedRoom>;
+  /**
+   * Archive queries still awaiting their <fin/>: queryId → the archive queried (our bare JID
+   * for our own archive, the room JID for a room's), as bareJidOf() returns it.
+   */
+  archiveQueries: ReadonlyMap<string, string>;
+  now: () => number;
+  /** Received bodies longer than this are truncated with a marker. Default DEFAULT_BODY_LIMIT. */
+  bodyLimit?: number;
+}
+
+/** How the stanza reached us: directly, as a XEP-0280 carbon, or from a XEP-0313 archive. */
+export type IncomingSource = 'live' | 'carbon' | 'archive';
+/** 'out' = sent by us, from this or another device (sent carbons, archive, room reflections). */
+export type Direction = 'in' | 'out';
+
+interface Envelope {
+  source: IncomingSource;
+  direction: Direction;
+  type: ConversationType;
+  /** Sender's normalised full JID (room/nick in rooms). */
+  from: string;
+  /** Conversation key: the peer's bare JID for 1:1, the room's JID for groupchat. */
+  conversation: string;
+}
+
+export interface IncomingMessage extends Envelope {
+  kind: 'message';
+  to: string | null;
+  /** Occupant nickname in rooms; null in 1:1 chats. */
+  nick: string | null;
+  /** The stanza's id attribute: what 1:1 receipts and displayed markers quote. */
+  messageId: string | null;
+  /** XEP-0359 origin-id chosen by the sender (de-duplication of our own resends and reflections). */
+  originId: string | null;
+  /**
+   * XEP-0359 stanza-id from the archive that owns this conversation (our account for 1:1, the
+   * room for groupchat), or the archive result id. Null when no trustworthy one is present.
+   */
+  stanzaId: string | null;
+  /** Sanitised text (see bodySafety). */
+  body: string;
+  truncated: boolean;
+  urgency: Urgency;
+  /** The sender asked for a XEP-0184 receipt (and the stanza has an id to quote). */
+  receiptRequested: boolean;
+  /** The sender would like XEP-0333 displayed markers. */
+  markable: boolean;
+  /** The body carries a valid NHS number. */
+  patientIdentifier: boolean;
+  /** Epoch ms: a trusted, sane XEP-0203 stamp, else the time of parsing. */
+  sentAt: number;
+  /** The conversation is with someone outside the organisation's domains: hold for acceptance. */
+  untrusted: boolean;
+  /** The archive query this arrived in answer to; null unless source is 'archive'. */
+  archiveQueryId: string | null;
+}
+
+export interface IncomingReceipt extends Envelope {
+  kind: 'receipt';
+  /** Stanza id of the message that was delivered. */
+  id: string;
+}
+
+export interface IncomingDisplayed extends Envelope {
+  kind: 'displayed';
+  /** Read up to here: the message's stanza id (1:1) or room stanza-id (groupchat). */
+  id: string;
+}
+
+export interface IncomingRetraction extends Envelope {
+  kind: 'retraction';
+  /**
+   * The message to retract: its origin-id in 1:1 chats, its room stanza-id in groupchat
+   * (XEP-0424). The caller must check it was sent by `from` before acting.
+   */
+  targetId: string;
+}
+
+export type IgnoreReason =
+  | 'malformed'
+  | 'not-a-message'
+  | 'error-stanza'
+  | 'headline'
+  | 'unsupported-type'
+  | 'missing-from'
+  | 'missing-to'
+  | 'invalid-jid'
+  | 'not-addressed-to-us'
+  | 'not-our-conversation'
+  | 'unjoined-room'
+  | 'room-system-message'
+  | 'room-subject'
+  | 'room-invite'
+  | 'muc-private-message'
+  | 'groupchat-carbon'
+  | 'groupchat-in-personal-archive'
+  | 'malformed-forward'
+  | 'malformed-id'
+  | 'empty-body'
+  | 'chat-state'
+  | 'no-content';
+
+export type RejectReason =
+  /** A carbon whose outer `from` is not our bare JID. */
+  | 'spoofed-carbon'
+  /** An archive result not from the archive we queried, or for no outstanding query. */
+  | 'spoofed-mam'
+  /** A genuine carbon whose inner message doesn't involve us the way its wrapper claims. */
+  | 'inconsistent-carbon'
+  /** An archive result whose message doesn't belong in that archive. */
+  | 'inconsistent-archive'
+  /** A forwarded message wrapped again, or wrapped more than one way. */
+  | 'nested-forward';
+
+export type IncomingEvent =
+  | IncomingMessage
+  | IncomingReceipt
+  | IncomingDisplayed
+  | IncomingRetraction
+  | { kind: 'ignored'; reason: IgnoreReason }
+  /** Security-relevant: log it (reason and sender JID, never content). */
+  | { kind: 'rejected'; reason: RejectReason; from: string | null };

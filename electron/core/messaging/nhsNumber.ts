@@ -1,0 +1,58 @@
+/**
+ * NHS number detection, used to flag messages that carry a patient identifier (the NHS IM
+ * guidance asks us to minimise and flag patient data). A flag, not a filter: a false
+ * positive costs a badge, a false negative hides an identifier, so all common spellings
+ * are found.
+ *
+ * An NHS number is 10 digits; the last is a Modulus 11 check digit over the first nine
+ * (weights 10 down to 2). A computed check of 11 means 0; a computed check of 10 means the
+ * number was never issued. Only ASCII digits are recognised.
+ */
+export interface NhsNumberMatch {
+  /** The ten digits, without separators. */
+  digits: string;
+  /** UTF-16 offset and length of the match in the text, for highlighting. */
+  index: number;
+  length: number;
+}
+
+/**
+ * Ten contiguous digits, or 3-3-4 grouped by a space, no-break space or hyphen, not touching
+ * another digit on either side (so part of a longer number, such as a phone number, is not
+ * taken for one).
+ */
+const SHAPE = String.raw`(?:\d{10}|\d{3}[ \u00A0-]\d{3}[ \u00A0-]\d{4})`;
+const CANDIDATE = new RegExp(String.raw`(?<!\d)${SHAPE}(?!\d)`, 'g');
+const EXACT = new RegExp(`^${SHAPE}$`);
+const SEPARATORS = /[ \u00A0-]/g;
+
+/** The Modulus 11 check digit for nine digits, or null when the prefix has none (remainder gives 10). */
+export function nhsCheckDigit(firstNine: string): number | null {
+  if (!/^\d{9}$/.test(firstNine)) return null;
+  let sum = 0;
+  for (let i = 0; i < 9; i += 1) sum += Number(firstNine[i]) * (10 - i);
+  const check = 11 - (sum % 11);
+  if (check === 11) return 0;
+  return check === 10 ? null : check;
+}
+
+/** True for ten digits, contiguous or grouped 3-3-4, with a valid check digit. */
+export function isValidNhsNumber(candidate: string): boolean {
+  if (!EXACT.test(candidate)) return false;
+  const digits = candidate.replace(SEPARATORS, '');
+  return nhsCheckDigit(digits.slice(0, 9)) === Number(digits[9]);
+}
+
+export function findNhsNumbers(text: string): NhsNumberMatch[] {
+  const matches: NhsNumberMatch[] = [];
+  for (const match of text.matchAll(CANDIDATE)) {
+    const digits = match[0].replace(SEPARATORS, '');
+    if (isValidNhsNumber(digits)) matches.push({ digits, index: match.index, length: match[0].length });
+  }
+  return matches;
+}
+
+/** Does the text carry at least one valid NHS number? Sets the message's patient-identifier flag. */
+export function containsNhsNumber(text: string): boolean {
+  return findNhsNumbers(text).length > 0;
+}

@@ -1,0 +1,321 @@
+/**
+ * Incoming message stanzas → IncomingEvent. Pure and total: any stanza, however hostile,
+ * yields one event and never throws (only an invalid *context*, a programming error, throws).
+ *
+ * Trust rules, the heart of it:
+ * - Carbons (XEP-0280) are unwrapped only when the outer `from` is exactly our bare JID; any
+ *   other sender (or none) is 'spoofed-carbon'. The inner message must then involve us the
+ *   way the wrapper says (sent: from us; received: to us).
+ * - Archive results (XEP-0313) are accepted only for an outstanding query, from the archive
+ *   that query went to (our archive: our bare JID or no `from`; a room's: the room JID), and
+ *   only for messages that belong in that archive. Otherwise 'spoofed-mam'.
+ * - A stanza-id (XEP-0359) is trusted only when stamped `by` the archive that owns the
+ *   conversation (our bare JID for 1:1, the room JID for groupchat) — servers strip ids that
+ *   claim to be theirs, so only the owner could have set it — and only if exactly one such id
+ *   is present. Archive results use the result's own id.
+ * - Senders outside the organisation's domains are flagged untrusted, not dropped.
+ */
+import type { XmlElement } from '../xmpp/xml.js';
+import { DEFAULT_BODY_LIMIT, sanitizeBody } from './bodySafety.js';
+import type {
+  Direction,
+  IgnoreReason,
+  IncomingContext,
+  IncomingEvent,
+  IncomingSource,
+  RejectReason,
+} from './incomingTypes.js';
+import { isTrustedDomain, parseJid, type Jid } from './jid.js';
+import { NS } from './namespaces.js';
+import { containsNhsNumber } from './nhsNumber.js';
+import type { ConversationType } from './outgoingStanzas.js';
+import { parseDelayStamp } from './sentTime.js';
+import {
+  attr,
+  childElements,
+  childNamed,
+  childrenNamed,
+  clientChildren,
+  hasChild,
+  idAttr,
+  isClientStanza,
+} from './stanzaReading.js';
+
+const CHAT_STATES = 'http://jabber.org/protocol/chatstates';
+
+type Frame =
+  | { source: 'live' }
+  | { source: 'carbon'; carbon: 'sent' | 'received'; forwardedDelay: XmlElement | undefined }
+  | { source: 'archive'; archive: string; archiveId: string; queryId: string; forwardedDelay: XmlElement | undefined };
+
+interface Account {
+  own: Jid;
+  context: IncomingContext;
+  now: number;
+}
+
+const ignored = (reason: IgnoreReason): IncomingEvent => ({ kind: 'ignored', reason });
+const rejected = (reason: RejectReason, from: Jid | null): IncomingEvent => ({
+  kind: 'rejected',
+  reason,
+  from: from?.full ?? null,
+});
+
+export function parseIncoming(stanza: XmlElement, context: IncomingContext): IncomingEvent {
+  const own = parseJid(context.ownJid);
+  if (own === null) throw new RangeError('IncomingContext.ownJid is not a valid JID');
+  const account: Account = { own, context, now: context.now() };
+  try {
+    return parseStanza(stanza, account);
+  } catch {
+    // Defence in depth: the readers are total, but a parser bug must not crash the session.
+    return ignored('malformed');
+  }
+}
+
+function parseStanza(stanza: XmlElement, account: Account): IncomingEvent {
+  if (!isClientStanza(stanza, 'message')) return ignored('not-a-message');
+  if (attr(stanza, 'type') === 'error') return ignored('error-stanza');
+
+  const wrappers = [
+    ...childrenNamed(stanza, 'sent', NS.carbons),
+    ...childrenNamed(stanza, 'received', NS.carbons),
+    ...childrenNamed(stanza, 'result', NS.mam),
+  ];
+  const wrapper = wrappers[0];
+  if (wrapper === undefined) return parseMessage(stanza, { source: 'live' }, account);
+
+  const outerFrom = attr(stanza, 'from');
+  const outerJid = outerFrom === undefined ? null : parseJid(outerFrom);
+  if (wrappers.length > 1) return rejected('nested-forward', outerJid);
+
+  if (wrapper.getNS() === NS.carbons) {
+    // XEP-0280 §11: only our own bare JID may send carbons. No `from` is not good enough.
+    if (outerJid === null || outerJid.resource !== null || outerJid.bare !== account.own.bare) {
+      return rejected('spoofed-carbon', outerJid);
+    }
+    const forwarded = unwrap(wrapper);
+    if (forwarded === null) return ignored('malformed-forward');
+    if (isWrapped(forwarded.message)) return rejected('nested-forward', outerJid);
+    const carbon = wrapper.getName() === 'sent' ? 'sent' : 'received';
+    return parseMessage(forwarded.message, { source: 'carbon', carbon, forwardedDelay: forwarded.delay }, account);
+  }
+
+  // XEP-0313 result: must answer a query we made, from the archive we sent it to.
+  const queryId = idAttr(wrapper, 'queryid');
+  const archive = queryId === null ? undefined : account.context.archiveQueries.get(queryId);
+  if (queryId === null || archive === undefined) return rejected('spoofed-mam', outerJid);
+  const fromArchive =
+    outerFrom === undefined
+      ? archive === account.own.bare
+      : outerJid !== null && outerJid.resource === null && outerJid.bare === archive;
+  if (!fromArchive) return rejected('spoofed-mam', outerJid);
+  const archiveId = idAttr(wrapper, 'id');
+  const forwarded = unwrap(wrapper);
+  if (archiveId === null || forwarded === null) return ignored('malformed-forward');
+  if (isWrapped(forwarded.message)) return rejected('nested-forward', outerJid);
+  return parseMessage(
+    forwarded.message,
+    { source: 'archive', archive, archiveId, queryId, forwardedDelay: forwarded.delay },
+    account,
+  );
+}
+
+/** <forwarded><delay/>?<message/></forwarded> inside a carbon or archive result. */
+function unwrap(wrapper: XmlElement): { message: XmlElement; delay: XmlElement | undefined } | null {
+  const forwarded = childrenNamed(wrapper, 'forwarded', NS.forward);
+  if (forwarded.length !== 1 || forwarded[0] === undefined) return null;
+  const messages = childElements(forwarded[0]).filter((child) => isClientStanza(child, 'message'));
+  if (messages.length !== 1 || messages[0] === undefined) return null;
+  return { message: messages[0], delay: childNamed(forwarded[0], 'delay', NS.delay) };
+}
+
+/** A forwarded message must not itself be a carbon or archive result: we unwrap one level only. */
+function isWrapped(message: XmlElement): boolean {
+  return (
+    hasChild(message, 'sent', NS.carbons) ||
+    hasChild(message, 'received', NS.carbons) ||
+    hasChild(message, 'result', NS.mam) ||
+    hasChild(message, 'forwarded', NS.forward)
+  );
+}
+
+interface Routing {
+  type: ConversationType;
+  direction: Direction;
+  from: Jid;
+  to: Jid | null;
+  conversation: string;
+  nick: string | null;
+  /** Who may stamp a trusted stanza-id or delay for this conversation. */
+  archiveOwner: string;
+}
+
+function sameNick(a: string, b: string): boolean {
+  return a.normalize('NFC').toLowerCase() === b.normalize('NFC').toLowerCase();
+}
+
+/** Decide type, direction and conversation, or why the message doesn't belong to us. */
+function route(message: XmlElement, frame: Frame, account: Account): Routing | IncomingEvent {
+  const { own, context } = account;
+  const rawType = attr(message, 'type') ?? 'normal';
+  if (rawType === 'error') return ignored('error-stanza');
+  if (rawType === 'headline') return ignored('headline');
+  if (rawType !== 'chat' && rawType !== 'groupchat' && rawType !== 'normal') return ignored('unsupported-type');
+
+  const fromRaw = attr(message, 'from');
+  if (fromRaw === undefined) return ignored('missing-from');
+  const from = parseJid(fromRaw);
+  const toRaw = attr(message, 'to');
+  const to = toRaw === undefined ? null : parseJid(toRaw);
+  if (from === null || (toRaw !== undefined && to === null)) return ignored('invalid-jid');
+
+  if (rawType === 'groupchat') {
+    const room = from.bare;
+    if (frame.source === 'carbon') return ignored('groupchat-carbon');
+    if (frame.source === 'archive' && frame.archive !== room) {
+      return frame.archive === own.bare ? ignored('groupchat-in-personal-archive') : rejected('inconsistent-archive', from);
+    }
+    const joined = context.joinedRooms.get(room);
+    if (frame.source === 'live' && joined === undefined) return ignored('unjoined-room');
+    if (from.resource === null) return ignored('room-system-message');
+    const ours = joined !== undefined && sameNick(from.resource, joined.nick);
+    return {
+      type: 'groupchat',
+      direction: ours ? 'out' : 'in',
+      from,
+      to,
+      conversation: room,
+      nick: from.resource,
+      archiveOwner: room,
+    };
+  }
+
+  // 1:1 (chat, or normal treated as chat). Room occupants' private messages are not supported.
+  if (frame.source === 'archive' && frame.archive !== own.bare) return rejected('inconsistent-archive', from);
+  if (context.joinedRooms.has(from.bare) || (to !== null && context.joinedRooms.has(to.bare))) {
+    return ignored('muc-private-message');
+  }
+  const base = { type: 'chat' as const, from, to, nick: null, archiveOwner: own.bare };
+
+  if (frame.source === 'carbon') {
+    if (frame.carbon === 'sent') {
+      if (from.bare !== own.bare) return rejected('inconsistent-carbon', from);
+      if (to === null) return ignored('missing-to');
+      return { ...base, direction: 'out', conversation: to.bare };
+    }
+    if (to === null || to.bare !== own.bare) return rejected('inconsistent-carbon', from);
+    return { ...base, direction: 'in', conversation: from.bare };
+  }
+  if (frame.source === 'archive') {
+    if (from.bare === own.bare) {
+      if (to === null) return ignored('missing-to');
+      return { ...base, direction: 'out', conversation: to.bare };
+    }
+    if (to === null || to.bare !== own.bare) return ignored('not-our-conversation');
+    return { ...base, direction: 'in', conversation: from.bare };
+  }
+  if (to !== null && to.bare !== own.bare) return ignored('not-addressed-to-us');
+  // From our own account but not a carbon: another of our devices writing to us (note to self).
+  if (from.bare === own.bare) return { ...base, direction: 'out', conversation: own.bare };
+  return { ...base, direction: 'in', conversation: from.bare };
+}
+
+/** The one stanza-id stamped by `owner`; none if absent or ambiguous. */
+function trustedStanzaId(message: XmlElement, owner: string): string | null {
+  const stamped = childrenNamed(message, 'stanza-id', NS.sid).filter((element) => {
+    const by = parseJid(attr(element, 'by'));
+    return by !== null && by.resource === null && by.bare === owner;
+  });
+  return stamped.length === 1 && stamped[0] !== undefined ? idAttr(stamped[0], 'id') : null;
+}
+
+/** Trusted delay stamps: the wrapper's (set by our server or the archive), or one set by our server or the room. */
+function sentAt(message: XmlElement, frame: Frame, routing: Routing, account: Account): number {
+  if (frame.source !== 'live' && frame.forwardedDelay !== undefined) {
+    const at = parseDelayStamp(attr(frame.forwardedDelay, 'stamp'), account.now);
+    if (at !== null) return at;
+  }
+  const stampers = new Set([account.own.domain, routing.archiveOwner]);
+  for (const delay of childrenNamed(message, 'delay', NS.delay)) {
+    const by = parseJid(attr(delay, 'from'));
+    if (by === null || by.resource !== null || !stampers.has(by.bare)) continue;
+    const at = parseDelayStamp(attr(delay, 'stamp'), account.now);
+    if (at !== null) return at;
+  }
+  return account.now;
+}
+
+/** One <body>: the one without xml:lang if any, else the first (several bodies could show different text). */
+function pickBody(message: XmlElement): XmlElement | undefined {
+  const bodies = clientChildren(message, 'body');
+  return bodies.find((body) => attr(body, 'xml:lang') === undefined) ?? bodies[0];
+}
+
+function isInvite(message: XmlElement): boolean {
+  const mucUser = childNamed(message, 'x', NS.mucUser);
+  return hasChild(message, 'x', NS.conferenceInvite) || (mucUser !== undefined && hasChild(mucUser, 'invite', NS.mucUser));
+}
+
+function parseMessage(message: XmlElement, frame: Frame, account: Account): IncomingEvent {
+  const routing = route(message, frame, account);
+  if ('kind' in routing) return routing;
+  const source: IncomingSource = frame.source;
+  const envelope = {
+    source,
+    direction: routing.direction,
+    type: routing.type,
+    from: routing.from.full,
+    conversation: routing.conversation,
+  };
+
+  const retract = childNamed(message, 'retract', NS.retract);
+  if (retract !== undefined) {
+    const targetId = idAttr(retract, 'id');
+    return targetId === null ? ignored('malformed-id') : { kind: 'retraction', ...envelope, targetId };
+  }
+  if (isInvite(message)) return ignored('room-invite');
+
+  const body = pickBody(message);
+  if (body !== undefined) {
+    const { text, truncated } = sanitizeBody(body.getText(), account.context.bodyLimit ?? DEFAULT_BODY_LIMIT);
+    if (text.trim().length === 0) return ignored('empty-body');
+    const messageId = idAttr(message, 'id');
+    const originId = childNamed(message, 'origin-id', NS.sid);
+    const peerDomain = parseJid(routing.conversation)?.domain ?? '';
+    const untrusted =
+      peerDomain !== account.own.domain && !isTrustedDomain(peerDomain, account.context.trustedDomains);
+    return {
+      kind: 'message',
+      ...envelope,
+      to: routing.to?.full ?? null,
+      nick: routing.nick,
+      messageId,
+      originId: originId === undefined ? null : idAttr(originId, 'id'),
+      stanzaId: frame.source === 'archive' ? frame.archiveId : trustedStanzaId(message, routing.archiveOwner),
+      body: text,
+      truncated,
+      urgency: hasChild(message, 'urgent', NS.urgency) ? 'urgent' : 'normal',
+      receiptRequested: messageId !== null && hasChild(message, 'request', NS.receipts),
+      markable: hasChild(message, 'markable', NS.markers),
+      patientIdentifier: containsNhsNumber(text),
+      sentAt: sentAt(message, frame, routing, account),
+      untrusted,
+      archiveQueryId: frame.source === 'archive' ? frame.queryId : null,
+    };
+  }
+
+  const receipt = childNamed(message, 'received', NS.receipts);
+  if (receipt !== undefined) {
+    const id = idAttr(receipt, 'id');
+    return id === null ? ignored('malformed-id') : { kind: 'receipt', ...envelope, id };
+  }
+  const displayed = childNamed(message, 'displayed', NS.markers);
+  if (displayed !== undefined) {
+    const id = idAttr(displayed, 'id');
+    return id === null ? ignored('malformed-id') : { kind: 'displayed', ...envelope, id };
+  }
+  if (clientChildren(message, 'subject').length > 0) return ignored('room-subject');
+  if (childElements(message).some((child) => child.getNS() === CHAT_STATES)) return ignored('chat-state');
+  return ignored('no-content');
+}

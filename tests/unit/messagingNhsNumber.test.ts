@@ -1,0 +1,103 @@
+import { describe, expect, it } from 'vitest';
+import {
+  containsNhsNumber,
+  findNhsNumbers,
+  isValidNhsNumber,
+  nhsCheckDigit,
+} from '../../electron/core/messaging/index.js';
+
+/** mulberry32: a small seeded generator, so property runs are reproducible without a dependency. */
+function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function randomDigits(random: () => number, count: number): string {
+  let digits = '';
+  for (let i = 0; i < count; i += 1) digits += String(Math.floor(random() * 10));
+  return digits;
+}
+
+describe('isValidNhsNumber', () => {
+  it('accepts a known valid number in each accepted spelling', () => {
+    expect(isValidNhsNumber('9434765919')).toBe(true);
+    expect(isValidNhsNumber('943 476 5919')).toBe(true);
+    expect(isValidNhsNumber('943-476-5919')).toBe(true);
+    expect(isValidNhsNumber('943\u00A0476\u00A05919')).toBe(true);
+  });
+
+  it('rejects a wrong check digit, wrong length, wrong grouping and non-digits', () => {
+    expect(isValidNhsNumber('9434765918')).toBe(false);
+    expect(isValidNhsNumber('943476591')).toBe(false);
+    expect(isValidNhsNumber('94347659190')).toBe(false);
+    expect(isValidNhsNumber('9434 765 919')).toBe(false);
+    expect(isValidNhsNumber('943  476 5919')).toBe(false);
+    expect(isValidNhsNumber('94347659I9')).toBe(false);
+    expect(isValidNhsNumber(' 9434765919')).toBe(false);
+  });
+
+  it('maps a computed check of 11 to 0 and rejects prefixes whose check would be 10', () => {
+    expect(nhsCheckDigit('400000002')).toBe(0);
+    expect(isValidNhsNumber('4000000020')).toBe(true);
+    expect(nhsCheckDigit('100000001')).toBeNull();
+    for (let last = 0; last <= 9; last += 1) expect(isValidNhsNumber(`100000001${last}`)).toBe(false);
+  });
+
+  it('property: a computed check digit always validates, and any single-digit change invalidates', () => {
+    const random = seededRandom(0x5eed);
+    let checked = 0;
+    while (checked < 2_000) {
+      const prefix = randomDigits(random, 9);
+      const check = nhsCheckDigit(prefix);
+      if (check === null) {
+        // No valid number has this prefix.
+        for (let last = 0; last <= 9; last += 1) expect(isValidNhsNumber(`${prefix}${last}`)).toBe(false);
+        continue;
+      }
+      const valid = `${prefix}${check}`;
+      expect(isValidNhsNumber(valid)).toBe(true);
+      expect(isValidNhsNumber(`${valid.slice(0, 3)} ${valid.slice(3, 6)} ${valid.slice(6)}`)).toBe(true);
+
+      // Modulus 11 with distinct weights catches every single-digit substitution.
+      const position = Math.floor(random() * 10);
+      const original = Number(valid[position]);
+      const replacement = (original + 1 + Math.floor(random() * 9)) % 10;
+      const mutated = `${valid.slice(0, position)}${replacement}${valid.slice(position + 1)}`;
+      expect(mutated).not.toBe(valid);
+      expect(isValidNhsNumber(mutated), `${valid} → ${mutated}`).toBe(false);
+      checked += 1;
+    }
+  });
+});
+
+describe('findNhsNumbers', () => {
+  it('finds numbers contiguous, spaced and dashed, with their positions', () => {
+    const text = 'Pt 9434765919 and 943 476 5919, also 943-476-5919.';
+    expect(findNhsNumbers(text)).toEqual([
+      { digits: '9434765919', index: 3, length: 10 },
+      { digits: '9434765919', index: 18, length: 12 },
+      { digits: '9434765919', index: 37, length: 12 },
+    ]);
+  });
+
+  it('ignores numbers failing the check, and digits that are part of a longer run', () => {
+    expect(findNhsNumbers('9434765918')).toEqual([]);
+    expect(findNhsNumbers('19434765919')).toEqual([]);
+    expect(findNhsNumbers('94347659190')).toEqual([]);
+    expect(findNhsNumbers('tel 0943 476 5919')).toEqual([]);
+    expect(findNhsNumbers('943 476 59190')).toEqual([]);
+  });
+
+  it('finds numbers next to letters and punctuation', () => {
+    expect(findNhsNumbers('NHS:9434765919;')).toHaveLength(1);
+    expect(findNhsNumbers('(943 476 5919)')).toHaveLength(1);
+    expect(containsNhsNumber('no identifiers, bed 12, 02079460958')).toBe(false);
+    expect(containsNhsNumber('re 943 476 5919 please')).toBe(true);
+  });
+});
