@@ -1,0 +1,77 @@
+// What the client trusts: the OS store (or Node's bundled Mozilla roots where Node cannot read the
+// OS store) plus the hospital's own CA bundle from the admin. We pass an explicit `ca` list because
+// Node's `ca` option replaces the default roots rather than adding to them; NODE_EXTRA_CA_CERTS
+// therefore has no effect here, on purpose: trust comes from configuration we can show an auditor.
+import { X509Certificate } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import * as tls from 'node:tls';
+import { XmppError } from './xmppError.js';
+
+/** The admin-supplied CA bundle: PEM text (one or more certificates) and/or paths of PEM files. */
+export interface AdminCaBundle {
+  pem?: string | readonly string[];
+  paths?: readonly string[];
+}
+
+type CaCertificateSource = 'system' | 'bundled';
+// Node ≥ 22.15 / 23.8 (Electron's Node) reads the OS store; Node 20 (our CI) only knows its bundle.
+const getCACertificates = (tls as unknown as { getCACertificates?: (type: CaCertificateSource) => string[] })
+  .getCACertificates;
+
+let platformAnchors: readonly string[] | undefined;
+
+/** System + bundled roots where the runtime exposes them, else tls.rootCertificates. Read once. */
+export function platformTrustAnchors(): readonly string[] {
+  if (platformAnchors === undefined) {
+    let anchors: string[] = [...tls.rootCertificates];
+    if (getCACertificates !== undefined) {
+      try {
+        anchors = [...getCACertificates('system'), ...getCACertificates('bundled')];
+      } catch {
+        // An unreadable OS store must not leave us with no roots at all; keep Node's bundle.
+      }
+    }
+    platformAnchors = [...new Set(anchors)];
+  }
+  return platformAnchors;
+}
+
+const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
+
+/** Splits PEM text into certificates, refusing anything that does not parse (a typo must not silently trust nothing). */
+export function parsePemBundle(text: string, source = 'admin CA bundle'): string[] {
+  const certificates = text.match(PEM_CERTIFICATE) ?? [];
+  if (certificates.length === 0) throw new XmppError('tls', `The ${source} contains no PEM certificate.`);
+  for (const pem of certificates) {
+    try {
+      new X509Certificate(pem);
+    } catch (error) {
+      throw new XmppError('tls', `The ${source} contains a certificate that does not parse.`, { cause: error });
+    }
+  }
+  return certificates;
+}
+
+export async function loadAdminCa(bundle: AdminCaBundle | undefined): Promise<string[]> {
+  if (bundle === undefined) return [];
+  const texts = typeof bundle.pem === 'string' ? [bundle.pem] : [...(bundle.pem ?? [])];
+  const certificates = texts.flatMap((text) => parsePemBundle(text));
+  for (const path of bundle.paths ?? []) {
+    let text: string;
+    try {
+      text = await readFile(path, 'utf8');
+    } catch (error) {
+      throw new XmppError('tls', `The admin CA bundle ${path} cannot be read.`, { cause: error });
+    }
+    certificates.push(...parsePemBundle(text, `admin CA bundle ${path}`));
+  }
+  return certificates;
+}
+
+/**
+ * One SecureContext per connection: parsing ~150 roots costs milliseconds, so reconnects reuse it.
+ * TLS 1.2 is the floor (DESIGN: transport is TLS 1.2+ only).
+ */
+export function createTrustContext(adminCa: readonly string[]): tls.SecureContext {
+  return tls.createSecureContext({ ca: [...platformTrustAnchors(), ...adminCa], minVersion: 'TLSv1.2' });
+}
