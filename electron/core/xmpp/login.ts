@@ -144,6 +144,8 @@ function openTcp(params: LoginParams): Promise<Socket> {
       params.signal.removeEventListener('abort', onAbort);
       resolve(socket);
     });
+    // destroy() without an error emits only 'close'; the attempt must still end.
+    socket.once('close', () => reject(new XmppError('network', `The connection to ${params.host}:${params.port} closed.`)));
     socket.once('error', (error) => {
       params.signal.removeEventListener('abort', onAbort);
       reject(new XmppError('network', `Cannot connect to ${params.host}:${params.port}: ${error.message}`, { code: codeOf(error), cause: error }));

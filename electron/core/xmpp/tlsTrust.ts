@@ -2,7 +2,7 @@
 // OS store) plus the hospital's own CA bundle from the admin. We pass an explicit `ca` list because
 // Node's `ca` option replaces the default roots rather than adding to them; NODE_EXTRA_CA_CERTS
 // therefore has no effect here, on purpose: trust comes from configuration we can show an auditor.
-import { X509Certificate } from 'node:crypto';
+import { createHash, X509Certificate } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import * as tls from 'node:tls';
 import { XmppError } from './xmppError.js';
@@ -68,10 +68,20 @@ export async function loadAdminCa(bundle: AdminCaBundle | undefined): Promise<st
   return certificates;
 }
 
-/**
- * One SecureContext per connection: parsing ~150 roots costs milliseconds, so reconnects reuse it.
- * TLS 1.2 is the floor (DESIGN: transport is TLS 1.2+ only).
- */
+// Building a context parses every root (~20 ms for ~150 certificates), which would be most of a
+// login on loopback. A context is immutable once built, so connections with the same admin CA
+// bundle share one. Keyed by the bundle's digest; a handful of entries at most in practice.
+const trustContexts = new Map<string, tls.SecureContext>();
+const MAX_CACHED_CONTEXTS = 8;
+
+/** The SecureContext for our trust list, TLS 1.2 as the floor (DESIGN: transport is TLS 1.2+ only). */
 export function createTrustContext(adminCa: readonly string[]): tls.SecureContext {
-  return tls.createSecureContext({ ca: [...platformTrustAnchors(), ...adminCa], minVersion: 'TLSv1.2' });
+  const key = createHash('sha256').update(adminCa.join('\n')).digest('hex');
+  let context = trustContexts.get(key);
+  if (context === undefined) {
+    context = tls.createSecureContext({ ca: [...platformTrustAnchors(), ...adminCa], minVersion: 'TLSv1.2' });
+    if (trustContexts.size >= MAX_CACHED_CONTEXTS) trustContexts.clear();
+    trustContexts.set(key, context);
+  }
+  return context;
 }
