@@ -24,6 +24,8 @@ export default defineConfig({
           hookTimeout: 90_000,
           pool: 'forks',
           fileParallelism: false,
+          // A real KDF (~250 ms), keychain and worker start-up sit behind many UI steps; CI machines are noisy.
+          expect: { poll: { timeout: 15_000, interval: 50 } },
         },
       },
     ],
