@@ -86,7 +86,7 @@ describe('encrypted profiles and the lock, end to end', () => {
     await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toBe('Welcome to Wardline');
     await screenshot(page, 'profiles-01-welcome');
     await createProfile(page, 'Sam Okafor', 'Ward clerk', PIN_A);
-    expect(await page.getByRole('navigation', { name: 'Conversations' }).getByText('No conversations yet.').isVisible()).toBe(true);
+    await expect.poll(() => page.getByRole('navigation', { name: 'Conversations' }).getByText('No conversations yet.').isVisible()).toBe(true);
     await screenshot(page, 'profiles-02-empty-workspace');
   });
 
