@@ -290,6 +290,32 @@ describe('XMPP connection against Prosody', () => {
     expect([...new Set(received)].sort()).toEqual(ids);
   });
 
+  it('notices a server that stops answering (no <a/> to its probe), then resumes once it is back', async () => {
+    const alice = connect('alice', { keepaliveMs: 100, probeTimeoutMs: 300, loginTimeoutMs: 1_000 });
+    const bob = connect('bob');
+    const received = collectBodies(bob);
+    const resumed: number[] = [];
+    alice.on('resumed', ({ resent }) => resumed.push(resent));
+    await Promise.all([onlineAndAvailable(alice), onlineAndAvailable(bob)]);
+
+    // A frozen server: the TCP connection stays up, nothing comes back (like a half-open link).
+    process.kill(server.pid, 'SIGSTOP');
+    let sent: Promise<void>;
+    try {
+      await waitForState(alice, 'connecting', 5_000);
+      sent = alice.send(chat(`bob@${server.domain}`, 'sent while the server was frozen'));
+    } finally {
+      process.kill(server.pid, 'SIGCONT');
+    }
+    await waitForState(alice, 'online', 15_000);
+    await sent;
+
+    await until(() => received.length === 1, 5_000, () => JSON.stringify(received));
+    await delay(200);
+    expect(received).toEqual(['sent while the server was frozen']);
+    expect(resumed.length).toBe(1);
+  });
+
   it('measures login time (figure only; the target lives in bench/xmppLogin.bench.ts)', async () => {
     const times: number[] = [];
     for (let i = 0; i < 5; i += 1) {

@@ -1,0 +1,142 @@
+// Servers that misbehave in ways Prosody never will: a "server" (or a network in between) that
+// strips STARTTLS, and one that sends malformed XML inside TLS. These are small real servers on
+// loopback with a certificate from the throwaway CA, so the client's real TLS path runs end to end.
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { createServer, type Server, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createSecureContext, TLSSocket } from 'node:tls';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { connectXmpp, type XmppConnection, type XmppConnectionState } from '../../electron/core/xmpp/index.js';
+import { createTestCertificates, type TestCertificates } from '../fixtures/testCa.js';
+
+const DOMAIN = 'wardline.test';
+const HEADER = `<?xml version='1.0'?><stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' id='hostile' from='${DOMAIN}' version='1.0'>`;
+
+let dir: string;
+let certs: TestCertificates;
+const cleanups: (() => Promise<void>)[] = [];
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'wardline-hostile-'));
+  certs = await createTestCertificates(dir, [DOMAIN]);
+});
+
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+interface Hostile {
+  port: number;
+  /** Everything each client connection sent, decrypted where TLS was used. */
+  received: string[];
+}
+
+/** A TCP server answering each stream header with `onHeader` (stage 0, 1, … per connection), and <starttls/> with TLS. */
+async function hostileServer(onHeader: (socket: Socket | TLSSocket, stage: number) => void): Promise<Hostile> {
+  const received: string[] = [];
+  const context = createSecureContext({ key: await readFile(certs.keyPath), cert: await readFile(certs.certPath) });
+  const sockets = new Set<Socket>();
+  const server: Server = createServer((tcp) => {
+    sockets.add(tcp);
+    tcp.on('error', () => undefined);
+    const index = received.push('') - 1;
+    let stage = 0;
+    const listen = (socket: Socket | TLSSocket): void => {
+      socket.on('data', (chunk: Buffer) => {
+        const text = chunk.toString('utf8');
+        received[index] += text;
+        if (text.includes('<stream:stream')) onHeader(socket, stage++);
+        if (text.includes('<starttls')) {
+          socket.write(`<proceed xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>`);
+          void upgrade();
+        }
+      });
+    };
+    const upgrade = (): Promise<TLSSocket> => {
+      tcp.removeAllListeners('data');
+      const secure = new TLSSocket(tcp, { isServer: true, secureContext: context });
+      secure.on('error', () => undefined);
+      listen(secure);
+      return new Promise((resolve) => secure.once('secure', () => resolve(secure)));
+    };
+    listen(tcp);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  if (address === null || typeof address === 'string') throw new Error('no port');
+  cleanups.push(async () => {
+    for (const socket of sockets) socket.destroy();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+  return { port: address.port, received };
+}
+
+function connectTo(port: number, extra: { timers?: Parameters<typeof connectXmpp>[0]['timers'] } = {}): XmppConnection {
+  const connection = connectXmpp({
+    jid: `alice@${DOMAIN}`,
+    password: 'secret',
+    host: '127.0.0.1',
+    port,
+    adminCa: { paths: [certs.caCertPath] },
+    loginTimeoutMs: 5_000,
+    ...extra,
+  });
+  cleanups.push(() => connection.close());
+  return connection;
+}
+
+function firstOffline(connection: XmppConnection): Promise<Extract<XmppConnectionState, { kind: 'offline' }>> {
+  return new Promise((resolve) => {
+    const off = connection.on('state', (state) => {
+      if (state.kind !== 'offline') return;
+      off();
+      resolve(state);
+    });
+  });
+}
+
+describe('XMPP connection against hostile servers', () => {
+  it('refuses a server that does not offer STARTTLS, and never sends credentials in the clear', async () => {
+    const server = await hostileServer((socket) => {
+      socket.write(
+        `${HEADER}<stream:features><mechanisms xmlns='urn:ietf:params:xml:ns:xmpp-sasl'><mechanism>PLAIN</mechanism>` +
+          `<mechanism>SCRAM-SHA-1</mechanism></mechanisms></stream:features>`,
+      );
+    });
+    const connection = connectTo(server.port);
+
+    const offline = await firstOffline(connection);
+
+    expect(offline.reason).toMatchObject({ kind: 'tls', condition: 'starttls-not-offered' });
+    expect(server.received.join('')).not.toMatch(/<auth|secret/);
+  });
+
+  it('ends the stream with not-well-formed on malformed XML inside TLS, then reconnects, without crashing', async () => {
+    const server = await hostileServer((socket, stage) => {
+      if (stage === 0) {
+        socket.write(`${HEADER}<stream:features><starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'><required/></starttls></stream:features>`);
+      } else {
+        socket.write(`${HEADER}<message><body>unterminated</message>`);
+      }
+    });
+    const retries: (() => void)[] = [];
+    const connection = connectTo(server.port, { timers: { setTimeout: (callback) => retries.push(callback), clearTimeout: () => undefined } });
+
+    const offline = await firstOffline(connection);
+
+    expect(offline.reason).toMatchObject({ kind: 'protocol' });
+    expect(offline.retryAt).not.toBeNull();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(server.received[0]).toContain('<not-well-formed');
+    // It tries again (the backoff wait is ours to release), as it would after any broken stream.
+    const again = firstOffline(connection);
+    retries.shift()?.();
+    await again;
+    expect(server.received).toHaveLength(2);
+  });
+});
