@@ -1,0 +1,80 @@
+/**
+ * The messaging service's surface, as the session controller and the IPC
+ * handlers use it. One ChatService per unlocked profile: started after unlock,
+ * stopped before the store closes on lock.
+ */
+import type { WardlineStore } from '../store/index.js';
+import type { AdminCaBundle } from '../xmpp/index.js';
+
+export interface ChatAccount {
+  /** Bare JID, e.g. "s.okafor@hospital.example". */
+  jid: string;
+  password: string;
+  /** Optional explicit server; default the JID's domain and 5222 (STARTTLS). */
+  host?: string;
+  port?: number;
+}
+
+export interface ChatTrust {
+  /** The hospital's CA bundle, trusted in addition to the OS store. */
+  adminCa?: AdminCaBundle;
+  /** Domains whose people are trusted colleagues; others are held for acceptance. */
+  trustedDomains: string[];
+}
+
+export type Presence = 'available' | 'busy' | 'off-duty';
+
+export type ChatConnectionView =
+  | { kind: 'connecting'; attempt: number }
+  | { kind: 'online'; since: number }
+  | { kind: 'offline'; since: number; reason: string; retryAt: number | null };
+
+export interface DirectoryEntry {
+  jid: string;
+  name: string;
+  kind: 'person' | 'room';
+  presence: Presence | 'offline' | null;
+}
+
+export type ChatEvent =
+  | { type: 'connection'; state: ChatConnectionView }
+  /** Something in these conversations changed (new message, delivery state, retraction). No content. */
+  | { type: 'conversations-changed'; conversationIds: number[] }
+  /** An urgent message arrived or is still unread at a re-notify tick. Counts only. */
+  | { type: 'urgent-pending'; conversationId: number; unreadUrgent: number }
+  | { type: 'directory-changed' };
+
+export interface SendRequest {
+  conversationId: number;
+  body: string;
+  urgent: boolean;
+}
+
+export interface ChatService {
+  connection(): ChatConnectionView;
+  /** Writes to the encrypted outbox first, then sends; resolves with the stored message id. */
+  send(request: SendRequest): Promise<{ messageId: number }>;
+  /** Opens (or finds) the 1:1 conversation with a colleague. */
+  openDirect(jid: string): Promise<number>;
+  /** Creates a members-only persistent room (or joins an existing one) and bookmarks it. */
+  joinRoom(roomJid: string, title?: string): Promise<number>;
+  /** Marks the conversation read locally and sends displayed markers for what was shown. */
+  markRead(conversationId: number): Promise<void>;
+  directory(): Promise<DirectoryEntry[]>;
+  setPresence(presence: Presence): Promise<void>;
+  on(listener: (event: ChatEvent) => void): () => void;
+  /** Stops sending and receiving; the outbox keeps whatever was not acknowledged. */
+  stop(): Promise<void>;
+}
+
+export interface ChatServiceOptions {
+  store: WardlineStore;
+  account: ChatAccount;
+  trust: ChatTrust;
+  /** Display name and role, sent with messages so recipients see who wrote them. */
+  self: { name: string; role: string };
+  now?: () => number;
+  log?: (line: string) => void;
+}
+
+export type StartChat = (options: ChatServiceOptions) => ChatService;
