@@ -5,7 +5,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createSecureContext, TLSSocket } from 'node:tls';
+import { createSecureContext, createServer as createTlsServer, TLSSocket } from 'node:tls';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { connectXmpp, type XmppConnection, type XmppConnectionState } from '../../electron/core/xmpp/index.js';
 import { createTestCertificates, type TestCertificates } from '../fixtures/testCa.js';
@@ -76,7 +76,7 @@ async function hostileServer(onHeader: (socket: Socket | TLSSocket, stage: numbe
   return { port: address.port, received };
 }
 
-function connectTo(port: number, extra: { timers?: Parameters<typeof connectXmpp>[0]['timers'] } = {}): XmppConnection {
+function connectTo(port: number, extra: Partial<Parameters<typeof connectXmpp>[0]> = {}): XmppConnection {
   const connection = connectXmpp({
     jid: `alice@${DOMAIN}`,
     password: 'secret',
@@ -138,5 +138,33 @@ describe('XMPP connection against hostile servers', () => {
     retries.shift()?.();
     await again;
     expect(server.received).toHaveLength(2);
+  });
+
+  it('direct TLS: verifies the certificate, names xmpp-client in ALPN, and declines PLAIN unless the admin allows it', async () => {
+    const alpn: (string | false | null)[] = [];
+    const received: string[] = [];
+    const server = createTlsServer({ key: await readFile(certs.keyPath), cert: await readFile(certs.certPath), ALPNProtocols: ['xmpp-client'] }, (socket) => {
+      alpn.push(socket.alpnProtocol);
+      socket.on('error', () => undefined);
+      socket.on('data', (chunk: Buffer) => {
+        received.push(chunk.toString('utf8'));
+        if (chunk.toString('utf8').includes('<stream:stream')) {
+          socket.write(`${HEADER}<stream:features><mechanisms xmlns='urn:ietf:params:xml:ns:xmpp-sasl'><mechanism>PLAIN</mechanism></mechanisms></stream:features>`);
+        }
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    cleanups.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    const address = server.address();
+    if (address === null || typeof address === 'string') throw new Error('no port');
+
+    const connection = connectTo(address.port, { tls: 'direct' });
+    const offline = await firstOffline(connection);
+
+    expect(alpn).toEqual(['xmpp-client']);
+    expect(offline.reason).toMatchObject({ kind: 'unsupported' });
+    expect(offline.reason.message).toContain('PLAIN');
+    expect(offline.retryAt).toBeNull();
+    expect(received.join('')).not.toMatch(/<auth|secret/);
   });
 });

@@ -304,6 +304,8 @@ class Connection implements XmppConnection {
     }
     this.#stream = stream;
     stream.handle((element) => this.#onElement(element));
+    // Something the server sent along with <resumed/>/<enabled/> may already have broken the stream.
+    if (stream.failure !== undefined) return;
     this.#armIdleTimer();
     this.#setState({ kind: 'online', since: Date.now(), jid: this.#jid, mechanism: outcome.mechanism });
     if (outcome.kind === 'resumed') this.#emit('resumed', { resent });
