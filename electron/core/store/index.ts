@@ -3,3 +3,4 @@ export { openStore, type WardlineStore, type StoreClientOptions } from './storeC
 export { StoreError, type StoreErrorKind } from './storeErrors.js';
 export { latestSchemaVersion } from './schemaMigrations.js';
 export type * from './storeTypes.js';
+export type * from './outboxTypes.js';

@@ -19,6 +19,7 @@ import type {
   StoredMessage,
   UnreadCounts,
 } from './storeTypes.js';
+import type { ConversationRef, MarkerTarget, OutboxEntry, OutgoingMessageInput, RetractionInput, ServerIdAttachment, UrgentUnread } from './outboxTypes.js';
 
 export interface WardlineStore {
   readonly schemaVersion: number;
@@ -40,6 +41,26 @@ export interface WardlineStore {
   setSetting(key: string, value: string): Promise<void>;
   appendAudit(entry: AuditEntryInput): Promise<AuditEntry>;
   verifyAuditChain(): Promise<boolean>;
+  // Outbox and delivery state, for the messaging service (outboxQueries.ts).
+  /** The message (outgoing, pending) and its outbox row in one transaction; returns the message id. */
+  queueOutgoing(input: OutgoingMessageInput): Promise<number>;
+  /** Not yet acknowledged by the server, oldest first. */
+  pendingOutbox(): Promise<OutboxEntry[]>;
+  /** Acknowledged: leaves the outbox; 'sent' unless already delivered/read. True if the state changed. */
+  markSent(messageId: number): Promise<boolean>;
+  /** `error` is a kind, never content. */
+  recordSendAttempt(messageId: number, error: string | null): Promise<void>;
+  /** Never downgrades; 'read' also covers earlier sent/delivered messages. Returns messages changed. */
+  updateDeliveryByOriginId(conversationId: number, originId: string, state: 'delivered' | 'read'): Promise<number>;
+  updateDeliveryByServerId(conversationId: number, serverId: string, state: 'delivered' | 'read'): Promise<number>;
+  /** Records the archive's stanza-id on our own messages (matched by origin-id). */
+  attachServerIds(attachments: readonly ServerIdAttachment[]): Promise<number>;
+  findConversationByJid(jid: string): Promise<ConversationRef | null>;
+  findConversationById(id: number): Promise<ConversationRef | null>;
+  /** Retracts the sender's own message; returns its id, or null if no such message. */
+  applyRetraction(input: RetractionInput): Promise<number | null>;
+  latestIncoming(conversationId: number): Promise<MarkerTarget | null>;
+  unreadUrgent(): Promise<UrgentUnread[]>;
   close(): Promise<void>;
 }
 
@@ -113,6 +134,42 @@ class StoreClient implements WardlineStore {
   }
   verifyAuditChain(): Promise<boolean> {
     return this.call('verifyAuditChain');
+  }
+  queueOutgoing(input: OutgoingMessageInput): Promise<number> {
+    return this.call('queueOutgoing', input, this.now());
+  }
+  pendingOutbox(): Promise<OutboxEntry[]> {
+    return this.call('pendingOutbox');
+  }
+  markSent(messageId: number): Promise<boolean> {
+    return this.call('markSent', messageId);
+  }
+  async recordSendAttempt(messageId: number, error: string | null): Promise<void> {
+    await this.call('recordSendAttempt', messageId, error, this.now());
+  }
+  updateDeliveryByOriginId(conversationId: number, originId: string, state: 'delivered' | 'read'): Promise<number> {
+    return this.call('updateDeliveryByOriginId', conversationId, originId, state);
+  }
+  updateDeliveryByServerId(conversationId: number, serverId: string, state: 'delivered' | 'read'): Promise<number> {
+    return this.call('updateDeliveryByServerId', conversationId, serverId, state);
+  }
+  attachServerIds(attachments: readonly ServerIdAttachment[]): Promise<number> {
+    return this.call('attachServerIds', attachments);
+  }
+  findConversationByJid(jid: string): Promise<ConversationRef | null> {
+    return this.call('findConversationByJid', jid);
+  }
+  findConversationById(id: number): Promise<ConversationRef | null> {
+    return this.call('findConversationById', id);
+  }
+  applyRetraction(input: RetractionInput): Promise<number | null> {
+    return this.call('applyRetraction', input);
+  }
+  latestIncoming(conversationId: number): Promise<MarkerTarget | null> {
+    return this.call('latestIncoming', conversationId);
+  }
+  unreadUrgent(): Promise<UrgentUnread[]> {
+    return this.call('unreadUrgent');
   }
 
   async close(): Promise<void> {

@@ -17,6 +17,7 @@ import type {
   StoredMessage,
   UnreadCounts,
 } from './storeTypes.js';
+import type { ConversationRef, MarkerTarget, OutboxEntry, OutgoingMessageInput, RetractionInput, ServerIdAttachment, UrgentUnread } from './outboxTypes.js';
 
 export interface OpenResult {
   schemaVersion: number;
@@ -38,6 +39,19 @@ export interface StoreOperations {
   setSetting: { args: [key: string, value: string]; result: null };
   appendAudit: { args: [entry: AuditEntryInput]; result: AuditEntry };
   verifyAuditChain: { args: []; result: boolean };
+  // Outbox and delivery state (outboxQueries.ts).
+  queueOutgoing: { args: [input: OutgoingMessageInput, now: number]; result: number };
+  pendingOutbox: { args: []; result: OutboxEntry[] };
+  markSent: { args: [messageId: number]; result: boolean };
+  recordSendAttempt: { args: [messageId: number, error: string | null, now: number]; result: null };
+  updateDeliveryByOriginId: { args: [conversationId: number, originId: string, state: 'delivered' | 'read']; result: number };
+  updateDeliveryByServerId: { args: [conversationId: number, serverId: string, state: 'delivered' | 'read']; result: number };
+  attachServerIds: { args: [attachments: readonly ServerIdAttachment[]]; result: number };
+  findConversationByJid: { args: [jid: string]; result: ConversationRef | null };
+  findConversationById: { args: [id: number]; result: ConversationRef | null };
+  applyRetraction: { args: [input: RetractionInput]; result: number | null };
+  latestIncoming: { args: [conversationId: number]; result: MarkerTarget | null };
+  unreadUrgent: { args: []; result: UrgentUnread[] };
 }
 
 export type StoreOperation = keyof StoreOperations;

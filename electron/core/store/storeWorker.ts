@@ -7,6 +7,7 @@ import { parentPort } from 'node:worker_threads';
 import { openStoreFile, type OpenedStore } from './storeFiles.js';
 import { StoreError, toStoreError } from './storeErrors.js';
 import type { StoreOperation, StoreOperations, StoreRequest, StoreResponse } from './storeProtocol.js';
+import { OutboxQueries } from './outboxQueries.js';
 
 type WorkerState = { state: 'closed' } | { state: 'open'; opened: OpenedStore };
 
@@ -22,6 +23,19 @@ let current: WorkerState = { state: 'closed' };
 function openStore(): OpenedStore['store'] {
   if (current.state !== 'open') throw new StoreError('closed');
   return current.opened.store;
+}
+
+const outboxByStore = new WeakMap<OpenedStore, OutboxQueries>();
+
+function outbox(): OutboxQueries {
+  if (current.state !== 'open') throw new StoreError('closed');
+  const { opened } = current;
+  let queries = outboxByStore.get(opened);
+  if (queries === undefined) {
+    queries = new OutboxQueries(opened.db);
+    outboxByStore.set(opened, queries);
+  }
+  return queries;
 }
 
 const handlers: Handlers = {
@@ -58,6 +72,21 @@ const handlers: Handlers = {
   },
   appendAudit: (entry) => openStore().appendAudit(entry),
   verifyAuditChain: () => openStore().verifyAuditChain(),
+  queueOutgoing: (input, now) => outbox().queueOutgoing(input, now),
+  pendingOutbox: () => outbox().pendingOutbox(),
+  markSent: (messageId) => outbox().markSent(messageId),
+  recordSendAttempt: (messageId, error, now) => {
+    outbox().recordSendAttempt(messageId, error, now);
+    return null;
+  },
+  updateDeliveryByOriginId: (conversationId, originId, state) => outbox().updateDeliveryByOriginId(conversationId, originId, state),
+  updateDeliveryByServerId: (conversationId, serverId, state) => outbox().updateDeliveryByServerId(conversationId, serverId, state),
+  attachServerIds: (attachments) => outbox().attachServerIds(attachments),
+  findConversationByJid: (jid) => outbox().findConversationByJid(jid),
+  findConversationById: (id) => outbox().findConversationById(id),
+  applyRetraction: (input) => outbox().applyRetraction(input),
+  latestIncoming: (conversationId) => outbox().latestIncoming(conversationId),
+  unreadUrgent: () => outbox().unreadUrgent(),
 };
 
 function handle(request: StoreRequest): StoreResponse {

@@ -1,0 +1,282 @@
+/**
+ * What the messaging service needs beyond received-message inserts: the outbox (a composed
+ * message is written, with its outbox row, before it is ever sent), delivery state, our own
+ * messages' archive ids, retractions, and the latest message a read marker should quote.
+ * Synchronous over the SqlDatabase port; it runs in the store worker next to MessageStore.
+ */
+import { readNumber, readOneOf, readOptionalString, readString } from './rowReaders.js';
+import type { SqlDatabase, SqlStatement } from './sqlPort.js';
+import { StoreError } from './storeErrors.js';
+import type {
+  ConversationRef,
+  MarkerTarget,
+  OutboxEntry,
+  OutgoingMessageInput,
+  RetractionInput,
+  ServerIdAttachment,
+  UrgentUnread,
+} from './outboxTypes.js';
+
+/** read > delivered > sent > pending/failed: an update that would lower the rank is skipped. */
+const rankSql = (column: string): string =>
+  `CASE ${column} WHEN 'read' THEN 3 WHEN 'delivered' THEN 2 WHEN 'sent' THEN 1 ELSE 0 END`;
+const rank = { delivered: 2, read: 3 } as const;
+
+export class OutboxQueries {
+  private readonly statements = new Map<string, SqlStatement>();
+
+  constructor(private readonly db: SqlDatabase) {}
+
+  /** The message (outgoing, pending) and its outbox row in one transaction; the FTS trigger indexes it. */
+  queueOutgoing(input: OutgoingMessageInput, now: number): number {
+    requireInteger(input.conversationId, 'conversationId');
+    requireInteger(input.sentAt, 'sentAt');
+    requireText(input.originId, 'originId');
+    requireText(input.senderJid, 'senderJid');
+    if (typeof input.body !== 'string') throw invalid('body');
+    if (input.urgency !== 'normal' && input.urgency !== 'urgent') throw invalid('urgency');
+    return this.db.transaction(() => {
+      const row = this.statement(
+        `INSERT INTO messages (conversation_id, origin_id, direction, sender_jid, sender_name, sender_role, body,
+           sent_at, received_at, delivery_state, urgency, patient_identifier)
+         VALUES (?, ?, 'out', ?, ?, ?, ?, ?, ?, 'pending', ?, ?) RETURNING id`,
+      ).get([
+        input.conversationId,
+        input.originId,
+        input.senderJid,
+        input.senderName,
+        input.senderRole,
+        input.body,
+        input.sentAt,
+        input.sentAt,
+        input.urgency,
+        input.patientIdentifier ? 1 : 0,
+      ]);
+      if (row === undefined) throw new StoreError('internal', 'Queueing returned no row.');
+      const messageId = readNumber(row, 'id');
+      this.statement(`INSERT INTO outbox (message_id, attempts, next_attempt_at, created_at) VALUES (?, 0, ?, ?)`).run([
+        messageId,
+        now,
+        now,
+      ]);
+      this.statement(`UPDATE conversations SET last_activity_at = max(coalesce(last_activity_at, 0), ?) WHERE id = ?`).run([
+        input.sentAt,
+        input.conversationId,
+      ]);
+      return messageId;
+    });
+  }
+
+  /** Everything not yet acknowledged by the server, oldest first, with where it goes. */
+  pendingOutbox(): OutboxEntry[] {
+    return this.statement(
+      `SELECT m.id, m.conversation_id, c.jid, c.kind, m.origin_id, m.body, m.urgency, o.attempts, o.created_at
+       FROM outbox o JOIN messages m ON m.id = o.message_id JOIN conversations c ON c.id = m.conversation_id
+       ORDER BY m.id`,
+    )
+      .all()
+      .map((row) => ({
+        messageId: readNumber(row, 'id'),
+        conversationId: readNumber(row, 'conversation_id'),
+        conversationJid: readString(row, 'jid'),
+        conversationKind: readOneOf(row, 'kind', ['direct', 'room'] as const),
+        originId: readString(row, 'origin_id'),
+        body: readOptionalString(row, 'body') ?? '',
+        urgency: readOneOf(row, 'urgency', ['normal', 'urgent'] as const),
+        attempts: readNumber(row, 'attempts'),
+        createdAt: readNumber(row, 'created_at'),
+      }));
+  }
+
+  /** The server acknowledged it: out of the outbox, and 'sent' unless a receipt already said more. */
+  markSent(messageId: number): boolean {
+    requireInteger(messageId, 'messageId');
+    return this.db.transaction(() => {
+      this.statement(`DELETE FROM outbox WHERE message_id = ?`).run([messageId]);
+      return (
+        this.statement(`UPDATE messages SET delivery_state = 'sent' WHERE id = ? AND delivery_state IN ('pending', 'failed')`).run([
+          messageId,
+        ]).changes > 0
+      );
+    });
+  }
+
+  /** `error` is a kind ('not-acked', 'closed'…), never content. */
+  recordSendAttempt(messageId: number, error: string | null, now: number): void {
+    requireInteger(messageId, 'messageId');
+    this.statement(`UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ? WHERE message_id = ?`).run([
+      error,
+      now,
+      messageId,
+    ]);
+  }
+
+  /**
+   * A receipt (delivered) or displayed marker (read) for our message with this origin-id. Never
+   * downgrades. 'read' means "read up to here" (XEP-0333), so earlier sent/delivered messages in
+   * the conversation become read too. Either proves the server had the message: its outbox row
+   * goes. Returns how many messages changed.
+   */
+  updateDeliveryByOriginId(conversationId: number, originId: string, state: 'delivered' | 'read'): number {
+    requireInteger(conversationId, 'conversationId');
+    requireText(originId, 'originId');
+    return this.updateDelivery(conversationId, 'origin_id', originId, state);
+  }
+
+  /** As updateDeliveryByOriginId, for room markers, which quote the room's stanza-id. */
+  updateDeliveryByServerId(conversationId: number, serverId: string, state: 'delivered' | 'read'): number {
+    requireInteger(conversationId, 'conversationId');
+    requireText(serverId, 'serverId');
+    return this.updateDelivery(conversationId, 'server_id', serverId, state);
+  }
+
+  /**
+   * Our own messages come back with the archive's stanza-id (room reflection, carbons, MAM) but
+   * de-duplicate against the queued row by origin-id; record the id so room markers can find them.
+   */
+  attachServerIds(attachments: readonly ServerIdAttachment[]): number {
+    const attach = this.statement(
+      `UPDATE messages SET server_id = ? WHERE conversation_id = ? AND direction = 'out' AND origin_id = ? AND server_id IS NULL
+         AND NOT EXISTS (SELECT 1 FROM messages other WHERE other.conversation_id = messages.conversation_id AND other.server_id = ?)`,
+    );
+    return this.db.transaction(() => {
+      let changed = 0;
+      for (const a of attachments) {
+        requireInteger(a.conversationId, 'conversationId');
+        requireText(a.originId, 'originId');
+        requireText(a.serverId, 'serverId');
+        changed += attach.run([a.serverId, a.conversationId, a.originId, a.serverId]).changes;
+      }
+      return changed;
+    });
+  }
+
+  findConversationByJid(jid: string): ConversationRef | null {
+    requireText(jid, 'jid');
+    const row = this.statement(`SELECT id, jid, kind, title FROM conversations WHERE jid = ?`).get([jid]);
+    if (row === undefined) return null;
+    return {
+      id: readNumber(row, 'id'),
+      jid: readString(row, 'jid'),
+      kind: readOneOf(row, 'kind', ['direct', 'room'] as const),
+      title: readString(row, 'title'),
+    };
+  }
+
+  findConversationById(id: number): ConversationRef | null {
+    requireInteger(id, 'id');
+    const row = this.statement(`SELECT id, jid, kind, title FROM conversations WHERE id = ?`).get([id]);
+    if (row === undefined) return null;
+    return {
+      id: readNumber(row, 'id'),
+      jid: readString(row, 'jid'),
+      kind: readOneOf(row, 'kind', ['direct', 'room'] as const),
+      title: readString(row, 'title'),
+    };
+  }
+
+  /**
+   * XEP-0424: blanks the body (the FTS trigger drops its tokens) and records who retracted it.
+   * Only a message whose stored sender is `senderJid` is touched, so nobody can retract another's.
+   * Returns the retracted message's id, or null if none matched.
+   */
+  applyRetraction(input: RetractionInput): number | null {
+    requireInteger(input.conversationId, 'conversationId');
+    requireText(input.senderJid, 'senderJid');
+    requireText(input.targetId, 'targetId');
+    requireInteger(input.at, 'at');
+    const column = input.by === 'server-id' ? 'server_id' : 'origin_id';
+    return this.db.transaction(() => {
+      const row = this.statement(
+        `SELECT id, direction, read_at, urgency FROM messages
+         WHERE conversation_id = ? AND sender_jid = ? AND ${column} = ? AND retracted_at IS NULL`,
+      ).get([input.conversationId, input.senderJid, input.targetId]);
+      if (row === undefined) return null;
+      const id = readNumber(row, 'id');
+      this.statement(`UPDATE messages SET body = NULL, payload = NULL, retracted_at = ?, retracted_by = ? WHERE id = ?`).run([
+        input.at,
+        input.senderJid,
+        id,
+      ]);
+      if (row['direction'] === 'in' && row['read_at'] === null) {
+        // A retracted message is no longer something to read.
+        this.statement(
+          `UPDATE messages SET read_at = ? WHERE id = ?`,
+        ).run([input.at, id]);
+        this.statement(
+          `UPDATE conversations SET unread_count = max(unread_count - 1, 0),
+             urgent_unread_count = max(urgent_unread_count - ?, 0) WHERE id = ?`,
+        ).run([row['urgency'] === 'urgent' ? 1 : 0, input.conversationId]);
+      }
+      return id;
+    });
+  }
+
+  /** The newest incoming message: what a displayed marker quotes (origin-id in 1:1, stanza-id in rooms). */
+  latestIncoming(conversationId: number): MarkerTarget | null {
+    requireInteger(conversationId, 'conversationId');
+    const row = this.statement(
+      `SELECT id, origin_id, server_id, sender_jid FROM messages WHERE conversation_id = ? AND direction = 'in'
+       ORDER BY sent_at DESC, id DESC LIMIT 1`,
+    ).get([conversationId]);
+    if (row === undefined) return null;
+    return {
+      messageId: readNumber(row, 'id'),
+      originId: readOptionalString(row, 'origin_id'),
+      serverId: readOptionalString(row, 'server_id'),
+      senderJid: readString(row, 'sender_jid'),
+    };
+  }
+
+  /** Unread urgent messages per conversation, for re-notification. Counts only. */
+  unreadUrgent(): UrgentUnread[] {
+    return this.statement(`SELECT id, urgent_unread_count FROM conversations WHERE urgent_unread_count > 0 ORDER BY id`)
+      .all()
+      .map((row) => ({ conversationId: readNumber(row, 'id'), unreadUrgent: readNumber(row, 'urgent_unread_count') }));
+  }
+
+  private updateDelivery(conversationId: number, column: 'origin_id' | 'server_id', id: string, state: 'delivered' | 'read'): number {
+    return this.db.transaction(() => {
+      const target = this.statement(
+        `SELECT id, sent_at FROM messages WHERE conversation_id = ? AND direction = 'out' AND ${column} = ?`,
+      ).get([conversationId, id]);
+      if (target === undefined) return 0;
+      const messageId = readNumber(target, 'id');
+      this.statement(`DELETE FROM outbox WHERE message_id = ?`).run([messageId]);
+      let changed = this.statement(`UPDATE messages SET delivery_state = ? WHERE id = ? AND ${rankSql('delivery_state')} < ?`).run([
+        state,
+        messageId,
+        rank[state],
+      ]).changes;
+      if (state === 'read') {
+        // Earlier messages the server acknowledged were shown too; pending ones are left to the outbox.
+        changed += this.statement(
+          `UPDATE messages SET delivery_state = 'read' WHERE conversation_id = ? AND direction = 'out'
+             AND delivery_state IN ('sent', 'delivered') AND (sent_at, id) < (?, ?)`,
+        ).run([conversationId, readNumber(target, 'sent_at'), messageId]).changes;
+      }
+      return changed;
+    });
+  }
+
+  private statement(sql: string): SqlStatement {
+    let statement = this.statements.get(sql);
+    if (statement === undefined) {
+      statement = this.db.prepare(sql);
+      this.statements.set(sql, statement);
+    }
+    return statement;
+  }
+}
+
+function requireInteger(value: number, field: string): void {
+  if (!Number.isSafeInteger(value)) throw invalid(field);
+}
+
+function requireText(value: string, field: string): void {
+  if (typeof value !== 'string' || value.length === 0) throw invalid(field);
+}
+
+function invalid(field: string): StoreError {
+  return new StoreError('invalid-argument', `Invalid store request: ${field}.`);
+}

@@ -1,0 +1,65 @@
+/** Data shapes of the outbox and delivery-state operations (see outboxQueries.ts). Times are epoch ms. */
+import type { ConversationKind, Urgency } from './storeTypes.js';
+
+/** A message we composed, stored before it is sent. */
+export interface OutgoingMessageInput {
+  conversationId: number;
+  /** XEP-0359 origin-id (also the stanza id): the same on every resend, so receivers de-duplicate. */
+  originId: string;
+  body: string;
+  urgency: Urgency;
+  sentAt: number;
+  /** Our own bare JID: reflections, carbons and archive copies de-duplicate against (sender, origin-id). */
+  senderJid: string;
+  senderName: string | null;
+  senderRole: string | null;
+  patientIdentifier: boolean;
+}
+
+export interface OutboxEntry {
+  messageId: number;
+  conversationId: number;
+  conversationJid: string;
+  conversationKind: ConversationKind;
+  originId: string;
+  body: string;
+  urgency: Urgency;
+  attempts: number;
+  createdAt: number;
+}
+
+export interface ConversationRef {
+  id: number;
+  jid: string;
+  kind: ConversationKind;
+  title: string;
+}
+
+export interface ServerIdAttachment {
+  conversationId: number;
+  originId: string;
+  serverId: string;
+}
+
+export interface RetractionInput {
+  conversationId: number;
+  /** Who asked: only their own message is retracted (stored sender JID must match). */
+  senderJid: string;
+  /** origin-id in 1:1 chats, the room's stanza-id in rooms (XEP-0424). */
+  targetId: string;
+  by: 'origin-id' | 'server-id';
+  at: number;
+}
+
+/** The newest incoming message of a conversation, for a displayed marker. */
+export interface MarkerTarget {
+  messageId: number;
+  originId: string | null;
+  serverId: string | null;
+  senderJid: string;
+}
+
+export interface UrgentUnread {
+  conversationId: number;
+  unreadUrgent: number;
+}
