@@ -3,7 +3,6 @@
  * against plain SQLite running the same store code, schema and settings, on the
  * same generated profile in the same run.
  */
-import { randomBytes } from 'node:crypto';
 import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,8 +10,11 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { openStore, type MessageCursor, type ReceivedMessageInput } from '../electron/core/store/index.js';
+import { memoryKeychain } from '../electron/core/vault/memoryKeychain.js';
+import { ProfileRegistry } from '../electron/core/vault/profiles.js';
 import { generateBatches, hotConversationSize, searchQueries, type GeneratedMessage, type ProfileShape } from './clinicalProfile.js';
 import { openPlainStore } from './plainSqlite.js';
+import type { ProbeFigures, ProbeInput } from './storeProbe.js';
 
 export interface StoreBenchOptions {
   messages: number;
@@ -25,6 +27,9 @@ const pageSamples = 200;
 const searchSamples = 60;
 const pageSize = 50;
 const searchLimit = 50;
+/** The file name the session layer gives a profile's store. */
+const storeFile = 'wardline.db';
+const benchPin = '739164';
 
 export async function runStoreBench(opts: StoreBenchOptions): Promise<Record<string, number>> {
   const shape: ProfileShape = {
@@ -34,8 +39,13 @@ export async function runStoreBench(opts: StoreBenchOptions): Promise<Record<str
     seed: opts.seed ?? 20260101,
   };
   const dir = mkdtempSync(join(tmpdir(), 'wardline-bench-'));
-  const keyHex = randomBytes(32).toString('hex');
-  const cipherPath = join(dir, 'cipher', 'store.db');
+  // The encrypted profile is created as the app creates one: a ProfileRegistry
+  // (calibrated scrypt KDF, wrapped raw key) over an in-memory keychain.
+  const keychain = memoryKeychain();
+  const registry = new ProfileRegistry({ dataDir: join(dir, 'data'), keychain });
+  const profile = await registry.createProfile({ displayName: 'Bench', role: 'Staff Nurse', pin: benchPin });
+  const keyHex = profile.databaseKeyHex;
+  const cipherPath = join(registry.profileDir(profile.id), storeFile);
   const plainPath = join(dir, 'plain', 'store.db');
   const hot = hotCursors(shape);
   const cursors = Array.from({ length: pageSamples }, (_, i) => hot[Math.floor(((i + 0.5) / pageSamples) * hot.length)]).filter(
@@ -101,7 +111,16 @@ export async function runStoreBench(opts: StoreBenchOptions): Promise<Record<str
       results['dbCipherMB'] = round(fileSize(cipherPath) / 2 ** 20, 1);
     }
 
-    Object.assign(results, await probeOpenProfile(cipherPath, keyHex));
+    Object.assign(
+      results,
+      await probeOpenProfile({
+        dataDir: registry.dataDir,
+        profileId: profile.id,
+        pin: benchPin,
+        storeFile,
+        keychainSecret: keychain.entries.get(profile.id) ?? '',
+      }),
+    );
     return results;
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -129,18 +148,29 @@ function toInputs(batch: readonly GeneratedMessage[], ids: readonly number[]): R
 }
 
 /**
- * RSS and open-to-first-list time in a fresh process with the profile open, so
+ * Unlock-to-first-list and RSS in a fresh process with the profile open, so
  * nothing from generating the profile is counted.
  */
-async function probeOpenProfile(path: string, keyHex: string): Promise<Record<string, number>> {
+async function probeOpenProfile(input: ProbeInput): Promise<ProbeFigures> {
   const probe = fileURLToPath(new URL('./storeProbe.ts', import.meta.url));
-  const child = promisify(execFile)(process.execPath, [...process.execArgv, probe, path], { maxBuffer: 1 << 20 });
-  // The key goes over stdin, never argv.
-  child.child.stdin?.end(keyHex);
+  const child = promisify(execFile)(process.execPath, [...process.execArgv, probe], { maxBuffer: 1 << 20 });
+  // The PIN and keychain secret go over stdin, never argv.
+  child.child.stdin?.end(JSON.stringify(input));
   const { stdout } = await child;
   const parsed: unknown = JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}');
   if (typeof parsed !== 'object' || parsed === null) throw new Error('probe printed no figures');
-  return Object.fromEntries(Object.entries(parsed).filter((entry): entry is [string, number] => typeof entry[1] === 'number'));
+  const figures = parsed as Record<string, unknown>;
+  const read = (key: keyof ProbeFigures): number => {
+    const value = figures[key];
+    if (typeof value !== 'number') throw new Error(`probe printed no ${key}`);
+    return value;
+  };
+  return {
+    unlockKdfMs: read('unlockKdfMs'),
+    unlockToFirstListMs: read('unlockToFirstListMs'),
+    unlockToFirstListColdMs: read('unlockToFirstListColdMs'),
+    rssMB: read('rssMB'),
+  };
 }
 
 function timeEach<T>(inputs: readonly T[], fn: (input: T) => unknown): number[] {

@@ -1,36 +1,96 @@
 /**
- * Child process of the store benchmark: opens an existing profile, shows the
- * first conversation list and a page, runs a search, and reports its RSS.
- * Usage: tsx bench/storeProbe.ts <db path>, with the hex key on stdin.
+ * Child process of the store benchmark: unlocks an existing profile the way
+ * the app does (ProfileRegistry: keychain secret + scrypt KDF + key unwrap),
+ * opens its store and shows the first conversation list, then pages, searches
+ * and reports its RSS. A fresh process, so nothing from generating the
+ * profile is counted.
+ *
+ * Usage: tsx bench/storeProbe.ts, with one JSON ProbeInput on stdin (the PIN
+ * and keychain secret travel over stdin, never argv).
+ *
+ * The keychain is memoryKeychain() seeded with the parent's entry: the real
+ * OS keychain's round trip (Secret Service over D-Bus, DPAPI, Keychain) is
+ * not part of these figures.
  */
-import { openStore } from '../electron/core/store/index.js';
+import { join } from 'node:path';
+import { openStore, prestartStoreWorker } from '../electron/core/store/index.js';
+import { memoryKeychain } from '../electron/core/vault/memoryKeychain.js';
+import { ProfileRegistry } from '../electron/core/vault/profiles.js';
+
+export interface ProbeInput {
+  dataDir: string;
+  profileId: string;
+  pin: string;
+  storeFile: string;
+  keychainSecret: string;
+}
+
+export interface ProbeFigures {
+  unlockKdfMs: number;
+  unlockToFirstListMs: number;
+  unlockToFirstListColdMs: number;
+  rssMB: number;
+}
+
+const warmRuns = 3;
 
 async function readStdin(): Promise<string> {
   let text = '';
   for await (const chunk of process.stdin) text += String(chunk);
-  return text.trim();
+  return text;
 }
 
-async function openToFirstList(path: string, keyHex: string): Promise<{ ms: number; close: () => Promise<void>; firstId: number }> {
+function parseInput(text: string): ProbeInput {
+  const parsed: unknown = JSON.parse(text);
+  if (typeof parsed !== 'object' || parsed === null) throw new Error('probe input must be a JSON object');
+  const field = (name: keyof ProbeInput): string => {
+    const value: unknown = (parsed as Record<string, unknown>)[name];
+    if (typeof value !== 'string') throw new Error(`probe input needs ${name}`);
+    return value;
+  };
+  return {
+    dataDir: field('dataDir'),
+    profileId: field('profileId'),
+    pin: field('pin'),
+    storeFile: field('storeFile'),
+    keychainSecret: field('keychainSecret'),
+  };
+}
+
+const input = parseInput(await readStdin());
+const keychain = memoryKeychain();
+keychain.entries.set(input.profileId, input.keychainSecret);
+const registry = new ProfileRegistry({ dataDir: input.dataDir, keychain });
+const storePath = join(registry.profileDir(input.profileId), input.storeFile);
+
+/** PIN submitted -> key unwrapped (KDF) -> store open -> first conversation list. */
+async function unlockToFirstList(): Promise<{ kdfMs: number; beyondKdfMs: number }> {
   const started = performance.now();
-  const store = await openStore(path, keyHex, { create: false });
+  const keyHex = await registry.unlockProfile(input.profileId, input.pin);
+  const unlocked = performance.now();
+  const store = await openStore(storePath, keyHex, { create: false });
   const conversations = await store.listConversations();
-  const ms = performance.now() - started;
-  return { ms, close: () => store.close(), firstId: conversations[0]?.id ?? 1 };
+  const listed = performance.now();
+  if (conversations.length === 0) throw new Error('the profile has no conversations');
+  await store.close();
+  return { kdfMs: unlocked - started, beyondKdfMs: listed - unlocked };
 }
 
-const path = process.argv[2];
-if (path === undefined) throw new Error('usage: storeProbe.ts <db path> (key on stdin)');
-const keyHex = await readStdin();
+// Cold: the store worker starts after the KDF, so its code load is on the path.
+const cold = await unlockToFirstList();
 
-// The first open also pays for loading the worker's code; an app that has
-// been running (lock/unlock) has it warm, which the second open shows.
-const cold = await openToFirstList(path, keyHex);
-await cold.close();
-const warm = await openToFirstList(path, keyHex);
-await warm.close();
+// As the app does it: the worker is prestarted when the lock screen shows, so
+// its start-up overlaps the PIN entry and the KDF instead of following them.
+const warm: { kdfMs: number; beyondKdfMs: number }[] = [];
+for (let run = 0; run < warmRuns; run += 1) {
+  prestartStoreWorker();
+  // The lock screen is up for a moment before the PIN arrives.
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  warm.push(await unlockToFirstList());
+}
 
-const store = await openStore(path, keyHex, { create: false });
+// RSS with the profile open and in use: list, a page, a search, the lock-screen counts.
+const store = await openStore(storePath, await registry.unlockProfile(input.profileId, input.pin), { create: false });
 const conversations = await store.listConversations();
 await store.pageMessages(conversations[0]?.id ?? 1, null, 50);
 await store.search('chest pain', 50);
@@ -38,4 +98,11 @@ await store.unreadCounts();
 const rssMB = Math.round((process.memoryUsage().rss / 2 ** 20) * 10) / 10;
 await store.close();
 
-console.log(JSON.stringify({ openToFirstListColdMs: Math.round(cold.ms), openToFirstListMs: Math.round(warm.ms), rssMB }));
+const middle = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? Number.NaN;
+const figures: ProbeFigures = {
+  unlockKdfMs: Math.round(middle(warm.map((run) => run.kdfMs))),
+  unlockToFirstListMs: Math.round(middle(warm.map((run) => run.beyondKdfMs))),
+  unlockToFirstListColdMs: Math.round(cold.beyondKdfMs),
+  rssMB,
+};
+console.log(JSON.stringify(figures));

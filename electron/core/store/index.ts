@@ -1,5 +1,5 @@
 /** The store's public surface: open with a raw key, then use the async API. */
-export { openStore, type WardlineStore, type StoreClientOptions } from './storeClient.js';
+export { openStore, prestartStoreWorker, type WardlineStore, type StoreClientOptions } from './storeClient.js';
 export { StoreError, type StoreErrorKind } from './storeErrors.js';
 export { latestSchemaVersion } from './schemaMigrations.js';
 export type * from './storeTypes.js';

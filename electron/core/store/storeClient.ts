@@ -19,7 +19,7 @@ import type {
   StoredMessage,
   UnreadCounts,
 } from './storeTypes.js';
-import type { ConversationRef, MarkerTarget, OutboxEntry, OutgoingMessageInput, RetractionInput, ServerIdAttachment, UrgentUnread } from './outboxTypes.js';
+import type { ConversationRef, MarkerTarget, OutboxEntry, OutgoingMessageInput, RetractionInput, OwnMessageConfirmation, UrgentUnread } from './outboxTypes.js';
 
 export interface WardlineStore {
   readonly schemaVersion: number;
@@ -53,8 +53,8 @@ export interface WardlineStore {
   /** Never downgrades; 'read' also covers earlier sent/delivered messages. Returns messages changed. */
   updateDeliveryByOriginId(conversationId: number, originId: string, state: 'delivered' | 'read'): Promise<number>;
   updateDeliveryByServerId(conversationId: number, serverId: string, state: 'delivered' | 'read'): Promise<number>;
-  /** Records the archive's stanza-id on our own messages (matched by origin-id). */
-  attachServerIds(attachments: readonly ServerIdAttachment[]): Promise<number>;
+  /** Our own messages seen coming back from the server: out of the outbox, at least 'sent', archive id recorded. */
+  confirmOwnMessages(confirmations: readonly OwnMessageConfirmation[]): Promise<number>;
   findConversationByJid(jid: string): Promise<ConversationRef | null>;
   findConversationById(id: number): Promise<ConversationRef | null>;
   /** Retracts the sender's own message; returns its id, or null if no such message. */
@@ -153,8 +153,8 @@ class StoreClient implements WardlineStore {
   updateDeliveryByServerId(conversationId: number, serverId: string, state: 'delivered' | 'read'): Promise<number> {
     return this.call('updateDeliveryByServerId', conversationId, serverId, state);
   }
-  attachServerIds(attachments: readonly ServerIdAttachment[]): Promise<number> {
-    return this.call('attachServerIds', attachments);
+  confirmOwnMessages(confirmations: readonly OwnMessageConfirmation[]): Promise<number> {
+    return this.call('confirmOwnMessages', confirmations);
   }
   findConversationByJid(jid: string): Promise<ConversationRef | null> {
     return this.call('findConversationByJid', jid);
@@ -209,7 +209,7 @@ class StoreClient implements WardlineStore {
  */
 export async function openStore(path: string, keyHex: string, options: StoreClientOptions = {}): Promise<WardlineStore> {
   const { now = Date.now, ...openOptions } = options;
-  const client = new StoreClient(startWorker(), now);
+  const client = new StoreClient(takeWorker(), now);
   try {
     const opened: OpenResult = await client.call('open', path, keyHex, openOptions);
     client.schemaVersion = opened.schemaVersion;
@@ -218,6 +218,38 @@ export async function openStore(path: string, keyHex: string, options: StoreClie
     await client.terminate();
     throw error instanceof StoreError ? error : new StoreError('internal', 'The store could not be opened.');
   }
+}
+
+/** A worker started ahead of need, idle and unreferenced until an open takes it. */
+let spareWorker: Worker | null = null;
+
+/**
+ * Starts a store worker ahead of need (for example while the lock screen waits
+ * for the PIN), so the next openStore does not wait for the worker's code to
+ * load: that then overlaps the KDF instead of following it. Holds no key and
+ * no data until opened; does not keep the process alive. Idempotent.
+ */
+export function prestartStoreWorker(): void {
+  if (spareWorker !== null) return;
+  const worker = startWorker();
+  worker.unref();
+  // A spare that dies before use is simply forgotten; openStore starts a fresh one.
+  const forget = (): void => {
+    if (spareWorker === worker) spareWorker = null;
+  };
+  worker.once('error', forget);
+  worker.once('exit', forget);
+  spareWorker = worker;
+}
+
+function takeWorker(): Worker {
+  const worker = spareWorker;
+  if (worker === null) return startWorker();
+  spareWorker = null;
+  worker.removeAllListeners('error');
+  worker.removeAllListeners('exit');
+  worker.ref();
+  return worker;
 }
 
 /**
