@@ -6,11 +6,12 @@
  * Cases that need a DIFFERENT session bus (a fresh keyring, or none at all)
  * run in a child process: GDBus caches this process's session connection.
  */
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { cp, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
 import keytar from 'keytar';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { keychainService } from '../../electron/core/vault/keychain.js';
@@ -19,12 +20,32 @@ import { ProfileRegistry } from '../../electron/core/vault/profiles.js';
 import { VaultError } from '../../electron/core/vault/vaultError.js';
 import { applyKeyringEnv, startKeyring, type Keyring, type KeyringEnv } from '../fixtures/keyring.js';
 
+const unwritableMessage =
+  "Wardline cannot update this profile's security counters, so it will not check PINs for it. Ask IT to check the profile folder's permissions.";
 const entryMissingMessage = "This profile's key is not in this computer's keychain — it may have been copied from another user or machine. It cannot be opened here.";
 
 let keyring: Keyring;
 let dataDir: string;
 let now: number;
 const scratch: string[] = [];
+/** Paths made immutable by a test; cleared again before the scratch dirs are removed. */
+const immutables = new Set<string>();
+/** Whether `chattr +i` works here (ext4/xfs/btrfs and CAP_LINUX_IMMUTABLE; not on tmpfs or overlayfs). */
+let immutableWorks = false;
+const noImmutableNote = 'chattr +i is not supported for the temp directory here (needs ext4/xfs/btrfs and CAP_LINUX_IMMUTABLE)';
+
+/**
+ * Makes a file or folder immutable (`chattr +i`) or writable again. The tests
+ * run as root, whom permission bits (chmod 0500, a read-only attribute) do not
+ * stop; the immutable attribute stops root too. Renaming over an immutable
+ * profile.json fails with EPERM exactly like a read-only profile.json on
+ * Windows; an immutable folder refuses new files like a chmod 500 folder.
+ */
+async function setImmutable(path: string, on: boolean): Promise<void> {
+  await promisify(execFile)('chattr', [on ? '+i' : '-i', path]);
+  if (on) immutables.add(path);
+  else immutables.delete(path);
+}
 
 function registry(): ProfileRegistry {
   return new ProfileRegistry({ dataDir, keychain: keytarKeychain(), now: () => now });
@@ -124,6 +145,17 @@ beforeAll(async () => {
   keyring = await startKeyring();
   // Before keytar's first D-Bus call in this process.
   applyKeyringEnv(keyring.env);
+  const probe = await tempDir('wardline-vault-chattr-');
+  try {
+    await setImmutable(probe, true);
+    await writeFile(join(probe, 'x'), 'x').then(
+      () => undefined,
+      () => (immutableWorks = true),
+    );
+    await setImmutable(probe, false);
+  } catch {
+    immutableWorks = false;
+  }
 });
 
 afterAll(async () => {
@@ -136,6 +168,7 @@ beforeEach(async () => {
 });
 
 afterEach(async () => {
+  for (const path of [...immutables]) await setImmutable(path, false);
   for (const dir of scratch.splice(0)) await rm(dir, { recursive: true, force: true });
 });
 
@@ -211,6 +244,53 @@ describe('profiles with the real keychain', () => {
     now += 120_000;
     expect(await reg.unlockProfile(id, 'ward seven desk')).toBe(databaseKeyHex);
     expect((await readProfileJson(id)).failures).toEqual({ consecutive: 0, lastFailureAt: null });
+  });
+
+  it('checks no PIN while the failure counter cannot be written (profile.json or its folder immutable, even to root), so guesses are never free', async ({ skip }) => {
+    if (!immutableWorks) skip(noImmutableNote);
+    const pin = 'shared login desk';
+    const { id, databaseKeyHex } = await registry().createProfile({ displayName: 'Ward 9 clerk', role: 'ward clerk', pin });
+    const dir = join(dataDir, 'profiles', id);
+    const reg = registry();
+    for (let attempt = 1; attempt <= 3; attempt += 1) expect((await rejection(reg.unlockProfile(id, 'wrong guess'))).code).toBe('wrong-pin');
+    expect((await readProfileJson(id)).failures).toEqual({ consecutive: 3, lastFailureAt: now });
+
+    // The Windows case (a read-only profile.json: the atomic rename over it fails), then the
+    // POSIX one (a folder that refuses new files, as chmod 500 would for a non-root user).
+    for (const target of [join(dir, 'profile.json'), dir]) {
+      await setImmutable(target, true);
+      for (const guess of ['guess one', 'guess two', 'guess three', 'guess four', 'guess five', 'guess six', pin]) {
+        const error = await rejection(reg.unlockProfile(id, guess));
+        expect(error.reason).toEqual({ kind: 'profile-unwritable' });
+        expect(error.code).toBe('rejected');
+        expect(error.message).toBe(unwritableMessage);
+      }
+      await setImmutable(target, false);
+      expect((await readProfileJson(id)).failures).toEqual({ consecutive: 3, lastFailureAt: now });
+      // No temp file left behind by the refused writes.
+      expect(await readdir(dir)).toEqual(['profile.json']);
+    }
+
+    // Writable again: counting resumes exactly where it was, delays included.
+    expect((await rejection(reg.unlockProfile(id, 'wrong guess'))).retryAt).toBeUndefined();
+    expect((await rejection(reg.unlockProfile(id, 'wrong guess'))).retryAt).toBe(now + 30_000);
+    now += 30_000;
+    expect(await reg.unlockProfile(id, pin)).toBe(databaseKeyHex);
+    expect((await readProfileJson(id)).failures).toEqual({ consecutive: 0, lastFailureAt: null });
+  });
+
+  it('removes nothing when the profile folder cannot be moved (immutable, even to root), and says so', async ({ skip }) => {
+    if (!immutableWorks) skip(noImmutableNote);
+    const { id, databaseKeyHex } = await registry().createProfile({ displayName: 'Ward 2 clerk', role: 'ward clerk', pin: '777123' });
+    const dir = join(dataDir, 'profiles', id);
+    await setImmutable(dir, true);
+    const error = await rejection(registry().removeProfile(id));
+    expect(error.kind).toBe('profile-unwritable');
+    expect(error.message).toMatch(/nothing was removed/);
+    await setImmutable(dir, false);
+    expect(await keytar.getPassword(keychainService, id)).not.toBeNull();
+    expect(await registry().listProfiles()).toEqual([{ id, displayName: 'Ward 2 clerk' }]);
+    expect(await registry().unlockProfile(id, '777123')).toBe(databaseKeyHex);
   });
 
   it('changes the PIN by re-wrapping the same database key', async () => {

@@ -3,8 +3,11 @@
  *
  * It holds no secret that helps on its own: the wrapped database key needs
  * the PIN AND this OS user's keychain secret. It holds no PIN and no PIN
- * hash. Everything read back is validated, including sane KDF bounds, so an
- * edited file cannot make us allocate gigabytes or crash the unlock screen.
+ * hash. Everything read back is validated, including the KDF cost: N a power
+ * of two from 2^10 to 2^22, r ≤ 32, p ≤ 2 AND scrypt's memory 128·N·r·p at
+ * most 256 MiB (kdfMemoryCapBytes). The per-field bounds alone would allow
+ * 128·2^22·32·2 = 32 GiB, so the product cap is what stops an edited file
+ * from making the unlock screen allocate gigabytes or hang for minutes.
  */
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
@@ -42,6 +45,20 @@ export function profileFilePath(dataDir: string, id: string): string {
 }
 
 const base64 = z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/);
+/** The most memory one scrypt derivation may need (128·N·r·p bytes): 2.9× today's default (88 MiB). */
+export const kdfMemoryCapBytes = 256 * 1024 * 1024;
+const maxParallelism = 2;
+
+/** Why these scrypt params are out of bounds, or null. The registry applies it to its own params too. */
+export function kdfParamsProblem(params: ScryptParams): string | null {
+  const { N, r, p } = params;
+  if (!Number.isInteger(N) || N < 2 ** 10 || N > 2 ** 22 || (N & (N - 1)) !== 0) return 'N must be a power of two between 2^10 and 2^22';
+  if (!Number.isInteger(r) || r < 1 || r > 32) return 'r must be an integer from 1 to 32';
+  if (!Number.isInteger(p) || p < 1 || p > maxParallelism) return `p must be an integer from 1 to ${maxParallelism}`;
+  if (128 * N * r * p > kdfMemoryCapBytes) return `128·N·r·p must be at most ${kdfMemoryCapBytes} bytes`;
+  return null;
+}
+
 const powerOfTwo = z
   .number()
   .int()
@@ -58,13 +75,15 @@ const ProfileRecordSchema = z.object({
   displayName: z.string().min(1).max(200),
   role: z.string().min(1).max(200),
   createdAt: z.number().int(),
-  kdf: z.object({
-    name: z.literal('scrypt'),
-    N: powerOfTwo,
-    r: z.number().int().min(1).max(32),
-    p: z.number().int().min(1).max(16),
-    salt: base64,
-  }),
+  kdf: z
+    .object({
+      name: z.literal('scrypt'),
+      N: powerOfTwo,
+      r: z.number().int().min(1).max(32),
+      p: z.number().int().min(1).max(maxParallelism),
+      salt: base64,
+    })
+    .refine((kdf) => kdfParamsProblem(kdf) === null, 'scrypt memory 128·N·r·p is over the cap'),
   wrappedKey: z.object({
     alg: z.literal('aes-256-gcm'),
     iv: base64,

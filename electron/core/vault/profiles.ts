@@ -8,9 +8,22 @@
  *
  * Every operation on one profile runs exclusively, so concurrent unlock
  * attempts cannot lose a failure count. Every failure is a VaultError.
+ *
+ * Failed-PIN counting fails CLOSED: each attempt is charged (written to
+ * profile.json as a failure) BEFORE the PIN is checked, and a correct PIN
+ * then resets the counters. If the charge cannot be written, the PIN is not
+ * checked at all, so a profile folder made read-only cannot buy unlimited
+ * guesses. Once the wipe-policy limit is on disk, no PIN is checked again:
+ * every attempt retries the wipe instead.
+ *
+ * Removing (or policy-wiping) a profile first renames its folder to a
+ * tombstone, `<dataDir>/profiles/.removing-<id>-<rand>`: one rename takes the
+ * whole profile out of the list at once, whatever happens next. Tombstones
+ * that could not be deleted are retried by listProfiles.
  */
 import { randomBytes } from 'node:crypto';
-import { readdir, rm, stat } from 'node:fs/promises';
+import { readdir, rename, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import { ensurePrivateDir } from './atomicFile.js';
 import { defaultScryptParams, deriveKek, keychainSecretBytes, randomSalt, type ScryptParams } from './kdf.js';
 import type { Keychain } from './keychain.js';
@@ -22,7 +35,9 @@ import {
   kdfParamsOf,
   newProfileId,
   noWipe,
+  kdfParamsProblem,
   profileDir,
+  profileFilePath,
   profilesRoot,
   readProfileRecord,
   withFailures,
@@ -33,7 +48,7 @@ import {
   type WipePolicy,
 } from './profileFile.js';
 import { noFailures, retryAt, type FailureCounters } from './unlockThrottle.js';
-import { VaultError, keychainMessages } from './vaultError.js';
+import { VaultError, keychainMessages, type VaultErrorReason } from './vaultError.js';
 
 export type { WipePolicy } from './profileFile.js';
 
@@ -71,16 +86,45 @@ export interface ProfileRegistryOptions {
   kdfParams?: ScryptParams;
   /** Wipe policy snapshotted into each NEW profile. Default: never wipe. */
   wipePolicy?: WipePolicy;
+  /**
+   * TESTS ONLY: replaces the registry's file operations, to simulate a folder
+   * that cannot be written or removed in ways the OS does not let a root test
+   * runner reproduce (permission bits do not stop root). The app never sets it.
+   */
+  fileOps?: Partial<VaultFileOps>;
 }
+
+/** Every change the registry makes under `<dataDir>/profiles/`. */
+export interface VaultFileOps {
+  /** Atomically replaces profile.json. */
+  writeRecord(dataDir: string, record: ProfileRecord): Promise<void>;
+  /** Renames a file or folder (used to tombstone a profile folder). */
+  rename(from: string, to: string): Promise<void>;
+  /** Deletes a folder and everything in it; a missing folder is not an error. */
+  removeTree(path: string): Promise<void>;
+}
+
+const realFileOps: VaultFileOps = {
+  writeRecord: writeProfileRecord,
+  rename: (from, to) => rename(from, to),
+  removeTree: (path) => rm(path, { recursive: true, force: true, maxRetries: 2 }),
+};
 
 /** A profile whose PIN was right: the caller zeroes both buffers when done. */
 interface Opened {
-  /** With failure counters already reset (not yet written). */
+  /** With failure counters reset (not yet written: on disk this attempt is still charged). */
   record: ProfileRecord;
-  countersReset: boolean;
   databaseKey: Buffer;
   secret: Buffer;
 }
+
+const tombstonePrefix = '.removing-';
+/** How often the success path tries to write the reset counters (see #settle). */
+const resetWriteAttempts = 3;
+const resetWriteBackoffMs = 100;
+
+const countersUnwritableMessage =
+  "Wardline cannot update this profile's security counters, so it will not check PINs for it. Ask IT to check the profile folder's permissions.";
 
 /** When this few attempts remain before a wipe, every wrong-PIN message warns. */
 const warnWhenRemaining = 3;
@@ -92,6 +136,7 @@ export class ProfileRegistry {
   readonly #now: () => number;
   readonly #kdfParams: ScryptParams;
   readonly #wipePolicy: WipePolicy;
+  readonly #files: VaultFileOps;
   readonly #queues = new Map<string, Promise<unknown>>();
 
   constructor(options: ProfileRegistryOptions) {
@@ -99,7 +144,11 @@ export class ProfileRegistry {
     this.#keychain = options.keychain;
     this.#now = options.now ?? Date.now;
     this.#kdfParams = { ...(options.kdfParams ?? defaultScryptParams) };
+    // Never wrap a profile with params profile.json would then refuse to read back.
+    const problem = kdfParamsProblem(this.#kdfParams);
+    if (problem !== null) throw new RangeError(`Unacceptable scrypt params: ${problem}.`);
     this.#wipePolicy = { ...(options.wipePolicy ?? noWipe) };
+    this.#files = { ...realFileOps, ...options.fileOps };
   }
 
   /** The folder holding this profile's files (profile.json, the store). */
@@ -114,6 +163,10 @@ export class ProfileRegistry {
     } catch (error) {
       if (isMissingFile(error)) return [];
       throw error;
+    }
+    // Leftovers of removals whose final delete failed (a file was busy): retry, best effort.
+    for (const name of names.filter((n) => n.startsWith(tombstonePrefix))) {
+      await this.#files.removeTree(join(profilesRoot(this.dataDir), name)).catch(() => undefined);
     }
     const listings: ProfileListing[] = [];
     for (const name of names.filter(isProfileId)) {
@@ -175,12 +228,12 @@ export class ProfileRegistry {
       );
       await ensurePrivateDir(profilesRoot(this.dataDir));
       await ensurePrivateDir(this.profileDir(id));
-      await writeProfileRecord(this.dataDir, record);
+      await this.#files.writeRecord(this.dataDir, record);
       return { id, displayName, databaseKeyHex: databaseKey.toString('hex') };
     } catch (error) {
       // Leave neither an orphaned keychain entry nor a half-made folder.
       await this.#keychain.deleteSecret(id).catch(() => false);
-      await rm(this.profileDir(id), { recursive: true, force: true });
+      await this.#files.removeTree(this.profileDir(id)).catch(() => undefined);
       throw error;
     } finally {
       databaseKey.fill(0);
@@ -191,17 +244,17 @@ export class ProfileRegistry {
   /**
    * The profile's database key as 64 hex chars, for `PRAGMA key = "x'…'"`.
    * Rejects with VaultError: wrong-pin, throttled, wiped, not-found,
-   * keychain-unavailable or keychain-entry-missing.
+   * profile-unwritable, damaged-profile, keychain-unavailable or
+   * keychain-entry-missing.
    */
   unlockProfile(id: string, pin: string): Promise<string> {
     return this.#exclusive(id, async () => {
       const opened = await this.#open(await this.#requireRecord(id), pin);
       try {
-        if (stronger(this.#kdfParams, kdfParamsOf(opened.record))) {
-          await writeProfileRecord(this.dataDir, await this.#rewrap(opened.record, pin, opened.secret, opened.databaseKey));
-        } else if (opened.countersReset) {
-          await writeProfileRecord(this.dataDir, opened.record);
-        }
+        const settled = stronger(this.#kdfParams, kdfParamsOf(opened.record))
+          ? await this.#rewrap(opened.record, pin, opened.secret, opened.databaseKey)
+          : opened.record;
+        await this.#settle(settled);
         return opened.databaseKey.toString('hex');
       } finally {
         opened.databaseKey.fill(0);
@@ -216,7 +269,17 @@ export class ProfileRegistry {
       requireAcceptablePin(newPin);
       const opened = await this.#open(await this.#requireRecord(id), oldPin);
       try {
-        await writeProfileRecord(this.dataDir, await this.#rewrap(opened.record, newPin, opened.secret, opened.databaseKey));
+        const rewrapped = await this.#rewrap(opened.record, newPin, opened.secret, opened.databaseKey);
+        try {
+          await this.#files.writeRecord(this.dataDir, rewrapped);
+        } catch (error) {
+          // The old PIN still works. This attempt stays charged: it cannot be told apart from a guess.
+          throw new VaultError(
+            { kind: 'profile-unwritable' },
+            "Wardline could not save the new PIN, so your old PIN still works. Ask IT to check the profile folder's permissions.",
+            { cause: error },
+          );
+        }
       } finally {
         opened.databaseKey.fill(0);
         opened.secret.fill(0);
@@ -225,61 +288,104 @@ export class ProfileRegistry {
   }
 
   /**
-   * Wipes the profile's folder (including its store) and its keychain entry.
-   * Both are attempted; if the keychain cannot be reached, the files are
-   * still gone and the keychain error is reported afterwards.
+   * Removes the profile's folder (including its store) and its keychain entry.
+   *
+   * The folder is first renamed to a tombstone: if that fails (a file is in
+   * use, the folder is protected), nothing has changed and the profile is
+   * still there and still works. Once renamed, the profile is gone from the
+   * list whatever happens next: the keychain entry is deleted, then the
+   * tombstone; a tombstone that cannot be deleted yet is retried by
+   * listProfiles. If the keychain entry cannot be deleted, the files are
+   * still removed and the rejection says exactly that.
    */
   removeProfile(id: string): Promise<void> {
     return this.#exclusive(id, async () => {
       // The folder, not profile.json, decides: a damaged profile, or one whose
       // earlier removal was interrupted, can still be removed.
       if (!isProfileId(id) || !(await isDirectory(this.profileDir(id)))) throw notFound();
+      const tombstone = this.#tombstonePath(id);
+      try {
+        await this.#files.rename(this.profileDir(id), tombstone);
+      } catch (error) {
+        if (isMissingFile(error)) throw notFound();
+        throw new VaultError(
+          { kind: 'profile-unwritable' },
+          "Wardline could not remove this profile because its folder is in use or protected; nothing was removed. Close anything using it and try again, or ask IT to check the profile folder's permissions.",
+          { cause: error },
+        );
+      }
       let keychainError: unknown = null;
       try {
         await this.#keychain.deleteSecret(id);
       } catch (error) {
         keychainError = error;
       }
-      await rm(this.profileDir(id), { recursive: true, force: true });
-      if (keychainError !== null) throw keychainError;
+      await this.#files.removeTree(tombstone).catch(() => undefined);
+      if (keychainError !== null) {
+        const reason: VaultErrorReason =
+          keychainError instanceof VaultError ? keychainError.reason : { kind: 'keychain-unavailable', detail: 'unreachable' };
+        const detail = keychainError instanceof VaultError ? ` ${keychainError.message}` : '';
+        throw new VaultError(
+          reason,
+          `The profile was removed from this computer, but Wardline could not delete its entry from the system keychain. The entry is useless without the removed files.${detail}`,
+          { cause: keychainError },
+        );
+      }
     });
   }
 
-  /** Checks the throttle, the keychain and the PIN; counts a failure if the PIN is wrong. */
+  /**
+   * Checks the wipe limit, the throttle and the keychain, CHARGES the attempt
+   * as a failure on disk, and only then checks the PIN. A wrong PIN leaves
+   * the charge in place; a right one returns a record with counters reset.
+   */
   async #open(record: ProfileRecord, pin: string): Promise<Opened> {
-    const waitUntil = retryAt(record.failures, this.#now());
-    if (waitUntil !== null) {
-      throw new VaultError({ kind: 'throttled', retryAt: waitUntil }, `Too many wrong attempts. ${tryAgainIn(waitUntil - this.#now())}`);
+    const limit = record.wipePolicy.afterFailures;
+    if (limit !== null && record.failures.consecutive >= limit) {
+      // The limit was reached but the wipe did not finish: never check a PIN again, try the wipe again.
+      throw await this.#wipe(record.id, limit);
     }
-    // Keychain problems are not PIN failures: they neither count nor delay.
+    const now = this.#now();
+    // From the counters as they were BEFORE this attempt: the first five attempts stay free.
+    const waitUntil = retryAt(record.failures, now);
+    if (waitUntil !== null) {
+      throw new VaultError({ kind: 'throttled', retryAt: waitUntil }, `Too many wrong attempts. ${tryAgainIn(waitUntil - now)}`);
+    }
+    // Keychain problems are not PIN failures: they neither count nor delay (nothing is charged yet).
     const secret = Buffer.from(await this.#keychain.getSecret(record.id), 'base64');
     if (secret.length !== keychainSecretBytes) {
       secret.fill(0);
       throw new VaultError({ kind: 'keychain-entry-missing' }, keychainMessages.entryMissing);
     }
-    const kek = await deriveKek(pin, secret, Buffer.from(record.kdf.salt, 'base64'), kdfParamsOf(record));
-    const databaseKey = unwrapKey(wrappedKeyOf(record), kek, record.id);
-    kek.fill(0);
+    const charged = withFailures(record, { consecutive: record.failures.consecutive + 1, lastFailureAt: now });
+    try {
+      await this.#files.writeRecord(this.dataDir, charged);
+    } catch (error) {
+      // Fail closed: a guess whose failure could not be counted is never checked.
+      secret.fill(0);
+      throw new VaultError({ kind: 'profile-unwritable' }, countersUnwritableMessage, { cause: error });
+    }
+    let databaseKey: Buffer | null;
+    try {
+      const kek = await deriveKek(pin, secret, Buffer.from(record.kdf.salt, 'base64'), kdfParamsOf(record));
+      databaseKey = unwrapKey(wrappedKeyOf(record), kek, record.id);
+      kek.fill(0);
+    } catch (error) {
+      secret.fill(0);
+      throw error;
+    }
     if (databaseKey === null) {
       secret.fill(0);
-      return this.#recordFailure(record);
+      return this.#failed(charged, now);
     }
-    const countersReset = record.failures.consecutive !== 0;
-    return { record: countersReset ? withFailures(record, noFailures) : record, countersReset, databaseKey, secret };
+    return { record: withFailures(record, noFailures), databaseKey, secret };
   }
 
-  async #recordFailure(record: ProfileRecord): Promise<never> {
-    const now = this.#now();
-    const failures: FailureCounters = { consecutive: record.failures.consecutive + 1, lastFailureAt: now };
-    const limit = record.wipePolicy.afterFailures;
-    if (limit !== null && failures.consecutive >= limit) {
-      await this.#wipe(record.id);
-      throw new VaultError(
-        { kind: 'wiped' },
-        `That PIN was wrong ${limit} times in a row, so this profile has been erased from this computer, as your organisation's policy requires. Ask IT to set it up again.`,
-      );
-    }
-    await writeProfileRecord(this.dataDir, withFailures(record, failures));
+  /** A wrong PIN, already counted on disk in `charged`: wipe at the limit, else explain. */
+  async #failed(charged: ProfileRecord, now: number): Promise<never> {
+    const failures = charged.failures;
+    const limit = charged.wipePolicy.afterFailures;
+    if (limit !== null && failures.consecutive >= limit) throw await this.#wipe(charged.id, limit);
     const attemptsRemaining = limit === null ? null : limit - failures.consecutive;
     const waitUntil = retryAt(failures, now);
     let message = 'That PIN or passphrase is not right.';
@@ -288,6 +394,32 @@ export class ProfileRegistry {
       message += ` Warning: after ${attemptsRemaining} more wrong ${attemptsRemaining === 1 ? 'attempt' : 'attempts'}, this profile will be erased from this computer.`;
     }
     throw new VaultError({ kind: 'wrong-pin', attemptsRemaining, retryAt: waitUntil }, message);
+  }
+
+  /**
+   * Writes the record after a correct PIN (counters reset, maybe re-wrapped).
+   *
+   * Decision: if this write keeps failing, the unlock still SUCCEEDS. The
+   * person proved the PIN and the key is already unwrapped, so refusing would
+   * protect nothing. What stays on disk is this attempt's charge, which only
+   * errs stricter (more delay, never fewer counted failures), and the next
+   * attempt must write its own charge before any PIN check, so a folder that
+   * stays unwritable refuses from then on. The write is retried a few times
+   * because, with a wipe policy, a charge left at the limit would erase the
+   * profile on its next open; a folder that was writable for the charge a
+   * moment ago is most likely only briefly busy (a virus scanner, on Windows).
+   * Nothing is logged: there is nothing the caller can act on, and a log line
+   * about one profile's counters is itself sensitive.
+   */
+  async #settle(record: ProfileRecord): Promise<void> {
+    for (let attempt = 1; attempt <= resetWriteAttempts; attempt += 1) {
+      try {
+        await this.#files.writeRecord(this.dataDir, record);
+        return;
+      } catch {
+        if (attempt < resetWriteAttempts) await new Promise((resolve) => setTimeout(resolve, resetWriteBackoffMs * attempt));
+      }
+    }
   }
 
   /** A fresh salt and IV under the registry's current KDF params; counters reset. */
@@ -299,10 +431,38 @@ export class ProfileRegistry {
     return withFailures(withWrap(record, this.#kdfParams, salt, wrapped), noFailures);
   }
 
-  /** Policy wipe: files first (that is the point), then the keychain entry, best effort. */
-  async #wipe(id: string): Promise<void> {
-    await rm(this.profileDir(id), { recursive: true, force: true });
+  /**
+   * Policy wipe, called only once the failure that reached the limit is on
+   * disk. Files first (tombstone, then delete; if the rename fails, delete in
+   * place), then the keychain entry, which on its own already makes the
+   * wrapped key useless. Each step is attempted whatever the others do.
+   * Returns the error to reject with: 'wiped' either way, saying whether the
+   * files are really gone. If not, the counters stay at the limit, so every
+   * later attempt is refused and retries this.
+   */
+  async #wipe(id: string, limit: number): Promise<VaultError> {
+    const tombstone = this.#tombstonePath(id);
+    try {
+      await this.#files.rename(this.profileDir(id), tombstone);
+      await this.#files.removeTree(tombstone).catch(() => undefined);
+    } catch {
+      await this.#files.removeTree(this.profileDir(id)).catch(() => undefined);
+    }
     await this.#keychain.deleteSecret(id).catch(() => false);
+    if (!(await exists(profileFilePath(this.dataDir, id)))) {
+      return new VaultError(
+        { kind: 'wiped' },
+        `That PIN was wrong ${limit} times in a row, so this profile has been erased from this computer, as your organisation's policy requires. Ask IT to set it up again.`,
+      );
+    }
+    return new VaultError(
+      { kind: 'wiped' },
+      `That PIN was wrong ${limit} times in a row, so this profile is locked for good and must be erased, as your organisation's policy requires. Wardline could not finish erasing its files yet and will try again; no PIN will be accepted for it. Ask IT to set it up again.`,
+    );
+  }
+
+  #tombstonePath(id: string): string {
+    return join(profilesRoot(this.dataDir), `${tombstonePrefix}${id}-${randomBytes(6).toString('hex')}`);
   }
 
   async #requireRecord(id: string): Promise<ProfileRecord> {
@@ -326,6 +486,16 @@ export class ProfileRegistry {
 
 function notFound(): VaultError {
   return new VaultError({ kind: 'not-found' }, 'That profile does not exist on this computer.');
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await stat(path);
+    return true;
+  } catch (error) {
+    if (isMissingFile(error)) return false;
+    throw error;
+  }
 }
 
 async function isDirectory(path: string): Promise<boolean> {

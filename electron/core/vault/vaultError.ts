@@ -23,7 +23,13 @@ export type VaultErrorReason =
   /** A new PIN or the profile details do not meet the rules; the message says which. */
   | { kind: 'invalid-input' }
   /** profile.json is unreadable or not a Wardline profile. */
-  | { kind: 'damaged-profile' };
+  | { kind: 'damaged-profile' }
+  /**
+   * The profile's folder cannot be changed (read-only, permissions, in use),
+   * so Wardline refuses the operation: it never checks a PIN whose failure it
+   * could not count, and never half-removes a profile.
+   */
+  | { kind: 'profile-unwritable' };
 
 export type VaultErrorKind = VaultErrorReason['kind'];
 
@@ -36,6 +42,7 @@ const codeFor: Record<VaultErrorKind, ErrorCode> = {
   'not-found': 'not-found',
   'invalid-input': 'rejected',
   'damaged-profile': 'rejected',
+  'profile-unwritable': 'rejected',
 };
 
 export class VaultError extends WardlineFailure {
