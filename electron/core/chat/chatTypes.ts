@@ -4,7 +4,7 @@
  * stopped before the store closes on lock.
  */
 import type { WardlineStore } from '../store/index.js';
-import type { AdminCaBundle } from '../xmpp/index.js';
+import type { AdminCaBundle, XmppConnectionOptions } from '../xmpp/index.js';
 
 export interface ChatAccount {
   /** Bare JID, e.g. "s.okafor@hospital.example". */
@@ -58,6 +58,8 @@ export interface ChatService {
   openDirect(jid: string): Promise<number>;
   /** Creates a members-only persistent room (or joins an existing one) and bookmarks it. */
   joinRoom(roomJid: string, title?: string): Promise<number>;
+  /** Members-only rooms admit only members: the room's owner adds colleagues by bare JID. */
+  addRoomMembers(roomJid: string, memberJids: readonly string[]): Promise<void>;
   /** Marks the conversation read locally and sends displayed markers for what was shown. */
   markRead(conversationId: number): Promise<void>;
   directory(): Promise<DirectoryEntry[]>;
@@ -75,6 +77,17 @@ export interface ChatServiceOptions {
   self: { name: string; role: string };
   now?: () => number;
   log?: (line: string) => void;
+  /** Urgent unread messages are re-notified every intervalMs, at most maxReminders times (policy). */
+  urgent?: { intervalMs?: number; maxReminders?: number };
+  /** Injectable timers for the urgent re-notification tick. */
+  timers?: ChatTimers;
+  /** Transport tuning and test hooks (backoff, keepalive, onSocket, resource). */
+  connection?: Pick<XmppConnectionOptions, 'backoff' | 'keepaliveMs' | 'probeTimeoutMs' | 'loginTimeoutMs' | 'onSocket' | 'resource'>;
+}
+
+export interface ChatTimers {
+  setInterval(callback: () => void, ms: number): unknown;
+  clearInterval(handle: unknown): void;
 }
 
 export type StartChat = (options: ChatServiceOptions) => ChatService;

@@ -1,0 +1,504 @@
+/**
+ * The messaging service for one unlocked profile: the XMPP connection wired to the encrypted
+ * store. On every fresh session it enables carbons, announces presence, rejoins bookmarked
+ * rooms, catches up from the archives, and only then flushes the outbox; a resumed session
+ * (XEP-0198) needs none of that. See outbox.ts, archiveCatchUp.ts, incoming.ts, rooms.ts.
+ *
+ * Logging: event names, counts, ids and JIDs only; never bodies, names or anything a person wrote.
+ */
+import { randomBytes } from 'node:crypto';
+import {
+  bareJidOf,
+  buildDisplayedMarker,
+  buildEnableCarbons,
+  checkOutgoingBody,
+  containsNhsNumber,
+  parseIncoming,
+  parseJid,
+  type IncomingContext,
+  type IncomingMessage,
+  type JoinedRoom,
+} from '../messaging/index.js';
+import type { OutboxEntry } from '../store/index.js';
+import { connectXmpp, xml, type XmlElement, type XmppConnection, type XmppConnectionState } from '../xmpp/index.js';
+import { ArchiveCatchUp } from './archiveCatchUp.js';
+import type {
+  ChatConnectionView,
+  ChatEvent,
+  ChatService,
+  ChatServiceOptions,
+  DirectoryEntry,
+  Presence,
+  SendRequest,
+} from './chatTypes.js';
+import { ConversationIds, titleFromJid } from './conversationIds.js';
+import { buildPresence, Directory } from './directory.js';
+import { applyReceived, errorName, LiveQueue, type ApplyResult, type IncomingDeps, type ReceivedItem } from './incoming.js';
+import { Outbox } from './outbox.js';
+import { Rooms } from './rooms.js';
+import { readSenderCard } from './senderCard.js';
+import { DEFAULT_URGENT_INTERVAL_MS, DEFAULT_URGENT_MAX_REMINDERS, UrgentReminders } from './urgentReminders.js';
+
+/** Asked per archive page; Prosody caps it at max_archive_query_results (default 50). */
+export const ARCHIVE_PAGE_SIZE = 250;
+/** A first sync of an archive reaches back this far. */
+export const INITIAL_SYNC_WINDOW_MS = 30 * 24 * 60 * 60_000;
+/** Messages from outside the organisation kept in memory for acceptance (the store has no field for them yet). */
+const MAX_HELD = 500;
+
+/** A send the composer must refuse: empty, too long, or not a conversation we have. */
+export class ChatSendError extends Error {
+  constructor(
+    readonly reason: 'empty' | 'too-long' | 'unknown-conversation' | 'stopped',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ChatSendError';
+  }
+}
+
+export function startChat(options: ChatServiceOptions): ChatService {
+  return new Chat(options);
+}
+
+const PING = 'urn:xmpp:ping';
+const STANZAS = 'urn:ietf:params:xml:ns:xmpp-stanzas';
+
+class Chat implements ChatService {
+  readonly #options: ChatServiceOptions;
+  readonly #store: ChatServiceOptions['store'];
+  readonly #now: () => number;
+  readonly #ownBare: string;
+  readonly #connection: XmppConnection;
+  readonly #listeners = new Set<(event: ChatEvent) => void>();
+  readonly #conversations: ConversationIds;
+  readonly #rooms: Rooms;
+  readonly #directory: Directory;
+  readonly #outbox: Outbox;
+  readonly #catchUp: ArchiveCatchUp;
+  readonly #live: LiveQueue;
+  readonly #urgent: UrgentReminders;
+  readonly #incomingDeps: IncomingDeps;
+  #context: IncomingContext;
+  readonly #held: IncomingMessage[] = [];
+  /** Archives whose catch-up finished in this session: live archive ids may now move their cursor. */
+  readonly #synced = new Set<string>();
+  readonly #lastMarker = new Map<number, string>();
+  readonly #unsubscribe: (() => void)[] = [];
+  #view: ChatConnectionView;
+  #presence: Presence = 'available';
+  /** Bumped per fresh session; a set-up routine from an older one stops at its next step. */
+  #session = 0;
+  #resumed = false;
+  #stopped = false;
+  #setUp: Promise<void> = Promise.resolve();
+
+  constructor(options: ChatServiceOptions) {
+    const own = parseJid(options.account.jid);
+    if (own === null || own.local === null) throw new TypeError('The account must be a bare JID (name@domain).');
+    this.#options = options;
+    this.#store = options.store;
+    this.#now = options.now ?? Date.now;
+    this.#ownBare = own.bare;
+    this.#conversations = new ConversationIds(this.#store);
+    const log = this.#log;
+
+    this.#connection = connectXmpp({
+      jid: own.bare,
+      password: options.account.password,
+      host: options.account.host,
+      port: options.account.port,
+      adminCa: options.trust.adminCa,
+      ...options.connection,
+      log: (event, details) =>
+        log(`xmpp ${event}${Object.entries(details ?? {}).map(([key, value]) => ` ${key}=${String(value)}`).join('')}`),
+    });
+    const iq = (request: XmlElement, timeoutMs?: number): Promise<XmlElement> => this.#connection.iq(request, timeoutMs);
+    const send = (stanza: XmlElement): Promise<void> => this.#connection.send(stanza);
+
+    this.#rooms = new Rooms({ iq, send, log, nick: own.local });
+    this.#directory = new Directory({
+      iq,
+      send,
+      ownBare: own.bare,
+      trustedDomains: options.trust.trustedDomains,
+      changed: () => this.#emit({ type: 'directory-changed' }),
+    });
+    this.#context = {
+      ownJid: own.bare,
+      trustedDomains: options.trust.trustedDomains,
+      joinedRooms: this.#rooms.joined as ReadonlyMap<string, JoinedRoom>,
+      archiveQueries: new Map(),
+      now: this.#now,
+    };
+    this.#incomingDeps = {
+      store: this.#store,
+      conversations: this.#conversations,
+      ownBare: own.bare,
+      titleFor: (jid, kind) => (kind === 'direct' ? this.#directory.nameOf(jid) : this.#rooms.bookmarks.get(jid)?.name) ?? titleFromJid(jid),
+      send: (stanza) => void send(stanza).catch(() => undefined),
+      now: this.#now,
+      log,
+      changed: (ids) => this.#emit({ type: 'conversations-changed', conversationIds: [...ids] }),
+      urgentArrived: (ids) => void this.#urgent.arrived(ids).catch(() => log('chat urgent-notify-failed')),
+      hold: (message) => this.#hold(message),
+    };
+    this.#catchUp = new ArchiveCatchUp({
+      store: this.#store,
+      iq,
+      apply: (items) => applyReceived(this.#incomingDeps, items),
+      now: this.#now,
+      log,
+      pageSize: ARCHIVE_PAGE_SIZE,
+      initialWindowMs: INITIAL_SYNC_WINDOW_MS,
+    });
+    this.#context = { ...this.#context, archiveQueries: this.#catchUp.outstanding };
+    this.#live = new LiveQueue((items) => this.#applyLive(items), log);
+    this.#outbox = new Outbox({
+      store: this.#store,
+      send,
+      self: options.self,
+      canSend: (entry: OutboxEntry) => entry.conversationKind !== 'room' || this.#rooms.joined.has(entry.conversationJid),
+      changed: (ids) => this.#emit({ type: 'conversations-changed', conversationIds: [...ids] }),
+      log,
+    });
+    this.#urgent = new UrgentReminders({
+      store: this.#store,
+      timers: options.timers ?? { setInterval: (callback, ms) => setInterval(callback, ms), clearInterval: (handle) => clearInterval(handle as NodeJS.Timeout) },
+      intervalMs: options.urgent?.intervalMs ?? DEFAULT_URGENT_INTERVAL_MS,
+      maxReminders: options.urgent?.maxReminders ?? DEFAULT_URGENT_MAX_REMINDERS,
+      notify: (conversationId, unreadUrgent) => this.#emit({ type: 'urgent-pending', conversationId, unreadUrgent }),
+      log,
+    });
+
+    this.#view = toView(this.#connection.state());
+    this.#unsubscribe.push(
+      this.#connection.on('state', (state) => this.#onState(state)),
+      this.#connection.on('stanza', (stanza) => this.#onStanza(stanza)),
+      this.#connection.on('resumed', ({ resent }) => {
+        this.#resumed = true;
+        log(`chat session-resumed resent=${resent}`);
+      }),
+      this.#connection.on('session-restarted', ({ unacked }) => this.#onSessionRestarted(unacked)),
+    );
+  }
+
+  connection(): ChatConnectionView {
+    return this.#view;
+  }
+
+  async send(request: SendRequest): Promise<{ messageId: number }> {
+    if (this.#stopped) throw new ChatSendError('stopped', 'Messaging has stopped.');
+    const conversation = await this.#store.findConversationById(request.conversationId);
+    if (conversation === null) throw new ChatSendError('unknown-conversation', 'There is no such conversation.');
+    const check = checkOutgoingBody(request.body);
+    if (!check.ok) throw new ChatSendError(check.reason, check.message);
+    const originId = `wl-${randomBytes(12).toString('hex')}`;
+    const urgency = request.urgent ? 'urgent' : 'normal';
+    const messageId = await this.#store.queueOutgoing({
+      conversationId: conversation.id,
+      originId,
+      body: check.body,
+      urgency,
+      sentAt: this.#now(),
+      senderJid: this.#ownBare,
+      senderName: this.#options.self.name,
+      senderRole: this.#options.self.role,
+      patientIdentifier: containsNhsNumber(check.body),
+    });
+    this.#emit({ type: 'conversations-changed', conversationIds: [conversation.id] });
+    this.#outbox.queued({
+      messageId,
+      conversationId: conversation.id,
+      conversationJid: conversation.jid,
+      conversationKind: conversation.kind,
+      originId,
+      body: check.body,
+      urgency,
+      attempts: 0,
+      createdAt: this.#now(),
+    });
+    return { messageId };
+  }
+
+  async openDirect(jid: string): Promise<number> {
+    const peer = parseJid(jid);
+    if (peer === null || peer.local === null || peer.resource !== null) throw new TypeError('A colleague is addressed by a bare JID (name@domain).');
+    const title = this.#directory.nameOf(peer.bare) ?? peer.local;
+    const id = await this.#conversations.resolve(peer.bare, 'direct', title);
+    if (peer.bare !== this.#ownBare && !this.#directory.has(peer.bare) && this.#connection.state().kind === 'online') {
+      this.#directory.add(peer.bare, title).catch((error: unknown) => this.#log(`chat roster-add-failed error=${errorName(error)}`));
+    }
+    return id;
+  }
+
+  async joinRoom(roomJid: string, title?: string): Promise<number> {
+    const room = parseJid(roomJid);
+    if (room === null || room.local === null || room.resource !== null) throw new TypeError('A room is addressed by a bare JID (room@conference.domain).');
+    const name = title?.trim() || room.local;
+    await this.#rooms.join(room.bare, name);
+    await this.#rooms.bookmark(room.bare, name).catch((error: unknown) => this.#log(`chat bookmark-failed room=${room.bare} error=${errorName(error)}`));
+    const id = await this.#conversations.resolve(room.bare, 'room', name);
+    const session = this.#session;
+    void this.#catchUpRoom(room.bare, () => this.#isCurrent(session)).then(() => this.#outbox.flush());
+    this.#emit({ type: 'directory-changed' });
+    return id;
+  }
+
+  async addRoomMembers(roomJid: string, memberJids: readonly string[]): Promise<void> {
+    const room = bareJidOf(roomJid);
+    if (room === null) throw new TypeError('Not a room JID.');
+    const members = memberJids.map((jid) => {
+      const bare = bareJidOf(jid);
+      if (bare === null) throw new TypeError('Not a JID.');
+      return bare;
+    });
+    await this.#rooms.addMembers(room, members);
+  }
+
+  async markRead(conversationId: number): Promise<void> {
+    await this.#store.markConversationRead(conversationId);
+    this.#urgent.read(conversationId);
+    this.#emit({ type: 'conversations-changed', conversationIds: [conversationId] });
+    const [conversation, target] = await Promise.all([
+      this.#store.findConversationById(conversationId),
+      this.#store.latestIncoming(conversationId),
+    ]);
+    if (conversation === null || target === null || this.#stopped) return;
+    const type = conversation.kind === 'room' ? 'groupchat' : 'chat';
+    // XEP-0333: 1:1 markers quote the message id (ours equal the origin-id), room markers the room's stanza-id.
+    const id = type === 'groupchat' ? target.serverId : target.originId;
+    if (id === null || this.#lastMarker.get(conversationId) === id) return;
+    this.#lastMarker.set(conversationId, id);
+    this.#connection.send(buildDisplayedMarker({ to: conversation.jid, id, type })).catch(() => undefined);
+  }
+
+  async directory(): Promise<DirectoryEntry[]> {
+    const rooms = [...this.#rooms.bookmarks.values()].map((bookmark) => ({
+      jid: bookmark.room,
+      name: bookmark.name,
+      kind: 'room' as const,
+      presence: null,
+    }));
+    return [...this.#directory.people(), ...rooms];
+  }
+
+  async setPresence(presence: Presence): Promise<void> {
+    this.#presence = presence;
+    if (this.#connection.state().kind === 'online') await this.#connection.send(buildPresence(presence));
+  }
+
+  on(listener: (event: ChatEvent) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  async stop(): Promise<void> {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    this.#session += 1;
+    this.#outbox.setReady(false);
+    this.#urgent.stop();
+    await this.#connection.close();
+    for (const off of this.#unsubscribe.splice(0)) off();
+    // Whatever was received must be written before the store closes.
+    await this.#live.idle();
+    await this.#setUp.catch(() => undefined);
+  }
+
+  /** Messages from outside the organisation, held for acceptance (not stored). Counts and JIDs only. */
+  heldMessages(): readonly IncomingMessage[] {
+    return this.#held;
+  }
+
+  #onState(state: XmppConnectionState): void {
+    this.#view = toView(state);
+    this.#emit({ type: 'connection', state: this.#view });
+    if (state.kind !== 'online') {
+      this.#outbox.setReady(false);
+      return;
+    }
+    this.#context = { ...this.#context, ownJid: state.jid };
+    // 'resumed' / 'session-restarted' are emitted right after this state: decide once they have been.
+    queueMicrotask(() => {
+      if (this.#resumed) {
+        this.#resumed = false;
+        this.#outbox.setReady(true);
+        void this.#outbox.flush();
+        return;
+      }
+      this.#setUp = this.#setUpSession();
+    });
+  }
+
+  /**
+   * A fresh session replaced a lost one. Outbox messages among `unacked` are resent by the flush at
+   * the end of set-up (after rooms are rejoined); receipts and markers are resent at once.
+   */
+  #onSessionRestarted(unacked: XmlElement[]): void {
+    let resent = 0;
+    for (const stanza of unacked) {
+      if (stanza.name !== 'message' || stanza.getChild('body') !== undefined) continue;
+      this.#connection.send(stanza).catch(() => undefined);
+      resent += 1;
+    }
+    this.#log(`chat session-restarted unacked=${unacked.length} resent-now=${resent}`);
+  }
+
+  async #setUpSession(): Promise<void> {
+    const session = ++this.#session;
+    const current = (): boolean => this.#isCurrent(session);
+    const started = this.#now();
+    this.#rooms.sessionLost();
+    this.#directory.sessionLost();
+    this.#synced.clear();
+    try {
+      await this.#connection.iq(buildEnableCarbons(`carbons-${session}`)).catch((error: unknown) => this.#log(`chat carbons-failed error=${errorName(error)}`));
+      await this.#directory.loadRoster().catch((error: unknown) => this.#log(`chat roster-failed error=${errorName(error)}`));
+      if (!current()) return;
+      this.#connection.send(buildPresence(this.#presence)).catch(() => undefined);
+      const bookmarks = await this.#rooms.loadBookmarks().catch((error: unknown) => {
+        this.#log(`chat bookmarks-failed error=${errorName(error)}`);
+        return [];
+      });
+      await Promise.all(
+        bookmarks.map((bookmark) =>
+          this.#rooms.join(bookmark.room, bookmark.name).catch((error: unknown) => this.#log(`chat room-join-failed room=${bookmark.room} error=${errorName(error)}`)),
+        ),
+      );
+      if (!current()) return;
+      const personal = await this.#catchUp.run(this.#ownBare, undefined, current);
+      if (!current()) return;
+      this.#synced.add(this.#ownBare);
+      let fetched = personal.fetched;
+      for (const room of [...this.#rooms.joined.keys()]) fetched += await this.#catchUpRoom(room, current);
+      if (!current()) return;
+      this.#outbox.setReady(true);
+      const flushed = await this.#outbox.flush();
+      this.#log(`chat session-ready rooms=${this.#rooms.joined.size} archived=${fetched} flushed=${flushed} ms=${this.#now() - started}`);
+    } catch (error) {
+      this.#log(`chat session-setup-failed error=${errorName(error)}`);
+      // Still send what we can: 1:1 messages do not need rooms or the archive.
+      if (current()) {
+        this.#outbox.setReady(true);
+        void this.#outbox.flush();
+      }
+    }
+  }
+
+  async #catchUpRoom(room: string, current: () => boolean): Promise<number> {
+    try {
+      const result = await this.#catchUp.run(room, room, current);
+      if (current()) this.#synced.add(room);
+      return result.fetched;
+    } catch (error) {
+      this.#log(`chat catch-up-failed room=${room} error=${errorName(error)}`);
+      return 0;
+    }
+  }
+
+  #isCurrent(session: number): boolean {
+    return session === this.#session && !this.#stopped && this.#connection.state().kind === 'online';
+  }
+
+  #onStanza(stanza: XmlElement): void {
+    switch (stanza.name) {
+      case 'message':
+        this.#onMessage(stanza);
+        return;
+      case 'presence':
+        if (!this.#rooms.handlePresence(stanza)) this.#directory.handlePresence(stanza);
+        return;
+      case 'iq':
+        this.#onIq(stanza);
+        return;
+    }
+  }
+
+  #onMessage(stanza: XmlElement): void {
+    const event = parseIncoming(stanza, this.#context);
+    switch (event.kind) {
+      case 'ignored':
+        if (event.reason !== 'chat-state' && event.reason !== 'room-subject' && event.reason !== 'room-system-message') {
+          this.#log(`chat ignored reason=${event.reason}`);
+        }
+        return;
+      case 'rejected':
+        // Security-relevant: who and why, never what.
+        this.#log(`chat rejected reason=${event.reason} from=${event.from ?? '-'}`);
+        return;
+    }
+    const item: ReceivedItem = { event, card: event.kind === 'message' ? readSenderCard(stanza) : null };
+    if (event.source === 'archive') {
+      if (event.kind === 'message' && event.archiveQueryId !== null) this.#catchUp.collect(event.archiveQueryId, item);
+      else this.#collectArchiveUpdate(stanza, item);
+      return;
+    }
+    this.#live.push(item);
+  }
+
+  /** Receipts, markers and retractions from an archive page belong to that page too. */
+  #collectArchiveUpdate(stanza: XmlElement, item: ReceivedItem): void {
+    const queryId = stanza.getChild('result', 'urn:xmpp:mam:2')?.attrs['queryid'];
+    if (typeof queryId === 'string') this.#catchUp.collect(queryId, item);
+  }
+
+  async #applyLive(items: ReceivedItem[]): Promise<void> {
+    const result: ApplyResult = await applyReceived(this.#incomingDeps, items);
+    for (const [archive, position] of result.positions) {
+      // Only once this archive's catch-up is done: before that a live id could skip a gap.
+      if (this.#synced.has(archive)) await this.#catchUp.writeCursor(archive, position);
+    }
+  }
+
+  #onIq(iq: XmlElement): void {
+    const type = iq.attrs['type'];
+    if (type !== 'get' && type !== 'set') return;
+    const id = iq.attrs['id'];
+    const reply = (element: XmlElement): void => void this.#connection.send(element).catch(() => undefined);
+    const roster = this.#directory.handleRosterPush(iq);
+    if (roster !== null) return reply(roster);
+    const from = iq.attrs['from'];
+    if (type === 'get' && iq.getChild('ping', PING) !== undefined) return reply(xml('iq', { type: 'result', id, to: from }));
+    // RFC 6120 §8.2.3: every get/set gets an answer.
+    reply(
+      xml(
+        'iq',
+        { type: 'error', id, to: from },
+        xml('error', { type: 'cancel' }, xml('service-unavailable', { xmlns: STANZAS })),
+      ),
+    );
+  }
+
+  #hold(message: IncomingMessage): void {
+    if (this.#held.length >= MAX_HELD) this.#held.shift();
+    this.#held.push(message);
+    this.#log(`chat held-untrusted domain=${parseJid(message.conversation)?.domain ?? '-'} held=${this.#held.length}`);
+  }
+
+  #emit(event: ChatEvent): void {
+    for (const listener of this.#listeners) {
+      try {
+        listener(event);
+      } catch {
+        this.#log(`chat listener-failed event=${event.type}`);
+      }
+    }
+  }
+
+  readonly #log = (line: string): void => {
+    this.#options.log?.(line);
+  };
+}
+
+function toView(state: XmppConnectionState): ChatConnectionView {
+  switch (state.kind) {
+    case 'connecting':
+      return { kind: 'connecting', attempt: state.attempt };
+    case 'online':
+      return { kind: 'online', since: state.since };
+    case 'offline':
+      return { kind: 'offline', since: state.since, reason: state.reason.message, retryAt: state.retryAt };
+  }
+}
+

@@ -1,0 +1,37 @@
+/**
+ * JID → local conversation id, created on first sight. Cached as promises so a burst of
+ * messages from a new colleague creates one conversation, not one per message; never
+ * re-upserts a known conversation (that would reset its title and mute setting).
+ */
+import type { ConversationKind, WardlineStore } from '../store/index.js';
+
+export class ConversationIds {
+  readonly #store: WardlineStore;
+  readonly #byJid = new Map<string, Promise<number>>();
+
+  constructor(store: WardlineStore) {
+    this.#store = store;
+  }
+
+  resolve(jid: string, kind: ConversationKind, title: string): Promise<number> {
+    let id = this.#byJid.get(jid);
+    if (id === undefined) {
+      id = this.#findOrCreate(jid, kind, title);
+      this.#byJid.set(jid, id);
+      // A failed lookup (store closing) must not be cached forever.
+      id.catch(() => this.#byJid.delete(jid));
+    }
+    return id;
+  }
+
+  async #findOrCreate(jid: string, kind: ConversationKind, title: string): Promise<number> {
+    const existing = await this.#store.findConversationByJid(jid);
+    return existing?.id ?? (await this.#store.upsertConversation({ jid, kind, title }));
+  }
+}
+
+/** "s.okafor@hospital.example" → "s.okafor": a placeholder title until the directory knows better. */
+export function titleFromJid(jid: string): string {
+  const at = jid.indexOf('@');
+  return at > 0 ? jid.slice(0, at) : jid;
+}

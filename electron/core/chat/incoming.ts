@@ -1,0 +1,204 @@
+/**
+ * From parsed stanzas to the store: new messages in one batch insert, then delivery updates,
+ * read markers and retractions in arrival order, then receipts back to the sender (after the
+ * commit, so "delivered" means "stored on the recipient's workstation"). Live stanzas are
+ * queued and applied in micro-batches; archive pages are applied by archiveCatchUp.
+ */
+import { buildReceipt, type IncomingEvent, type IncomingMessage } from '../messaging/index.js';
+import type { ConversationKind, ReceivedMessageInput, WardlineStore } from '../store/index.js';
+import type { XmlElement } from '../xmpp/index.js';
+import type { ConversationIds } from './conversationIds.js';
+import type { SenderCard } from './senderCard.js';
+
+/** The events that carry meaning (ignored and rejected ones are logged where they are parsed). */
+export type MeaningfulEvent = Exclude<IncomingEvent, { kind: 'ignored' } | { kind: 'rejected' }>;
+
+export interface ReceivedItem {
+  event: MeaningfulEvent;
+  card: SenderCard | null;
+}
+
+/** Latest archive position seen per archive (our bare JID for 1:1, the room's JID). */
+export type ArchivePositions = Map<string, { after: string; at: number }>;
+
+export interface IncomingDeps {
+  store: WardlineStore;
+  conversations: ConversationIds;
+  ownBare: string;
+  titleFor(jid: string, kind: ConversationKind): string;
+  /** Fire-and-forget stanza (receipts). */
+  send(stanza: XmlElement): void;
+  now(): number;
+  log(line: string): void;
+  changed(conversationIds: readonly number[]): void;
+  urgentArrived(conversationIds: readonly number[]): void;
+  /** A message from outside the organisation: kept for acceptance, not stored as trusted. */
+  hold(message: IncomingMessage): void;
+}
+
+export interface ApplyResult {
+  inserted: number;
+  duplicates: number;
+  positions: ArchivePositions;
+}
+
+/** Applies one batch. Order inside the batch is preserved for everything but the insert itself. */
+export async function applyReceived(deps: IncomingDeps, items: readonly ReceivedItem[]): Promise<ApplyResult> {
+  const positions: ArchivePositions = new Map();
+  const touched = new Set<number>();
+  const urgent = new Set<number>();
+  const rows: ReceivedMessageInput[] = [];
+  const own: { conversationId: number; originId: string; serverId: string | null }[] = [];
+  const receipts: XmlElement[] = [];
+  const receivedAt = deps.now();
+
+  for (const { event, card } of items) {
+    if (event.kind !== 'message') continue;
+    if (event.untrusted) {
+      deps.hold(event);
+      continue;
+    }
+    const kind: ConversationKind = event.type === 'groupchat' ? 'room' : 'direct';
+    const conversationId = await deps.conversations.resolve(event.conversation, kind, deps.titleFor(event.conversation, kind));
+    const fromSelf = event.direction === 'out';
+    rows.push({
+      conversationId,
+      serverId: event.stanzaId,
+      originId: event.originId,
+      // One sender key per person per conversation, so every copy (live, carbon, reflection,
+      // archive) of a message de-duplicates on (sender, origin-id): our bare JID for ours, the
+      // peer's bare JID in 1:1, the occupant JID in rooms.
+      senderJid: fromSelf ? deps.ownBare : event.type === 'groupchat' ? event.from : bareOf(event.from),
+      senderName: card?.name ?? event.nick,
+      senderRole: card?.role ?? null,
+      body: event.body,
+      sentAt: Math.round(event.sentAt),
+      receivedAt,
+      urgency: event.urgency,
+      patientIdentifier: event.patientIdentifier,
+      fromSelf,
+    });
+    touched.add(conversationId);
+    if (!fromSelf && event.urgency === 'urgent') urgent.add(conversationId);
+    if (fromSelf && event.originId !== null) own.push({ conversationId, originId: event.originId, serverId: event.stanzaId });
+    if (event.stanzaId !== null && event.source !== 'archive') {
+      positions.set(event.type === 'groupchat' ? event.conversation : deps.ownBare, { after: event.stanzaId, at: Math.round(event.sentAt) });
+    }
+    // Receipts only for what reached us directly (XEP-0184 §5.4: not for carbons or archive copies).
+    if (event.source === 'live' && event.direction === 'in' && event.type === 'chat' && event.receiptRequested && event.messageId !== null) {
+      receipts.push(buildReceipt({ to: event.from, id: event.messageId }));
+    }
+  }
+
+  const result = rows.length === 0 ? { inserted: 0, duplicates: 0 } : await deps.store.insertReceivedBatch(rows);
+  if (own.length > 0) await deps.store.confirmOwnMessages(own);
+
+  for (const { event } of items) {
+    if (event.kind === 'message') continue;
+    const id = await applyUpdate(deps, event);
+    if (id !== null) touched.add(id);
+  }
+
+  for (const receipt of receipts) deps.send(receipt);
+  if (touched.size > 0) deps.changed([...touched]);
+  if (urgent.size > 0 && result.inserted > 0) deps.urgentArrived([...urgent]);
+  return { ...result, positions };
+}
+
+/** Receipt, marker or retraction; returns the conversation id if something changed. */
+async function applyUpdate(deps: IncomingDeps, event: Exclude<MeaningfulEvent, IncomingMessage>): Promise<number | null> {
+  const { store } = deps;
+  const existing = await store.findConversationByJid(event.conversation);
+  if (existing === null) return null;
+  const conversationId = existing.id;
+  switch (event.kind) {
+    case 'receipt': {
+      // Our other device's receipts (carbons) say nothing about our messages.
+      if (event.direction !== 'in' || event.type !== 'chat') return null;
+      return (await store.updateDeliveryByOriginId(conversationId, event.id, 'delivered')) > 0 ? conversationId : null;
+    }
+    case 'displayed': {
+      if (event.direction === 'out') {
+        // We read this conversation on another workstation (carbon or room reflection).
+        if (event.source === 'archive') return null;
+        await store.markConversationRead(conversationId);
+        return conversationId;
+      }
+      const changed =
+        event.type === 'chat'
+          ? await store.updateDeliveryByOriginId(conversationId, event.id, 'read')
+          : await store.updateDeliveryByServerId(conversationId, event.id, 'read');
+      return changed > 0 ? conversationId : null;
+    }
+    case 'retraction': {
+      // Only the original sender's own message matches (the store compares sender JIDs).
+      const senderJid = event.direction === 'out' ? deps.ownBare : event.type === 'groupchat' ? event.from : bareOf(event.from);
+      const retracted = await store.applyRetraction({
+        conversationId,
+        senderJid,
+        targetId: event.targetId,
+        by: event.type === 'groupchat' ? 'server-id' : 'origin-id',
+        at: deps.now(),
+      });
+      if (retracted === null) deps.log(`chat retraction-ignored reason=no-matching-own-message conversation=${conversationId}`);
+      return retracted === null ? null : conversationId;
+    }
+  }
+}
+
+function bareOf(jid: string): string {
+  const slash = jid.indexOf('/');
+  return slash === -1 ? jid : jid.slice(0, slash);
+}
+
+/**
+ * Live stanzas, applied in order in micro-batches: whatever arrives while a batch is being
+ * written goes into the next one, so a burst costs a handful of transactions, not one each.
+ */
+export class LiveQueue {
+  readonly #apply: (items: ReceivedItem[]) => Promise<void>;
+  readonly #log: (line: string) => void;
+  #items: ReceivedItem[] = [];
+  #running: Promise<void> | null = null;
+
+  constructor(apply: (items: ReceivedItem[]) => Promise<void>, log: (line: string) => void) {
+    this.#apply = apply;
+    this.#log = log;
+  }
+
+  push(item: ReceivedItem): void {
+    this.#items.push(item);
+    this.#running ??= this.#drain();
+  }
+
+  /** Resolves when everything pushed so far is applied. */
+  async idle(): Promise<void> {
+    while (this.#running !== null) await this.#running;
+  }
+
+  async #drain(): Promise<void> {
+    // Let the rest of this socket read be parsed first: one batch per burst.
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    try {
+      while (this.#items.length > 0) {
+        const batch = this.#items;
+        this.#items = [];
+        try {
+          await this.#apply(batch);
+        } catch (error) {
+          this.#log(`chat store-failed stage=live count=${batch.length} error=${errorName(error)}`);
+        }
+      }
+    } finally {
+      this.#running = null;
+    }
+  }
+}
+
+export function errorName(error: unknown): string {
+  if (error instanceof Error) {
+    const kind = (error as Error & { kind?: unknown }).kind;
+    return typeof kind === 'string' ? kind : error.name;
+  }
+  return 'unknown';
+}

@@ -1,0 +1,109 @@
+/**
+ * Sending without loss or repeats. A message is written to the encrypted outbox (with the
+ * message row) before any byte goes out; it leaves the outbox only when the server acknowledges
+ * it (XEP-0198), a receipt or marker arrives for it, or its own copy comes back (carbon, room
+ * reflection, archive). Every resend reuses its origin-id, so a receiver that got it twice
+ * stores it once; and a message is handed to the connection at most once per session.
+ */
+import { buildChatMessage, buildGroupchatMessage } from '../messaging/index.js';
+import type { OutboxEntry, WardlineStore } from '../store/index.js';
+import type { XmlElement } from '../xmpp/index.js';
+import { errorName } from './incoming.js';
+import { buildSenderCard } from './senderCard.js';
+
+export interface OutboxDeps {
+  store: WardlineStore;
+  /** Resolves when the server acknowledges the stanza. */
+  send(stanza: XmlElement): Promise<void>;
+  self: { name: string; role: string };
+  /** Room messages wait until we are in the room: the room would bounce them after the server acked them. */
+  canSend(entry: OutboxEntry): boolean;
+  changed(conversationIds: readonly number[]): void;
+  log(line: string): void;
+}
+
+export class Outbox {
+  readonly #deps: OutboxDeps;
+  /** messageId → the attempt currently with the connection. */
+  readonly #inFlight = new Map<number, symbol>();
+  #ready = false;
+  #flushing: Promise<number> | null = null;
+  #flushAgain = false;
+
+  constructor(deps: OutboxDeps) {
+    this.#deps = deps;
+  }
+
+  /** Ready once the session is set up (rooms joined, catch-up done); false while offline. */
+  setReady(ready: boolean): void {
+    this.#ready = ready;
+  }
+
+  get ready(): boolean {
+    return this.#ready;
+  }
+
+  /** The message is already in the outbox: send it now if the session is ready, else on the next flush. */
+  queued(entry: OutboxEntry): void {
+    if (this.#ready) this.#transmit(entry);
+  }
+
+  /** Sends everything pending that is not already with the connection; returns how many went out. */
+  flush(): Promise<number> {
+    if (this.#flushing !== null) {
+      // One more pass after the current one, so nothing queued meanwhile is missed.
+      this.#flushAgain = true;
+      return this.#flushing;
+    }
+    this.#flushing = (async () => {
+      let sent = 0;
+      try {
+        do {
+          this.#flushAgain = false;
+          if (!this.#ready) break;
+          for (const entry of await this.#deps.store.pendingOutbox()) {
+            if (this.#transmit(entry)) sent += 1;
+          }
+        } while (this.#flushAgain);
+      } finally {
+        this.#flushing = null;
+      }
+      return sent;
+    })();
+    return this.#flushing;
+  }
+
+  get inFlight(): number {
+    return this.#inFlight.size;
+  }
+
+  #transmit(entry: OutboxEntry): boolean {
+    if (!this.#ready || this.#inFlight.has(entry.messageId) || !this.#deps.canSend(entry)) return false;
+    const attempt = Symbol(entry.originId);
+    this.#inFlight.set(entry.messageId, attempt);
+    const build = entry.conversationKind === 'room' ? buildGroupchatMessage : buildChatMessage;
+    const stanza = build({ to: entry.conversationJid, id: entry.originId, body: entry.body, urgency: entry.urgency });
+    stanza.append(buildSenderCard(this.#deps.self));
+    const done = (): void => {
+      if (this.#inFlight.get(entry.messageId) === attempt) this.#inFlight.delete(entry.messageId);
+    };
+    this.#deps.send(stanza).then(
+      async () => {
+        done();
+        try {
+          if (await this.#deps.store.markSent(entry.messageId)) this.#deps.changed([entry.conversationId]);
+        } catch (error) {
+          this.#deps.log(`chat outbox-mark-failed message=${entry.messageId} error=${errorName(error)}`);
+        }
+      },
+      async (error: unknown) => {
+        done();
+        // Stays in the outbox: resent after the next session starts (same origin-id).
+        const kind = errorName(error);
+        this.#deps.log(`chat send-unacked message=${entry.messageId} error=${kind}`);
+        await this.#deps.store.recordSendAttempt(entry.messageId, kind).catch(() => undefined);
+      },
+    );
+    return true;
+  }
+}

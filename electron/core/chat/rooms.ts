@@ -1,0 +1,212 @@
+/**
+ * Team rooms (XEP-0045): join (creating a members-only, persistent, archived room when it does not
+ * exist yet), membership, and the room list remembered as XEP-0402 bookmarks in PEP, so every
+ * workstation the person signs in to rejoins the same rooms.
+ */
+import { xml, type XmlElement } from '../xmpp/index.js';
+import { bareJidOf, type JoinedRoom } from '../messaging/index.js';
+
+const MUC = 'http://jabber.org/protocol/muc';
+const MUC_USER = 'http://jabber.org/protocol/muc#user';
+const MUC_OWNER = 'http://jabber.org/protocol/muc#owner';
+const MUC_ADMIN = 'http://jabber.org/protocol/muc#admin';
+const PUBSUB = 'http://jabber.org/protocol/pubsub';
+const BOOKMARKS = 'urn:xmpp:bookmarks:1';
+const DATA = 'jabber:x:data';
+
+export interface Bookmark {
+  room: string;
+  name: string;
+  nick: string;
+}
+
+export interface RoomsDeps {
+  iq(request: XmlElement, timeoutMs?: number): Promise<XmlElement>;
+  send(stanza: XmlElement): Promise<void>;
+  log(line: string): void;
+  /** Our nickname in every room: the JID's local part, unique in the organisation. */
+  nick: string;
+  joinTimeoutMs?: number;
+}
+
+interface PendingJoin {
+  resolve(outcome: { created: boolean }): void;
+  reject(error: Error): void;
+  timer: NodeJS.Timeout;
+}
+
+export class RoomJoinError extends Error {
+  constructor(readonly condition: string) {
+    super(`The room could not be joined: ${condition}.`);
+    this.name = 'RoomJoinError';
+  }
+}
+
+export class Rooms {
+  /** Rooms joined in this session: parseIncoming's context (room → our nick). */
+  readonly joined = new Map<string, JoinedRoom>();
+  readonly bookmarks = new Map<string, Bookmark>();
+  readonly #pending = new Map<string, PendingJoin>();
+  readonly #deps: RoomsDeps;
+
+  constructor(deps: RoomsDeps) {
+    this.#deps = deps;
+  }
+
+  /** The session ended: the server has forgotten our occupancy; joins in flight will never finish. */
+  sessionLost(): void {
+    this.joined.clear();
+    for (const [room, pending] of this.#pending) {
+      clearTimeout(pending.timer);
+      pending.reject(new RoomJoinError('session-lost'));
+      this.#pending.delete(room);
+    }
+  }
+
+  /** Reads our bookmarks (XEP-0402). No node yet means no rooms. */
+  async loadBookmarks(): Promise<Bookmark[]> {
+    let answer: XmlElement;
+    try {
+      answer = await this.#deps.iq(xml('iq', { type: 'get' }, xml('pubsub', { xmlns: PUBSUB }, xml('items', { node: BOOKMARKS }))));
+    } catch (error) {
+      if ((error as { condition?: unknown }).condition === 'item-not-found') return [];
+      throw error;
+    }
+    const items = answer.getChild('pubsub', PUBSUB)?.getChild('items')?.getChildren('item') ?? [];
+    for (const item of items) {
+      const room = bareJidOf(item.attrs['id']);
+      const conference = item.getChild('conference', BOOKMARKS);
+      if (room === null || conference === undefined) continue;
+      const name = conference.attrs['name'];
+      this.bookmarks.set(room, { room, name: typeof name === 'string' && name !== '' ? name : room, nick: this.#deps.nick });
+    }
+    return [...this.bookmarks.values()];
+  }
+
+  /** Publishes one bookmark item; private to us (whitelist), kept (persist, max items). */
+  async bookmark(room: string, name: string): Promise<void> {
+    const field = (name: string, value: string, type?: string): XmlElement => xml('field', { var: name, type }, xml('value', {}, value));
+    await this.#deps.iq(
+      xml(
+        'iq',
+        { type: 'set' },
+        xml(
+          'pubsub',
+          { xmlns: PUBSUB },
+          xml(
+            'publish',
+            { node: BOOKMARKS },
+            xml('item', { id: room }, xml('conference', { xmlns: BOOKMARKS, name, autojoin: 'true' }, xml('nick', {}, this.#deps.nick))),
+          ),
+          xml(
+            'publish-options',
+            {},
+            xml(
+              'x',
+              { xmlns: DATA, type: 'submit' },
+              field('FORM_TYPE', 'http://jabber.org/protocol/pubsub#publish-options', 'hidden'),
+              field('pubsub#persist_items', 'true'),
+              field('pubsub#max_items', 'max'),
+              field('pubsub#send_last_published_item', 'never'),
+              field('pubsub#access_model', 'whitelist'),
+            ),
+          ),
+        ),
+      ),
+    );
+    this.bookmarks.set(room, { room, name, nick: this.#deps.nick });
+  }
+
+  /**
+   * Enters the room. If we created it (status 201), configures it before anyone else can enter:
+   * members-only, persistent, archived, real JIDs visible to members (people must be able to
+   * check who they are talking to).
+   */
+  async join(room: string, name: string): Promise<{ created: boolean }> {
+    if (this.joined.has(room)) return { created: false };
+    const outcome = await this.#enter(room);
+    if (outcome.created) await this.#configure(room, name);
+    this.joined.set(room, { nick: this.#deps.nick });
+    return outcome;
+  }
+
+  async addMembers(room: string, members: readonly string[]): Promise<void> {
+    const items = members.map((jid) => xml('item', { affiliation: 'member', jid }));
+    await this.#deps.iq(xml('iq', { type: 'set', to: room }, xml('query', { xmlns: MUC_ADMIN }, ...items)));
+  }
+
+  /** Self-presence and join errors; returns true if the presence was about a join of ours. */
+  handlePresence(presence: XmlElement): boolean {
+    const from = presence.attrs['from'];
+    if (typeof from !== 'string') return false;
+    const slash = from.indexOf('/');
+    const room = bareJidOf(slash === -1 ? from : from.slice(0, slash));
+    if (room === null) return false;
+    const pending = this.#pending.get(room);
+    if (presence.attrs['type'] === 'error') {
+      if (pending === undefined) return false;
+      const condition = presence.getChild('error')?.getChildElements().find((child) => child.getName() !== 'text')?.getName() ?? 'error';
+      this.#settle(room, pending, new RoomJoinError(condition));
+      return true;
+    }
+    const x = presence.getChild('x', MUC_USER);
+    const codes = new Set((x?.getChildren('status') ?? []).map((status) => status.attrs['code']));
+    if (!codes.has('110')) return this.joined.has(room) || pending !== undefined;
+    if (presence.attrs['type'] === 'unavailable') {
+      // We were removed (kicked, membership revoked, room destroyed).
+      this.joined.delete(room);
+      this.#deps.log(`chat room-left room=${room}`);
+      return true;
+    }
+    if (pending !== undefined) this.#settle(room, pending, { created: codes.has('201') });
+    return true;
+  }
+
+  #enter(room: string): Promise<{ created: boolean }> {
+    const existing = this.#pending.get(room);
+    if (existing !== undefined) this.#settle(room, existing, new RoomJoinError('superseded'));
+    const promise = new Promise<{ created: boolean }>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.#pending.delete(room);
+        reject(new RoomJoinError('timeout'));
+      }, this.#deps.joinTimeoutMs ?? 15_000);
+      this.#pending.set(room, { resolve, reject, timer });
+    });
+    // History comes from the archive (catch-up), not from the room's replay.
+    const presence = xml('presence', { to: `${room}/${this.#deps.nick}` }, xml('x', { xmlns: MUC }, xml('history', { maxstanzas: '0' })));
+    this.#deps.send(presence).catch(() => undefined);
+    return promise;
+  }
+
+  async #configure(room: string, name: string): Promise<void> {
+    const field = (key: string, value: string, type?: string): XmlElement => xml('field', { var: key, type }, xml('value', {}, value));
+    await this.#deps.iq(
+      xml(
+        'iq',
+        { type: 'set', to: room },
+        xml(
+          'query',
+          { xmlns: MUC_OWNER },
+          xml(
+            'x',
+            { xmlns: DATA, type: 'submit' },
+            field('FORM_TYPE', 'http://jabber.org/protocol/muc#roomconfig', 'hidden'),
+            field('muc#roomconfig_roomname', name),
+            field('muc#roomconfig_membersonly', '1'),
+            field('muc#roomconfig_persistentroom', '1'),
+            field('muc#roomconfig_enablearchiving', '1'),
+            field('muc#roomconfig_whois', 'anyone'),
+            field('muc#roomconfig_publicroom', '0'),
+          ),
+        ),
+      ),
+    );
+  }
+
+  #settle(room: string, pending: PendingJoin, outcome: { created: boolean } | Error): void {
+    clearTimeout(pending.timer);
+    this.#pending.delete(room);
+    if (outcome instanceof Error) pending.reject(outcome);
+    else pending.resolve(outcome);
+  }
+}

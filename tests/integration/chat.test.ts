@@ -1,0 +1,224 @@
+// The messaging service end to end against a real Prosody: real accounts, each workstation with
+// its own encrypted store. What one person sends, the other has on disk, with delivery and read
+// states flowing back; rooms, carbons, archive catch-up, the offline outbox and spoofed carbons.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectXmpp, xml } from '../../electron/core/xmpp/index.js';
+import { type ProsodyServer, startProsody } from '../fixtures/prosody.js';
+import {
+  allMessages,
+  bodies,
+  cleanUpStores,
+  conversationOf,
+  exactlyOnce,
+  openWorkstation,
+  PASSWORDS,
+  users,
+  waitFor,
+  waitReady,
+  type Workstation,
+} from './chatHarness.js';
+
+let server: ProsodyServer;
+const open: Workstation[] = [];
+
+beforeAll(async () => {
+  server = await startProsody({ users });
+});
+
+afterAll(async () => {
+  await Promise.all(open.splice(0).map((w) => w.close().catch(() => undefined)));
+  await server?.stop();
+  cleanUpStores();
+});
+
+async function workstation(user: string, resource?: string): Promise<Workstation> {
+  const w = await openWorkstation(server, user, resource === undefined ? {} : { connection: { resource } });
+  open.push(w);
+  await waitReady(w);
+  return w;
+}
+
+describe('chat service', () => {
+  let alice: Workstation;
+  let bob: Workstation;
+
+  beforeAll(async () => {
+    [alice, bob] = await Promise.all([workstation('alice'), workstation('bob')]);
+  });
+
+  it('exchanges 1:1 messages both ways: sent → delivered (receipt) → read (displayed marker)', async () => {
+    const toBob = await alice.chat.openDirect(bob.jid);
+    const { messageId } = await alice.chat.send({ conversationId: toBob, body: 'Bed 4 obs due <b>now</b>', urgent: false });
+
+    // Bob has it stored, with who wrote it.
+    await waitFor('bob stores it', async () => ((await bodies(bob.store, alice.jid)).includes('Bed 4 obs due <b>now</b>') ? true : undefined));
+    const bobConversation = (await conversationOf(bob.store, alice.jid))!;
+    const [received] = await allMessages(bob.store, bobConversation);
+    expect(received).toMatchObject({ direction: 'in', senderJid: alice.jid, senderName: 'Name of alice', senderRole: 'Staff nurse', readAt: null });
+
+    // Alice sees it delivered (bob's receipt), then read once bob marks the conversation read.
+    const stateOf = async (): Promise<string | undefined> => {
+      const message = (await allMessages(alice.store, toBob)).find((m) => m.id === messageId);
+      return message?.direction === 'out' ? message.deliveryState : undefined;
+    };
+    await waitFor('delivered', async () => ((await stateOf()) === 'delivered' ? true : undefined));
+    await bob.chat.markRead(bobConversation);
+    await waitFor('read', async () => ((await stateOf()) === 'read' ? true : undefined));
+    expect((await bob.store.unreadCounts()).unread).toBe(0);
+
+    // And back the other way.
+    const { messageId: replyId } = await bob.chat.send({ conversationId: bobConversation, body: 'On it', urgent: false });
+    await waitFor('alice stores the reply', async () => ((await bodies(alice.store, bob.jid, 'in')).includes('On it') ? true : undefined));
+    await alice.chat.markRead(toBob);
+    await waitFor('reply read', async () => {
+      const reply = (await allMessages(bob.store, bobConversation)).find((m) => m.id === replyId);
+      return reply?.direction === 'out' && reply.deliveryState === 'read' ? true : undefined;
+    });
+    expect(alice.logs.join('\n')).not.toContain('Bed 4');
+    expect(bob.logs.join('\n')).not.toContain('Bed 4');
+  });
+
+  it('flags urgent messages and re-notifies until read', async () => {
+    const toBob = await alice.chat.openDirect(bob.jid);
+    const before = bob.events.length;
+    await alice.chat.send({ conversationId: toBob, body: 'Crash call ward 7', urgent: true });
+    const event = await waitFor('urgent-pending', () =>
+      bob.events.slice(before).find((e) => e.type === 'urgent-pending'),
+    );
+    expect(event).toMatchObject({ type: 'urgent-pending', unreadUrgent: 1 });
+    const bobConversation = (await conversationOf(bob.store, alice.jid))!;
+    const stored = (await allMessages(bob.store, bobConversation)).find((m) => m.body === 'Crash call ward 7');
+    expect(stored?.urgency).toBe('urgent');
+    await bob.chat.markRead(bobConversation);
+    expect((await bob.store.unreadCounts()).urgent).toBe(0);
+  });
+
+  it('room: created members-only, a member joins, both see each other’s messages once', async () => {
+    const room = `ward7@${server.mucDomain}`;
+    const aliceRoom = await alice.chat.joinRoom(room, 'Ward 7 nursing');
+    await alice.chat.addRoomMembers(room, [bob.jid]);
+    const bobRoom = await bob.chat.joinRoom(room);
+    await alice.chat.send({ conversationId: aliceRoom, body: 'Handover at 19:00', urgent: false });
+    await bob.chat.send({ conversationId: bobRoom, body: 'Noted', urgent: false });
+    for (const w of [alice, bob]) {
+      await waitFor(`${w.user} room messages`, async () => {
+        const got = await bodies(w.store, room);
+        return got.includes('Handover at 19:00') && got.includes('Noted') ? got : undefined;
+      });
+    }
+    // Our own message came back as a reflection: stored once, as ours.
+    const aliceSide = await allMessages(alice.store, aliceRoom);
+    expect(aliceSide.filter((m) => m.body === 'Handover at 19:00')).toMatchObject([{ direction: 'out', senderJid: alice.jid }]);
+    expect(aliceSide.filter((m) => m.body === 'Noted')).toMatchObject([{ direction: 'in', senderName: 'Name of bob' }]);
+    const bobSide = await allMessages(bob.store, bobRoom);
+    expect(bobSide.filter((m) => m.body === 'Handover at 19:00')).toHaveLength(1);
+    // The room is in the directory (bookmarked).
+    expect(await alice.chat.directory()).toContainEqual(expect.objectContaining({ jid: room, kind: 'room', name: 'Ward 7 nursing' }));
+
+    // A non-member cannot get in: the room is members-only.
+    const carol = await workstation('carol');
+    await expect(carol.chat.joinRoom(room)).rejects.toThrow(/registration-required|forbidden/);
+  });
+
+  it('carbons: the same person on a second workstation sees what the first sent, as outgoing', async () => {
+    const alice2 = await workstation('alice', 'second-pc');
+    const toBob = await alice.chat.openDirect(bob.jid);
+    await alice.chat.send({ conversationId: toBob, body: 'Sent from the first PC', urgent: false });
+    await waitFor('carbon stored', async () => ((await bodies(alice2.store, bob.jid, 'out')).includes('Sent from the first PC') ? true : undefined));
+    const conversation = (await conversationOf(alice2.store, bob.jid))!;
+    const copy = (await allMessages(alice2.store, conversation)).filter((m) => m.body === 'Sent from the first PC');
+    expect(copy).toMatchObject([{ direction: 'out', senderJid: alice.jid }]);
+    // Bob's receipt is carbon-copied too, so this workstation may already show it delivered.
+    expect(['sent', 'delivered']).toContain(copy[0]?.direction === 'out' ? copy[0].deliveryState : null);
+    // Bob's reply reaches both of alice's workstations.
+    const bobConversation = (await conversationOf(bob.store, alice.jid))!;
+    await bob.chat.send({ conversationId: bobConversation, body: 'Reply to both', urgent: false });
+    for (const w of [alice, alice2]) {
+      await waitFor(`${w.user} reply`, async () => ((await bodies(w.store, bob.jid, 'in')).includes('Reply to both') ? true : undefined));
+    }
+    await alice2.close();
+  });
+
+  it('presence: busy and off duty show in a colleague’s directory', async () => {
+    await alice.chat.openDirect(bob.jid);
+    await bob.chat.openDirect(alice.jid);
+    await bob.chat.setPresence('busy');
+    await waitFor('busy', async () =>
+      (await alice.chat.directory()).find((e) => e.jid === bob.jid && e.presence === 'busy'),
+    );
+    await bob.chat.setPresence('off-duty');
+    await waitFor('off duty', async () =>
+      (await alice.chat.directory()).find((e) => e.jid === bob.jid && e.presence === 'off-duty'),
+    );
+    await bob.chat.setPresence('available');
+  });
+
+  it('receiver offline: 300 messages caught up from the archive, none missing, none doubled', async () => {
+    const toBob = await alice.chat.openDirect(bob.jid);
+    await bob.goOffline();
+    const expected = Array.from({ length: 300 }, (_, i) => `offline batch message ${i}`);
+    for (const body of expected) await alice.chat.send({ conversationId: toBob, body, urgent: false });
+    await waitFor('all acked', async () => {
+      const mine = await allMessages(alice.store, toBob);
+      return mine.every((m) => m.direction !== 'out' || m.deliveryState !== 'pending') ? true : undefined;
+    });
+    const logMark = bob.logs.length;
+    const started = Date.now();
+    await bob.comeOnline();
+    await waitReady(bob, logMark);
+    const elapsed = Date.now() - started;
+    const got = (await bodies(bob.store, alice.jid, 'in')).filter((b) => b.startsWith('offline batch'));
+    expect(exactlyOnce(got, expected)).toEqual({ missing: [], doubled: [] });
+    expect(got).toHaveLength(300);
+    console.log(`[chat] 300 offline messages caught up in ${elapsed} ms (sign-in, archive, store)`);
+  });
+
+  it('a message written while offline is sent once the connection is back, exactly once', async () => {
+    const toBob = await alice.chat.openDirect(bob.jid);
+    await alice.goOffline();
+    await alice.comeOnline();
+    // Queued before the session is set up: it waits in the outbox, then goes out once.
+    const { messageId } = await alice.chat.send({ conversationId: toBob, body: 'Typed while offline', urgent: false });
+    await waitFor('bob got it', async () => ((await bodies(bob.store, alice.jid)).includes('Typed while offline') ? true : undefined));
+    await waitFor('acked', async () => {
+      const m = (await allMessages(alice.store, toBob)).find((x) => x.id === messageId);
+      return m?.direction === 'out' && m.deliveryState !== 'pending' ? true : undefined;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect((await bodies(bob.store, alice.jid)).filter((b) => b === 'Typed while offline')).toHaveLength(1);
+    expect(await alice.store.pendingOutbox()).toEqual([]);
+  });
+
+  it('rejects a spoofed carbon from another account and stores nothing of it', async () => {
+    const mallory = connectXmpp({
+      jid: `mallory@${server.domain}`,
+      password: PASSWORDS['mallory']!,
+      host: server.host,
+      port: server.c2sPort,
+      adminCa: { paths: [server.caCertPath] },
+    });
+    try {
+      await waitFor('mallory online', () => (mallory.state().kind === 'online' ? true : undefined));
+      const forged = xml(
+        'message',
+        { to: alice.jid, type: 'chat' },
+        xml(
+          'received',
+          { xmlns: 'urn:xmpp:carbons:2' },
+          xml(
+            'forwarded',
+            { xmlns: 'urn:xmpp:forward:0' },
+            xml('message', { xmlns: 'jabber:client', from: bob.jid + '/x', to: alice.jid, type: 'chat', id: 'forged-1' }, xml('body', {}, 'Forged: give 10x dose')),
+          ),
+        ),
+      );
+      await mallory.send(forged);
+      await waitFor('rejection logged', () => (alice.logs.some((l) => l.startsWith('chat rejected reason=spoofed-carbon from=mallory@')) ? true : undefined));
+      expect(await alice.store.search('forged', 10)).toEqual([]);
+      expect(await bodies(alice.store, bob.jid)).not.toContain('Forged: give 10x dose');
+      expect(alice.logs.join('\n')).not.toContain('10x');
+    } finally {
+      await mallory.close();
+    }
+  });
+});
