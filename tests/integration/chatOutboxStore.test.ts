@@ -1,0 +1,154 @@
+// The store operations behind the messaging service, against real SQLCipher: the outbox is
+// written with the message in one transaction, delivery state never goes backwards, our own
+// messages coming back confirm them, and only a message's sender can retract it.
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openStore, type OutgoingMessageInput, type StoredMessage, type WardlineStore } from '../../electron/core/store/index.js';
+
+let root: string;
+let path: string;
+const key = randomBytes(32).toString('hex');
+let store: WardlineStore;
+let direct: number;
+let room: number;
+const me = 'alice@trust.example';
+const peer = 'bob@trust.example';
+
+beforeAll(async () => {
+  root = mkdtempSync(join(tmpdir(), 'wardline-outbox-'));
+  path = join(root, 'store.db');
+  store = await openStore(path, key);
+  direct = await store.upsertConversation({ jid: peer, kind: 'direct', title: 'Bob' });
+  room = await store.upsertConversation({ jid: 'ward7@conference.trust.example', kind: 'room', title: 'Ward 7' });
+});
+
+afterAll(async () => {
+  await store?.close();
+  rmSync(root, { recursive: true, force: true });
+});
+
+let n = 0;
+function outgoing(conversationId: number, overrides: Partial<OutgoingMessageInput> = {}): OutgoingMessageInput {
+  n += 1;
+  return {
+    conversationId,
+    originId: `wl-test-${n}`,
+    body: `Zanzibarine protocol step ${n}`,
+    urgency: 'normal',
+    sentAt: 1_700_000_000_000 + n * 1000,
+    senderJid: me,
+    senderName: 'Alice',
+    senderRole: 'Nurse',
+    patientIdentifier: false,
+    ...overrides,
+  };
+}
+
+async function message(conversationId: number, id: number): Promise<StoredMessage> {
+  const found = (await store.pageMessages(conversationId, null, 500)).messages.find((m) => m.id === id);
+  if (found === undefined) throw new Error(`message ${id} not found`);
+  return found;
+}
+
+async function stateOf(conversationId: number, id: number): Promise<string> {
+  const m = await message(conversationId, id);
+  return m.direction === 'out' ? m.deliveryState : 'incoming';
+}
+
+describe('outbox and delivery state', () => {
+  it('queues message and outbox row together; searchable; pending until the server acks', async () => {
+    const id = await store.queueOutgoing(outgoing(direct, { body: 'Zanzibarine infusion now', urgency: 'urgent' }));
+    expect(await message(direct, id)).toMatchObject({ direction: 'out', deliveryState: 'pending', urgency: 'urgent', senderJid: me });
+    const pending = await store.pendingOutbox();
+    expect(pending).toContainEqual(
+      expect.objectContaining({ messageId: id, conversationJid: peer, conversationKind: 'direct', body: 'Zanzibarine infusion now', attempts: 0 }),
+    );
+    expect((await store.search('zanzibarine infusion', 5)).map((m) => m.id)).toContain(id);
+    expect((await store.listConversations()).find((c) => c.id === direct)?.lastActivityAt).not.toBeNull();
+
+    await store.recordSendAttempt(id, 'not-acked');
+    expect((await store.pendingOutbox()).find((e) => e.messageId === id)?.attempts).toBe(1);
+    expect(await store.markSent(id)).toBe(true);
+    expect(await stateOf(direct, id)).toBe('sent');
+    expect((await store.pendingOutbox()).map((e) => e.messageId)).not.toContain(id);
+  });
+
+  it('survives a reopen: the outbox is on disk, encrypted', async () => {
+    const id = await store.queueOutgoing(outgoing(direct));
+    await store.close();
+    store = await openStore(path, key, { create: false });
+    expect((await store.pendingOutbox()).map((e) => e.messageId)).toContain(id);
+    await store.markSent(id);
+  });
+
+  it('never downgrades: read > delivered > sent > pending; a late ack does not undo a receipt', async () => {
+    const id = await store.queueOutgoing(outgoing(direct));
+    const { originId } = (await store.pendingOutbox()).find((e) => e.messageId === id)!;
+    // The receipt overtook the server's ack: delivered, and out of the outbox.
+    expect(await store.updateDeliveryByOriginId(direct, originId, 'delivered')).toBe(1);
+    expect((await store.pendingOutbox()).map((e) => e.messageId)).not.toContain(id);
+    expect(await store.markSent(id)).toBe(false);
+    expect(await stateOf(direct, id)).toBe('delivered');
+    expect(await store.updateDeliveryByOriginId(direct, originId, 'read')).toBeGreaterThanOrEqual(1);
+    expect(await store.updateDeliveryByOriginId(direct, originId, 'delivered')).toBe(0);
+    expect(await stateOf(direct, id)).toBe('read');
+  });
+
+  it('a displayed marker reads everything up to that message, not after it', async () => {
+    const ids = [];
+    for (let i = 0; i < 3; i += 1) ids.push(await store.queueOutgoing(outgoing(direct)));
+    for (const id of ids) await store.markSent(id);
+    const later = await store.queueOutgoing(outgoing(direct));
+    await store.markSent(later);
+    const pending = (await store.pendingOutbox()).map((e) => e.messageId);
+    expect(pending).not.toContain(later);
+    const middle = (await message(direct, ids[2]!)).originId!;
+    await store.updateDeliveryByOriginId(direct, middle, 'read');
+    for (const id of ids) expect(await stateOf(direct, id)).toBe('read');
+    expect(await stateOf(direct, later)).toBe('sent');
+  });
+
+  it('our own message coming back (reflection, carbon, archive) confirms it once and records its archive id', async () => {
+    const id = await store.queueOutgoing(outgoing(room));
+    const { originId } = (await message(room, id)) as { originId: string };
+    const dup = await store.insertReceivedBatch([
+      { conversationId: room, originId, serverId: 'room-archive-1', senderJid: me, body: 'copy', sentAt: 1, receivedAt: 1, fromSelf: true },
+    ]);
+    expect(dup).toEqual({ inserted: 0, duplicates: 1 });
+    expect(await store.confirmOwnMessages([{ conversationId: room, originId, serverId: 'room-archive-1' }])).toBe(1);
+    expect(await message(room, id)).toMatchObject({ deliveryState: 'sent', serverId: 'room-archive-1' });
+    expect((await store.pendingOutbox()).map((e) => e.messageId)).not.toContain(id);
+    // Room markers quote the room's stanza-id.
+    expect(await store.updateDeliveryByServerId(room, 'room-archive-1', 'read')).toBe(1);
+  });
+
+  it('retraction: only the original sender, body and index entry gone, unread count fixed', async () => {
+    await store.insertReceivedBatch([
+      { conversationId: direct, originId: 'peer-1', serverId: 's-peer-1', senderJid: peer, body: 'Quillbrook dose 5mg', sentAt: 5, receivedAt: 5, urgency: 'urgent' },
+    ]);
+    const before = await store.unreadCounts();
+    expect(await store.applyRetraction({ conversationId: direct, senderJid: 'mallory@trust.example', targetId: 'peer-1', by: 'origin-id', at: 9 })).toBeNull();
+    const id = await store.applyRetraction({ conversationId: direct, senderJid: peer, targetId: 'peer-1', by: 'origin-id', at: 9 });
+    expect(id).not.toBeNull();
+    expect(await message(direct, id!)).toMatchObject({ body: null, retraction: { at: 9, by: peer } });
+    expect(await store.search('quillbrook', 5)).toEqual([]);
+    const after = await store.unreadCounts();
+    expect(after).toEqual({ unread: before.unread - 1, urgent: before.urgent - 1 });
+  });
+
+  it('finds conversations, the marker target and urgent counts', async () => {
+    expect(await store.findConversationByJid(peer)).toEqual({ id: direct, jid: peer, kind: 'direct', title: 'Bob' });
+    expect(await store.findConversationByJid('nobody@trust.example')).toBeNull();
+    expect(await store.findConversationById(room)).toMatchObject({ kind: 'room' });
+    await store.insertReceivedBatch([
+      { conversationId: direct, originId: 'peer-2', serverId: 's-peer-2', senderJid: peer, body: 'Urgent review', sentAt: 10_000_000_000_000, receivedAt: 6, urgency: 'urgent' },
+    ]);
+    expect(await store.latestIncoming(direct)).toMatchObject({ originId: 'peer-2', serverId: 's-peer-2', senderJid: peer });
+    expect(await store.unreadUrgent()).toContainEqual({ conversationId: direct, unreadUrgent: 1 });
+    await store.markConversationRead(direct);
+    expect(await store.unreadUrgent()).toEqual([]);
+  });
+});
