@@ -86,6 +86,32 @@ export const MessagePageSchema = z.object({
   before: CursorSchema.nullable(),
 });
 
+const Jid = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .max(300)
+  .regex(/^[^@/\s]+@[^@/\s]+\.[^@/\s]+$/, 'an address like name@hospital.example');
+const PresenceSchema = z.enum(['available', 'busy', 'off-duty']);
+
+export const AccountViewSchema = z.object({ jid: z.string(), host: z.string().nullable(), port: z.number().int().nullable() });
+
+export const ConnectionViewSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('not-configured') }),
+  z.object({ kind: z.literal('connecting'), attempt: z.number().int() }),
+  z.object({ kind: z.literal('online'), since: z.number().int() }),
+  z.object({ kind: z.literal('offline'), since: z.number().int(), reason: z.string(), retryAt: z.number().int().nullable() }),
+]);
+
+export const DirectoryEntrySchema = z.object({
+  jid: z.string(),
+  name: z.string(),
+  kind: z.enum(['person', 'room']),
+  presence: z.enum(['available', 'busy', 'off-duty', 'offline']).nullable(),
+});
+
+export const SearchHitSchema = MessageViewSchema.extend({ conversationId: z.number().int(), conversationTitle: z.string() });
+
 /**
  * Request channels. `locked: 'refuse'` marks channels that return message,
  * conversation or patient data: main refuses them unless a profile is unlocked.
@@ -123,10 +149,59 @@ export const requests = {
     response: MessagePageSchema,
     locked: 'refuse',
   },
+  'account:get': { request: Empty, response: AccountViewSchema.nullable(), locked: 'refuse' },
+  'account:set': {
+    // The password goes only into the encrypted store; it never comes back out over IPC.
+    request: z
+      .object({
+        jid: Jid,
+        password: z.string().min(1).max(1024),
+        host: z.string().trim().max(253).regex(/^[a-z0-9.-]+$/i).optional(),
+        port: z.number().int().min(1).max(65535).optional(),
+      })
+      .strict(),
+    response: AccountViewSchema,
+    locked: 'refuse',
+  },
+  'chat:connection': { request: Empty, response: ConnectionViewSchema, locked: 'refuse' },
+  'messages:send': {
+    // The composer's limit is enforced in main with a clear message; this cap only stops abuse of IPC.
+    request: z.object({ conversationId: z.number().int().positive(), body: z.string().max(100_000), urgent: z.boolean() }).strict(),
+    response: z.object({ messageId: z.number().int() }),
+    locked: 'refuse',
+  },
+  'messages:search': {
+    request: z.object({ query: z.string().trim().min(1).max(200), limit: z.number().int().min(1).max(100) }).strict(),
+    response: z.array(SearchHitSchema),
+    locked: 'refuse',
+  },
+  'conversations:openDirect': {
+    request: z.object({ jid: Jid }).strict(),
+    response: z.object({ conversationId: z.number().int() }),
+    locked: 'refuse',
+  },
+  'conversations:markRead': {
+    request: z.object({ conversationId: z.number().int().positive() }).strict(),
+    response: z.object({ done: z.literal(true) }),
+    locked: 'refuse',
+  },
+  'rooms:join': {
+    request: z.object({ roomJid: Jid, title: Label.optional() }).strict(),
+    response: z.object({ conversationId: z.number().int() }),
+    locked: 'refuse',
+  },
+  'rooms:addMembers': {
+    request: z.object({ roomJid: Jid, memberJids: z.array(Jid).min(1).max(200) }).strict(),
+    response: z.object({ added: z.number().int() }),
+    locked: 'refuse',
+  },
+  'directory:list': { request: Empty, response: z.array(DirectoryEntrySchema), locked: 'refuse' },
+  'presence:set': { request: z.object({ presence: PresenceSchema }).strict(), response: z.object({ presence: PresenceSchema }), locked: 'refuse' },
   'links:openExternal': {
     request: z.object({ url: z.string().max(2048) }).strict(),
     response: z.object({ opened: z.boolean() }),
-    locked: 'allow',
+    // Links only come from messages, which a locked screen never shows.
+    locked: 'refuse',
   },
 } as const satisfies Record<
   string,
@@ -136,6 +211,9 @@ export const requests = {
 /** Events pushed from main to the renderer. */
 export const events = {
   'session:changed': SessionStateSchema,
+  'chat:connection': ConnectionViewSchema,
+  /** Content-free: the renderer re-reads what it shows. */
+  'conversations:changed': z.object({ conversationIds: z.array(z.number().int()) }),
 } as const satisfies Record<string, z.ZodType>;
 
 export type RequestChannel = keyof typeof requests;
@@ -152,6 +230,10 @@ export type ConversationSummary = z.infer<typeof ConversationSummarySchema>;
 export type AutoLock = z.infer<typeof AutoLockSchema>;
 export type MessageView = z.infer<typeof MessageViewSchema>;
 export type MessagePage = z.infer<typeof MessagePageSchema>;
+export type AccountView = z.infer<typeof AccountViewSchema>;
+export type ConnectionView = z.infer<typeof ConnectionViewSchema>;
+export type DirectoryEntry = z.infer<typeof DirectoryEntrySchema>;
+export type SearchHit = z.infer<typeof SearchHitSchema>;
 
 export const requestChannels = Object.keys(requests) as RequestChannel[];
 export const eventNames = Object.keys(events) as EventName[];

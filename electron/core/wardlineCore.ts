@@ -6,12 +6,13 @@
 import type { AppInfo, ShellKind } from '../common/contract.js';
 import { CoreEvents } from './events.js';
 import { createDispatcher, type Dispatch } from './ipc/dispatcher.js';
-import { WardlineFailure } from './ipc/failure.js';
-import { isAllowedExternalUrl, type ConfirmAndOpen } from './links/externalLink.js';
+import type { ConfirmAndOpen } from './links/externalLink.js';
 import { DEFAULT_LOCK_POLICY, type LockPolicy } from './policy/lockPolicy.js';
 import { realTicker, type IdleSource, type Ticker } from './session/autoLock.js';
-import { toConversationView, toMessageView } from './session/messageView.js';
+import { requestHandlers } from './requestHandlers.js';
 import { SessionController, type OpenStore } from './session/sessionController.js';
+import type { ChatTrust, StartChat } from './chat/chatTypes.js';
+import { startChat } from './chat/index.js';
 import { openStore } from './store/index.js';
 import type { Keychain } from './vault/keychain.js';
 import { keytarKeychain } from './vault/keytarKeychain.js';
@@ -32,6 +33,9 @@ export interface CoreOptions {
   ticker?: Ticker;
   now?: () => number;
   openStore?: OpenStore;
+  /** Admin CA bundle and the organisation's domains (from policy). */
+  chatTrust?: ChatTrust;
+  startChat?: StartChat;
   log?: (line: string) => void;
 }
 
@@ -57,13 +61,15 @@ export function createWardlineCore(options: CoreOptions): WardlineCore {
   });
   const session = new SessionController({
     registry,
-    openStore: options.openStore ?? ((path, keyHex) => openStore(path, keyHex)),
+    openStore: options.openStore ?? ((path, keyHex, create) => openStore(path, keyHex, { create })),
     events,
     policy,
     idle: options.idle,
     ticker: options.ticker ?? realTicker,
     now,
     log,
+    startChat: options.startChat ?? startChat,
+    chatTrust: options.chatTrust ?? { trustedDomains: [] },
   });
   const ready = session.init();
   const info: AppInfo = { name: 'Wardline', version: options.version, shell: options.shell, platform: options.platform };
@@ -71,30 +77,9 @@ export function createWardlineCore(options: CoreOptions): WardlineCore {
   const dispatchNow = createDispatcher({
     appOrigin: options.appOrigin,
     isUnlocked: () => session.isUnlocked(),
+    lockEpoch: () => session.epoch(),
     onRefused: (channel, error) => log(`ipc refused channel=${channel} code=${error.code}`),
-    handlers: {
-      'app:info': () => info,
-      'session:state': () => session.state(),
-      'profiles:create': (input) => session.createProfile(input),
-      'profiles:remove': async ({ profileId, pin }) => {
-        await session.removeProfile(profileId, pin);
-        return { removed: true as const };
-      },
-      'session:unlock': ({ profileId, pin }) => session.unlock(profileId, pin),
-      'session:lock': () => session.lock('manual'),
-      'session:setAutoLock': ({ seconds }) => session.setAutoLock(seconds),
-      'conversations:list': async () => (await session.store().listConversations()).map(toConversationView),
-      'messages:page': async ({ conversationId, before, limit }) => {
-        const page = await session.store().pageMessages(conversationId, before ?? null, limit);
-        return { messages: page.messages.map(toMessageView), before: page.before };
-      },
-      'links:openExternal': async ({ url }) => {
-        if (!isAllowedExternalUrl(url)) {
-          throw new WardlineFailure('rejected', 'Only secure (https) links can be opened from Wardline.');
-        }
-        return { opened: await options.confirmAndOpen(url) };
-      },
-    },
+    handlers: requestHandlers(info, session, options.confirmAndOpen),
   });
 
   return {

@@ -1,22 +1,22 @@
 import { describe, expect, it } from 'vitest';
 import { createDispatcher, isOwnPage, type Handlers } from '../../electron/core/ipc/dispatcher.js';
 import { WardlineFailure } from '../../electron/core/ipc/failure.js';
+import { requestChannels } from '../../electron/common/contract.js';
 
 const APP = 'app://wardline';
 const own = { senderUrl: 'app://wardline/index.html', isMainFrame: true };
 
 function dispatcherWith(overrides: Partial<Handlers> = {}, unlocked = false) {
   const refused: string[] = [];
+  // Channels a test does not exercise fail loudly if reached.
+  const unused = Object.fromEntries(
+    requestChannels.map((c) => [c, () => { throw new Error(`unexpected call to ${c}`); }]),
+  ) as unknown as Handlers;
   const handlers: Handlers = {
+    ...unused,
     'app:info': () => ({ name: 'Wardline', version: '1.2.3', shell: 'electron', platform: 'win32' }),
     'session:state': () => ({ kind: 'no-profile', profiles: [] }),
     'conversations:list': () => [],
-    'profiles:create': () => ({ id: 'a'.repeat(32), displayName: 'A' }),
-    'profiles:remove': () => ({ removed: true }),
-    'session:unlock': () => ({ kind: 'no-profile', profiles: [] }),
-    'session:lock': () => ({ kind: 'no-profile', profiles: [] }),
-    'session:setAutoLock': ({ seconds }) => ({ seconds, policyMaxSeconds: 300 }),
-    'messages:page': () => ({ messages: [], before: null }),
     'links:openExternal': () => ({ opened: false }),
     ...overrides,
   };
@@ -24,6 +24,7 @@ function dispatcherWith(overrides: Partial<Handlers> = {}, unlocked = false) {
     appOrigin: APP,
     handlers,
     isUnlocked: () => unlocked,
+    lockEpoch: () => 0,
     onRefused: (channel, error) => refused.push(`${channel}:${error.code}`),
   });
   return { dispatch, refused };
@@ -83,7 +84,7 @@ describe('IPC dispatcher', () => {
     const { dispatch } = dispatcherWith({
       'app:info': () => { throw new Error('ENOENT /home/nurse/secret path'); },
       'links:openExternal': () => { throw new WardlineFailure('rejected', 'Only secure (https) links can be opened.'); },
-    });
+    }, true);
     const internal = await dispatch(own, 'app:info', {});
     expect(internal).toEqual({ ok: false, error: { code: 'internal', message: 'Wardline hit an internal error. Please try again.' } });
     expect(await dispatch(own, 'links:openExternal', { url: 'http://x' })).toEqual({

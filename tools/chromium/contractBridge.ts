@@ -45,11 +45,14 @@ export async function installContractBridge(context: BrowserContext, core: Wardl
 }
 
 /** Pushes core events into every open page, as webContents.send does under Electron. */
-export function forwardCoreEvents(core: WardlineCore, pages: () => Page[]): () => void {
+export function forwardCoreEvents(core: WardlineCore, appOrigin: string, pages: () => Page[]): () => void {
   const offs = eventNames.map((event: EventName) =>
     core.events.on(event, (payload) => {
       const script = `window.${EMIT_FUNCTION}?.(${JSON.stringify(event)}, ${JSON.stringify(payload)})`;
-      for (const page of pages()) void page.evaluate(script).catch(() => {});
+      // Only our own page hears core events, as Electron's forwarder checks the URL too.
+      for (const page of pages()) {
+        if (page.url().startsWith(`${appOrigin}/`)) void page.evaluate(script).catch(() => {});
+      }
     }),
   );
   return () => offs.forEach((off) => off());

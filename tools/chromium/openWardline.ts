@@ -26,7 +26,7 @@ export interface OpenOptions {
   viewport?: { width: number; height: number };
   log?: (line: string) => void;
   /** Test seams: the same ones the Electron layer fills with OS adapters. */
-  core?: Partial<Pick<CoreOptions, 'idle' | 'keychain' | 'policy' | 'ticker' | 'now'>>;
+  core?: Partial<Pick<CoreOptions, 'idle' | 'keychain' | 'policy' | 'ticker' | 'now' | 'chatTrust'>>;
 }
 
 export interface OpenWardline {
@@ -86,7 +86,7 @@ export async function openWardline(options: OpenOptions): Promise<OpenWardline> 
     core = started;
     await started.ready;
     await installContractBridge(context, started);
-    const stopEvents = forwardCoreEvents(started, () => context.pages());
+    const stopEvents = forwardCoreEvents(started, CHROMIUM_APP_ORIGIN, () => context.pages());
     const page = await context.newPage();
     await page.goto(`${CHROMIUM_APP_ORIGIN}/index.html`);
     return {

@@ -30,11 +30,15 @@ export interface DispatcherOptions {
   appOrigin: string;
   handlers: Handlers;
   isUnlocked(): boolean;
+  /** Changes on every lock; data fetched before a lock is not returned after it. */
+  lockEpoch(): number;
   /** Security-relevant refusals. Payloads are never logged: they may hold message text. */
   onRefused?(channel: string, error: WardlineError): void;
 }
 
 export type Dispatch = (ctx: CallContext, channel: unknown, payload: unknown) => Promise<Result<unknown>>;
+
+const LOCKED: WardlineError = { code: 'locked', message: 'Wardline is locked. Unlock with your PIN to continue.' };
 
 export function isOwnPage(appOrigin: string, senderUrl: string): boolean {
   try {
@@ -61,9 +65,9 @@ export function createDispatcher(options: DispatcherOptions): Dispatch {
       return refuse(name, { code: 'unknown-channel', message: 'Wardline does not recognise this request.' });
     }
     const spec = requests[channel];
-    if (spec.locked === 'refuse' && !options.isUnlocked()) {
-      return refuse(name, { code: 'locked', message: 'Wardline is locked. Unlock with your PIN to continue.' });
-    }
+    const guarded = spec.locked === 'refuse';
+    const epoch = options.lockEpoch();
+    if (guarded && !options.isUnlocked()) return refuse(name, LOCKED);
     const parsed = spec.request.safeParse(payload ?? {});
     if (!parsed.success) {
       return refuse(name, {
@@ -74,6 +78,8 @@ export function createDispatcher(options: DispatcherOptions): Dispatch {
     try {
       const handler = options.handlers[channel] as (p: unknown) => Promise<unknown> | unknown;
       const value = await handler(parsed.data);
+      // The lock may have fallen while the handler awaited: its data must not reach a locked screen.
+      if (guarded && (!options.isUnlocked() || options.lockEpoch() !== epoch)) return refuse(name, LOCKED);
       // Validate outbound too: a bug in core must not leak extra fields to the page.
       const checked = spec.response.safeParse(value);
       if (!checked.success) {

@@ -5,7 +5,8 @@
  * property of main, not of the UI. Transitions are serialised.
  */
 import { join } from 'node:path';
-import type { AutoLock as AutoLockView, ProfileSummary, SessionState } from '../../common/contract.js';
+import type { AccountView, AutoLock as AutoLockView, ConnectionView, ProfileSummary, SessionState } from '../../common/contract.js';
+import type { ChatAccount, ChatService, ChatTrust, StartChat } from '../chat/chatTypes.js';
 import type { CoreEvents } from '../events.js';
 import { WardlineFailure } from '../ipc/failure.js';
 import type { LockPolicy } from '../policy/lockPolicy.js';
@@ -14,10 +15,17 @@ import type { ProfileListing, ProfileRegistry } from '../vault/profiles.js';
 import { AutoLock, effectiveIdleLimit, type IdleSource, type Ticker } from './autoLock.js';
 import { initialLockState, nextLockState, type LockReason, type LockState, type PendingCounts } from './lockMachine.js';
 
-export type OpenStore = (path: string, keyHex: string) => Promise<WardlineStore>;
+/** `create` only when a profile is new: an existing profile whose database vanished must fail, not start empty. */
+export type OpenStore = (path: string, keyHex: string, create: boolean) => Promise<WardlineStore>;
+
+/** What the session needs of the vault (ProfileRegistry in the app). */
+export type ProfileVault = Pick<
+  ProfileRegistry,
+  'listProfiles' | 'createProfile' | 'unlockProfile' | 'profileDetails' | 'removeProfile' | 'profileDir'
+>;
 
 export interface SessionDeps {
-  registry: ProfileRegistry;
+  registry: ProfileVault;
   openStore: OpenStore;
   events: CoreEvents;
   policy: LockPolicy;
@@ -25,17 +33,26 @@ export interface SessionDeps {
   ticker: Ticker;
   now: () => number;
   log: (line: string) => void;
+  startChat: StartChat;
+  chatTrust: ChatTrust;
 }
 
 interface OpenProfile {
   profile: ProfileSummary & { role: string };
   store: WardlineStore;
+  /** Null until the person has set up their messaging account. */
+  chat: ChatService | null;
   /** The person's own shorter auto-lock, or null for the policy value. */
   personalIdleSeconds: number | null;
 }
 
 const STORE_FILE = 'wardline.db';
+const NO_PENDING: PendingCounts = { messages: 0, urgent: 0 };
+/** A hung worker or network must not hold a lock open for long. */
+const SHUTDOWN_STEP_MS = 5_000;
 const AUTO_LOCK_SETTING = 'autoLockSeconds';
+/** JSON ChatAccount, password included: it lives only inside the encrypted store. */
+const ACCOUNT_SETTING = 'xmpp.account';
 
 export class SessionController {
   #lock: LockState = { kind: 'no-profile' };
@@ -43,6 +60,8 @@ export class SessionController {
   #open: OpenProfile | null = null;
   #lockedProfileId: string | null = null;
   #queue: Promise<unknown> = Promise.resolve();
+  /** Bumped on every lock: work that started before a lock must not finish as if unlocked. */
+  #epoch = 0;
   readonly #autoLock: AutoLock;
 
   constructor(private readonly deps: SessionDeps) {
@@ -83,11 +102,12 @@ export class SessionController {
   /** Creating a profile signs its owner straight in: they have just typed their PIN. */
   createProfile(input: { displayName: string; role: string; pin: string }): Promise<ProfileSummary> {
     return this.#serial(async () => {
-      await this.#closeOpen();
+      // All checks and the KDF happen before anyone else's session is touched.
       const created = await this.deps.registry.createProfile(input);
+      await this.#lockCurrent('user-switch');
       this.#profiles = await this.deps.registry.listProfiles();
       this.#transition({ type: 'profiles-changed', count: this.#profiles.length });
-      await this.#openProfile(created.id, created.databaseKeyHex);
+      await this.#openProfile(created.id, created.databaseKeyHex, true);
       this.deps.log('profile created');
       return { id: created.id, displayName: created.displayName };
     });
@@ -100,44 +120,70 @@ export class SessionController {
       }
       // Vault errors (wrong PIN, delay, keychain) pass through with their own messages.
       const keyHex = await this.deps.registry.unlockProfile(profileId, pin);
-      await this.#closeOpen();
-      await this.#openProfile(profileId, keyHex);
+      await this.#lockCurrent('user-switch');
+      await this.#openProfile(profileId, keyHex, false);
       return this.state();
     });
   }
 
-  async #openProfile(profileId: string, keyHex: string): Promise<void> {
-    const details = await this.deps.registry.profileDetails(profileId);
-    const store = await this.deps.openStore(this.#storePath(profileId), keyHex);
-    const saved = await store.getSetting(AUTO_LOCK_SETTING);
-    this.#open = {
-      profile: { id: details.id, displayName: details.displayName, role: details.role },
-      store,
-      personalIdleSeconds: saved === null ? null : Number(saved),
-    };
+  async #openProfile(profileId: string, keyHex: string, create: boolean): Promise<void> {
+    const epoch = this.#epoch;
+    const store = await this.deps.openStore(this.#storePath(profileId), keyHex, create);
+    let open: OpenProfile;
+    let account: ChatAccount | null;
+    try {
+      const details = await this.deps.registry.profileDetails(profileId);
+      const saved = await store.getSetting(AUTO_LOCK_SETTING);
+      account = await readAccount(store);
+      open = {
+        profile: { id: details.id, displayName: details.displayName, role: details.role },
+        store,
+        chat: null,
+        personalIdleSeconds: saved === null ? null : Number(saved),
+      };
+    } catch (error) {
+      await store.close().catch(() => {});
+      throw error;
+    }
+    if (epoch !== this.#epoch) {
+      // The OS locked (or someone pressed Lock) while we were opening: stay locked.
+      await store.close().catch(() => {});
+      return;
+    }
+    this.#open = open;
     this.#lockedProfileId = profileId;
     this.#transition({ type: 'unlocked', profileId, at: this.deps.now() });
+    if (account) this.#startChat(open, account);
     this.#autoLock.start(() => (this.#open ? this.#autoLockView(this.#open).seconds : this.deps.policy.idleLockSeconds));
   }
 
+  /**
+   * Locks at once, even if other work is queued: the screen is cleared first,
+   * then the store and messaging are shut down. A failure while shutting down
+   * never leaves content on screen.
+   */
   lock(reason: LockReason): Promise<SessionState> {
-    return this.#serial(async () => {
-      if (this.#lock.kind !== 'unlocked') return this.state();
-      const pending = await this.#closeOpen();
-      this.#transition({ type: 'lock', reason, pending });
+    const open = this.#detach();
+    if (open) {
+      this.#transition({ type: 'lock', reason, pending: NO_PENDING });
       this.deps.log(`locked reason=${reason}`);
+    }
+    return this.#serial(async () => {
+      if (open) this.#showPending(await this.#shutDown(open));
       return this.state();
     });
+  }
+
+  /** Lock epoch, for callers that must not return data across a lock. */
+  epoch(): number {
+    return this.#epoch;
   }
 
   /** Needs the person's PIN: nobody else at a shared PC can erase their profile. */
   removeProfile(profileId: string, pin: string): Promise<void> {
     return this.#serial(async () => {
       await this.deps.registry.unlockProfile(profileId, pin);
-      if (this.#open?.profile.id === profileId) {
-        const pending = await this.#closeOpen();
-        this.#transition({ type: 'lock', reason: 'profile-removed', pending });
-      }
+      if (this.#open?.profile.id === profileId) await this.#lockCurrent('profile-removed');
       await this.deps.registry.removeProfile(profileId);
       if (this.#lockedProfileId === profileId) this.#lockedProfileId = null;
       this.#profiles = await this.deps.registry.listProfiles();
@@ -157,9 +203,59 @@ export class SessionController {
     });
   }
 
+  /** The unlocked person's messaging service; refuses with a clear message before setup. */
+  chat(): ChatService {
+    const open = this.#requireOpen();
+    if (!open.chat) throw new WardlineFailure('rejected', 'Set up your messaging account first.');
+    return open.chat;
+  }
+
+  connection(): ConnectionView {
+    const open = this.#requireOpen();
+    return open.chat ? open.chat.connection() : { kind: 'not-configured' };
+  }
+
+  async account(): Promise<AccountView | null> {
+    const account = await readAccount(this.#requireOpen().store);
+    return account ? toAccountView(account) : null;
+  }
+
+  setAccount(account: ChatAccount): Promise<AccountView> {
+    return this.#serial(async () => {
+      const open = this.#requireOpen();
+      await open.store.setSetting(ACCOUNT_SETTING, JSON.stringify(account));
+      await open.chat?.stop();
+      open.chat = null;
+      // A lock may have happened while we awaited: never start messaging for a closed profile.
+      if (this.#open !== open) throw new WardlineFailure('locked', 'Wardline is locked. Unlock with your PIN to continue.');
+      this.#startChat(open, account);
+      this.deps.log('messaging account set');
+      return toAccountView(account);
+    });
+  }
+
+  #startChat(open: OpenProfile, account: ChatAccount): void {
+    const chat = this.deps.startChat({
+      store: open.store,
+      account,
+      trust: this.deps.chatTrust,
+      self: { name: open.profile.displayName, role: open.profile.role },
+      now: this.deps.now,
+      log: this.deps.log,
+    });
+    open.chat = chat;
+    chat.on((event) => {
+      // Only the chat of the profile that is still open may speak to the renderer.
+      if (this.#open !== open) return;
+      if (event.type === 'connection') this.deps.events.emit('chat:connection', event.state);
+      else if (event.type === 'conversations-changed') this.deps.events.emit('conversations:changed', { conversationIds: event.conversationIds });
+    });
+    this.deps.events.emit('chat:connection', chat.connection());
+  }
+
   async close(): Promise<void> {
-    this.#autoLock.stop();
-    await this.#serial(() => this.#closeOpen());
+    await this.lock('shutdown');
+    await this.#serial(async () => {});
   }
 
   #autoLockView(open: OpenProfile): AutoLockView {
@@ -174,20 +270,49 @@ export class SessionController {
     return this.#open;
   }
 
-  /** Closes the open store, returning the counts the lock screen may show. */
-  async #closeOpen(): Promise<PendingCounts> {
+  /** Takes the open profile out of service synchronously; the caller shuts it down. */
+  #detach(): OpenProfile | null {
+    this.#epoch++;
     this.#autoLock.stop();
     const open = this.#open;
     this.#open = null;
-    if (!open) return { messages: 0, urgent: 0 };
-    let pending: PendingCounts = { messages: 0, urgent: 0 };
+    return open;
+  }
+
+  /** For use inside #serial: lock whoever is unlocked before someone else signs in. */
+  async #lockCurrent(reason: LockReason): Promise<void> {
+    const open = this.#detach();
+    if (!open) return;
+    this.#transition({ type: 'lock', reason, pending: NO_PENDING });
+    this.#showPending(await this.#shutDown(open));
+  }
+
+  /** Stops messaging, reads the lock-screen counts and closes the store; never throws. */
+  async #shutDown(open: OpenProfile): Promise<PendingCounts> {
+    let pending = NO_PENDING;
     try {
-      const counts = await open.store.unreadCounts();
+      await withTimeout(open.chat?.stop() ?? Promise.resolve(), SHUTDOWN_STEP_MS);
+    } catch {
+      this.deps.log('lock: messaging did not stop cleanly');
+    }
+    try {
+      const counts = await withTimeout(open.store.unreadCounts(), SHUTDOWN_STEP_MS);
       pending = { messages: counts.unread, urgent: counts.urgent };
-    } finally {
-      await open.store.close();
+    } catch {
+      this.deps.log('lock: counts unavailable');
+    }
+    try {
+      await withTimeout(open.store.close(), SHUTDOWN_STEP_MS);
+    } catch {
+      this.deps.log('lock: store did not close cleanly');
     }
     return pending;
+  }
+
+  #showPending(pending: PendingCounts): void {
+    if (this.#lock.kind === 'locked' && (pending.messages > 0 || pending.urgent > 0)) {
+      this.#transition({ type: 'lock', reason: this.#lock.reason === 'startup' ? 'manual' : this.#lock.reason, pending });
+    }
   }
 
   #storePath(profileId: string): string {
@@ -204,4 +329,34 @@ export class SessionController {
     this.#queue = run.catch(() => {});
     return run;
   }
+}
+
+async function readAccount(store: WardlineStore): Promise<ChatAccount | null> {
+  const raw = await store.getSetting(ACCOUNT_SETTING);
+  if (raw === null) return null;
+  try {
+    const parsed = JSON.parse(raw) as Partial<ChatAccount>;
+    if (typeof parsed.jid !== 'string' || typeof parsed.password !== 'string') return null;
+    return {
+      jid: parsed.jid,
+      password: parsed.password,
+      ...(typeof parsed.host === 'string' ? { host: parsed.host } : {}),
+      ...(typeof parsed.port === 'number' ? { port: parsed.port } : {}),
+    };
+  } catch {
+    return null;
+  }
+}
+
+function toAccountView(account: ChatAccount): AccountView {
+  return { jid: account.jid, host: account.host ?? null, port: account.port ?? null };
+}
+
+function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error('timed out')), ms);
+    timer.unref?.();
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }

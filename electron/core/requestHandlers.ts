@@ -1,0 +1,79 @@
+/**
+ * What each contract channel does. The dispatcher has already checked the
+ * sender, the lock and the payload by the time any of these runs.
+ */
+import type { AppInfo, ConversationSummary } from '../common/contract.js';
+import { ChatSendError, RoomJoinError } from './chat/index.js';
+import type { Handlers } from './ipc/dispatcher.js';
+import { WardlineFailure } from './ipc/failure.js';
+import { isAllowedExternalUrl, type ConfirmAndOpen } from './links/externalLink.js';
+import { toConversationView, toMessageView } from './session/messageView.js';
+import type { SessionController } from './session/sessionController.js';
+
+/** Urgent unread first, then most recent activity: what needs attention is at the top. */
+export function byAttention(a: ConversationSummary, b: ConversationSummary): number {
+  const urgent = Number(b.urgentUnread > 0) - Number(a.urgentUnread > 0);
+  return urgent !== 0 ? urgent : (b.lastActivityAt ?? 0) - (a.lastActivityAt ?? 0);
+}
+
+/** Messaging refusals carry sentences meant for the person; pass them on as such. */
+async function personFacing<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (error instanceof ChatSendError || error instanceof RoomJoinError) throw new WardlineFailure('rejected', error.message);
+    throw error;
+  }
+}
+
+export function requestHandlers(info: AppInfo, session: SessionController, confirmAndOpen: ConfirmAndOpen): Handlers {
+  return {
+    'app:info': () => info,
+    'session:state': () => session.state(),
+    'profiles:create': (input) => session.createProfile(input),
+    'profiles:remove': async ({ profileId, pin }) => {
+      await session.removeProfile(profileId, pin);
+      return { removed: true as const };
+    },
+    'session:unlock': ({ profileId, pin }) => session.unlock(profileId, pin),
+    'session:lock': () => session.lock('manual'),
+    'session:setAutoLock': ({ seconds }) => session.setAutoLock(seconds),
+    'account:get': () => session.account(),
+    'account:set': (account) => session.setAccount(account),
+    'chat:connection': () => session.connection(),
+    'conversations:list': async () => (await session.store().listConversations()).map(toConversationView).sort(byAttention),
+    'conversations:openDirect': async ({ jid }) => ({ conversationId: await session.chat().openDirect(jid) }),
+    'conversations:markRead': async ({ conversationId }) => {
+      await session.chat().markRead(conversationId);
+      return { done: true as const };
+    },
+    'rooms:join': ({ roomJid, title }) => personFacing(async () => ({ conversationId: await session.chat().joinRoom(roomJid, title) })),
+    'rooms:addMembers': ({ roomJid, memberJids }) =>
+      personFacing(async () => {
+        await session.chat().addRoomMembers(roomJid, memberJids);
+        return { added: memberJids.length };
+      }),
+    'directory:list': () => session.chat().directory(),
+    'presence:set': async ({ presence }) => {
+      await session.chat().setPresence(presence);
+      return { presence };
+    },
+    'messages:page': async ({ conversationId, before, limit }) => {
+      const page = await session.store().pageMessages(conversationId, before ?? null, limit);
+      return { messages: page.messages.map(toMessageView), before: page.before };
+    },
+    'messages:send': ({ conversationId, body, urgent }) => personFacing(() => session.chat().send({ conversationId, body, urgent })),
+    'messages:search': async ({ query, limit }) => {
+      const store = session.store();
+      const [hits, conversations] = await Promise.all([store.search(query, limit), store.listConversations()]);
+      const titles = new Map(conversations.map((c) => [c.id, c.title]));
+      return hits.map((m) => ({ ...toMessageView(m), conversationId: m.conversationId, conversationTitle: titles.get(m.conversationId) ?? '' }));
+    },
+    'links:openExternal': async ({ url }) => {
+      if (!isAllowedExternalUrl(url)) {
+        throw new WardlineFailure('rejected', 'Only secure (https) links can be opened from Wardline.');
+      }
+      return { opened: await confirmAndOpen(url) };
+    },
+  };
+}

@@ -1,0 +1,44 @@
+/**
+ * Which rows of a long message list to put in the DOM. Only rows near the
+ * viewport are rendered; spacers stand in for the rest, so a thread of
+ * 100,000 messages costs the DOM the same as one of 50.
+ */
+export interface WindowRange {
+  start: number;
+  end: number;
+  padTop: number;
+  padBottom: number;
+}
+
+export function visibleRange(heights: readonly number[], scrollTop: number, viewport: number, overscanPx = 600): WindowRange {
+  const from = Math.max(0, scrollTop - overscanPx);
+  const to = scrollTop + viewport + overscanPx;
+  let y = 0;
+  let start = heights.length;
+  let padTop = 0;
+  for (let i = 0; i < heights.length; i++) {
+    const h = heights[i] ?? 0;
+    if (y + h > from) {
+      start = i;
+      padTop = y;
+      break;
+    }
+    y += h;
+  }
+  let end = start;
+  y = padTop;
+  while (end < heights.length && y < to) {
+    y += heights[end] ?? 0;
+    end++;
+  }
+  let padBottom = 0;
+  for (let i = end; i < heights.length; i++) padBottom += heights[i] ?? 0;
+  return { start, end, padTop, padBottom };
+}
+
+/** Merges a freshly read page into what is shown: same id → newer copy wins (delivery state moves on). */
+export function mergeById<T extends { id: number; sentAt: number }>(shown: readonly T[], fresh: readonly T[]): T[] {
+  const byId = new Map(shown.map((m) => [m.id, m]));
+  for (const m of fresh) byId.set(m.id, m);
+  return [...byId.values()].sort((a, b) => a.sentAt - b.sentAt || a.id - b.id);
+}

@@ -1,0 +1,136 @@
+/**
+ * Two people, two Wardline windows, one real Prosody: what each of them sees.
+ * Real Chromium, real core, real SQLCipher stores, real keyring.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openWardline, type OpenWardline } from '../../tools/chromium/openWardline.js';
+import { applyKeyringEnv, startKeyring, type Keyring } from '../fixtures/keyring.js';
+import { startProsody, type ProsodyServer } from '../fixtures/prosody.js';
+import { screenshot } from './screenshot.js';
+
+interface Person {
+  app: OpenWardline;
+  page: Page;
+  jid: string;
+}
+
+async function signUp(app: OpenWardline, name: string, role: string): Promise<void> {
+  const form = app.page.getByRole('form', { name: 'Create profile' });
+  await form.getByLabel('Your name, as colleagues know you').fill(name);
+  await form.getByLabel('Role').fill(role);
+  await form.getByLabel('PIN or passphrase', { exact: true }).fill('246810');
+  await form.getByLabel('Repeat PIN or passphrase').fill('246810');
+  await form.getByRole('button', { name: 'Create profile' }).click();
+  // Locator waits, not expect.poll: this runs in beforeAll.
+  await app.page.getByRole('status', { name: 'Session state' }).filter({ hasText: /^Unlocked$/ }).waitFor();
+}
+
+async function connect(page: Page, server: ProsodyServer, user: string, password: string): Promise<void> {
+  const form = page.getByRole('form', { name: 'Messaging account' });
+  await form.getByLabel('Messaging address').fill(`${user}@${server.domain}`);
+  await form.getByLabel('Password').fill(password);
+  await form.getByText('Server settings (only if IT asked you to)').click();
+  await form.getByLabel('Server').fill(server.host);
+  await form.getByLabel('Port').fill(String(server.c2sPort));
+  await form.getByRole('button', { name: 'Connect' }).click();
+  await page.getByRole('status', { name: 'Connection' }).filter({ hasText: /^Connected$/ }).waitFor();
+}
+
+describe('messaging between two people, end to end', () => {
+  let keyring: Keyring;
+  let server: ProsodyServer;
+  const dirs: string[] = [];
+  let alice: Person;
+  let bob: Person;
+
+  async function person(name: string, role: string, user: string): Promise<Person> {
+    const dataDir = await mkdtemp(join(tmpdir(), `wardline-e2e-${user}-`));
+    dirs.push(dataDir);
+    const app = await openWardline({
+      dataDir,
+      headless: true,
+      core: { chatTrust: { adminCa: { paths: [server.caCertPath] }, trustedDomains: [server.domain] } },
+    });
+    await signUp(app, name, role);
+    await connect(app.page, server, user, `${user}-password`);
+    return { app, page: app.page, jid: `${user}@${server.domain}` };
+  }
+
+  beforeAll(async () => {
+    keyring = await startKeyring();
+    applyKeyringEnv(keyring.env);
+    server = await startProsody({
+      users: [
+        { username: 'alice', password: 'alice-password' },
+        { username: 'bob', password: 'bob-password' },
+      ],
+    });
+    alice = await person('Alice Moreno', 'Bed manager', 'alice');
+    bob = await person('Dr Bob Reyes', 'Consultant', 'bob');
+  });
+
+  afterAll(async () => {
+    await alice?.app.close();
+    await bob?.app.close();
+    await server?.stop();
+    await keyring?.stop();
+    for (const d of dirs) await rm(d, { recursive: true, force: true });
+  });
+
+  it('delivers a 1:1 message and shows sent, delivered and read to the sender', async () => {
+    await alice.page.getByRole('button', { name: 'New' }).click();
+    await alice.page.getByLabel('Message an address').fill(bob.jid);
+    await alice.page.getByRole('button', { name: 'Message', exact: true }).click();
+    const composer = alice.page.getByLabel('Message', { exact: true });
+    await composer.fill('Bed 12 free on ward 7 for your patient from ED.');
+    await composer.press('Enter');
+    const aliceMessages = alice.page.getByRole('list', { name: 'Messages' });
+    await expect.poll(() => aliceMessages.textContent()).toContain('Bed 12 free on ward 7');
+    await expect.poll(() => aliceMessages.getByLabel('Delivered').count()).toBe(1);
+    await screenshot(alice.page, 'messaging-01-alice-delivered');
+
+    // Bob's list shows the new conversation; opening it marks it read.
+    const bobItem = bob.page.getByRole('navigation', { name: 'Conversations' }).getByRole('button', { name: /alice/i });
+    await expect.poll(() => bobItem.getAttribute('aria-label')).toMatch(/1 unread/);
+    await bobItem.click();
+    await expect.poll(() => bob.page.getByRole('list', { name: 'Messages' }).textContent()).toContain('Bed 12 free on ward 7');
+    await expect.poll(() => aliceMessages.getByLabel('Read').count()).toBe(1);
+
+    const bobComposer = bob.page.getByLabel('Message', { exact: true });
+    await bobComposer.fill('Thanks. Sending him up now.\nPlease have a monitor ready.');
+    await bob.page.getByLabel('Urgent').check();
+    await bob.page.getByRole('button', { name: 'Send urgent' }).click();
+    await expect.poll(() => aliceMessages.textContent()).toContain('Please have a monitor ready.');
+    expect(await aliceMessages.getByText('URGENT', { exact: true }).count()).toBe(1);
+    await screenshot(alice.page, 'messaging-02-alice-conversation');
+    await screenshot(bob.page, 'messaging-03-bob-conversation');
+  });
+
+  it('shows hostile text as text and refuses over-long messages with a clear message', async () => {
+    const bobComposer = bob.page.getByLabel('Message', { exact: true });
+    await bobComposer.fill('<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script>\u202Egnp.exe');
+    await bobComposer.press('Enter');
+    const aliceMessages = alice.page.getByRole('list', { name: 'Messages' });
+    await expect.poll(() => aliceMessages.textContent()).toContain('<script>window.__pwned=2</script>');
+    expect(await alice.page.evaluate('window.__pwned === undefined')).toBe(true);
+    expect(await aliceMessages.textContent()).not.toContain('\u202E');
+
+    await bobComposer.fill('x'.repeat(10_001));
+    await expect.poll(() => bob.page.getByRole('alert').textContent()).toMatch(/too long: 1 character over the 10,000 limit/);
+    expect(await bob.page.getByRole('button', { name: 'Send' }).isDisabled()).toBe(true);
+    // What was typed is still there.
+    expect((await bobComposer.inputValue()).length).toBe(10_001);
+    await bobComposer.fill('');
+  });
+
+  it('finds messages through search', async () => {
+    await alice.page.getByRole('searchbox').fill('monitor');
+    await alice.page.getByRole('searchbox').press('Enter');
+    const results = alice.page.getByRole('region', { name: 'Search results' });
+    await expect.poll(() => results.textContent()).toContain('Please have a monitor ready.');
+  });
+});
