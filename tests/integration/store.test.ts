@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import BetterSqlite from 'better-sqlite3';
 import journeyapps from '@journeyapps/sqlcipher';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openStore, StoreError, type ReceivedMessageInput, type WardlineStore } from '../../electron/core/store/index.js';
+import { openStore, prestartStoreWorker, StoreError, type ReceivedMessageInput, type WardlineStore } from '../../electron/core/store/index.js';
 import { openPlainStore } from '../../bench/plainSqlite.js';
 
 const secret = 'Quokkafinch nebuliser 7731 for Mrs Marchbanks';
@@ -315,5 +315,18 @@ describe('opening failures', () => {
 
   it('refuses to invent an empty store for an existing profile whose file is gone', async () => {
     await expect(openStore(join(root, 'gone', 'store.db'), keyHex, { create: false })).rejects.toMatchObject({ kind: 'missing' });
+  });
+
+  it('opens on a prestarted worker, and a prestart holds no key until used', async () => {
+    prestartStoreWorker();
+    prestartStoreWorker(); // idempotent: one spare at most
+    const path = join(root, 'prestarted', 'store.db');
+    const first = await openStore(path, keyHex);
+    const conversation = await first.upsertConversation({ jid: 'ed@rooms.trust.example', kind: 'room', title: 'ED' });
+    await first.close();
+    // The spare was taken by the first open; the next one starts its own worker.
+    const second = await openStore(path, keyHex, { create: false });
+    expect((await second.listConversations()).map((c) => c.id)).toEqual([conversation]);
+    await second.close();
   });
 });
