@@ -50,7 +50,6 @@ export function chromiumArgs(cdpPort?: number): string[] {
     '--disable-sync',
     '--disable-quic',
     '--disable-gpu',
-    '--disable-features=Translate,OptimizationHints,MediaRouter',
   ];
   if (cdpPort !== undefined) args.push(`--remote-debugging-port=${cdpPort}`, '--remote-debugging-address=127.0.0.1');
   // Chromium's own sandbox refuses to start as root (CI containers); the renderer is still site-isolated.
