@@ -57,6 +57,8 @@ export const SessionStateSchema = z.discriminatedUnion('kind', [
 export const ConversationSummarySchema = z.object({
   id: z.number().int(),
   title: z.string(),
+  /** The person's or room's XMPP address, so people can tell two "J. Smith"s apart. */
+  address: z.string(),
   kind: z.enum(['direct', 'room']),
   unread: z.number().int().nonnegative(),
   urgentUnread: z.number().int().nonnegative(),

@@ -127,6 +127,30 @@ describe('messaging between two people, end to end', () => {
     await bobComposer.fill('');
   });
 
+  it('lets a team talk in a members-only room', async () => {
+    const room = `ward7-nursing@${server.mucDomain}`;
+    await alice.page.getByRole('button', { name: 'New' }).click();
+    await alice.page.getByLabel('Join or create a team room').fill(room);
+    await alice.page.getByLabel('Room name').fill('Ward 7 nursing');
+    await alice.page.getByRole('button', { name: 'Join room' }).click();
+    await alice.page.getByRole('button', { name: 'Add people' }).click();
+    await alice.page.getByLabel('Addresses to add').fill(bob.jid);
+    await alice.page.getByRole('button', { name: 'Add', exact: true }).click();
+    await expect.poll(() => alice.page.getByText('Added 1 person.').isVisible()).toBe(true);
+
+    await bob.page.getByRole('button', { name: 'New' }).click();
+    await bob.page.getByLabel('Join or create a team room').fill(room);
+    await bob.page.getByRole('button', { name: 'Join room' }).click();
+    const bobComposer = bob.page.getByLabel('Message', { exact: true });
+    await bobComposer.fill('Ward 7: two discharges before noon, beds 3 and 9.');
+    await bobComposer.press('Enter');
+
+    await expect
+      .poll(() => alice.page.getByRole('list', { name: 'Messages' }).textContent())
+      .toContain('two discharges before noon');
+    await screenshot(alice.page, 'messaging-04-alice-room');
+  });
+
   it('finds messages through search', async () => {
     await alice.page.getByRole('searchbox').fill('monitor');
     await alice.page.getByRole('searchbox').press('Enter');

@@ -20,6 +20,7 @@ export function toConversationView(c: StoredConversation): ConversationSummary {
   return {
     id: c.id,
     title: c.title,
+    address: c.jid,
     kind: c.kind,
     unread: c.unread,
     urgentUnread: c.urgentUnread,
