@@ -44,7 +44,9 @@ export function requestHandlers(info: AppInfo, session: SessionController, confi
     'conversations:list': async () => (await session.store().listConversations()).map(toConversationView).sort(byAttention),
     'conversations:openDirect': async ({ jid }) => ({ conversationId: await session.chat().openDirect(jid) }),
     'conversations:markRead': async ({ conversationId }) => {
-      await session.chat().markRead(conversationId);
+      // Without an account there is nobody to send read markers to; the local state still counts.
+      if (session.connection().kind === 'not-configured') await session.store().markConversationRead(conversationId);
+      else await session.chat().markRead(conversationId);
       return { done: true as const };
     },
     'rooms:join': ({ roomJid, title }) => personFacing(async () => ({ conversationId: await session.chat().joinRoom(roomJid, title) })),

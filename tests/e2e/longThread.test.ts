@@ -1,0 +1,76 @@
+/**
+ * A 100,000-message conversation stays cheap on screen: only rows near the
+ * viewport are in the DOM, however far back the person scrolls.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openWardline, type OpenWardline } from '../../tools/chromium/openWardline.js';
+import { applyKeyringEnv, startKeyring, type Keyring } from '../fixtures/keyring.js';
+import { screenshot } from './screenshot.js';
+
+const TOTAL = 100_000;
+
+describe('a very long thread', () => {
+  let keyring: Keyring;
+  let app: OpenWardline;
+  let dataDir: string;
+
+  beforeAll(async () => {
+    keyring = await startKeyring();
+    applyKeyringEnv(keyring.env);
+    dataDir = await mkdtemp(join(tmpdir(), 'wardline-e2e-long-'));
+    app = await openWardline({ dataDir, headless: true });
+    await app.core.session.createProfile({ displayName: 'Night coordinator', role: 'Site manager', pin: '975310' });
+    const store = app.core.session.store();
+    const conversationId = await store.upsertConversation({ jid: 'site@conference.wardline.test', kind: 'room', title: 'Site management' });
+    const start = Date.UTC(2026, 0, 1);
+    for (let batch = 0; batch < TOTAL / 1000; batch++) {
+      await store.insertReceivedBatch(
+        Array.from({ length: 1000 }, (_, i) => {
+          const n = batch * 1000 + i;
+          return {
+            conversationId,
+            serverId: `s${n}`,
+            senderJid: `staff${n % 40}@wardline.test`,
+            senderName: `Staff ${n % 40}`,
+            body: `Bed state update ${n}: ward ${n % 30} has ${n % 5} free beds.`,
+            sentAt: start + n * 60_000,
+            receivedAt: start + n * 60_000,
+          };
+        }),
+      );
+    }
+  }, 180_000);
+
+  afterAll(async () => {
+    await app?.close();
+    await keyring?.stop();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('keeps the DOM small while scrolling back through older pages', async () => {
+    const { page } = app;
+    // The list was read before the messages existed; lock and unlock re-reads it, as a person would see.
+    await page.getByRole('button', { name: 'Lock now' }).click();
+    await page.getByLabel('PIN or passphrase').fill('975310');
+    await page.getByRole('button', { name: 'Unlock' }).click();
+    await page.getByRole('button', { name: /Site management/ }).click();
+    const messages = page.getByRole('list', { name: 'Messages' });
+    await expect.poll(() => messages.textContent()).toContain(`Bed state update ${TOTAL - 1}:`);
+
+    const rowCounts: number[] = [];
+    for (let i = 0; i < 8; i++) {
+      await page.evaluate(`document.querySelector('.scroller').scrollTop = 0`);
+      await page.waitForTimeout(150);
+      rowCounts.push(await page.locator('.row').count());
+    }
+    // Older pages really loaded (the first page held the last 50 messages)...
+    const loaded = Number(await page.locator('.row').first().getAttribute('aria-setsize'));
+    expect(loaded).toBeGreaterThan(200);
+    // ...but the DOM holds only a window of them.
+    expect(Math.max(...rowCounts)).toBeLessThan(80);
+    await screenshot(page, 'long-thread-scrolled-back');
+  });
+});
