@@ -13,7 +13,7 @@ import { requestHandlers } from './requestHandlers.js';
 import { SessionController, type OpenStore } from './session/sessionController.js';
 import type { ChatTrust, StartChat } from './chat/chatTypes.js';
 import { startChat } from './chat/index.js';
-import { openStore } from './store/index.js';
+import { openStore, prestartStoreWorker } from './store/index.js';
 import type { Keychain } from './vault/keychain.js';
 import { keytarKeychain } from './vault/keytarKeychain.js';
 import { ProfileRegistry } from './vault/profiles.js';
@@ -70,6 +70,7 @@ export function createWardlineCore(options: CoreOptions): WardlineCore {
     log,
     startChat: options.startChat ?? startChat,
     chatTrust: options.chatTrust ?? { trustedDomains: [] },
+    prepareStore: options.openStore ? undefined : prestartStoreWorker,
   });
   const ready = session.init();
   const info: AppInfo = { name: 'Wardline', version: options.version, shell: options.shell, platform: options.platform };

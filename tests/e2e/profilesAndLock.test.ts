@@ -109,6 +109,14 @@ describe('encrypted profiles and the lock, end to end', () => {
     expect(await page.getByText('URGENT', { exact: true }).first().isVisible()).toBe(true);
     await screenshot(page, 'profiles-03-conversation');
 
+    // Opening the thread marked it read. Two more arrive elsewhere while the person works.
+    const current = core.session.store(); // the one opened by the unlock above
+    const other = await current.upsertConversation({ jid: 'beds@conference.wardline.test', kind: 'room', title: 'Bed management' });
+    await current.insertReceivedBatch([
+      { conversationId: other, originId: 'b1', senderJid: 'beds@wardline.test', senderName: 'Bed bureau', body: `Side room free ${nonce}`, sentAt: t + 120_000, receivedAt: t + 120_000 },
+      { conversationId: other, originId: 'b2', senderJid: 'beds@wardline.test', senderName: 'Bed bureau', body: `Escalation ${nonce}`, sentAt: t + 180_000, receivedAt: t + 180_000, urgency: 'urgent' },
+    ]);
+
     // Idle past the policy limit (5 minutes by default) locks, driven by main, not by the page.
     idle = 299;
     ticker.tick();
@@ -124,7 +132,8 @@ describe('encrypted profiles and the lock, end to end', () => {
     expect(html).not.toContain('Ward 7 nursing');
     expect(html).not.toContain('Priya Shah');
     expect(await page.title()).toBe('Wardline — locked');
-    expect(await page.getByRole('status', { name: 'Waiting messages' }).textContent()).toMatch(/2 new messages,\s*1 urgent/);
+    await expect.poll(() => page.getByRole('status', { name: 'Waiting messages' }).textContent()).toMatch(/2 new messages,\s*1 urgent/);
+    expect(await page.content()).not.toContain('Bed management');
 
     for (const [channel, payload] of [
       ['conversations:list', {}],

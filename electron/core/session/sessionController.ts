@@ -35,6 +35,8 @@ export interface SessionDeps {
   log: (line: string) => void;
   startChat: StartChat;
   chatTrust: ChatTrust;
+  /** Warms the store's worker while the lock screen waits, so unlock is just KDF + open. */
+  prepareStore?: () => void;
 }
 
 interface OpenProfile {
@@ -72,6 +74,7 @@ export class SessionController {
     await this.#serial(async () => {
       this.#profiles = await this.deps.registry.listProfiles();
       this.#lock = initialLockState(this.#profiles.length);
+      this.deps.prepareStore?.();
     });
   }
 
@@ -321,6 +324,7 @@ export class SessionController {
 
   #transition(event: Parameters<typeof nextLockState>[1]): void {
     this.#lock = nextLockState(this.#lock, event);
+    if (this.#lock.kind !== 'unlocked') this.deps.prepareStore?.();
     this.deps.events.emit('session:changed', this.state());
   }
 
