@@ -62,7 +62,15 @@ export async function openWorkstation(
       self: { name: `Name of ${user}`, role: 'Staff nurse' },
       log: (line) => logs.push(line),
       ...extra,
-      connection: { backoff: { baseMs: 100, capMs: 500 }, onSocket: (socket) => sockets.push(socket), ...extra.connection },
+      // Quick reconnects, and a quick verdict on a link that has gone silent (Prosody 0.12 can
+      // leave a just-resumed session hanging when it had not noticed the old socket's death).
+      connection: {
+        backoff: { baseMs: 100, capMs: 500 },
+        keepaliveMs: 2_000,
+        probeTimeoutMs: 2_000,
+        onSocket: (socket) => sockets.push(socket),
+        ...extra.connection,
+      },
     });
     chat.on((event) => events.push(event));
     return chat;

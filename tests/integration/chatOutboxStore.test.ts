@@ -118,11 +118,20 @@ describe('outbox and delivery state', () => {
       { conversationId: room, originId, serverId: 'room-archive-1', senderJid: me, body: 'copy', sentAt: 1, receivedAt: 1, fromSelf: true },
     ]);
     expect(dup).toEqual({ inserted: 0, duplicates: 1 });
-    expect(await store.confirmOwnMessages([{ conversationId: room, originId, serverId: 'room-archive-1' }])).toBe(1);
+    expect(await store.confirmOwnMessages([{ conversationId: room, originId, serverId: 'room-archive-1', settlesOutbox: true }])).toBe(1);
     expect(await message(room, id)).toMatchObject({ deliveryState: 'sent', serverId: 'room-archive-1' });
     expect((await store.pendingOutbox()).map((e) => e.messageId)).not.toContain(id);
     // Room markers quote the room's stanza-id.
     expect(await store.updateDeliveryByServerId(room, 'room-archive-1', 'read')).toBe(1);
+  });
+
+  it('a 1:1 archive copy of our message records its id but leaves it in the outbox (only an ack settles it)', async () => {
+    const id = await store.queueOutgoing(outgoing(direct));
+    const { originId } = (await message(direct, id)) as { originId: string };
+    expect(await store.confirmOwnMessages([{ conversationId: direct, originId, serverId: 'own-archive-7', settlesOutbox: false }])).toBe(0);
+    expect(await message(direct, id)).toMatchObject({ deliveryState: 'pending', serverId: 'own-archive-7' });
+    expect((await store.pendingOutbox()).map((e) => e.messageId)).toContain(id);
+    await store.markSent(id);
   });
 
   it('retraction: only the original sender, body and index entry gone, unread count fixed', async () => {

@@ -33,7 +33,7 @@ import type {
 } from './chatTypes.js';
 import { ConversationIds, titleFromJid } from './conversationIds.js';
 import { buildPresence, Directory } from './directory.js';
-import { applyReceived, errorName, LiveQueue, type ApplyResult, type IncomingDeps, type ReceivedItem } from './incoming.js';
+import { applyReceived, errorName, LiveQueue, type IncomingDeps, type ReceivedItem } from './incoming.js';
 import { Outbox } from './outbox.js';
 import { Rooms } from './rooms.js';
 import { readSenderCard } from './senderCard.js';
@@ -81,8 +81,6 @@ class Chat implements ChatService {
   readonly #incomingDeps: IncomingDeps;
   #context: IncomingContext;
   readonly #held: IncomingMessage[] = [];
-  /** Archives whose catch-up finished in this session: live archive ids may now move their cursor. */
-  readonly #synced = new Set<string>();
   readonly #lastMarker = new Map<number, string>();
   readonly #unsubscribe: (() => void)[] = [];
   #view: ChatConnectionView;
@@ -351,7 +349,6 @@ class Chat implements ChatService {
     const started = this.#now();
     this.#rooms.sessionLost();
     this.#directory.sessionLost();
-    this.#synced.clear();
     try {
       await this.#connection.iq(buildEnableCarbons(`carbons-${session}`)).catch((error: unknown) => this.#log(`chat carbons-failed error=${errorName(error)}`));
       await this.#directory.loadRoster().catch((error: unknown) => this.#log(`chat roster-failed error=${errorName(error)}`));
@@ -369,7 +366,6 @@ class Chat implements ChatService {
       if (!current()) return;
       const personal = await this.#catchUp.run(this.#ownBare, undefined, current);
       if (!current()) return;
-      this.#synced.add(this.#ownBare);
       let fetched = personal.fetched;
       for (const room of [...this.#rooms.joined.keys()]) fetched += await this.#catchUpRoom(room, current);
       if (!current()) return;
@@ -388,9 +384,7 @@ class Chat implements ChatService {
 
   async #catchUpRoom(room: string, current: () => boolean): Promise<number> {
     try {
-      const result = await this.#catchUp.run(room, room, current);
-      if (current()) this.#synced.add(room);
-      return result.fetched;
+      return (await this.#catchUp.run(room, room, current)).fetched;
     } catch (error) {
       this.#log(`chat catch-up-failed room=${room} error=${errorName(error)}`);
       return 0;
@@ -443,12 +437,14 @@ class Chat implements ChatService {
     if (typeof queryId === 'string') this.#catchUp.collect(queryId, item);
   }
 
+  /**
+   * Live messages never move the archive cursors: only a completed archive page proves there is
+   * no gap before its last id. (Moving them from live stanza-ids lost a message when the server
+   * was killed mid-burst.) The price is re-fetching, after a fresh session, what already arrived
+   * live since the last catch-up; the store drops those as duplicates.
+   */
   async #applyLive(items: ReceivedItem[]): Promise<void> {
-    const result: ApplyResult = await applyReceived(this.#incomingDeps, items);
-    for (const [archive, position] of result.positions) {
-      // Only once this archive's catch-up is done: before that a live id could skip a gap.
-      if (this.#synced.has(archive)) await this.#catchUp.writeCursor(archive, position);
-    }
+    await applyReceived(this.#incomingDeps, items);
   }
 
   #onIq(iq: XmlElement): void {

@@ -18,9 +18,6 @@ export interface ReceivedItem {
   card: SenderCard | null;
 }
 
-/** Latest archive position seen per archive (our bare JID for 1:1, the room's JID). */
-export type ArchivePositions = Map<string, { after: string; at: number }>;
-
 export interface IncomingDeps {
   store: WardlineStore;
   conversations: ConversationIds;
@@ -39,16 +36,14 @@ export interface IncomingDeps {
 export interface ApplyResult {
   inserted: number;
   duplicates: number;
-  positions: ArchivePositions;
 }
 
 /** Applies one batch. Order inside the batch is preserved for everything but the insert itself. */
 export async function applyReceived(deps: IncomingDeps, items: readonly ReceivedItem[]): Promise<ApplyResult> {
-  const positions: ArchivePositions = new Map();
   const touched = new Set<number>();
   const urgent = new Set<number>();
   const rows: ReceivedMessageInput[] = [];
-  const own: { conversationId: number; originId: string; serverId: string | null }[] = [];
+  const own: { conversationId: number; originId: string; serverId: string | null; settlesOutbox: boolean }[] = [];
   const receipts: XmlElement[] = [];
   const receivedAt = deps.now();
 
@@ -80,9 +75,10 @@ export async function applyReceived(deps: IncomingDeps, items: readonly Received
     });
     touched.add(conversationId);
     if (!fromSelf && event.urgency === 'urgent') urgent.add(conversationId);
-    if (fromSelf && event.originId !== null) own.push({ conversationId, originId: event.originId, serverId: event.stanzaId });
-    if (event.stanzaId !== null && event.source !== 'archive') {
-      positions.set(event.type === 'groupchat' ? event.conversation : deps.ownBare, { after: event.stanzaId, at: Math.round(event.sentAt) });
+    if (fromSelf && event.originId !== null) {
+      // A room's reflection means the room broadcast it; our own 1:1 archive copy only means the
+      // server started routing it (it may have died before the recipient's archive got it).
+      own.push({ conversationId, originId: event.originId, serverId: event.stanzaId, settlesOutbox: event.type === 'groupchat' });
     }
     // Receipts only for what reached us directly (XEP-0184 §5.4: not for carbons or archive copies).
     if (event.source === 'live' && event.direction === 'in' && event.type === 'chat' && event.receiptRequested && event.messageId !== null) {
@@ -102,7 +98,7 @@ export async function applyReceived(deps: IncomingDeps, items: readonly Received
   for (const receipt of receipts) deps.send(receipt);
   if (touched.size > 0) deps.changed([...touched]);
   if (urgent.size > 0 && result.inserted > 0) deps.urgentArrived([...urgent]);
-  return { ...result, positions };
+  return result;
 }
 
 /** Receipt, marker or retraction; returns the conversation id if something changed. */

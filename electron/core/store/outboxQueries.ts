@@ -13,7 +13,7 @@ import type {
   OutboxEntry,
   OutgoingMessageInput,
   RetractionInput,
-  ServerIdAttachment,
+  OwnMessageConfirmation,
   UrgentUnread,
 } from './outboxTypes.js';
 
@@ -131,21 +131,34 @@ export class OutboxQueries {
   }
 
   /**
-   * Our own messages come back with the archive's stanza-id (room reflection, carbons, MAM) but
-   * de-duplicate against the queued row by origin-id; record the id so room markers can find them.
+   * Our own messages came back from the server (room reflection, carbon, archive copy). They
+   * de-duplicate against the queued row by origin-id, so the archive's stanza-id is recorded here
+   * (room markers quote it). Copies that prove the message was handled (settlesOutbox) also take
+   * it out of the outbox and make it at least 'sent' (default: not).
    */
-  attachServerIds(attachments: readonly ServerIdAttachment[]): number {
+  confirmOwnMessages(confirmations: readonly OwnMessageConfirmation[]): number {
+    const find = this.statement(`SELECT id FROM messages WHERE conversation_id = ? AND direction = 'out' AND origin_id = ?`);
     const attach = this.statement(
-      `UPDATE messages SET server_id = ? WHERE conversation_id = ? AND direction = 'out' AND origin_id = ? AND server_id IS NULL
-         AND NOT EXISTS (SELECT 1 FROM messages other WHERE other.conversation_id = messages.conversation_id AND other.server_id = ?)`,
+      `UPDATE messages SET server_id = ? WHERE id = ? AND server_id IS NULL
+         AND NOT EXISTS (SELECT 1 FROM messages other WHERE other.conversation_id = ? AND other.server_id = ?)`,
     );
+    const sent = this.statement(`UPDATE messages SET delivery_state = 'sent' WHERE id = ? AND delivery_state IN ('pending', 'failed')`);
+    const unqueue = this.statement(`DELETE FROM outbox WHERE message_id = ?`);
     return this.db.transaction(() => {
       let changed = 0;
-      for (const a of attachments) {
-        requireInteger(a.conversationId, 'conversationId');
-        requireText(a.originId, 'originId');
-        requireText(a.serverId, 'serverId');
-        changed += attach.run([a.serverId, a.conversationId, a.originId, a.serverId]).changes;
+      for (const c of confirmations) {
+        requireInteger(c.conversationId, 'conversationId');
+        requireText(c.originId, 'originId');
+        const row = find.get([c.conversationId, c.originId]);
+        if (row === undefined) continue;
+        const id = readNumber(row, 'id');
+        if (c.serverId !== null) {
+          requireText(c.serverId, 'serverId');
+          attach.run([c.serverId, id, c.conversationId, c.serverId]);
+        }
+        if (c.settlesOutbox !== true) continue;
+        unqueue.run([id]);
+        changed += sent.run([id]).changes;
       }
       return changed;
     });

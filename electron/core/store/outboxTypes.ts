@@ -35,10 +35,19 @@ export interface ConversationRef {
   title: string;
 }
 
-export interface ServerIdAttachment {
+/** One of our messages seen coming back from the server. */
+export interface OwnMessageConfirmation {
   conversationId: number;
   originId: string;
-  serverId: string;
+  /** The archive's stanza-id, when the copy carried a trusted one. */
+  serverId: string | null;
+  /**
+   * True when the copy proves the message was fully handled (a room's reflection or archive: the
+   * room broadcast it). A copy in our own 1:1 archive or a carbon does not: a server killed
+   * mid-routing may have archived it for us but never for the recipient, so only the server's
+   * ack or a receipt takes a 1:1 message out of the outbox.
+   */
+  settlesOutbox?: boolean;
 }
 
 export interface RetractionInput {

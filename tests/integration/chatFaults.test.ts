@@ -1,0 +1,206 @@
+// Real faults against a real Prosody: the client's socket destroyed mid-burst, the server killed
+// with SIGKILL mid-burst and restarted on the same data, the app itself killed right after
+// queueing, and a long offline spell. Every message must arrive exactly once and be stored once
+// on both sides.
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startChat } from '../../electron/core/chat/index.js';
+import { openStore } from '../../electron/core/store/index.js';
+import { type ProsodyServer, startProsody } from '../fixtures/prosody.js';
+import {
+  allMessages,
+  bodies,
+  cleanUpStores,
+  exactlyOnce,
+  openWorkstation,
+  PASSWORDS,
+  users,
+  waitFor,
+  waitReady,
+  type Workstation,
+} from './chatHarness.js';
+
+let server: ProsodyServer;
+const open: Workstation[] = [];
+
+beforeAll(async () => {
+  server = await startProsody({ users });
+});
+
+afterAll(async () => {
+  await Promise.all(open.splice(0).map((w) => w.close().catch(() => undefined)));
+  await server?.stop();
+  cleanUpStores();
+});
+
+async function workstation(user: string): Promise<Workstation> {
+  const w = await openWorkstation(server, user);
+  open.push(w);
+  await waitReady(w);
+  return w;
+}
+
+/** Waits until the sender's outbox is empty and the receiver holds every body; returns both sides' copies. */
+async function settle(sender: Workstation, receiver: Workstation, expected: readonly string[], prefix: string, timeoutMs = 45_000) {
+  try {
+    return await settleOrThrow(sender, receiver, expected, prefix, timeoutMs);
+  } catch (error) {
+    const got = (await bodies(receiver.store, sender.jid, 'in')).filter((b) => b.startsWith(prefix));
+    const check = exactlyOnce(got, expected);
+    const pending = (await sender.store.pendingOutbox()).length;
+    const cursor = await receiver.store.getSetting(`chat.archive-cursor.${receiver.jid}`);
+    const senderCopy = (await allMessages(sender.store, (await sender.store.findConversationByJid(receiver.jid))!.id)).filter((m) => check.missing.includes(m.body ?? ''));
+    const quiet = (l: string): boolean => !l.includes('ECONNREFUSED') && !l.includes('send-unacked');
+    console.log('DIAG', cursor, JSON.stringify(senderCopy), '\nSENDER', sender.logs.filter(quiet).join('\n'), '\nRECEIVER', receiver.logs.filter(quiet).join('\n'));
+    throw new Error(
+      `${(error as Error).message}; pending=${pending} missing=${check.missing.length} (${check.missing.slice(0, 5).join(', ')}) doubled=${check.doubled.length}\n` +
+        `--- ${sender.user} log ---\n${sender.logs.filter((l) => !l.includes('ECONNREFUSED')).slice(-25).join('\n')}\n` +
+        `--- ${receiver.user} log ---\n${receiver.logs.filter((l) => !l.includes('ECONNREFUSED')).slice(-25).join('\n')}\n` +
+        `--- server ---\n${await server.logTail(30)}`,
+      { cause: error },
+    );
+  }
+}
+
+async function settleOrThrow(sender: Workstation, receiver: Workstation, expected: readonly string[], prefix: string, timeoutMs: number) {
+  await waitFor(
+    'outbox drained',
+    async () => ((await sender.store.pendingOutbox()).length === 0 ? true : undefined),
+    timeoutMs,
+  );
+  await waitFor(
+    'all received',
+    async () => {
+      const got = (await bodies(receiver.store, sender.jid, 'in')).filter((b) => b.startsWith(prefix));
+      return exactlyOnce(got, expected).missing.length === 0 ? true : undefined;
+    },
+    timeoutMs,
+  );
+  // Give duplicates (resends, archive copies) a moment to show up if they were going to.
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  const received = (await bodies(receiver.store, sender.jid, 'in')).filter((b) => b.startsWith(prefix));
+  const sent = (await bodies(sender.store, receiver.jid, 'out')).filter((b) => b.startsWith(prefix));
+  return { received, sent };
+}
+
+describe('chat under faults', () => {
+  let alice: Workstation;
+  let bob: Workstation;
+
+  beforeAll(async () => {
+    [alice, bob] = await Promise.all([workstation('alice'), workstation('bob')]);
+  });
+
+  it('dropped socket mid-burst: the stream resumes (XEP-0198) and every message arrives exactly once', async () => {
+    const toBob = await alice.chat.openDirect(bob.jid);
+    const expected = Array.from({ length: 300 }, (_, i) => `drop-burst ${i}`);
+    for (const [i, body] of expected.entries()) {
+      await alice.chat.send({ conversationId: toBob, body, urgent: false });
+      if (i === 120) alice.sockets.at(-1)?.destroy();
+      if (i === 200) bob.sockets.at(-1)?.destroy();
+    }
+    const { received, sent } = await settle(alice, bob, expected, 'drop-burst ');
+    expect(exactlyOnce(received, expected)).toEqual({ missing: [], doubled: [] });
+    expect(exactlyOnce(sent, expected)).toEqual({ missing: [], doubled: [] });
+    expect(alice.logs.some((line) => line.startsWith('chat session-resumed'))).toBe(true);
+    expect(bob.logs.some((line) => line.startsWith('chat session-resumed'))).toBe(true);
+  });
+
+  it('server killed (SIGKILL) mid-burst of 500 and restarted: every message arrives once, stored once on both sides', async () => {
+    const toBob = await alice.chat.openDirect(bob.jid);
+    const expected = Array.from({ length: 500 }, (_, i) => `kill-burst ${i}`);
+    const aliceMark = alice.logs.length;
+    const bobMark = bob.logs.length;
+    let restarted: Promise<void> | undefined;
+    const started = Date.now();
+    for (const [i, body] of expected.entries()) {
+      await alice.chat.send({ conversationId: toBob, body, urgent: false });
+      if (i === 150) restarted = server.restart(); // kill -9, then start again on the same data dir and port
+      if (i % 50 === 0) await new Promise((resolve) => setImmediate(resolve));
+    }
+    await restarted;
+    const { received, sent } = await settle(alice, bob, expected, 'kill-burst ');
+    console.log(`[chat] 500-message burst across a server kill -9 + restart settled in ${Date.now() - started} ms`);
+    expect(exactlyOnce(received, expected)).toEqual({ missing: [], doubled: [] });
+    expect(exactlyOnce(sent, expected)).toEqual({ missing: [], doubled: [] });
+    expect(received).toHaveLength(500);
+    expect(sent).toHaveLength(500);
+    // Both had to start fresh sessions (the server forgot the old ones) and caught up.
+    expect(alice.logs.slice(aliceMark).some((line) => line.startsWith('chat session-restarted'))).toBe(true);
+    expect(bob.logs.slice(bobMark).some((line) => line.startsWith('chat session-restarted'))).toBe(true);
+    // Delivery states settle too: nothing stuck as pending.
+    const states = (await allMessages(alice.store, toBob)).filter((m) => m.body?.startsWith('kill-burst ') && m.direction === 'out');
+    expect(states.filter((m) => m.direction === 'out' && m.deliveryState === 'pending')).toEqual([]);
+  });
+
+  it('app killed (SIGKILL) right after queueing: on restart the outbox is sent, each message once', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'wardline-crash-'));
+    try {
+      const dbPath = join(root, 'store.db');
+      const keyHex = randomBytes(32).toString('hex');
+      const count = 50;
+      const child = spawn(
+        process.execPath,
+        ['--import', 'tsx', join(import.meta.dirname, 'chatCrashChild.ts'), dbPath, keyHex, `carol@${server.domain}`, PASSWORDS['carol']!, bob.jid, server.host, String(server.c2sPort), server.caCertPath, String(count)],
+        { stdio: ['ignore', 'pipe', 'inherit'] },
+      );
+      await new Promise<void>((resolve, reject) => {
+        child.stdout.on('data', (chunk: Buffer) => {
+          if (chunk.toString().includes('queued')) resolve();
+        });
+        child.once('exit', (code) => reject(new Error(`child exited early (${code})`)));
+      });
+      child.kill('SIGKILL');
+      await new Promise((resolve) => child.once('exit', resolve));
+
+      const store = await openStore(dbPath, keyHex, { create: false });
+      const leftover = (await store.pendingOutbox()).length;
+      const chat = startChat({
+        store,
+        account: { jid: `carol@${server.domain}`, password: PASSWORDS['carol']!, host: server.host, port: server.c2sPort },
+        trust: { adminCa: { paths: [server.caCertPath] }, trustedDomains: [server.domain] },
+        self: { name: 'Carol', role: 'Porter' },
+      });
+      try {
+        await waitFor('outbox drained', async () => ((await store.pendingOutbox()).length === 0 ? true : undefined));
+        const expected = Array.from({ length: count }, (_, i) => `crash-queued ${i}`);
+        await waitFor('bob has them', async () => {
+          const got = await bodies(bob.store, `carol@${server.domain}`, 'in');
+          return exactlyOnce(got, expected).missing.length === 0 ? true : undefined;
+        });
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        const got = await bodies(bob.store, `carol@${server.domain}`, 'in');
+        expect(exactlyOnce(got, expected)).toEqual({ missing: [], doubled: [] });
+        const mine = (await store.listConversations()).find((c) => c.jid === bob.jid)!;
+        const stored = (await allMessages(store, mine.id)).map((m) => m.body ?? '');
+        expect(exactlyOnce(stored, expected)).toEqual({ missing: [], doubled: [] });
+        console.log(`[chat] crash after queueing: ${leftover} of ${count} were still in the outbox after kill -9; all sent once on restart`);
+      } finally {
+        await chat.stop();
+        await store.close();
+      }
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  it('receiver offline while 1,000 messages arrive: archive catch-up fills the gap exactly', async () => {
+    const toBob = await alice.chat.openDirect(bob.jid);
+    await bob.goOffline();
+    const expected = Array.from({ length: 1000 }, (_, i) => `thousand ${i}`);
+    for (const body of expected) await alice.chat.send({ conversationId: toBob, body, urgent: false });
+    await waitFor('acked', async () => ((await alice.store.pendingOutbox()).length === 0 ? true : undefined), 60_000);
+    const mark = bob.logs.length;
+    const started = Date.now();
+    await bob.comeOnline();
+    await waitReady(bob, mark, 60_000);
+    const elapsed = Date.now() - started;
+    const got = (await bodies(bob.store, alice.jid, 'in')).filter((b) => b.startsWith('thousand '));
+    expect(exactlyOnce(got, expected)).toEqual({ missing: [], doubled: [] });
+    console.log(`[chat] 1,000 offline messages caught up in ${elapsed} ms (${bob.logs.slice(mark).find((l) => l.startsWith('chat session-ready'))})`);
+  });
+});
