@@ -17,7 +17,7 @@ import type {
   StoredMessage,
   UnreadCounts,
 } from './storeTypes.js';
-import type { ConversationRef, MarkerTarget, OutboxEntry, OutgoingMessageInput, RetractionInput, ServerIdAttachment, UrgentUnread } from './outboxTypes.js';
+import type { ConversationRef, MarkerTarget, OutboxEntry, OutgoingMessageInput, RetractionInput, OwnMessageConfirmation, UrgentUnread } from './outboxTypes.js';
 
 export interface OpenResult {
   schemaVersion: number;
@@ -46,7 +46,7 @@ export interface StoreOperations {
   recordSendAttempt: { args: [messageId: number, error: string | null, now: number]; result: null };
   updateDeliveryByOriginId: { args: [conversationId: number, originId: string, state: 'delivered' | 'read']; result: number };
   updateDeliveryByServerId: { args: [conversationId: number, serverId: string, state: 'delivered' | 'read']; result: number };
-  attachServerIds: { args: [attachments: readonly ServerIdAttachment[]]; result: number };
+  confirmOwnMessages: { args: [confirmations: readonly OwnMessageConfirmation[]]; result: number };
   findConversationByJid: { args: [jid: string]; result: ConversationRef | null };
   findConversationById: { args: [id: number]; result: ConversationRef | null };
   applyRetraction: { args: [input: RetractionInput]; result: number | null };

@@ -81,7 +81,7 @@ const handlers: Handlers = {
   },
   updateDeliveryByOriginId: (conversationId, originId, state) => outbox().updateDeliveryByOriginId(conversationId, originId, state),
   updateDeliveryByServerId: (conversationId, serverId, state) => outbox().updateDeliveryByServerId(conversationId, serverId, state),
-  attachServerIds: (attachments) => outbox().attachServerIds(attachments),
+  confirmOwnMessages: (confirmations) => outbox().confirmOwnMessages(confirmations),
   findConversationByJid: (jid) => outbox().findConversationByJid(jid),
   findConversationById: (id) => outbox().findConversationById(id),
   applyRetraction: (input) => outbox().applyRetraction(input),
