@@ -3,7 +3,8 @@
  * and that deletion leaves nothing behind.
  */
 import { randomBytes } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import BetterSqlite from 'better-sqlite3';
@@ -328,5 +329,20 @@ describe('opening failures', () => {
     const second = await openStore(path, keyHex, { create: false });
     expect((await second.listConversations()).map((c) => c.id)).toEqual([conversation]);
     await second.close();
+  });
+});
+
+describe('store files in a folder it did not create', () => {
+  it('leaves the existing parent folder’s permissions alone (never chmods /tmp or an IT-chosen folder)', async () => {
+    const parent = await mkdtemp(join(tmpdir(), 'wardline-shared-parent-'));
+    chmodSync(parent, 0o1777);
+    const shared = await openStore(join(parent, 'wardline.db'), randomBytes(32).toString('hex'));
+    try {
+      expect(statSync(parent).mode & 0o7777).toBe(0o1777);
+      expect(statSync(join(parent, 'wardline.db')).mode & 0o777).toBe(0o600);
+    } finally {
+      await shared.close();
+      await rm(parent, { recursive: true, force: true });
+    }
   });
 });

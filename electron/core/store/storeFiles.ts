@@ -51,8 +51,9 @@ export function openStoreFile(path: string, keyHex: string, options: OpenStoreOp
 
 function prepareFile(path: string, create: boolean): void {
   const dir = dirname(path);
-  mkdirSync(dir, { recursive: true, mode: ownerOnlyDir });
-  chmodSync(dir, ownerOnlyDir);
+  // Tighten only a folder we create: chmod-ing an existing parent (say /tmp, or a folder IT chose)
+  // would break everything else that uses it. The vault creates profile folders 0700 itself.
+  if (mkdirSync(dir, { recursive: true, mode: ownerOnlyDir }) !== undefined) chmodSync(dir, ownerOnlyDir);
   const present = existsSync(path) && statSync(path).size > 0;
   if (!present && !create) throw new StoreError('missing');
   if (!existsSync(path)) {
