@@ -112,6 +112,9 @@ export const DirectoryEntrySchema = z.object({
   presence: z.enum(['available', 'busy', 'off-duty', 'offline']).nullable(),
 });
 
+/** Someone outside the organisation's domains wrote; their messages wait for acceptance. No content. */
+export const HeldSenderSchema = z.object({ jid: z.string(), count: z.number().int(), since: z.number() });
+
 export const SearchHitSchema = MessageViewSchema.extend({ conversationId: z.number().int(), conversationTitle: z.string() });
 
 /**
@@ -197,8 +200,18 @@ export const requests = {
     response: z.object({ added: z.number().int() }),
     locked: 'refuse',
   },
+  'held:list': { request: Empty, response: z.array(HeldSenderSchema), locked: 'refuse' },
+  'held:accept': { request: z.object({ jid: Jid }).strict(), response: z.object({ accepted: z.literal(true) }), locked: 'refuse' },
+  'held:decline': { request: z.object({ jid: Jid }).strict(), response: z.object({ declined: z.literal(true) }), locked: 'refuse' },
   'directory:list': { request: Empty, response: z.array(DirectoryEntrySchema), locked: 'refuse' },
   'presence:set': { request: z.object({ presence: PresenceSchema }).strict(), response: z.object({ presence: PresenceSchema }), locked: 'refuse' },
+  'ui:focus': {
+    // Which conversation is open and whether the window has focus: no notification for what is on screen.
+    request: z.object({ conversationId: z.number().int().positive().nullable(), windowFocused: z.boolean() }).strict(),
+    response: z.object({ ok: z.literal(true) }),
+    // Carries no data either way; the lock screen reports "nothing open".
+    locked: 'allow',
+  },
   'links:openExternal': {
     request: z.object({ url: z.string().max(2048) }).strict(),
     response: z.object({ opened: z.boolean() }),
@@ -216,6 +229,7 @@ export const events = {
   'chat:connection': ConnectionViewSchema,
   /** Content-free: the renderer re-reads what it shows. */
   'conversations:changed': z.object({ conversationIds: z.array(z.number().int()) }),
+  'held:changed': z.object({ senders: z.number().int() }),
 } as const satisfies Record<string, z.ZodType>;
 
 export type RequestChannel = keyof typeof requests;
@@ -236,6 +250,7 @@ export type AccountView = z.infer<typeof AccountViewSchema>;
 export type ConnectionView = z.infer<typeof ConnectionViewSchema>;
 export type DirectoryEntry = z.infer<typeof DirectoryEntrySchema>;
 export type SearchHit = z.infer<typeof SearchHitSchema>;
+export type HeldSender = z.infer<typeof HeldSenderSchema>;
 
 export const requestChannels = Object.keys(requests) as RequestChannel[];
 export const eventNames = Object.keys(events) as EventName[];

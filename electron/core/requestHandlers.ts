@@ -7,6 +7,7 @@ import { ChatSendError, RoomJoinError } from './chat/index.js';
 import type { Handlers } from './ipc/dispatcher.js';
 import { WardlineFailure } from './ipc/failure.js';
 import { isAllowedExternalUrl, type ConfirmAndOpen } from './links/externalLink.js';
+import type { FocusState } from './notify/notifier.js';
 import { toConversationView, toMessageView } from './session/messageView.js';
 import type { SessionController } from './session/sessionController.js';
 
@@ -26,7 +27,13 @@ async function personFacing<T>(work: () => Promise<T>): Promise<T> {
   }
 }
 
-export function requestHandlers(info: AppInfo, session: SessionController, confirmAndOpen: ConfirmAndOpen): Handlers {
+export function requestHandlers(
+  info: AppInfo,
+  session: SessionController,
+  confirmAndOpen: ConfirmAndOpen,
+  /** Where 'ui:focus' reports go (the notifier). */
+  focus?: (state: FocusState) => void,
+): Handlers {
   return {
     'app:info': () => info,
     'session:state': () => session.state(),
@@ -56,6 +63,15 @@ export function requestHandlers(info: AppInfo, session: SessionController, confi
         return { added: memberJids.length };
       }),
     'directory:list': () => session.chat().directory(),
+    'held:list': () => (session.connection().kind === 'not-configured' ? [] : session.chat().heldSenders()),
+    'held:accept': async ({ jid }) => {
+      await session.chat().acceptSender(jid);
+      return { accepted: true as const };
+    },
+    'held:decline': ({ jid }) => {
+      session.chat().declineSender(jid);
+      return { declined: true as const };
+    },
     'presence:set': async ({ presence }) => {
       await session.chat().setPresence(presence);
       return { presence };
@@ -70,6 +86,10 @@ export function requestHandlers(info: AppInfo, session: SessionController, confi
       const [hits, conversations] = await Promise.all([store.search(query, limit), store.listConversations()]);
       const titles = new Map(conversations.map((c) => [c.id, c.title]));
       return hits.map((m) => ({ ...toMessageView(m), conversationId: m.conversationId, conversationTitle: titles.get(m.conversationId) ?? '' }));
+    },
+    'ui:focus': ({ conversationId, windowFocused }) => {
+      focus?.({ conversationId, windowFocused });
+      return { ok: true as const };
     },
     'links:openExternal': async ({ url }) => {
       if (!isAllowedExternalUrl(url)) {

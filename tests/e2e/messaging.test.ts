@@ -10,6 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openWardline, type OpenWardline } from '../../tools/chromium/openWardline.js';
 import { applyKeyringEnv, startKeyring, type Keyring } from '../fixtures/keyring.js';
 import { startProsody, type ProsodyServer } from '../fixtures/prosody.js';
+import { buildChatMessage } from '../../electron/core/messaging/index.js';
+import { connectXmpp } from '../../electron/core/xmpp/index.js';
 import { screenshot } from './screenshot.js';
 
 interface Person {
@@ -64,9 +66,11 @@ describe('messaging between two people, end to end', () => {
     keyring = await startKeyring();
     applyKeyringEnv(keyring.env);
     server = await startProsody({
+      otherDomains: ['partner.test'],
       users: [
         { username: 'alice', password: 'alice-password' },
         { username: 'bob', password: 'bob-password' },
+        { username: 'visitor', password: 'visitor-password', domain: 'partner.test' },
       ],
     });
     alice = await person('Alice Moreno', 'Bed manager', 'alice');
@@ -149,6 +153,37 @@ describe('messaging between two people, end to end', () => {
       .poll(() => alice.page.getByRole('list', { name: 'Messages' }).textContent())
       .toContain('two discharges before noon');
     await screenshot(alice.page, 'messaging-04-alice-room');
+  });
+
+  it('holds messages from outside the organisation until the person accepts them', async () => {
+    const visitor = connectXmpp({
+      jid: 'visitor@partner.test',
+      password: 'visitor-password',
+      host: server.host,
+      port: server.c2sPort,
+      adminCa: { paths: [server.caCertPath] },
+    });
+    try {
+      await new Promise<void>((resolve) => {
+        if (visitor.state().kind === 'online') return resolve();
+        const off = visitor.on('state', (s) => s.kind === 'online' && (off(), resolve()));
+      });
+      await visitor.send(buildChatMessage({ to: alice.jid, id: 'visitor-1', body: 'Hello, I am from the agency. Send me the bed list?' }));
+      const held = alice.page.getByRole('region', { name: 'Outside your organisation' });
+      await expect.poll(() => held.textContent()).toContain('visitor@partner.test');
+      expect(await held.textContent()).toContain('1 message');
+      // Held means held: the text is nowhere on screen and nowhere in the store.
+      expect(await alice.page.content()).not.toContain('agency');
+      expect(JSON.stringify(await alice.app.core.session.store().search('agency', 10))).toBe('[]');
+      await screenshot(alice.page, 'messaging-05-held-outside');
+
+      await alice.page.getByRole('button', { name: 'Accept messages from visitor@partner.test' }).click();
+      await expect.poll(() => held.count()).toBe(0);
+      await alice.page.getByRole('navigation', { name: 'Conversations' }).getByRole('button', { name: /visitor/ }).click();
+      await expect.poll(() => alice.page.getByRole('list', { name: 'Messages' }).textContent()).toContain('from the agency');
+    } finally {
+      await visitor.close();
+    }
   });
 
   it('finds messages through search', async () => {

@@ -28,6 +28,7 @@ import type {
   ChatService,
   ChatServiceOptions,
   DirectoryEntry,
+  HeldSender,
   Presence,
   SendRequest,
 } from './chatTypes.js';
@@ -45,6 +46,8 @@ export const ARCHIVE_PAGE_SIZE = 250;
 export const INITIAL_SYNC_WINDOW_MS = 30 * 24 * 60 * 60_000;
 /** Messages from outside the organisation kept in memory for acceptance (the store has no field for them yet). */
 const MAX_HELD = 500;
+/** JSON array of outside addresses the person accepted. */
+const ACCEPTED_SETTING = 'xmpp.acceptedSenders';
 
 /** A send the composer must refuse: empty, too long, or not a conversation we have. */
 export class ChatSendError extends Error {
@@ -81,6 +84,8 @@ class Chat implements ChatService {
   readonly #incomingDeps: IncomingDeps;
   #context: IncomingContext;
   readonly #held: IncomingMessage[] = [];
+  /** Outside addresses the person accepted; persisted in the profile's encrypted settings. */
+  #accepted = new Set<string>();
   readonly #lastMarker = new Map<number, string>();
   readonly #unsubscribe: (() => void)[] = [];
   #view: ChatConnectionView;
@@ -138,8 +143,12 @@ class Chat implements ChatService {
       now: this.#now,
       log,
       changed: (ids) => this.#emit({ type: 'conversations-changed', conversationIds: [...ids] }),
+      arrived: (arrivals) => {
+        for (const { conversationId, urgent, senderName } of arrivals) this.#emit({ type: 'message-arrived', conversationId, urgent, senderName });
+      },
       urgentArrived: (ids) => void this.#urgent.arrived(ids).catch(() => log('chat urgent-notify-failed')),
       hold: (message) => this.#hold(message),
+      isAccepted: (jid) => this.#accepted.has(jid),
     };
     this.#catchUp = new ArchiveCatchUp({
       store: this.#store,
@@ -309,6 +318,45 @@ class Chat implements ChatService {
     return this.#held;
   }
 
+  heldSenders(): HeldSender[] {
+    const senders = new Map<string, HeldSender>();
+    for (const m of this.#held) {
+      const seen = senders.get(m.conversation);
+      if (seen) seen.count++;
+      else senders.set(m.conversation, { jid: m.conversation, count: 1, since: m.sentAt });
+    }
+    return [...senders.values()];
+  }
+
+  async acceptSender(jid: string): Promise<void> {
+    const accepted = new Set([...(await this.#loadAccepted()), jid]);
+    await this.#store.setSetting(ACCEPTED_SETTING, JSON.stringify([...accepted]));
+    this.#accepted = accepted;
+    const mine = this.#held.filter((m) => m.conversation === jid);
+    this.#held.splice(0, this.#held.length, ...this.#held.filter((m) => m.conversation !== jid));
+    if (mine.length > 0) await applyReceived(this.#incomingDeps, mine.map((event) => ({ event, card: null })));
+    this.#log(`chat held-accepted count=${mine.length}`);
+    this.#emit({ type: 'held-changed', senders: this.heldSenders().length });
+  }
+
+  declineSender(jid: string): void {
+    const before = this.#held.length;
+    this.#held.splice(0, this.#held.length, ...this.#held.filter((m) => m.conversation !== jid));
+    this.#log(`chat held-declined count=${before - this.#held.length}`);
+    this.#emit({ type: 'held-changed', senders: this.heldSenders().length });
+  }
+
+  async #loadAccepted(): Promise<Set<string>> {
+    const raw = await this.#store.getSetting(ACCEPTED_SETTING);
+    try {
+      const parsed: unknown = raw === null ? [] : JSON.parse(raw);
+      this.#accepted = new Set(Array.isArray(parsed) ? parsed.filter((j): j is string => typeof j === 'string') : []);
+    } catch {
+      this.#accepted = new Set();
+    }
+    return this.#accepted;
+  }
+
   #onState(state: XmppConnectionState): void {
     this.#view = toView(state);
     this.#emit({ type: 'connection', state: this.#view });
@@ -350,6 +398,8 @@ class Chat implements ChatService {
     this.#rooms.sessionLost();
     this.#directory.sessionLost();
     try {
+      // Before any catch-up: accepted outside senders must not be held again.
+      await this.#loadAccepted().catch((error: unknown) => this.#log(`chat accepted-load-failed error=${errorName(error)}`));
       await this.#connection.iq(buildEnableCarbons(`carbons-${session}`)).catch((error: unknown) => this.#log(`chat carbons-failed error=${errorName(error)}`));
       await this.#directory.loadRoster().catch((error: unknown) => this.#log(`chat roster-failed error=${errorName(error)}`));
       if (!current()) return;
@@ -468,7 +518,10 @@ class Chat implements ChatService {
 
   #hold(message: IncomingMessage): void {
     if (this.#held.length >= MAX_HELD) this.#held.shift();
+    // The archive may deliver the same held message again after a reconnect.
+    if (this.#held.some((m) => m.conversation === message.conversation && m.messageId !== null && m.messageId === message.messageId)) return;
     this.#held.push(message);
+    this.#emit({ type: 'held-changed', senders: this.heldSenders().length });
     this.#log(`chat held-untrusted domain=${parseJid(message.conversation)?.domain ?? '-'} held=${this.#held.length}`);
   }
 

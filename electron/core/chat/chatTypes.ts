@@ -42,7 +42,21 @@ export type ChatEvent =
   | { type: 'conversations-changed'; conversationIds: number[] }
   /** An urgent message arrived or is still unread at a re-notify tick. Counts only. */
   | { type: 'urgent-pending'; conversationId: number; unreadUrgent: number }
-  | { type: 'directory-changed' };
+  /**
+   * Someone else's message(s) newly stored in this conversation (one event per conversation per
+   * batch). For notifications: the sender's display name (null if several), never the text.
+   */
+  | { type: 'message-arrived'; conversationId: number; urgent: boolean; senderName: string | null }
+  | { type: 'directory-changed' }
+  /** Messages from outside the organisation are waiting for the person to accept or decline. */
+  | { type: 'held-changed'; senders: number };
+
+/** Someone outside the trusted domains who wrote to us. Address and count only: no content. */
+export interface HeldSender {
+  jid: string;
+  count: number;
+  since: number;
+}
 
 export interface SendRequest {
   conversationId: number;
@@ -63,6 +77,12 @@ export interface ChatService {
   /** Marks the conversation read locally and sends displayed markers for what was shown. */
   markRead(conversationId: number): Promise<void>;
   directory(): Promise<DirectoryEntry[]>;
+  /** Outside senders whose messages are held, not stored as trusted. */
+  heldSenders(): HeldSender[];
+  /** Stores the sender's held messages and trusts this address from now on (kept in the profile). */
+  acceptSender(jid: string): Promise<void>;
+  /** Drops the sender's held messages; later ones are held again. */
+  declineSender(jid: string): void;
   setPresence(presence: Presence): Promise<void>;
   on(listener: (event: ChatEvent) => void): () => void;
   /** Stops sending and receiving; the outbox keeps whatever was not acknowledged. */

@@ -29,8 +29,19 @@ export interface IncomingDeps {
   log(line: string): void;
   changed(conversationIds: readonly number[]): void;
   urgentArrived(conversationIds: readonly number[]): void;
+  /** Others' messages newly stored, per conversation (for notifications; no text). */
+  arrived?(arrivals: readonly Arrival[]): void;
   /** A message from outside the organisation: kept for acceptance, not stored as trusted. */
   hold(message: IncomingMessage): void;
+  /** Outside addresses the person has accepted. */
+  isAccepted(conversationJid: string): boolean;
+}
+
+export interface Arrival {
+  conversationId: number;
+  urgent: boolean;
+  /** The sender's display name; null when several people wrote in this batch. */
+  senderName: string | null;
 }
 
 export interface ApplyResult {
@@ -45,11 +56,12 @@ export async function applyReceived(deps: IncomingDeps, items: readonly Received
   const rows: ReceivedMessageInput[] = [];
   const own: { conversationId: number; originId: string; serverId: string | null; settlesOutbox: boolean }[] = [];
   const receipts: XmlElement[] = [];
+  const arrivals = new Map<number, Arrival>();
   const receivedAt = deps.now();
 
   for (const { event, card } of items) {
     if (event.kind !== 'message') continue;
-    if (event.untrusted) {
+    if (event.untrusted && !deps.isAccepted(event.conversation)) {
       deps.hold(event);
       continue;
     }
@@ -75,6 +87,7 @@ export async function applyReceived(deps: IncomingDeps, items: readonly Received
     });
     touched.add(conversationId);
     if (!fromSelf && event.urgency === 'urgent') urgent.add(conversationId);
+    if (!fromSelf) noteArrival(arrivals, conversationId, event.urgency === 'urgent', card?.name ?? event.nick);
     if (fromSelf && event.originId !== null) {
       // A room's reflection means the room broadcast it; our own 1:1 archive copy only means the
       // server started routing it (it may have died before the recipient's archive got it).
@@ -97,6 +110,7 @@ export async function applyReceived(deps: IncomingDeps, items: readonly Received
 
   for (const receipt of receipts) deps.send(receipt);
   if (touched.size > 0) deps.changed([...touched]);
+  if (arrivals.size > 0 && result.inserted > 0) deps.arrived?.([...arrivals.values()]);
   if (urgent.size > 0 && result.inserted > 0) deps.urgentArrived([...urgent]);
   return result;
 }
@@ -140,6 +154,16 @@ async function applyUpdate(deps: IncomingDeps, event: Exclude<MeaningfulEvent, I
       return retracted === null ? null : conversationId;
     }
   }
+}
+
+function noteArrival(arrivals: Map<number, Arrival>, conversationId: number, urgent: boolean, senderName: string | null): void {
+  const seen = arrivals.get(conversationId);
+  if (seen === undefined) {
+    arrivals.set(conversationId, { conversationId, urgent, senderName });
+    return;
+  }
+  seen.urgent ||= urgent;
+  if (seen.senderName !== senderName) seen.senderName = null;
 }
 
 function bareOf(jid: string): string {

@@ -6,7 +6,7 @@
  */
 import { join } from 'node:path';
 import type { AccountView, AutoLock as AutoLockView, ConnectionView, ProfileSummary, SessionState } from '../../common/contract.js';
-import type { ChatAccount, ChatService, ChatTrust, StartChat } from '../chat/chatTypes.js';
+import type { ChatAccount, ChatEvent, ChatService, ChatServiceOptions, ChatTrust, StartChat } from '../chat/chatTypes.js';
 import type { CoreEvents } from '../events.js';
 import { WardlineFailure } from '../ipc/failure.js';
 import type { LockPolicy } from '../policy/lockPolicy.js';
@@ -37,6 +37,10 @@ export interface SessionDeps {
   chatTrust: ChatTrust;
   /** Warms the store's worker while the lock screen waits, so unlock is just KDF + open. */
   prepareStore?: () => void;
+  /** Urgent re-notification interval and limit (notification policy). */
+  urgent?: ChatServiceOptions['urgent'];
+  /** Every event of the open profile's chat (the notifier); never called for a closed profile. */
+  onChatEvent?: (event: ChatEvent) => void;
 }
 
 interface OpenProfile {
@@ -245,6 +249,7 @@ export class SessionController {
       self: { name: open.profile.displayName, role: open.profile.role },
       now: this.deps.now,
       log: this.deps.log,
+      ...(this.deps.urgent ? { urgent: this.deps.urgent } : {}),
     });
     open.chat = chat;
     chat.on((event) => {
@@ -252,6 +257,8 @@ export class SessionController {
       if (this.#open !== open) return;
       if (event.type === 'connection') this.deps.events.emit('chat:connection', event.state);
       else if (event.type === 'conversations-changed') this.deps.events.emit('conversations:changed', { conversationIds: event.conversationIds });
+      else if (event.type === 'held-changed') this.deps.events.emit('held:changed', { senders: event.senders });
+      this.deps.onChatEvent?.(event);
     });
     this.deps.events.emit('chat:connection', chat.connection());
   }
