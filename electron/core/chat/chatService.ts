@@ -403,6 +403,11 @@ class Chat implements ChatService {
       await this.#connection.iq(buildEnableCarbons(`carbons-${session}`)).catch((error: unknown) => this.#log(`chat carbons-failed error=${errorName(error)}`));
       await this.#directory.loadRoster().catch((error: unknown) => this.#log(`chat roster-failed error=${errorName(error)}`));
       if (!current()) return;
+      // Archive first, presence second: Prosody does not flood offline messages live to a session
+      // that has queried its archive, so a backlog is fetched in pages instead of one stanza at a
+      // time (each with a receipt). A top-up after presence closes the gap in between.
+      const first = await this.#catchUp.run(this.#ownBare, undefined, current);
+      if (!current()) return;
       this.#connection.send(buildPresence(this.#presence)).catch(() => undefined);
       const bookmarks = await this.#rooms.loadBookmarks().catch((error: unknown) => {
         this.#log(`chat bookmarks-failed error=${errorName(error)}`);
@@ -414,9 +419,9 @@ class Chat implements ChatService {
         ),
       );
       if (!current()) return;
-      const personal = await this.#catchUp.run(this.#ownBare, undefined, current);
+      const topUp = await this.#catchUp.run(this.#ownBare, undefined, current);
       if (!current()) return;
-      let fetched = personal.fetched;
+      let fetched = first.fetched + topUp.fetched;
       for (const room of [...this.#rooms.joined.keys()]) fetched += await this.#catchUpRoom(room, current);
       if (!current()) return;
       this.#outbox.setReady(true);
