@@ -10,6 +10,8 @@ import type { ConfirmAndOpen } from './links/externalLink.js';
 import { DEFAULT_LOCK_POLICY, type LockPolicy } from './policy/lockPolicy.js';
 import { realTicker, type IdleSource, type Ticker } from './session/autoLock.js';
 import { requestHandlers } from './requestHandlers.js';
+import { DEFAULT_NOTIFICATION_POLICY, type NotificationPolicy } from './notify/notificationPolicy.js';
+import { Notifier, urgentReminderOptions, type NotificationPort } from './notify/notifier.js';
 import { SessionController, type OpenStore } from './session/sessionController.js';
 import type { ChatTrust, StartChat } from './chat/chatTypes.js';
 import { startChat } from './chat/index.js';
@@ -36,6 +38,10 @@ export interface CoreOptions {
   /** Admin CA bundle and the organisation's domains (from policy). */
   chatTrust?: ChatTrust;
   startChat?: StartChat;
+  /** OS notifications (Electron); without one, nothing is notified. Receives redacted text only. */
+  notify?: NotificationPort;
+  /** Notification mode and urgent re-notify interval/limit (admin policy); default private, 2 min, 5. */
+  notificationPolicy?: NotificationPolicy;
   log?: (line: string) => void;
 }
 
@@ -59,6 +65,9 @@ export function createWardlineCore(options: CoreOptions): WardlineCore {
     now,
     wipePolicy: { afterFailures: policy.wipeAfterFailedUnlocks },
   });
+  const notificationPolicy = options.notificationPolicy ?? DEFAULT_NOTIFICATION_POLICY;
+  const notifier = options.notify ? new Notifier({ port: options.notify, policy: notificationPolicy, now, log }) : null;
+  if (notifier) events.on('session:changed', (state) => notifier.setLocked(state.kind !== 'unlocked'));
   const session = new SessionController({
     registry,
     openStore: options.openStore ?? ((path, keyHex, create) => openStore(path, keyHex, { create })),
@@ -71,6 +80,8 @@ export function createWardlineCore(options: CoreOptions): WardlineCore {
     startChat: options.startChat ?? startChat,
     chatTrust: options.chatTrust ?? { trustedDomains: [] },
     prepareStore: options.openStore ? undefined : prestartStoreWorker,
+    urgent: urgentReminderOptions(notificationPolicy),
+    onChatEvent: notifier ? (event) => notifier.handle(event) : undefined,
   });
   const ready = session.init();
   const info: AppInfo = { name: 'Wardline', version: options.version, shell: options.shell, platform: options.platform };
@@ -80,7 +91,7 @@ export function createWardlineCore(options: CoreOptions): WardlineCore {
     isUnlocked: () => session.isUnlocked(),
     lockEpoch: () => session.epoch(),
     onRefused: (channel, error) => log(`ipc refused channel=${channel} code=${error.code}`),
-    handlers: requestHandlers(info, session, options.confirmAndOpen),
+    handlers: requestHandlers(info, session, options.confirmAndOpen, notifier ? (state) => notifier.focus(state) : undefined),
   });
 
   return {

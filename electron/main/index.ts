@@ -10,6 +10,7 @@ import { guardWebContents } from './contentsGuards.js';
 import { createConfirmAndOpen } from './externalLinks.js';
 import { forwardEvents, registerIpc } from './ipc.js';
 import { createIdleSource } from './os/idle.js';
+import { notificationPort } from './os/notifications.js';
 import { createLockSignals } from './os/powerEvents.js';
 import { handleSquirrelEvent } from './os/squirrelStartup.js';
 import { appPaths } from './paths.js';
@@ -89,6 +90,10 @@ function start(): void {
       appOrigin: APP_ORIGIN,
       confirmAndOpen,
       idle: createIdleSource(),
+      // Already redacted by the core's notification policy; a click brings the window forward.
+      notify: notificationPort(() => {
+        if (mainWindow) focusWindow(mainWindow);
+      }),
       log,
     });
     const sessionController = core.session;

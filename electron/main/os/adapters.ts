@@ -19,6 +19,8 @@ export interface NotificationRequest {
   /** Already redacted by the core's notification policy: the OS may show it on a lock screen. */
   title: string;
   body: string;
+  /** Urgent messages: with sound, and kept on screen where the OS allows. */
+  urgent: boolean;
 }
 
 export interface Notifier {

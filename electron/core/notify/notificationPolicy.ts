@@ -1,0 +1,90 @@
+/**
+ * What an OS notification may say. Pure and exhaustively unit-tested: every OS notification
+ * Wardline shows is the output of redactNotification, and message text is not one of its
+ * inputs, so no notification can carry what someone wrote (NHS IM guidance: no message
+ * content on lock screens or in notifications). Modelled on Signal Desktop's
+ * "name and message / name only / no name or message" setting, minus the first option.
+ *
+ * - 'private' (default): "Wardline" / "New message" or "Urgent message". No sender, no content.
+ * - 'sender-only': the same, plus "from NAME" (name neutralised and capped).
+ * - While Wardline is locked: counts at most, never a name, whatever the policy says.
+ * - Nothing while the conversation is open in the focused window.
+ */
+import { neutraliseText } from '../messaging/bodySafety.js';
+
+export type NotificationContent = 'private' | 'sender-only';
+export type NotificationKind = 'message' | 'urgent';
+
+/** The notification part of admin policy (issue 5 §7 "notification mode"; issue 4 §4 interval and limit). */
+export interface NotificationPolicy {
+  content: NotificationContent;
+  /** An unread urgent message is notified again every intervalMs ... */
+  urgentIntervalMs: number;
+  /** ... at most this many times after the first notification. */
+  urgentMaxReminders: number;
+}
+
+export const DEFAULT_NOTIFICATION_POLICY: NotificationPolicy = Object.freeze({
+  content: 'private',
+  urgentIntervalMs: 2 * 60_000,
+  urgentMaxReminders: 5,
+});
+
+export interface NotificationInput {
+  kind: NotificationKind;
+  /** Display name of who sent it; only ever shown under 'sender-only' while unlocked. */
+  senderName: string | null;
+  sessionLocked: boolean;
+  /** The conversation is open AND Wardline's window has focus. */
+  conversationFocused: boolean;
+  policy: { content: NotificationContent };
+  /** How many unread messages of this kind, if known; only used for the locked text. */
+  count?: number | null;
+}
+
+export interface RedactedNotification {
+  title: string;
+  body: string;
+}
+
+export const NOTIFICATION_TITLE = 'Wardline';
+/** Longest sender name shown, in code points, ellipsis included. */
+export const MAX_SENDER_NAME = 40;
+
+const WHITESPACE_RUN = /\s+/gu;
+
+/**
+ * A display name made safe for one line of an OS notification: control, bidi and invisible
+ * formatting characters removed, whitespace (newlines included) collapsed, capped at
+ * MAX_SENDER_NAME code points. Null when nothing visible is left.
+ */
+export function neutraliseSenderName(raw: string | null): string | null {
+  if (raw === null) return null;
+  const flat = neutraliseText(raw).replace(WHITESPACE_RUN, ' ').trim();
+  if (flat === '') return null;
+  const points = Array.from(flat);
+  if (points.length <= MAX_SENDER_NAME) return flat;
+  return `${points.slice(0, MAX_SENDER_NAME - 1).join('').trimEnd()}…`;
+}
+
+function privateBody(kind: NotificationKind): string {
+  return kind === 'urgent' ? 'Urgent message' : 'New message';
+}
+
+function countedBody(kind: NotificationKind, count: number | null | undefined): string {
+  if (typeof count !== 'number' || !Number.isSafeInteger(count) || count < 2) return privateBody(kind);
+  return kind === 'urgent' ? `${count} urgent messages` : `${count} new messages`;
+}
+
+/** The notification to show, or null for none. Never throws. */
+export function redactNotification(input: NotificationInput): RedactedNotification | null {
+  if (input.sessionLocked) {
+    // Nothing is on screen while locked, so focus does not hide anything; counts only.
+    return { title: NOTIFICATION_TITLE, body: countedBody(input.kind, input.count) };
+  }
+  if (input.conversationFocused) return null;
+  const body = privateBody(input.kind);
+  if (input.policy.content !== 'sender-only') return { title: NOTIFICATION_TITLE, body };
+  const name = neutraliseSenderName(input.senderName);
+  return { title: NOTIFICATION_TITLE, body: name === null ? body : `${body} from ${name}` };
+}

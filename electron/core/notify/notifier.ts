@@ -1,0 +1,118 @@
+/**
+ * Turns messaging events into OS notifications, every one of them through redactNotification.
+ * The chat tells us a message arrived (conversation, urgency, sender's name: never its text)
+ * or that urgent messages are still unread (counts); the renderer tells us which conversation
+ * is open and whether the window has focus ('ui:focus'); the session tells us when it locks.
+ *
+ * - A new normal message: one "New message" notification. Bursts are coalesced: at most one
+ *   per messageQuietMs, so an archive catch-up after sign-in does not fire dozens.
+ * - An urgent message: the chat's 'urgent-pending' is emitted on arrival and again on every
+ *   reminder tick until read (interval and limit from NotificationPolicy); each one shows.
+ * - Nothing for the conversation that is open in the focused window.
+ */
+import type { ChatEvent, ChatServiceOptions } from '../chat/chatTypes.js';
+import { DEFAULT_NOTIFICATION_POLICY, redactNotification, type NotificationKind, type NotificationPolicy } from './notificationPolicy.js';
+
+/** What the shell shows. Title and body are already redacted; `urgent` asks for sound and persistence. */
+export interface NotificationPort {
+  show(notification: { title: string; body: string; urgent: boolean }): void;
+}
+
+/** What the renderer reports through 'ui:focus'. */
+export interface FocusState {
+  conversationId: number | null;
+  windowFocused: boolean;
+}
+
+export interface NotifierOptions {
+  port: NotificationPort;
+  policy?: Pick<NotificationPolicy, 'content'>;
+  /** Minimum gap between two "new message" notifications (urgent ones are never held back). */
+  messageQuietMs?: number;
+  now?: () => number;
+  log?: (line: string) => void;
+}
+
+export const DEFAULT_MESSAGE_QUIET_MS = 3_000;
+
+/** The chat's urgent reminder options, from the notification policy. */
+export function urgentReminderOptions(policy: Pick<NotificationPolicy, 'urgentIntervalMs' | 'urgentMaxReminders'>): NonNullable<ChatServiceOptions['urgent']> {
+  return { intervalMs: policy.urgentIntervalMs, maxReminders: policy.urgentMaxReminders };
+}
+
+const NOT_FOCUSED: FocusState = Object.freeze({ conversationId: null, windowFocused: false });
+
+export class Notifier {
+  readonly #port: NotificationPort;
+  readonly #content: NotificationPolicy['content'];
+  readonly #quietMs: number;
+  readonly #now: () => number;
+  readonly #log: (line: string) => void;
+  #focus: FocusState = NOT_FOCUSED;
+  #locked = true;
+  #lastMessageAt = Number.NEGATIVE_INFINITY;
+  /** Who sent the latest urgent message per conversation, for 'sender-only' reminders. Cleared on lock. */
+  readonly #urgentSenders = new Map<number, string | null>();
+
+  constructor(options: NotifierOptions) {
+    this.#port = options.port;
+    this.#content = options.policy?.content ?? DEFAULT_NOTIFICATION_POLICY.content;
+    this.#quietMs = options.messageQuietMs ?? DEFAULT_MESSAGE_QUIET_MS;
+    this.#now = options.now ?? Date.now;
+    this.#log = options.log ?? (() => {});
+  }
+
+  /** The renderer's view: which conversation is open, and whether the window has focus. */
+  focus(state: FocusState): void {
+    this.#focus = { conversationId: state.conversationId, windowFocused: state.windowFocused };
+  }
+
+  /** Locking forgets focus (nothing is on screen) and the senders remembered for reminders. */
+  setLocked(locked: boolean): void {
+    if (locked === this.#locked) return;
+    this.#locked = locked;
+    if (locked) {
+      this.#focus = NOT_FOCUSED;
+      this.#urgentSenders.clear();
+    }
+  }
+
+  handle(event: ChatEvent): void {
+    switch (event.type) {
+      case 'message-arrived':
+        if (event.urgent) {
+          // 'urgent-pending' follows and notifies; remember who, for 'sender-only'.
+          this.#urgentSenders.set(event.conversationId, event.senderName);
+          return;
+        }
+        if (this.#now() - this.#lastMessageAt < this.#quietMs) return;
+        if (this.#show('message', event.conversationId, event.senderName, null)) this.#lastMessageAt = this.#now();
+        return;
+      case 'urgent-pending':
+        if (event.unreadUrgent < 1) return;
+        this.#show('urgent', event.conversationId, this.#urgentSenders.get(event.conversationId) ?? null, event.unreadUrgent);
+        return;
+      default:
+        return;
+    }
+  }
+
+  #show(kind: NotificationKind, conversationId: number, senderName: string | null, count: number | null): boolean {
+    const redacted = redactNotification({
+      kind,
+      senderName,
+      sessionLocked: this.#locked,
+      conversationFocused: this.#focus.windowFocused && this.#focus.conversationId === conversationId,
+      policy: { content: this.#content },
+      count,
+    });
+    if (redacted === null) return false;
+    try {
+      this.#port.show({ ...redacted, urgent: kind === 'urgent' });
+      return true;
+    } catch {
+      this.#log(`notify show-failed kind=${kind}`);
+      return false;
+    }
+  }
+}
