@@ -60,8 +60,8 @@ export function hotConversationSize(shape: ProfileShape): number {
   return Math.min(100_000, Math.floor(shape.messages / 10));
 }
 
-export function* generateBatches(shape: ProfileShape): Generator<GeneratedMessage[]> {
-  const random = seededRandom(shape.seed);
+/** Clinical-length message bodies (40..400 characters) drawn from a ward vocabulary. */
+export function bodyWriter(random: () => number): { body(): string; pick<T>(list: readonly T[]): T; int(lo: number, hi: number): number } {
   const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)] as T;
   const int = (lo: number, hi: number): number => lo + Math.floor(random() * (hi - lo + 1));
   const fill = (template: string): string =>
@@ -84,6 +84,17 @@ export function* generateBatches(shape: ProfileShape): Generator<GeneratedMessag
     return text.length > 400 ? `${text.slice(0, 399)}.` : text;
   };
 
+  return { body, pick, int };
+}
+
+/**
+ * The worst case: every message of a 1,000-message batch goes to a conversation
+ * drawn uniformly at random, so each batch touches ~800 conversations. No real
+ * sync delivers this shape (see generateSyncPages); kept as the worst case.
+ */
+export function* generateBatches(shape: ProfileShape): Generator<GeneratedMessage[]> {
+  const random = seededRandom(shape.seed);
+  const { body, pick, int } = bodyWriter(random);
   const hot = hotConversationSize(shape);
   let sentAt = Date.UTC(2026, 0, 1);
   let hotLeft = hot;
@@ -129,4 +140,176 @@ export function searchQueries(count: number, seed: number): string[] {
       default: return pick().slice(0, 4);
     }
   });
+}
+
+/** Our own account in the generated profile: the personal archive's owner. */
+export const ownJid = 'bench.user@trust.example';
+
+export interface SyncConversation {
+  jid: string;
+  kind: 'direct' | 'room';
+  title: string;
+  messages: number;
+}
+
+/** One archive page as a MAM catch-up stores it: one insertReceivedBatch, then the cursor write. */
+export interface SyncPage {
+  /** The archive the page came from: our own JID (all 1:1 chats) or the room's JID. */
+  archive: string;
+  messages: GeneratedMessage[];
+}
+
+export interface SyncProfile {
+  conversations: SyncConversation[];
+  /** Pages in delivery order; GeneratedMessage.index is the row id minus one in a fresh store. */
+  pages(): Generator<SyncPage>;
+}
+
+/** About 15% rooms (ward, team and bleep-holder rooms), the rest 1:1 chats. Conversation 0 is the busy room. */
+export function roomCount(conversations: number): number {
+  return Math.max(1, Math.round(conversations * 0.15));
+}
+
+const day = 24 * 60 * 60_000;
+
+/**
+ * A time-ordered clinical history delivered as archiveCatchUp delivers it.
+ *
+ * Shape: a year of messages; conversation 0 is a ward room with 10% of them
+ * (100,000 at full size); the others' sizes are Pareto-skewed (rooms about 3x
+ * busier), so a few conversations are large and most are small. Each
+ * conversation is active in sessions (bursts of messages seconds to minutes
+ * apart, at random times), so at any moment only a handful of conversations are
+ * active. In 1:1 chats about a third of the messages are our own (they come
+ * back through the personal archive too), in rooms about a tenth.
+ *
+ * Ids as the server and clients make them: archive ids (XEP-0359 stanza-id) are
+ * random UUIDs (Prosody's mod_mam), origin ids random per client, so neither
+ * is in time order within a conversation.
+ *
+ * Delivery, as ChatService.#startSession runs it: the personal archive first
+ * (every 1:1 message, oldest first, in pages of `pageSize`), then each room's
+ * archive in turn, page by page, oldest first. Each page is one
+ * insertReceivedBatch call.
+ */
+export function syncProfile(shape: ProfileShape, pageSize: number): SyncProfile {
+  const random = seededRandom(shape.seed ^ 0x5eed);
+  const n = shape.conversations;
+  const rooms = roomCount(n);
+  const hot = hotConversationSize(shape);
+  if (shape.messages - hot < n - 1) throw new Error('too few messages for the conversations');
+
+  // Sizes: conversation 0 is the busy room; the rest share what is left, Pareto-skewed (alpha 1.16: "80/20").
+  const weights = Array.from({ length: n }, (_, c) => (c === 0 ? 0 : Math.min(600, (1 - random()) ** (-1 / 1.16)) * (c < rooms ? 3 : 1)));
+  const total = weights.reduce((sum, w) => sum + w, 0);
+  const rest = shape.messages - hot - (n - 1);
+  const sizes = weights.map((w, c) => (c === 0 ? hot : 1 + Math.floor((w / total) * rest)));
+  for (let left = shape.messages - sizes.reduce((sum, size) => sum + size, 0), c = 1; left > 0; left -= 1, c = (c % (n - 1)) + 1) {
+    sizes[c] = (sizes[c] ?? 0) + 1;
+  }
+
+  // Timestamps: each conversation in sessions at random times through the year.
+  const start = Date.UTC(2025, 0, 1);
+  const span = 365 * day;
+  const conversationOf = new Uint16Array(shape.messages);
+  const sentAtOf = new Float64Array(shape.messages);
+  let at = 0;
+  for (let c = 0; c < n; c += 1) {
+    const room = c < rooms;
+    let left = sizes[c] ?? 0;
+    while (left > 0) {
+      // Session length: geometric, mean 25 messages in a room, 12 in a 1:1 chat.
+      const mean = room ? 25 : 12;
+      const length = Math.min(left, 1 + Math.floor(Math.log(1 - random()) / Math.log(1 - 1 / mean)));
+      let t = start + Math.floor(random() * span);
+      for (let i = 0; i < length; i += 1) {
+        // Replies seconds to a few minutes apart (exponential, mean 40 s).
+        t += 1000 + Math.floor(-Math.log(1 - random()) * 40_000);
+        conversationOf[at] = c;
+        sentAtOf[at] = t;
+        at += 1;
+      }
+      left -= length;
+    }
+  }
+  const order = new Uint32Array(shape.messages).map((_, i) => i);
+  order.sort((a, b) => (sentAtOf[a] ?? 0) - (sentAtOf[b] ?? 0) || a - b);
+
+  const conversations: SyncConversation[] = sizes.map((messages, c) =>
+    c < rooms
+      ? { jid: `ward-${c}@rooms.trust.example`, kind: 'room', title: `Ward ${c}`, messages }
+      : { jid: `staff-${c}@trust.example`, kind: 'direct', title: `Colleague ${c}`, messages },
+  );
+
+  const seed = shape.seed;
+  function* pages(): Generator<SyncPage> {
+    let index = 0;
+    const message = (m: number): GeneratedMessage => {
+      const c = conversationOf[m] ?? 0;
+      const sentAt = sentAtOf[m] ?? 0;
+      // Each message's own stream, so any delivery order gives the same text.
+      const own = seededRandom((seed + Math.imul(m + 1, 0x9e3779b1)) >>> 0);
+      const { body, pick, int } = bodyWriter(own);
+      const room = c < rooms;
+      const fromSelf = own() < (room ? 0.1 : 0.33);
+      const name = pick(names);
+      const nick = `${name}.${int(1, 40)}`;
+      const jid = conversations[c]?.jid ?? '';
+      const hex = (digits: number): string => {
+        let out = '';
+        while (out.length < digits) out += Math.floor(own() * 2 ** 32).toString(16).padStart(8, '0');
+        return out.slice(0, digits);
+      };
+      const uuid = (): string => {
+        const h = hex(32);
+        return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
+      };
+      const generated: GeneratedMessage = {
+        index,
+        message: {
+          conversation: c,
+          serverId: uuid(),
+          originId: fromSelf ? `wl-${hex(24)}` : uuid(),
+          // As applyReceived keys senders: our bare JID, the peer's bare JID, or the room occupant JID.
+          senderJid: fromSelf ? ownJid : room ? `${jid}/${nick}` : jid,
+          senderName: fromSelf ? 'Bench User' : `${pick(['Dr', 'Nurse', 'Mr', 'Ms'])} ${name}`,
+          senderRole: fromSelf ? 'Staff Nurse' : pick(roles),
+          body: body(),
+          sentAt,
+          receivedAt: sentAt + int(50, 900),
+          urgency: own() < 0.03 ? 'urgent' : 'normal',
+          patientIdentifier: own() < 0.05,
+          fromSelf,
+        },
+      };
+      index += 1;
+      return generated;
+    };
+    // The personal archive: every 1:1 message, oldest first.
+    let page: GeneratedMessage[] = [];
+    for (const m of order) {
+      if ((conversationOf[m] ?? 0) < rooms) continue;
+      page.push(message(m));
+      if (page.length === pageSize) {
+        yield { archive: ownJid, messages: page };
+        page = [];
+      }
+    }
+    if (page.length > 0) yield { archive: ownJid, messages: page };
+    // Then each room's archive, page by page, oldest first.
+    const byRoom: number[][] = Array.from({ length: rooms }, () => []);
+    for (const m of order) {
+      const c = conversationOf[m] ?? 0;
+      if (c < rooms) byRoom[c]?.push(m);
+    }
+    for (let c = 0; c < rooms; c += 1) {
+      const list = byRoom[c] ?? [];
+      const archive = conversations[c]?.jid ?? '';
+      for (let from = 0; from < list.length; from += pageSize) {
+        yield { archive, messages: list.slice(from, from + pageSize).map(message) };
+      }
+    }
+  }
+
+  return { conversations, pages };
 }

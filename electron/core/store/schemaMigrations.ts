@@ -135,6 +135,20 @@ export const migrations: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 3,
+    name: 'origin-id de-dup index keyed (conversation, origin-id, sender)',
+    up(db) {
+      // Same columns, same uniqueness, new order: lookups by (conversation, origin-id) without the
+      // sender (our own messages coming back from the archive, receipts and markers for them) now
+      // seek instead of walking every index entry of the conversation, which made a catch-up of a
+      // large room quadratic. Lookups with all three columns (retractions, de-dup) still seek.
+      db.exec(`
+        DROP INDEX messages_origin_id;
+        CREATE UNIQUE INDEX messages_origin_id ON messages (conversation_id, origin_id, sender_jid) WHERE origin_id IS NOT NULL;
+      `);
+    },
+  },
 ];
 
 export const latestSchemaVersion = migrations.length;
