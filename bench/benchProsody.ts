@@ -42,6 +42,9 @@ export async function useMemoryArchive(server: ProsodyServer, itemLimit: number)
     'default_storage = "internal"',
     'storage = { archive = "memory" }',
     `storage_archive_item_limit = ${Math.ceil(itemLimit)}`,
+    // As docs/DEPLOYMENT.md recommends: Prosody's default page cap of 50 means 5x the round trips
+    // for the 250-item pages Wardline asks for. The bare baseline pages through the same server.
+    'max_archive_query_results = 250',
     '',
   ].join('\n');
   await writeFile(server.configPath, config.replace(line, archiveInMemory));

@@ -2,10 +2,14 @@
  * Benchmark runner: `npm run bench` prints the figures, each with its target
  * or baseline; `--json` prints them as one JSON object; `--messages N` /
  * `--conversations N` size a quick run; `--no-worst-case` skips the
- * uniform-random worst-case insert figures. Keys are documented in docs/BENCHMARKS.md.
+ * uniform-random worst-case insert figures; `--only store` or `--only messaging`
+ * runs one family. Keys are documented in docs/BENCHMARKS.md.
  */
 import { availableParallelism, cpus } from 'node:os';
+import { runChatLatencyBench } from './chatLatency.bench.js';
+import { runMamCatchUpBench } from './mamCatchUp.bench.js';
 import { runStoreBench } from './store.bench.js';
+import { runXmppLoginBench } from './xmppLogin.bench.js';
 
 function numberFlag(args: readonly string[], name: string, fallback: number): number {
   const at = args.indexOf(name);
@@ -26,7 +30,7 @@ const num = (figures: Readonly<Record<string, number | string>>, key: string): n
   return typeof value === 'number' ? value : Number.NaN;
 };
 
-/** Targets from issue 3, section 7 ("Benchmarks"). */
+/** Targets from issue 3, section 7, and issue 4, section 8 ("Benchmarks"). */
 function targets(): Record<string, Target> {
   const below = (key: string, limit: number, unit: string): Target => ({
     text: `target < ${limit} ${unit}`,
@@ -47,6 +51,10 @@ function targets(): Record<string, Target> {
     'store.searchMedianMs': below('store.searchMedianMs', 100, 'ms; baseline store.searchPlainMedianMs'),
     'store.searchP95Ms': below('store.searchP95Ms', 100, 'ms'),
     'store.rssMB': below('store.rssMB', 200, 'MB'),
+    'login.oursMedianMs': below('login.oursMedianMs', 200, 'ms on loopback; baseline login.stockMedianMs'),
+    'chat.roundTripP50OverBare': below('chat.roundTripP50OverBare', 2, 'x the bare @xmpp/client echo (chat.bareRoundTripP50Ms)'),
+    'chat.roundTripP99Ms': below('chat.roundTripP99Ms', 20, 'ms; baseline chat.bareRoundTripP99Ms'),
+    'mam.catchUpMs': below('mam.catchUpMs', 3000, 'ms for all messages stored; baseline mam.bareFetchMs (no store)'),
   };
 }
 
@@ -63,6 +71,12 @@ const notes: Record<string, string> = {
   'store.dbPlainMB': 'baseline: plain SQLite',
   'store.unlockKdfMs': 'reported separately: keychain (in-memory) + scrypt + unwrap; calibrated ~250 ms',
   'store.unlockToFirstListColdMs': 'context: store worker started after the KDF, not prestarted',
+  'login.stockMedianMs': 'baseline: stock @xmpp/client login, same server',
+  'chat.roundTripP50Ms': 'send -> stored at the other client -> receipt stored back',
+  'chat.bareRoundTripP50Ms': 'baseline: bare @xmpp/client echo, same server',
+  'chat.bareRoundTripP99Ms': 'baseline: bare @xmpp/client echo, same server',
+  'mam.bareFetchMs': 'baseline: the same archive paged by a bare connection, nothing stored',
+  'mam.storeShareMs': 'context: ours minus bare, the store and service share',
 };
 
 const args = process.argv.slice(2);
@@ -70,14 +84,24 @@ const json = args.includes('--json');
 const messages = numberFlag(args, '--messages', 1_000_000);
 const conversations = numberFlag(args, '--conversations', 2_000);
 const skipWorstCase = args.includes('--no-worst-case');
+const only = args.includes('--only') ? args[args.indexOf('--only') + 1] : null;
+if (only !== null && only !== 'store' && only !== 'messaging') throw new Error('--only takes store or messaging');
 
-const store = await runStoreBench({ messages, conversations, skipWorstCase });
+const prefixed = (prefix: string, values: Record<string, number>) =>
+  Object.fromEntries(Object.entries(values).map(([key, value]) => [`${prefix}.${key}`, value]));
+
 const figures: Record<string, number | string> = {
   cores: availableParallelism(),
   cpu: cpus()[0]?.model ?? 'unknown',
   node: process.versions.node,
-  ...Object.fromEntries(Object.entries(store).map(([key, value]) => [`store.${key}`, value])),
 };
+if (only !== 'messaging') Object.assign(figures, prefixed('store', await runStoreBench({ messages, conversations, skipWorstCase })));
+if (only !== 'store') {
+  // Each starts its own throwaway Prosody on loopback (Debian: apt-get install prosody).
+  Object.assign(figures, prefixed('login', await runXmppLoginBench()));
+  Object.assign(figures, prefixed('chat', await runChatLatencyBench()));
+  Object.assign(figures, prefixed('mam', await runMamCatchUpBench()));
+}
 const checks = Object.entries(targets()).filter(([key]) => key in figures);
 const met = Object.fromEntries(checks.map(([key, target]) => [key, target.met(figures)]));
 
