@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 /**
  * The throwaway Prosody the messaging benchmarks run against (tests/fixtures/prosody.ts: loopback,
  * STARTTLS with its own CA, MAM on, Nagle off server-side), stopped whatever happens.
@@ -35,18 +36,34 @@ export async function withProsody<T>(users: readonly ProsodyUser[], body: (serve
  * generated config in its temp dir is changed. Call it before anything is archived.
  */
 export async function useMemoryArchive(server: ProsodyServer, itemLimit: number): Promise<void> {
+  await useArchiveStorage(server, ['storage = { archive = "memory" }'], itemLimit);
+}
+
+/**
+ * Archives in SQLite through Prosody's SQL storage (Debian: lua-dbi-sqlite3), as docs/DEPLOYMENT.md
+ * recommends for production: archive queries use an index instead of scanning.
+ */
+export async function useSqlArchive(server: ProsodyServer, itemLimit: number): Promise<void> {
+  await useArchiveStorage(
+    server,
+    ['storage = { archive = "sql" }', `sql = { driver = "SQLite3", database = ${JSON.stringify(join(server.dataDir, 'archive.sqlite'))} }`],
+    itemLimit,
+  );
+}
+
+async function useArchiveStorage(server: ProsodyServer, storageLines: readonly string[], itemLimit: number): Promise<void> {
   const config = await readFile(server.configPath, 'utf8');
   const line = 'storage = "internal"\n';
-  if (!config.includes(line)) throw new Error(`The fixture's Prosody config has no line ${JSON.stringify(line)}; update useMemoryArchive.`);
-  const archiveInMemory = [
+  if (!config.includes(line)) throw new Error(`The fixture's Prosody config has no line ${JSON.stringify(line)}; update useArchiveStorage.`);
+  const archive = [
     'default_storage = "internal"',
-    'storage = { archive = "memory" }',
+    ...storageLines,
     `storage_archive_item_limit = ${Math.ceil(itemLimit)}`,
     // As docs/DEPLOYMENT.md recommends: Prosody's default page cap of 50 means 5x the round trips
     // for the 250-item pages Wardline asks for. The bare baseline pages through the same server.
     'max_archive_query_results = 250',
     '',
   ].join('\n');
-  await writeFile(server.configPath, config.replace(line, archiveInMemory));
+  await writeFile(server.configPath, config.replace(line, archive));
   await server.restart();
 }

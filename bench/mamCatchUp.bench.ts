@@ -21,7 +21,7 @@ import { randomBytes } from 'node:crypto';
 import { ARCHIVE_PAGE_SIZE, INITIAL_SYNC_WINDOW_MS } from '../electron/core/chat/index.js';
 import { buildChatMessage, buildPersonalArchiveQuery, parseArchiveFin } from '../electron/core/messaging/index.js';
 import { connectXmpp, xml, type XmppConnection, type XmppConnectionState } from '../electron/core/xmpp/index.js';
-import { RECEIVER, SENDER, jidOf, useMemoryArchive, withProsody, type ProsodyServer, type ProsodyUser } from './benchProsody.js';
+import { RECEIVER, SENDER, jidOf, useMemoryArchive, useSqlArchive, withProsody, type ProsodyServer, type ProsodyUser } from './benchProsody.js';
 import { isDirectRun, round, within } from './benchStats.js';
 import { allMessages, changedUntil, openBenchWorkstation, type BenchWorkstation } from './benchWorkstation.js';
 
@@ -29,10 +29,11 @@ export interface MamCatchUpBenchOptions {
   /** Messages archived for the offline receiver (default 10,000). */
   messages?: number;
   /**
-   * Where the server archives: 'memory' (default; see useMemoryArchive in benchProsody.ts) or the
+   * Where the server archives: 'sql' (default: SQLite through lua-dbi-sqlite3, as deployed),
+   * 'memory' (see useMemoryArchive in benchProsody.ts) or the
    * fixture's own 'internal' file store, which re-reads the whole archive per page (minutes at 10,000).
    */
-  archive?: 'memory' | 'internal';
+  archive?: 'sql' | 'memory' | 'internal';
 }
 
 /** Sends in flight at once while filling the archive. */
@@ -41,10 +42,11 @@ const MAM = 'urn:xmpp:mam:2';
 
 export async function runMamCatchUpBench(options: MamCatchUpBenchOptions = {}): Promise<Record<string, number>> {
   const messages = options.messages ?? 10_000;
-  const archive = options.archive ?? 'memory';
+  const archive = options.archive ?? 'sql';
   return withProsody([SENDER, RECEIVER], async (server) => {
     // Room for the sender's copies too, and for receipts, with no quota truncation mid-run.
     if (archive === 'memory') await useMemoryArchive(server, messages * 3);
+    if (archive === 'sql') await useSqlArchive(server, messages * 3);
     const fillStarted = performance.now();
     await fillArchive(server, messages);
     const fillMs = performance.now() - fillStarted;
