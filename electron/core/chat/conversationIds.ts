@@ -24,6 +24,13 @@ export class ConversationIds {
     return id;
   }
 
+  /** The id of a conversation we already have, or null; never creates one (receipts, markers). */
+  async known(jid: string): Promise<number | null> {
+    const cached = this.#byJid.get(jid);
+    if (cached !== undefined) return cached.catch(() => null);
+    return (await this.#store.findConversationByJid(jid))?.id ?? null;
+  }
+
   async #findOrCreate(jid: string, kind: ConversationKind, title: string): Promise<number> {
     const existing = await this.#store.findConversationByJid(jid);
     return existing?.id ?? (await this.#store.upsertConversation({ jid, kind, title }));

@@ -118,9 +118,9 @@ export async function applyReceived(deps: IncomingDeps, items: readonly Received
 /** Receipt, marker or retraction; returns the conversation id if something changed. */
 async function applyUpdate(deps: IncomingDeps, event: Exclude<MeaningfulEvent, IncomingMessage>): Promise<number | null> {
   const { store } = deps;
-  const existing = await store.findConversationByJid(event.conversation);
-  if (existing === null) return null;
-  const conversationId = existing.id;
+  // Cached after the first message: a receipt costs one store round trip, not two.
+  const conversationId = await deps.conversations.known(event.conversation);
+  if (conversationId === null) return null;
   switch (event.kind) {
     case 'receipt': {
       // Our other device's receipts (carbons) say nothing about our messages.
