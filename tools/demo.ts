@@ -1,15 +1,19 @@
 /**
- * `npm run demo`: a throwaway Prosody on loopback, two DEMO people, two
- * Wardline windows (Chromium shell), ready to message each other.
+ * `npm run demo`: a throwaway Prosody on loopback, DEMO people, and two
+ * Wardline windows ready to message each other: Electron where its binary is
+ * installed, the Chromium shell otherwise (or with `-- --chromium`).
  * Everything lives in temporary directories and a private keyring, and is
  * deleted on exit: demo data never mixes with a real profile.
  */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { WardlineCore } from '../electron/core/wardlineCore.js';
+import { fileURLToPath } from 'node:url';
+import { createWardlineCore, type WardlineCore } from '../electron/core/wardlineCore.js';
 import { applyKeyringEnv, startKeyring } from '../tests/fixtures/keyring.js';
-import { startProsody } from '../tests/fixtures/prosody.js';
+import { startProsody, type ProsodyServer } from '../tests/fixtures/prosody.js';
 import { openWardline, type OpenWardline } from './chromium/openWardline.js';
 import { ensureDisplay } from './chromium/xvfb.js';
 
@@ -20,6 +24,19 @@ const PEOPLE = [
   { user: 'ana.lima', name: 'DEMO Dr Ana Lima', role: 'Consultant' },
   { user: 'alice.moreno', name: 'DEMO Alice Moreno', role: 'Bed manager' },
 ] as const;
+const projectRoot = fileURLToPath(new URL('../', import.meta.url));
+const jid = (i: number): string => `${PEOPLE[i]!.user}@${DOMAIN}`;
+
+/** The Electron binary, if `npm ci` could download it (it cannot on our build machines). */
+function electronBinary(): string | null {
+  try {
+    const dir = join(projectRoot, 'node_modules', 'electron');
+    const binary = join(dir, 'dist', readFileSync(join(dir, 'path.txt'), 'utf8').trim());
+    return existsSync(binary) ? binary : null;
+  } catch {
+    return null;
+  }
+}
 
 async function waitOnline(core: WardlineCore): Promise<void> {
   for (let i = 0; i < 100; i++) {
@@ -29,7 +46,20 @@ async function waitOnline(core: WardlineCore): Promise<void> {
   throw new Error('The demo account did not connect to the demo server.');
 }
 
+/** Creates person i's profile, signs their account in, and sets up the DEMO room and a 1:1 chat. */
+async function preparePerson(core: WardlineCore, server: ProsodyServer, i: 0 | 1): Promise<void> {
+  const person = PEOPLE[i];
+  await core.session.createProfile({ displayName: person.name, role: person.role, pin: PIN });
+  await core.session.setAccount({ jid: jid(i), password: `${person.user}-demo`, host: server.host, port: server.c2sPort });
+  await waitOnline(core);
+  const room = `ward7@${server.mucDomain}`;
+  await core.session.chat().joinRoom(room, 'DEMO Ward 7 nursing');
+  if (i === 0) await core.session.chat().addRoomMembers(room, [jid(1), jid(2)]);
+  await core.session.chat().openDirect(jid(i === 0 ? 1 : 0));
+}
+
 async function main(): Promise<void> {
+  const binary = process.argv.includes('--chromium') ? null : electronBinary();
   const display = await ensureDisplay();
   const keyring = await startKeyring();
   applyKeyringEnv(keyring.env);
@@ -39,7 +69,10 @@ async function main(): Promise<void> {
   });
   const dirs: string[] = [];
   const windows: OpenWardline[] = [];
+  const electrons: ChildProcess[] = [];
+  const chatTrust = { adminCa: { paths: [server.caCertPath] }, trustedDomains: [DOMAIN] };
   const cleanup = async () => {
+    for (const child of electrons) child.kill();
     for (const w of windows) await w.close().catch(() => {});
     await server.stop().catch(() => {});
     await keyring.stop().catch(() => {});
@@ -50,34 +83,42 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void cleanup().then(() => process.exit(0)));
 
   try {
-    const jid = (i: number) => `${PEOPLE[i]!.user}@${DOMAIN}`;
-    for (const [i, person] of PEOPLE.slice(0, 2).entries()) {
+    for (const i of [0, 1] as const) {
       const dataDir = await mkdtemp(join(tmpdir(), 'wardline-demo-'));
       dirs.push(dataDir);
-      const app = await openWardline({
-        dataDir,
-        headless: false,
-        viewport: { width: 1100, height: 760 },
-        core: { chatTrust: { adminCa: { paths: [server.caCertPath] }, trustedDomains: [DOMAIN] } },
-      });
-      windows.push(app);
-      await app.core.session.createProfile({ displayName: person.name, role: person.role, pin: PIN });
-      await app.core.session.setAccount({ jid: jid(i), password: `${person.user}-demo`, host: server.host, port: server.c2sPort });
-      await waitOnline(app.core);
+      if (binary === null) {
+        const app = await openWardline({ dataDir, headless: false, viewport: { width: 1100, height: 760 }, core: { chatTrust } });
+        windows.push(app);
+        await preparePerson(app.core, server, i);
+      } else {
+        // Prepare the profile with the same core, then hand its folder to a development Electron,
+        // which takes the data folder and the demo CA from the environment (never when packaged).
+        const core = createWardlineCore({
+          dataDir,
+          shell: 'electron',
+          version: 'demo',
+          platform: process.platform,
+          appOrigin: 'app://wardline',
+          confirmAndOpen: async () => false,
+          idle: { idleSeconds: () => 0 },
+          chatTrust,
+        });
+        await core.ready;
+        await preparePerson(core, server, i);
+        await core.close();
+        electrons.push(
+          spawn(binary, [projectRoot], {
+            stdio: 'inherit',
+            env: { ...process.env, WARDLINE_DATA_DIR: dataDir, WARDLINE_ADMIN_CA: server.caCertPath, WARDLINE_TRUSTED_DOMAINS: DOMAIN },
+          }),
+        );
+      }
     }
-    const [clerk, consultant] = windows as [OpenWardline, OpenWardline];
-    const room = `ward7@${server.mucDomain}`;
-    await clerk.core.session.chat().joinRoom(room, 'DEMO Ward 7 nursing');
-    await clerk.core.session.chat().addRoomMembers(room, [jid(1), jid(2)]);
-    await consultant.core.session.chat().joinRoom(room, 'DEMO Ward 7 nursing');
-    await clerk.core.session.chat().openDirect(jid(1));
-    await consultant.core.session.chat().openDirect(jid(0));
-
     console.log(`
-Wardline DEMO is running${display.started ? ` on a private X display ${display.display}` : ''}.
+Wardline DEMO is running (${binary === null ? 'Chromium shell' : 'Electron'})${display.started ? ` on a private X display ${display.display}` : ''}.
   Window 1: ${PEOPLE[0].name} (${PEOPLE[0].role})
   Window 2: ${PEOPLE[1].name} (${PEOPLE[1].role})
-  Both PINs: ${PIN}. Team room: "DEMO Ward 7 nursing". Server: Prosody on 127.0.0.1:${server.c2sPort}.
+  Both PINs: ${PIN}${binary === null ? '' : ' (unlock each window with it)'}. Team room: "DEMO Ward 7 nursing". Server: Prosody on 127.0.0.1:${server.c2sPort}.
 Everything is temporary and is deleted when you press Ctrl+C.`);
   } catch (error) {
     await cleanup();

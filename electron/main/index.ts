@@ -16,7 +16,7 @@ import { handleSquirrelEvent } from './os/squirrelStartup.js';
 import { appPaths } from './paths.js';
 import { applyPermissionPolicy } from './permissions.js';
 import { APP_ORIGIN } from './policy/origin.js';
-import { chooseUserDataDir, findForbiddenSwitches } from './policy/startupGuards.js';
+import { chooseDevChatTrust, chooseUserDataDir, findForbiddenSwitches } from './policy/startupGuards.js';
 import { windowPolicy } from './policy/webPreferences.js';
 import { createMainWindow, focusWindow } from './window.js';
 
@@ -90,6 +90,7 @@ function start(): void {
       appOrigin: APP_ORIGIN,
       confirmAndOpen,
       idle: createIdleSource(),
+      chatTrust: chooseDevChatTrust({ isPackaged: app.isPackaged, env: process.env, isAbsolute: path.isAbsolute }),
       // Already redacted by the core's notification policy; a click brings the window forward.
       notify: notificationPort(() => {
         if (mainWindow) focusWindow(mainWindow);

@@ -14,7 +14,7 @@ import { APP_ENTRY_URL, APP_ORIGIN, isAppUrl } from '../../electron/main/policy/
 import { isPermissionAllowed } from '../../electron/main/policy/permissions.js';
 import { contentTypeFor } from '../../electron/main/policy/contentTypes.js';
 import { fileResponseHeaders, isWithin, resolveAppRequest } from '../../electron/main/policy/protocolPath.js';
-import { chooseUserDataDir, findForbiddenSwitches } from '../../electron/main/policy/startupGuards.js';
+import { chooseDevChatTrust, chooseUserDataDir, findForbiddenSwitches } from '../../electron/main/policy/startupGuards.js';
 import { HARDENED_WEB_PREFERENCES, webPreferencesFor, windowPolicy } from '../../electron/main/policy/webPreferences.js';
 import { createWardlineApi, type PreloadTransport } from '../../electron/preload/api.js';
 import { isIgnoredInPackage } from '../../build/packageFiles.js';
@@ -190,6 +190,16 @@ describe('startup guards', () => {
     expect(chooseUserDataDir({ ...base, isPackaged: true })).toBe('/home/n/.config/Wardline');
     expect(chooseUserDataDir({ ...base, isPackaged: false })).toBe('/tmp/planted');
     expect(chooseUserDataDir({ ...base, isPackaged: false, env: { WARDLINE_DATA_DIR: 'relative' } })).toBe('/home/n/.config/Wardline');
+  });
+
+  it('takes a dev CA and trusted domains from the environment only in development builds', () => {
+    const env = { WARDLINE_ADMIN_CA: '/tmp/planted-ca.pem', WARDLINE_TRUSTED_DOMAINS: 'Demo.Wardline.test, bad domain,evil' };
+    expect(chooseDevChatTrust({ isPackaged: true, env, isAbsolute: path.isAbsolute })).toEqual({ trustedDomains: [] });
+    expect(chooseDevChatTrust({ isPackaged: false, env, isAbsolute: path.isAbsolute })).toEqual({
+      adminCa: { paths: ['/tmp/planted-ca.pem'] },
+      trustedDomains: ['demo.wardline.test'],
+    });
+    expect(chooseDevChatTrust({ isPackaged: false, env: { WARDLINE_ADMIN_CA: 'relative.pem' }, isAbsolute: path.isAbsolute })).toEqual({ trustedDomains: [] });
   });
 
   it('handles Squirrel installer runs on Windows only', () => {

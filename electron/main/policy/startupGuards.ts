@@ -34,3 +34,23 @@ export function chooseUserDataDir(input: {
   const fromEnv = input.env['WARDLINE_DATA_DIR'];
   return fromEnv && input.isAbsolute(fromEnv) ? fromEnv : input.defaultDir;
 }
+
+/**
+ * Messaging trust for development builds (npm run demo, local servers with a
+ * throwaway CA): WARDLINE_ADMIN_CA (a PEM file) and WARDLINE_TRUSTED_DOMAINS
+ * (comma-separated). A packaged build ignores both: there the hospital's CA and
+ * domains come from the managed admin policy, never from the environment.
+ */
+export function chooseDevChatTrust(input: {
+  isPackaged: boolean;
+  env: Readonly<Record<string, string | undefined>>;
+  isAbsolute: (p: string) => boolean;
+}): { adminCa?: { paths: string[] }; trustedDomains: string[] } {
+  if (input.isPackaged) return { trustedDomains: [] };
+  const ca = input.env['WARDLINE_ADMIN_CA'];
+  const domains = (input.env['WARDLINE_TRUSTED_DOMAINS'] ?? '')
+    .split(',')
+    .map((d) => d.trim().toLowerCase())
+    .filter((d) => /^[a-z0-9-]+(\.[a-z0-9-]+)+$/.test(d));
+  return ca && input.isAbsolute(ca) ? { adminCa: { paths: [ca] }, trustedDomains: domains } : { trustedDomains: domains };
+}
