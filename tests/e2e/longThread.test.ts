@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openWardline, type OpenWardline } from '../../tools/chromium/openWardline.js';
 import { applyKeyringEnv, startKeyring, type Keyring } from '../fixtures/keyring.js';
 import { screenshot } from './screenshot.js';
+import { unlockThroughUi } from './steps.js';
 
 const TOTAL = 100_000;
 
@@ -54,8 +55,7 @@ describe('a very long thread', () => {
     const { page } = app;
     // The list was read before the messages existed; lock and unlock re-reads it, as a person would see.
     await page.getByRole('button', { name: 'Lock now' }).click();
-    await page.getByLabel('PIN or passphrase').fill('975310');
-    await page.getByRole('button', { name: 'Unlock' }).click();
+    await unlockThroughUi(page, 'Night coordinator', '975310');
     await page.getByRole('button', { name: /Site management/ }).click();
     const messages = page.getByRole('list', { name: 'Messages' });
     await expect.poll(() => messages.textContent()).toContain(`Bed state update ${TOTAL - 1}:`);

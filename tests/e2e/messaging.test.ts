@@ -13,22 +13,12 @@ import { startProsody, type ProsodyServer } from '../fixtures/prosody.js';
 import { buildChatMessage } from '../../electron/core/messaging/index.js';
 import { connectXmpp } from '../../electron/core/xmpp/index.js';
 import { screenshot } from './screenshot.js';
+import { createProfileThroughUi } from './steps.js';
 
 interface Person {
   app: OpenWardline;
   page: Page;
   jid: string;
-}
-
-async function signUp(app: OpenWardline, name: string, role: string): Promise<void> {
-  const form = app.page.getByRole('form', { name: 'Create profile' });
-  await form.getByLabel('Your name, as colleagues know you').fill(name);
-  await form.getByLabel('Role').fill(role);
-  await form.getByLabel('PIN or passphrase', { exact: true }).fill('246810');
-  await form.getByLabel('Repeat PIN or passphrase').fill('246810');
-  await form.getByRole('button', { name: 'Create profile' }).click();
-  // Locator waits, not expect.poll: this runs in beforeAll.
-  await app.page.getByRole('status', { name: 'Session state' }).filter({ hasText: /^Unlocked$/ }).waitFor();
 }
 
 async function connect(page: Page, server: ProsodyServer, user: string, password: string): Promise<void> {
@@ -57,7 +47,7 @@ describe('messaging between two people, end to end', () => {
       headless: true,
       core: { chatTrust: { adminCa: { paths: [server.caCertPath] }, trustedDomains: [server.domain] } },
     });
-    await signUp(app, name, role);
+    await createProfileThroughUi(app.page, name, role, '246810');
     await connect(app.page, server, user, `${user}-password`);
     return { app, page: app.page, jid: `${user}@${server.domain}` };
   }

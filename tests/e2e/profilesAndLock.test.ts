@@ -6,12 +6,12 @@ import { randomBytes } from 'node:crypto';
 import { readdir, readFile, mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Ticker } from '../../electron/core/session/autoLock.js';
 import { openWardline, type OpenWardline } from '../../tools/chromium/openWardline.js';
 import { applyKeyringEnv, startKeyring, type Keyring } from '../fixtures/keyring.js';
 import { screenshot } from './screenshot.js';
+import { createProfileThroughUi, unlockThroughUi } from './steps.js';
 
 // Built at run time, so the only copies that can exist are ones Wardline wrote (not tsx's source cache).
 const nonce = randomBytes(4).toString('hex');
@@ -37,22 +37,6 @@ async function filesUnder(dir: string): Promise<string[]> {
     if (entry.isFile()) out.push(join(entry.parentPath, entry.name));
   }
   return out;
-}
-
-async function createProfile(page: Page, name: string, role: string, pin: string): Promise<void> {
-  const form = page.getByRole('form', { name: 'Create profile' });
-  await form.getByLabel('Your name, as colleagues know you').fill(name);
-  await form.getByLabel('Role').fill(role);
-  await form.getByLabel('PIN or passphrase', { exact: true }).fill(pin);
-  await form.getByLabel('Repeat PIN or passphrase').fill(pin);
-  await form.getByRole('button', { name: 'Create profile' }).click();
-  await expect.poll(() => page.getByRole('status', { name: 'Session state' }).textContent()).toBe('Unlocked');
-}
-
-async function unlock(page: Page, name: string, pin: string): Promise<void> {
-  await page.getByRole('radio', { name }).check();
-  await page.getByLabel('PIN or passphrase').fill(pin);
-  await page.getByRole('button', { name: 'Unlock' }).click();
 }
 
 describe('encrypted profiles and the lock, end to end', () => {
@@ -85,7 +69,7 @@ describe('encrypted profiles and the lock, end to end', () => {
     const { page } = app;
     await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toBe('Welcome to Wardline');
     await screenshot(page, 'profiles-01-welcome');
-    await createProfile(page, 'Sam Okafor', 'Ward clerk', PIN_A);
+    await createProfileThroughUi(page, 'Sam Okafor', 'Ward clerk', PIN_A);
     await expect.poll(() => page.getByRole('navigation', { name: 'Conversations' }).getByText('No conversations yet.').isVisible()).toBe(true);
     await screenshot(page, 'profiles-02-empty-workspace');
   });
@@ -103,7 +87,7 @@ describe('encrypted profiles and the lock, end to end', () => {
 
     // Lock and unlock through the UI, so the list is read fresh from the store.
     await page.getByRole('button', { name: 'Lock now' }).click();
-    await unlock(page, 'Sam Okafor', PIN_A);
+    await unlockThroughUi(page, 'Sam Okafor', PIN_A);
     await page.getByRole('button', { name: /Ward 7 nursing/ }).click();
     await expect.poll(() => page.getByRole('list', { name: 'Messages' }).textContent()).toContain(SECRET_TEXT);
     expect(await page.getByText('URGENT', { exact: true }).first().isVisible()).toBe(true);
@@ -146,7 +130,7 @@ describe('encrypted profiles and the lock, end to end', () => {
     await screenshot(page, 'profiles-04-locked-counts-only');
 
     // Unlock brings the person back to the conversation they were reading.
-    await unlock(page, 'Sam Okafor', PIN_A);
+    await unlockThroughUi(page, 'Sam Okafor', PIN_A);
     await expect.poll(() => page.getByRole('list', { name: 'Messages' }).textContent()).toContain(SECRET_TEXT);
     expect(await page.getByRole('button', { name: /Ward 7 nursing/ }).getAttribute('aria-current')).toBe('true');
   });
@@ -168,7 +152,7 @@ describe('encrypted profiles and the lock, end to end', () => {
 
   it('says clearly when the PIN is wrong', async () => {
     const { page } = app;
-    await unlock(page, 'Sam Okafor', '000000');
+    await unlockThroughUi(page, 'Sam Okafor', '000000');
     await expect.poll(() => page.getByRole('alert').textContent()).toMatch(/PIN/i);
     await screenshot(page, 'profiles-05-wrong-pin');
     expect(app.core.session.isUnlocked()).toBe(false);
@@ -177,7 +161,7 @@ describe('encrypted profiles and the lock, end to end', () => {
   it('keeps a second person on the same OS login out of the first person’s data', async () => {
     const { page, core } = app;
     await page.getByRole('button', { name: 'Add a profile' }).click();
-    await createProfile(page, 'Dr Ana Lima', 'Consultant', PIN_B);
+    await createProfileThroughUi(page, 'Dr Ana Lima', 'Consultant', PIN_B);
     await expect.poll(() => page.getByText('No conversations yet.').isVisible()).toBe(true);
     const other = await page.evaluate(`window.wardline.invoke('messages:page', { conversationId: 1, limit: 50 })`);
     expect(JSON.stringify(other)).not.toContain(SECRET_TEXT);
@@ -186,7 +170,7 @@ describe('encrypted profiles and the lock, end to end', () => {
     await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toBe('Wardline is locked');
     // The picker shows display names only; B's PIN does not open A's profile.
     expect(await page.getByRole('radio').count()).toBe(2);
-    await unlock(page, 'Sam Okafor', PIN_B);
+    await unlockThroughUi(page, 'Sam Okafor', PIN_B);
     await expect.poll(() => page.getByRole('alert').textContent()).toMatch(/PIN/i);
     expect(core.session.isUnlocked()).toBe(false);
     await screenshot(page, 'profiles-06-two-profiles');

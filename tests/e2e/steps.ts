@@ -1,0 +1,21 @@
+/**
+ * What a person does on the lock screen, as e2e steps. Locator waits rather
+ * than expect.poll, so the steps also work in beforeAll.
+ */
+import type { Page } from 'playwright-core';
+
+export async function createProfileThroughUi(page: Page, name: string, role: string, pin: string): Promise<void> {
+  const form = page.getByRole('form', { name: 'Create profile' });
+  await form.getByLabel('Your name, as colleagues know you').fill(name);
+  await form.getByLabel('Role').fill(role);
+  await form.getByLabel('PIN or passphrase', { exact: true }).fill(pin);
+  await form.getByLabel('Repeat PIN or passphrase').fill(pin);
+  await form.getByRole('button', { name: 'Create profile' }).click();
+  await page.getByRole('status', { name: 'Session state' }).filter({ hasText: /^Unlocked$/ }).waitFor();
+}
+
+export async function unlockThroughUi(page: Page, name: string, pin: string): Promise<void> {
+  await page.getByRole('radio', { name }).check();
+  await page.getByLabel('PIN or passphrase').fill(pin);
+  await page.getByRole('button', { name: 'Unlock' }).click();
+}
