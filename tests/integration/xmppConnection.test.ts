@@ -121,6 +121,24 @@ describe('XMPP connection against Prosody', () => {
     expect((await waitForState(fromPem, 'online')).jid).toBe('alice@wardline.test/pem');
   });
 
+  it('prefers SCRAM-SHA-256 when the server stores SHA-256 keys', async () => {
+    const sha256 = await startProsody({ passwordHash: 'SHA-256', users: [{ username: 'dana', password: 'dana-sha256' }] });
+    try {
+      const connection = connectXmpp({
+        jid: `dana@${sha256.domain}`,
+        password: 'dana-sha256',
+        host: sha256.host,
+        port: sha256.c2sPort,
+        adminCa: { paths: [sha256.caCertPath] },
+      });
+      open.push(connection);
+      expect((await waitForState(connection, 'online')).mechanism).toBe('SCRAM-SHA-256');
+    } finally {
+      await Promise.all(open.splice(0).map((c) => c.close()));
+      await sha256.stop();
+    }
+  });
+
   it('refuses the server certificate when the admin CA is not configured, and keeps retrying', async () => {
     const connection = connect('alice', { adminCa: undefined });
 
