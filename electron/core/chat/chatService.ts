@@ -84,6 +84,7 @@ class Chat implements ChatService {
   readonly #incomingDeps: IncomingDeps;
   #context: IncomingContext;
   readonly #held: IncomingMessage[] = [];
+  readonly #conversationById = new Map<number, { id: number; jid: string; kind: 'direct' | 'room' }>();
   /** Outside addresses the person accepted; persisted in the profile's encrypted settings. */
   #accepted = new Set<string>();
   readonly #lastMarker = new Map<number, string>();
@@ -196,7 +197,7 @@ class Chat implements ChatService {
 
   async send(request: SendRequest): Promise<{ messageId: number }> {
     if (this.#stopped) throw new ChatSendError('stopped', 'Messaging has stopped.');
-    const conversation = await this.#store.findConversationById(request.conversationId);
+    const conversation = await this.#conversationFor(request.conversationId);
     if (conversation === null) throw new ChatSendError('unknown-conversation', 'There is no such conversation.');
     const check = checkOutgoingBody(request.body);
     if (!check.ok) throw new ChatSendError(check.reason, check.message);
@@ -226,6 +227,15 @@ class Chat implements ChatService {
       createdAt: this.#now(),
     });
     return { messageId };
+  }
+
+  /** A conversation's address and kind never change, so one lookup serves every later send. */
+  async #conversationFor(id: number): Promise<{ id: number; jid: string; kind: 'direct' | 'room' } | null> {
+    const cached = this.#conversationById.get(id);
+    if (cached !== undefined) return cached;
+    const found = await this.#store.findConversationById(id);
+    if (found !== null) this.#conversationById.set(id, { id: found.id, jid: found.jid, kind: found.kind });
+    return found;
   }
 
   async openDirect(jid: string): Promise<number> {
