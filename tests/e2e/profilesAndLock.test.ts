@@ -15,7 +15,9 @@ import { createProfileThroughUi, unlockThroughUi } from './steps.js';
 
 // Built at run time, so the only copies that can exist are ones Wardline wrote (not tsx's source cache).
 const nonce = randomBytes(4).toString('hex');
-const PIN_A = String(100000 + (randomBytes(3).readUIntBE(0, 3) % 900000));
+// Nine random digits: long enough that no unrelated file on the machine contains them by chance.
+const PIN_A = String(100_000_000 + (randomBytes(4).readUInt32BE(0) % 900_000_000));
+const testStartedAt = Date.now();
 const PIN_B = `night shift ${nonce}`;
 const SECRET_TEXT = `Bed 14 potassium 6.9 repeat ECG now ${nonce}`;
 const URGENT_TEXT = `Crash call ward 7 side room ${nonce}`;
@@ -184,6 +186,8 @@ describe('encrypted profiles and the lock, end to end', () => {
       if (file.includes('wardline-keyring-')) continue; // the keyring's own store, encrypted by gnome-keyring
       const info = await stat(file).catch(() => null);
       if (!info || info.size > 64 * 1024 * 1024) continue;
+      // In the shared temp folder only what was written during this test can be Wardline's.
+      if (!file.startsWith(dataDir) && info.mtimeMs < testStartedAt - 1000) continue;
       const bytes = await readFile(file).catch(() => null);
       if (!bytes) continue;
       if (file.startsWith(dataDir)) scanned++;
