@@ -6,7 +6,9 @@ import { createHash } from 'node:crypto';
 import { readNumber, readOneOf, readOptionalNumber, readOptionalString, readString } from './rowReaders.js';
 import { toFtsQuery } from './searchQuery.js';
 import type { SqlDatabase, SqlRow, SqlStatement } from './sqlPort.js';
+import { StatementCache } from './statementCache.js';
 import { StoreError } from './storeErrors.js';
+import { invalid, requireInteger, requireText } from './storeArguments.js';
 import type {
   AuditEntry,
   AuditEntryInput,
@@ -33,9 +35,10 @@ const incomingColumns = `conversation_id, server_id, origin_id, direction, sende
   body, content_type, payload, sent_at, received_at, delivery_state, urgency, encryption, patient_identifier, expires_at`;
 
 export class MessageStore {
-  private readonly statements = new Map<string, SqlStatement>();
+  private readonly statements: StatementCache;
 
   constructor(private readonly db: SqlDatabase) {
+    this.statements = new StatementCache(db);
     // Per-connection staging for insertReceivedBatch; temp_store = MEMORY keeps it off disk.
     db.exec(`CREATE TEMP TABLE IF NOT EXISTS incoming (${incomingColumns})`);
   }
@@ -263,12 +266,7 @@ export class MessageStore {
   }
 
   private statement(sql: string): SqlStatement {
-    let statement = this.statements.get(sql);
-    if (statement === undefined) {
-      statement = this.db.prepare(sql);
-      this.statements.set(sql, statement);
-    }
-    return statement;
+    return this.statements.get(sql);
   }
 }
 
@@ -321,20 +319,10 @@ function validateReceived(m: ReceivedMessageInput): void {
   if (m.body !== null && typeof m.body !== 'string') throw invalid('body');
 }
 
-function requireInteger(value: number, field: string): number {
-  if (!Number.isSafeInteger(value)) throw invalid(field);
-  return value;
-}
 
-function requireText(value: string, field: string): void {
-  if (typeof value !== 'string' || value.length === 0) throw invalid(field);
-}
 
 function clampLimit(limit: number, max: number): number {
   if (!Number.isInteger(limit) || limit < 1) throw invalid('limit');
   return Math.min(limit, max);
 }
 
-function invalid(field: string): StoreError {
-  return new StoreError('invalid-argument', `Invalid store request: ${field}.`);
-}

@@ -5,8 +5,10 @@
  * Synchronous over the SqlDatabase port; it runs in the store worker next to MessageStore.
  */
 import { readNumber, readOneOf, readOptionalString, readString } from './rowReaders.js';
-import type { SqlDatabase, SqlStatement } from './sqlPort.js';
+import type { SqlDatabase, SqlRow, SqlStatement } from './sqlPort.js';
+import { StatementCache } from './statementCache.js';
 import { StoreError } from './storeErrors.js';
+import { invalid, requireInteger, requireText } from './storeArguments.js';
 import type {
   ConversationRef,
   MarkerTarget,
@@ -23,9 +25,11 @@ const rankSql = (column: string): string =>
 const rank = { delivered: 2, read: 3 } as const;
 
 export class OutboxQueries {
-  private readonly statements = new Map<string, SqlStatement>();
+  private readonly statements: StatementCache;
 
-  constructor(private readonly db: SqlDatabase) {}
+  constructor(private readonly db: SqlDatabase) {
+    this.statements = new StatementCache(db);
+  }
 
   /** The message (outgoing, pending) and its outbox row in one transaction; the FTS trigger indexes it. */
   queueOutgoing(input: OutgoingMessageInput, now: number): number {
@@ -167,25 +171,13 @@ export class OutboxQueries {
   findConversationByJid(jid: string): ConversationRef | null {
     requireText(jid, 'jid');
     const row = this.statement(`SELECT id, jid, kind, title FROM conversations WHERE jid = ?`).get([jid]);
-    if (row === undefined) return null;
-    return {
-      id: readNumber(row, 'id'),
-      jid: readString(row, 'jid'),
-      kind: readOneOf(row, 'kind', ['direct', 'room'] as const),
-      title: readString(row, 'title'),
-    };
+    return row === undefined ? null : toConversationRef(row);
   }
 
   findConversationById(id: number): ConversationRef | null {
     requireInteger(id, 'id');
     const row = this.statement(`SELECT id, jid, kind, title FROM conversations WHERE id = ?`).get([id]);
-    if (row === undefined) return null;
-    return {
-      id: readNumber(row, 'id'),
-      jid: readString(row, 'jid'),
-      kind: readOneOf(row, 'kind', ['direct', 'room'] as const),
-      title: readString(row, 'title'),
-    };
+    return row === undefined ? null : toConversationRef(row);
   }
 
   /**
@@ -273,23 +265,15 @@ export class OutboxQueries {
   }
 
   private statement(sql: string): SqlStatement {
-    let statement = this.statements.get(sql);
-    if (statement === undefined) {
-      statement = this.db.prepare(sql);
-      this.statements.set(sql, statement);
-    }
-    return statement;
+    return this.statements.get(sql);
   }
 }
 
-function requireInteger(value: number, field: string): void {
-  if (!Number.isSafeInteger(value)) throw invalid(field);
-}
-
-function requireText(value: string, field: string): void {
-  if (typeof value !== 'string' || value.length === 0) throw invalid(field);
-}
-
-function invalid(field: string): StoreError {
-  return new StoreError('invalid-argument', `Invalid store request: ${field}.`);
+function toConversationRef(row: SqlRow): ConversationRef {
+  return {
+    id: readNumber(row, 'id'),
+    jid: readString(row, 'jid'),
+    kind: readOneOf(row, 'kind', ['direct', 'room'] as const),
+    title: readString(row, 'title'),
+  };
 }
