@@ -259,10 +259,6 @@ export function isRequestChannel(value: unknown): value is RequestChannel {
   return typeof value === 'string' && Object.hasOwn(requests, value);
 }
 
-export function isEventName(value: unknown): value is EventName {
-  return typeof value === 'string' && Object.hasOwn(events, value);
-}
-
 /** Errors cross the boundary as data the UI can show, never as stack traces. */
 export type ErrorCode =
   | 'unknown-channel'

@@ -323,11 +323,7 @@ class Chat implements ChatService {
     await this.#setUp.catch(() => undefined);
   }
 
-  /** Messages from outside the organisation, held for acceptance (not stored). Counts and JIDs only. */
-  heldMessages(): readonly IncomingMessage[] {
-    return this.#held;
-  }
-
+  /** Who is waiting outside the organisation, with counts: addresses only, never content. */
   heldSenders(): HeldSender[] {
     const senders = new Map<string, HeldSender>();
     for (const m of this.#held) {
