@@ -1,0 +1,173 @@
+/**
+ * Where the managed admin policy lives and how it is read. Fail closed: no file means no
+ * managed policy (built-in defaults), but a file that exists and cannot be read, parsed or
+ * validated stops Wardline, because falling back to defaults would quietly switch off
+ * whatever the hospital required (a shorter idle lock, wiping, its CA).
+ */
+import { createHash } from 'node:crypto';
+import { open } from 'node:fs/promises';
+import path from 'node:path';
+import { parsePemBundle } from '../xmpp/tlsTrust.js';
+import { parseAdminPolicy, type AdminPolicy } from './adminPolicy.js';
+
+/**
+ * Development and tests only: an absolute path to read the policy from instead of the
+ * machine-wide one. Packaged builds ignore it, or anyone could set it to a permissive file.
+ */
+export const POLICY_FILE_ENV = 'WARDLINE_POLICY_FILE';
+/** A policy is a few hundred bytes; anything near this is not one. */
+export const MAX_POLICY_BYTES = 64 * 1024;
+/** Generous for a hospital chain of a few certificates, small enough to read at start-up. */
+export const MAX_CA_BUNDLE_BYTES = 1024 * 1024;
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+function windowsProgramData(env: Env): string {
+  // Windows environment names are case-insensitive; a plain object passed in is not.
+  const key = Object.keys(env).find((name) => name.toLowerCase() === 'programdata');
+  const value = key === undefined ? undefined : env[key];
+  return value && path.win32.isAbsolute(value) ? value : 'C:\\ProgramData';
+}
+
+/**
+ * The machine-wide policy file: Windows %ProgramData%\Wardline\policy.json, macOS
+ * /Library/Application Support/Wardline/policy.json, Linux (and other Unix) /etc/wardline/policy.json.
+ * Unpackaged builds (tests, npm run demo) may point WARDLINE_POLICY_FILE at an absolute path.
+ */
+export function policyFilePath(platform: NodeJS.Platform, env: Env, options: { isPackaged: boolean }): string {
+  const paths = platform === 'win32' ? path.win32 : path.posix;
+  const override = env[POLICY_FILE_ENV];
+  if (!options.isPackaged && override && paths.isAbsolute(override)) return override;
+  if (platform === 'win32') return path.win32.join(windowsProgramData(env), 'Wardline', 'policy.json');
+  if (platform === 'darwin') return '/Library/Application Support/Wardline/policy.json';
+  return '/etc/wardline/policy.json';
+}
+
+/** Reads a file; may stop after maxBytes + 1 bytes (enough to tell that it is too big). */
+export type ReadFileAtMost = (filePath: string, maxBytes: number) => Promise<Uint8Array>;
+
+class NotRegularFileError extends Error {
+  readonly code = 'ENOTREG';
+}
+
+/** Bounded, so a wrong path (a device, a huge log) cannot stall start-up or fill memory. */
+export const readFileAtMost: ReadFileAtMost = async (filePath, maxBytes) => {
+  const handle = await open(filePath, 'r');
+  try {
+    const stat = await handle.stat();
+    if (stat.isDirectory()) throw Object.assign(new Error(`${filePath} is a folder`), { code: 'EISDIR' });
+    if (!stat.isFile()) throw new NotRegularFileError(`${filePath} is not a regular file`);
+    const buffer = Buffer.alloc(maxBytes + 1);
+    let total = 0;
+    while (total < buffer.length) {
+      const { bytesRead } = await handle.read(buffer, total, buffer.length - total, total);
+      if (bytesRead === 0) break;
+      total += bytesRead;
+    }
+    return buffer.subarray(0, total);
+  } finally {
+    await handle.close();
+  }
+};
+
+export type PolicyLoad =
+  /** No file: no managed policy, built-in defaults apply. */
+  | { kind: 'default'; path: string }
+  /** sha256 (hex) of the file's bytes, for the audit log. */
+  | { kind: 'managed'; path: string; policy: AdminPolicy; sha256: string }
+  /** The file exists but is unusable: Wardline must not start. */
+  | { kind: 'invalid'; path: string; problem: string };
+
+function errorCode(error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : undefined;
+}
+
+function unreadableReason(error: unknown): string {
+  const code = errorCode(error);
+  switch (code) {
+    case 'ENOENT':
+      return 'it does not exist';
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied';
+    case 'EISDIR':
+      return 'it is a folder, not a file';
+    case 'ENOTDIR':
+      return 'part of its path is a file, not a folder';
+    case 'ENOTREG':
+      return 'it is not a regular file';
+    default:
+      return code ?? (error instanceof Error ? error.message : String(error));
+  }
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+async function caBundleProblem(caPath: string, readFile: ReadFileAtMost): Promise<string | null> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await readFile(caPath, MAX_CA_BUNDLE_BYTES);
+  } catch (error) {
+    return `caBundlePath: the CA bundle ${caPath} cannot be read (${unreadableReason(error)})`;
+  }
+  if (bytes.length > MAX_CA_BUNDLE_BYTES) return `caBundlePath: the CA bundle ${caPath} is larger than 1 MiB`;
+  try {
+    // The same check the connection makes, done now so IT hears about it at start-up.
+    parsePemBundle(new TextDecoder().decode(bytes), `CA bundle ${caPath}`);
+  } catch (error) {
+    return `caBundlePath: ${(error instanceof Error ? error.message : String(error)).replace(/\.$/, '')}`;
+  }
+  return null;
+}
+
+/** Reads and validates the policy file (and the CA bundle it names). Never throws. */
+export async function loadAdminPolicy(options: { path: string; readFile?: ReadFileAtMost }): Promise<PolicyLoad> {
+  const { path: file } = options;
+  const readFile = options.readFile ?? readFileAtMost;
+  const invalid = (problem: string): PolicyLoad => ({ kind: 'invalid', path: file, problem });
+
+  let bytes: Uint8Array;
+  try {
+    bytes = await readFile(file, MAX_POLICY_BYTES);
+  } catch (error) {
+    // Only "no such file" means "no managed policy"; anything else is a broken deployment.
+    if (errorCode(error) === 'ENOENT') return { kind: 'default', path: file };
+    return invalid(`It cannot be read (${unreadableReason(error)})`);
+  }
+  if (bytes.length > MAX_POLICY_BYTES) return invalid('It is larger than 64 KiB, so it cannot be a Wardline policy');
+
+  let text: string;
+  try {
+    // A UTF-8 byte-order mark (Notepad) is accepted and dropped.
+    text = utf8.decode(bytes);
+  } catch {
+    return invalid('It is not UTF-8 text (save it as UTF-8)');
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    return invalid(`It is not valid JSON (${error instanceof Error ? error.message : String(error)})`);
+  }
+
+  const parsed = parseAdminPolicy(json);
+  if (!parsed.ok) return invalid(parsed.problem);
+  if (parsed.policy.caBundlePath !== undefined) {
+    const problem = await caBundleProblem(parsed.policy.caBundlePath, readFile);
+    if (problem !== null) return invalid(problem);
+  }
+  const sha256 = createHash('sha256').update(bytes).digest('hex');
+  return { kind: 'managed', path: file, policy: parsed.policy, sha256 };
+}
+
+/** What the person sees when Wardline refuses to start; null when the policy is usable. */
+export function policyFailureMessage(load: PolicyLoad): string | null {
+  if (load.kind !== 'invalid') return null;
+  const problem = load.problem.replace(/\.$/, '');
+  return (
+    `Wardline cannot start: the hospital's policy file ${load.path} is invalid. ${problem}. ` +
+    'Contact your IT service desk and quote this message. Wardline stays closed until the file is corrected, ' +
+    "so that settings the hospital requires are never silently switched off."
+  );
+}
