@@ -254,25 +254,15 @@ function issueWords(issue: z.core.$ZodIssue, input: unknown): string {
     case 'unrecognized_keys':
       return `${issue.keys.length === 1 ? 'unknown setting' : 'unknown settings'} ${issue.keys.map((k) => JSON.stringify(k)).join(', ')}`;
     case 'invalid_value':
-      if (valueAt(input, issue.path) === undefined) return `is required (${issue.values.map((v) => JSON.stringify(v)).join(' or ')})`;
-      return `must be ${issue.values.map((v) => JSON.stringify(v)).join(' or ')}`;
+      return `${valueAt(input, issue.path) === undefined ? 'is required and must be' : 'must be'} ${issue.values.map((v) => JSON.stringify(v)).join(' or ')}`;
     case 'invalid_union':
-      // Only wipeAfterFailures is a union: null or a number in range.
-      return describeUnion(issue, input);
+      // Only wipeAfterFailures is a union. A number out of range is reported by its branch
+      // ("must be at least 5"); this is for the wrong type altogether.
+      return 'must be null or a whole number';
     default:
       // invalid_format (our regex messages) and custom (our refinement) carry our own words.
       return issue.message;
   }
-}
-
-function describeUnion(issue: z.core.$ZodIssueInvalidUnion, input: unknown): string {
-  const value = valueAt(input, issue.path);
-  // Prefer the branch that got as far as a range check: it says what to change.
-  for (const branch of issue.errors) {
-    const ranged = branch.find((inner) => inner.code === 'too_big' || inner.code === 'too_small');
-    if (ranged !== undefined && typeof value === 'number') return `must be null or ${issueWords(ranged, input)}`;
-  }
-  return 'must be null or a whole number';
 }
 
 /** "path: problem" for each of the first few settings at fault (one problem per setting), in one sentence. */

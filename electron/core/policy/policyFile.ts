@@ -116,7 +116,8 @@ async function caBundleProblem(caPath: string, readFile: ReadFileAtMost): Promis
     // The same check the connection makes, done now so IT hears about it at start-up.
     parsePemBundle(new TextDecoder().decode(bytes), `CA bundle ${caPath}`);
   } catch (error) {
-    return `caBundlePath: ${(error instanceof Error ? error.message : String(error)).replace(/\.$/, '')}`;
+    const reason = error instanceof Error ? error.message : String(error);
+    return `caBundlePath: ${reason.replace(/^The /, 'the ').replace(/\.$/, '')}`;
   }
   return null;
 }
