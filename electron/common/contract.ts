@@ -38,7 +38,12 @@ export const AutoLockSchema = z.object({
 
 /** The lock state machine, as the renderer sees it. Owned by main. */
 export const SessionStateSchema = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('no-profile'), profiles: z.array(ProfileSummarySchema) }),
+  z.object({
+    kind: z.literal('no-profile'),
+    profiles: z.array(ProfileSummarySchema),
+    /** Why the last session ended, when the person must be told (e.g. account revoked, profile erased). */
+    notice: z.string().nullable(),
+  }),
   z.object({
     kind: z.literal('locked'),
     profiles: z.array(ProfileSummarySchema),
@@ -46,7 +51,10 @@ export const SessionStateSchema = z.discriminatedUnion('kind', [
     lockedProfileId: z.string().nullable(),
     /** Counts only: a lock screen never shows names or text. */
     pending: PendingCountsSchema,
+    notice: z.string().nullable(),
   }),
+  /** The managed policy file is invalid or unreadable: nothing opens until IT fixes it (fail closed). */
+  z.object({ kind: z.literal('blocked'), message: z.string() }),
   z.object({
     kind: z.literal('unlocked'),
     profile: ProfileSummarySchema.extend({ role: z.string() }),
@@ -81,6 +89,10 @@ export const MessageViewSchema = z.object({
   urgency: z.enum(['normal', 'urgent']),
   deliveryState: z.enum(['pending', 'sent', 'delivered', 'read', 'failed']).nullable(),
   patientIdentifier: z.boolean(),
+  /** Transcribed into the patient record: by whom ("Name (Role)"), when, and the reference typed. */
+  transcription: z.object({ by: z.string(), at: z.number().int(), recordReference: z.string().nullable() }).nullable(),
+  /** The text was removed: after transcription (byName set) or retracted by its sender. */
+  removal: z.object({ byName: z.string().nullable(), at: z.number().int(), afterTranscription: z.boolean() }).nullable(),
 });
 
 export const MessagePageSchema = z.object({
@@ -103,6 +115,8 @@ export const ConnectionViewSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('connecting'), attempt: z.number().int() }),
   z.object({ kind: z.literal('online'), since: z.number().int() }),
   z.object({ kind: z.literal('offline'), since: z.number().int(), reason: z.string(), retryAt: z.number().int().nullable() }),
+  /** The server refused the credentials of an account that had worked: signed out, password forgotten. */
+  z.object({ kind: z.literal('revoked'), at: z.number().int(), reason: z.string() }),
 ]);
 
 export const DirectoryEntrySchema = z.object({
@@ -114,6 +128,37 @@ export const DirectoryEntrySchema = z.object({
 
 /** Someone outside the organisation's domains wrote; their messages wait for acceptance. No content. */
 export const HeldSenderSchema = z.object({ jid: z.string(), count: z.number().int(), since: z.number() });
+
+export const TranscriptionNoteSchema = z.object({
+  /** Refers to this note (held in main) for "Save FHIR file". */
+  noteId: z.string(),
+  /** Plain text for the EPR: copied to the clipboard. */
+  text: z.string(),
+  /** FHIR R4 JSON (see docs/TRANSCRIPTION.md). */
+  fhirJson: z.string(),
+  transcribed: z.number().int(),
+});
+
+export const NeedsTranscriptionSchema = z.object({
+  messageId: z.number().int(),
+  conversationId: z.number().int(),
+  conversationTitle: z.string(),
+  senderName: z.string(),
+  sentAt: z.number().int(),
+  /** When retention policy deletes it. */
+  expiresAt: z.number().int(),
+});
+
+const AuditDetailValue = z.union([z.string(), z.number(), z.boolean(), z.null()]);
+export const AuditEntryViewSchema = z.object({
+  seq: z.number().int(),
+  at: z.number().int(),
+  kind: z.string(),
+  actor: z.string(),
+  details: z.record(z.string(), AuditDetailValue),
+});
+
+export const ExportResultSchema = z.object({ saved: z.boolean(), location: z.string().nullable() });
 
 export const SearchHitSchema = MessageViewSchema.extend({ conversationId: z.number().int(), conversationTitle: z.string() });
 
@@ -212,6 +257,36 @@ export const requests = {
     // Carries no data either way; the lock screen reports "nothing open".
     locked: 'allow',
   },
+  'transcription:create': {
+    request: z
+      .object({
+        conversationId: z.number().int().positive(),
+        messageIds: z.array(z.number().int().positive()).min(1).max(200),
+        // Checked against Modulus 11 in main; spaces and dashes allowed as people type them.
+        nhsNumber: z.string().trim().max(14).regex(/^[0-9 -]*$/, 'digits').optional(),
+        recordReference: z.string().trim().max(64).optional(),
+      })
+      .strict(),
+    response: TranscriptionNoteSchema,
+    locked: 'refuse',
+  },
+  'transcription:saveFhir': {
+    request: z.object({ noteId: z.string().regex(/^[a-f0-9]{32}$/) }).strict(),
+    response: ExportResultSchema,
+    locked: 'refuse',
+  },
+  'transcription:deleteOriginals': {
+    request: z.object({ conversationId: z.number().int().positive(), messageIds: z.array(z.number().int().positive()).min(1).max(200) }).strict(),
+    response: z.object({ removed: z.number().int(), retractionsQueued: z.number().int() }),
+    locked: 'refuse',
+  },
+  'governance:needsTranscription': { request: Empty, response: z.array(NeedsTranscriptionSchema), locked: 'refuse' },
+  'audit:list': {
+    request: Empty,
+    response: z.object({ entries: z.array(AuditEntryViewSchema), chainIntact: z.boolean() }),
+    locked: 'refuse',
+  },
+  'audit:export': { request: Empty, response: ExportResultSchema, locked: 'refuse' },
   'links:openExternal': {
     request: z.object({ url: z.string().max(2048) }).strict(),
     response: z.object({ opened: z.boolean() }),
@@ -251,6 +326,10 @@ export type ConnectionView = z.infer<typeof ConnectionViewSchema>;
 export type DirectoryEntry = z.infer<typeof DirectoryEntrySchema>;
 export type SearchHit = z.infer<typeof SearchHitSchema>;
 export type HeldSender = z.infer<typeof HeldSenderSchema>;
+export type TranscriptionNote = z.infer<typeof TranscriptionNoteSchema>;
+export type NeedsTranscriptionView = z.infer<typeof NeedsTranscriptionSchema>;
+export type AuditEntryView = z.infer<typeof AuditEntryViewSchema>;
+export type ExportResult = z.infer<typeof ExportResultSchema>;
 
 export const requestChannels = Object.keys(requests) as RequestChannel[];
 export const eventNames = Object.keys(events) as EventName[];

@@ -91,6 +91,15 @@ export function requestHandlers(
       focus?.({ conversationId, windowFocused });
       return { ok: true as const };
     },
+    'transcription:create': (request) => session.governance().transcribe(request),
+    'transcription:saveFhir': ({ noteId }) => session.governance().saveFhir(noteId),
+    'transcription:deleteOriginals': ({ conversationId, messageIds }) => session.governance().deleteOriginals(conversationId, messageIds),
+    'governance:needsTranscription': () => session.governance().needsTranscription(),
+    'audit:list': async () => {
+      const { entries, chainIntact } = await session.auditTrail().view(500);
+      return { entries: entries.map(({ seq, at, kind, actor, details }) => ({ seq, at, kind, actor, details: { ...details } })), chainIntact };
+    },
+    'audit:export': () => session.governance().exportAudit(),
     'links:openExternal': async ({ url }) => {
       if (!isAllowedExternalUrl(url)) {
         throw new WardlineFailure('rejected', 'Only secure (https) links can be opened from Wardline.');

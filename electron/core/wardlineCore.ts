@@ -7,10 +7,10 @@ import type { AppInfo, ShellKind } from '../common/contract.js';
 import { CoreEvents } from './events.js';
 import { createDispatcher, type Dispatch } from './ipc/dispatcher.js';
 import type { ConfirmAndOpen } from './links/externalLink.js';
-import { DEFAULT_LOCK_POLICY, type LockPolicy } from './policy/lockPolicy.js';
+import type { LockPolicy } from './policy/lockPolicy.js';
 import { realTicker, type IdleSource, type Ticker } from './session/autoLock.js';
 import { requestHandlers } from './requestHandlers.js';
-import { DEFAULT_NOTIFICATION_POLICY, type NotificationPolicy } from './notify/notificationPolicy.js';
+import type { NotificationPolicy } from './notify/notificationPolicy.js';
 import { Notifier, urgentReminderOptions, type NotificationPort } from './notify/notifier.js';
 import { SessionController, type OpenStore } from './session/sessionController.js';
 import type { ChatTrust, StartChat } from './chat/chatTypes.js';
@@ -18,6 +18,9 @@ import { startChat } from './chat/index.js';
 import { openStore, prestartStoreWorker } from './store/index.js';
 import type { Keychain } from './vault/keychain.js';
 import { keytarKeychain } from './vault/keytarKeychain.js';
+import { noExportFile, type ExportFile } from './governance/exportFile.js';
+import { DEFAULT_ADMIN_POLICY, toChatTrust, toLockPolicy, toNotificationPolicy, type AdminPolicy } from './policy/adminPolicy.js';
+import { policyFailureMessage, type PolicyLoad } from './policy/policyFile.js';
 import { ProfileRegistry } from './vault/profiles.js';
 
 export interface CoreOptions {
@@ -31,6 +34,14 @@ export interface CoreOptions {
   /** OS idle time (Electron powerMonitor in the app; injectable in tests). */
   idle: IdleSource;
   keychain?: Keychain;
+  /**
+   * The managed admin policy as loaded (policyFile.ts). Lock, notification, trust, retention and
+   * revocation settings come from it unless a test passes them explicitly below. An invalid
+   * policy blocks everything: Wardline shows IT's message and opens no profile.
+   */
+  adminPolicy?: PolicyLoad;
+  /** Saves exports (FHIR, audit log, incident timeline): a save dialog in Electron. */
+  exportFile?: ExportFile;
   policy?: LockPolicy;
   ticker?: Ticker;
   now?: () => number;
@@ -58,14 +69,18 @@ export function createWardlineCore(options: CoreOptions): WardlineCore {
   const events = new CoreEvents();
   const log = options.log ?? (() => {});
   const now = options.now ?? Date.now;
-  const policy = options.policy ?? DEFAULT_LOCK_POLICY;
+  const load: PolicyLoad = options.adminPolicy ?? { kind: 'default', path: '(built-in defaults)' };
+  const admin: AdminPolicy = load.kind === 'managed' ? load.policy : DEFAULT_ADMIN_POLICY;
+  const policy = options.policy ?? toLockPolicy(admin);
   const registry = new ProfileRegistry({
     dataDir: options.dataDir,
     keychain: options.keychain ?? keytarKeychain(),
     now,
     wipePolicy: { afterFailures: policy.wipeAfterFailedUnlocks },
+    ...(policy.pinMinLength === undefined ? {} : { pinMinLength: policy.pinMinLength }),
+    ...(policy.delayAfterFailures === undefined ? {} : { delayAfterFailures: policy.delayAfterFailures }),
   });
-  const notificationPolicy = options.notificationPolicy ?? DEFAULT_NOTIFICATION_POLICY;
+  const notificationPolicy = options.notificationPolicy ?? toNotificationPolicy(admin);
   const notifier = options.notify ? new Notifier({ port: options.notify, policy: notificationPolicy, now, log }) : null;
   if (notifier) events.on('session:changed', (state) => notifier.setLocked(state.kind !== 'unlocked'));
   const session = new SessionController({
@@ -78,12 +93,15 @@ export function createWardlineCore(options: CoreOptions): WardlineCore {
     now,
     log,
     startChat: options.startChat ?? startChat,
-    chatTrust: options.chatTrust ?? { trustedDomains: [] },
+    chatTrust: options.chatTrust ?? toChatTrust(admin),
     prepareStore: options.openStore ? undefined : prestartStoreWorker,
     urgent: urgentReminderOptions(notificationPolicy),
     onChatEvent: notifier ? (event) => notifier.handle(event) : undefined,
+    governance: { retentionDays: admin.retentionDays, wipeOnRevocation: admin.wipeOnRevocation },
+    policySource: { kind: load.kind === 'managed' ? 'managed' : 'default', path: load.path, sha256: load.kind === 'managed' ? load.sha256 : null },
+    exportFile: options.exportFile ?? noExportFile,
   });
-  const ready = session.init();
+  const ready = session.init(policyFailureMessage(load));
   const info: AppInfo = { name: 'Wardline', version: options.version, shell: options.shell, platform: options.platform };
 
   const dispatchNow = createDispatcher({

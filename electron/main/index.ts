@@ -5,6 +5,8 @@
 import { app, BrowserWindow, session } from 'electron';
 import path from 'node:path';
 import { createWardlineCore, type WardlineCore } from '../core/wardlineCore.js';
+import { DEFAULT_ADMIN_POLICY } from '../core/policy/adminPolicy.js';
+import { loadAdminPolicy, policyFilePath } from '../core/policy/policyFile.js';
 import { registerAppScheme, serveAppProtocol } from './appProtocol.js';
 import { guardWebContents } from './contentsGuards.js';
 import { createConfirmAndOpen } from './externalLinks.js';
@@ -12,6 +14,7 @@ import { forwardEvents, registerIpc } from './ipc.js';
 import { createIdleSource } from './os/idle.js';
 import { notificationPort } from './os/notifications.js';
 import { createLockSignals } from './os/powerEvents.js';
+import { createSaveDialogExport } from './os/saveDialog.js';
 import { handleSquirrelEvent } from './os/squirrelStartup.js';
 import { appPaths } from './paths.js';
 import { applyPermissionPolicy } from './permissions.js';
@@ -62,7 +65,7 @@ function start(): void {
   const getWindow = (): BrowserWindow | null => mainWindow;
   const confirmAndOpen = createConfirmAndOpen(getWindow);
   const paths = appPaths(app.getAppPath());
-  const policy = windowPolicy(app.isPackaged);
+  let policy = windowPolicy(app.isPackaged);
 
   // Every webContents, including any we did not expect, gets the navigation guards.
   app.on('web-contents-created', (_event, contents) => guardWebContents(contents, confirmAndOpen));
@@ -79,9 +82,16 @@ function start(): void {
     if (mainWindow) focusWindow(mainWindow);
   });
 
-  void app.whenReady().then(() => {
+  void app.whenReady().then(async () => {
     applyPermissionPolicy(session.defaultSession);
     serveAppProtocol(paths.rendererDist);
+    // The machine-wide policy; an invalid one blocks every profile (the window shows IT's message).
+    const adminPolicy = await loadAdminPolicy({ path: policyFilePath(process.platform, process.env, { isPackaged: app.isPackaged }) });
+    log(`policy ${adminPolicy.kind} path=${adminPolicy.path}`);
+    const admin = adminPolicy.kind === 'managed' ? adminPolicy.policy : DEFAULT_ADMIN_POLICY;
+    // Fail closed: an invalid policy keeps content protection on.
+    policy = windowPolicy(app.isPackaged, adminPolicy.kind === 'invalid' || admin.contentProtection);
+    const devTrust = app.isPackaged ? null : chooseDevChatTrust({ isPackaged: false, env: process.env, isAbsolute: path.isAbsolute });
     core = createWardlineCore({
       dataDir: app.getPath('userData'),
       shell: 'electron',
@@ -90,7 +100,10 @@ function start(): void {
       appOrigin: APP_ORIGIN,
       confirmAndOpen,
       idle: createIdleSource(),
-      chatTrust: chooseDevChatTrust({ isPackaged: app.isPackaged, env: process.env, isAbsolute: path.isAbsolute }),
+      adminPolicy,
+      exportFile: createSaveDialogExport(getWindow),
+      // Development only: a throwaway CA and domains from the environment, when given; otherwise policy.
+      ...(devTrust && (devTrust.adminCa || devTrust.trustedDomains.length > 0) ? { chatTrust: devTrust } : {}),
       // Already redacted by the core's notification policy; a click brings the window forward.
       notify: notificationPort(() => {
         if (mainWindow) focusWindow(mainWindow);

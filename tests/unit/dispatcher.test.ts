@@ -15,7 +15,7 @@ function dispatcherWith(overrides: Partial<Handlers> = {}, unlocked = false) {
   const handlers: Handlers = {
     ...unused,
     'app:info': () => ({ name: 'Wardline', version: '1.2.3', shell: 'electron', platform: 'win32' }),
-    'session:state': () => ({ kind: 'no-profile', profiles: [] }),
+    'session:state': () => ({ kind: 'no-profile', profiles: [], notice: null }),
     'conversations:list': () => [],
     'links:openExternal': () => ({ opened: false }),
     ...overrides,

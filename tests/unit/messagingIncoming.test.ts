@@ -447,7 +447,16 @@ describe('receipts, markers, retractions', () => {
       from: `${PEER}/desk`,
       conversation: PEER,
       targetId: 'm-1',
+      transcribedBy: null,
     });
+  });
+
+  it('reads a removal after transcription, with the remover\'s name made safe for one line', () => {
+    const at = Date.UTC(2026, 10, 25, 9, 30);
+    const stanza = buildRetraction({ to: ME, type: 'chat', id: 'r-2', targetId: 'm-2', transcribed: { byName: 'Dr Asha\u202E Patel\n(Cons)', at } });
+    expect(stanza.getChildText('body')).toBe('This message was removed after transcription into the patient record by Dr Asha\u202E Patel\n(Cons).');
+    stanza.attrs['from'] = `${PEER}/desk`;
+    expect(parseIncoming(stanza, context)).toMatchObject({ kind: 'retraction', targetId: 'm-2', transcribedBy: 'Dr Asha Patel (Cons)' });
   });
 });
 

@@ -147,6 +147,8 @@ describe('createWardlineCore notify wiring', () => {
       setSetting: async (key: string, value: string) => void settings.set(key, value),
       unreadCounts: async () => ({ unread: 0, urgent: 0 }),
       close: async () => {},
+      appendAudit: async () => ({}),
+      purgeSentBefore: async () => ({ deleted: 0, checkpointed: true }),
     };
     return store as unknown as WardlineStore;
   }

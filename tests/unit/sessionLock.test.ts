@@ -12,6 +12,7 @@ import type { Ticker } from '../../electron/core/session/autoLock.js';
 import { SessionController, type ProfileVault } from '../../electron/core/session/sessionController.js';
 import type { WardlineStore } from '../../electron/core/store/index.js';
 import { requestHandlers } from '../../electron/core/requestHandlers.js';
+import { noExportFile } from '../../electron/core/governance/exportFile.js';
 
 const ID = 'a'.repeat(32);
 
@@ -23,6 +24,7 @@ function fakeVault(): ProfileVault {
     profileDetails: async () => ({ id: ID, displayName: 'Sam', role: 'Clerk', createdAt: 0, wipePolicy: { afterFailures: null }, failures: { consecutive: 0, lastFailureAt: null } }),
     removeProfile: async () => {},
     profileDir: () => '/nonexistent',
+    failureCounters: async () => ({ consecutive: 0, lastFailureAt: null }),
   };
 }
 
@@ -33,6 +35,8 @@ function fakeStore(overrides: Partial<WardlineStore> = {}): WardlineStore {
     unreadCounts: async () => ({ unread: 2, urgent: 1 }),
     listConversations: async () => [{ id: 1, jid: 'x@y.z', kind: 'direct', title: 'Secret title', muted: false, unread: 0, urgentUnread: 0, lastActivityAt: 1 }],
     close: async () => {},
+    appendAudit: async () => ({}),
+    purgeSentBefore: async () => ({ deleted: 0, checkpointed: true }),
   };
   return { ...base, ...overrides } as unknown as WardlineStore;
 }
@@ -55,6 +59,9 @@ function setup(store: WardlineStore) {
     log: () => {},
     startChat: () => { throw new Error('no chat in this test'); },
     chatTrust: { trustedDomains: [] },
+    governance: { retentionDays: 30, wipeOnRevocation: false },
+    policySource: { kind: 'default', path: '(test)', sha256: null },
+    exportFile: noExportFile,
   });
   return { session, seen, idleFor: (s: number) => ((idle = s), tick()) };
 }
@@ -119,6 +126,9 @@ describe('session lock fails safe', () => {
       log: () => {},
       startChat: () => { throw new Error('unused'); },
       chatTrust: { trustedDomains: [] },
+      governance: { retentionDays: 30, wipeOnRevocation: false },
+      policySource: { kind: 'default', path: '(test)', sha256: null },
+      exportFile: noExportFile,
     });
     void session;
     await slowSession.init();

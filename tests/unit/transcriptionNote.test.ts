@@ -374,7 +374,7 @@ describe('buildTranscriptionNote: refusals', () => {
     expectRefused(() => buildTranscriptionNote(input({ messages: [message(), message({ id: 2, body: null })] })), 'message-without-body');
     expectRefused(() => buildTranscriptionNote(input({ messages: [message({ body: ' \u202E\n ' })] })), 'message-without-body');
     expectRefused(
-      () => buildTranscriptionNote(input({ messages: [message({ retraction: { at: SUMMER, by: 'asha.patel@trust.nhs.uk', reason: null } })] })),
+      () => buildTranscriptionNote(input({ messages: [message({ retraction: { at: SUMMER, by: 'asha.patel@trust.nhs.uk', byName: null, reason: null } })] })),
       'message-without-body',
     );
   });

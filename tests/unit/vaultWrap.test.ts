@@ -76,8 +76,8 @@ describe('PIN rules', () => {
 
 describe('failure delays', () => {
   it('starts after 5 failures at 30 s, doubles, and caps at 15 minutes', () => {
-    expect([1, 2, 3, 4].map(delayAfter)).toEqual([0, 0, 0, 0]);
-    expect([5, 6, 7, 8, 9, 10, 11, 100].map(delayAfter)).toEqual([30_000, 60_000, 120_000, 240_000, 480_000, 900_000, 900_000, 900_000]);
+    expect([1, 2, 3, 4].map((n) => delayAfter(n))).toEqual([0, 0, 0, 0]);
+    expect([5, 6, 7, 8, 9, 10, 11, 100].map((n) => delayAfter(n))).toEqual([30_000, 60_000, 120_000, 240_000, 480_000, 900_000, 900_000, 900_000]);
   });
 });
 

@@ -7,9 +7,13 @@
  * needs playwright-core (a devDependency), and refuses to run inside Electron.
  */
 import { readFileSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { createWardlineCore, type CoreOptions, type WardlineCore } from '../../electron/core/wardlineCore.js';
+import type { ExportFile } from '../../electron/core/governance/exportFile.js';
+import { loadAdminPolicy, policyFilePath } from '../../electron/core/policy/policyFile.js';
 import { findChromium } from './findChromium.js';
 import { CHROMIUM_APP_ORIGIN, routeRenderer } from './rendererRoute.js';
 import { forwardCoreEvents, installContractBridge } from './contractBridge.js';
@@ -25,8 +29,22 @@ export interface OpenOptions {
   distDir?: string;
   viewport?: { width: number; height: number };
   log?: (line: string) => void;
+  /** The admin policy file; default: the platform's path (WARDLINE_POLICY_FILE overrides it in development). */
+  policyFile?: string;
+  /** Where exports are written (the Electron app asks with a save dialog instead); default <dataDir>/exports. */
+  exportDir?: string;
   /** Test seams: the same ones the Electron layer fills with OS adapters. */
-  core?: Partial<Pick<CoreOptions, 'idle' | 'keychain' | 'policy' | 'ticker' | 'now' | 'chatTrust'>>;
+  core?: Partial<Pick<CoreOptions, 'idle' | 'keychain' | 'policy' | 'ticker' | 'now' | 'chatTrust' | 'notificationPolicy'>>;
+}
+
+/** The dev shell has no save dialog: exports land in one folder, owner-only. */
+function folderExport(dir: string): ExportFile {
+  return async ({ suggestedName, content }) => {
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    const location = join(dir, basename(suggestedName));
+    await writeFile(location, content, { encoding: 'utf8', mode: 0o600 });
+    return { saved: true, location };
+  };
 }
 
 export interface OpenWardline {
@@ -69,6 +87,9 @@ export async function openWardline(options: OpenOptions): Promise<OpenWardline> 
   try {
     const context = await browser.newContext({ viewport: options.viewport ?? { width: 1280, height: 800 }, locale: 'en-GB' });
     await routeRenderer(context, distDir);
+    // "Copy note for the record" writes the clipboard (Electron allows clipboard-sanitized-write likewise).
+    await context.grantPermissions(['clipboard-write'], { origin: CHROMIUM_APP_ORIGIN });
+    const adminPolicy = await loadAdminPolicy({ path: options.policyFile ?? policyFilePath(process.platform, process.env, { isPackaged: false }) });
     const idle = options.core?.idle ?? (await installPageActivityIdle(context));
     const started = createWardlineCore({
       dataDir: options.dataDir,
@@ -79,6 +100,8 @@ export async function openWardline(options: OpenOptions): Promise<OpenWardline> 
       // The dev shell never opens links on the host: there is no person to confirm with in a test.
       confirmAndOpen: async () => false,
       log: options.log,
+      adminPolicy,
+      exportFile: folderExport(options.exportDir ?? join(options.dataDir, 'exports')),
       ...options.core,
       idle,
     });

@@ -30,6 +30,7 @@ import type {
   DirectoryEntry,
   HeldSender,
   Presence,
+  RetractionTarget,
   SendRequest,
 } from './chatTypes.js';
 import { ConversationIds, titleFromJid } from './conversationIds.js';
@@ -37,6 +38,7 @@ import { buildPresence, Directory } from './directory.js';
 import { applyReceived, errorName, LiveQueue, type IncomingDeps, type ReceivedItem } from './incoming.js';
 import { Outbox } from './outbox.js';
 import { Rooms } from './rooms.js';
+import { TranscriptionRetractions } from './transcriptionRetractions.js';
 import { readSenderCard } from './senderCard.js';
 import { DEFAULT_URGENT_INTERVAL_MS, DEFAULT_URGENT_MAX_REMINDERS, UrgentReminders } from './urgentReminders.js';
 
@@ -81,6 +83,7 @@ class Chat implements ChatService {
   readonly #catchUp: ArchiveCatchUp;
   readonly #live: LiveQueue;
   readonly #urgent: UrgentReminders;
+  readonly #retractions: TranscriptionRetractions;
   readonly #incomingDeps: IncomingDeps;
   #context: IncomingContext;
   readonly #held: IncomingMessage[] = [];
@@ -150,7 +153,10 @@ class Chat implements ChatService {
       urgentArrived: (ids) => void this.#urgent.arrived(ids).catch(() => log('chat urgent-notify-failed')),
       hold: (message) => this.#hold(message),
       isAccepted: (jid) => this.#accepted.has(jid),
+      retainedSince: () => options.retainedSince?.() ?? null,
+      removedAfterTranscription: ({ conversationId, by }) => this.#emit({ type: 'removed-after-transcription', conversationId, by }),
     };
+    this.#retractions = new TranscriptionRetractions({ store: this.#store, send, log });
     this.#catchUp = new ArchiveCatchUp({
       store: this.#store,
       iq,
@@ -305,6 +311,14 @@ class Chat implements ChatService {
     if (this.#connection.state().kind === 'online') await this.#connection.send(buildPresence(presence));
   }
 
+  async retractAfterTranscription(conversationId: number, targets: readonly RetractionTarget[], byName: string, at: number): Promise<number> {
+    const conversation = await this.#conversationFor(conversationId);
+    if (conversation === null) throw new ChatSendError('unknown-conversation', 'There is no such conversation.');
+    const queued = await this.#retractions.queue(conversation, targets, byName, at);
+    this.#log(`chat retraction-queued count=${queued} of=${targets.length}`);
+    return queued;
+  }
+
   on(listener: (event: ChatEvent) => void): () => void {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
@@ -368,6 +382,10 @@ class Chat implements ChatService {
     this.#emit({ type: 'connection', state: this.#view });
     if (state.kind !== 'online') {
       this.#outbox.setReady(false);
+      // Only a refusal retrying cannot fix (retryAt null), not a temporary one.
+      if (state.kind === 'offline' && state.reason.kind === 'auth' && state.retryAt === null) {
+        this.#emit({ type: 'credentials-refused', condition: state.reason.condition ?? 'not-authorized' });
+      }
       return;
     }
     this.#context = { ...this.#context, ownJid: state.jid };
@@ -377,8 +395,10 @@ class Chat implements ChatService {
         this.#resumed = false;
         this.#outbox.setReady(true);
         void this.#outbox.flush();
+        void this.#retractions.flush();
         return;
       }
+      this.#emit({ type: 'signed-in', jid: state.jid });
       this.#setUp = this.#setUpSession();
     });
   }
@@ -432,6 +452,7 @@ class Chat implements ChatService {
       if (!current()) return;
       this.#outbox.setReady(true);
       const flushed = await this.#outbox.flush();
+      void this.#retractions.flush();
       this.#log(`chat session-ready rooms=${this.#rooms.joined.size} archived=${fetched} flushed=${flushed} ms=${this.#now() - started}`);
     } catch (error) {
       this.#log(`chat session-setup-failed error=${errorName(error)}`);

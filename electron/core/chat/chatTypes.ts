@@ -49,13 +49,25 @@ export type ChatEvent =
   | { type: 'message-arrived'; conversationId: number; urgent: boolean; senderName: string | null }
   | { type: 'directory-changed' }
   /** Messages from outside the organisation are waiting for the person to accept or decline. */
-  | { type: 'held-changed'; senders: number };
+  | { type: 'held-changed'; senders: number }
+  /** Signed in to the server (a fresh session, not a resumption). For the audit trail. */
+  | { type: 'signed-in'; jid: string }
+  /** The server refused our credentials for good (SASL condition, e.g. not-authorized, account-disabled). */
+  | { type: 'credentials-refused'; condition: string }
+  /** Another participant removed a message here after transcribing it. For the audit trail. */
+  | { type: 'removed-after-transcription'; conversationId: number; by: string };
 
 /** Someone outside the trusted domains who wrote to us. Address and count only: no content. */
 export interface HeldSender {
   jid: string;
   count: number;
   since: number;
+}
+
+/** Which message to retract: the origin-id (1:1) or the room's stanza-id (rooms). */
+export interface RetractionTarget {
+  originId: string | null;
+  serverId: string | null;
 }
 
 export interface SendRequest {
@@ -84,6 +96,12 @@ export interface ChatService {
   /** Drops the sender's held messages; later ones are held again. */
   declineSender(jid: string): void;
   setPresence(presence: Presence): Promise<void>;
+  /**
+   * Sends a XEP-0424 retraction with Wardline's transcription marker for each removed message,
+   * so other participants' Wardline clients delete their copy. Queued in the encrypted store
+   * until the server acknowledges each one, across reconnects and restarts. Returns how many were queued.
+   */
+  retractAfterTranscription(conversationId: number, targets: readonly RetractionTarget[], byName: string, at: number): Promise<number>;
   on(listener: (event: ChatEvent) => void): () => void;
   /** Stops sending and receiving; the outbox keeps whatever was not acknowledged. */
   stop(): Promise<void>;
@@ -99,6 +117,8 @@ export interface ChatServiceOptions {
   log?: (line: string) => void;
   /** Urgent unread messages are re-notified every intervalMs, at most maxReminders times (policy). */
   urgent?: { intervalMs?: number; maxReminders?: number };
+  /** Retention: messages sent before this instant are not stored (policy lifespan). */
+  retainedSince?: () => number;
   /** Injectable timers for the urgent re-notification tick. */
   timers?: ChatTimers;
   /** Transport tuning and test hooks (backoff, keepalive, onSocket, resource). */

@@ -35,6 +35,10 @@ export interface IncomingDeps {
   hold(message: IncomingMessage): void;
   /** Outside addresses the person has accepted. */
   isAccepted(conversationJid: string): boolean;
+  /** Messages sent before this instant have outlived the retention policy; null = keep all. */
+  retainedSince?(): number | null;
+  /** Another participant removed a message after transcription (for the audit trail). */
+  removedAfterTranscription?(removal: { conversationId: number; by: string }): void;
 }
 
 export interface Arrival {
@@ -59,8 +63,11 @@ export async function applyReceived(deps: IncomingDeps, items: readonly Received
   const arrivals = new Map<number, Arrival>();
   const receivedAt = deps.now();
 
+  const retainedSince = deps.retainedSince?.() ?? null;
   for (const { event, card } of items) {
     if (event.kind !== 'message') continue;
+    // Past the retention lifespan (an old archive page after a long absence): never stored at all.
+    if (retainedSince !== null && event.sentAt < retainedSince) continue;
     if (event.untrusted && !deps.isAccepted(event.conversation)) {
       deps.hold(event);
       continue;
@@ -141,7 +148,8 @@ async function applyUpdate(deps: IncomingDeps, event: Exclude<MeaningfulEvent, I
       return changed > 0 ? conversationId : null;
     }
     case 'retraction': {
-      // Only the original sender's own message matches (the store compares sender JIDs).
+      // A plain retraction matches only the sender's own message (the store compares sender JIDs);
+      // a removal after transcription may name any participant's (see GovernanceQueries).
       const senderJid = event.direction === 'out' ? deps.ownBare : event.type === 'groupchat' ? event.from : bareOf(event.from);
       const retracted = await store.applyRetraction({
         conversationId,
@@ -149,8 +157,10 @@ async function applyUpdate(deps: IncomingDeps, event: Exclude<MeaningfulEvent, I
         targetId: event.targetId,
         by: event.type === 'groupchat' ? 'server-id' : 'origin-id',
         at: deps.now(),
+        transcribedBy: event.transcribedBy,
       });
-      if (retracted === null) deps.log(`chat retraction-ignored reason=no-matching-own-message conversation=${conversationId}`);
+      if (retracted === null) deps.log(`chat retraction-ignored reason=no-matching-message conversation=${conversationId}`);
+      else if (event.transcribedBy !== null) deps.removedAfterTranscription?.({ conversationId, by: senderJid });
       return retracted === null ? null : conversationId;
     }
   }

@@ -93,6 +93,11 @@ export interface IncomingRetraction extends Envelope {
    * (XEP-0424). The caller must check it was sent by `from` before acting.
    */
   targetId: string;
+  /**
+   * Present on a Wardline removal after transcription: the remover's name (neutralised, capped)
+   * as they signed it. Such a retraction may name another participant's message.
+   */
+  transcribedBy: string | null;
 }
 
 export type IgnoreReason =

@@ -34,4 +34,9 @@ export const NS = {
    * client ignores an unknown child element (RFC 6120 §8.4), so the message still arrives intact.
    */
   urgency: 'urn:wardline:urgency:0',
+  /**
+   * Wardline's clinical-governance marker on a XEP-0424 retraction: "removed after transcription
+   * into the record by NAME at TIME". Ignored by other clients, which show the fallback body.
+   */
+  governance: 'urn:wardline:governance:0',
 } as const;

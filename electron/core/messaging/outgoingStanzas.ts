@@ -105,6 +105,13 @@ export interface OutgoingRetraction {
   id: string;
   /** Message to retract: its origin-id in 1:1 chats, the room's stanza-id in groupchat (XEP-0424 §4). */
   targetId: string;
+  /** Removal after transcription into the record: who (their display name) and when. */
+  transcribed?: { byName: string; at: number };
+}
+
+/** What other clients show for a removal after transcription. Names the remover, never the content. */
+export function transcribedFallbackBody(byName: string): string {
+  return `This message was removed after transcription into the patient record by ${byName}.`;
 }
 
 /** XEP-0424 retraction, with the XEP-0428 fallback body and a store hint so it reaches the archive. */
@@ -114,8 +121,11 @@ export function buildRetraction(retraction: OutgoingRetraction): XmlElement {
     'message',
     { type: retraction.type, to: requireJid(retraction.to, 'Retraction recipient', true), id },
     xml('retract', { xmlns: NS.retract, id: requireId(retraction.targetId, 'Retracted message id') }),
+    ...(retraction.transcribed
+      ? [xml('transcribed', { xmlns: NS.governance, by: retraction.transcribed.byName, at: new Date(retraction.transcribed.at).toISOString() })]
+      : []),
     xml('fallback', { xmlns: NS.fallback, for: NS.retract }),
-    xml('body', {}, RETRACTION_FALLBACK_BODY),
+    xml('body', {}, retraction.transcribed ? transcribedFallbackBody(retraction.transcribed.byName) : RETRACTION_FALLBACK_BODY),
     xml('origin-id', { xmlns: NS.sid, id }),
     xml('store', { xmlns: NS.hints }),
   );

@@ -16,7 +16,7 @@
  * - Senders outside the organisation's domains are flagged untrusted, not dropped.
  */
 import type { XmlElement } from '../xmpp/xml.js';
-import { DEFAULT_BODY_LIMIT, sanitizeBody } from './bodySafety.js';
+import { DEFAULT_BODY_LIMIT, neutraliseName, sanitizeBody } from './bodySafety.js';
 import type {
   Direction,
   IgnoreReason,
@@ -252,6 +252,15 @@ function pickBody(message: XmlElement): XmlElement | undefined {
   return bodies.find((body) => attr(body, 'xml:lang') === undefined) ?? bodies[0];
 }
 
+const MAX_REMOVER_NAME = 80;
+
+/** The remover's name from a governance marker, made safe for one line; null if absent or empty. */
+function transcribedBy(message: XmlElement): string | null {
+  const marker = childNamed(message, 'transcribed', NS.governance);
+  if (marker === undefined) return null;
+  return neutraliseName(attr(marker, 'by') ?? null, MAX_REMOVER_NAME);
+}
+
 function isInvite(message: XmlElement): boolean {
   const mucUser = childNamed(message, 'x', NS.mucUser);
   return hasChild(message, 'x', NS.conferenceInvite) || (mucUser !== undefined && hasChild(mucUser, 'invite', NS.mucUser));
@@ -272,7 +281,8 @@ function parseMessage(message: XmlElement, frame: Frame, account: Account): Inco
   const retract = childNamed(message, 'retract', NS.retract);
   if (retract !== undefined) {
     const targetId = idAttr(retract, 'id');
-    return targetId === null ? ignored('malformed-id') : { kind: 'retraction', ...envelope, targetId };
+    if (targetId === null) return ignored('malformed-id');
+    return { kind: 'retraction', ...envelope, targetId, transcribedBy: transcribedBy(message) };
   }
   if (isInvite(message)) return ignored('room-invite');
 

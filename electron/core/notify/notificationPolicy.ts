@@ -10,7 +10,7 @@
  * - While Wardline is locked: counts at most, never a name, whatever the policy says.
  * - Nothing while the conversation is open in the focused window.
  */
-import { neutraliseText } from '../messaging/bodySafety.js';
+import { neutraliseName } from '../messaging/bodySafety.js';
 
 export type NotificationContent = 'private' | 'sender-only';
 export type NotificationKind = 'message' | 'urgent';
@@ -51,20 +51,13 @@ export const NOTIFICATION_TITLE = 'Wardline';
 /** Longest sender name shown, in code points, ellipsis included. */
 export const MAX_SENDER_NAME = 40;
 
-const WHITESPACE_RUN = /\s+/gu;
-
 /**
  * A display name made safe for one line of an OS notification: control, bidi and invisible
  * formatting characters removed, whitespace (newlines included) collapsed, capped at
  * MAX_SENDER_NAME code points. Null when nothing visible is left.
  */
 export function neutraliseSenderName(raw: string | null): string | null {
-  if (raw === null) return null;
-  const flat = neutraliseText(raw).replace(WHITESPACE_RUN, ' ').trim();
-  if (flat === '') return null;
-  const points = Array.from(flat);
-  if (points.length <= MAX_SENDER_NAME) return flat;
-  return `${points.slice(0, MAX_SENDER_NAME - 1).join('').trimEnd()}…`;
+  return neutraliseName(raw, MAX_SENDER_NAME);
 }
 
 function privateBody(kind: NotificationKind): string {

@@ -13,6 +13,10 @@ export function toMessageView(message: StoredMessage): MessageView {
     urgency: message.urgency,
     deliveryState: message.direction === 'out' ? message.deliveryState : null,
     patientIdentifier: message.patientIdentifier,
+    transcription: message.transcription,
+    removal: message.retraction
+      ? { byName: message.retraction.byName, at: message.retraction.at, afterTranscription: message.retraction.reason === 'transcribed' }
+      : null,
   };
 }
 

@@ -12,6 +12,10 @@ import { WardlineFailure } from '../ipc/failure.js';
 import type { LockPolicy } from '../policy/lockPolicy.js';
 import type { WardlineStore } from '../store/index.js';
 import type { ProfileListing, ProfileRegistry } from '../vault/profiles.js';
+import type { ExportFile } from '../governance/exportFile.js';
+import type { Governance } from '../governance/governanceService.js';
+import type { AuditTrail } from '../governance/auditTrail.js';
+import { ProfileGovernance, type GovernancePolicy, type PolicySource } from './profileGovernance.js';
 import { AutoLock, effectiveIdleLimit, type IdleSource, type Ticker } from './autoLock.js';
 import { initialLockState, nextLockState, type LockReason, type LockState, type PendingCounts } from './lockMachine.js';
 
@@ -21,7 +25,7 @@ export type OpenStore = (path: string, keyHex: string, create: boolean) => Promi
 /** What the session needs of the vault (ProfileRegistry in the app). */
 export type ProfileVault = Pick<
   ProfileRegistry,
-  'listProfiles' | 'createProfile' | 'unlockProfile' | 'profileDetails' | 'removeProfile' | 'profileDir'
+  'listProfiles' | 'createProfile' | 'unlockProfile' | 'profileDetails' | 'removeProfile' | 'profileDir' | 'failureCounters'
 >;
 
 export interface SessionDeps {
@@ -41,6 +45,10 @@ export interface SessionDeps {
   urgent?: ChatServiceOptions['urgent'];
   /** Every event of the open profile's chat (the notifier); never called for a closed profile. */
   onChatEvent?: (event: ChatEvent) => void;
+  /** Retention and revocation (admin policy), and where that policy came from (for the audit trail). */
+  governance: GovernancePolicy;
+  policySource: PolicySource;
+  exportFile: ExportFile;
 }
 
 interface OpenProfile {
@@ -50,6 +58,11 @@ interface OpenProfile {
   chat: ChatService | null;
   /** The person's own shorter auto-lock, or null for the policy value. */
   personalIdleSeconds: number | null;
+  governance: ProfileGovernance;
+  /** The account the messaging service was started with (its JID names the transcriber). */
+  account: ChatAccount | null;
+  /** Set when the server refused this account's credentials after it had worked. */
+  revoked: { at: number; reason: string } | null;
 }
 
 const STORE_FILE = 'wardline.db';
@@ -59,12 +72,18 @@ const SHUTDOWN_STEP_MS = 5_000;
 const AUTO_LOCK_SETTING = 'autoLockSeconds';
 /** JSON ChatAccount, password included: it lives only inside the encrypted store. */
 const ACCOUNT_SETTING = 'xmpp.account';
+/** Set once the account has signed in: a later refusal of its credentials is a revocation. */
+const SIGNED_IN_SETTING = 'xmpp.signedInOnce';
 
 export class SessionController {
   #lock: LockState = { kind: 'no-profile' };
   #profiles: ProfileListing[] = [];
   #open: OpenProfile | null = null;
   #lockedProfileId: string | null = null;
+  /** Why the last session ended, when the person must be told (revocation); cleared on unlock. */
+  #notice: string | null = null;
+  /** Set when the admin policy is invalid: the session never leaves this state. */
+  #blocked: string | null = null;
   #queue: Promise<unknown> = Promise.resolve();
   /** Bumped on every lock: work that started before a lock must not finish as if unlocked. */
   #epoch = 0;
@@ -74,7 +93,13 @@ export class SessionController {
     this.#autoLock = new AutoLock(deps.idle, deps.ticker, () => void this.lock('idle'));
   }
 
-  async init(): Promise<void> {
+  /** `blocked`: the message to show instead of any profile (an invalid admin policy). */
+  async init(blocked: string | null = null): Promise<void> {
+    this.#blocked = blocked;
+    if (blocked !== null) {
+      this.deps.log('policy invalid: every profile stays closed');
+      return;
+    }
     await this.#serial(async () => {
       this.#profiles = await this.deps.registry.listProfiles();
       this.#lock = initialLockState(this.#profiles.length);
@@ -83,13 +108,14 @@ export class SessionController {
   }
 
   state(): SessionState {
+    if (this.#blocked !== null) return { kind: 'blocked', message: this.#blocked };
     const lock = this.#lock;
     const profiles = this.#profiles.map(({ id, displayName }) => ({ id, displayName }));
     switch (lock.kind) {
       case 'no-profile':
-        return { kind: 'no-profile', profiles };
+        return { kind: 'no-profile', profiles, notice: this.#notice };
       case 'locked':
-        return { kind: 'locked', profiles, lockedProfileId: this.#lockedProfileId, pending: lock.pending };
+        return { kind: 'locked', profiles, lockedProfileId: this.#lockedProfileId, pending: lock.pending, notice: this.#notice };
       case 'unlocked': {
         const open = this.#requireOpen();
         return { kind: 'unlocked', profile: open.profile, autoLock: this.#autoLockView(open) };
@@ -109,12 +135,13 @@ export class SessionController {
   /** Creating a profile signs its owner straight in: they have just typed their PIN. */
   createProfile(input: { displayName: string; role: string; pin: string }): Promise<ProfileSummary> {
     return this.#serial(async () => {
+      this.#refuseIfBlocked();
       // All checks and the KDF happen before anyone else's session is touched.
       const created = await this.deps.registry.createProfile(input);
       await this.#lockCurrent('user-switch');
       this.#profiles = await this.deps.registry.listProfiles();
       this.#transition({ type: 'profiles-changed', count: this.#profiles.length });
-      await this.#openProfile(created.id, created.databaseKeyHex, true);
+      await this.#openProfile(created.id, created.databaseKeyHex, { created: true, priorFailures: { consecutive: 0, lastFailureAt: null } });
       this.deps.log('profile created');
       return { id: created.id, displayName: created.displayName };
     });
@@ -122,41 +149,72 @@ export class SessionController {
 
   unlock(profileId: string, pin: string): Promise<SessionState> {
     return this.#serial(async () => {
+      this.#refuseIfBlocked();
       if (!this.#profiles.some((p) => p.id === profileId)) {
         throw new WardlineFailure('not-found', 'That profile is not on this computer.');
       }
+      // Read before the attempt (which resets them): the audit trail records the failures it ends.
+      const priorFailures = await this.deps.registry.failureCounters(profileId);
       // Vault errors (wrong PIN, delay, keychain) pass through with their own messages.
       const keyHex = await this.deps.registry.unlockProfile(profileId, pin);
       await this.#lockCurrent('user-switch');
-      await this.#openProfile(profileId, keyHex, false);
+      await this.#openProfile(profileId, keyHex, { created: false, priorFailures });
       return this.state();
     });
   }
 
-  async #openProfile(profileId: string, keyHex: string, create: boolean): Promise<void> {
+  async #openProfile(
+    profileId: string,
+    keyHex: string,
+    unlock: Parameters<ProfileGovernance['opened']>[0],
+  ): Promise<void> {
     const epoch = this.#epoch;
-    const store = await this.deps.openStore(this.#storePath(profileId), keyHex, create);
-    let open: OpenProfile;
+    const store = await this.deps.openStore(this.#storePath(profileId), keyHex, unlock.created);
+    let open: OpenProfile | undefined;
     let account: ChatAccount | null;
     try {
       const details = await this.deps.registry.profileDetails(profileId);
       const saved = await store.getSetting(AUTO_LOCK_SETTING);
       account = await readAccount(store);
-      open = {
+      const person = { name: details.displayName, role: details.role };
+      const partial: Omit<OpenProfile, 'governance'> = {
         profile: { id: details.id, displayName: details.displayName, role: details.role },
         store,
         chat: null,
         personalIdleSeconds: saved === null ? null : Number(saved),
+        account,
+        revoked: null,
       };
+      const governance = new ProfileGovernance({
+        store,
+        person,
+        account: () => open?.account ?? null,
+        chat: () => open?.chat ?? null,
+        policy: this.deps.governance,
+        policySource: this.deps.policySource,
+        exportFile: this.deps.exportFile,
+        ticker: this.deps.ticker,
+        now: this.deps.now,
+        log: this.deps.log,
+        changed: () => {
+          if (open !== undefined && this.#open === open) this.deps.events.emit('conversations:changed', { conversationIds: [] });
+        },
+      });
+      open = { ...partial, governance };
+      // Audit entries and the retention sweep happen before anything is shown.
+      await governance.opened(unlock);
     } catch (error) {
+      await open?.governance.closing('open-failed').catch(() => {});
       await store.close().catch(() => {});
       throw error;
     }
-    if (epoch !== this.#epoch) {
+    if (epoch !== this.#epoch || open === undefined) {
       // The OS locked (or someone pressed Lock) while we were opening: stay locked.
+      await open?.governance.closing('locked-while-opening').catch(() => {});
       await store.close().catch(() => {});
       return;
     }
+    this.#notice = null;
     this.#open = open;
     this.#lockedProfileId = profileId;
     this.#transition({ type: 'unlocked', profileId, at: this.deps.now() });
@@ -176,7 +234,7 @@ export class SessionController {
       this.deps.log(`locked reason=${reason}`);
     }
     return this.#serial(async () => {
-      if (open) this.#showPending(await this.#shutDown(open));
+      if (open) this.#showPending(await this.#shutDown(open, reason));
       return this.state();
     });
   }
@@ -189,14 +247,19 @@ export class SessionController {
   /** Needs the person's PIN: nobody else at a shared PC can erase their profile. */
   removeProfile(profileId: string, pin: string): Promise<void> {
     return this.#serial(async () => {
+      this.#refuseIfBlocked();
       await this.deps.registry.unlockProfile(profileId, pin);
       if (this.#open?.profile.id === profileId) await this.#lockCurrent('profile-removed');
+      await this.#removeFiles(profileId);
+      this.deps.log('profile removed');
+    });
+  }
+
+  async #removeFiles(profileId: string): Promise<void> {
       await this.deps.registry.removeProfile(profileId);
       if (this.#lockedProfileId === profileId) this.#lockedProfileId = null;
       this.#profiles = await this.deps.registry.listProfiles();
       this.#transition({ type: 'profiles-changed', count: this.#profiles.length });
-      this.deps.log('profile removed');
-    });
   }
 
   setAutoLock(seconds: number): Promise<AutoLockView> {
@@ -219,7 +282,17 @@ export class SessionController {
 
   connection(): ConnectionView {
     const open = this.#requireOpen();
+    if (open.revoked) return { kind: 'revoked', ...open.revoked };
     return open.chat ? open.chat.connection() : { kind: 'not-configured' };
+  }
+
+  /** Transcribe-then-delete, the "Needs transcription" list and exports for the unlocked person. */
+  governance(): Governance {
+    return this.#requireOpen().governance.governance;
+  }
+
+  auditTrail(): AuditTrail {
+    return this.#requireOpen().governance.audit;
   }
 
   async account(): Promise<AccountView | null> {
@@ -233,6 +306,9 @@ export class SessionController {
       await open.store.setSetting(ACCOUNT_SETTING, JSON.stringify(account));
       await open.chat?.stop();
       open.chat = null;
+      open.account = account;
+      open.revoked = null;
+      await open.store.setSetting(SIGNED_IN_SETTING, '');
       // A lock may have happened while we awaited: never start messaging for a closed profile.
       if (this.#open !== open) throw new WardlineFailure('locked', 'Wardline is locked. Unlock with your PIN to continue.');
       this.#startChat(open, account);
@@ -249,18 +325,58 @@ export class SessionController {
       self: { name: open.profile.displayName, role: open.profile.role },
       now: this.deps.now,
       log: this.deps.log,
+      retainedSince: () => open.governance.retainedSince(),
       ...(this.deps.urgent ? { urgent: this.deps.urgent } : {}),
     });
     open.chat = chat;
     chat.on((event) => {
       // Only the chat of the profile that is still open may speak to the renderer.
       if (this.#open !== open) return;
+      void this.#governChatEvent(open, chat, event);
       if (event.type === 'connection') this.deps.events.emit('chat:connection', event.state);
       else if (event.type === 'conversations-changed') this.deps.events.emit('conversations:changed', { conversationIds: event.conversationIds });
       else if (event.type === 'held-changed') this.deps.events.emit('held:changed', { senders: event.senders });
       this.deps.onChatEvent?.(event);
     });
     this.deps.events.emit('chat:connection', chat.connection());
+  }
+
+  /** Audit entries for sign-in and removals; a revoked account is signed out (and maybe wiped). */
+  async #governChatEvent(open: OpenProfile, chat: ChatService, event: ChatEvent): Promise<void> {
+    try {
+      if (event.type === 'signed-in') await open.store.setSetting(SIGNED_IN_SETTING, '1');
+      const workedBefore = event.type === 'credentials-refused' && (await open.store.getSetting(SIGNED_IN_SETTING)) === '1';
+      if ((await open.governance.onChatEvent(event, workedBefore)) !== 'revoke') return;
+      const reason =
+        event.type === 'credentials-refused' && event.condition === 'account-disabled'
+          ? 'The hospital has disabled this messaging account.'
+          : 'The server no longer accepts this messaging account (it may have been revoked or its password changed).';
+      await this.#revoke(open, chat, reason);
+    } catch {
+      this.deps.log('governance chat-event-failed');
+    }
+  }
+
+  /** Signs the account out: messaging stops and its password is forgotten. Policy may wipe the profile. */
+  #revoke(open: OpenProfile, chat: ChatService, reason: string): Promise<void> {
+    return this.#serial(async () => {
+      if (this.#open !== open || open.chat !== chat) return;
+      await chat.stop().catch(() => {});
+      open.chat = null;
+      open.account = null;
+      await open.store.setSetting(ACCOUNT_SETTING, '');
+      open.revoked = { at: this.deps.now(), reason };
+      this.deps.log(`account revoked wipe=${this.deps.governance.wipeOnRevocation}`);
+      if (this.deps.governance.wipeOnRevocation) {
+        const profileId = open.profile.id;
+        await this.#lockCurrent('profile-removed');
+        await this.#removeFiles(profileId);
+        this.#notice = `${reason} As the hospital's policy requires, this profile and its messages were erased from this computer.`;
+        this.deps.events.emit('session:changed', this.state());
+        return;
+      }
+      this.deps.events.emit('chat:connection', { kind: 'revoked', ...open.revoked });
+    });
   }
 
   async close(): Promise<void> {
@@ -271,6 +387,10 @@ export class SessionController {
   #autoLockView(open: OpenProfile): AutoLockView {
     const policyMaxSeconds = this.deps.policy.idleLockSeconds;
     return { seconds: effectiveIdleLimit(policyMaxSeconds, open.personalIdleSeconds), policyMaxSeconds };
+  }
+
+  #refuseIfBlocked(): void {
+    if (this.#blocked !== null) throw new WardlineFailure('rejected', this.#blocked);
   }
 
   #requireOpen(): OpenProfile {
@@ -294,11 +414,11 @@ export class SessionController {
     const open = this.#detach();
     if (!open) return;
     this.#transition({ type: 'lock', reason, pending: NO_PENDING });
-    this.#showPending(await this.#shutDown(open));
+    this.#showPending(await this.#shutDown(open, reason));
   }
 
   /** Stops messaging, reads the lock-screen counts and closes the store; never throws. */
-  async #shutDown(open: OpenProfile): Promise<PendingCounts> {
+  async #shutDown(open: OpenProfile, reason: LockReason): Promise<PendingCounts> {
     let pending = NO_PENDING;
     try {
       await withTimeout(open.chat?.stop() ?? Promise.resolve(), SHUTDOWN_STEP_MS);
@@ -310,6 +430,11 @@ export class SessionController {
       pending = { messages: counts.unread, urgent: counts.urgent };
     } catch {
       this.deps.log('lock: counts unavailable');
+    }
+    try {
+      await withTimeout(open.governance.closing(reason), SHUTDOWN_STEP_MS);
+    } catch {
+      this.deps.log('lock: audit entry not written');
     }
     try {
       await withTimeout(open.store.close(), SHUTDOWN_STEP_MS);

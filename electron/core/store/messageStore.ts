@@ -3,9 +3,10 @@
  * store worker in the app; the benchmark also runs it over plain SQLite.
  */
 import { createHash } from 'node:crypto';
-import { readNumber, readOneOf, readOptionalNumber, readOptionalString, readString } from './rowReaders.js';
+import { messageColumns, toStoredMessage } from './messageRows.js';
+import { readNumber, readOneOf, readOptionalNumber, readString } from './rowReaders.js';
 import { toFtsQuery } from './searchQuery.js';
-import type { SqlDatabase, SqlRow, SqlStatement } from './sqlPort.js';
+import type { SqlDatabase, SqlStatement } from './sqlPort.js';
 import { StatementCache } from './statementCache.js';
 import { StoreError } from './storeErrors.js';
 import { invalid, requireInteger, requireText } from './storeArguments.js';
@@ -26,10 +27,6 @@ import type {
 const maxPageSize = 500;
 const maxSearchResults = 500;
 const genesisHash = '0'.repeat(64);
-
-const messageColumns = `id, conversation_id, server_id, origin_id, direction, sender_jid, sender_name, sender_role,
-  body, content_type, payload, sent_at, received_at, read_at, delivery_state, urgency, patient_identifier,
-  transcribed_by, transcribed_at, record_reference, expires_at, retracted_at, retracted_by, retraction_reason`;
 
 const incomingColumns = `conversation_id, server_id, origin_id, direction, sender_jid, sender_name, sender_role,
   body, content_type, payload, sent_at, received_at, delivery_state, urgency, encryption, patient_identifier, expires_at`;
@@ -268,39 +265,6 @@ export class MessageStore {
   private statement(sql: string): SqlStatement {
     return this.statements.get(sql);
   }
-}
-
-function toStoredMessage(row: SqlRow): StoredMessage {
-  const transcribedBy = readOptionalString(row, 'transcribed_by');
-  const retractedAt = readOptionalNumber(row, 'retracted_at');
-  const base = {
-    id: readNumber(row, 'id'),
-    conversationId: readNumber(row, 'conversation_id'),
-    serverId: readOptionalString(row, 'server_id'),
-    originId: readOptionalString(row, 'origin_id'),
-    senderJid: readString(row, 'sender_jid'),
-    senderName: readOptionalString(row, 'sender_name'),
-    senderRole: readOptionalString(row, 'sender_role'),
-    body: readOptionalString(row, 'body'),
-    contentType: readOneOf(row, 'content_type', ['text', 'structured'] as const),
-    payload: readOptionalString(row, 'payload'),
-    sentAt: readNumber(row, 'sent_at'),
-    receivedAt: readNumber(row, 'received_at'),
-    urgency: readOneOf(row, 'urgency', ['normal', 'urgent'] as const),
-    expiresAt: readOptionalNumber(row, 'expires_at'),
-    patientIdentifier: readNumber(row, 'patient_identifier') === 1,
-    transcription:
-      transcribedBy === null
-        ? null
-        : { by: transcribedBy, at: readNumber(row, 'transcribed_at'), recordReference: readOptionalString(row, 'record_reference') },
-    retraction:
-      retractedAt === null
-        ? null
-        : { at: retractedAt, by: readString(row, 'retracted_by'), reason: readOptionalString(row, 'retraction_reason') },
-  };
-  return readString(row, 'direction') === 'out'
-    ? { ...base, direction: 'out', deliveryState: readOneOf(row, 'delivery_state', ['pending', 'sent', 'delivered', 'read', 'failed'] as const) }
-    : { ...base, direction: 'in', readAt: readOptionalNumber(row, 'read_at') };
 }
 
 function auditHash(prevHash: string, at: number, kind: string, actor: string, details: string): string {

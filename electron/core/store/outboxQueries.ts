@@ -1,7 +1,7 @@
 /**
  * What the messaging service needs beyond received-message inserts: the outbox (a composed
  * message is written, with its outbox row, before it is ever sent), delivery state, our own
- * messages' archive ids, retractions, and the latest message a read marker should quote.
+ * messages' archive ids, and the latest message a read marker should quote.
  * Synchronous over the SqlDatabase port; it runs in the store worker next to MessageStore.
  */
 import { readNumber, readOneOf, readOptionalString, readString } from './rowReaders.js';
@@ -14,7 +14,6 @@ import type {
   MarkerTarget,
   OutboxEntry,
   OutgoingMessageInput,
-  RetractionInput,
   OwnMessageConfirmation,
   UrgentUnread,
 } from './outboxTypes.js';
@@ -178,43 +177,6 @@ export class OutboxQueries {
     requireInteger(id, 'id');
     const row = this.statement(`SELECT id, jid, kind, title FROM conversations WHERE id = ?`).get([id]);
     return row === undefined ? null : toConversationRef(row);
-  }
-
-  /**
-   * XEP-0424: blanks the body (the FTS trigger drops its tokens) and records who retracted it.
-   * Only a message whose stored sender is `senderJid` is touched, so nobody can retract another's.
-   * Returns the retracted message's id, or null if none matched.
-   */
-  applyRetraction(input: RetractionInput): number | null {
-    requireInteger(input.conversationId, 'conversationId');
-    requireText(input.senderJid, 'senderJid');
-    requireText(input.targetId, 'targetId');
-    requireInteger(input.at, 'at');
-    const column = input.by === 'server-id' ? 'server_id' : 'origin_id';
-    return this.db.transaction(() => {
-      const row = this.statement(
-        `SELECT id, direction, read_at, urgency FROM messages
-         WHERE conversation_id = ? AND sender_jid = ? AND ${column} = ? AND retracted_at IS NULL`,
-      ).get([input.conversationId, input.senderJid, input.targetId]);
-      if (row === undefined) return null;
-      const id = readNumber(row, 'id');
-      this.statement(`UPDATE messages SET body = NULL, payload = NULL, retracted_at = ?, retracted_by = ? WHERE id = ?`).run([
-        input.at,
-        input.senderJid,
-        id,
-      ]);
-      if (row['direction'] === 'in' && row['read_at'] === null) {
-        // A retracted message is no longer something to read.
-        this.statement(
-          `UPDATE messages SET read_at = ? WHERE id = ?`,
-        ).run([input.at, id]);
-        this.statement(
-          `UPDATE conversations SET unread_count = max(unread_count - 1, 0),
-             urgent_unread_count = max(urgent_unread_count - ?, 0) WHERE id = ?`,
-        ).run([row['urgency'] === 'urgent' ? 1 : 0, input.conversationId]);
-      }
-      return id;
-    });
   }
 
   /** The newest incoming message: what a displayed marker quotes (origin-id in 1:1, stanza-id in rooms). */

@@ -58,6 +58,11 @@ export interface RetractionInput {
   targetId: string;
   by: 'origin-id' | 'server-id';
   at: number;
+  /**
+   * Set for a removal after transcription (Wardline's governance retraction): the remover's name
+   * as they signed it. Any participant may remove a message this way; see GovernanceQueries.
+   */
+  transcribedBy?: string | null;
 }
 
 /** The newest incoming message of a conversation, for a displayed marker. */

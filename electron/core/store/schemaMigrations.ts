@@ -149,6 +149,20 @@ export const migrations: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 4,
+    name: 'governance: who removed a message (by name), needs-transcription index',
+    up(db) {
+      // retracted_by keeps the remover's JID; the tombstone names the person as they signed it.
+      // The partial index holds only untranscribed patient-identifiable messages, so inserts of
+      // ordinary messages pay nothing for the "Needs transcription" list.
+      db.exec(`
+        ALTER TABLE messages ADD COLUMN retracted_by_name TEXT;
+        CREATE INDEX messages_needing_transcription ON messages (sent_at)
+          WHERE patient_identifier = 1 AND transcribed_at IS NULL AND retracted_at IS NULL;
+      `);
+    },
+  },
 ];
 
 export const latestSchemaVersion = migrations.length;

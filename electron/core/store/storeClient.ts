@@ -5,7 +5,8 @@
 import { Worker } from 'node:worker_threads';
 import type { OpenStoreOptions } from './storeFiles.js';
 import { StoreError } from './storeErrors.js';
-import type { OpenResult, StoreOperation, StoreOperations, StoreRequest, StoreResponse } from './storeProtocol.js';
+import type { NeedsTranscription, Remover, TranscriptionMark } from './governanceQueries.js';
+import type { OpenResult, RemovalResult, StoreOperation, StoreOperations, StoreRequest, StoreResponse } from './storeProtocol.js';
 import type {
   AuditEntry,
   AuditEntryInput,
@@ -57,10 +58,21 @@ export interface WardlineStore {
   confirmOwnMessages(confirmations: readonly OwnMessageConfirmation[]): Promise<number>;
   findConversationByJid(jid: string): Promise<ConversationRef | null>;
   findConversationById(id: number): Promise<ConversationRef | null>;
-  /** Retracts the sender's own message; returns its id, or null if no such message. */
-  applyRetraction(input: RetractionInput): Promise<number | null>;
   latestIncoming(conversationId: number): Promise<MarkerTarget | null>;
   unreadUrgent(): Promise<UrgentUnread[]>;
+  // Clinical governance (governanceQueries.ts).
+  /** The named messages of one conversation, oldest first. */
+  messagesByIds(conversationId: number, ids: readonly number[]): Promise<StoredMessage[]>;
+  markTranscribed(conversationId: number, ids: readonly number[], mark: TranscriptionMark): Promise<number>;
+  /** Transcribed messages only: text removed, tombstone kept, WAL checkpointed. */
+  removeTranscribed(conversationId: number, ids: readonly number[], remover: Remover): Promise<RemovalResult>;
+  /** XEP-0424 (own message only) or a governance removal (any participant); returns the message id or null. */
+  applyRetraction(input: RetractionInput): Promise<number | null>;
+  /** Retention: deletes messages sent before `cutoff`, with no remnant. */
+  purgeSentBefore(cutoff: number): Promise<DeleteResult>;
+  needsTranscription(limit: number): Promise<NeedsTranscription[]>;
+  /** Newest first. */
+  listAudit(limit: number): Promise<AuditEntry[]>;
   close(): Promise<void>;
 }
 
@@ -162,14 +174,32 @@ class StoreClient implements WardlineStore {
   findConversationById(id: number): Promise<ConversationRef | null> {
     return this.call('findConversationById', id);
   }
-  applyRetraction(input: RetractionInput): Promise<number | null> {
-    return this.call('applyRetraction', input);
-  }
   latestIncoming(conversationId: number): Promise<MarkerTarget | null> {
     return this.call('latestIncoming', conversationId);
   }
   unreadUrgent(): Promise<UrgentUnread[]> {
     return this.call('unreadUrgent');
+  }
+  messagesByIds(conversationId: number, ids: readonly number[]): Promise<StoredMessage[]> {
+    return this.call('messagesByIds', conversationId, ids);
+  }
+  markTranscribed(conversationId: number, ids: readonly number[], mark: TranscriptionMark): Promise<number> {
+    return this.call('markTranscribed', conversationId, ids, mark);
+  }
+  removeTranscribed(conversationId: number, ids: readonly number[], remover: Remover): Promise<RemovalResult> {
+    return this.call('removeTranscribed', conversationId, ids, remover);
+  }
+  applyRetraction(input: RetractionInput): Promise<number | null> {
+    return this.call('applyRetraction', input);
+  }
+  purgeSentBefore(cutoff: number): Promise<DeleteResult> {
+    return this.call('purgeSentBefore', cutoff);
+  }
+  needsTranscription(limit: number): Promise<NeedsTranscription[]> {
+    return this.call('needsTranscription', limit);
+  }
+  listAudit(limit: number): Promise<AuditEntry[]> {
+    return this.call('listAudit', limit);
   }
 
   async close(): Promise<void> {

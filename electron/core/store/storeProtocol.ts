@@ -17,6 +17,7 @@ import type {
   StoredMessage,
   UnreadCounts,
 } from './storeTypes.js';
+import type { NeedsTranscription, RemovedMessage, Remover, TranscriptionMark } from './governanceQueries.js';
 import type { ConversationRef, MarkerTarget, OutboxEntry, OutgoingMessageInput, RetractionInput, OwnMessageConfirmation, UrgentUnread } from './outboxTypes.js';
 
 export interface OpenResult {
@@ -49,9 +50,22 @@ export interface StoreOperations {
   confirmOwnMessages: { args: [confirmations: readonly OwnMessageConfirmation[]]; result: number };
   findConversationByJid: { args: [jid: string]; result: ConversationRef | null };
   findConversationById: { args: [id: number]; result: ConversationRef | null };
-  applyRetraction: { args: [input: RetractionInput]; result: number | null };
   latestIncoming: { args: [conversationId: number]; result: MarkerTarget | null };
   unreadUrgent: { args: []; result: UrgentUnread[] };
+  // Clinical governance (governanceQueries.ts). Removals checkpoint the WAL before they return.
+  messagesByIds: { args: [conversationId: number, ids: readonly number[]]; result: StoredMessage[] };
+  markTranscribed: { args: [conversationId: number, ids: readonly number[], mark: TranscriptionMark]; result: number };
+  removeTranscribed: { args: [conversationId: number, ids: readonly number[], remover: Remover]; result: RemovalResult };
+  applyRetraction: { args: [input: RetractionInput]; result: number | null };
+  purgeSentBefore: { args: [cutoff: number]; result: DeleteResult };
+  needsTranscription: { args: [limit: number]; result: NeedsTranscription[] };
+  listAudit: { args: [limit: number]; result: AuditEntry[] };
+}
+
+export interface RemovalResult {
+  removed: RemovedMessage[];
+  /** False if a reader kept the WAL from being truncated. */
+  checkpointed: boolean;
 }
 
 export type StoreOperation = keyof StoreOperations;

@@ -58,7 +58,11 @@ export interface Transcription {
 
 export interface Retraction {
   at: number;
+  /** The remover's JID. */
   by: string;
+  /** The remover's name as they signed the removal (transcription removals); null for a plain XEP-0424 retraction. */
+  byName: string | null;
+  /** 'transcribed' when removed after transcription into the record. */
   reason: string | null;
 }
 

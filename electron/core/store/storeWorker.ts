@@ -7,6 +7,7 @@ import { parentPort } from 'node:worker_threads';
 import { openStoreFile, type OpenedStore } from './storeFiles.js';
 import { StoreError, toStoreError } from './storeErrors.js';
 import type { StoreOperation, StoreOperations, StoreRequest, StoreResponse } from './storeProtocol.js';
+import { GovernanceQueries } from './governanceQueries.js';
 import { OutboxQueries } from './outboxQueries.js';
 
 type WorkerState = { state: 'closed' } | { state: 'open'; opened: OpenedStore };
@@ -25,17 +26,28 @@ function openStore(): OpenedStore['store'] {
   return current.opened.store;
 }
 
-const outboxByStore = new WeakMap<OpenedStore, OutboxQueries>();
+/** Query sets other than MessageStore, created once per open store on first use. */
+function lazyQueries<Q>(create: (db: OpenedStore['db']) => Q): () => Q {
+  const byStore = new WeakMap<OpenedStore, Q>();
+  return () => {
+    if (current.state !== 'open') throw new StoreError('closed');
+    const { opened } = current;
+    let queries = byStore.get(opened);
+    if (queries === undefined) {
+      queries = create(opened.db);
+      byStore.set(opened, queries);
+    }
+    return queries;
+  };
+}
 
-function outbox(): OutboxQueries {
-  if (current.state !== 'open') throw new StoreError('closed');
-  const { opened } = current;
-  let queries = outboxByStore.get(opened);
-  if (queries === undefined) {
-    queries = new OutboxQueries(opened.db);
-    outboxByStore.set(opened, queries);
-  }
-  return queries;
+const outbox = lazyQueries((db) => new OutboxQueries(db));
+const governance = lazyQueries((db) => new GovernanceQueries(db));
+
+/** Runs a removal, then empties the WAL so no copy of the removed text survives there. */
+function thenCheckpoint<T>(work: () => T): { result: T; checkpointed: boolean } {
+  const result = work();
+  return { result, checkpointed: openStore().checkpoint() };
 }
 
 const handlers: Handlers = {
@@ -84,9 +96,24 @@ const handlers: Handlers = {
   confirmOwnMessages: (confirmations) => outbox().confirmOwnMessages(confirmations),
   findConversationByJid: (jid) => outbox().findConversationByJid(jid),
   findConversationById: (id) => outbox().findConversationById(id),
-  applyRetraction: (input) => outbox().applyRetraction(input),
   latestIncoming: (conversationId) => outbox().latestIncoming(conversationId),
   unreadUrgent: () => outbox().unreadUrgent(),
+  messagesByIds: (conversationId, ids) => governance().messagesByIds(conversationId, ids),
+  markTranscribed: (conversationId, ids, mark) => governance().markTranscribed(conversationId, ids, mark),
+  removeTranscribed: (conversationId, ids, remover) => {
+    const { result, checkpointed } = thenCheckpoint(() => governance().removeTranscribed(conversationId, ids, remover));
+    return { removed: result, checkpointed };
+  },
+  applyRetraction: (input) => {
+    const { result } = thenCheckpoint(() => governance().applyRetraction(input));
+    return result;
+  },
+  purgeSentBefore: (cutoff) => {
+    const { result, checkpointed } = thenCheckpoint(() => governance().purgeSentBefore(cutoff));
+    return { deleted: result, checkpointed };
+  },
+  needsTranscription: (limit) => governance().needsTranscription(limit),
+  listAudit: (limit) => governance().listAudit(limit),
 };
 
 function handle(request: StoreRequest): StoreResponse {

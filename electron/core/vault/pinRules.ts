@@ -12,20 +12,26 @@ const maxChars = 256;
 
 export const pinRuleMessage = `Choose a PIN of at least ${minPinDigits} digits, or a passphrase of at least ${minPassphraseChars} characters.`;
 
-/** Null when acceptable; otherwise a sentence saying what to change. */
-export function pinProblem(pin: string): string | null {
+/**
+ * Null when acceptable; otherwise a sentence saying what to change. `minDigits` comes from admin
+ * policy (never below 6); a passphrase must be at least as long as a PIN, and never under 8.
+ */
+export function pinProblem(pin: string, minDigits: number = minPinDigits): string | null {
+  const digits = Math.max(minPinDigits, minDigits);
+  const passphraseChars = Math.max(minPassphraseChars, digits);
+  const rule = digits === minPinDigits ? pinRuleMessage : `Choose a PIN of at least ${digits} digits, or a passphrase of at least ${passphraseChars} characters.`;
   const normalized = pin.normalize('NFC');
   // Count characters as people see them, not UTF-16 units.
   const length = [...normalized].length;
   if (length > maxChars) return `That passphrase is too long: use at most ${maxChars} characters.`;
-  if (normalized.trim().length === 0) return pinRuleMessage;
+  if (normalized.trim().length === 0) return rule;
   if (/^[0-9]+$/.test(normalized)) {
-    return length >= minPinDigits ? null : `A PIN needs at least ${minPinDigits} digits. ${pinRuleMessage}`;
+    return length >= digits ? null : `A PIN needs at least ${digits} digits. ${rule}`;
   }
-  return length >= minPassphraseChars ? null : `A passphrase needs at least ${minPassphraseChars} characters. ${pinRuleMessage}`;
+  return length >= passphraseChars ? null : `A passphrase needs at least ${passphraseChars} characters. ${rule}`;
 }
 
-export function requireAcceptablePin(pin: string): void {
-  const problem = pinProblem(pin);
+export function requireAcceptablePin(pin: string, minDigits: number = minPinDigits): void {
+  const problem = pinProblem(pin, minDigits);
   if (problem !== null) throw new VaultError({ kind: 'invalid-input' }, problem);
 }

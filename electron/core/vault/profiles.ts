@@ -84,8 +84,12 @@ export interface ProfileRegistryOptions {
   now?: () => number;
   /** scrypt cost for new wraps. Profiles wrapped with less are re-wrapped on their next unlock. */
   kdfParams?: ScryptParams;
-  /** Wipe policy snapshotted into each NEW profile. Default: never wipe. */
+  /** Wipe policy snapshotted into each NEW profile; when set, it also applies to older ones. Default: never wipe. */
   wipePolicy?: WipePolicy;
+  /** Admin policy: shortest PIN (digits) for new PINs; default 6. */
+  pinMinLength?: number;
+  /** Admin policy: wrong PINs allowed before escalating delays begin; default 5. */
+  delayAfterFailures?: number;
   /**
    * TESTS ONLY: replaces the registry's file operations, to simulate a folder
    * that cannot be written or removed in ways the OS does not let a root test
@@ -136,6 +140,8 @@ export class ProfileRegistry {
   readonly #now: () => number;
   readonly #kdfParams: ScryptParams;
   readonly #wipePolicy: WipePolicy;
+  readonly #pinMinLength: number | undefined;
+  readonly #delayAfterFailures: number | undefined;
   readonly #files: VaultFileOps;
   readonly #queues = new Map<string, Promise<unknown>>();
 
@@ -148,6 +154,8 @@ export class ProfileRegistry {
     const problem = kdfParamsProblem(this.#kdfParams);
     if (problem !== null) throw new RangeError(`Unacceptable scrypt params: ${problem}.`);
     this.#wipePolicy = { ...(options.wipePolicy ?? noWipe) };
+    this.#pinMinLength = options.pinMinLength;
+    this.#delayAfterFailures = options.delayAfterFailures;
     this.#files = { ...realFileOps, ...options.fileOps };
   }
 
@@ -181,6 +189,12 @@ export class ProfileRegistry {
     return listings.sort((a, b) => a.displayName.localeCompare(b.displayName) || a.id.localeCompare(b.id));
   }
 
+  /** Consecutive wrong PINs so far and when the last was; read before an unlock for the audit trail. */
+  async failureCounters(id: string): Promise<{ consecutive: number; lastFailureAt: number | null }> {
+    const { failures } = await this.#requireRecord(id);
+    return { consecutive: failures.consecutive, lastFailureAt: failures.lastFailureAt };
+  }
+
   async profileDetails(id: string): Promise<ProfileDetails> {
     const record = await this.#requireRecord(id);
     return {
@@ -201,7 +215,7 @@ export class ProfileRegistry {
   async createProfile(input: NewProfile): Promise<CreatedProfile> {
     const displayName = requireName(input.displayName, 'display name');
     const role = requireName(input.role, 'role');
-    requireAcceptablePin(input.pin);
+    requireAcceptablePin(input.pin, this.#pinMinLength);
 
     const id = newProfileId();
     const secret = randomBytes(keychainSecretBytes);
@@ -266,7 +280,7 @@ export class ProfileRegistry {
   /** Re-wraps the same database key under the new PIN; the store is not re-encrypted. */
   changePin(id: string, oldPin: string, newPin: string): Promise<void> {
     return this.#exclusive(id, async () => {
-      requireAcceptablePin(newPin);
+      requireAcceptablePin(newPin, this.#pinMinLength);
       const opened = await this.#open(await this.#requireRecord(id), oldPin);
       try {
         const rewrapped = await this.#rewrap(opened.record, newPin, opened.secret, opened.databaseKey);
@@ -340,14 +354,14 @@ export class ProfileRegistry {
    * the charge in place; a right one returns a record with counters reset.
    */
   async #open(record: ProfileRecord, pin: string): Promise<Opened> {
-    const limit = record.wipePolicy.afterFailures;
+    const limit = this.#wipeLimit(record);
     if (limit !== null && record.failures.consecutive >= limit) {
       // The limit was reached but the wipe did not finish: never check a PIN again, try the wipe again.
       throw await this.#wipe(record.id, limit);
     }
     const now = this.#now();
     // From the counters as they were BEFORE this attempt: the first five attempts stay free.
-    const waitUntil = retryAt(record.failures, now);
+    const waitUntil = retryAt(record.failures, now, this.#delayAfterFailures);
     if (waitUntil !== null) {
       throw new VaultError({ kind: 'throttled', retryAt: waitUntil }, `Too many wrong attempts. ${tryAgainIn(waitUntil - now)}`);
     }
@@ -381,13 +395,18 @@ export class ProfileRegistry {
     return { record: withFailures(record, noFailures), databaseKey, secret };
   }
 
+  /** The admin policy in force now wins over the one recorded when the profile was made. */
+  #wipeLimit(record: ProfileRecord): number | null {
+    return this.#wipePolicy.afterFailures ?? record.wipePolicy.afterFailures;
+  }
+
   /** A wrong PIN, already counted on disk in `charged`: wipe at the limit, else explain. */
   async #failed(charged: ProfileRecord, now: number): Promise<never> {
     const failures = charged.failures;
-    const limit = charged.wipePolicy.afterFailures;
+    const limit = this.#wipeLimit(charged);
     if (limit !== null && failures.consecutive >= limit) throw await this.#wipe(charged.id, limit);
     const attemptsRemaining = limit === null ? null : limit - failures.consecutive;
-    const waitUntil = retryAt(failures, now);
+    const waitUntil = retryAt(failures, now, this.#delayAfterFailures);
     let message = 'That PIN or passphrase is not right.';
     if (waitUntil !== null) message += ` Too many wrong attempts. ${tryAgainIn(waitUntil - now)}`;
     if (attemptsRemaining !== null && attemptsRemaining <= warnWhenRemaining) {

@@ -21,17 +21,18 @@ export interface FailureCounters {
 export const noFailures: FailureCounters = { consecutive: 0, lastFailureAt: null };
 
 /** How long to wait after this many consecutive failures. */
-export function delayAfter(consecutiveFailures: number): number {
-  if (consecutiveFailures < failuresBeforeDelay) return 0;
-  const doublings = consecutiveFailures - failuresBeforeDelay;
+export function delayAfter(consecutiveFailures: number, threshold: number = failuresBeforeDelay): number {
+  if (consecutiveFailures < threshold) return 0;
+  const doublings = consecutiveFailures - threshold;
   // Cap the exponent before shifting so large counts cannot overflow.
   return Math.min(firstDelayMs * 2 ** Math.min(doublings, 20), maxDelayMs);
 }
 
 /** When the next attempt is allowed, or null if it is allowed now. */
-export function retryAt(counters: FailureCounters, now: number): number | null {
+/** `threshold`: failures allowed before the first delay (admin policy; default 5). */
+export function retryAt(counters: FailureCounters, now: number, threshold: number = failuresBeforeDelay): number | null {
   if (counters.lastFailureAt === null) return null;
-  const delay = delayAfter(counters.consecutive);
+  const delay = delayAfter(counters.consecutive, threshold);
   if (delay === 0) return null;
   const at = counters.lastFailureAt + delay;
   return at > now ? at : null;

@@ -28,8 +28,9 @@ export interface WindowPolicy {
   devTools: boolean;
 }
 
-export function windowPolicy(isPackaged: boolean): WindowPolicy {
-  return { contentProtection: true, devTools: !isPackaged };
+/** `contentProtection` comes from the admin policy (on by default). */
+export function windowPolicy(isPackaged: boolean, contentProtection = true): WindowPolicy {
+  return { contentProtection, devTools: !isPackaged };
 }
 
 export function webPreferencesFor(preload: string, policy: WindowPolicy): WebPreferences {

@@ -1,0 +1,44 @@
+/**
+ * Retention (NHS IM guidance: confidential information is deleted automatically after a set
+ * period). Messages older than the policy's lifespan are deleted with no remnant when the
+ * profile is unlocked (so a profile left closed for longer than the lifespan is purged before
+ * anything is shown) and then periodically while it stays open.
+ */
+import type { AuditTrail } from './auditTrail.js';
+import type { WardlineStore } from '../store/index.js';
+
+const DAY_MS = 24 * 60 * 60_000;
+/** While unlocked, sweep this often. */
+export const RETENTION_SWEEP_MS = 10 * 60_000;
+
+/** Messages sent before this instant have outlived a lifespan of `days`. */
+export function retentionCutoff(now: number, days: number): number {
+  return now - days * DAY_MS;
+}
+
+/** When a message sent at `sentAt` will be purged. */
+export function expiresAt(sentAt: number, days: number): number {
+  return sentAt + days * DAY_MS;
+}
+
+export interface RetentionDeps {
+  store: Pick<WardlineStore, 'purgeSentBefore'>;
+  audit: AuditTrail;
+  days: number;
+  now(): number;
+  log(line: string): void;
+  /** Conversations may have lost messages: the renderer re-reads. */
+  changed(): void;
+}
+
+/** One sweep: purge, record it (counts only), tell the UI. Returns how many were deleted. */
+export async function sweepRetention(deps: RetentionDeps): Promise<number> {
+  const cutoff = retentionCutoff(deps.now(), deps.days);
+  const { deleted, checkpointed } = await deps.store.purgeSentBefore(cutoff);
+  if (deleted > 0) {
+    await deps.audit.record('retention-purge', { deleted, cutoff, retentionDays: deps.days, walTruncated: checkpointed });
+    deps.changed();
+  }
+  deps.log(`retention swept deleted=${deleted} checkpointed=${checkpointed}`);
+  return deleted;
+}

@@ -1,0 +1,122 @@
+/**
+ * The governance side of one unlocked profile: its audit trail, transcribe-then-delete, the
+ * retention sweeps, and what the audit trail records about the session itself (unlock, failed
+ * PINs before it, policy load, sign-in, lock, revocation). Created when a profile opens and
+ * stopped when it locks; the session controller owns it.
+ */
+import type { ChatEvent, ChatService } from '../chat/chatTypes.js';
+import { AuditTrail } from '../governance/auditTrail.js';
+import type { ExportFile } from '../governance/exportFile.js';
+import { Governance } from '../governance/governanceService.js';
+import { RETENTION_SWEEP_MS, retentionCutoff, sweepRetention } from '../governance/retention.js';
+import type { WardlineStore } from '../store/index.js';
+import type { Ticker } from './autoLock.js';
+
+/** Where the policy in force came from, as the audit trail records it. */
+export interface PolicySource {
+  kind: 'default' | 'managed';
+  path: string;
+  sha256: string | null;
+}
+
+export interface GovernancePolicy {
+  retentionDays: number;
+  wipeOnRevocation: boolean;
+}
+
+export interface ProfileGovernanceDeps {
+  store: WardlineStore;
+  person: { name: string; role: string };
+  account(): { jid: string } | null;
+  chat(): ChatService | null;
+  policy: GovernancePolicy;
+  policySource: PolicySource;
+  exportFile: ExportFile;
+  ticker: Ticker;
+  now(): number;
+  log(line: string): void;
+  /** Conversations changed under the UI (a purge). */
+  changed(): void;
+}
+
+export class ProfileGovernance {
+  readonly audit: AuditTrail;
+  readonly governance: Governance;
+  #stopSweeps: (() => void) | null = null;
+
+  constructor(private readonly deps: ProfileGovernanceDeps) {
+    this.audit = new AuditTrail({ store: deps.store, actor: `${deps.person.name} (${deps.person.role})`, now: deps.now, log: deps.log });
+    this.governance = new Governance({
+      store: deps.store,
+      audit: this.audit,
+      person: deps.person,
+      account: deps.account,
+      chat: deps.chat,
+      exportFile: deps.exportFile,
+      retentionDays: deps.policy.retentionDays,
+      now: deps.now,
+    });
+  }
+
+  /** Messages sent before this have outlived the retention policy. */
+  retainedSince(): number {
+    return retentionCutoff(this.deps.now(), this.deps.policy.retentionDays);
+  }
+
+  /**
+   * Runs as the profile opens, before anything is shown: the audit entries for this unlock,
+   * then a retention sweep (a profile closed for longer than the lifespan is purged first).
+   */
+  async opened(unlock: { created: boolean; priorFailures: { consecutive: number; lastFailureAt: number | null } }): Promise<void> {
+    const { audit } = this;
+    if (unlock.priorFailures.consecutive > 0) {
+      await audit.record('unlock-failed', { attempts: unlock.priorFailures.consecutive, lastAttemptAt: unlock.priorFailures.lastFailureAt });
+    }
+    await audit.record('unlock', { created: unlock.created });
+    const source = this.deps.policySource;
+    await audit.record('policy-load', { source: source.kind, path: source.path, sha256: source.sha256, retentionDays: this.deps.policy.retentionDays });
+    await this.#sweep();
+    this.#stopSweeps = this.deps.ticker.every(RETENTION_SWEEP_MS, () => void this.#sweep());
+  }
+
+  /** Audit entries for what messaging reports. Returns 'revoke' when the account must be signed out. */
+  async onChatEvent(event: ChatEvent, workedBefore: boolean): Promise<'revoke' | null> {
+    switch (event.type) {
+      case 'signed-in':
+        this.audit.recordQuietly('sign-in', { account: event.jid });
+        return null;
+      case 'removed-after-transcription':
+        this.audit.recordQuietly('retraction-received', { conversationId: event.conversationId, by: event.by, reason: 'transcribed' });
+        return null;
+      case 'credentials-refused':
+        // A first sign-in with a mistyped password is not a revocation: only an account that worked.
+        if (!workedBefore) return null;
+        await this.audit.record('account-revoked', { condition: event.condition, wipe: this.deps.policy.wipeOnRevocation });
+        return 'revoke';
+      default:
+        return null;
+    }
+  }
+
+  /** Before the store closes on lock: the last audit entry of the session. */
+  async closing(reason: string): Promise<void> {
+    this.#stopSweeps?.();
+    this.#stopSweeps = null;
+    await this.audit.record('lock', { reason });
+  }
+
+  async #sweep(): Promise<void> {
+    try {
+      await sweepRetention({
+        store: this.deps.store,
+        audit: this.audit,
+        days: this.deps.policy.retentionDays,
+        now: this.deps.now,
+        log: this.deps.log,
+        changed: this.deps.changed,
+      });
+    } catch {
+      this.deps.log('retention sweep-failed');
+    }
+  }
+}

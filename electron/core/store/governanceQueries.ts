@@ -1,0 +1,229 @@
+/**
+ * Clinical governance in the store: transcription marks, removal after transcription (with a
+ * tombstone, and no remnant of the text), retractions from others, retention purges, the
+ * "Needs transcription" list and reading the audit trail. Synchronous over the SqlDatabase
+ * port; runs in the store worker. Every removal blanks or deletes the row in one transaction;
+ * the FTS5 triggers (secure-delete) drop the tokens and the caller checkpoints the WAL.
+ */
+import { messageColumns, toStoredMessage } from './messageRows.js';
+import { readNumber, readOptionalString, readString } from './rowReaders.js';
+import type { SqlDatabase, SqlRow, SqlStatement } from './sqlPort.js';
+import { StatementCache } from './statementCache.js';
+import { invalid, requireInteger, requireText } from './storeArguments.js';
+import type { RetractionInput } from './outboxTypes.js';
+import type { AuditEntry, StoredMessage } from './storeTypes.js';
+
+export interface TranscriptionMark {
+  /** Who transcribed, as shown in the conversation ("Name (Role)"). */
+  by: string;
+  at: number;
+  recordReference: string | null;
+}
+
+export interface Remover {
+  jid: string;
+  name: string;
+  at: number;
+}
+
+/** What the other participants need to retract their copy (XEP-0424). */
+export interface RemovedMessage {
+  id: number;
+  originId: string | null;
+  serverId: string | null;
+}
+
+export interface NeedsTranscription {
+  messageId: number;
+  conversationId: number;
+  conversationTitle: string;
+  senderName: string;
+  sentAt: number;
+}
+
+const maxIds = 500;
+const maxAudit = 5_000;
+
+export class GovernanceQueries {
+  private readonly statements: StatementCache;
+
+  constructor(private readonly db: SqlDatabase) {
+    this.statements = new StatementCache(db);
+  }
+
+  /** The named messages of one conversation, oldest first; ids from elsewhere are left out. */
+  messagesByIds(conversationId: number, ids: readonly number[]): StoredMessage[] {
+    requireInteger(conversationId, 'conversationId');
+    const wanted = requireIds(ids);
+    const find = this.statement(`SELECT ${messageColumns} FROM messages WHERE id = ? AND conversation_id = ?`);
+    return wanted
+      .map((id) => find.get([id, conversationId]))
+      .filter((row) => row !== undefined)
+      .map(toStoredMessage)
+      .sort((a, b) => a.sentAt - b.sentAt || a.id - b.id);
+  }
+
+  /** Marks messages that still have their text as transcribed; returns how many. */
+  markTranscribed(conversationId: number, ids: readonly number[], mark: TranscriptionMark): number {
+    requireInteger(conversationId, 'conversationId');
+    requireText(mark.by, 'by');
+    requireInteger(mark.at, 'at');
+    const update = this.statement(
+      `UPDATE messages SET transcribed_by = ?, transcribed_at = ?, record_reference = ?
+       WHERE id = ? AND conversation_id = ? AND retracted_at IS NULL AND body IS NOT NULL`,
+    );
+    return this.db.transaction(() =>
+      requireIds(ids).reduce((count, id) => count + update.run([mark.by, mark.at, mark.recordReference, id, conversationId]).changes, 0),
+    );
+  }
+
+  /**
+   * Removes the text of transcribed messages, leaving a tombstone that says who removed them and
+   * when. Untranscribed messages are left alone: the originals go only once the record has them.
+   */
+  removeTranscribed(conversationId: number, ids: readonly number[], remover: Remover): RemovedMessage[] {
+    requireInteger(conversationId, 'conversationId');
+    requireRemover(remover);
+    const find = this.statement(
+      `SELECT id, origin_id, server_id, direction, read_at, urgency FROM messages
+       WHERE id = ? AND conversation_id = ? AND transcribed_at IS NOT NULL AND retracted_at IS NULL`,
+    );
+    return this.db.transaction(() => {
+      const removed: RemovedMessage[] = [];
+      for (const id of requireIds(ids)) {
+        const row = find.get([id, conversationId]);
+        if (row === undefined) continue;
+        this.tombstone(id, conversationId, row, remover, 'transcribed');
+        removed.push({ id, originId: readOptionalString(row, 'origin_id'), serverId: readOptionalString(row, 'server_id') });
+      }
+      return removed;
+    });
+  }
+
+  /**
+   * XEP-0424. A plain retraction only touches a message whose stored sender is `senderJid`, so
+   * nobody can retract another's. A removal after transcription (a Wardline governance
+   * retraction) may come from any participant of the conversation: in a 1:1 chat either person
+   * may transcribe the advice they exchanged, in a members-only room any member. The tombstone
+   * names who did it. Returns the id of the message changed, or null.
+   */
+  applyRetraction(input: RetractionInput): number | null {
+    requireInteger(input.conversationId, 'conversationId');
+    requireText(input.senderJid, 'senderJid');
+    requireText(input.targetId, 'targetId');
+    requireInteger(input.at, 'at');
+    const column = input.by === 'server-id' ? 'server_id' : 'origin_id';
+    const transcribed = input.transcribedBy ?? null;
+    return this.db.transaction(() => {
+      const row =
+        transcribed === null
+          ? this.statement(
+              `SELECT id, direction, read_at, urgency FROM messages
+               WHERE conversation_id = ? AND sender_jid = ? AND ${column} = ? AND retracted_at IS NULL`,
+            ).get([input.conversationId, input.senderJid, input.targetId])
+          : this.statement(
+              `SELECT id, direction, read_at, urgency FROM messages
+               WHERE conversation_id = ? AND ${column} = ? AND retracted_at IS NULL ORDER BY id LIMIT 1`,
+            ).get([input.conversationId, input.targetId]);
+      if (row === undefined) return null;
+      const id = readNumber(row, 'id');
+      const remover = { jid: input.senderJid, name: transcribed ?? input.senderJid, at: input.at };
+      this.tombstone(id, input.conversationId, row, remover, transcribed === null ? null : 'transcribed');
+      return id;
+    });
+  }
+
+  /**
+   * Retention: deletes every message sent before `cutoff` (tombstones included), with the same
+   * no-remnant guarantee as removal. Walks the per-conversation index rather than the table.
+   */
+  purgeSentBefore(cutoff: number): number {
+    requireInteger(cutoff, 'cutoff');
+    const expiring = `SELECT m.id FROM conversations c JOIN messages m ON m.conversation_id = c.id AND m.sent_at < ?`;
+    return this.db.transaction(() => {
+      const unread = this.statement(
+        `SELECT conversation_id, count(*) AS unread, sum(urgency = 'urgent') AS urgent FROM messages
+         WHERE id IN (${expiring}) AND direction = 'in' AND read_at IS NULL GROUP BY conversation_id`,
+      ).all([cutoff]);
+      const { changes } = this.statement(`DELETE FROM messages WHERE id IN (${expiring})`).run([cutoff]);
+      const uncount = this.statement(
+        `UPDATE conversations SET unread_count = max(unread_count - ?, 0), urgent_unread_count = max(urgent_unread_count - ?, 0)
+         WHERE id = ?`,
+      );
+      for (const row of unread) uncount.run([readNumber(row, 'unread'), readNumber(row, 'urgent'), readNumber(row, 'conversation_id')]);
+      return changes;
+    });
+  }
+
+  /** Patient-identifiable messages nobody has transcribed yet, oldest (soonest to expire) first. */
+  needsTranscription(limit: number): NeedsTranscription[] {
+    const rows = this.statement(
+      `SELECT m.id, m.conversation_id, c.title, coalesce(m.sender_name, m.sender_jid) AS sender, m.sent_at
+       FROM messages m INDEXED BY messages_needing_transcription JOIN conversations c ON c.id = m.conversation_id
+       WHERE m.patient_identifier = 1 AND m.transcribed_at IS NULL AND m.retracted_at IS NULL
+       ORDER BY m.sent_at LIMIT ?`,
+    ).all([clamp(limit, maxIds)]);
+    return rows.map((row) => ({
+      messageId: readNumber(row, 'id'),
+      conversationId: readNumber(row, 'conversation_id'),
+      conversationTitle: readString(row, 'title'),
+      senderName: readString(row, 'sender'),
+      sentAt: readNumber(row, 'sent_at'),
+    }));
+  }
+
+  /** The audit trail, newest first. */
+  listAudit(limit: number): AuditEntry[] {
+    return this.statement(`SELECT seq, at, kind, actor, details, prev_hash, hash FROM audit_log ORDER BY seq DESC LIMIT ?`)
+      .all([clamp(limit, maxAudit)])
+      .map((row) => ({
+        seq: readNumber(row, 'seq'),
+        at: readNumber(row, 'at'),
+        kind: readString(row, 'kind'),
+        actor: readString(row, 'actor'),
+        details: JSON.parse(readString(row, 'details')) as AuditEntry['details'],
+        prevHash: readString(row, 'prev_hash'),
+        hash: readString(row, 'hash'),
+      }));
+  }
+
+  /** Blanks one message's text and payload and records the removal; an unread one stops counting. */
+  private tombstone(
+    id: number,
+    conversationId: number,
+    row: SqlRow,
+    remover: Remover,
+    reason: 'transcribed' | null,
+  ): void {
+    this.statement(
+      `UPDATE messages SET body = NULL, payload = NULL, retracted_at = ?, retracted_by = ?, retracted_by_name = ?,
+         retraction_reason = ?, read_at = coalesce(read_at, ?) WHERE id = ?`,
+    ).run([remover.at, remover.jid, reason === null ? null : remover.name, reason, remover.at, id]);
+    if (row['direction'] === 'in' && row['read_at'] === null) {
+      this.statement(
+        `UPDATE conversations SET unread_count = max(unread_count - 1, 0),
+           urgent_unread_count = max(urgent_unread_count - ?, 0) WHERE id = ?`,
+      ).run([row['urgency'] === 'urgent' ? 1 : 0, conversationId]);
+    }
+  }
+
+  private statement(sql: string): SqlStatement {
+    return this.statements.get(sql);
+  }
+}
+
+function requireIds(ids: readonly number[]): number[] {
+  if (!Array.isArray(ids) || ids.length === 0 || ids.length > maxIds) throw invalid('ids');
+  return [...new Set(ids.map((id) => requireInteger(id, 'id')))];
+}
+
+function requireRemover(remover: Remover): void {
+  requireText(remover.jid, 'remover.jid');
+  requireText(remover.name, 'remover.name');
+  requireInteger(remover.at, 'remover.at');
+}
+
+function clamp(limit: number, max: number): number {
+  if (!Number.isInteger(limit) || limit < 1) throw invalid('limit');
+  return Math.min(limit, max);
+}

@@ -1,0 +1,22 @@
+/** Exports (FHIR transcription, audit log, incident timeline) are saved where the person chooses. */
+import { dialog, type BrowserWindow } from 'electron';
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { ExportFile } from '../../core/governance/exportFile.js';
+
+export function createSaveDialogExport(getWindow: () => BrowserWindow | null): ExportFile {
+  return async ({ suggestedName, content, mediaType }) => {
+    const extension = mediaType === 'text/csv' ? 'csv' : 'json';
+    const options = {
+      title: 'Save export',
+      defaultPath: path.basename(suggestedName),
+      filters: [{ name: extension.toUpperCase(), extensions: [extension] }],
+    };
+    const window = getWindow();
+    const choice = window ? await dialog.showSaveDialog(window, options) : await dialog.showSaveDialog(options);
+    if (choice.canceled || choice.filePath === undefined) return { saved: false, location: null };
+    // Owner-only: exports can hold clinical text (transcriptions) or staff activity (audit).
+    await writeFile(choice.filePath, content, { encoding: 'utf8', mode: 0o600 });
+    return { saved: true, location: choice.filePath };
+  };
+}
