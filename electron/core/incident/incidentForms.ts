@@ -131,7 +131,7 @@ function kindFields(draft: IncidentEventDraft): XmlElement[] {
       ];
     case 'ack':
       return [
-        field('request-id', 'hidden', [draft.requestId]),
+        field('request-id', 'hidden', optional(draft.requestId)),
         field('responder', 'jid-single', [draft.responder]),
         field('directive-id', 'hidden', [draft.directiveId]),
       ];
@@ -608,7 +608,7 @@ function readEvent(form: XmlElement, actor: string): IncidentEvent {
       return {
         ...base,
         kind,
-        requestId: f.id('request-id'),
+        requestId: f.optionalId('request-id'),
         responder: f.jid('responder'),
         directiveId: f.id('directive-id'),
       };

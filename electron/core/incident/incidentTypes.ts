@@ -103,7 +103,8 @@ export interface StandDownEvent extends EventBase {
 
 export interface AckEvent extends EventBase {
   kind: 'ack';
-  requestId: string;
+  /** The request the directive was about; null for an incident-wide stand-down. */
+  requestId: string | null;
   responder: string;
   /** Event id of the directive (assign or standdown) being acknowledged. */
   directiveId: string;
@@ -178,8 +179,7 @@ export type BoardRejectReason =
   | 'request-closed'
   | 'incident-closed'
   | 'line-out-of-range'
-  | 'missing-location'
-  | 'unknown-directive';
+  | 'missing-location';
 
 export interface RejectedEvent {
   eventId: string;
@@ -201,6 +201,7 @@ export interface Directive {
   kind: 'assign' | 'standdown';
   action: AssignAction | 'stand-down';
   location: string | null;
+  line: number | null;
   at: number;
   by: string;
 }
