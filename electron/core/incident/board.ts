@@ -215,7 +215,8 @@ export function deriveBoard(events: readonly IncidentEvent[], options: BoardOpti
   };
   board.declaration = declaration;
   const coordinators = new Set(declaration.coordinators);
-  const rest = ordered.events.filter((event) => event.kind !== 'declare');
+  // The winning declaration stays in the fold only for the timeline; the others were refused above.
+  const rest = ordered.events.filter((event) => event.kind !== 'declare' || event === declare);
   const usable = rest.filter((event) => {
     if (event.exercise !== declaration.exercise) reject(event, 'exercise-mismatch');
     else if (isCoordinatorKind(event.kind) && !coordinators.has(event.actor)) reject(event, 'not-coordinator');
@@ -388,7 +389,8 @@ export function deriveBoard(events: readonly IncidentEvent[], options: BoardOpti
     const request = requests.get(row.requestId);
     row.line = request === undefined ? null : lineFor(row, request);
     row.status = statusOf(row);
-    row.expectedAt = row.status === 'not-available' || row.status === 'stood-down' ? null : expectedAt(row);
+    // An ETA only means something for someone still to arrive.
+    row.expectedAt = row.status === 'offered' || row.status === 'standby' || row.status === 'assigned' ? expectedAt(row) : null;
     row.acknowledged = row.directive !== null && (acked.get(row.jid)?.has(row.directive.eventId) ?? false);
   }
   board.requests = [...requests.values()]
