@@ -54,8 +54,9 @@ const samples: IncidentEvent[] = [
 ];
 
 function draftOf(e: IncidentEvent): IncidentEventDraft {
-  const { actor: _actor, ...draft } = e;
-  return draft;
+  const draft: Partial<IncidentEvent> = { ...e };
+  delete draft.actor;
+  return draft as IncidentEventDraft;
 }
 
 /** A form from raw field triples, for hostile input. */
