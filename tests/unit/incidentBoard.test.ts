@@ -1,0 +1,347 @@
+import { describe, expect, it } from 'vitest';
+import {
+  actionDrafts,
+  autoReplyDrafts,
+  autoReplyFor,
+  deriveBoard,
+  findRow,
+  needsStandbyReply,
+  NOT_NEEDED_NOW,
+  pendingAutoReplies,
+  renotifyDue,
+  sortResponders,
+  standDownTargets,
+  type IncidentBoard,
+  type IncidentEvent,
+  type IncidentEventDraft,
+} from '../../electron/core/incident/index.js';
+import {
+  comeIn,
+  COORD,
+  declare,
+  event,
+  INCIDENT,
+  LEAD,
+  MIN,
+  request,
+  response,
+  seededRandom,
+  shuffle,
+  T0,
+} from './incidentFixtures.js';
+
+const jid = (who: string): string => `${who}@trust.nhs.uk`;
+const board = (events: IncidentEvent[], declarers?: string[]): IncidentBoard =>
+  deriveBoard(events, { incidentId: INCIDENT, ...(declarers ? { declarers } : {}) });
+const asEvent = (draft: IncidentEventDraft, actor: string): IncidentEvent => ({ ...draft, actor }) as IncidentEvent;
+let ids = 0;
+const stamp = (at: number) => ({ at, newId: () => `gen-${(ids += 1)}` });
+
+/** A busy incident: offers, a change of mind, assignments, acks, an arrival, a late offer. */
+function scenario(): IncidentEvent[] {
+  return [
+    declare(),
+    request(),
+    response('amy', { status: 'now', etaMinutes: 20 }, { at: T0 + 8 * MIN }),
+    response('ben', { status: 'from', from: T0 + 45 * MIN }, { at: T0 + 9 * MIN }),
+    response('cat', { status: 'now', etaMinutes: 10 }, { at: T0 + 9 * MIN }),
+    response('cat', { status: 'unavailable' }, { at: T0 + 11 * MIN }),
+    response('dan', { status: 'now', etaMinutes: 30 }, { at: T0 + 12 * MIN, role: 'anaesthetist' }),
+    comeIn('amy', { at: T0 + 15 * MIN }),
+    comeIn('ben', { at: T0 + 16 * MIN, actor: COORD }),
+    event('ack', { eventId: 'ack-amy', at: T0 + 17 * MIN, actor: jid('amy'), requestId: 'req-1', responder: jid('amy'), directiveId: 'assign-amy-' + (T0 + 15 * MIN) }),
+    event('arrive', { eventId: 'here-amy', at: T0 + 36 * MIN, actor: jid('amy'), requestId: 'req-1', responder: jid('amy'), location: null }),
+    response('eve', { status: 'now', etaMinutes: 5 }, { at: T0 + 40 * MIN }),
+  ];
+}
+
+describe('deriveBoard: tallies and rows', () => {
+  const b = board(scenario());
+
+  it('tallies needed / offered / assigned / arrived per line', () => {
+    const [nurses, anaesthetists] = b.requests[0]?.lines ?? [];
+    expect(nurses).toMatchObject({ needed: 2, offered: 3, assigned: 2, arrived: 1, filled: true });
+    expect(anaesthetists).toMatchObject({ needed: 1, offered: 1, assigned: 0, arrived: 0, filled: false });
+    expect(b.requests[0]).toMatchObject({ totalNeeded: 3, totalAssigned: 2, totalArrived: 1, filled: false, closedAt: null });
+  });
+
+  it('matches roles case- and space-insensitively ("anaesthetist" → "Anaesthetist")', () => {
+    expect(findRow(b, 'req-1', jid('dan'))?.line).toBe(1);
+  });
+
+  it('derives status, ETA and acknowledgement per responder', () => {
+    expect(findRow(b, 'req-1', jid('amy'))).toMatchObject({ status: 'arrived', acknowledged: true, arrivedAt: T0 + 36 * MIN });
+    expect(findRow(b, 'req-1', jid('ben'))).toMatchObject({ status: 'assigned', acknowledged: false, expectedAt: T0 + 45 * MIN });
+    expect(findRow(b, 'req-1', jid('dan'))).toMatchObject({ status: 'offered', expectedAt: T0 + 42 * MIN });
+  });
+
+  it('a later response from the same person replaces the earlier', () => {
+    const cat = b.responders.filter((row) => row.jid === jid('cat'));
+    expect(cat).toHaveLength(1);
+    expect(cat[0]).toMatchObject({ status: 'not-available', availability: { status: 'unavailable' }, responseCount: 2, expectedAt: null });
+  });
+
+  it('per-location totals for the display', () => {
+    expect(b.locations).toEqual([
+      { location: 'ED majors', needed: 2, assigned: 2, arrived: 1 },
+      { location: 'Theatre 3', needed: 1, assigned: 0, arrived: 0 },
+    ]);
+  });
+
+  it('records every accepted event in the timeline, in fold order', () => {
+    expect(b.timeline.map((entry) => entry.kind)).toEqual([
+      'declare', 'request', 'response', 'response', 'response', 'response', 'response',
+      'assign', 'assign', 'ack', 'arrive', 'response',
+    ]);
+    expect(b.rejected).toEqual([]);
+  });
+});
+
+describe('convergence', () => {
+  it('any order and any duplication of the same events gives the same board (seeded shuffles)', () => {
+    const events = scenario();
+    const reference = board(events);
+    for (let seed = 1; seed <= 200; seed += 1) {
+      const random = seededRandom(seed);
+      const copies = events.filter(() => random() < 0.4); // live + MAM, room + 1:1 copies
+      const shuffled = shuffle([...events, ...copies], random);
+      const derived = board(shuffled);
+      expect({ ...derived, duplicates: 0 }).toEqual({ ...reference, duplicates: 0 });
+      expect(derived.duplicates).toBe(copies.length);
+    }
+  });
+
+  it('ignores duplicates of the same (actor, event id)', () => {
+    const events = scenario();
+    const b = board([...events, ...events]);
+    expect(b.duplicates).toBe(events.length);
+    expect(b.timeline).toHaveLength(events.length);
+  });
+
+  it('event ids are scoped to their sender: a reused id cannot suppress someone else\'s event', () => {
+    const hostile = response('mal', { status: 'now', etaMinutes: 1 }, { eventId: 'assign-ben-' + (T0 + 16 * MIN), at: T0 });
+    const b = board([...scenario(), hostile]);
+    expect(findRow(b, 'req-1', jid('ben'))?.status).toBe('assigned');
+  });
+
+  it('one sender reusing an id for different content resolves the same way everywhere', () => {
+    const a = response('amy', { status: 'now', etaMinutes: 20 }, { eventId: 'x', at: T0 + 8 * MIN });
+    const b2 = response('amy', { status: 'unavailable' }, { eventId: 'x', at: T0 + 8 * MIN });
+    const one = board([declare(), request(), a, b2]);
+    const two = board([b2, request(), a, declare()]);
+    expect(one).toEqual(two);
+  });
+
+  it('a response from a clock running behind the request still counts', () => {
+    const early = response('amy', { status: 'now', etaMinutes: 20 }, { at: T0 + 4 * MIN });
+    const b = board([declare(), request(), early]);
+    expect(findRow(b, 'req-1', jid('amy'))?.status).toBe('offered');
+  });
+
+  it('an ack that sorts before its directive (skew) still acknowledges it', () => {
+    const b = board([
+      declare(),
+      request(),
+      response('amy', { status: 'now', etaMinutes: 20 }),
+      event('ack', { eventId: 'k', at: T0 + 14 * MIN, actor: jid('amy'), requestId: 'req-1', responder: jid('amy'), directiveId: 'dir' }),
+      comeIn('amy', { eventId: 'dir', at: T0 + 15 * MIN }),
+    ]);
+    expect(findRow(b, 'req-1', jid('amy'))?.acknowledged).toBe(true);
+  });
+});
+
+describe('authorisation', () => {
+  it('ignores and reports events from people not entitled to send them', () => {
+    const b = board([
+      ...scenario(),
+      comeIn('dan', { eventId: 'sneaky', actor: jid('dan') }), // responder assigning themselves
+      request({ eventId: 'r-x', requestId: 'req-x', actor: jid('eve') }),
+      response('fay', { status: 'now', etaMinutes: 5 }, { actor: jid('amy') }), // answering for someone else
+      event('arrive', { eventId: 'fake-here', at: T0 + 50 * MIN, actor: jid('amy'), requestId: 'req-1', responder: jid('dan'), location: null }),
+      event('close', { eventId: 'c-x', at: T0 + 50 * MIN, actor: jid('ben'), requestId: null, note: '' }),
+      response('gus', { status: 'now', etaMinutes: 5 }, { exercise: true }),
+      response('hal', { status: 'now', etaMinutes: 5 }, { incidentId: 'another' }),
+      response('ian', { status: 'now', etaMinutes: 5 }, { requestId: 'nope' }),
+    ]);
+    expect(b.rejected.map((r) => [r.eventId, r.reason])).toEqual(
+      expect.arrayContaining([
+        ['sneaky', 'not-coordinator'],
+        ['r-x', 'not-coordinator'],
+        [expect.stringContaining('resp-fay'), 'not-own-response'],
+        ['fake-here', 'not-own-response'],
+        ['c-x', 'not-coordinator'],
+        [expect.stringContaining('resp-gus'), 'exercise-mismatch'],
+        [expect.stringContaining('resp-hal'), 'other-incident'],
+        [expect.stringContaining('resp-ian'), 'unknown-request'],
+      ]),
+    );
+    expect(b.rejected).toHaveLength(8);
+    expect(findRow(b, 'req-1', jid('dan'))?.status).toBe('offered');
+    expect(b.closedAt).toBeNull();
+    expect(b.requests.map((r) => r.requestId)).toEqual(['req-1']);
+  });
+
+  it('one declaration: later ones conflict; a declarer list is enforced; no declaration, no board', () => {
+    const b = board([declare(), declare({ eventId: 'd-9', actor: COORD, coordinators: [jid('mal')] })]);
+    expect(b.declaration?.coordinators).toEqual([LEAD, COORD]);
+    expect(b.rejected).toEqual([{ eventId: 'd-9', actor: COORD, kind: 'declare', reason: 'conflicting-declaration' }]);
+
+    const restricted = board([declare({ actor: jid('mal') }), request()], [LEAD]);
+    expect(restricted.declaration).toBeNull();
+    expect(restricted.rejected.map((r) => r.reason)).toEqual(['declarer-not-allowed', 'no-declaration']);
+  });
+
+  it('refuses come-in without a location and lines that do not exist', () => {
+    const b = board([
+      declare(),
+      request(),
+      comeIn('amy', { eventId: 'no-loc', location: null }),
+      comeIn('amy', { eventId: 'bad-line', line: 7 }),
+    ]);
+    expect(b.rejected.map((r) => r.reason)).toEqual(['line-out-of-range', 'missing-location']); // fold order: (at, eventId)
+  });
+});
+
+describe('late offers: "Thank you — not needed now, please stand by"', () => {
+  const b = board(scenario());
+
+  it('an offer after every line for the role is filled needs the standby reply, from the first coordinator only', () => {
+    expect(findRow(b, 'req-1', jid('eve'))).toMatchObject({ status: 'offered', offeredAfterFilled: true });
+    expect(needsStandbyReply(b, 'req-1', jid('eve'), LEAD)).toBe(true);
+    expect(needsStandbyReply(b, 'req-1', jid('eve'), COORD)).toBe(false);
+    // Offers made before the line filled are the coordinator's call, not an automatic reply.
+    expect(needsStandbyReply(b, 'req-1', jid('dan'), LEAD)).toBe(false);
+    expect(pendingAutoReplies(b, LEAD)).toEqual([{ requestId: 'req-1', responder: jid('eve'), reply: 'standby' }]);
+  });
+
+  it('"not available" never gets one; a role with an open line does not get one', () => {
+    const late = response('zed', { status: 'now', etaMinutes: 5 }, { at: T0 + 41 * MIN, role: 'Anaesthetist' });
+    const b2 = board([...scenario(), late]);
+    expect(needsStandbyReply(b2, 'req-1', jid('zed'), LEAD)).toBe(false);
+    expect(needsStandbyReply(b2, 'req-1', jid('cat'), LEAD)).toBe(false);
+  });
+
+  it('the reply is itself a standby directive; once folded in, nothing is owed (idempotent over MAM replay)', () => {
+    const drafts = autoReplyDrafts(b, LEAD, stamp(T0 + 41 * MIN));
+    expect(drafts).toHaveLength(1);
+    expect(drafts[0]).toMatchObject({ kind: 'assign', action: 'standby', responder: jid('eve'), note: NOT_NEEDED_NOW });
+    const after = board([...scenario(), ...drafts.map((d) => asEvent(d, LEAD))]);
+    expect(findRow(after, 'req-1', jid('eve'))?.status).toBe('standby');
+    expect(pendingAutoReplies(after, LEAD)).toEqual([]);
+  });
+
+  it('an offer to a wholly filled request is answered whatever the role', () => {
+    const events = [
+      ...scenario(),
+      comeIn('dan', { at: T0 + 38 * MIN, location: 'Theatre 3' }),
+      response('pat', { status: 'now', etaMinutes: 5 }, { at: T0 + 45 * MIN, role: 'Porter' }),
+    ];
+    expect(needsStandbyReply(board(events), 'req-1', jid('pat'), LEAD)).toBe(true);
+  });
+
+  it('an offer after the call-in ended is answered with a stand-down instead', () => {
+    const events = [
+      ...scenario(),
+      event('close', { eventId: 'end', at: T0 + 50 * MIN, actor: COORD, requestId: 'req-1', note: '' }),
+      response('kit', { status: 'now', etaMinutes: 5 }, { at: T0 + 55 * MIN, role: 'Anaesthetist' }),
+    ];
+    expect(autoReplyFor(board(events), 'req-1', jid('kit'), LEAD)).toBe('standdown');
+  });
+});
+
+describe('coordinator actions, single and bulk', () => {
+  it('bulk come-in sends each person to their matched line\'s location and fills the line', () => {
+    const events = [
+      declare(),
+      request(),
+      response('amy', { status: 'now', etaMinutes: 20 }),
+      response('ben', { status: 'now', etaMinutes: 25 }),
+      response('dan', { status: 'now', etaMinutes: 30 }, { role: 'Anaesthetist' }),
+    ];
+    const before = board(events);
+    const targets = before.responders.map((row) => ({ requestId: row.requestId, responder: row.jid }));
+    const drafts = actionDrafts(before, targets, { action: 'come-in' }, stamp(T0 + 20 * MIN));
+    expect(drafts.map((d) => d.kind === 'assign' && d.location)).toEqual(['ED majors', 'ED majors', 'Theatre 3']);
+    const after = board([...events, ...drafts.map((d) => asEvent(d, COORD))]);
+    expect(after.requests[0]?.lines.map((l) => [l.assigned, l.filled])).toEqual([
+      [2, true],
+      [1, true],
+    ]);
+    expect(after.requests[0]?.filled).toBe(true);
+  });
+
+  it('explicit location and stand by / stand down', () => {
+    const events = [declare(), request(), response('amy', { status: 'now', etaMinutes: 20 })];
+    const b = board(events);
+    const target = [{ requestId: 'req-1', responder: jid('amy') }];
+    expect(actionDrafts(b, target, { action: 'come-in', location: 'Resus' }, stamp(T0))[0]).toMatchObject({ location: 'Resus' });
+    expect(actionDrafts(b, target, { action: 'standby' }, stamp(T0))[0]).toMatchObject({ kind: 'assign', action: 'standby' });
+    expect(actionDrafts(b, target, { action: 'stand-down' }, stamp(T0))[0]).toMatchObject({ kind: 'standdown', reason: 'individual' });
+    expect(() => actionDrafts(b, [{ requestId: 'req-1', responder: jid('nobody') }], { action: 'come-in' }, stamp(T0))).toThrow(/location/);
+  });
+
+  it('a later "not available" withdraws an assignment; a later directive overrides it', () => {
+    const base = [declare(), request(), response('amy', { status: 'now', etaMinutes: 20 }), comeIn('amy')];
+    const withdrawn = [...base, response('amy', { status: 'unavailable' }, { at: T0 + 25 * MIN })];
+    const b = board(withdrawn);
+    expect(findRow(b, 'req-1', jid('amy'))?.status).toBe('not-available');
+    expect(b.requests[0]?.lines[0]?.assigned).toBe(0);
+    const phoned = board([...withdrawn, comeIn('amy', { at: T0 + 30 * MIN })]);
+    expect(findRow(phoned, 'req-1', jid('amy'))?.status).toBe('assigned');
+  });
+});
+
+describe('stand-down targets', () => {
+  it('call-in: offered or on standby and not assigned, in ended call-ins only; idempotent', () => {
+    const events = [...scenario(), event('close', { eventId: 'end', at: T0 + 50 * MIN, actor: LEAD, requestId: 'req-1', note: '' })];
+    expect(standDownTargets(board(scenario()), 'call-in')).toEqual([]);
+    const closed = board(events);
+    const targets = standDownTargets(closed, 'call-in');
+    expect(targets.map((t) => t.responder).sort()).toEqual([jid('dan'), jid('eve')]);
+    expect(standDownTargets(board(scenario()), 'call-in', 'req-1').map((t) => t.responder).sort()).toEqual([jid('dan'), jid('eve')]);
+    const drafts = actionDrafts(closed, targets, { action: 'stand-down', reason: 'call-in-ended' }, stamp(T0 + 51 * MIN));
+    const after = board([...events, ...drafts.map((d) => asEvent(d, LEAD))]);
+    expect(standDownTargets(after, 'call-in')).toEqual([]);
+    expect(findRow(after, 'req-1', jid('dan'))?.status).toBe('stood-down');
+    expect(findRow(after, 'req-1', jid('ben'))?.status).toBe('assigned');
+  });
+
+  it('incident: everyone once, stand-downs accepted after the close, nothing assignable after it', () => {
+    const events = [...scenario(), event('close', { eventId: 'over', at: T0 + 90 * MIN, actor: COORD, requestId: null, note: '' })];
+    const closed = board(events);
+    expect(closed.closedAt).toBe(T0 + 90 * MIN);
+    expect(closed.requests[0]?.closedAt).toBe(T0 + 90 * MIN);
+    const targets = standDownTargets(closed, 'incident');
+    expect(targets.map((t) => t.responder)).toEqual(['amy', 'ben', 'cat', 'dan', 'eve'].map(jid));
+    expect(targets.every((t) => t.requestId === null && t.reason === 'incident-closed')).toBe(true);
+    const drafts = actionDrafts(closed, targets, { action: 'stand-down' }, stamp(T0 + 91 * MIN));
+    const after = board([...events, ...drafts.map((d) => asEvent(d, COORD)), comeIn('eve', { at: T0 + 92 * MIN })]);
+    expect(standDownTargets(after, 'incident')).toEqual([{ responder: jid('amy'), requestId: null, reason: 'incident-closed' }]);
+    expect(after.rejected.map((r) => r.reason)).toEqual(['incident-closed']);
+  });
+});
+
+describe('sortResponders', () => {
+  const rows = board(scenario()).responders;
+
+  it('by ETA, unknowns last in both directions', () => {
+    // Amy has arrived and Cat is not coming: no ETA. Ben and Eve tie at 13:45 and fall back to name.
+    expect(sortResponders(rows, 'eta').map((r) => r.name)).toEqual(['Dan', 'Ben', 'Eve', 'Amy', 'Cat']);
+    expect(sortResponders(rows, 'eta', 'desc').map((r) => r.name)).toEqual(['Ben', 'Eve', 'Dan', 'Amy', 'Cat']);
+  });
+
+  it('by name, status and availability, with stable tie-breaks', () => {
+    expect(sortResponders(rows, 'name', 'desc').map((r) => r.name)).toEqual(['Eve', 'Dan', 'Cat', 'Ben', 'Amy']);
+    expect(sortResponders(rows, 'status').map((r) => r.status)).toEqual(['offered', 'offered', 'assigned', 'arrived', 'not-available']);
+    expect(sortResponders(rows, 'availability').map((r) => r.name)).toEqual(['Amy', 'Dan', 'Eve', 'Ben', 'Cat']);
+    expect(rows.map((r) => r.name)).toEqual(['Amy', 'Ben', 'Cat', 'Dan', 'Eve']); // input untouched
+  });
+});
+
+describe('renotifyDue', () => {
+  it('re-alerts until acknowledged', () => {
+    expect(renotifyDue({ acknowledged: false, lastNotifiedAt: T0, now: T0 + 2 * MIN, intervalMs: 2 * MIN })).toBe(true);
+    expect(renotifyDue({ acknowledged: false, lastNotifiedAt: T0, now: T0 + MIN, intervalMs: 2 * MIN })).toBe(false);
+    expect(renotifyDue({ acknowledged: true, lastNotifiedAt: T0, now: T0 + 9 * MIN, intervalMs: 2 * MIN })).toBe(false);
+  });
+});
