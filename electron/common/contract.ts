@@ -59,6 +59,8 @@ export const SessionStateSchema = z.discriminatedUnion('kind', [
     kind: z.literal('unlocked'),
     profile: ProfileSummarySchema.extend({ role: z.string() }),
     autoLock: AutoLockSchema,
+    /** Admin policy: hide conversation content while Wardline's window is not focused (shared screens). */
+    privacyBlur: z.boolean(),
   }),
 ]);
 

@@ -78,14 +78,16 @@ export function requestHandlers(
     },
     'messages:page': async ({ conversationId, before, limit }) => {
       const page = await session.store().pageMessages(conversationId, before ?? null, limit);
-      return { messages: page.messages.map(toMessageView), before: page.before };
+      const mask = session.masksPatientIdentifiers();
+      return { messages: page.messages.map((m) => toMessageView(m, mask)), before: page.before };
     },
     'messages:send': ({ conversationId, body, urgent }) => personFacing(() => session.chat().send({ conversationId, body, urgent })),
     'messages:search': async ({ query, limit }) => {
       const store = session.store();
       const [hits, conversations] = await Promise.all([store.search(query, limit), store.listConversations()]);
       const titles = new Map(conversations.map((c) => [c.id, c.title]));
-      return hits.map((m) => ({ ...toMessageView(m), conversationId: m.conversationId, conversationTitle: titles.get(m.conversationId) ?? '' }));
+      const mask = session.masksPatientIdentifiers();
+      return hits.map((m) => ({ ...toMessageView(m, mask), conversationId: m.conversationId, conversationTitle: titles.get(m.conversationId) ?? '' }));
     },
     'ui:focus': ({ conversationId, windowFocused }) => {
       focus?.({ conversationId, windowFocused });

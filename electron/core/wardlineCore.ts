@@ -97,7 +97,12 @@ export function createWardlineCore(options: CoreOptions): WardlineCore {
     prepareStore: options.openStore ? undefined : prestartStoreWorker,
     urgent: urgentReminderOptions(notificationPolicy),
     onChatEvent: notifier ? (event) => notifier.handle(event) : undefined,
-    governance: { retentionDays: admin.retentionDays, wipeOnRevocation: admin.wipeOnRevocation },
+    governance: {
+      retentionDays: admin.retentionDays,
+      wipeOnRevocation: admin.wipeOnRevocation,
+      privacyBlur: admin.privacyBlur,
+      maskPatientIdentifiers: admin.maskPatientIdentifiers === 'always',
+    },
     policySource: { kind: load.kind === 'managed' ? 'managed' : 'default', path: load.path, sha256: load.kind === 'managed' ? load.sha256 : null },
     exportFile: options.exportFile ?? noExportFile,
   });

@@ -59,7 +59,7 @@ function setup(store: WardlineStore) {
     log: () => {},
     startChat: () => { throw new Error('no chat in this test'); },
     chatTrust: { trustedDomains: [] },
-    governance: { retentionDays: 30, wipeOnRevocation: false },
+    governance: { retentionDays: 30, wipeOnRevocation: false, privacyBlur: false, maskPatientIdentifiers: false },
     policySource: { kind: 'default', path: '(test)', sha256: null },
     exportFile: noExportFile,
   });
@@ -126,7 +126,7 @@ describe('session lock fails safe', () => {
       log: () => {},
       startChat: () => { throw new Error('unused'); },
       chatTrust: { trustedDomains: [] },
-      governance: { retentionDays: 30, wipeOnRevocation: false },
+      governance: { retentionDays: 30, wipeOnRevocation: false, privacyBlur: false, maskPatientIdentifiers: false },
       policySource: { kind: 'default', path: '(test)', sha256: null },
       exportFile: noExportFile,
     });

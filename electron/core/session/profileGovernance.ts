@@ -22,6 +22,9 @@ export interface PolicySource {
 export interface GovernancePolicy {
   retentionDays: number;
   wipeOnRevocation: boolean;
+  privacyBlur: boolean;
+  /** Replace NHS numbers with a mask in every message shown (policy 'always'). */
+  maskPatientIdentifiers: boolean;
 }
 
 export interface ProfileGovernanceDeps {

@@ -118,7 +118,7 @@ export class SessionController {
         return { kind: 'locked', profiles, lockedProfileId: this.#lockedProfileId, pending: lock.pending, notice: this.#notice };
       case 'unlocked': {
         const open = this.#requireOpen();
-        return { kind: 'unlocked', profile: open.profile, autoLock: this.#autoLockView(open) };
+        return { kind: 'unlocked', profile: open.profile, autoLock: this.#autoLockView(open), privacyBlur: this.deps.governance.privacyBlur };
       }
     }
   }
@@ -289,6 +289,11 @@ export class SessionController {
   /** Transcribe-then-delete, the "Needs transcription" list and exports for the unlocked person. */
   governance(): Governance {
     return this.#requireOpen().governance.governance;
+  }
+
+  /** Whether messages shown must have NHS numbers masked (admin policy). */
+  masksPatientIdentifiers(): boolean {
+    return this.deps.governance.maskPatientIdentifiers;
   }
 
   auditTrail(): AuditTrail {
