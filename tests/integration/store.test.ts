@@ -8,10 +8,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import BetterSqlite from 'better-sqlite3';
-import journeyapps from '@journeyapps/sqlcipher';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore, prestartStoreWorker, StoreError, type ReceivedMessageInput, type WardlineStore } from '../../electron/core/store/index.js';
 import { openPlainStore } from '../../bench/plainSqlite.js';
+import { containsText, readWithJourneyapps } from '../fixtures/storeFiles.js';
 
 const secret = 'Quokkafinch nebuliser 7731 for Mrs Marchbanks';
 const secretWord = 'quokkafinch';
@@ -44,35 +44,6 @@ function received(conversationId: number, n: number, overrides: Partial<Received
     receivedAt: 1_700_000_000_500 + n * 1000,
     ...overrides,
   };
-}
-
-/** Every file SQLite may have written for the database, as raw bytes. */
-function rawFiles(path: string): Buffer[] {
-  return ['', '-wal', '-shm'].filter((suffix) => existsSync(path + suffix)).map((suffix) => readFileSync(path + suffix));
-}
-
-function containsText(path: string, text: string): boolean {
-  const needles = [Buffer.from(text, 'utf8'), Buffer.from(text.toLowerCase(), 'utf8')];
-  return rawFiles(path).some((bytes) => needles.some((needle) => bytes.includes(needle)));
-}
-
-type Row = Record<string, unknown>;
-
-/** @journeyapps/sqlcipher: an independent SQLCipher build, through its callback API. */
-async function readWithJourneyapps(path: string, pragmas: string[], sql: string): Promise<Row[]> {
-  const db = await new Promise<journeyapps.Database>((resolve, reject) => {
-    const opened: journeyapps.Database = new journeyapps.Database(path, (error) => (error ? reject(error) : resolve(opened)));
-  });
-  try {
-    for (const pragma of pragmas) {
-      await new Promise<void>((resolve, reject) => db.exec(pragma, (error) => (error ? reject(error) : resolve())));
-    }
-    return await new Promise<Row[]>((resolve, reject) =>
-      db.all(sql, (error: Error | null, rows: Row[]) => (error ? reject(error) : resolve(rows))),
-    );
-  } finally {
-    await new Promise<void>((resolve) => db.close(() => resolve()));
-  }
 }
 
 describe('encrypted store', () => {

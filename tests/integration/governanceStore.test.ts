@@ -1,0 +1,166 @@
+/**
+ * Clinical governance in the store (issue 5 §3, §4, §6): removal after transcription, another
+ * participant's governance retraction and the retention purge leave no plaintext in the
+ * database, its WAL or the FTS index (proved over plain SQLite, where bytes can be read, with the
+ * same store code), and work the same on the real SQCipher store; the audit chain detects edits
+ * and removals made behind Wardline's back.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openPlainStore } from '../../bench/plainSqlite.js';
+import { GovernanceQueries } from '../../electron/core/store/governanceQueries.js';
+import { openStore, type ReceivedMessageInput, type WardlineStore } from '../../electron/core/store/index.js';
+import { containsText, readWithJourneyapps } from '../fixtures/storeFiles.js';
+
+const root = mkdtempSync(join(tmpdir(), 'wardline-governance-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+const DAY = 86_400_000;
+const T0 = Date.UTC(2026, 10, 1, 9, 0);
+const advice = 'Start co-amoxiclav 1.2g IV tds, review cultures at 48h, patient 943 476 5919';
+const adviceWord = 'amoxiclav';
+
+function message(conversationId: number, n: number, overrides: Partial<ReceivedMessageInput> = {}): ReceivedMessageInput {
+  return {
+    conversationId,
+    serverId: `srv-${n}`,
+    originId: `orig-${n}`,
+    senderJid: 'dr.okafor@trust.example',
+    senderName: 'Dr Okafor',
+    senderRole: 'Consultant microbiologist',
+    body: `Routine update ${n}: obs stable, continue plan`,
+    sentAt: T0 + n * 60_000,
+    receivedAt: T0 + n * 60_000 + 500,
+    ...overrides,
+  };
+}
+
+describe('no remnant on disk (plain SQLite, same store code)', () => {
+  function seeded(name: string) {
+    mkdirSync(join(root, name));
+    const path = join(root, name, 'store.db');
+    const { db, store } = openPlainStore(path);
+    const governance = new GovernanceQueries(db);
+    const conversation = store.upsertConversation({ jid: 'dr.okafor@trust.example', kind: 'direct', title: 'Dr Okafor' }, 0);
+    const filler = Array.from({ length: 300 }, (_, n) => message(conversation, n));
+    store.insertReceivedBatch([...filler, message(conversation, 500, { body: advice, patientIdentifier: true })]);
+    store.checkpoint();
+    expect(containsText(path, adviceWord)).toBe(true); // the probe sees plaintext when it is there
+    const id = store.search(adviceWord, 1)[0]?.id ?? -1;
+    return { path, db, store, governance, conversation, id };
+  }
+
+  it('removal after transcription blanks the text, its index entry and the WAL, and keeps a tombstone', () => {
+    const { path, db, store, governance, conversation, id } = seeded('transcribed');
+    expect(governance.markTranscribed(conversation, [id], { by: 'Sr Ana Lopes (Ward sister)', at: T0 + DAY, recordReference: 'EPR-77' })).toBe(1);
+    expect(governance.needsTranscription(10)).toEqual([]);
+    const removed = governance.removeTranscribed(conversation, [id], { jid: 'ana@trust.example', name: 'Sr Ana Lopes', at: T0 + DAY + 1 });
+    expect(removed).toEqual([{ id, originId: 'orig-500', serverId: 'srv-500' }]);
+    expect(store.checkpoint()).toBe(true);
+    expect(statSync(`${path}-wal`).size).toBe(0);
+    expect(containsText(path, adviceWord)).toBe(false);
+    expect(containsText(path, '943 476 5919')).toBe(false);
+    expect(store.search(adviceWord, 5)).toEqual([]);
+    const [tombstone] = governance.messagesByIds(conversation, [id]);
+    expect(tombstone).toMatchObject({
+      body: null,
+      transcription: { by: 'Sr Ana Lopes (Ward sister)', recordReference: 'EPR-77' },
+      retraction: { by: 'ana@trust.example', byName: 'Sr Ana Lopes', reason: 'transcribed' },
+    });
+    db.close();
+  });
+
+  it('refuses to remove what has not been transcribed', () => {
+    const { db, governance, conversation, id } = seeded('untranscribed');
+    expect(governance.removeTranscribed(conversation, [id], { jid: 'ana@trust.example', name: 'Sr Ana Lopes', at: T0 })).toEqual([]);
+    expect(governance.messagesByIds(conversation, [id])[0]?.body).toBe(advice);
+    db.close();
+  });
+
+  it("another participant's removal after transcription leaves nothing either", () => {
+    const { path, db, store, governance, conversation, id } = seeded('retracted');
+    // A plain XEP-0424 retraction from someone else is refused: only the sender may retract.
+    expect(governance.applyRetraction({ conversationId: conversation, senderJid: 'ana@trust.example', targetId: 'orig-500', by: 'origin-id', at: T0 })).toBeNull();
+    expect(
+      governance.applyRetraction({ conversationId: conversation, senderJid: 'ana@trust.example', targetId: 'orig-500', by: 'origin-id', at: T0, transcribedBy: 'Sr Ana Lopes' }),
+    ).toBe(id);
+    store.checkpoint();
+    expect(containsText(path, adviceWord)).toBe(false);
+    expect(governance.messagesByIds(conversation, [id])[0]?.retraction).toEqual({ at: T0, by: 'ana@trust.example', byName: 'Sr Ana Lopes', reason: 'transcribed' });
+    db.close();
+  });
+
+  it('the retention purge deletes expired messages with no remnant and keeps the rest', () => {
+    const { path, db, store, governance, conversation } = seeded('retention');
+    const cutoff = T0 + 200 * 60_000; // messages 0..199 are older
+    expect(governance.purgeSentBefore(cutoff)).toBe(200);
+    store.checkpoint();
+    expect(containsText(path, 'Routine update 12:')).toBe(false);
+    expect(containsText(path, 'Routine update 250:')).toBe(true); // within the lifespan
+    expect(containsText(path, adviceWord)).toBe(true);
+    expect(store.pageMessages(conversation, null, 500).messages).toHaveLength(101);
+    db.close();
+  });
+});
+
+describe('governance on the encrypted store', () => {
+  const keyHex = randomBytes(32).toString('hex');
+  const dbPath = join(root, 'sqlcipher', 'store.db');
+  let store: WardlineStore;
+  let conversation: number;
+
+  beforeAll(async () => {
+    mkdirSync(join(root, 'sqlcipher'));
+    store = await openStore(dbPath, keyHex);
+    conversation = await store.upsertConversation({ jid: 'dr.okafor@trust.example', kind: 'direct', title: 'Dr Okafor' });
+    await store.insertReceivedBatch([
+      message(conversation, 1, { body: advice, patientIdentifier: true }),
+      message(conversation, 2, { body: 'Bed 4 family asking for update', sentAt: T0 - 40 * DAY }),
+      message(conversation, 3, { body: 'NHS 943 476 5919 bloods back', patientIdentifier: true, sentAt: T0 - 20 * DAY }),
+    ]);
+  });
+
+  afterAll(async () => {
+    await store.close();
+  });
+
+  it('lists untranscribed patient-identifiable messages, oldest (soonest to expire) first', async () => {
+    const list = await store.needsTranscription(10);
+    expect(list.map((row) => row.sentAt)).toEqual([T0 - 20 * DAY, T0 + 60_000]);
+    expect(list[0]).toMatchObject({ conversationTitle: 'Dr Okafor', senderName: 'Dr Okafor' });
+  });
+
+  it('transcribes, removes with a checkpoint, and purges by retention', async () => {
+    const ids = (await store.search(adviceWord, 5)).map((m) => m.id);
+    expect(await store.markTranscribed(conversation, ids, { by: 'Sr Ana Lopes (Ward sister)', at: T0 + 1, recordReference: null })).toBe(1);
+    const removal = await store.removeTranscribed(conversation, ids, { jid: 'ana@trust.example', name: 'Sr Ana Lopes', at: T0 + 2 });
+    expect(removal.checkpointed).toBe(true);
+    expect(removal.removed.map((m) => m.id)).toEqual(ids);
+    expect(statSync(`${dbPath}-wal`).size).toBe(0);
+    expect(await store.purgeSentBefore(T0 - 30 * DAY)).toEqual({ deleted: 1, checkpointed: true });
+    const left = (await store.pageMessages(conversation, null, 10)).messages;
+    expect(left.map((m) => m.body)).toEqual(['NHS 943 476 5919 bloods back', null]);
+  });
+
+  it('detects an audit entry edited or removed behind Wardline\'s back', async () => {
+    for (const [n, kind] of ['unlock', 'transcription', 'deletion', 'lock'].entries()) {
+      await store.appendAudit({ at: T0 + n, kind, actor: 'Sr Ana Lopes (Ward sister)', details: { conversationId: conversation, messages: 1 } });
+    }
+    expect(await store.verifyAuditChain()).toBe(true);
+    expect((await store.listAudit(10)).map((e) => e.kind)).toEqual(['lock', 'deletion', 'transcription', 'unlock']);
+    await store.close();
+    const key = [`PRAGMA key = "x'${keyHex}'"`];
+    // Someone with the key edits what an entry says...
+    await readWithJourneyapps(dbPath, key, `UPDATE audit_log SET details = '{"conversationId":1,"messages":0}' WHERE kind = 'deletion'`);
+    store = await openStore(dbPath, keyHex);
+    expect(await store.verifyAuditChain()).toBe(false);
+    await store.close();
+    // ...or removes the entry outright (and the edit with it): the chain still does not verify.
+    await readWithJourneyapps(dbPath, key, `DELETE FROM audit_log WHERE kind = 'deletion'`);
+    store = await openStore(dbPath, keyHex);
+    expect(await store.verifyAuditChain()).toBe(false);
+  });
+});
