@@ -1,0 +1,244 @@
+/**
+ * Clinical governance across whole Wardline cores (issue 5), each with its real vault, keyring,
+ * SQLCipher store and messaging, on a real Prosody: transcribe-then-delete with the other
+ * participant's tombstone, the audit trail of a session (sign-in, unlock, failed PINs, lock,
+ * transcription, deletion, export, policy load), retention after the app was closed for longer
+ * than the lifespan, account revocation (sign-out, and wipe where policy says), and an invalid
+ * policy failing closed.
+ */
+import { existsSync } from 'node:fs';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AuditEntryView, MessageView } from '../../electron/common/contract.js';
+import { loadAdminPolicy } from '../../electron/core/policy/policyFile.js';
+import { applyKeyringEnv, startKeyring, type Keyring } from '../fixtures/keyring.js';
+import { startProsody, type ProsodyServer } from '../fixtures/prosody.js';
+import { cleanUpDataDirs, newDataDir, signIn, startCore, until, type CoreUnderTest } from './coreHarness.js';
+
+const ADVICE = 'Start co-amoxiclav 1.2g IV tds for 943 476 5919, review cultures at 48h';
+const PIN = '482913';
+const DAY = 86_400_000;
+
+let keyring: Keyring;
+let server: ProsodyServer;
+const open: CoreUnderTest[] = [];
+
+function track(app: CoreUnderTest): CoreUnderTest {
+  open.push(app);
+  return app;
+}
+
+beforeAll(async () => {
+  keyring = await startKeyring();
+  applyKeyringEnv(keyring.env);
+  server = await startProsody({
+    users: ['alice', 'bob', 'carol', 'dave'].map((username) => ({ username, password: `${username}-password` })),
+  });
+});
+
+afterAll(async () => {
+  for (const app of open) await app.close().catch(() => undefined);
+  await server?.stop();
+  await keyring?.stop();
+  cleanUpDataDirs();
+});
+
+async function person(name: string, role: string, user: string, options: Partial<Parameters<typeof startCore>[0]> = {}): Promise<CoreUnderTest> {
+  const app = track(startCore({ server, ...options }));
+  await app.call('profiles:create', { displayName: name, role, pin: PIN });
+  await signIn(app, server, user, `${user}-password`);
+  return app;
+}
+
+async function messagesWith(app: CoreUnderTest, jid: string): Promise<MessageView[]> {
+  const conversation = (await app.call('conversations:list', {})).find((c) => c.address === jid);
+  if (!conversation) return [];
+  return (await app.call('messages:page', { conversationId: conversation.id, limit: 50 })).messages;
+}
+
+async function auditKinds(app: CoreUnderTest): Promise<string[]> {
+  return (await app.call('audit:list', {})).entries.map((e) => e.kind);
+}
+
+function expectNoContent(entries: readonly AuditEntryView[]): void {
+  const text = JSON.stringify(entries);
+  expect(text).not.toContain('amoxiclav');
+  expect(text).not.toMatch(/943\s?476\s?5919|9434765919/);
+}
+
+describe('transcribe, then delete the originals everywhere', () => {
+  let alice: CoreUnderTest;
+  let bob: CoreUnderTest;
+  const aliceJid = (): string => `alice@${server.domain}`;
+  const bobJid = (): string => `bob@${server.domain}`;
+
+  beforeAll(async () => {
+    [alice, bob] = await Promise.all([person('Sr Alice Moreno', 'Ward sister', 'alice'), person('Dr Bob Reyes', 'Consultant', 'bob')]);
+    const { conversationId: toAlice } = await bob.call('conversations:openDirect', { jid: aliceJid() });
+    await bob.call('messages:send', { conversationId: toAlice, body: ADVICE, urgent: false });
+    await until('alice has the advice', async () => (await messagesWith(alice, bobJid())).some((m) => m.body === ADVICE));
+  });
+
+  it('produces an attributed note and marks the message transcribed', async () => {
+    const conversation = (await alice.call('conversations:list', {})).find((c) => c.address === bobJid());
+    const advice = (await messagesWith(alice, bobJid())).find((m) => m.body === ADVICE);
+    expect(advice?.patientIdentifier).toBe(true);
+    expect((await alice.call('governance:needsTranscription', {})).map((n) => n.messageId)).toContain(advice?.id);
+
+    const note = await alice.call('transcription:create', {
+      conversationId: conversation?.id ?? 0,
+      messageIds: [advice?.id ?? 0],
+      nhsNumber: '943 476 5919',
+      recordReference: 'EPR-2231',
+    });
+    expect(note.transcribed).toBe(1);
+    expect(note.text).toContain(ADVICE);
+    expect(note.text).toContain('Dr Bob Reyes');
+    expect(note.text).toContain('Consultant');
+    expect(note.text).toContain(bobJid());
+    expect(note.text).toContain('Sr Alice Moreno');
+    expect(note.text).toContain('943 476 5919');
+    expect(note.text).toContain('EPR-2231');
+    const fhir = JSON.parse(note.fhirJson) as { resourceType: string; entry: { resource: { subject?: { identifier: { system: string; value: string } } } }[] };
+    expect(fhir.resourceType).toBe('Bundle');
+    expect(fhir.entry[0]?.resource.subject?.identifier).toEqual({ system: 'https://fhir.nhs.uk/Id/nhs-number', value: '9434765919' });
+
+    expect(await alice.call('transcription:saveFhir', { noteId: note.noteId })).toMatchObject({ saved: true });
+    expect(alice.exports.at(-1)).toMatchObject({ mediaType: 'application/fhir+json', content: note.fhirJson });
+
+    const marked = (await messagesWith(alice, bobJid())).find((m) => m.id === advice?.id);
+    expect(marked?.transcription).toMatchObject({ by: 'Sr Alice Moreno (Ward sister)', recordReference: 'EPR-2231' });
+    expect((await alice.call('governance:needsTranscription', {})).map((n) => n.messageId)).not.toContain(advice?.id);
+  });
+
+  it('deletes the original, and the other participant sees the tombstone instead of the text', async () => {
+    const conversation = (await alice.call('conversations:list', {})).find((c) => c.address === bobJid());
+    const advice = (await messagesWith(alice, bobJid())).find((m) => m.body === ADVICE);
+    expect(await alice.call('transcription:deleteOriginals', { conversationId: conversation?.id ?? 0, messageIds: [advice?.id ?? 0] })).toEqual({
+      removed: 1,
+      retractionsQueued: 1,
+    });
+    const mine = (await messagesWith(alice, bobJid())).find((m) => m.id === advice?.id);
+    expect(mine).toMatchObject({ body: null, removal: { byName: 'Sr Alice Moreno', afterTranscription: true } });
+    expect(await alice.call('messages:search', { query: 'amoxiclav', limit: 10 })).toEqual([]);
+
+    await until('bob sees the tombstone', async () => (await messagesWith(bob, aliceJid())).some((m) => m.removal?.afterTranscription === true));
+    const theirs = await messagesWith(bob, aliceJid());
+    expect(theirs.map((m) => m.body)).not.toContain(ADVICE);
+    expect(theirs.find((m) => m.removal)?.removal).toMatchObject({ byName: 'Sr Alice Moreno', afterTranscription: true });
+    expect(await bob.call('messages:search', { query: 'amoxiclav', limit: 10 })).toEqual([]);
+    await until('bob audits the removal', async () => (await auditKinds(bob)).includes('retraction-received'));
+  });
+
+  it('keeps an audit trail of the session, without content, that verifies', async () => {
+    await alice.call('session:lock', {});
+    const profileId = (await alice.call('session:state', {})) as { kind: 'locked'; profiles: { id: string }[] };
+    const id = profileId.profiles[0]?.id ?? '';
+    for (const guess of ['000000', '111111']) expect((await alice.attempt('session:unlock', { profileId: id, pin: guess })).ok).toBe(false);
+    await alice.call('session:unlock', { profileId: id, pin: PIN });
+    await alice.call('audit:export', {});
+
+    const { entries, chainIntact } = await alice.call('audit:list', {});
+    expect(chainIntact).toBe(true);
+    const kinds = entries.map((e) => e.kind).reverse();
+    for (const kind of ['unlock', 'policy-load', 'sign-in', 'transcription', 'export', 'deletion', 'lock', 'unlock-failed', 'export']) {
+      expect(kinds, kind).toContain(kind);
+    }
+    expect(entries.find((e) => e.kind === 'unlock-failed')?.details).toMatchObject({ attempts: 2 });
+    expect(entries.find((e) => e.kind === 'lock')?.details).toMatchObject({ reason: 'manual' });
+    expect(entries.every((e) => e.actor === 'Sr Alice Moreno (Ward sister)')).toBe(true);
+    expectNoContent(entries);
+    expect(alice.exports.at(-1)?.suggestedName).toBe('wardline-audit-log.json');
+    expectNoContent((await bob.call('audit:list', {})).entries);
+  });
+});
+
+describe('retention', () => {
+  it('purges messages past the lifespan at unlock, after the app was closed for longer than it', async () => {
+    const dataDir = newDataDir('retention');
+    const carol = track(startCore({ server, dataDir }));
+    await carol.call('profiles:create', { displayName: 'Carol Diaz', role: 'Ward clerk', pin: PIN });
+    await signIn(carol, server, 'carol', 'carol-password');
+    const dave = await person('Dave Lin', 'Porter', 'dave');
+    const { conversationId: toCarol } = await dave.call('conversations:openDirect', { jid: `carol@${server.domain}` });
+    await dave.call('messages:send', { conversationId: toCarol, body: 'Patient in bay 3 ready for transfer to CT', urgent: false });
+    await until('carol has it', async () => (await messagesWith(carol, `dave@${server.domain}`)).length === 1);
+    await carol.close();
+
+    // Thirty-one days later (policy default: 30), Wardline starts again and Carol unlocks.
+    const later = track(startCore({ server, dataDir, now: () => Date.now() + 31 * DAY }));
+    const state = await later.call('session:state', {});
+    const profileId = state.kind === 'locked' ? (state.profiles[0]?.id ?? '') : '';
+    await later.call('session:unlock', { profileId, pin: PIN });
+    expect(await messagesWith(later, `dave@${server.domain}`)).toEqual([]);
+    const purge = (await later.call('audit:list', {})).entries.find((e) => e.kind === 'retention-purge');
+    expect(purge?.details).toMatchObject({ deleted: 1, retentionDays: 30, walTruncated: true });
+    // The archive catch-up on reconnect must not bring the expired message back.
+    await until('carol reconnects', async () => (await later.call('chat:connection', {})).kind === 'online');
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(await messagesWith(later, `dave@${server.domain}`)).toEqual([]);
+  });
+});
+
+describe('account revocation', () => {
+  it('signs out a revoked account, forgets its password and says why', async () => {
+    // A first sign-in that fails (wrong or unknown account) is an ordinary error, not a revocation.
+    const erin = track(startCore({ server }));
+    await erin.call('profiles:create', { displayName: 'Erin Shaw', role: 'Nurse', pin: PIN });
+    await erin.call('account:set', { jid: `erin@${server.domain}`, password: 'not-registered', host: server.host, port: server.c2sPort });
+    await until('erin is refused', async () => (await erin.call('chat:connection', {})).kind === 'offline');
+    expect(await erin.call('chat:connection', {})).toMatchObject({ kind: 'offline', retryAt: null });
+    expect(await erin.call('account:get', {})).not.toBeNull();
+    expect(await auditKinds(erin)).not.toContain('account-revoked');
+    await server.register('frank', 'frank-password');
+    const frank = await person('Frank Ito', 'Nurse', 'frank');
+    await server.unregister('frank');
+    await server.kill();
+    await server.restart();
+    await until('frank is told', async () => (await frank.call('chat:connection', {})).kind === 'revoked', 30_000);
+    const connection = await frank.call('chat:connection', {});
+    expect(connection).toMatchObject({ kind: 'revoked', reason: expect.stringMatching(/no longer accepts this messaging account/) });
+    expect(await frank.call('account:get', {})).toBeNull();
+    expect(await auditKinds(frank)).toContain('account-revoked');
+  });
+
+  it('wipes the profile when policy says so, and the lock screen says why', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'wardline-policy-'));
+    const policyPath = join(dir, 'policy.json');
+    await writeFile(policyPath, JSON.stringify({ version: 1, wipeOnRevocation: true }));
+    const adminPolicy = await loadAdminPolicy({ path: policyPath });
+    expect(adminPolicy.kind).toBe('managed');
+    await server.register('grace', 'grace-password');
+    const grace = await person('Grace Obi', 'Nurse', 'grace', { adminPolicy });
+    const unlocked = await grace.call('session:state', {});
+    const profileDir = join(grace.dataDir, 'profiles', unlocked.kind === 'unlocked' ? unlocked.profile.id : 'none');
+    expect(existsSync(profileDir)).toBe(true);
+    await server.unregister('grace');
+    await server.kill();
+    await server.restart();
+    await until('grace is signed out and wiped', async () => (await grace.call('session:state', {})).kind === 'no-profile', 30_000);
+    const state = await grace.call('session:state', {});
+    expect(state).toMatchObject({ kind: 'no-profile', notice: expect.stringMatching(/erased from this computer/) });
+    expect(state.kind === 'no-profile' ? state.profiles : null).toEqual([]);
+    expect(existsSync(profileDir)).toBe(false);
+  });
+});
+
+describe('an invalid admin policy', () => {
+  it('fails closed with a message for IT naming the file and the problem', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'wardline-policy-'));
+    const policyPath = join(dir, 'policy.json');
+    await writeFile(policyPath, JSON.stringify({ version: 1, idleLockMinutes: 600 }));
+    const app = track(startCore({ server, adminPolicy: await loadAdminPolicy({ path: policyPath }) }));
+    const state = await app.call('session:state', {});
+    expect(state.kind).toBe('blocked');
+    const message = state.kind === 'blocked' ? state.message : '';
+    expect(message).toContain(policyPath);
+    expect(message).toMatch(/idleLockMinutes/);
+    const create = await app.attempt('profiles:create', { displayName: 'Sam', role: 'Clerk', pin: PIN });
+    expect(create).toMatchObject({ ok: false, error: { code: 'rejected', message } });
+    expect((await app.attempt('conversations:list', {})).ok).toBe(false);
+  });
+});
