@@ -13,23 +13,12 @@ import { startProsody, type ProsodyServer } from '../fixtures/prosody.js';
 import { buildChatMessage } from '../../electron/core/messaging/index.js';
 import { connectXmpp } from '../../electron/core/xmpp/index.js';
 import { screenshot } from './screenshot.js';
-import { createProfileThroughUi } from './steps.js';
+import { connectThroughUi, createProfileThroughUi } from './steps.js';
 
 interface Person {
   app: OpenWardline;
   page: Page;
   jid: string;
-}
-
-async function connect(page: Page, server: ProsodyServer, user: string, password: string): Promise<void> {
-  const form = page.getByRole('form', { name: 'Messaging account' });
-  await form.getByLabel('Messaging address').fill(`${user}@${server.domain}`);
-  await form.getByLabel('Password').fill(password);
-  await form.getByText('Server settings (only if IT asked you to)').click();
-  await form.getByLabel('Server').fill(server.host);
-  await form.getByLabel('Port').fill(String(server.c2sPort));
-  await form.getByRole('button', { name: 'Connect' }).click();
-  await page.getByRole('status', { name: 'Connection' }).filter({ hasText: /^Connected$/ }).waitFor();
 }
 
 describe('messaging between two people, end to end', () => {
@@ -48,7 +37,7 @@ describe('messaging between two people, end to end', () => {
       core: { chatTrust: { adminCa: { paths: [server.caCertPath] }, trustedDomains: [server.domain] } },
     });
     await createProfileThroughUi(app.page, name, role, '246810');
-    await connect(app.page, server, user, `${user}-password`);
+    await connectThroughUi(app.page, server, user, `${user}-password`);
     return { app, page: app.page, jid: `${user}@${server.domain}` };
   }
 

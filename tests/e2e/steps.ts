@@ -3,6 +3,7 @@
  * than expect.poll, so the steps also work in beforeAll.
  */
 import type { Page } from 'playwright-core';
+import type { ProsodyServer } from '../fixtures/prosody.js';
 
 export async function createProfileThroughUi(page: Page, name: string, role: string, pin: string): Promise<void> {
   const form = page.getByRole('form', { name: 'Create profile' });
@@ -18,4 +19,15 @@ export async function unlockThroughUi(page: Page, name: string, pin: string): Pr
   await page.getByRole('radio', { name }).check();
   await page.getByLabel('PIN or passphrase').fill(pin);
   await page.getByRole('button', { name: 'Unlock' }).click();
+}
+
+export async function connectThroughUi(page: Page, server: ProsodyServer, user: string, password: string): Promise<void> {
+  const form = page.getByRole('form', { name: 'Messaging account' });
+  await form.getByLabel('Messaging address').fill(`${user}@${server.domain}`);
+  await form.getByLabel('Password').fill(password);
+  await form.getByText('Server settings (only if IT asked you to)').click();
+  await form.getByLabel('Server').fill(server.host);
+  await form.getByLabel('Port').fill(String(server.c2sPort));
+  await form.getByRole('button', { name: 'Connect' }).click();
+  await page.getByRole('status', { name: 'Connection' }).filter({ hasText: /^Connected$/ }).waitFor();
 }

@@ -24,3 +24,7 @@ const timeFormat = new Intl.DateTimeFormat('en-GB', { hour: '2-digit', minute: '
 export const dayKey = (ms: number): string => new Date(ms).toDateString();
 export const dayLabel = (ms: number): string => dayFormat.format(ms);
 export const timeLabel = (ms: number): string => timeFormat.format(ms);
+
+const stampFormat = new Intl.DateTimeFormat('en-GB', { day: '2-digit', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit' });
+/** Compact date and time for tables (audit log): "25 Nov 2026, 15:18". */
+export const stampLabel = (ms: number): string => stampFormat.format(ms);

@@ -1,0 +1,191 @@
+/**
+ * Clinical governance as people see it (issue 5), in real Chromium windows on real cores, real
+ * SQLCipher stores, the real keyring and a real Prosody: the reminder and the patient-identifiable
+ * marker, the "Needs transcription" list, transcription with both outputs (clipboard text and a
+ * FHIR R4 file that validates), deleting the originals with the other person's tombstone, the
+ * audit log, an invalid policy failing closed, and the privacy blur.
+ */
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openWardline, type OpenWardline } from '../../tools/chromium/openWardline.js';
+import { CHROMIUM_APP_ORIGIN } from '../../tools/chromium/rendererRoute.js';
+import { createFhirR4Validators, fhirR4Problems } from '../fixtures/fhirR4.js';
+import { applyKeyringEnv, startKeyring, type Keyring } from '../fixtures/keyring.js';
+import { startProsody, type ProsodyServer } from '../fixtures/prosody.js';
+import { screenshot } from './screenshot.js';
+import { connectThroughUi, createProfileThroughUi } from './steps.js';
+
+const ADVICE = 'Start co-amoxiclav 1.2g IV tds for 943 476 5919. Review cultures at 48h.';
+
+interface Person {
+  app: OpenWardline;
+  page: Page;
+  jid: string;
+  exportDir: string;
+}
+
+describe('clinical governance, end to end', () => {
+  let keyring: Keyring;
+  let server: ProsodyServer;
+  const dirs: string[] = [];
+  const apps: OpenWardline[] = [];
+  let alice: Person;
+  let bob: Person;
+
+  async function tempDir(name: string): Promise<string> {
+    const dir = await mkdtemp(join(tmpdir(), `wardline-e2e-gov-${name}-`));
+    dirs.push(dir);
+    return dir;
+  }
+
+  /** A missing file: the platform default is ignored, so the built-in defaults apply. */
+  async function noPolicy(): Promise<string> {
+    return join(await tempDir('no-policy'), 'policy.json');
+  }
+
+  async function launch(policyFile: string, exportDir?: string): Promise<OpenWardline> {
+    const app = await openWardline({
+      dataDir: await tempDir('data'),
+      headless: true,
+      policyFile,
+      ...(exportDir ? { exportDir } : {}),
+      core: { chatTrust: { adminCa: { paths: [server.caCertPath] }, trustedDomains: [server.domain] } },
+    });
+    apps.push(app);
+    return app;
+  }
+
+  async function person(name: string, role: string, user: string): Promise<Person> {
+    const exportDir = await tempDir(`exports-${user}`);
+    const app = await launch(await noPolicy(), exportDir);
+    await createProfileThroughUi(app.page, name, role, '246810');
+    await connectThroughUi(app.page, server, user, `${user}-password`);
+    return { app, page: app.page, jid: `${user}@${server.domain}`, exportDir };
+  }
+
+  beforeAll(async () => {
+    keyring = await startKeyring();
+    applyKeyringEnv(keyring.env);
+    server = await startProsody({ users: ['alice', 'bob'].map((u) => ({ username: u, password: `${u}-password` })) });
+    alice = await person('Sr Alice Moreno', 'Ward sister', 'alice');
+    bob = await person('Dr Bob Reyes', 'Consultant', 'bob');
+    // The test reads back what "Copy note for the record" put on the clipboard.
+    await alice.app.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: CHROMIUM_APP_ORIGIN });
+  });
+
+  afterAll(async () => {
+    for (const app of apps) await app.close().catch(() => undefined);
+    await server?.stop();
+    await keyring?.stop();
+    for (const d of dirs) await rm(d, { recursive: true, force: true });
+  });
+
+  it('marks patient-identifiable advice and lists it as needing transcription', async () => {
+    await bob.page.getByRole('button', { name: 'New' }).click();
+    await bob.page.getByLabel('Message an address').fill(alice.jid);
+    await bob.page.getByRole('button', { name: 'Message', exact: true }).click();
+    const composer = bob.page.getByLabel('Message', { exact: true });
+    await composer.fill(ADVICE);
+    await composer.press('Enter');
+
+    const fromBob = alice.page.getByRole('navigation', { name: 'Conversations' }).getByRole('button', { name: /bob/i });
+    await fromBob.click();
+    const messages = alice.page.getByRole('list', { name: 'Messages' });
+    await expect.poll(() => messages.textContent()).toContain('co-amoxiclav');
+    expect(await messages.getByText('Patient identifiable', { exact: true }).count()).toBe(1);
+    expect(await alice.page.getByText('Messages are not the patient record — transcribe advice, then delete.').isVisible()).toBe(true);
+    await screenshot(alice.page, 'governance-01-advice-with-identifier');
+
+    await alice.page.getByRole('button', { name: 'Needs transcription' }).click();
+    const list = alice.page.getByRole('list', { name: 'Messages needing transcription' });
+    await expect.poll(() => list.textContent()).toMatch(/Dr Bob Reyes/);
+    expect(await list.textContent()).toMatch(/deleted in 30 days/);
+    await screenshot(alice.page, 'governance-02-needs-transcription');
+    await list.getByRole('button').first().click();
+  });
+
+  it('transcribes with attribution: the note on the clipboard and a FHIR R4 file that validates', async () => {
+    const messages = alice.page.getByRole('list', { name: 'Messages' });
+    await messages.getByRole('checkbox', { name: /Select message from Dr Bob Reyes/ }).check();
+    await alice.page.getByRole('button', { name: 'Transcribe to record (1)' }).click();
+    const panel = alice.page.getByRole('region', { name: /Transcribe 1 message to the record/ });
+    await panel.getByLabel("Patient's NHS number (optional)").fill('943 476 5919');
+    await panel.getByLabel('Record reference (optional)').fill('EPR-2231');
+    await panel.getByRole('button', { name: 'Create note' }).click();
+
+    const note = panel.getByLabel('Note for the record');
+    await expect.poll(() => note.inputValue()).toContain(ADVICE);
+    const text = await note.inputValue();
+    for (const expected of ['Dr Bob Reyes', 'Consultant', bob.jid, 'Sr Alice Moreno', '943 476 5919', 'EPR-2231']) expect(text).toContain(expected);
+
+    await panel.getByRole('button', { name: 'Copy note for the record' }).click();
+    await expect.poll(() => panel.getByRole('status').textContent()).toContain('Note copied');
+    expect(await alice.page.evaluate('navigator.clipboard.readText()')).toBe(text);
+
+    await panel.getByRole('button', { name: 'Save FHIR file' }).click();
+    await expect.poll(() => panel.getByRole('status').textContent()).toMatch(/FHIR file saved to /);
+    const saved = (await panel.getByRole('status').textContent())?.replace(/^.*saved to /, '').trim() ?? '';
+    expect(saved.startsWith(alice.exportDir)).toBe(true);
+    const fhir: unknown = JSON.parse(await readFile(saved, 'utf8'));
+    expect(fhirR4Problems(createFhirR4Validators().validateFhir, fhir)).toEqual([]);
+    expect(JSON.stringify(fhir)).toContain('https://fhir.nhs.uk/Id/nhs-number');
+    await screenshot(alice.page, 'governance-03-transcription-note');
+  });
+
+  it('deletes the originals: a tombstone here and on the other person\'s screen', async () => {
+    const panel = alice.page.getByRole('region', { name: /Transcribe 1 message to the record/ });
+    await panel.getByRole('button', { name: 'Delete originals' }).click();
+    await alice.page.getByRole('alertdialog').getByRole('button', { name: 'Yes, delete originals' }).click();
+    const messages = alice.page.getByRole('list', { name: 'Messages' });
+    await expect.poll(() => messages.textContent()).toMatch(/Removed after transcription into the record by Sr Alice Moreno at/);
+    expect(await messages.textContent()).not.toContain('co-amoxiclav');
+    expect(await messages.textContent()).toMatch(/Transcribed to record by Sr Alice Moreno \(Ward sister\) at .* · ref EPR-2231/);
+    await screenshot(alice.page, 'governance-04-tombstone-here');
+
+    const theirs = bob.page.getByRole('list', { name: 'Messages' });
+    await expect.poll(() => theirs.textContent()).toMatch(/Removed after transcription into the record by Sr Alice Moreno at/);
+    expect(await theirs.textContent()).not.toContain('co-amoxiclav');
+    await screenshot(bob.page, 'governance-05-tombstone-other-client');
+  });
+
+  it('shows the person their own audit log, verified, and exports it', async () => {
+    await alice.page.getByRole('button', { name: 'My audit log' }).click();
+    const table = alice.page.getByRole('table', { name: 'Audit entries' });
+    await expect.poll(() => table.textContent()).toContain('Deleted after transcription');
+    for (const label of ['Unlocked', 'Policy applied', 'Signed in to messaging', 'Transcribed into the record', 'Exported']) {
+      expect(await table.textContent(), label).toContain(label);
+    }
+    expect(await alice.page.getByText('Integrity check passed').isVisible()).toBe(true);
+    expect(await table.textContent()).not.toContain('amoxiclav');
+    await alice.page.getByRole('button', { name: 'Export audit log' }).click();
+    await expect.poll(() => alice.page.getByText(/Saved to .*wardline-audit-log\.json/).count()).toBe(1);
+    await screenshot(alice.page, 'governance-06-audit-log');
+  });
+
+  it('refuses to start with an invalid policy, naming the file and the problem for IT', async () => {
+    const policyFile = join(await tempDir('bad-policy'), 'policy.json');
+    await writeFile(policyFile, JSON.stringify({ version: 1, retentionDays: 0, notificationMode: 'everything' }));
+    const app = await launch(policyFile);
+    const alert = app.page.getByRole('alert');
+    await expect.poll(() => alert.textContent()).toContain(policyFile);
+    expect(await alert.textContent()).toMatch(/retentionDays/);
+    expect(await app.page.getByRole('heading', { name: 'Wardline cannot start' }).isVisible()).toBe(true);
+    expect(await app.page.getByRole('form', { name: 'Create profile' }).count()).toBe(0);
+    await screenshot(app.page, 'governance-07-invalid-policy');
+  });
+
+  it('blurs conversation content while the window is not in use, when policy asks', async () => {
+    const policyFile = join(await tempDir('blur-policy'), 'policy.json');
+    await writeFile(policyFile, JSON.stringify({ version: 1, privacyBlur: true }));
+    const app = await launch(policyFile);
+    await createProfileThroughUi(app.page, 'Night Clerk', 'Ward clerk', '135790');
+    await app.page.evaluate(`window.dispatchEvent(new Event('blur'))`);
+    await expect.poll(() => app.page.getByText('Content hidden while Wardline is not in use.', { exact: false }).isVisible()).toBe(true);
+    await screenshot(app.page, 'governance-08-privacy-blur');
+    await app.page.evaluate(`window.dispatchEvent(new Event('focus'))`);
+    await expect.poll(() => app.page.getByText('Content hidden while Wardline is not in use.', { exact: false }).count()).toBe(0);
+  });
+});
