@@ -132,6 +132,24 @@ describe('transcribe, then delete the originals everywhere', () => {
     await until('bob audits the removal', async () => (await auditKinds(bob)).includes('retraction-received'));
   });
 
+  it('retracts even when the server vanishes as the person deletes: the retraction waits, encrypted, and goes later', async () => {
+    const { conversationId: toAlice } = await bob.call('conversations:openDirect', { jid: aliceJid() });
+    const second = 'Stop the gentamicin, level 2.9 this morning';
+    await bob.call('messages:send', { conversationId: toAlice, body: second, urgent: false });
+    await until('alice has it', async () => (await messagesWith(alice, bobJid())).some((m) => m.body === second));
+    const conversation = (await alice.call('conversations:list', {})).find((c) => c.address === bobJid());
+    const id = (await messagesWith(alice, bobJid())).find((m) => m.body === second)?.id ?? 0;
+    await alice.call('transcription:create', { conversationId: conversation?.id ?? 0, messageIds: [id] });
+
+    await server.kill();
+    expect(await alice.call('transcription:deleteOriginals', { conversationId: conversation?.id ?? 0, messageIds: [id] })).toEqual({ removed: 1, retractionsQueued: 1 });
+    expect((await messagesWith(alice, bobJid())).find((m) => m.id === id)?.body).toBeNull();
+    await server.restart();
+    await until('bob sees the second tombstone', async () => (await messagesWith(bob, aliceJid())).filter((m) => m.removal?.afterTranscription).length === 2, 30_000);
+    expect((await messagesWith(bob, aliceJid())).map((m) => m.body)).not.toContain(second);
+    await until('both online again', async () => (await alice.call('chat:connection', {})).kind === 'online' && (await bob.call('chat:connection', {})).kind === 'online');
+  });
+
   it('keeps an audit trail of the session, without content, that verifies', async () => {
     await alice.call('session:lock', {});
     const profileId = (await alice.call('session:state', {})) as { kind: 'locked'; profiles: { id: string }[] };

@@ -74,6 +74,29 @@ describe('isValidNhsNumber', () => {
       checked += 1;
     }
   });
+
+  it('property: agrees with the Modulus 11 definition, written out independently, on 20,000 random numbers', () => {
+    // NHS Data Dictionary: multiply digits 1-9 by weights 10..2, sum, take the remainder mod 11,
+    // subtract from 11; 11 → 0; 10 → the number is invalid; the result must equal digit 10.
+    const byDefinition = (digits: string): boolean => {
+      const sum = [...digits.slice(0, 9)].reduce((total, digit, i) => total + Number(digit) * (10 - i), 0);
+      const check = 11 - (sum % 11);
+      if (check === 10) return false;
+      return (check === 11 ? 0 : check) === Number(digits[9]);
+    };
+    const random = seededRandom(0xa11ce);
+    let valid = 0;
+    for (let n = 0; n < 20_000; n += 1) {
+      const digits = randomDigits(random, 10);
+      const expected = byDefinition(digits);
+      expect(isValidNhsNumber(digits), digits).toBe(expected);
+      expect(isValidNhsNumber(`${digits.slice(0, 3)}-${digits.slice(3, 6)}-${digits.slice(6)}`), digits).toBe(expected);
+      if (expected) valid += 1;
+    }
+    // About one in eleven random numbers is valid: the generator really exercised both outcomes.
+    expect(valid).toBeGreaterThan(1_400);
+    expect(valid).toBeLessThan(2_300);
+  });
 });
 
 describe('findNhsNumbers', () => {
