@@ -49,6 +49,8 @@ export interface SessionDeps {
   governance: GovernancePolicy;
   policySource: PolicySource;
   exportFile: ExportFile;
+  /** The hospital's server from admin policy: used when the person does not type one. */
+  serverDefaults?: { host?: string; port?: number };
 }
 
 interface OpenProfile {
@@ -305,7 +307,11 @@ export class SessionController {
     return account ? toAccountView(account) : null;
   }
 
-  setAccount(account: ChatAccount): Promise<AccountView> {
+  setAccount(typed: ChatAccount): Promise<AccountView> {
+    const defaults = this.deps.serverDefaults ?? {};
+    const account: ChatAccount = { ...typed, host: typed.host ?? defaults.host, port: typed.port ?? defaults.port };
+    if (account.host === undefined) delete account.host;
+    if (account.port === undefined) delete account.port;
     return this.#serial(async () => {
       const open = this.#requireOpen();
       await open.store.setSetting(ACCOUNT_SETTING, JSON.stringify(account));
