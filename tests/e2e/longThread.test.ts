@@ -26,7 +26,8 @@ describe('a very long thread', () => {
     await app.core.session.createProfile({ displayName: 'Night coordinator', role: 'Site manager', pin: '975310' });
     const store = app.core.session.store();
     const conversationId = await store.upsertConversation({ jid: 'site@conference.wardline.test', kind: 'room', title: 'Site management' });
-    const start = Date.UTC(2026, 0, 1);
+    // Ten seconds apart, ending now: all inside the retention lifespan (30 days by default).
+    const start = Date.now() - TOTAL * 10_000;
     for (let batch = 0; batch < TOTAL / 1000; batch++) {
       await store.insertReceivedBatch(
         Array.from({ length: 1000 }, (_, i) => {
@@ -37,8 +38,8 @@ describe('a very long thread', () => {
             senderJid: `staff${n % 40}@wardline.test`,
             senderName: `Staff ${n % 40}`,
             body: `Bed state update ${n}: ward ${n % 30} has ${n % 5} free beds.`,
-            sentAt: start + n * 60_000,
-            receivedAt: start + n * 60_000,
+            sentAt: start + n * 10_000,
+            receivedAt: start + n * 10_000,
           };
         }),
       );
