@@ -69,7 +69,7 @@ describe('clinical governance, end to end', () => {
   beforeAll(async () => {
     keyring = await startKeyring();
     applyKeyringEnv(keyring.env);
-    server = await startProsody({ users: ['alice', 'bob'].map((u) => ({ username: u, password: `${u}-password` })) });
+    server = await startProsody({ users: ['alice', 'bob', 'carol'].map((u) => ({ username: u, password: `${u}-password` })) });
     alice = await person('Sr Alice Moreno', 'Ward sister', 'alice');
     bob = await person('Dr Bob Reyes', 'Consultant', 'bob');
     // The test reads back what "Copy note for the record" put on the clipboard.
@@ -187,5 +187,19 @@ describe('clinical governance, end to end', () => {
     await screenshot(app.page, 'governance-08-privacy-blur');
     await app.page.evaluate(`window.dispatchEvent(new Event('focus'))`);
     await expect.poll(() => app.page.getByText('Content hidden while Wardline is not in use.', { exact: false }).count()).toBe(0);
+  });
+
+  // Last: it restarts the server under everyone.
+  it('signs a revoked account out and tells the person why', async () => {
+    const carol = await person('Carol Diaz', 'Ward clerk', 'carol');
+    await server.unregister('carol');
+    await server.kill();
+    await server.restart();
+    const status = carol.page.getByRole('status', { name: 'Connection' });
+    await expect.poll(() => status.textContent(), { timeout: 30_000 }).toMatch(/^Signed out at /);
+    await expect.poll(() => carol.page.getByRole('alert').textContent()).toMatch(/no longer accepts this messaging account/);
+    // The account form is back, empty: the password is forgotten.
+    expect(await carol.page.getByRole('form', { name: 'Messaging account' }).getByLabel('Password').inputValue()).toBe('');
+    await screenshot(carol.page, 'governance-09-account-revoked');
   });
 });
