@@ -5,18 +5,7 @@ import {
   isValidNhsNumber,
   nhsCheckDigit,
 } from '../../electron/core/messaging/index.js';
-
-/** mulberry32: a small seeded generator, so property runs are reproducible without a dependency. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from '../fixtures/seededRandom.js';
 
 function randomDigits(random: () => number, count: number): string {
   let digits = '';

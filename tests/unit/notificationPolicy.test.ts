@@ -10,6 +10,7 @@ import {
   type NotificationInput,
   type NotificationKind,
 } from '../../electron/core/notify/notificationPolicy.js';
+import { seededRandom } from '../fixtures/seededRandom.js';
 
 const base: NotificationInput = {
   kind: 'message',
@@ -120,18 +121,6 @@ describe('neutraliseSenderName', () => {
   });
 });
 
-/** Mulberry32: deterministic, so a failure reproduces. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const ALPHABET = [
   ...'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 .-\'',
   ...'éøßΩЖ中文😀',
@@ -147,7 +136,7 @@ function randomName(next: () => number): string {
 
 describe('property: private never names the sender', () => {
   it('for 5,000 random inputs, no output under private (or while locked) contains the name or any 4+ char piece of it', () => {
-    const next = rng(0x5eed);
+    const next = seededRandom(0x5eed);
     const kinds: NotificationKind[] = ['message', 'urgent'];
     for (let i = 0; i < 5_000; i += 1) {
       const senderName = randomName(next);
