@@ -84,6 +84,8 @@ describe('transcribe, then delete the originals everywhere', () => {
   it('produces an attributed note and marks the message transcribed', async () => {
     const conversation = (await alice.call('conversations:list', {})).find((c) => c.address === bobJid());
     const advice = (await messagesWith(alice, bobJid())).find((m) => m.body === ADVICE);
+    // Not in Alice's roster yet: the conversation takes the name Bob signed his first message with.
+    expect(conversation?.title).toBe('Dr Bob Reyes');
     expect(advice?.patientIdentifier).toBe(true);
     expect((await alice.call('governance:needsTranscription', {})).map((n) => n.messageId)).toContain(advice?.id);
 

@@ -142,7 +142,8 @@ class Chat implements ChatService {
       store: this.#store,
       conversations: this.#conversations,
       ownBare: own.bare,
-      titleFor: (jid, kind) => (kind === 'direct' ? this.#directory.nameOf(jid) : this.#rooms.bookmarks.get(jid)?.name) ?? titleFromJid(jid),
+      titleFor: (jid, kind, senderName) =>
+        (kind === 'direct' ? this.#directory.nameOf(jid) : this.#rooms.bookmarks.get(jid)?.name) ?? senderName ?? titleFromJid(jid),
       send: (stanza) => void send(stanza).catch(() => undefined),
       now: this.#now,
       log,

@@ -22,7 +22,11 @@ export interface IncomingDeps {
   store: WardlineStore;
   conversations: ConversationIds;
   ownBare: string;
-  titleFor(jid: string, kind: ConversationKind): string;
+  /**
+   * A new conversation's title: the directory's (roster or bookmark) name, else the name the
+   * first sender signed with (1:1 only; the address is always shown next to it), else the address's local part.
+   */
+  titleFor(jid: string, kind: ConversationKind, senderName: string | null): string;
   /** Fire-and-forget stanza (receipts). */
   send(stanza: XmlElement): void;
   now(): number;
@@ -73,7 +77,8 @@ export async function applyReceived(deps: IncomingDeps, items: readonly Received
       continue;
     }
     const kind: ConversationKind = event.type === 'groupchat' ? 'room' : 'direct';
-    const conversationId = await deps.conversations.resolve(event.conversation, kind, deps.titleFor(event.conversation, kind));
+    const signedName = kind === 'direct' && event.direction === 'in' ? (card?.name ?? null) : null;
+    const conversationId = await deps.conversations.resolve(event.conversation, kind, deps.titleFor(event.conversation, kind, signedName));
     const fromSelf = event.direction === 'out';
     rows.push({
       conversationId,
