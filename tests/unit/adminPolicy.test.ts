@@ -8,8 +8,6 @@ import {
   DEFAULT_ADMIN_POLICY,
   adminPolicyJsonSchema,
   parseAdminPolicy,
-  stricterBoolean,
-  stricterNotificationContent,
   toChatTrust,
   toLockPolicy,
   toNotificationPolicy,
@@ -232,23 +230,6 @@ describe('a person may only be stricter than the policy', () => {
     expect(effectiveIdleLimit(max, null)).toBe(600);
     expect(effectiveIdleLimit(max, 120)).toBe(120);
     expect(effectiveIdleLimit(max, 3600)).toBe(600);
-  });
-
-  it('notifications: private beats sender-only', () => {
-    expect(stricterNotificationContent('private', null)).toBe('private');
-    expect(stricterNotificationContent('private', 'sender-only')).toBe('private');
-    expect(stricterNotificationContent('sender-only', 'private')).toBe('private');
-    expect(stricterNotificationContent('sender-only', 'sender-only')).toBe('sender-only');
-    expect(stricterNotificationContent('sender-only', null)).toBe('sender-only');
-  });
-
-  it('protections (privacy blur): on if either says on', () => {
-    expect(stricterBoolean(true, false)).toBe(true);
-    expect(stricterBoolean(true, null)).toBe(true);
-    expect(stricterBoolean(true, true)).toBe(true);
-    expect(stricterBoolean(false, true)).toBe(true);
-    expect(stricterBoolean(false, false)).toBe(false);
-    expect(stricterBoolean(false, null)).toBe(false);
   });
 });
 

@@ -13,7 +13,7 @@
  */
 import { z } from 'zod';
 import type { ChatTrust } from '../chat/chatTypes.js';
-import { DEFAULT_NOTIFICATION_POLICY, type NotificationContent, type NotificationPolicy } from '../notify/notificationPolicy.js';
+import { DEFAULT_NOTIFICATION_POLICY, type NotificationPolicy } from '../notify/notificationPolicy.js';
 import { minPinDigits } from '../vault/pinRules.js';
 import { failuresBeforeDelay } from '../vault/unlockThrottle.js';
 import { DEFAULT_LOCK_POLICY, type LockPolicy } from './lockPolicy.js';
@@ -318,15 +318,5 @@ export function toChatTrust(policy: AdminPolicy): ChatTrust {
   return policy.caBundlePath === undefined ? { trustedDomains } : { adminCa: { paths: [policy.caBundlePath] }, trustedDomains };
 }
 
-// ---- A person's own settings may only be stricter than the policy -----------------------
-// The idle limit already has its helper: effectiveIdleLimit in ../session/autoLock.ts.
-
-/** 'private' is stricter than 'sender-only': a person may hide the sender, never reveal it. */
-export function stricterNotificationContent(policy: NotificationContent, personal: NotificationContent | null): NotificationContent {
-  return policy === 'private' ? 'private' : (personal ?? policy);
-}
-
-/** For protections such as privacy blur: a person may turn one on, never off when policy has it on. */
-export function stricterBoolean(policyOn: boolean, personalOn: boolean | null): boolean {
-  return policyOn || personalOn === true;
-}
+// A person's own settings may only be stricter than the policy. Today the only one is the idle
+// lock, capped by effectiveIdleLimit in ../session/autoLock.ts.
