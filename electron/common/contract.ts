@@ -94,7 +94,16 @@ export const MessageViewSchema = z.object({
   /** Transcribed into the patient record: by whom ("Name (Role)"), when, and the reference typed. */
   transcription: z.object({ by: z.string(), at: z.number().int(), recordReference: z.string().nullable() }).nullable(),
   /** The text was removed: after transcription (byName set) or retracted by its sender. */
-  removal: z.object({ byName: z.string().nullable(), at: z.number().int(), afterTranscription: z.boolean() }).nullable(),
+  removal: z
+    .object({
+      /** The name the remover signed with: a claim, so always shown with the address below. */
+      byName: z.string().nullable(),
+      /** The remover's address as the server vouched for it (a room occupant's in rooms). */
+      byAddress: z.string(),
+      at: z.number().int(),
+      afterTranscription: z.boolean(),
+    })
+    .nullable(),
 });
 
 export const MessagePageSchema = z.object({

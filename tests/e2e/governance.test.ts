@@ -140,13 +140,14 @@ describe('clinical governance, end to end', () => {
     await panel.getByRole('button', { name: 'Delete originals' }).click();
     await alice.page.getByRole('alertdialog').getByRole('button', { name: 'Yes, delete originals' }).click();
     const messages = alice.page.getByRole('list', { name: 'Messages' });
-    await expect.poll(() => messages.textContent()).toMatch(/Removed after transcription into the record by Sr Alice Moreno at/);
+    const tombstone = `Removed after transcription into the record by Sr Alice Moreno (${alice.jid}) at`;
+    await expect.poll(() => messages.textContent()).toContain(tombstone);
     expect(await messages.textContent()).not.toContain('co-amoxiclav');
     expect(await messages.textContent()).toMatch(/Transcribed to record by Sr Alice Moreno \(Ward sister\) at .* · ref EPR-2231/);
     await screenshot(alice.page, 'governance-04-tombstone-here');
 
     const theirs = bob.page.getByRole('list', { name: 'Messages' });
-    await expect.poll(() => theirs.textContent()).toMatch(/Removed after transcription into the record by Sr Alice Moreno at/);
+    await expect.poll(() => theirs.textContent()).toContain(tombstone);
     expect(await theirs.textContent()).not.toContain('co-amoxiclav');
     await screenshot(bob.page, 'governance-05-tombstone-other-client');
   });

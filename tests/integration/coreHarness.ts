@@ -44,6 +44,8 @@ export function startCore(options: {
   dataDir?: string;
   now?: () => number;
   adminPolicy?: PolicyLoad;
+  /** How long the "save dialog" stays open before the person picks a place. */
+  exportDialogMs?: number;
 }): CoreUnderTest {
   const dataDir = options.dataDir ?? newDataDir('profile');
   const exports: ExportRequest[] = [];
@@ -60,6 +62,8 @@ export function startCore(options: {
     log: (line) => logs.push(line),
     chatTrust: { adminCa: { paths: [options.server.caCertPath] }, trustedDomains: [options.server.domain] },
     exportFile: async (request) => {
+      await new Promise((resolve) => setTimeout(resolve, options.exportDialogMs ?? 0));
+      if (!request.stillAllowed()) return { saved: false, location: null };
       exports.push(request);
       return { saved: true, location: `(test)/${request.suggestedName}` };
     },

@@ -12,7 +12,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditEntryView, MessageView } from '../../electron/common/contract.js';
+import { buildChatMessage, buildRetraction } from '../../electron/core/messaging/index.js';
 import { loadAdminPolicy } from '../../electron/core/policy/policyFile.js';
+import { connectXmpp } from '../../electron/core/xmpp/index.js';
 import { applyKeyringEnv, startKeyring, type Keyring } from '../fixtures/keyring.js';
 import { startProsody, type ProsodyServer } from '../fixtures/prosody.js';
 import { cleanUpDataDirs, newDataDir, signIn, startCore, until, type CoreUnderTest } from './coreHarness.js';
@@ -34,7 +36,11 @@ beforeAll(async () => {
   keyring = await startKeyring();
   applyKeyringEnv(keyring.env);
   server = await startProsody({
-    users: ['alice', 'bob', 'carol', 'dave'].map((username) => ({ username, password: `${username}-password` })),
+    otherDomains: ['partner.test'],
+    users: [
+      ...['alice', 'bob', 'carol', 'dave'].map((username) => ({ username, password: `${username}-password` })),
+      { username: 'visitor', password: 'visitor-password', domain: 'partner.test' },
+    ],
   });
 });
 
@@ -123,13 +129,13 @@ describe('transcribe, then delete the originals everywhere', () => {
       retractionsQueued: 1,
     });
     const mine = (await messagesWith(alice, bobJid())).find((m) => m.id === advice?.id);
-    expect(mine).toMatchObject({ body: null, removal: { byName: 'Sr Alice Moreno', afterTranscription: true } });
+    expect(mine).toMatchObject({ body: null, removal: { byName: 'Sr Alice Moreno', byAddress: aliceJid(), afterTranscription: true } });
     expect(await alice.call('messages:search', { query: 'amoxiclav', limit: 10 })).toEqual([]);
 
     await until('bob sees the tombstone', async () => (await messagesWith(bob, aliceJid())).some((m) => m.removal?.afterTranscription === true));
     const theirs = await messagesWith(bob, aliceJid());
     expect(theirs.map((m) => m.body)).not.toContain(ADVICE);
-    expect(theirs.find((m) => m.removal)?.removal).toMatchObject({ byName: 'Sr Alice Moreno', afterTranscription: true });
+    expect(theirs.find((m) => m.removal)?.removal).toMatchObject({ byName: 'Sr Alice Moreno', byAddress: aliceJid(), afterTranscription: true });
     expect(await bob.call('messages:search', { query: 'amoxiclav', limit: 10 })).toEqual([]);
     await until('bob audits the removal', async () => (await auditKinds(bob)).includes('retraction-received'));
   });
@@ -152,6 +158,31 @@ describe('transcribe, then delete the originals everywhere', () => {
     await until('both online again', async () => (await alice.call('chat:connection', {})).kind === 'online' && (await bob.call('chat:connection', {})).kind === 'online');
   });
 
+  it("never lets someone outside the organisation remove another person's message, whatever name they sign with", async () => {
+    const visitor = connectXmpp({ jid: 'visitor@partner.test', password: 'visitor-password', host: server.host, port: server.c2sPort, adminCa: { paths: [server.caCertPath] } });
+    try {
+      await until('visitor online', async () => visitor.state().kind === 'online');
+      await visitor.send(buildChatMessage({ to: aliceJid(), id: 'visitor-1', body: 'Agency nurse here, which ward?' }));
+      await until('held', async () => (await alice.call('held:list', {})).length === 1);
+      await alice.call('held:accept', { jid: 'visitor@partner.test' });
+      const { conversationId } = await alice.call('conversations:openDirect', { jid: 'visitor@partner.test' });
+      await alice.call('messages:send', { conversationId, body: 'Ward 7, report to the nurse in charge', urgent: false });
+      const mine = async (): Promise<MessageView | undefined> => (await messagesWith(alice, 'visitor@partner.test')).find((m) => m.direction === 'out');
+      await until('sent', async () => (await mine())?.deliveryState !== 'pending');
+      const originId = await alice.core.session.store().pageMessages(conversationId, null, 10).then((p) => p.messages.find((m) => m.direction === 'out')?.originId ?? '');
+      const forged = { byName: 'Dr Medical Director (Caldicott Guardian)', at: Date.now() };
+      await visitor.send(buildRetraction({ to: aliceJid(), type: 'chat', id: 'forge-1', targetId: originId, transcribed: forged }));
+      await visitor.send(buildRetraction({ to: aliceJid(), type: 'chat', id: 'own-1', targetId: 'visitor-1', transcribed: forged }));
+      // Their own message goes (they may withdraw it), as a plain retraction: no transcription claim.
+      await until('visitor withdrew their own', async () => (await messagesWith(alice, 'visitor@partner.test')).some((m) => m.removal !== null));
+      const after = await messagesWith(alice, 'visitor@partner.test');
+      expect(after.find((m) => m.direction === 'in')?.removal).toMatchObject({ afterTranscription: false, byAddress: 'visitor@partner.test' });
+      expect((await mine())?.body).toBe('Ward 7, report to the nurse in charge');
+    } finally {
+      await visitor.close();
+    }
+  });
+
   it('keeps an audit trail of the session, without content, that verifies', async () => {
     await alice.call('session:lock', {});
     const profileId = (await alice.call('session:state', {})) as { kind: 'locked'; profiles: { id: string }[] };
@@ -172,6 +203,18 @@ describe('transcribe, then delete the originals everywhere', () => {
     expectNoContent(entries);
     expect(alice.exports.at(-1)?.suggestedName).toBe('wardline-audit-log.json');
     expectNoContent((await bob.call('audit:list', {})).entries);
+  });
+});
+
+describe('exports and the lock', () => {
+  it('writes nothing if Wardline locked while the save dialog was open', async () => {
+    const app = track(startCore({ server, exportDialogMs: 300 }));
+    await app.call('profiles:create', { displayName: 'Hal Green', role: 'Registrar', pin: PIN });
+    const pending = app.attempt('audit:export', {});
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await app.call('session:lock', {});
+    expect(await pending).toMatchObject({ ok: false, error: { code: 'locked' } });
+    expect(app.exports).toEqual([]);
   });
 });
 

@@ -40,9 +40,9 @@ describe('toMessageView', () => {
       retraction: { at: 6, by: 'lopes@trust.example', byName: 'Sr Lopes', reason: 'transcribed' },
     });
     expect(removed.body).toBeNull();
-    expect(removed.removal).toEqual({ byName: 'Sr Lopes', at: 6, afterTranscription: true });
+    expect(removed.removal).toEqual({ byName: 'Sr Lopes', byAddress: 'lopes@trust.example', at: 6, afterTranscription: true });
     expect(removed.transcription).toEqual({ by: 'Sr Lopes (Ward sister)', at: 5, recordReference: 'EPR-1' });
     const retracted = toMessageView({ ...base, retraction: { at: 7, by: base.senderJid, byName: null, reason: null } });
-    expect(retracted.removal).toEqual({ byName: null, at: 7, afterTranscription: false });
+    expect(retracted.removal).toEqual({ byName: null, byAddress: base.senderJid, at: 7, afterTranscription: false });
   });
 });

@@ -39,7 +39,8 @@ export interface OpenOptions {
 
 /** The dev shell has no save dialog: exports land in one folder, owner-only. */
 function folderExport(dir: string): ExportFile {
-  return async ({ suggestedName, content }) => {
+  return async ({ suggestedName, content, stillAllowed }) => {
+    if (!stillAllowed()) return { saved: false, location: null };
     await mkdir(dir, { recursive: true, mode: 0o700 });
     const location = join(dir, basename(suggestedName));
     await writeFile(location, content, { encoding: 'utf8', mode: 0o600 });

@@ -14,6 +14,7 @@ import {
   checkOutgoingBody,
   containsNhsNumber,
   parseIncoming,
+  isTrustedDomain,
   parseJid,
   type IncomingContext,
   type IncomingMessage,
@@ -154,6 +155,10 @@ class Chat implements ChatService {
       urgentArrived: (ids) => void this.#urgent.arrived(ids).catch(() => log('chat urgent-notify-failed')),
       hold: (message) => this.#hold(message),
       isAccepted: (jid) => this.#accepted.has(jid),
+      isTrustedAddress: (jid) => {
+        const domain = parseJid(jid)?.domain;
+        return domain !== undefined && isTrustedDomain(domain, [own.domain, ...options.trust.trustedDomains]);
+      },
       retainedSince: () => options.retainedSince?.() ?? null,
       removedAfterTranscription: ({ conversationId, by }) => this.#emit({ type: 'removed-after-transcription', conversationId, by }),
     };
@@ -383,8 +388,9 @@ class Chat implements ChatService {
     this.#emit({ type: 'connection', state: this.#view });
     if (state.kind !== 'online') {
       this.#outbox.setReady(false);
-      // Only a refusal retrying cannot fix (retryAt null), not a temporary one.
-      if (state.kind === 'offline' && state.reason.kind === 'auth' && state.retryAt === null) {
+      // Only the server refusing these credentials for good: not a temporary failure, not our
+      // own refusal of the server (server-not-verified), not a mechanism or configuration problem.
+      if (state.kind === 'offline' && state.reason.kind === 'auth' && state.retryAt === null && isRevocation(state.reason.condition)) {
         this.#emit({ type: 'credentials-refused', condition: state.reason.condition ?? 'not-authorized' });
       }
       return;
@@ -571,6 +577,13 @@ class Chat implements ChatService {
   readonly #log = (line: string): void => {
     this.#options.log?.(line);
   };
+}
+
+/** SASL conditions (RFC 6120 §6.5) that mean the account itself was refused: revoked, disabled or expired. */
+const REVOCATION_CONDITIONS: ReadonlySet<string> = new Set(['not-authorized', 'account-disabled', 'credentials-expired']);
+
+export function isRevocation(condition: string | undefined): boolean {
+  return condition !== undefined && REVOCATION_CONDITIONS.has(condition);
 }
 
 function toView(state: XmppConnectionState): ChatConnectionView {

@@ -39,6 +39,8 @@ export interface IncomingDeps {
   hold(message: IncomingMessage): void;
   /** Outside addresses the person has accepted. */
   isAccepted(conversationJid: string): boolean;
+  /** Is this address (person or room) on our own or a trusted organisation domain? */
+  isTrustedAddress(jid: string): boolean;
   /** Messages sent before this instant have outlived the retention policy; null = keep all. */
   retainedSince?(): number | null;
   /** Another participant removed a message after transcription (for the audit trail). */
@@ -156,16 +158,20 @@ async function applyUpdate(deps: IncomingDeps, event: Exclude<MeaningfulEvent, I
       // A plain retraction matches only the sender's own message (the store compares sender JIDs);
       // a removal after transcription may name any participant's (see GovernanceQueries).
       const senderJid = event.direction === 'out' ? deps.ownBare : event.type === 'groupchat' ? event.from : bareOf(event.from);
+      // Removing someone else's message after transcription is honoured only inside the
+      // organisation: a 1:1 peer, or a room, on a trusted domain. Anything else counts as a plain
+      // retraction (the sender's own message only).
+      const governed = event.transcribedBy !== null && deps.isTrustedAddress(event.type === 'groupchat' ? event.conversation : senderJid);
       const retracted = await store.applyRetraction({
         conversationId,
         senderJid,
         targetId: event.targetId,
         by: event.type === 'groupchat' ? 'server-id' : 'origin-id',
         at: deps.now(),
-        transcribedBy: event.transcribedBy,
+        transcribedBy: governed ? event.transcribedBy : null,
       });
       if (retracted === null) deps.log(`chat retraction-ignored reason=no-matching-message conversation=${conversationId}`);
-      else if (event.transcribedBy !== null) deps.removedAfterTranscription?.({ conversationId, by: senderJid });
+      else if (governed) deps.removedAfterTranscription?.({ conversationId, by: senderJid });
       return retracted === null ? null : conversationId;
     }
   }

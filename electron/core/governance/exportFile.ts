@@ -10,6 +10,11 @@ export interface ExportRequest {
   suggestedName: string;
   content: string;
   mediaType: 'application/json' | 'application/fhir+json' | 'text/csv';
+  /**
+   * Checked after the person chose where to save and before anything is written: false once the
+   * profile has locked (an idle lock while a save dialog waited must not let a passer-by save).
+   */
+  stillAllowed(): boolean;
 }
 
 export type ExportFile = (request: ExportRequest) => Promise<ExportResult>;

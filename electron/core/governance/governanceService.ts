@@ -25,6 +25,8 @@ export interface GovernanceDeps {
   exportFile: ExportFile;
   retentionDays: number;
   now(): number;
+  /** False once this profile has locked: exports in flight must not write. */
+  isOpen(): boolean;
 }
 
 export interface TranscribeRequest {
@@ -89,7 +91,7 @@ export class Governance {
   async saveFhir(noteId: string): Promise<ExportResult> {
     const json = this.#notes.get(noteId);
     if (json === undefined) throw new WardlineFailure('not-found', 'That transcription is no longer available. Transcribe the messages again.');
-    const result = await this.deps.exportFile({ suggestedName: `wardline-transcription-${noteId.slice(0, 8)}.json`, content: json, mediaType: 'application/fhir+json' });
+    const result = await this.deps.exportFile({ suggestedName: `wardline-transcription-${noteId.slice(0, 8)}.json`, content: json, mediaType: 'application/fhir+json', stillAllowed: this.deps.isOpen });
     if (result.saved) await this.deps.audit.record('export', { what: 'fhir-transcription', noteId: noteId.slice(0, 8) });
     return result;
   }
@@ -119,7 +121,7 @@ export class Governance {
   async exportAudit(): Promise<ExportResult> {
     const { entries, chainIntact } = await this.deps.audit.view(5_000);
     const content = JSON.stringify({ exportedAt: new Date(this.deps.now()).toISOString(), chainIntact, entries: [...entries].reverse() }, null, 2);
-    const result = await this.deps.exportFile({ suggestedName: 'wardline-audit-log.json', content, mediaType: 'application/json' });
+    const result = await this.deps.exportFile({ suggestedName: 'wardline-audit-log.json', content, mediaType: 'application/json', stillAllowed: this.deps.isOpen });
     if (result.saved) await this.deps.audit.record('export', { what: 'audit-log', entries: entries.length });
     return result;
   }

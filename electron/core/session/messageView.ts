@@ -20,7 +20,12 @@ export function toMessageView(message: StoredMessage, maskIdentifiers = false): 
     patientIdentifier: message.patientIdentifier,
     transcription: message.transcription,
     removal: message.retraction
-      ? { byName: message.retraction.byName, at: message.retraction.at, afterTranscription: message.retraction.reason === 'transcribed' }
+      ? {
+          byName: message.retraction.byName,
+          byAddress: message.retraction.by,
+          at: message.retraction.at,
+          afterTranscription: message.retraction.reason === 'transcribed',
+        }
       : null,
   };
 }

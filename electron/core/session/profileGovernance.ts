@@ -40,6 +40,8 @@ export interface ProfileGovernanceDeps {
   log(line: string): void;
   /** Conversations changed under the UI (a purge). */
   changed(): void;
+  /** Is this profile still the unlocked one? */
+  isOpen(): boolean;
 }
 
 export class ProfileGovernance {
@@ -58,6 +60,7 @@ export class ProfileGovernance {
       exportFile: deps.exportFile,
       retentionDays: deps.policy.retentionDays,
       now: deps.now,
+      isOpen: deps.isOpen,
     });
   }
 

@@ -201,6 +201,7 @@ export class SessionController {
         changed: () => {
           if (open !== undefined && this.#open === open) this.deps.events.emit('conversations:changed', { conversationIds: [] });
         },
+        isOpen: () => open !== undefined && this.#open === open && this.#lock.kind === 'unlocked',
       });
       open = { ...partial, governance };
       // Audit entries and the retention sweep happen before anything is shown.

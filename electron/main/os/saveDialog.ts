@@ -5,7 +5,7 @@ import path from 'node:path';
 import type { ExportFile } from '../../core/governance/exportFile.js';
 
 export function createSaveDialogExport(getWindow: () => BrowserWindow | null): ExportFile {
-  return async ({ suggestedName, content, mediaType }) => {
+  return async ({ suggestedName, content, mediaType, stillAllowed }) => {
     const extension = mediaType === 'text/csv' ? 'csv' : 'json';
     const options = {
       title: 'Save export',
@@ -14,7 +14,7 @@ export function createSaveDialogExport(getWindow: () => BrowserWindow | null): E
     };
     const window = getWindow();
     const choice = window ? await dialog.showSaveDialog(window, options) : await dialog.showSaveDialog(options);
-    if (choice.canceled || choice.filePath === undefined) return { saved: false, location: null };
+    if (choice.canceled || choice.filePath === undefined || !stillAllowed()) return { saved: false, location: null };
     // Owner-only: exports can hold clinical text (transcriptions) or staff activity (audit).
     await writeFile(choice.filePath, content, { encoding: 'utf8', mode: 0o600 });
     return { saved: true, location: choice.filePath };
