@@ -22,17 +22,22 @@ describe('policyFilePath', () => {
   const packaged = { isPackaged: true };
 
   it('is machine-wide, per platform', () => {
-    expect(policyFilePath('win32', { ProgramData: 'D:\\ProgramData' }, packaged)).toBe('D:\\ProgramData\\Wardline\\policy.json');
+    expect(policyFilePath('win32', {}, packaged)).toBe('C:\\ProgramData\\Wardline\\policy.json');
     expect(policyFilePath('darwin', {}, packaged)).toBe('/Library/Application Support/Wardline/policy.json');
     expect(policyFilePath('linux', {}, packaged)).toBe('/etc/wardline/policy.json');
     expect(policyFilePath('freebsd', {}, packaged)).toBe('/etc/wardline/policy.json');
   });
 
-  it('Windows: %ProgramData% in any case, C:\\ProgramData when missing or not absolute', () => {
-    expect(policyFilePath('win32', { PROGRAMDATA: 'E:\\PD' }, packaged)).toBe('E:\\PD\\Wardline\\policy.json');
-    expect(policyFilePath('win32', {}, packaged)).toBe('C:\\ProgramData\\Wardline\\policy.json');
-    expect(policyFilePath('win32', { ProgramData: '' }, packaged)).toBe('C:\\ProgramData\\Wardline\\policy.json');
-    expect(policyFilePath('win32', { ProgramData: 'ProgramData' }, packaged)).toBe('C:\\ProgramData\\Wardline\\policy.json');
+  it('Windows: a packaged build ignores %ProgramData% (a person can set it for their own processes)', () => {
+    expect(policyFilePath('win32', { ProgramData: 'C:\\Users\\clerk\\empty' }, packaged)).toBe('C:\\ProgramData\\Wardline\\policy.json');
+    expect(policyFilePath('win32', { PROGRAMDATA: 'E:\\PD' }, packaged)).toBe('C:\\ProgramData\\Wardline\\policy.json');
+  });
+
+  it('Windows development builds: %ProgramData% in any case, C:\\ProgramData when missing or not absolute', () => {
+    expect(policyFilePath('win32', { PROGRAMDATA: 'E:\\PD' }, dev)).toBe('E:\\PD\\Wardline\\policy.json');
+    expect(policyFilePath('win32', {}, dev)).toBe('C:\\ProgramData\\Wardline\\policy.json');
+    expect(policyFilePath('win32', { ProgramData: '' }, dev)).toBe('C:\\ProgramData\\Wardline\\policy.json');
+    expect(policyFilePath('win32', { ProgramData: 'ProgramData' }, dev)).toBe('C:\\ProgramData\\Wardline\\policy.json');
   });
 
   it('WARDLINE_POLICY_FILE overrides it in development builds, absolute paths only', () => {

@@ -30,7 +30,7 @@ function windowsProgramData(env: Env): string {
 }
 
 /**
- * The machine-wide policy file: Windows %ProgramData%\Wardline\policy.json, macOS
+ * The machine-wide policy file: Windows C:\ProgramData\Wardline\policy.json, macOS
  * /Library/Application Support/Wardline/policy.json, Linux (and other Unix) /etc/wardline/policy.json.
  * Unpackaged builds (tests, npm run demo) may point WARDLINE_POLICY_FILE at an absolute path.
  */
@@ -38,7 +38,9 @@ export function policyFilePath(platform: NodeJS.Platform, env: Env, options: { i
   const paths = platform === 'win32' ? path.win32 : path.posix;
   const override = env[POLICY_FILE_ENV];
   if (!options.isPackaged && override && paths.isAbsolute(override)) return override;
-  if (platform === 'win32') return path.win32.join(windowsProgramData(env), 'Wardline', 'policy.json');
+  // A packaged build never takes the folder from the environment: a person can set ProgramData
+  // for their own processes and would otherwise point Wardline at a folder with no policy in it.
+  if (platform === 'win32') return path.win32.join(options.isPackaged ? 'C:\\ProgramData' : windowsProgramData(env), 'Wardline', 'policy.json');
   if (platform === 'darwin') return '/Library/Application Support/Wardline/policy.json';
   return '/etc/wardline/policy.json';
 }
