@@ -281,6 +281,12 @@ export const requests = {
     response: TranscriptionNoteSchema,
     locked: 'refuse',
   },
+  'transcription:copy': {
+    // Main writes the clipboard, and takes the note back on lock.
+    request: z.object({ noteId: z.string().regex(/^[a-f0-9]{32}$/) }).strict(),
+    response: z.object({ copied: z.literal(true) }),
+    locked: 'refuse',
+  },
   'transcription:saveFhir': {
     request: z.object({ noteId: z.string().regex(/^[a-f0-9]{32}$/) }).strict(),
     response: ExportResultSchema,

@@ -94,6 +94,10 @@ export function requestHandlers(
       return { ok: true as const };
     },
     'transcription:create': (request) => session.governance().transcribe(request),
+    'transcription:copy': async ({ noteId }) => {
+      await session.governance().copyNote(noteId);
+      return { copied: true as const };
+    },
     'transcription:saveFhir': ({ noteId }) => session.governance().saveFhir(noteId),
     'transcription:deleteOriginals': ({ conversationId, messageIds }) => session.governance().deleteOriginals(conversationId, messageIds),
     'governance:needsTranscription': () => session.governance().needsTranscription(),

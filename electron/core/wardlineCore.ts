@@ -18,6 +18,7 @@ import { startChat } from './chat/index.js';
 import { openStore, prestartStoreWorker } from './store/index.js';
 import type { Keychain } from './vault/keychain.js';
 import { keytarKeychain } from './vault/keytarKeychain.js';
+import type { ClipboardPort } from './governance/clipboard.js';
 import { noExportFile, type ExportFile } from './governance/exportFile.js';
 import { DEFAULT_ADMIN_POLICY, toChatTrust, toLockPolicy, toNotificationPolicy, type AdminPolicy } from './policy/adminPolicy.js';
 import { policyFailureMessage, type PolicyLoad } from './policy/policyFile.js';
@@ -42,6 +43,8 @@ export interface CoreOptions {
   adminPolicy?: PolicyLoad;
   /** Saves exports (FHIR, audit log, incident timeline): a save dialog in Electron. */
   exportFile?: ExportFile;
+  /** The OS clipboard, for "Copy note for the record"; cleared again on lock. */
+  clipboard?: ClipboardPort;
   policy?: LockPolicy;
   ticker?: Ticker;
   now?: () => number;
@@ -105,6 +108,7 @@ export function createWardlineCore(options: CoreOptions): WardlineCore {
     },
     policySource: { kind: load.kind === 'managed' ? 'managed' : 'default', path: load.path, sha256: load.kind === 'managed' ? load.sha256 : null },
     exportFile: options.exportFile ?? noExportFile,
+    clipboard: options.clipboard ?? null,
     ...(admin.server ? { serverDefaults: { host: admin.server.host, port: admin.server.port } } : {}),
   });
   const ready = session.init(policyFailureMessage(load));

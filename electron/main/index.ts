@@ -14,6 +14,7 @@ import { forwardEvents, registerIpc } from './ipc.js';
 import { createIdleSource } from './os/idle.js';
 import { notificationPort } from './os/notifications.js';
 import { createLockSignals } from './os/powerEvents.js';
+import { osClipboard } from './os/clipboard.js';
 import { createSaveDialogExport } from './os/saveDialog.js';
 import { handleSquirrelEvent } from './os/squirrelStartup.js';
 import { appPaths } from './paths.js';
@@ -102,6 +103,7 @@ function start(): void {
       idle: createIdleSource(),
       adminPolicy,
       exportFile: createSaveDialogExport(getWindow),
+      clipboard: osClipboard,
       // Development only: a throwaway CA and domains from the environment, when given; otherwise policy.
       ...(devTrust && (devTrust.adminCa || devTrust.trustedDomains.length > 0) ? { chatTrust: devTrust } : {}),
       // Already redacted by the core's notification policy; a click brings the window forward.

@@ -123,6 +123,7 @@ describe('clinical governance, end to end', () => {
 
     await panel.getByRole('button', { name: 'Copy note for the record' }).click();
     await expect.poll(() => panel.getByRole('status').textContent()).toContain('Note copied');
+    expect(await panel.getByRole('status').textContent()).toMatch(/clears it from the clipboard in 3 minutes or when it locks/);
     expect(await alice.page.evaluate('navigator.clipboard.readText()')).toBe(text);
 
     await panel.getByRole('button', { name: 'Save FHIR file' }).click();
@@ -164,6 +165,12 @@ describe('clinical governance, end to end', () => {
     await alice.page.getByRole('button', { name: 'Export audit log' }).click();
     await expect.poll(() => alice.page.getByText(/Saved to .*wardline-audit-log\.json/).count()).toBe(1);
     await screenshot(alice.page, 'governance-06-audit-log');
+
+    // The note Wardline put on the clipboard leaves with the session on a shared PC.
+    expect(await alice.page.evaluate('navigator.clipboard.readText()')).toContain('co-amoxiclav');
+    await alice.page.getByRole('button', { name: 'Lock now' }).click();
+    await alice.page.getByRole('status', { name: 'Session state' }).filter({ hasText: /^Locked$/ }).waitFor();
+    await expect.poll(() => alice.page.evaluate('navigator.clipboard.readText()')).toBe('');
   });
 
   it('refuses to start with an invalid policy, naming the file and the problem for IT', async () => {

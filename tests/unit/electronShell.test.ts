@@ -56,14 +56,9 @@ describe('permissions', () => {
     expect(isPermissionAllowed('notifications', '')).toBe(false);
   });
 
-  it('allows sanitised clipboard writes (copy the transcription) for our own page only, never reads', () => {
-    expect(isPermissionAllowed('clipboard-sanitized-write', 'app://wardline/index.html')).toBe(true);
-    expect(isPermissionAllowed('clipboard-sanitized-write', 'https://evil.example/')).toBe(false);
-    expect(isPermissionAllowed('clipboard-read', 'app://wardline/index.html')).toBe(false);
-  });
 
   it('denies everything else, even for our own page', () => {
-    for (const permission of ['media', 'geolocation', 'clipboard-read', 'display-capture', 'openExternal', 'hid', 'usb', 'serial', 'fullscreen', 'unknown']) {
+    for (const permission of ['media', 'geolocation', 'clipboard-read', 'clipboard-sanitized-write', 'display-capture', 'openExternal', 'hid', 'usb', 'serial', 'fullscreen', 'unknown']) {
       expect(isPermissionAllowed(permission, 'app://wardline/index.html'), permission).toBe(false);
     }
   });

@@ -12,6 +12,7 @@ import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { createWardlineCore, type CoreOptions, type WardlineCore } from '../../electron/core/wardlineCore.js';
+import type { ClipboardPort } from '../../electron/core/governance/clipboard.js';
 import type { ExportFile } from '../../electron/core/governance/exportFile.js';
 import { loadAdminPolicy, policyFilePath } from '../../electron/core/policy/policyFile.js';
 import { findChromium } from './findChromium.js';
@@ -35,6 +36,20 @@ export interface OpenOptions {
   exportDir?: string;
   /** Test seams: the same ones the Electron layer fills with OS adapters. */
   core?: Partial<Pick<CoreOptions, 'idle' | 'keychain' | 'policy' | 'ticker' | 'now' | 'chatTrust' | 'notificationPolicy'>>;
+}
+
+/** The page's async clipboard, used by main-side code as Electron's clipboard module would be. */
+function pageClipboard(page: () => Page | undefined): ClipboardPort {
+  const run = async (script: string): Promise<unknown> => {
+    const target = page();
+    if (!target) throw new Error('No Wardline page to reach the clipboard through.');
+    return target.evaluate(script);
+  };
+  return {
+    writeText: async (text) => void (await run(`navigator.clipboard.writeText(${JSON.stringify(text)})`)),
+    readText: async () => String(await run('navigator.clipboard.readText()')),
+    clear: async () => void (await run(`navigator.clipboard.writeText('')`)),
+  };
 }
 
 /** The dev shell has no save dialog: exports land in one folder, owner-only. */
@@ -88,8 +103,8 @@ export async function openWardline(options: OpenOptions): Promise<OpenWardline> 
   try {
     const context = await browser.newContext({ viewport: options.viewport ?? { width: 1280, height: 800 }, locale: 'en-GB' });
     await routeRenderer(context, distDir);
-    // "Copy note for the record" writes the clipboard (Electron allows clipboard-sanitized-write likewise).
-    await context.grantPermissions(['clipboard-write'], { origin: CHROMIUM_APP_ORIGIN });
+    // The dev shell's stand-in for Electron's clipboard module: the page's clipboard, driven from here.
+    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: CHROMIUM_APP_ORIGIN });
     const adminPolicy = await loadAdminPolicy({ path: options.policyFile ?? policyFilePath(process.platform, process.env, { isPackaged: false }) });
     const idle = options.core?.idle ?? (await installPageActivityIdle(context));
     const started = createWardlineCore({
@@ -103,6 +118,7 @@ export async function openWardline(options: OpenOptions): Promise<OpenWardline> 
       log: options.log,
       adminPolicy,
       exportFile: folderExport(options.exportDir ?? join(options.dataDir, 'exports')),
+      clipboard: pageClipboard(() => context.pages()[0]),
       ...options.core,
       idle,
     });

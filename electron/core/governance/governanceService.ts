@@ -11,6 +11,7 @@ import type { ChatService } from '../chat/chatTypes.js';
 import { WardlineFailure } from '../ipc/failure.js';
 import type { WardlineStore } from '../store/index.js';
 import type { AuditTrail } from './auditTrail.js';
+import type { NoteClipboard } from './clipboard.js';
 import type { ExportFile } from './exportFile.js';
 import { expiresAt } from './retention.js';
 import { buildTranscriptionNote, TranscriptionError } from './transcriptionNote.js';
@@ -27,6 +28,8 @@ export interface GovernanceDeps {
   now(): number;
   /** False once this profile has locked: exports in flight must not write. */
   isOpen(): boolean;
+  /** Null where the shell has no clipboard (the person copies the note by hand). */
+  clipboard: NoteClipboard | null;
 }
 
 export interface TranscribeRequest {
@@ -40,7 +43,7 @@ export interface TranscribeRequest {
 const KEPT_NOTES = 10;
 
 export class Governance {
-  readonly #notes = new Map<string, string>();
+  readonly #notes = new Map<string, { text: string; fhirJson: string }>();
 
   constructor(private readonly deps: GovernanceDeps) {}
 
@@ -83,14 +86,35 @@ export class Governance {
       at,
     );
     const noteId = randomBytes(16).toString('hex');
-    this.#notes.set(noteId, note.fhirJson);
+    this.#notes.set(noteId, { text: note.text, fhirJson: note.fhirJson });
     for (const old of [...this.#notes.keys()].slice(0, Math.max(0, this.#notes.size - KEPT_NOTES))) this.#notes.delete(old);
     return { noteId, text: note.text, fhirJson: note.fhirJson, transcribed };
   }
 
+  /** Puts the note on the clipboard for the EPR; taken back on lock or after a few minutes. */
+  async copyNote(noteId: string): Promise<void> {
+    const note = this.#note(noteId);
+    if (this.deps.clipboard === null) {
+      throw new WardlineFailure('rejected', 'Copying is not available here: select the note above and copy it by hand.');
+    }
+    await this.deps.clipboard.copy(note.text);
+    await this.deps.audit.record('export', { what: 'note-to-clipboard', noteId: noteId.slice(0, 8) });
+  }
+
+  /** On lock: the note leaves the clipboard with the session. */
+  async forgetClipboard(): Promise<void> {
+    this.#notes.clear();
+    await this.deps.clipboard?.takeBack();
+  }
+
+  #note(noteId: string): { text: string; fhirJson: string } {
+    const note = this.#notes.get(noteId);
+    if (note === undefined) throw new WardlineFailure('not-found', 'That transcription is no longer available. Transcribe the messages again.');
+    return note;
+  }
+
   async saveFhir(noteId: string): Promise<ExportResult> {
-    const json = this.#notes.get(noteId);
-    if (json === undefined) throw new WardlineFailure('not-found', 'That transcription is no longer available. Transcribe the messages again.');
+    const json = this.#note(noteId).fhirJson;
     const result = await this.deps.exportFile({ suggestedName: `wardline-transcription-${noteId.slice(0, 8)}.json`, content: json, mediaType: 'application/fhir+json', stillAllowed: this.deps.isOpen });
     if (result.saved) await this.deps.audit.record('export', { what: 'fhir-transcription', noteId: noteId.slice(0, 8) });
     return result;

@@ -6,6 +6,7 @@
  */
 import type { ChatEvent, ChatService } from '../chat/chatTypes.js';
 import { AuditTrail } from '../governance/auditTrail.js';
+import { NoteClipboard, type ClipboardPort } from '../governance/clipboard.js';
 import type { ExportFile } from '../governance/exportFile.js';
 import { Governance } from '../governance/governanceService.js';
 import { RETENTION_SWEEP_MS, retentionCutoff, sweepRetention } from '../governance/retention.js';
@@ -42,6 +43,7 @@ export interface ProfileGovernanceDeps {
   changed(): void;
   /** Is this profile still the unlocked one? */
   isOpen(): boolean;
+  clipboard: ClipboardPort | null;
 }
 
 export class ProfileGovernance {
@@ -61,6 +63,7 @@ export class ProfileGovernance {
       retentionDays: deps.policy.retentionDays,
       now: deps.now,
       isOpen: deps.isOpen,
+      clipboard: deps.clipboard ? new NoteClipboard(deps.clipboard) : null,
     });
   }
 
@@ -108,6 +111,7 @@ export class ProfileGovernance {
   async closing(reason: string): Promise<void> {
     this.#stopSweeps?.();
     this.#stopSweeps = null;
+    await this.governance.forgetClipboard().catch(() => this.deps.log('governance clipboard-clear-failed'));
     await this.audit.record('lock', { reason });
   }
 

@@ -15,6 +15,7 @@ import type { ProfileListing, ProfileRegistry } from '../vault/profiles.js';
 import type { ExportFile } from '../governance/exportFile.js';
 import type { Governance } from '../governance/governanceService.js';
 import type { AuditTrail } from '../governance/auditTrail.js';
+import type { ClipboardPort } from '../governance/clipboard.js';
 import { ProfileGovernance, type GovernancePolicy, type PolicySource } from './profileGovernance.js';
 import { AutoLock, effectiveIdleLimit, type IdleSource, type Ticker } from './autoLock.js';
 import { initialLockState, nextLockState, type LockReason, type LockState, type PendingCounts } from './lockMachine.js';
@@ -51,6 +52,8 @@ export interface SessionDeps {
   exportFile: ExportFile;
   /** The hospital's server from admin policy: used when the person does not type one. */
   serverDefaults?: { host?: string; port?: number };
+  /** The OS clipboard (Electron); null where there is none. */
+  clipboard?: ClipboardPort | null;
 }
 
 interface OpenProfile {
@@ -202,6 +205,7 @@ export class SessionController {
           if (open !== undefined && this.#open === open) this.deps.events.emit('conversations:changed', { conversationIds: [] });
         },
         isOpen: () => open !== undefined && this.#open === open && this.#lock.kind === 'unlocked',
+        clipboard: this.deps.clipboard ?? null,
       });
       open = { ...partial, governance };
       // Audit entries and the retention sweep happen before anything is shown.
