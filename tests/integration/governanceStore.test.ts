@@ -22,6 +22,7 @@ const DAY = 86_400_000;
 const T0 = Date.UTC(2026, 10, 1, 9, 0);
 const advice = 'Start co-amoxiclav 1.2g IV tds, review cultures at 48h, patient 943 476 5919';
 const adviceWord = 'amoxiclav';
+const REMOVER = { jid: 'ana@trust.example', name: 'Sr Ana Lopes', actor: 'Sr Ana Lopes (Ward sister)', retract: true };
 
 function message(conversationId: number, n: number, overrides: Partial<ReceivedMessageInput> = {}): ReceivedMessageInput {
   return {
@@ -57,8 +58,15 @@ describe('no remnant on disk (plain SQLite, same store code)', () => {
     const { path, db, store, governance, conversation, id } = seeded('transcribed');
     expect(governance.markTranscribed(conversation, [id], { by: 'Sr Ana Lopes (Ward sister)', at: T0 + DAY, recordReference: 'EPR-77' })).toBe(1);
     expect(governance.needsTranscription(10)).toEqual([]);
-    const removed = governance.removeTranscribed(conversation, [id], { jid: 'ana@trust.example', name: 'Sr Ana Lopes', at: T0 + DAY + 1 });
-    expect(removed).toEqual([{ id, originId: 'orig-500', serverId: 'srv-500' }]);
+    const outcome = governance.removeTranscribed(conversation, [id], { ...REMOVER, at: T0 + DAY + 1 });
+    expect(outcome).toEqual({ removed: [{ id, originId: 'orig-500', serverId: 'srv-500' }], retractionsQueued: 1 });
+    // In the same transaction: the retraction for the other participant, and the audit entry.
+    expect(governance.pendingRetractions()).toEqual([
+      { id: expect.stringMatching(/^wl-[0-9a-f]{24}$/), to: 'dr.okafor@trust.example', type: 'chat', targetId: 'orig-500', byName: 'Sr Ana Lopes', at: T0 + DAY + 1 },
+    ]);
+    expect(governance.listAudit(5)[0]).toMatchObject({ kind: 'deletion', actor: REMOVER.actor, details: { messages: 1, retractionsQueued: 1, reason: 'transcribed' } });
+    governance.forgetPendingRetraction(governance.pendingRetractions()[0]?.id ?? '');
+    expect(governance.pendingRetractions()).toEqual([]);
     expect(store.checkpoint()).toBe(true);
     expect(statSync(`${path}-wal`).size).toBe(0);
     expect(containsText(path, adviceWord)).toBe(false);
@@ -75,7 +83,8 @@ describe('no remnant on disk (plain SQLite, same store code)', () => {
 
   it('refuses to remove what has not been transcribed', () => {
     const { db, governance, conversation, id } = seeded('untranscribed');
-    expect(governance.removeTranscribed(conversation, [id], { jid: 'ana@trust.example', name: 'Sr Ana Lopes', at: T0 })).toEqual([]);
+    expect(governance.removeTranscribed(conversation, [id], { ...REMOVER, at: T0 })).toEqual({ removed: [], retractionsQueued: 0 });
+    expect(governance.listAudit(5)).toEqual([]);
     expect(governance.messagesByIds(conversation, [id])[0]?.body).toBe(advice);
     db.close();
   });
@@ -136,7 +145,8 @@ describe('governance on the encrypted store', () => {
   it('transcribes, removes with a checkpoint, and purges by retention', async () => {
     const ids = (await store.search(adviceWord, 5)).map((m) => m.id);
     expect(await store.markTranscribed(conversation, ids, { by: 'Sr Ana Lopes (Ward sister)', at: T0 + 1, recordReference: null })).toBe(1);
-    const removal = await store.removeTranscribed(conversation, ids, { jid: 'ana@trust.example', name: 'Sr Ana Lopes', at: T0 + 2 });
+    const removal = await store.removeTranscribed(conversation, ids, { ...REMOVER, at: T0 + 2, retract: false });
+    expect(removal.retractionsQueued).toBe(0);
     expect(removal.checkpointed).toBe(true);
     expect(removal.removed.map((m) => m.id)).toEqual(ids);
     expect(statSync(`${dbPath}-wal`).size).toBe(0);
@@ -150,7 +160,7 @@ describe('governance on the encrypted store', () => {
       await store.appendAudit({ at: T0 + n, kind, actor: 'Sr Ana Lopes (Ward sister)', details: { conversationId: conversation, messages: 1 } });
     }
     expect(await store.verifyAuditChain()).toBe(true);
-    expect((await store.listAudit(10)).map((e) => e.kind)).toEqual(['lock', 'deletion', 'transcription', 'unlock']);
+    expect((await store.listAudit(10)).map((e) => e.kind)).toEqual(['lock', 'deletion', 'transcription', 'unlock', 'deletion']);
     await store.close();
     const key = [`PRAGMA key = "x'${keyHex}'"`];
     // Someone with the key edits what an entry says...

@@ -31,7 +31,6 @@ import type {
   DirectoryEntry,
   HeldSender,
   Presence,
-  RetractionTarget,
   SendRequest,
 } from './chatTypes.js';
 import { ConversationIds, titleFromJid } from './conversationIds.js';
@@ -317,12 +316,8 @@ class Chat implements ChatService {
     if (this.#connection.state().kind === 'online') await this.#connection.send(buildPresence(presence));
   }
 
-  async retractAfterTranscription(conversationId: number, targets: readonly RetractionTarget[], byName: string, at: number): Promise<number> {
-    const conversation = await this.#conversationFor(conversationId);
-    if (conversation === null) throw new ChatSendError('unknown-conversation', 'There is no such conversation.');
-    const queued = await this.#retractions.queue(conversation, targets, byName, at);
-    this.#log(`chat retraction-queued count=${queued} of=${targets.length}`);
-    return queued;
+  flushRetractions(): void {
+    void this.#retractions.flush();
   }
 
   on(listener: (event: ChatEvent) => void): () => void {

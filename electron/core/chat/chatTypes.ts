@@ -64,12 +64,6 @@ export interface HeldSender {
   since: number;
 }
 
-/** Which message to retract: the origin-id (1:1) or the room's stanza-id (rooms). */
-export interface RetractionTarget {
-  originId: string | null;
-  serverId: string | null;
-}
-
 export interface SendRequest {
   conversationId: number;
   body: string;
@@ -97,11 +91,11 @@ export interface ChatService {
   declineSender(jid: string): void;
   setPresence(presence: Presence): Promise<void>;
   /**
-   * Sends a XEP-0424 retraction with Wardline's transcription marker for each removed message,
-   * so other participants' Wardline clients delete their copy. Queued in the encrypted store
-   * until the server acknowledges each one, across reconnects and restarts. Returns how many were queued.
+   * Sends the XEP-0424 retractions the store queued when messages were removed after
+   * transcription (see store/pendingRetractions.ts), forgetting each once the server acknowledges
+   * it. Also runs on every new session.
    */
-  retractAfterTranscription(conversationId: number, targets: readonly RetractionTarget[], byName: string, at: number): Promise<number>;
+  flushRetractions(): void;
   on(listener: (event: ChatEvent) => void): () => void;
   /** Stops sending and receiving; the outbox keeps whatever was not acknowledged. */
   stop(): Promise<void>;

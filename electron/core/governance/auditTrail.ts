@@ -32,6 +32,11 @@ export interface AuditTrailDeps {
 export class AuditTrail {
   constructor(private readonly deps: AuditTrailDeps) {}
 
+  /** Who the entries name as acting. */
+  get actor(): string {
+    return this.deps.actor;
+  }
+
   /** Appends one entry. A failure is logged (kind only) and rethrown: governance steps must not pass unrecorded. */
   async record(kind: AuditKind, details: AuditDetails = {}, at: number = this.deps.now()): Promise<AuditEntry> {
     try {

@@ -121,19 +121,21 @@ export class Governance {
   }
 
   async deleteOriginals(conversationId: number, messageIds: readonly number[]): Promise<{ removed: number; retractionsQueued: number }> {
-    const at = this.deps.now();
-    const jid = this.deps.account()?.jid ?? 'local';
-    const { removed, checkpointed } = await this.deps.store.removeTranscribed(conversationId, messageIds, { jid, name: this.deps.person.name, at });
+    const chat = this.deps.chat();
+    const { removed, retractionsQueued } = await this.deps.store.removeTranscribed(conversationId, messageIds, {
+      jid: this.deps.account()?.jid ?? 'local',
+      name: this.deps.person.name,
+      at: this.deps.now(),
+      actor: this.deps.audit.actor,
+      // Without a messaging account there is nobody to tell; the local copy still goes.
+      retract: chat !== null,
+    });
     if (removed.length === 0) {
       throw new WardlineFailure('rejected', 'Only messages that have been transcribed into the record can be deleted here. Transcribe them first.');
     }
-    const chat = this.deps.chat();
-    const retractionsQueued = chat === null ? 0 : await chat.retractAfterTranscription(conversationId, removed, this.deps.person.name, at);
-    await this.deps.audit.record(
-      'deletion',
-      { conversationId, messages: removed.length, messageIds: removed.map((m) => m.id).join(','), reason: 'transcribed', walTruncated: checkpointed, retractionsQueued },
-      at,
-    );
+    chat?.flushRetractions();
+    // The FHIR copy of a deleted note is not kept around either.
+    this.#notes.clear();
     return { removed: removed.length, retractionsQueued };
   }
 

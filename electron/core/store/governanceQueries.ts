@@ -5,7 +5,10 @@
  * port; runs in the store worker. Every removal blanks or deletes the row in one transaction;
  * the FTS5 triggers (secure-delete) drop the tokens and the caller checkpoints the WAL.
  */
+import { randomBytes } from 'node:crypto';
+import { appendAuditEntry } from './auditLog.js';
 import { messageColumns, toStoredMessage } from './messageRows.js';
+import { PENDING_RETRACTIONS_SETTING, parsePendingRetractions, type PendingRetraction } from './pendingRetractions.js';
 import { readNumber, readOptionalString, readString } from './rowReaders.js';
 import type { SqlDatabase, SqlRow, SqlStatement } from './sqlPort.js';
 import { StatementCache } from './statementCache.js';
@@ -24,6 +27,20 @@ export interface Remover {
   jid: string;
   name: string;
   at: number;
+}
+
+/** Removal after transcription, as the person asked for it. */
+export interface RemovalRequest extends Remover {
+  /** Who is acting, for the audit entry ("Name (Role)"). */
+  actor: string;
+  /** Queue retractions for the other participants (false without a messaging account). */
+  retract: boolean;
+}
+
+export interface RemovalOutcome {
+  removed: RemovedMessage[];
+  /** Retractions queued for the other participants; fewer than removed when a message has no id to retract by. */
+  retractionsQueued: number;
 }
 
 /** What the other participants need to retract their copy (XEP-0424). */
@@ -80,10 +97,13 @@ export class GovernanceQueries {
   /**
    * Removes the text of transcribed messages, leaving a tombstone that says who removed them and
    * when. Untranscribed messages are left alone: the originals go only once the record has them.
+   * The tombstones, the retractions for the other participants and the audit entry are one
+   * transaction: a removal is never left unrecorded or unannounced.
    */
-  removeTranscribed(conversationId: number, ids: readonly number[], remover: Remover): RemovedMessage[] {
+  removeTranscribed(conversationId: number, ids: readonly number[], remover: RemovalRequest): RemovalOutcome {
     requireInteger(conversationId, 'conversationId');
     requireRemover(remover);
+    requireText(remover.actor, 'remover.actor');
     const find = this.statement(
       `SELECT id, origin_id, server_id, direction, read_at, urgency FROM messages
        WHERE id = ? AND conversation_id = ? AND transcribed_at IS NOT NULL AND retracted_at IS NULL`,
@@ -96,8 +116,60 @@ export class GovernanceQueries {
         this.tombstone(id, conversationId, row, remover, 'transcribed');
         removed.push({ id, originId: readOptionalString(row, 'origin_id'), serverId: readOptionalString(row, 'server_id') });
       }
-      return removed;
+      if (removed.length === 0) return { removed, retractionsQueued: 0 };
+      const retractionsQueued = remover.retract ? this.queueRetractions(conversationId, removed, remover) : 0;
+      appendAuditEntry(this.db, this.statements, {
+        at: remover.at,
+        kind: 'deletion',
+        actor: remover.actor,
+        details: {
+          conversationId,
+          messages: removed.length,
+          messageIds: removed.map((m) => m.id).join(','),
+          reason: 'transcribed',
+          retractionsQueued,
+        },
+      });
+      return { removed, retractionsQueued };
     });
+  }
+
+  /** The queued retractions, oldest first. */
+  pendingRetractions(): PendingRetraction[] {
+    return parsePendingRetractions(this.readPending());
+  }
+
+  /** Once the server acknowledged it; one transaction, so a removal queued meanwhile is kept. */
+  forgetPendingRetraction(id: string): void {
+    requireText(id, 'id');
+    this.db.transaction(() => this.writePending(parsePendingRetractions(this.readPending()).filter((r) => r.id !== id)));
+  }
+
+  private readPending(): string | null {
+    const row = this.statement(`SELECT value FROM settings WHERE key = ?`).get([PENDING_RETRACTIONS_SETTING]);
+    return row === undefined ? null : readString(row, 'value');
+  }
+
+  private writePending(pending: readonly PendingRetraction[]): void {
+    this.statement(`INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`).run([
+      PENDING_RETRACTIONS_SETTING,
+      JSON.stringify(pending),
+    ]);
+  }
+
+  /** XEP-0424 §4: 1:1 retractions name the origin-id, room retractions the room's stanza-id. */
+  private queueRetractions(conversationId: number, removed: readonly RemovedMessage[], remover: Remover): number {
+    const conversation = this.statement(`SELECT jid, kind FROM conversations WHERE id = ?`).get([conversationId]);
+    if (conversation === undefined) return 0;
+    const type = readString(conversation, 'kind') === 'room' ? 'groupchat' : 'chat';
+    const fresh: PendingRetraction[] = [];
+    for (const message of removed) {
+      const targetId = type === 'groupchat' ? message.serverId : message.originId;
+      if (targetId === null) continue;
+      fresh.push({ id: `wl-${randomBytes(12).toString('hex')}`, to: readString(conversation, 'jid'), type, targetId, byName: remover.name, at: remover.at });
+    }
+    if (fresh.length > 0) this.writePending([...parsePendingRetractions(this.readPending()), ...fresh]);
+    return fresh.length;
   }
 
   /**

@@ -2,7 +2,7 @@
  * The store's logic, synchronous, over the SqlDatabase port. It runs inside the
  * store worker in the app; the benchmark also runs it over plain SQLite.
  */
-import { createHash } from 'node:crypto';
+import { appendAuditEntry, verifyAuditChain } from './auditLog.js';
 import { messageColumns, toStoredMessage } from './messageRows.js';
 import { readNumber, readOneOf, readOptionalNumber, readString } from './rowReaders.js';
 import { toFtsQuery } from './searchQuery.js';
@@ -26,7 +26,6 @@ import type {
 
 const maxPageSize = 500;
 const maxSearchResults = 500;
-const genesisHash = '0'.repeat(64);
 
 const incomingColumns = `conversation_id, server_id, origin_id, direction, sender_jid, sender_name, sender_role,
   body, content_type, payload, sent_at, received_at, delivery_state, urgency, encryption, patient_identifier, expires_at`;
@@ -230,31 +229,13 @@ export class MessageStore {
     ]);
   }
 
-  /** Appends to the hash-chained audit log; editing or removing a row breaks the chain. */
+  /** Appends to the hash-chained audit log (auditLog.ts). */
   appendAudit(input: AuditEntryInput): AuditEntry {
-    requireText(input.kind, 'kind');
-    requireText(input.actor, 'actor');
-    return this.db.transaction(() => {
-      const last = this.statement(`SELECT hash FROM audit_log ORDER BY seq DESC LIMIT 1`).get();
-      const prevHash = last === undefined ? genesisHash : readString(last, 'hash');
-      const details = canonicalJson(input.details);
-      const hash = auditHash(prevHash, input.at, input.kind, input.actor, details);
-      const { lastInsertRowid } = this.statement(
-        `INSERT INTO audit_log (at, kind, actor, details, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?)`,
-      ).run([input.at, input.kind, input.actor, details, prevHash, hash]);
-      return { ...input, seq: lastInsertRowid, prevHash, hash };
-    });
+    return appendAuditEntry(this.db, this.statements, input);
   }
 
-  /** True when every audit row's hash matches its content and its predecessor. */
   verifyAuditChain(): boolean {
-    let prevHash = genesisHash;
-    for (const row of this.statement(`SELECT at, kind, actor, details, prev_hash, hash FROM audit_log ORDER BY seq`).all()) {
-      const expected = auditHash(prevHash, readNumber(row, 'at'), readString(row, 'kind'), readString(row, 'actor'), readString(row, 'details'));
-      if (readString(row, 'prev_hash') !== prevHash || readString(row, 'hash') !== expected) return false;
-      prevHash = expected;
-    }
-    return true;
+    return verifyAuditChain(this.statements);
   }
 
   checkpoint(): boolean {
@@ -265,14 +246,6 @@ export class MessageStore {
   private statement(sql: string): SqlStatement {
     return this.statements.get(sql);
   }
-}
-
-function auditHash(prevHash: string, at: number, kind: string, actor: string, details: string): string {
-  return createHash('sha256').update(JSON.stringify([prevHash, at, kind, actor, details])).digest('hex');
-}
-
-function canonicalJson(details: AuditEntryInput['details']): string {
-  return JSON.stringify(Object.fromEntries(Object.entries(details).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))));
 }
 
 function validateReceived(m: ReceivedMessageInput): void {

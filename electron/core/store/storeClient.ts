@@ -5,7 +5,8 @@
 import { Worker } from 'node:worker_threads';
 import type { OpenStoreOptions } from './storeFiles.js';
 import { StoreError } from './storeErrors.js';
-import type { NeedsTranscription, Remover, TranscriptionMark } from './governanceQueries.js';
+import type { NeedsTranscription, RemovalRequest, TranscriptionMark } from './governanceQueries.js';
+import type { PendingRetraction } from './pendingRetractions.js';
 import type { OpenResult, RemovalResult, StoreOperation, StoreOperations, StoreRequest, StoreResponse } from './storeProtocol.js';
 import type {
   AuditEntry,
@@ -64,10 +65,13 @@ export interface WardlineStore {
   /** The named messages of one conversation, oldest first. */
   messagesByIds(conversationId: number, ids: readonly number[]): Promise<StoredMessage[]>;
   markTranscribed(conversationId: number, ids: readonly number[], mark: TranscriptionMark): Promise<number>;
-  /** Transcribed messages only: text removed, tombstone kept, WAL checkpointed. */
-  removeTranscribed(conversationId: number, ids: readonly number[], remover: Remover): Promise<RemovalResult>;
+  /** Transcribed messages only: text removed, tombstone kept, retractions queued, audited, WAL checkpointed; one transaction. */
+  removeTranscribed(conversationId: number, ids: readonly number[], remover: RemovalRequest): Promise<RemovalResult>;
   /** XEP-0424 (own message only) or a governance removal (any participant); returns the message id or null. */
   applyRetraction(input: RetractionInput): Promise<number | null>;
+  /** Retractions after transcription waiting for the server (queued by removeTranscribed). */
+  pendingRetractions(): Promise<PendingRetraction[]>;
+  forgetPendingRetraction(id: string): Promise<void>;
   /** Retention: deletes messages sent before `cutoff`, with no remnant. */
   purgeSentBefore(cutoff: number): Promise<DeleteResult>;
   needsTranscription(limit: number): Promise<NeedsTranscription[]>;
@@ -186,11 +190,17 @@ class StoreClient implements WardlineStore {
   markTranscribed(conversationId: number, ids: readonly number[], mark: TranscriptionMark): Promise<number> {
     return this.call('markTranscribed', conversationId, ids, mark);
   }
-  removeTranscribed(conversationId: number, ids: readonly number[], remover: Remover): Promise<RemovalResult> {
+  removeTranscribed(conversationId: number, ids: readonly number[], remover: RemovalRequest): Promise<RemovalResult> {
     return this.call('removeTranscribed', conversationId, ids, remover);
   }
   applyRetraction(input: RetractionInput): Promise<number | null> {
     return this.call('applyRetraction', input);
+  }
+  pendingRetractions(): Promise<PendingRetraction[]> {
+    return this.call('pendingRetractions');
+  }
+  async forgetPendingRetraction(id: string): Promise<void> {
+    await this.call('forgetPendingRetraction', id);
   }
   purgeSentBefore(cutoff: number): Promise<DeleteResult> {
     return this.call('purgeSentBefore', cutoff);

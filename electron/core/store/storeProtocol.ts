@@ -17,7 +17,8 @@ import type {
   StoredMessage,
   UnreadCounts,
 } from './storeTypes.js';
-import type { NeedsTranscription, RemovedMessage, Remover, TranscriptionMark } from './governanceQueries.js';
+import type { NeedsTranscription, RemovalOutcome, RemovalRequest, TranscriptionMark } from './governanceQueries.js';
+import type { PendingRetraction } from './pendingRetractions.js';
 import type { ConversationRef, MarkerTarget, OutboxEntry, OutgoingMessageInput, RetractionInput, OwnMessageConfirmation, UrgentUnread } from './outboxTypes.js';
 
 export interface OpenResult {
@@ -55,15 +56,16 @@ export interface StoreOperations {
   // Clinical governance (governanceQueries.ts). Removals checkpoint the WAL before they return.
   messagesByIds: { args: [conversationId: number, ids: readonly number[]]; result: StoredMessage[] };
   markTranscribed: { args: [conversationId: number, ids: readonly number[], mark: TranscriptionMark]; result: number };
-  removeTranscribed: { args: [conversationId: number, ids: readonly number[], remover: Remover]; result: RemovalResult };
+  removeTranscribed: { args: [conversationId: number, ids: readonly number[], remover: RemovalRequest]; result: RemovalResult };
   applyRetraction: { args: [input: RetractionInput]; result: number | null };
+  pendingRetractions: { args: []; result: PendingRetraction[] };
+  forgetPendingRetraction: { args: [id: string]; result: null };
   purgeSentBefore: { args: [cutoff: number]; result: DeleteResult };
   needsTranscription: { args: [limit: number]; result: NeedsTranscription[] };
   listAudit: { args: [limit: number]; result: AuditEntry[] };
 }
 
-export interface RemovalResult {
-  removed: RemovedMessage[];
+export interface RemovalResult extends RemovalOutcome {
   /** False if a reader kept the WAL from being truncated. */
   checkpointed: boolean;
 }

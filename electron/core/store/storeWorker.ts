@@ -102,11 +102,16 @@ const handlers: Handlers = {
   markTranscribed: (conversationId, ids, mark) => governance().markTranscribed(conversationId, ids, mark),
   removeTranscribed: (conversationId, ids, remover) => {
     const { result, checkpointed } = thenCheckpoint(() => governance().removeTranscribed(conversationId, ids, remover));
-    return { removed: result, checkpointed };
+    return { ...result, checkpointed };
   },
   applyRetraction: (input) => {
     const { result } = thenCheckpoint(() => governance().applyRetraction(input));
     return result;
+  },
+  pendingRetractions: () => governance().pendingRetractions(),
+  forgetPendingRetraction: (id) => {
+    governance().forgetPendingRetraction(id);
+    return null;
   },
   purgeSentBefore: (cutoff) => {
     const { result, checkpointed } = thenCheckpoint(() => governance().purgeSentBefore(cutoff));
