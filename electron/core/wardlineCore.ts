@@ -109,7 +109,7 @@ export function createWardlineCore(options: CoreOptions): WardlineCore {
     policySource: { kind: load.kind === 'managed' ? 'managed' : 'default', path: load.path, sha256: load.kind === 'managed' ? load.sha256 : null },
     exportFile: options.exportFile ?? noExportFile,
     clipboard: options.clipboard ?? null,
-    ...(admin.server ? { serverDefaults: { host: admin.server.host, port: admin.server.port } } : {}),
+    ...(admin.server ? { serverDefaults: { domain: admin.server.domain, host: admin.server.host, port: admin.server.port } } : {}),
   });
   const ready = session.init(policyFailureMessage(load));
   const info: AppInfo = { name: 'Wardline', version: options.version, shell: options.shell, platform: options.platform };

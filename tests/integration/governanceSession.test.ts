@@ -289,6 +289,24 @@ describe('account revocation', () => {
   });
 });
 
+describe("the policy's server", () => {
+  it('is used without the person typing it, and accounts elsewhere are refused', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'wardline-policy-'));
+    const policyPath = join(dir, 'policy.json');
+    await writeFile(policyPath, JSON.stringify({ version: 1, server: { domain: server.domain, host: server.host, port: server.c2sPort } }));
+    const app = track(startCore({ server, adminPolicy: await loadAdminPolicy({ path: policyPath }) }));
+    await app.call('profiles:create', { displayName: 'Ivy Chen', role: 'Pharmacist', pin: PIN });
+    const elsewhere = await app.attempt('account:set', { jid: 'visitor@partner.test', password: 'visitor-password' });
+    expect(elsewhere).toMatchObject({ ok: false, error: { code: 'rejected', message: expect.stringContaining(`@${server.domain}`) } });
+    // Typed host and port are ignored in favour of the policy's (port 1 would never connect).
+    expect(await app.call('account:set', { jid: `dave@${server.domain}`, password: 'dave-password', host: 'example.org', port: 1 })).toMatchObject({
+      host: server.host,
+      port: server.c2sPort,
+    });
+    await until('online through the policy server', async () => (await app.call('chat:connection', {})).kind === 'online');
+  });
+});
+
 describe('an invalid admin policy', () => {
   it('fails closed with a message for IT naming the file and the problem', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'wardline-policy-'));

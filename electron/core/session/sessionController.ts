@@ -50,8 +50,8 @@ export interface SessionDeps {
   governance: GovernancePolicy;
   policySource: PolicySource;
   exportFile: ExportFile;
-  /** The hospital's server from admin policy: used when the person does not type one. */
-  serverDefaults?: { host?: string; port?: number };
+  /** The hospital's server from admin policy: accounts must be on its domain; its host and port are used. */
+  serverDefaults?: { domain: string; host?: string; port?: number };
   /** The OS clipboard (Electron); null where there is none. */
   clipboard?: ClipboardPort | null;
 }
@@ -313,8 +313,13 @@ export class SessionController {
   }
 
   setAccount(typed: ChatAccount): Promise<AccountView> {
-    const defaults = this.deps.serverDefaults ?? {};
-    const account: ChatAccount = { ...typed, host: typed.host ?? defaults.host, port: typed.port ?? defaults.port };
+    const server = this.deps.serverDefaults;
+    // With a hospital server in policy, only accounts on it: never a personal server whose domain
+    // would then count as a colleague's. The policy's host and port win over typed ones.
+    if (server && typed.jid.split('@')[1]?.toLowerCase() !== server.domain.toLowerCase()) {
+      return Promise.reject(new WardlineFailure('rejected', `Use your hospital messaging account: an address ending in @${server.domain}.`));
+    }
+    const account: ChatAccount = { ...typed, host: server?.host ?? typed.host, port: server?.port ?? typed.port };
     if (account.host === undefined) delete account.host;
     if (account.port === undefined) delete account.port;
     return this.#serial(async () => {
