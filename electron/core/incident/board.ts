@@ -524,7 +524,9 @@ export function standDownTargets(
 ): StandDownTarget[] {
   if (scope === 'incident') {
     const pending = new Set<string>();
-    for (const row of board.responders) if (row.status !== 'stood-down') pending.add(row.jid);
+    // An arrival outranks a stand-down on the board, so "already told" is read from the directive.
+    const told = (row: ResponderRow): boolean => row.status === 'stood-down' || row.directive?.action === 'stand-down';
+    for (const row of board.responders) if (!told(row)) pending.add(row.jid);
     return [...pending].sort().map((responder) => ({ responder, requestId: null, reason: 'incident-closed' }));
   }
   const ended = new Set(
