@@ -221,7 +221,14 @@ export const IncidentResponderSchema = z.object({
   expectedAt: z.number().int().nullable(),
   status: ResponderStatusSchema,
   directive: z
-    .object({ eventId: z.string(), action: z.enum(['come-in', 'standby', 'stand-down']), location: z.string().nullable(), at: z.number().int(), by: z.string() })
+    .object({
+      eventId: z.string(),
+      action: z.enum(['come-in', 'standby', 'stand-down']),
+      location: z.string().nullable(),
+      at: z.number().int(),
+      by: z.string(),
+      note: z.string(),
+    })
     .nullable(),
   acknowledged: z.boolean(),
   arrivedAt: z.number().int().nullable(),

@@ -290,6 +290,7 @@ export function deriveBoard(events: readonly IncidentEvent[], options: BoardOpti
       line: event.kind === 'assign' ? event.line : null,
       at: event.at,
       by: event.actor,
+      note: event.note,
     };
     row.directiveSeq = seq;
   };

@@ -3,6 +3,7 @@
  * payload, display-profile allowlist). Refusals carry sentences meant for the person.
  */
 import type { RequestChannel } from '../../common/contract.js';
+import { ChatSendError, RoomJoinError } from '../chat/index.js';
 import type { Handlers } from '../ipc/dispatcher.js';
 import { WardlineFailure } from '../ipc/failure.js';
 import type { SessionController } from '../session/sessionController.js';
@@ -17,7 +18,9 @@ async function personFacing<T>(work: () => Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (error) {
-    if (error instanceof IncidentError) throw new WardlineFailure('rejected', error.message);
+    if (error instanceof IncidentError || error instanceof RoomJoinError || error instanceof ChatSendError) {
+      throw new WardlineFailure('rejected', error.message);
+    }
     throw error;
   }
 }

@@ -180,13 +180,17 @@ export class IncidentService {
     const chat = this.#deps.chat();
     // Rooms first: the declaration names them. A room that cannot be set up is reported, not hidden.
     if (chat !== null) {
+      // An empty affiliation list is a bad-request to the room: only ask when there is someone to add.
+      const others = (jids: readonly string[]): string[] => unique(jids).filter((jid) => jid !== this.#self);
       if (input.announcementRoom !== null) {
         await chat.joinRoom(input.announcementRoom, `${input.exercise ? 'EXERCISE ' : ''}${name} — announcements`, { moderated: true });
-        await chat.addRoomMembers(input.announcementRoom, coordinators.filter((jid) => jid !== this.#self), 'admin');
+        const admins = others(coordinators);
+        if (admins.length > 0) await chat.addRoomMembers(input.announcementRoom, admins, 'admin');
       }
       if (input.coordinationRoom !== null) {
         await chat.joinRoom(input.coordinationRoom, `${input.exercise ? 'EXERCISE ' : ''}${name} — coordination`);
-        await chat.addRoomMembers(input.coordinationRoom, unique([...coordinators, ...input.displays]).filter((jid) => jid !== this.#self));
+        const members = others([...coordinators, ...input.displays]);
+        if (members.length > 0) await chat.addRoomMembers(input.coordinationRoom, members);
       }
     }
     await this.#emit({

@@ -82,6 +82,7 @@ function rowView(row: ResponderRow): NonNullable<IncidentState['incident']>['res
             location: row.directive.location === null ? null : mask(row.directive.location),
             at: row.directive.at,
             by: row.directive.by,
+            note: mask(row.directive.note),
           },
     acknowledged: row.acknowledged,
     arrivedAt: row.arrivedAt,
