@@ -3,7 +3,7 @@
 // IncidentService fed by the chat layer. A whole exercise drill, then the boards compared.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IncidentService } from '../../electron/core/incident/incidentService.js';
-import { NOT_NEEDED_NOW, timelineCsv, timelineJsonValue, type IncidentBoard } from '../../electron/core/incident/index.js';
+import { NOT_NEEDED_NOW, standDownTargets, timelineCsv, timelineJsonValue, type IncidentBoard } from '../../electron/core/incident/index.js';
 import { type ProsodyServer, startProsody } from '../fixtures/prosody.js';
 import { bodies, cleanUpStores, openWorkstation, waitFor, waitReady, type Workstation } from './chatHarness.js';
 
@@ -55,7 +55,7 @@ async function desk(user: Person): Promise<Desk> {
   const ws = await openWorkstation(server, user, {
     account: { jid, password: password(user), host: server.host, port: server.c2sPort },
     self: PEOPLE[user],
-    onStructured: (delivery) => incident?.receive(delivery),
+    onStructured: (delivery) => incident?.receive(delivery) ?? false,
   });
   incident = make(ws);
   await incident.start();
@@ -154,7 +154,8 @@ describe('major incident drill over real XMPP', () => {
     await cai.incident.respond({ requestId, availability: { status: 'now', etaMinutes: 10 } });
     const reply = await waitFor('cai is told to stand by', () => (row(cai, cai.jid)?.status === 'standby' ? row(cai, cai.jid) : undefined));
     expect(reply?.directive?.by).toBe(lead.jid);
-    expect((await bodies(cai.ws.store, lead.jid)).some((b) => b.includes(NOT_NEEDED_NOW))).toBe(true);
+    // Kept as a message too (it is addressed to Cai), so it notifies like any directive.
+    await waitFor('cai has the reply as a message', async () => ((await bodies(cai.ws.store, lead.jid)).some((b) => b.includes(NOT_NEEDED_NOW)) ? true : undefined));
 
     await amy.incident.arrive({ requestId, location: 'ED resus' });
     await waitFor('display sees the arrival', () => (row(wall, amy.jid)?.status === 'arrived' ? true : undefined));
@@ -167,6 +168,11 @@ describe('major incident drill over real XMPP', () => {
       expect(others).toEqual([]);
     }
     expect(await bodies(amy.ws.store, announce)).not.toEqual(expect.arrayContaining([expect.stringContaining('Available now')]));
+    // Structured responses go to the board, not into coordinators' conversation lists.
+    const leadsConversations = (await lead.ws.store.listConversations()).map((c) => c.jid);
+    for (const d of [amy, ben, cai]) expect(leadsConversations).not.toContain(d.jid);
+    // A directive addressed to a responder is kept as a message too, so it notifies.
+    expect((await bodies(amy.ws.store, coord.jid)).some((b) => b.includes('Please come in: report to ED resus'))).toBe(true);
   });
 
   it('ends the call-in: ben, who offered and was not assigned, is stood down; both coordinators converge', async () => {
@@ -203,6 +209,8 @@ describe('major incident drill over real XMPP', () => {
     await waitFor('amy stood down', () => (row(amy, amy.jid)?.directive?.action === 'stand-down' ? true : undefined));
     await waitFor('cai stood down', () => (row(cai, cai.jid)?.status === 'stood-down' ? true : undefined));
     await waitFor('lead sees the close', () => lead.incident.board()?.closedAt ?? undefined);
+    // Once the other coordinator's stand-downs have arrived, pressing Close again sends nothing.
+    await waitFor('lead has every stand-down', () => (standDownTargets(lead.incident.board()!, 'incident').length === 0 ? true : undefined));
     expect(await lead.incident.close({})).toEqual({ stoodDown: 0 });
   });
 });

@@ -512,7 +512,7 @@ class Chat implements ChatService {
     }
     if (event.kind === 'message' && this.#options.onStructured !== undefined) {
       const delivery = structuredDelivery(stanza, event, this.#ownBare, (room, nick) => this.#rooms.realJid(room, nick));
-      if (delivery !== null) this.#options.onStructured(delivery);
+      if (delivery !== null && this.#options.onStructured(delivery)) return;
     }
     const item: ReceivedItem = { event, card: event.kind === 'message' ? readSenderCard(stanza) : null };
     if (event.source === 'archive') {

@@ -127,8 +127,12 @@ export interface ChatServiceOptions {
   retainedSince?: () => number;
   /** Injectable timers for the urgent re-notification tick. */
   timers?: ChatTimers;
-  /** Every live, carbon and archived message that carries a data form (major-incident events). */
-  onStructured?: (delivery: StructuredDelivery) => void;
+  /**
+   * Every live, carbon and archived message that carries a data form (major-incident events).
+   * Return true when the message was fully handled there and must not also be stored as a chat
+   * message (500 structured responses must not become 500 conversations).
+   */
+  onStructured?: (delivery: StructuredDelivery) => boolean;
   /** Transport tuning and test hooks (backoff, keepalive, onSocket, resource). */
   connection?: Pick<XmppConnectionOptions, 'backoff' | 'keepaliveMs' | 'probeTimeoutMs' | 'loginTimeoutMs' | 'onSocket' | 'resource'>;
 }

@@ -122,15 +122,21 @@ export class IncidentService {
     }
   }
 
-  /** From the chat layer: live, carbon and archived copies alike. */
-  receive(delivery: StructuredDelivery): void {
+  /**
+   * From the chat layer: live, carbon and archived copies alike. Returns true when the chat layer
+   * should not also store it as a message: every 1:1 incident copy except a directive addressed to
+   * this person (which must notify like an urgent message). Room copies stay readable in the room.
+   */
+  receive(delivery: StructuredDelivery): boolean {
     const parsed = parseIncidentStanza(delivery.message, delivery.actor);
     if (!parsed.ok) {
       if (parsed.reason !== 'not-incident') this.#log(`incident ignored reason=${parsed.reason}${parsed.field ? ` field=${parsed.field}` : ''}`);
-      return;
+      return false;
     }
-    if (!this.#add(parsed.event)) return;
-    this.#changed();
+    if (this.#add(parsed.event)) this.#changed();
+    const event = parsed.event;
+    const directiveToMe = (event.kind === 'assign' || event.kind === 'standdown') && event.responder === this.#self && event.actor !== this.#self;
+    return delivery.type === 'chat' && !directiveToMe;
   }
 
   // -------------------------------------------------------------------------------------------
