@@ -136,7 +136,7 @@ describe('major-incident exercise, end to end', () => {
     await editor.getByLabel('Report to, line 2').fill('Theatre 3');
     await editor.getByLabel('By when, line 2').fill('23:30');
     await editor.getByRole('button', { name: 'Send call-in request' }).click();
-    await lead.page.getByText('Call-in request sent.').waitFor();
+    await settled(lead.page, lead.page.getByRole('table', { name: /^Lines of the call-in at/ }));
 
     for (const p of [amy, ben, cai]) await p.page.getByRole('button', { name: 'Available now' }).waitFor();
     // The role is prefilled from the profile.
