@@ -273,8 +273,10 @@ export function deriveBoard(events: readonly IncidentEvent[], options: BoardOpti
   };
   const isFilledFor = (row: MutableRow, request: RequestEvent): boolean => {
     if (closedRequests.has(request.requestId) || board.closedAt !== null) return true;
-    const current = [...rows.values()];
-    for (const r of current) if (r.requestId === request.requestId) r.line = lineFor(r, request);
+    // Only directed or arrived rows can count as assigned (offers never fill a line), so the
+    // check looks at those alone: O(directed) per response, not O(responders) (500-row boards).
+    const current = [...rows.values()].filter((r) => r.requestId === request.requestId && (r.directive !== null || r.arrivedAt !== null));
+    for (const r of current) r.line = lineFor(r, request);
     const lines = tally(request, current);
     if (lines.every((line) => line.filled)) return true;
     const role = normaliseLabel(row.role);
