@@ -168,6 +168,11 @@ export class IncidentService {
     return board;
   }
 
+  /** Every copy held for one incident (benchmarks and diagnostics). */
+  events(incidentId: string): IncidentEvent[] {
+    return [...this.#events.values()].filter((event) => event.incidentId === incidentId);
+  }
+
   /** Coordinators and displays see the whole board; anyone else only what concerns them. */
   roleIn(board: IncidentBoard): 'coordinator' | 'display' | 'responder' {
     if (board.declaration?.coordinators.includes(this.#self)) return 'coordinator';
