@@ -8,6 +8,7 @@
 import { availableParallelism, cpus } from 'node:os';
 import { runChatLatencyBench } from './chatLatency.bench.js';
 import { runIncidentCallInBench } from './incidentCallIn.bench.js';
+import { runIncidentRenderBench } from './incidentRender.bench.js';
 import { runMamCatchUpBench } from './mamCatchUp.bench.js';
 import { runStoreBench } from './store.bench.js';
 import { runXmppLoginBench } from './xmppLogin.bench.js';
@@ -84,6 +85,9 @@ const notes: Record<string, string> = {
   'incident.bareArrivalP99Ms': 'baseline: the same responses to a bare raw client (nothing stored or derived)',
   'incident.derive500MedianMs': 'board derived from every event with all rows (the UI re-reads it on each change)',
   'incident.stateProjectionMedianMs': "coordinator's incident:state view + contract validation, all rows",
+  'incidentRender.renderMedianMs': 'Chromium: incident:changed -> 500-row board in the DOM -> next frame (stubbed contract)',
+  'incidentRender.render10RowsMedianMs': 'baseline: the same with 10 rows',
+  'incidentRender.sortByEtaMedianMs': 'Chromium: click the ETA heading with 500 rows -> next frame',
 };
 
 const args = process.argv.slice(2);
@@ -110,7 +114,11 @@ if (only === null || only === 'messaging') {
   Object.assign(figures, prefixed('mam', await runMamCatchUpBench()));
 }
 // 500 raw responders against one coordinator (issue 6, section 7); its own Prosody.
-if (only === null || only === 'incident') Object.assign(figures, prefixed('incident', await runIncidentCallInBench()));
+if (only === null || only === 'incident') {
+  Object.assign(figures, prefixed('incident', await runIncidentCallInBench()));
+  // The board's render in Chromium with 500 rows (needs `npm run build:renderer` first).
+  Object.assign(figures, prefixed('incidentRender', await runIncidentRenderBench()));
+}
 const checks = Object.entries(targets()).filter(([key]) => key in figures);
 const met = Object.fromEntries(checks.map(([key, target]) => [key, target.met(figures)]));
 
