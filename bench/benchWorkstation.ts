@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startChat, type ChatEvent, type ChatService } from '../electron/core/chat/index.js';
+import { startChat, type ChatEvent, type ChatService, type ChatServiceOptions } from '../electron/core/chat/index.js';
 import { openStore, type StoredMessage, type WardlineStore } from '../electron/core/store/index.js';
 import { jidOf, type ProsodyServer, type ProsodyUser } from './benchProsody.js';
 import { within } from './benchStats.js';
@@ -18,8 +18,8 @@ export interface BenchWorkstation {
   readonly chat: ChatService | null;
   /** The service's content-free log lines, in order. */
   readonly logs: string[];
-  /** Starts the ChatService (signs in); returns it. Once per workstation. */
-  start(): ChatService;
+  /** Starts the ChatService (signs in); returns it. Once per workstation. `extra`: e.g. onStructured. */
+  start(extra?: Pick<ChatServiceOptions, 'onStructured'>): ChatService;
   /** Resolves when the session is set up (catch-up done, outbox flushed): its "chat session-ready" line. */
   ready(timeoutMs?: number): Promise<void>;
   /** Stops the service, closes the store, deletes the temp dir. Idempotent; never throws. */
@@ -48,9 +48,10 @@ export async function openBenchWorkstation(server: ProsodyServer, user: ProsodyU
     get chat() {
       return chat;
     },
-    start() {
+    start(extra = {}) {
       if (chat !== null) throw new Error('This workstation has already started its service.');
       chat = startChat({
+        ...extra,
         store,
         account: { jid, password: user.password, host: server.host, port: server.c2sPort },
         trust: { adminCa: { paths: [server.caCertPath] }, trustedDomains: [server.domain] },

@@ -2,11 +2,13 @@
  * Benchmark runner: `npm run bench` prints the figures, each with its target
  * or baseline; `--json` prints them as one JSON object; `--messages N` /
  * `--conversations N` size a quick run; `--no-worst-case` skips the
- * uniform-random worst-case insert figures; `--only store` or `--only messaging`
- * runs one family. Keys are documented in docs/BENCHMARKS.md.
+ * uniform-random worst-case insert figures; `--only store`, `--only messaging` or
+ * `--only incident` runs one family. Keys are documented in docs/BENCHMARKS.md.
  */
 import { availableParallelism, cpus } from 'node:os';
 import { runChatLatencyBench } from './chatLatency.bench.js';
+import { runIncidentCallInBench } from './incidentCallIn.bench.js';
+import { runIncidentRenderBench } from './incidentRender.bench.js';
 import { runMamCatchUpBench } from './mamCatchUp.bench.js';
 import { runStoreBench } from './store.bench.js';
 import { runXmppLoginBench } from './xmppLogin.bench.js';
@@ -55,6 +57,8 @@ function targets(): Record<string, Target> {
     'chat.roundTripP50OverBare': below('chat.roundTripP50OverBare', 2, 'x the bare @xmpp/client echo (chat.bareRoundTripP50Ms)'),
     'chat.roundTripP99Ms': below('chat.roundTripP99Ms', 20, 'ms; baseline chat.bareRoundTripP99Ms'),
     'mam.catchUpMs': below('mam.catchUpMs', 3000, 'ms for all messages stored; baseline mam.bareFetchMs (no store)'),
+    // Issue 6, section 7: every response on the coordinator board within 2 s of its arrival.
+    'incident.arrivalToBoardP99Ms': below('incident.arrivalToBoardP99Ms', 2000, 'ms (send -> on the derived board); baseline incident.bareArrivalP99Ms'),
   };
 }
 
@@ -77,6 +81,13 @@ const notes: Record<string, string> = {
   'chat.bareRoundTripP99Ms': 'baseline: bare @xmpp/client echo, same server',
   'mam.bareFetchMs': 'baseline: the same archive paged by a bare connection, nothing stored',
   'mam.storeShareMs': 'context: ours minus bare, the store and service share',
+  'incident.bareArrivalP50Ms': 'baseline: the same responses to a bare raw client (nothing stored or derived)',
+  'incident.bareArrivalP99Ms': 'baseline: the same responses to a bare raw client (nothing stored or derived)',
+  'incident.derive500MedianMs': 'board derived from every event with all rows (the UI re-reads it on each change)',
+  'incident.stateProjectionMedianMs': "coordinator's incident:state view + contract validation, all rows",
+  'incidentRender.renderMedianMs': 'Chromium: incident:changed -> 500-row board in the DOM -> next frame (stubbed contract)',
+  'incidentRender.render10RowsMedianMs': 'baseline: the same with 10 rows',
+  'incidentRender.sortByEtaMedianMs': 'Chromium: click the ETA heading with 500 rows -> next frame',
 };
 
 const args = process.argv.slice(2);
@@ -85,7 +96,7 @@ const messages = numberFlag(args, '--messages', 1_000_000);
 const conversations = numberFlag(args, '--conversations', 2_000);
 const skipWorstCase = args.includes('--no-worst-case');
 const only = args.includes('--only') ? args[args.indexOf('--only') + 1] : null;
-if (only !== null && only !== 'store' && only !== 'messaging') throw new Error('--only takes store or messaging');
+if (only !== null && only !== 'store' && only !== 'messaging' && only !== 'incident') throw new Error('--only takes store, messaging or incident');
 
 const prefixed = (prefix: string, values: Record<string, number>) =>
   Object.fromEntries(Object.entries(values).map(([key, value]) => [`${prefix}.${key}`, value]));
@@ -95,12 +106,18 @@ const figures: Record<string, number | string> = {
   cpu: cpus()[0]?.model ?? 'unknown',
   node: process.versions.node,
 };
-if (only !== 'messaging') Object.assign(figures, prefixed('store', await runStoreBench({ messages, conversations, skipWorstCase })));
-if (only !== 'store') {
+if (only === null || only === 'store') Object.assign(figures, prefixed('store', await runStoreBench({ messages, conversations, skipWorstCase })));
+if (only === null || only === 'messaging') {
   // Each starts its own throwaway Prosody on loopback (Debian: apt-get install prosody).
   Object.assign(figures, prefixed('login', await runXmppLoginBench()));
   Object.assign(figures, prefixed('chat', await runChatLatencyBench()));
   Object.assign(figures, prefixed('mam', await runMamCatchUpBench()));
+}
+// 500 raw responders against one coordinator (issue 6, section 7); its own Prosody.
+if (only === null || only === 'incident') {
+  Object.assign(figures, prefixed('incident', await runIncidentCallInBench()));
+  // The board's render in Chromium with 500 rows (needs `npm run build:renderer` first).
+  Object.assign(figures, prefixed('incidentRender', await runIncidentRenderBench()));
 }
 const checks = Object.entries(targets()).filter(([key]) => key in figures);
 const met = Object.fromEntries(checks.map(([key, target]) => [key, target.met(figures)]));

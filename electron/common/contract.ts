@@ -57,7 +57,8 @@ export const SessionStateSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('blocked'), message: z.string() }),
   z.object({
     kind: z.literal('unlocked'),
-    profile: ProfileSummarySchema.extend({ role: z.string() }),
+    /** kind: 'display' for a control-room screen (absent in older builds: a person). */
+    profile: ProfileSummarySchema.extend({ role: z.string(), kind: z.enum(['person', 'display']).optional() }),
     autoLock: AutoLockSchema,
     /** Admin policy: hide conversation content while Wardline's window is not focused (shared screens). */
     privacyBlur: z.boolean(),
@@ -173,6 +174,215 @@ export const ExportResultSchema = z.object({ saved: z.boolean(), location: z.str
 
 export const SearchHitSchema = MessageViewSchema.extend({ conversationId: z.number().int(), conversationTitle: z.string() });
 
+
+// ---------------------------------------------------------------------------------------------
+// Major-incident mode (docs/INCIDENT-PROTOCOL.md). Kept together so merges stay simple.
+
+/** 'display': a control-room wall screen. Main refuses it every conversation channel. */
+export const ProfileKindSchema = z.enum(['person', 'display']);
+const IncidentId = z.string().min(1).max(256).regex(/^[^\s\p{Cc}\p{Cf}]+$/u, 'id');
+const IncidentTime = z.number().int().min(946_684_800_000).max(32_503_680_000_000);
+const AvailabilitySchema = z.discriminatedUnion('status', [
+  z.object({ status: z.literal('now'), etaMinutes: z.number().int().min(0).max(1440) }).strict(),
+  z.object({ status: z.literal('from'), from: IncidentTime }).strict(),
+  z.object({ status: z.literal('unavailable') }).strict(),
+]);
+const RequestLineInputSchema = z
+  .object({
+    role: z.string().trim().min(1).max(100),
+    count: z.number().int().min(1).max(999),
+    location: z.string().trim().min(1).max(200),
+    by: IncidentTime.nullable(),
+  })
+  .strict();
+const ResponderStatusSchema = z.enum(['offered', 'not-available', 'assigned', 'standby', 'stood-down', 'arrived']);
+
+export const IncidentLineSchema = z.object({
+  index: z.number().int(),
+  role: z.string(),
+  location: z.string(),
+  by: z.number().int().nullable(),
+  needed: z.number().int(),
+  offered: z.number().int(),
+  assigned: z.number().int(),
+  arrived: z.number().int(),
+  filled: z.boolean(),
+});
+
+export const IncidentRequestSchema = z.object({
+  requestId: z.string(),
+  at: z.number().int(),
+  by: z.string(),
+  note: z.string(),
+  closedAt: z.number().int().nullable(),
+  filled: z.boolean(),
+  totalNeeded: z.number().int(),
+  totalAssigned: z.number().int(),
+  totalArrived: z.number().int(),
+  lines: z.array(IncidentLineSchema),
+});
+
+export const IncidentResponderSchema = z.object({
+  requestId: z.string(),
+  jid: z.string(),
+  name: z.string(),
+  role: z.string(),
+  availability: AvailabilitySchema.nullable(),
+  respondedAt: z.number().int().nullable(),
+  expectedAt: z.number().int().nullable(),
+  status: ResponderStatusSchema,
+  directive: z
+    .object({
+      eventId: z.string(),
+      action: z.enum(['come-in', 'standby', 'stand-down']),
+      location: z.string().nullable(),
+      at: z.number().int(),
+      by: z.string(),
+      note: z.string(),
+    })
+    .nullable(),
+  acknowledged: z.boolean(),
+  arrivedAt: z.number().int().nullable(),
+  line: z.number().int().nullable(),
+  /** Their offer came after the need was filled: they were (or will be) told "not needed now". */
+  offeredAfterFilled: z.boolean(),
+  responseCount: z.number().int(),
+});
+
+/**
+ * The incident as this person may see it. Coordinators and displays get every responder; a
+ * responder gets only their own rows (never who else offered).
+ */
+export const IncidentStateSchema = z.object({
+  incident: z
+    .object({
+      incidentId: z.string(),
+      name: z.string(),
+      details: z.string(),
+      exercise: z.boolean(),
+      declaredAt: z.number().int(),
+      declaredBy: z.string(),
+      closedAt: z.number().int().nullable(),
+      myRole: z.enum(['coordinator', 'display', 'responder']),
+      coordinators: z.array(z.string()),
+      displays: z.array(z.string()),
+      announcementRoom: z.string().nullable(),
+      coordinationRoom: z.string().nullable(),
+      requests: z.array(IncidentRequestSchema),
+      responders: z.array(IncidentResponderSchema),
+      locations: z.array(z.object({ location: z.string(), needed: z.number().int(), assigned: z.number().int(), arrived: z.number().int() })),
+    })
+    .nullable(),
+  /** Incident messages written but not yet acknowledged by the server (offline). */
+  unsent: z.number().int(),
+  /** Prefills the response form: the profile's name and role. */
+  me: z.object({ jid: z.string().nullable(), name: z.string(), role: z.string() }),
+});
+
+export const DisplayViewSchema = z.object({
+  title: z.string(),
+  exercise: z.boolean(),
+  banner: z.literal('EXERCISE').nullable(),
+  incidentName: z.string(),
+  declaredAt: z.number().int().nullable(),
+  elapsedMs: z.number().int(),
+  elapsedText: z.string(),
+  closed: z.boolean(),
+  locations: z.array(
+    z.object({ location: z.string(), needed: z.number().int(), assigned: z.number().int(), arrived: z.number().int(), outstanding: z.number().int() }),
+  ),
+  enRoute: z.array(
+    z.object({
+      name: z.string(),
+      role: z.string(),
+      location: z.string(),
+      expectedAt: z.number().int().nullable(),
+      minutesAway: z.number().int().nullable(),
+      overdue: z.boolean(),
+    }),
+  ),
+  announcements: z.array(z.object({ at: z.number().int(), text: z.string() })),
+});
+
+const Done = z.object({ done: z.literal(true) });
+
+/** Request channels of major-incident mode; merged into `requests` below. */
+const incidentRequests = {
+  'incident:state': { request: Empty, response: IncidentStateSchema, locked: 'refuse' },
+  'incident:declare': {
+    request: z
+      .object({
+        name: z.string().trim().min(1).max(200),
+        exercise: z.boolean(),
+        details: z.string().max(4000),
+        coordinators: z.array(Jid).max(32),
+        displays: z.array(Jid).max(32),
+        announcementRoom: Jid.nullable(),
+        coordinationRoom: Jid.nullable(),
+      })
+      .strict(),
+    response: z.object({ incidentId: z.string() }),
+    locked: 'refuse',
+  },
+  /** Staff: join the (moderated) announcement room, where call-in requests arrive. */
+  'incident:watch': { request: z.object({ roomJid: Jid }).strict(), response: Done, locked: 'refuse' },
+  'incident:request': {
+    request: z.object({ lines: z.array(RequestLineInputSchema).min(1).max(32), note: z.string().max(1000) }).strict(),
+    response: z.object({ requestId: z.string() }),
+    locked: 'refuse',
+  },
+  'incident:respond': {
+    request: z
+      .object({ requestId: IncidentId, availability: AvailabilitySchema, role: z.string().trim().min(1).max(100).optional() })
+      .strict(),
+    response: Done,
+    locked: 'refuse',
+  },
+  'incident:act': {
+    request: z
+      .object({
+        targets: z.array(z.object({ requestId: IncidentId.nullable(), responder: Jid }).strict()).min(1).max(1000),
+        action: z.enum(['come-in', 'standby', 'stand-down']),
+        /** Come in → report here; omitted: each person's matched line's location. */
+        location: z.string().trim().min(1).max(200).optional(),
+      })
+      .strict(),
+    response: z.object({ sent: z.number().int() }),
+    locked: 'refuse',
+  },
+  'incident:endCallIn': { request: z.object({ requestId: IncidentId }).strict(), response: z.object({ stoodDown: z.number().int() }), locked: 'refuse' },
+  'incident:acknowledge': { request: z.object({ directiveId: IncidentId }).strict(), response: Done, locked: 'refuse' },
+  'incident:arrive': {
+    request: z.object({ requestId: IncidentId, location: z.string().trim().min(1).max(200).optional() }).strict(),
+    response: Done,
+    locked: 'refuse',
+  },
+  'incident:close': { request: z.object({ note: z.string().max(1000).optional() }).strict(), response: z.object({ stoodDown: z.number().int() }), locked: 'refuse' },
+  'incident:export': { request: Empty, response: z.object({ csv: ExportResultSchema, json: ExportResultSchema }), locked: 'refuse' },
+  /** The control-room view model: no patient data, NHS numbers masked. */
+  'display:view': { request: Empty, response: DisplayViewSchema.nullable(), locked: 'refuse' },
+} as const;
+
+/**
+ * The only channels a display profile may use once unlocked: no conversation, message, search,
+ * directory or transcription channel (allowlist, so a channel added later is refused by default).
+ */
+export const DISPLAY_PROFILE_CHANNELS: ReadonlySet<string> = new Set([
+  'app:info',
+  'session:state',
+  'session:unlock',
+  'session:lock',
+  'session:setAutoLock',
+  'profiles:create',
+  'profiles:remove',
+  'account:get',
+  'account:set',
+  'chat:connection',
+  'ui:focus',
+  'incident:state',
+  'display:view',
+]);
+
 /**
  * Request channels. `locked: 'refuse'` marks channels that return message,
  * conversation or patient data: main refuses them unless a profile is unlocked.
@@ -182,7 +392,7 @@ export const requests = {
   'session:state': { request: Empty, response: SessionStateSchema, locked: 'allow' },
   'conversations:list': { request: Empty, response: z.array(ConversationSummarySchema), locked: 'refuse' },
   'profiles:create': {
-    request: z.object({ displayName: Label, role: Label, pin: Pin }).strict(),
+    request: z.object({ displayName: Label, role: Label, pin: Pin, kind: z.enum(['person', 'display']).optional() }).strict(),
     response: ProfileSummarySchema,
     locked: 'allow',
   },
@@ -310,6 +520,7 @@ export const requests = {
     // Links only come from messages, which a locked screen never shows.
     locked: 'refuse',
   },
+  ...incidentRequests,
 } as const satisfies Record<
   string,
   { request: z.ZodType; response: z.ZodType; locked: 'allow' | 'refuse' }
@@ -322,6 +533,8 @@ export const events = {
   /** Content-free: the renderer re-reads what it shows. */
   'conversations:changed': z.object({ conversationIds: z.array(z.number().int()) }),
   'held:changed': z.object({ senders: z.number().int() }),
+  /** Content-free: the incident board may have changed; the renderer re-reads it. */
+  'incident:changed': z.object({}),
 } as const satisfies Record<string, z.ZodType>;
 
 export type RequestChannel = keyof typeof requests;
@@ -347,6 +560,11 @@ export type TranscriptionNote = z.infer<typeof TranscriptionNoteSchema>;
 export type NeedsTranscriptionView = z.infer<typeof NeedsTranscriptionSchema>;
 export type AuditEntryView = z.infer<typeof AuditEntryViewSchema>;
 export type ExportResult = z.infer<typeof ExportResultSchema>;
+export type ProfileKind = z.infer<typeof ProfileKindSchema>;
+export type IncidentState = z.infer<typeof IncidentStateSchema>;
+export type IncidentResponderView = z.infer<typeof IncidentResponderSchema>;
+export type IncidentRequestView = z.infer<typeof IncidentRequestSchema>;
+export type DisplayViewModel = z.infer<typeof DisplayViewSchema>;
 
 export const requestChannels = Object.keys(requests) as RequestChannel[];
 export const eventNames = Object.keys(events) as EventName[];

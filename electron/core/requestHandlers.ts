@@ -10,6 +10,7 @@ import { isAllowedExternalUrl, type ConfirmAndOpen } from './links/externalLink.
 import type { FocusState } from './notify/notifier.js';
 import { toConversationView, toMessageView } from './session/messageView.js';
 import type { SessionController } from './session/sessionController.js';
+import { incidentHandlers } from './incident/incidentHandlers.js';
 
 /** Urgent unread first, then most recent activity: what needs attention is at the top. */
 export function byAttention(a: ConversationSummary, b: ConversationSummary): number {
@@ -112,5 +113,6 @@ export function requestHandlers(
       }
       return { opened: await confirmAndOpen(url) };
     },
+    ...incidentHandlers(session),
   };
 }

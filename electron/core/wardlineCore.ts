@@ -4,6 +4,7 @@
  * (idle source, keychain, link opener).
  */
 import type { AppInfo, ShellKind } from '../common/contract.js';
+import { profileAllows } from './ipc/profileAccess.js';
 import { CoreEvents } from './events.js';
 import { createDispatcher, type Dispatch } from './ipc/dispatcher.js';
 import type { ConfirmAndOpen } from './links/externalLink.js';
@@ -110,6 +111,7 @@ export function createWardlineCore(options: CoreOptions): WardlineCore {
     exportFile: options.exportFile ?? noExportFile,
     clipboard: options.clipboard ?? null,
     ...(admin.server ? { serverDefaults: { domain: admin.server.domain, host: admin.server.host, port: admin.server.port } } : {}),
+    displayExemptFromIdleLock: admin.displayExemptFromIdleLock,
   });
   const ready = session.init(policyFailureMessage(load));
   const info: AppInfo = { name: 'Wardline', version: options.version, shell: options.shell, platform: options.platform };
@@ -118,6 +120,8 @@ export function createWardlineCore(options: CoreOptions): WardlineCore {
     appOrigin: options.appOrigin,
     isUnlocked: () => session.isUnlocked(),
     lockEpoch: () => session.epoch(),
+    // A control-room display sees the incident and nothing else (allowlist: new channels are refused).
+    profileAllows: (channel) => profileAllows(session.profileKind(), channel),
     onRefused: (channel, error) => log(`ipc refused channel=${channel} code=${error.code}`),
     handlers: requestHandlers(info, session, options.confirmAndOpen, notifier ? (state) => notifier.focus(state) : undefined),
   });

@@ -316,7 +316,8 @@ describe('stand-down targets', () => {
     expect(targets.every((t) => t.requestId === null && t.reason === 'incident-closed')).toBe(true);
     const drafts = actionDrafts(closed, targets, { action: 'stand-down' }, stamp(T0 + 91 * MIN));
     const after = board([...events, ...drafts.map((d) => asEvent(d, COORD)), comeIn('eve', { at: T0 + 92 * MIN })]);
-    expect(standDownTargets(after, 'incident')).toEqual([{ responder: jid('amy'), requestId: null, reason: 'incident-closed' }]);
+    // Idempotent: Amy arrived (arrival outranks the stand-down on the board) but has been told.
+    expect(standDownTargets(after, 'incident')).toEqual([]);
     expect(after.rejected.map((r) => r.reason)).toEqual(['incident-closed']);
   });
 });

@@ -33,6 +33,7 @@ import type {
   Presence,
   SendRequest,
 } from './chatTypes.js';
+import { structuredDelivery } from './structured.js';
 import { ConversationIds, titleFromJid } from './conversationIds.js';
 import { buildPresence, Directory } from './directory.js';
 import { applyReceived, errorName, LiveQueue, type IncomingDeps, type ReceivedItem } from './incoming.js';
@@ -260,11 +261,11 @@ class Chat implements ChatService {
     return id;
   }
 
-  async joinRoom(roomJid: string, title?: string): Promise<number> {
+  async joinRoom(roomJid: string, title?: string, options: { moderated?: boolean } = {}): Promise<number> {
     const room = parseJid(roomJid);
     if (room === null || room.local === null || room.resource !== null) throw new TypeError('A room is addressed by a bare JID (room@conference.domain).');
     const name = title?.trim() || room.local;
-    await this.#rooms.join(room.bare, name);
+    await this.#rooms.join(room.bare, name, options);
     await this.#rooms.bookmark(room.bare, name).catch((error: unknown) => this.#log(`chat bookmark-failed room=${room.bare} error=${errorName(error)}`));
     const id = await this.#conversations.resolve(room.bare, 'room', name);
     const session = this.#session;
@@ -273,7 +274,7 @@ class Chat implements ChatService {
     return id;
   }
 
-  async addRoomMembers(roomJid: string, memberJids: readonly string[]): Promise<void> {
+  async addRoomMembers(roomJid: string, memberJids: readonly string[], affiliation: 'member' | 'admin' = 'member'): Promise<void> {
     const room = bareJidOf(roomJid);
     if (room === null) throw new TypeError('Not a room JID.');
     const members = memberJids.map((jid) => {
@@ -281,7 +282,12 @@ class Chat implements ChatService {
       if (bare === null) throw new TypeError('Not a JID.');
       return bare;
     });
-    await this.#rooms.addMembers(room, members);
+    await this.#rooms.addMembers(room, members, affiliation);
+  }
+
+  sendStanza(stanza: XmlElement): Promise<void> {
+    if (this.#stopped) return Promise.reject(new ChatSendError('stopped', 'Messaging has stopped.'));
+    return this.#connection.send(stanza);
   }
 
   async markRead(conversationId: number): Promise<void> {
@@ -505,6 +511,10 @@ class Chat implements ChatService {
         // Security-relevant: who and why, never what.
         this.#log(`chat rejected reason=${event.reason} from=${event.from ?? '-'}`);
         return;
+    }
+    if (event.kind === 'message' && this.#options.onStructured !== undefined) {
+      const delivery = structuredDelivery(stanza, event, this.#ownBare, (room, nick) => this.#rooms.realJid(room, nick));
+      if (delivery !== null && this.#options.onStructured(delivery)) return;
     }
     const item: ReceivedItem = { event, card: event.kind === 'message' ? readSenderCard(stanza) : null };
     if (event.source === 'archive') {

@@ -4,7 +4,8 @@
  * stopped before the store closes on lock.
  */
 import type { WardlineStore } from '../store/index.js';
-import type { AdminCaBundle, XmppConnectionOptions } from '../xmpp/index.js';
+import type { IncomingSource } from '../messaging/index.js';
+import type { AdminCaBundle, XmlElement, XmppConnectionOptions } from '../xmpp/index.js';
 
 export interface ChatAccount {
   /** Bare JID, e.g. "s.okafor@hospital.example". */
@@ -77,9 +78,14 @@ export interface ChatService {
   /** Opens (or finds) the 1:1 conversation with a colleague. */
   openDirect(jid: string): Promise<number>;
   /** Creates a members-only persistent room (or joins an existing one) and bookmarks it. */
-  joinRoom(roomJid: string, title?: string): Promise<number>;
-  /** Members-only rooms admit only members: the room's owner adds colleagues by bare JID. */
-  addRoomMembers(roomJid: string, memberJids: readonly string[]): Promise<void>;
+  joinRoom(roomJid: string, title?: string, options?: { moderated?: boolean }): Promise<number>;
+  /** Members-only rooms admit only members: the room's owner adds colleagues by bare JID (admins: moderators). */
+  addRoomMembers(roomJid: string, memberJids: readonly string[], affiliation?: 'member' | 'admin'): Promise<void>;
+  /**
+   * Sends a stanza built elsewhere (incident forms). Queued while offline; resolves when the
+   * server acknowledges it (XEP-0198). The caller persists what must survive a restart.
+   */
+  sendStanza(stanza: XmlElement): Promise<void>;
   /** Marks the conversation read locally and sends displayed markers for what was shown. */
   markRead(conversationId: number): Promise<void>;
   directory(): Promise<DirectoryEntry[]>;
@@ -115,8 +121,29 @@ export interface ChatServiceOptions {
   retainedSince?: () => number;
   /** Injectable timers for the urgent re-notification tick. */
   timers?: ChatTimers;
+  /**
+   * Every live, carbon and archived message that carries a data form (major-incident events).
+   * Return true when the message was fully handled there and must not also be stored as a chat
+   * message (500 structured responses must not become 500 conversations).
+   */
+  onStructured?: (delivery: StructuredDelivery) => boolean;
   /** Transport tuning and test hooks (backoff, keepalive, onSocket, resource). */
   connection?: Pick<XmppConnectionOptions, 'backoff' | 'keepaliveMs' | 'probeTimeoutMs' | 'loginTimeoutMs' | 'onSocket' | 'resource'>;
+}
+
+/**
+ * A message carrying a XEP-0004 form, with the sender the transport vouches for: the 1:1 sender,
+ * our own JID for our carbons and archived copies, or a room occupant's real JID when the room
+ * revealed it. Room copies whose real sender is unknown are not delivered.
+ */
+export interface StructuredDelivery {
+  /** The <message/> itself (unwrapped from its carbon or archive result). */
+  message: XmlElement;
+  actor: string;
+  source: IncomingSource;
+  /** The 1:1 peer or the room. */
+  conversation: string;
+  type: 'chat' | 'groupchat';
 }
 
 export interface ChatTimers {

@@ -46,6 +46,10 @@ export class Rooms {
   /** Rooms joined in this session: parseIncoming's context (room → our nick). */
   readonly joined = new Map<string, JoinedRoom>();
   readonly bookmarks = new Map<string, Bookmark>();
+  /** room → nick → real bare JID, from occupant presence (rooms reveal it: whois=anyone). */
+  readonly #occupants = new Map<string, Map<string, string>>();
+  /** Rooms to create moderated (incident announcement rooms): only moderators speak. */
+  readonly #moderated = new Set<string>();
   readonly #pending = new Map<string, PendingJoin>();
   readonly #deps: RoomsDeps;
 
@@ -56,6 +60,7 @@ export class Rooms {
   /** The session ended: the server has forgotten our occupancy; joins in flight will never finish. */
   sessionLost(): void {
     this.joined.clear();
+    this.#occupants.clear();
     for (const [room, pending] of this.#pending) {
       clearTimeout(pending.timer);
       pending.reject(new RoomJoinError('session-lost'));
@@ -122,7 +127,8 @@ export class Rooms {
    * members-only, persistent, archived, real JIDs visible to members (people must be able to
    * check who they are talking to).
    */
-  async join(room: string, name: string): Promise<{ created: boolean }> {
+  async join(room: string, name: string, options: { moderated?: boolean } = {}): Promise<{ created: boolean }> {
+    if (options.moderated === true) this.#moderated.add(room);
     if (this.joined.has(room)) return { created: false };
     const outcome = await this.#enter(room);
     if (outcome.created) await this.#configure(room, name);
@@ -130,8 +136,13 @@ export class Rooms {
     return outcome;
   }
 
-  async addMembers(room: string, members: readonly string[]): Promise<void> {
-    const items = members.map((jid) => xml('item', { affiliation: 'member', jid }));
+  /** The real bare JID behind a room nick, when the room revealed it in the occupant's presence. */
+  realJid(room: string, nick: string): string | null {
+    return this.#occupants.get(room)?.get(nick) ?? null;
+  }
+
+  async addMembers(room: string, members: readonly string[], affiliation: 'member' | 'admin' = 'member'): Promise<void> {
+    const items = members.map((jid) => xml('item', { affiliation, jid }));
     await this.#deps.iq(xml('iq', { type: 'set', to: room }, xml('query', { xmlns: MUC_ADMIN }, ...items)));
   }
 
@@ -150,6 +161,7 @@ export class Rooms {
       return true;
     }
     const x = presence.getChild('x', MUC_USER);
+    this.#trackOccupant(room, slash === -1 ? null : from.slice(slash + 1), presence, x);
     const codes = new Set((x?.getChildren('status') ?? []).map((status) => status.attrs['code']));
     if (!codes.has('110')) return this.joined.has(room) || pending !== undefined;
     if (presence.attrs['type'] === 'unavailable') {
@@ -160,6 +172,19 @@ export class Rooms {
     }
     if (pending !== undefined) this.#settle(room, pending, { created: codes.has('201') });
     return true;
+  }
+
+  #trackOccupant(room: string, nick: string | null, presence: XmlElement, x: XmlElement | undefined): void {
+    if (nick === null || nick === '' || !this.joined.has(room) && !this.#pending.has(room)) return;
+    let occupants = this.#occupants.get(room);
+    if (presence.attrs['type'] === 'unavailable') {
+      occupants?.delete(nick);
+      return;
+    }
+    const real = bareJidOf(x?.getChild('item')?.attrs['jid']);
+    if (real === null) return;
+    if (occupants === undefined) this.#occupants.set(room, (occupants = new Map()));
+    occupants.set(nick, real);
   }
 
   #enter(room: string): Promise<{ created: boolean }> {
@@ -192,7 +217,10 @@ export class Rooms {
             { xmlns: DATA, type: 'submit' },
             field('FORM_TYPE', 'http://jabber.org/protocol/muc#roomconfig', 'hidden'),
             field('muc#roomconfig_roomname', name),
-            field('muc#roomconfig_membersonly', '1'),
+            // A moderated (announcement) room is hidden but not members-only: in XEP-0045 members get
+            // voice by default, so staff join it as visitors and only its admins (coordinators) speak.
+            field('muc#roomconfig_membersonly', this.#moderated.has(room) ? '0' : '1'),
+            field('muc#roomconfig_moderatedroom', this.#moderated.has(room) ? '1' : '0'),
             field('muc#roomconfig_persistentroom', '1'),
             field('muc#roomconfig_enablearchiving', '1'),
             field('muc#roomconfig_whois', 'anyone'),

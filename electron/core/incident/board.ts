@@ -273,8 +273,10 @@ export function deriveBoard(events: readonly IncidentEvent[], options: BoardOpti
   };
   const isFilledFor = (row: MutableRow, request: RequestEvent): boolean => {
     if (closedRequests.has(request.requestId) || board.closedAt !== null) return true;
-    const current = [...rows.values()];
-    for (const r of current) if (r.requestId === request.requestId) r.line = lineFor(r, request);
+    // Only directed or arrived rows can count as assigned (offers never fill a line), so the
+    // check looks at those alone: O(directed) per response, not O(responders) (500-row boards).
+    const current = [...rows.values()].filter((r) => r.requestId === request.requestId && (r.directive !== null || r.arrivedAt !== null));
+    for (const r of current) r.line = lineFor(r, request);
     const lines = tally(request, current);
     if (lines.every((line) => line.filled)) return true;
     const role = normaliseLabel(row.role);
@@ -290,6 +292,7 @@ export function deriveBoard(events: readonly IncidentEvent[], options: BoardOpti
       line: event.kind === 'assign' ? event.line : null,
       at: event.at,
       by: event.actor,
+      note: event.note,
     };
     row.directiveSeq = seq;
   };
@@ -524,7 +527,9 @@ export function standDownTargets(
 ): StandDownTarget[] {
   if (scope === 'incident') {
     const pending = new Set<string>();
-    for (const row of board.responders) if (row.status !== 'stood-down') pending.add(row.jid);
+    // An arrival outranks a stand-down on the board, so "already told" is read from the directive.
+    const told = (row: ResponderRow): boolean => row.status === 'stood-down' || row.directive?.action === 'stand-down';
+    for (const row of board.responders) if (!told(row)) pending.add(row.jid);
     return [...pending].sort().map((responder) => ({ responder, requestId: null, reason: 'incident-closed' }));
   }
   const ended = new Set(

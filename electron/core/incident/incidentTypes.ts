@@ -204,6 +204,8 @@ export interface Directive {
   line: number | null;
   at: number;
   by: string;
+  /** The coordinator's note (e.g. the automatic "Thank you — not needed now, please stand by."). */
+  note: string;
 }
 
 export interface ResponderRow {

@@ -32,12 +32,21 @@ export interface DispatcherOptions {
   isUnlocked(): boolean;
   /** Changes on every lock; data fetched before a lock is not returned after it. */
   lockEpoch(): number;
+  /**
+   * False when the unlocked profile may not use this channel at all (a control-room display has
+   * no conversation access). Checked after the lock, before the payload is even parsed.
+   */
+  profileAllows?(channel: RequestChannel): boolean;
   /** Security-relevant refusals. Payloads are never logged: they may hold message text. */
   onRefused?(channel: string, error: WardlineError): void;
 }
 
 export type Dispatch = (ctx: CallContext, channel: unknown, payload: unknown) => Promise<Result<unknown>>;
 
+const DISPLAY_ONLY: WardlineError = {
+  code: 'rejected',
+  message: 'This is a control-room display profile: it has no access to conversations or messages.',
+};
 const LOCKED: WardlineError = { code: 'locked', message: 'Wardline is locked. Unlock with your PIN to continue.' };
 
 export function isOwnPage(appOrigin: string, senderUrl: string): boolean {
@@ -68,6 +77,7 @@ export function createDispatcher(options: DispatcherOptions): Dispatch {
     const guarded = spec.locked === 'refuse';
     const epoch = options.lockEpoch();
     if (guarded && !options.isUnlocked()) return refuse(name, LOCKED);
+    if (options.isUnlocked() && options.profileAllows?.(channel) === false) return refuse(name, DISPLAY_ONLY);
     const parsed = spec.request.safeParse(payload ?? {});
     if (!parsed.success) {
       return refuse(name, {

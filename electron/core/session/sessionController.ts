@@ -5,7 +5,8 @@
  * property of main, not of the UI. Transitions are serialised.
  */
 import { join } from 'node:path';
-import type { AccountView, AutoLock as AutoLockView, ConnectionView, ProfileSummary, SessionState } from '../../common/contract.js';
+import type { AccountView, AutoLock as AutoLockView, ConnectionView, ProfileKind, ProfileSummary, SessionState } from '../../common/contract.js';
+import { IncidentService } from '../incident/incidentService.js';
 import type { ChatAccount, ChatEvent, ChatService, ChatServiceOptions, ChatTrust, StartChat } from '../chat/chatTypes.js';
 import type { CoreEvents } from '../events.js';
 import { WardlineFailure } from '../ipc/failure.js';
@@ -54,10 +55,16 @@ export interface SessionDeps {
   serverDefaults?: { domain: string; host?: string; port?: number };
   /** The OS clipboard (Electron); null where there is none. */
   clipboard?: ClipboardPort | null;
+  /** Admin policy: control-room display profiles do not lock when idle. */
+  displayExemptFromIdleLock?: boolean;
+  /** Admin policy: who may declare a major incident (omitted: anyone the announcement room lets speak). */
+  incidentDeclarers?: readonly string[];
 }
 
 interface OpenProfile {
-  profile: ProfileSummary & { role: string };
+  profile: ProfileSummary & { role: string; kind: ProfileKind };
+  /** Major-incident mode; started with messaging (it needs the account's JID). */
+  incident: IncidentService | null;
   store: WardlineStore;
   /** Null until the person has set up their messaging account. */
   chat: ChatService | null;
@@ -183,9 +190,10 @@ export class SessionController {
       account = await readAccount(store);
       const person = { name: details.displayName, role: details.role };
       const partial: Omit<OpenProfile, 'governance'> = {
-        profile: { id: details.id, displayName: details.displayName, role: details.role },
+        profile: { id: details.id, displayName: details.displayName, role: details.role, kind: details.kind ?? 'person' },
         store,
         chat: null,
+        incident: null,
         personalIdleSeconds: saved === null ? null : Number(saved),
         account,
         revoked: null,
@@ -226,6 +234,11 @@ export class SessionController {
     this.#lockedProfileId = profileId;
     this.#transition({ type: 'unlocked', profileId, at: this.deps.now() });
     if (account) this.#startChat(open, account);
+    // A control-room display shows no patient data; policy may let it stay up unattended.
+    if (open.profile.kind === 'display' && this.deps.displayExemptFromIdleLock === true) {
+      this.deps.log('auto-lock exempt: control-room display');
+      return;
+    }
     this.#autoLock.start(() => (this.#open ? this.#autoLockView(this.#open).seconds : this.deps.policy.idleLockSeconds));
   }
 
@@ -287,6 +300,33 @@ export class SessionController {
     return open.chat;
   }
 
+  /** The unlocked person's major-incident service; refuses before messaging is set up. */
+  incident(): IncidentService {
+    const open = this.#requireOpen();
+    if (!open.incident) throw new WardlineFailure('rejected', 'Set up your messaging account first.');
+    return open.incident;
+  }
+
+  /** Incident timeline exports go through the shell's save port, recorded in the audit trail (no content). */
+  async saveExport(request: Omit<Parameters<ExportFile>[0], 'stillAllowed'>, what: string): Promise<Awaited<ReturnType<ExportFile>>> {
+    const open = this.#requireOpen();
+    // A lock while the save dialog waits must not let a passer-by save the timeline.
+    const result = await this.deps.exportFile({ ...request, stillAllowed: () => this.#open === open && this.#lock.kind === 'unlocked' });
+    if (result.saved) await open.governance.audit.record('export', { what });
+    return result;
+  }
+
+  /** Null while locked. */
+  profileKind(): ProfileKind | null {
+    return this.#lock.kind === 'unlocked' ? (this.#open?.profile.kind ?? null) : null;
+  }
+
+  /** The open profile's name and role (prefill for incident responses). */
+  person(): { name: string; role: string; jid: string | null } {
+    const open = this.#requireOpen();
+    return { name: open.profile.displayName, role: open.profile.role, jid: open.account === null ? null : open.account.jid.toLowerCase() };
+  }
+
   connection(): ConnectionView {
     const open = this.#requireOpen();
     if (open.revoked) return { kind: 'revoked', ...open.revoked };
@@ -326,6 +366,7 @@ export class SessionController {
       const open = this.#requireOpen();
       await open.store.setSetting(ACCOUNT_SETTING, JSON.stringify(account));
       await open.chat?.stop();
+      await this.#stopIncident(open);
       open.chat = null;
       open.account = account;
       open.revoked = null;
@@ -339,7 +380,20 @@ export class SessionController {
   }
 
   #startChat(open: OpenProfile, account: ChatAccount): void {
+    const incident: IncidentService = new IncidentService({
+      store: open.store,
+      chat: (): ChatService | null => (open.incident === incident ? open.chat : null),
+      self: { jid: account.jid.toLowerCase(), name: open.profile.displayName, role: open.profile.role },
+      now: this.deps.now,
+      log: this.deps.log,
+      changed: () => {
+        if (this.#open === open && open.incident === incident) this.deps.events.emit('incident:changed', {});
+      },
+      ...(this.deps.incidentDeclarers ? { declarers: this.deps.incidentDeclarers } : {}),
+    });
+    open.incident = incident;
     const chat = this.deps.startChat({
+      onStructured: (delivery) => incident.receive(delivery),
       store: open.store,
       account,
       trust: this.deps.chatTrust,
@@ -350,9 +404,12 @@ export class SessionController {
       ...(this.deps.urgent ? { urgent: this.deps.urgent } : {}),
     });
     open.chat = chat;
+    incident.start().catch(() => this.deps.log('incident load-failed'));
     chat.on((event) => {
       // Only the chat of the profile that is still open may speak to the renderer.
       if (this.#open !== open) return;
+      // Incident messages that could not be sent before go out with the new session.
+      if (event.type === 'signed-in') void incident.flush();
       void this.#governChatEvent(open, chat, event);
       if (event.type === 'connection') this.deps.events.emit('chat:connection', event.state);
       else if (event.type === 'conversations-changed') this.deps.events.emit('conversations:changed', { conversationIds: event.conversationIds });
@@ -383,6 +440,7 @@ export class SessionController {
     return this.#serial(async () => {
       if (this.#open !== open || open.chat !== chat) return;
       await chat.stop().catch(() => {});
+      await this.#stopIncident(open).catch(() => {});
       open.chat = null;
       open.account = null;
       await open.store.setSetting(ACCOUNT_SETTING, '');
@@ -447,6 +505,11 @@ export class SessionController {
       this.deps.log('lock: messaging did not stop cleanly');
     }
     try {
+      await withTimeout(this.#stopIncident(open), SHUTDOWN_STEP_MS);
+    } catch {
+      this.deps.log('lock: incident events not written');
+    }
+    try {
       const counts = await withTimeout(open.store.unreadCounts(), SHUTDOWN_STEP_MS);
       pending = { messages: counts.unread, urgent: counts.urgent };
     } catch {
@@ -463,6 +526,15 @@ export class SessionController {
       this.deps.log('lock: store did not close cleanly');
     }
     return pending;
+  }
+
+  /** Stops incident work and lets its last writes reach the store before it closes. */
+  async #stopIncident(open: OpenProfile): Promise<void> {
+    const incident = open.incident;
+    open.incident = null;
+    if (incident === null) return;
+    incident.stop();
+    await incident.idle();
   }
 
   #showPending(pending: PendingCounts): void {

@@ -74,6 +74,8 @@ const ProfileRecordSchema = z.object({
   id: z.string().regex(idPattern),
   displayName: z.string().min(1).max(200),
   role: z.string().min(1).max(200),
+  /** 'display': a control-room wall screen. Absent in records written before it existed: a person. */
+  kind: z.enum(['person', 'display']).optional(),
   createdAt: z.number().int(),
   kdf: z
     .object({

@@ -60,6 +60,8 @@ export interface ProfileListing {
 
 export interface ProfileDetails extends ProfileListing {
   role: string;
+  /** Absent from test doubles and old records: a person. */
+  kind?: 'person' | 'display';
   createdAt: number;
   wipePolicy: WipePolicy;
   failures: FailureCounters;
@@ -68,6 +70,8 @@ export interface ProfileDetails extends ProfileListing {
 export interface NewProfile {
   displayName: string;
   role: string;
+  /** Default 'person'. */
+  kind?: 'person' | 'display';
   pin: string;
 }
 
@@ -201,6 +205,7 @@ export class ProfileRegistry {
       id: record.id,
       displayName: record.displayName,
       role: record.role,
+      kind: record.kind ?? 'person',
       createdAt: record.createdAt,
       wipePolicy: { ...record.wipePolicy },
       failures: { ...record.failures },
@@ -235,7 +240,7 @@ export class ProfileRegistry {
       const wrapped = wrapKey(databaseKey, kek, id);
       kek.fill(0);
       const record = withWrap(
-        { format: 1, id, displayName, role, createdAt: this.#now(), failures: { ...noFailures }, wipePolicy: { ...this.#wipePolicy } },
+        { format: 1, id, displayName, role, ...(input.kind === 'display' ? { kind: 'display' as const } : {}), createdAt: this.#now(), failures: { ...noFailures }, wipePolicy: { ...this.#wipePolicy } },
         this.#kdfParams,
         salt,
         wrapped,

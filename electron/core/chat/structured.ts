@@ -1,0 +1,51 @@
+/**
+ * Which messages carry a data form, and who sent them as far as the transport can vouch. The
+ * incident service trusts nothing else about the sender (see docs/INCIDENT-PROTOCOL.md, "The actor").
+ */
+import { bareJidOf, type IncomingMessage } from '../messaging/index.js';
+import type { XmlElement } from '../xmpp/index.js';
+import type { StructuredDelivery } from './chatTypes.js';
+
+const DATA_FORMS = 'jabber:x:data';
+const FORWARD = 'urn:xmpp:forward:0';
+const CARBONS = 'urn:xmpp:carbons:2';
+const MAM = 'urn:xmpp:mam:2';
+const MUC_USER = 'http://jabber.org/protocol/muc#user';
+
+/** The <message/> inside a carbon or archive result (parseIncoming has already validated the wrapper). */
+function innerMessage(stanza: XmlElement, source: IncomingMessage['source']): XmlElement | null {
+  if (source === 'live') return stanza;
+  const wrapper =
+    source === 'archive'
+      ? stanza.getChild('result', MAM)
+      : (stanza.getChild('sent', CARBONS) ?? stanza.getChild('received', CARBONS));
+  return wrapper?.getChild('forwarded', FORWARD)?.getChild('message') ?? null;
+}
+
+/**
+ * The delivery, or null when the message has no form or its sender cannot be established.
+ * Archived room messages name the real sender in the room archive's own <x muc#user><item jid/>
+ * (a whois=anyone room; parseIncoming checked the result came from the room we queried); live
+ * room messages use the occupant's presence.
+ */
+export function structuredDelivery(
+  stanza: XmlElement,
+  event: IncomingMessage,
+  ownBare: string,
+  realJid: (room: string, nick: string) => string | null,
+): StructuredDelivery | null {
+  if (event.untrusted) return null;
+  const message = innerMessage(stanza, event.source);
+  if (message === null || message.getChild('x', DATA_FORMS) === undefined) return null;
+  let actor: string | null;
+  if (event.direction === 'out') actor = ownBare;
+  else if (event.type === 'chat') actor = bareJidOf(event.from);
+  else if (event.nick === null) actor = null;
+  else if (event.source === 'archive') {
+    const items = message.getChildren('x', MUC_USER).flatMap((x) => x.getChildren('item'));
+    // The archive appends its own item last; a sender's forged one would come first.
+    actor = bareJidOf(items.at(-1)?.attrs['jid']) ?? realJid(event.conversation, event.nick);
+  } else actor = realJid(event.conversation, event.nick);
+  if (actor === null) return null;
+  return { message, actor, source: event.source, conversation: event.conversation, type: event.type };
+}

@@ -1,0 +1,106 @@
+/**
+ * What the major-incident contract channels do, after the dispatcher's checks (sender, lock,
+ * payload, display-profile allowlist). Refusals carry sentences meant for the person.
+ */
+import type { RequestChannel } from '../../common/contract.js';
+import { ChatSendError, RoomJoinError } from '../chat/index.js';
+import type { Handlers } from '../ipc/dispatcher.js';
+import { WardlineFailure } from '../ipc/failure.js';
+import type { SessionController } from '../session/sessionController.js';
+import { displayView } from './displayView.js';
+import { IncidentError, type IncidentService } from './incidentService.js';
+import { toIncidentState } from './incidentView.js';
+import { timelineCsv, timelineJson } from './timelineExport.js';
+
+type IncidentChannel = Extract<RequestChannel, `incident:${string}` | 'display:view'>;
+
+async function personFacing<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (error instanceof IncidentError || error instanceof RoomJoinError || error instanceof ChatSendError) {
+      throw new WardlineFailure('rejected', error.message);
+    }
+    throw error;
+  }
+}
+
+/** File names carry the incident id only: names and places stay inside the file. */
+const safeName = (incidentId: string): string => incidentId.replace(/[^A-Za-z0-9-]/g, '_').slice(0, 80);
+
+export function incidentHandlers(session: SessionController): Pick<Handlers, IncidentChannel> {
+  const service = (): IncidentService => session.incident();
+  const done = { done: true as const };
+  return {
+    'incident:state': () => {
+      const person = session.person();
+      let incident: IncidentService;
+      try {
+        incident = service();
+      } catch {
+        return { incident: null, unsent: 0, me: person };
+      }
+      const board = incident.board();
+      const role = board === null ? 'responder' : session.profileKind() === 'display' ? 'display' : incident.roleIn(board);
+      return toIncidentState(board, role, person.jid, incident.unsent(), person);
+    },
+    'incident:declare': (input) => personFacing(() => service().declare(input)),
+    'incident:watch': ({ roomJid }) =>
+      personFacing(async () => {
+        await session.chat().joinRoom(roomJid, 'Major incident announcements');
+        return done;
+      }),
+    'incident:request': (input) => personFacing(() => service().request(input)),
+    'incident:respond': (input) =>
+      personFacing(async () => {
+        await service().respond({ requestId: input.requestId, availability: input.availability, ...(input.role ? { role: input.role } : {}) });
+        return done;
+      }),
+    'incident:act': ({ targets, action, location }) =>
+      personFacing(() =>
+        service().act({
+          targets,
+          action: action === 'come-in' ? { action, ...(location ? { location } : {}) } : action === 'standby' ? { action } : { action, reason: 'individual' },
+        }),
+      ),
+    'incident:endCallIn': ({ requestId }) => personFacing(() => service().endCallIn({ requestId })),
+    'incident:acknowledge': ({ directiveId }) =>
+      personFacing(async () => {
+        await service().acknowledge({ directiveId });
+        return done;
+      }),
+    'incident:arrive': ({ requestId, location }) =>
+      personFacing(async () => {
+        await service().arrive({ requestId, location: location ?? null });
+        return done;
+      }),
+    'incident:close': ({ note }) => personFacing(() => service().close({ ...(note ? { note } : {}) })),
+    'incident:export': () =>
+      personFacing(async () => {
+        const incident = service();
+        const board = incident.board();
+        if (board === null || board.declaration === null) throw new IncidentError('There is no major incident to export.');
+        if (incident.roleIn(board) !== 'coordinator') throw new IncidentError('Only the incident’s coordinators can export its timeline.');
+        const name = `wardline-incident-${safeName(board.incidentId)}`;
+        const csv = await session.saveExport({ suggestedName: `${name}.csv`, content: timelineCsv(board), mediaType: 'text/csv' }, 'incident-timeline-csv');
+        const json = await session.saveExport(
+          { suggestedName: `${name}.json`, content: timelineJson(board, Date.now()), mediaType: 'application/json' },
+          'incident-timeline-json',
+        );
+        return { csv, json };
+      }),
+    'display:view': () => {
+      let incident: IncidentService;
+      try {
+        incident = service();
+      } catch {
+        return null;
+      }
+      const board = incident.board();
+      if (board === null || board.declaration === null) return null;
+      // Who is coming in is for the control room and the coordinators, not for every responder.
+      if (session.profileKind() !== 'display' && incident.roleIn(board) === 'responder') return null;
+      return displayView(board, { now: Date.now() });
+    },
+  };
+}

@@ -1,0 +1,481 @@
+/**
+ * Major-incident mode for one unlocked profile: feeds the incident events the chat layer
+ * delivers into the pure board, sends this person's own events, and keeps both in the
+ * encrypted store.
+ *
+ * Why persist rather than re-derive from the archive on every connect: archive catch-up only
+ * fetches what is newer than its cursor, and a restart must show the same board at once, before
+ * (or without) a connection. Events (our own and received) live in the profile's encrypted
+ * settings; sends live there too until the server acknowledges them (XEP-0198), like
+ * transcription retractions, so nothing is lost offline or across a restart.
+ *
+ * Logging: kinds, counts and ids only; never names, roles, locations or notes.
+ */
+import { randomBytes } from 'node:crypto';
+import type { StructuredDelivery } from '../chat/chatTypes.js';
+import type { XmlElement } from '../xmpp/index.js';
+import { actionDrafts, autoReplyDrafts, deriveBoard, standDownTargets, type CoordinatorAction } from './board.js';
+import { buildIncidentMessage, incidentDestinations, parseIncidentStanza, type IncidentRoutes } from './incidentForms.js';
+import type { Availability, IncidentBoard, IncidentEvent, IncidentEventDraft, RequestLine } from './incidentTypes.js';
+
+const EVENTS_SETTING = 'incident.events';
+const OUTBOX_SETTING = 'incident.outbox';
+/** Late offers are answered after the burst settles, so an archive replay does not race a directive. */
+const AUTO_REPLY_DELAY_MS = 750;
+
+export interface IncidentChat {
+  sendStanza(stanza: XmlElement): Promise<void>;
+  joinRoom(roomJid: string, title?: string, options?: { moderated?: boolean }): Promise<number>;
+  addRoomMembers(roomJid: string, memberJids: readonly string[], affiliation?: 'member' | 'admin'): Promise<void>;
+}
+
+export interface IncidentSettings {
+  getSetting(key: string): Promise<string | null>;
+  setSetting(key: string, value: string): Promise<void>;
+}
+
+export interface IncidentServiceDeps {
+  store: IncidentSettings;
+  /** Null until messaging is set up: events are still recorded and sends wait in the outbox. */
+  chat: () => IncidentChat | null;
+  self: { jid: string; name: string; role: string };
+  now?: () => number;
+  log?: (line: string) => void;
+  /** Content-free: the board may have changed. */
+  changed?: () => void;
+  /** Admin policy: who may declare (omitted: anyone the room lets speak). */
+  declarers?: readonly string[];
+  autoReplyDelayMs?: number;
+}
+
+interface PendingSend {
+  id: string;
+  to: string;
+  type: 'chat' | 'groupchat';
+  draft: IncidentEventDraft;
+}
+
+export class IncidentError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'IncidentError';
+  }
+}
+
+export interface DeclareInput {
+  name: string;
+  exercise: boolean;
+  details: string;
+  coordinators: readonly string[];
+  displays: readonly string[];
+  announcementRoom: string | null;
+  coordinationRoom: string | null;
+}
+
+export type ActTarget = { requestId: string | null; responder: string };
+
+export const newIncidentId = (prefix: string): string => `${prefix}-${randomBytes(9).toString('hex')}`;
+
+export class IncidentService {
+  readonly #deps: IncidentServiceDeps;
+  readonly #now: () => number;
+  readonly #self: string;
+  /** Every copy we hold, keyed by actor, event id and content (the reducer picks among same-id copies). */
+  readonly #events = new Map<string, IncidentEvent>();
+  #outbox: PendingSend[] = [];
+  readonly #inFlight = new Set<string>();
+  #persist: Promise<unknown> = Promise.resolve();
+  #persistQueued = false;
+  #boards = new Map<string, IncidentBoard>();
+  #autoTimer: NodeJS.Timeout | null = null;
+  #stopped = false;
+
+  constructor(deps: IncidentServiceDeps) {
+    this.#deps = deps;
+    this.#now = deps.now ?? Date.now;
+    this.#self = deps.self.jid;
+  }
+
+  /** Loads the persisted events and unsent messages. Corrupt records are logged and skipped, never guessed at. */
+  async start(): Promise<void> {
+    const events = parseArray(await this.#deps.store.getSetting(EVENTS_SETTING));
+    for (const event of events) this.#add(event as IncidentEvent);
+    this.#outbox = parseArray(await this.#deps.store.getSetting(OUTBOX_SETTING)) as PendingSend[];
+    this.#boards.clear();
+    this.#log(`incident loaded events=${this.#events.size} unsent=${this.#outbox.length}`);
+    this.#scheduleAutoReplies();
+    void this.flush();
+  }
+
+  stop(): void {
+    this.#stopped = true;
+    if (this.#autoTimer !== null) clearTimeout(this.#autoTimer);
+    this.#autoTimer = null;
+  }
+
+  /** Persisted writes finish (for tests and an orderly lock). */
+  async idle(): Promise<void> {
+    while (true) {
+      const current = this.#persist;
+      await current;
+      if (current === this.#persist && !this.#persistQueued) return;
+    }
+  }
+
+  /**
+   * From the chat layer: live, carbon and archived copies alike. Returns true when the chat layer
+   * should not also store it as a message: every 1:1 incident copy except a directive addressed to
+   * this person (which must notify like an urgent message). Room copies stay readable in the room.
+   */
+  receive(delivery: StructuredDelivery): boolean {
+    const parsed = parseIncidentStanza(delivery.message, delivery.actor);
+    if (!parsed.ok) {
+      if (parsed.reason !== 'not-incident') this.#log(`incident ignored reason=${parsed.reason}${parsed.field ? ` field=${parsed.field}` : ''}`);
+      return false;
+    }
+    if (this.#add(parsed.event)) this.#changed();
+    const event = parsed.event;
+    const directiveToMe = (event.kind === 'assign' || event.kind === 'standdown') && event.responder === this.#self && event.actor !== this.#self;
+    return delivery.type === 'chat' && !directiveToMe;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Reading
+
+  /** Incident ids, most recently declared first. */
+  incidents(): { incidentId: string; declaredAt: number }[] {
+    const declared = new Map<string, number>();
+    for (const event of this.#events.values()) {
+      if (event.kind !== 'declare') continue;
+      declared.set(event.incidentId, Math.min(declared.get(event.incidentId) ?? Infinity, event.at));
+    }
+    return [...declared].map(([incidentId, declaredAt]) => ({ incidentId, declaredAt })).sort((a, b) => b.declaredAt - a.declaredAt);
+  }
+
+  /** The current incident: the most recently declared. */
+  currentId(): string | null {
+    return this.incidents()[0]?.incidentId ?? null;
+  }
+
+  board(incidentId: string | null = this.currentId()): IncidentBoard | null {
+    if (incidentId === null) return null;
+    let board = this.#boards.get(incidentId);
+    if (board === undefined) {
+      const events = [...this.#events.values()].filter((event) => event.incidentId === incidentId);
+      board = deriveBoard(events, { incidentId, ...(this.#deps.declarers ? { declarers: this.#deps.declarers } : {}) });
+      this.#boards.set(incidentId, board);
+    }
+    return board;
+  }
+
+  /** Every copy held for one incident (benchmarks and diagnostics). */
+  events(incidentId: string): IncidentEvent[] {
+    return [...this.#events.values()].filter((event) => event.incidentId === incidentId);
+  }
+
+  /** Coordinators and displays see the whole board; anyone else only what concerns them. */
+  roleIn(board: IncidentBoard): 'coordinator' | 'display' | 'responder' {
+    if (board.declaration?.coordinators.includes(this.#self)) return 'coordinator';
+    if (board.declaration?.displays.includes(this.#self)) return 'display';
+    return 'responder';
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Coordinator actions
+
+  async declare(input: DeclareInput): Promise<{ incidentId: string }> {
+    const name = input.name.trim();
+    if (name === '') throw new IncidentError('Give the incident a name.');
+    const incidentId = newIncidentId('mi');
+    const coordinators = unique([this.#self, ...input.coordinators]);
+    const chat = this.#deps.chat();
+    // Rooms first: the declaration names them. A room that cannot be set up is reported, not hidden.
+    if (chat !== null) {
+      // An empty affiliation list is a bad-request to the room: only ask when there is someone to add.
+      const others = (jids: readonly string[]): string[] => unique(jids).filter((jid) => jid !== this.#self);
+      if (input.announcementRoom !== null) {
+        await chat.joinRoom(input.announcementRoom, `${input.exercise ? 'EXERCISE ' : ''}${name} — announcements`, { moderated: true });
+        const admins = others(coordinators);
+        if (admins.length > 0) await chat.addRoomMembers(input.announcementRoom, admins, 'admin');
+      }
+      if (input.coordinationRoom !== null) {
+        await chat.joinRoom(input.coordinationRoom, `${input.exercise ? 'EXERCISE ' : ''}${name} — coordination`);
+        const members = others([...coordinators, ...input.displays]);
+        if (members.length > 0) await chat.addRoomMembers(input.coordinationRoom, members);
+      }
+    }
+    await this.#emit({
+      kind: 'declare',
+      incidentId,
+      eventId: this.#newId(),
+      at: this.#now(),
+      exercise: input.exercise,
+      name,
+      details: input.details,
+      coordinators,
+      displays: unique(input.displays),
+      announcementRoom: input.announcementRoom,
+      coordinationRoom: input.coordinationRoom,
+    });
+    return { incidentId };
+  }
+
+  async request(input: { incidentId?: string; lines: readonly RequestLine[]; note: string }): Promise<{ requestId: string }> {
+    const board = this.#coordinatorBoard(input.incidentId);
+    const declaration = board.declaration!;
+    if (input.lines.length === 0) throw new IncidentError('Add at least one line: role, how many, and where.');
+    const requestId = newIncidentId('req');
+    await this.#emit({
+      kind: 'request',
+      incidentId: board.incidentId,
+      eventId: this.#newId(),
+      at: this.#now(),
+      exercise: declaration.exercise,
+      requestId,
+      lines: input.lines.map((line) => ({ ...line })),
+      replyTo: unique([...declaration.coordinators, ...declaration.displays]),
+      note: input.note,
+    });
+    return { requestId };
+  }
+
+  async act(input: { incidentId?: string; targets: readonly ActTarget[]; action: CoordinatorAction }): Promise<{ sent: number }> {
+    const board = this.#coordinatorBoard(input.incidentId);
+    if (input.targets.length === 0) throw new IncidentError('Choose at least one person.');
+    let drafts: IncidentEventDraft[];
+    try {
+      drafts = actionDrafts(board, input.targets, input.action, this.#stamp());
+    } catch (error) {
+      throw new IncidentError(error instanceof Error ? error.message : 'That action cannot be sent.');
+    }
+    for (const draft of drafts) await this.#emit(draft);
+    return { sent: drafts.length };
+  }
+
+  /** Ends one call-in: its close, then a stand-down to everyone who offered and was not assigned. */
+  async endCallIn(input: { incidentId?: string; requestId: string; note?: string }): Promise<{ stoodDown: number }> {
+    const board = this.#coordinatorBoard(input.incidentId);
+    const request = board.requests.find((r) => r.requestId === input.requestId);
+    if (request === undefined) throw new IncidentError('There is no such call-in.');
+    if (request.closedAt === null) {
+      await this.#emit({ ...this.#base(board), kind: 'close', requestId: input.requestId, note: input.note ?? '' });
+    }
+    const after = this.board(board.incidentId)!;
+    const targets = standDownTargets(after, 'call-in', input.requestId);
+    if (targets.length > 0) await this.act({ incidentId: board.incidentId, targets, action: { action: 'stand-down', reason: 'call-in-ended' } });
+    return { stoodDown: targets.length };
+  }
+
+  /** Closes the incident, then stands down everyone on the board (stand-downs are accepted after close). */
+  async close(input: { incidentId?: string; note?: string }): Promise<{ stoodDown: number }> {
+    const board = this.#coordinatorBoard(input.incidentId);
+    if (board.closedAt === null) await this.#emit({ ...this.#base(board), kind: 'close', requestId: null, note: input.note ?? '' });
+    const targets = standDownTargets(this.board(board.incidentId)!, 'incident');
+    const drafts = actionDrafts(this.board(board.incidentId)!, targets, { action: 'stand-down', reason: 'incident-closed' }, this.#stamp());
+    for (const draft of drafts) await this.#emit(draft);
+    return { stoodDown: drafts.length };
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Responder actions
+
+  async respond(input: { incidentId?: string; requestId: string; availability: Availability; name?: string; role?: string }): Promise<void> {
+    const board = this.#anyBoard(input.incidentId);
+    const request = board.requests.find((r) => r.requestId === input.requestId);
+    if (request === undefined) throw new IncidentError('That call-in request has not reached this computer.');
+    const role = (input.role ?? this.#deps.self.role).trim();
+    const name = (input.name ?? this.#deps.self.name).trim();
+    if (role === '') throw new IncidentError('Say what your role or grade is.');
+    if (name === '') throw new IncidentError('Say who you are.');
+    await this.#emit({ ...this.#base(board), kind: 'response', requestId: input.requestId, responder: this.#self, name, role, availability: input.availability });
+  }
+
+  async acknowledge(input: { incidentId?: string; directiveId: string }): Promise<void> {
+    const board = this.#anyBoard(input.incidentId);
+    const row = board.responders.find((r) => r.jid === this.#self && r.directive?.eventId === input.directiveId);
+    if (row === undefined) throw new IncidentError('There is no such instruction to acknowledge.');
+    await this.#emit({
+      ...this.#base(board),
+      kind: 'ack',
+      requestId: row.directive?.kind === 'standdown' && row.directive.eventId === input.directiveId ? null : row.requestId,
+      responder: this.#self,
+      directiveId: input.directiveId,
+    });
+  }
+
+  async arrive(input: { incidentId?: string; requestId: string; location?: string | null }): Promise<void> {
+    const board = this.#anyBoard(input.incidentId);
+    if (!board.requests.some((r) => r.requestId === input.requestId)) throw new IncidentError('That call-in request has not reached this computer.');
+    await this.#emit({ ...this.#base(board), kind: 'arrive', requestId: input.requestId, responder: this.#self, location: input.location ?? null });
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Sending
+
+  /** Sends whatever is unsent and not already on its way; safe to call on every (re)connect. */
+  async flush(): Promise<number> {
+    const chat = this.#deps.chat();
+    if (chat === null || this.#stopped) return 0;
+    const due = this.#outbox.filter((entry) => !this.#inFlight.has(entry.id));
+    for (const entry of due) {
+      this.#inFlight.add(entry.id);
+      let stanza: XmlElement;
+      try {
+        stanza = buildIncidentMessage({ to: entry.to, type: entry.type, id: entry.id, event: entry.draft });
+      } catch {
+        // Cannot be built (a bug or a corrupt record): drop it loudly rather than retry forever.
+        this.#log(`incident send-dropped kind=${entry.draft.kind} reason=invalid`);
+        this.#outbox = this.#outbox.filter((e) => e.id !== entry.id);
+        this.#inFlight.delete(entry.id);
+        this.#schedulePersist();
+        continue;
+      }
+      chat.sendStanza(stanza).then(
+        () => {
+          this.#outbox = this.#outbox.filter((e) => e.id !== entry.id);
+          this.#inFlight.delete(entry.id);
+          this.#schedulePersist();
+        },
+        () => {
+          // Kept: the next flush (reconnect or restart) sends it again.
+          this.#inFlight.delete(entry.id);
+        },
+      );
+    }
+    return due.length;
+  }
+
+  unsent(): number {
+    return this.#outbox.length;
+  }
+
+  async #emit(draft: IncidentEventDraft): Promise<void> {
+    const board = draft.kind === 'declare' ? null : this.board(draft.incidentId);
+    const routes = this.#routes(draft, board);
+    const destinations = incidentDestinations(draft, routes);
+    // Our own copy is folded in at once: the board shows it before the server has it.
+    this.#add({ ...draft, actor: this.#self } as IncidentEvent);
+    for (const destination of destinations) this.#outbox.push({ id: `wl-${randomBytes(12).toString('hex')}`, ...destination, draft });
+    this.#schedulePersist();
+    await this.#persist;
+    this.#log(`incident sent kind=${draft.kind} copies=${destinations.length}`);
+    this.#changed();
+    void this.flush();
+  }
+
+  #routes(draft: IncidentEventDraft, board: IncidentBoard | null): IncidentRoutes {
+    const declaration =
+      draft.kind === 'declare'
+        ? { coordinators: draft.coordinators, displays: draft.displays, announcementRoom: draft.announcementRoom, coordinationRoom: draft.coordinationRoom }
+        : board?.declaration;
+    if (declaration === undefined || declaration === null) throw new IncidentError('That incident has not reached this computer.');
+    let replyTo: string[] | undefined;
+    if (draft.kind === 'response' || draft.kind === 'ack' || draft.kind === 'arrive') {
+      const request = draft.requestId === null ? undefined : board?.requests.find((r) => r.requestId === draft.requestId);
+      replyTo = request?.replyTo ?? unique([...declaration.coordinators, ...declaration.displays]);
+    }
+    return {
+      self: this.#self,
+      coordinators: declaration.coordinators,
+      displays: declaration.displays,
+      announcementRoom: declaration.announcementRoom,
+      coordinationRoom: declaration.coordinationRoom,
+      ...(replyTo ? { replyTo } : {}),
+    };
+  }
+
+  #base(board: IncidentBoard): { incidentId: string; eventId: string; at: number; exercise: boolean } {
+    return { incidentId: board.incidentId, eventId: this.#newId(), at: this.#now(), exercise: board.declaration?.exercise ?? false };
+  }
+
+  #stamp(): { at: number; newId: () => string } {
+    return { at: this.#now(), newId: () => this.#newId() };
+  }
+
+  #newId(): string {
+    return `ev-${randomBytes(9).toString('hex')}`;
+  }
+
+  #anyBoard(incidentId: string | undefined): IncidentBoard {
+    const board = this.board(incidentId ?? this.currentId());
+    if (board === null || board.declaration === null) throw new IncidentError('There is no major incident on this computer.');
+    return board;
+  }
+
+  #coordinatorBoard(incidentId: string | undefined): IncidentBoard {
+    const board = this.#anyBoard(incidentId);
+    if (this.roleIn(board) !== 'coordinator') throw new IncidentError('Only the incident’s coordinators can do that.');
+    return board;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Event set, persistence, automatic replies
+
+  /** True when new. */
+  #add(event: IncidentEvent): boolean {
+    const key = `${event.actor}\u0000${event.eventId}\u0000${JSON.stringify(event)}`;
+    if (this.#events.has(key)) return false;
+    this.#events.set(key, event);
+    this.#boards.delete(event.incidentId);
+    this.#schedulePersist();
+    return true;
+  }
+
+  #changed(): void {
+    this.#scheduleAutoReplies();
+    this.#deps.changed?.();
+  }
+
+  /** Coalesces writes: a burst of 500 responses is one write per turn of the queue, not 500. */
+  #schedulePersist(): void {
+    if (this.#persistQueued) return;
+    this.#persistQueued = true;
+    this.#persist = this.#persist.then(async () => {
+      this.#persistQueued = false;
+      try {
+        await this.#deps.store.setSetting(EVENTS_SETTING, JSON.stringify([...this.#events.values()]));
+        await this.#deps.store.setSetting(OUTBOX_SETTING, JSON.stringify(this.#outbox));
+      } catch {
+        this.#log('incident persist-failed');
+      }
+    });
+  }
+
+  #scheduleAutoReplies(): void {
+    if (this.#stopped) return;
+    if (this.#autoTimer !== null) clearTimeout(this.#autoTimer);
+    this.#autoTimer = setTimeout(() => {
+      this.#autoTimer = null;
+      void this.#sendAutoReplies();
+    }, this.#deps.autoReplyDelayMs ?? AUTO_REPLY_DELAY_MS);
+    this.#autoTimer.unref?.();
+  }
+
+  async #sendAutoReplies(): Promise<void> {
+    for (const { incidentId } of this.incidents()) {
+      const board = this.board(incidentId);
+      if (board === null || this.roleIn(board) !== 'coordinator') continue;
+      const drafts = autoReplyDrafts(board, this.#self, this.#stamp());
+      for (const draft of drafts) await this.#emit(draft).catch(() => this.#log('incident auto-reply-failed'));
+      if (drafts.length > 0) this.#log(`incident auto-replies count=${drafts.length}`);
+    }
+  }
+
+  #log(line: string): void {
+    this.#deps.log?.(line);
+  }
+}
+
+function unique(jids: readonly string[]): string[] {
+  return [...new Set(jids)];
+}
+
+function parseArray(raw: string | null): unknown[] {
+  if (raw === null || raw === '') return [];
+  try {
+    const parsed: unknown = JSON.parse(raw);
+    return Array.isArray(parsed) ? parsed.filter((item) => item !== null && typeof item === 'object') : [];
+  } catch {
+    return [];
+  }
+}

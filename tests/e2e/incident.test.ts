@@ -1,0 +1,236 @@
+/**
+ * A whole major-incident EXERCISE in real Chromium against a real Prosody: a coordinator, three
+ * responders and a control-room display, five separate profiles in five windows, each with its
+ * own data folder. Screenshots of every view land in test-results/screens/.
+ */
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openWardline, type OpenWardline } from '../../tools/chromium/openWardline.js';
+import { applyKeyringEnv, startKeyring, type Keyring } from '../fixtures/keyring.js';
+import { startProsody, type ProsodyServer } from '../fixtures/prosody.js';
+import { screenshot } from './screenshot.js';
+
+interface Person {
+  app: OpenWardline;
+  page: Page;
+  jid: string;
+  dataDir: string;
+}
+
+const PIN = '246810';
+
+async function createProfile(page: Page, name: string, role: string, display: boolean): Promise<void> {
+  const form = page.getByRole('form', { name: 'Create profile' });
+  await form.getByLabel('Your name, as colleagues know you').fill(name);
+  await form.getByLabel('Role').fill(role);
+  await form.getByLabel('PIN or passphrase', { exact: true }).fill(PIN);
+  await form.getByLabel('Repeat PIN or passphrase').fill(PIN);
+  if (display) await form.getByLabel(/control-room display screen/).check();
+  await form.getByRole('button', { name: 'Create profile' }).click();
+  await page.getByRole('status', { name: 'Session state' }).filter({ hasText: /^Unlocked$/ }).waitFor();
+}
+
+async function connect(page: Page, server: ProsodyServer, user: string): Promise<void> {
+  const form = page.getByRole('form', { name: 'Messaging account' });
+  await form.getByLabel('Messaging address').fill(`${user}@${server.domain}`);
+  await form.getByLabel('Password').fill(`${user}-password`);
+  await form.getByText('Server settings (only if IT asked you to)').click();
+  await form.getByLabel('Server').fill(server.host);
+  await form.getByLabel('Port').fill(String(server.c2sPort));
+  await form.getByRole('button', { name: 'Connect' }).click();
+  await page.getByRole('status', { name: 'Connection' }).filter({ hasText: /^Connected$/ }).waitFor({ state: 'attached' });
+}
+
+/** Waits for `done`, failing at once with the page's alert if one appears instead. */
+async function settled(page: Page, done: ReturnType<Page['getByRole']>): Promise<void> {
+  const alert = page.getByRole('alert');
+  await Promise.race([
+    done.waitFor(),
+    alert.waitFor().then(async () => {
+      throw new Error(`The page says: ${(await alert.textContent()) ?? ''}`);
+    }),
+  ]);
+}
+
+describe('major-incident exercise, end to end', () => {
+  let keyring: Keyring;
+  let server: ProsodyServer;
+  const people: Person[] = [];
+  let lead: Person, amy: Person, ben: Person, cai: Person, wall: Person;
+  let announce: string;
+
+  async function person(user: string, name: string, role: string, options: { display?: boolean } = {}): Promise<Person> {
+    const dataDir = await mkdtemp(join(tmpdir(), `wardline-e2e-mi-${user}-`));
+    const app = await openWardline({
+      dataDir,
+      headless: true,
+      ...(options.display ? { viewport: { width: 1920, height: 1080 } } : { viewport: { width: 1400, height: 900 } }),
+      core: { chatTrust: { adminCa: { paths: [server.caCertPath] }, trustedDomains: [server.domain] } },
+    });
+    const p = { app, page: app.page, jid: `${user}@${server.domain}`, dataDir };
+    people.push(p);
+    await createProfile(app.page, name, role, options.display === true);
+    await connect(app.page, server, user);
+    return p;
+  }
+
+  beforeAll(async () => {
+    keyring = await startKeyring();
+    applyKeyringEnv(keyring.env);
+    const users = ['lead', 'amy', 'ben', 'cai', 'wall'];
+    server = await startProsody({ users: users.map((username) => ({ username, password: `${username}-password` })) });
+    announce = `mi-staff@${server.mucDomain}`;
+    [lead, amy, ben, cai, wall] = await Promise.all([
+      person('lead', 'DEMO Dr Lena Okoro', 'ED consultant'),
+      person('amy', 'DEMO Amy Ng', 'ED nurse'),
+      person('ben', 'DEMO Ben Adeyemi', 'ED nurse'),
+      person('cai', 'DEMO Cai Jones', 'ED nurse'),
+      person('wall', 'Control room wall', 'Display', { display: true }),
+    ]);
+  }, 120_000);
+
+  afterAll(async () => {
+    for (const p of people) await p.app.close().catch(() => undefined);
+    await server?.stop();
+    await keyring?.stop();
+    for (const p of people) await rm(p.dataDir, { recursive: true, force: true });
+  });
+
+  const board = (p: Person) => p.page.getByRole('table', { name: 'Responders' });
+  const row = (p: Person, name: string) => board(p).getByRole('row').filter({ has: p.page.getByRole('rowheader', { name: new RegExp(name) }) });
+
+  it('declares an EXERCISE with its rooms; staff join the announcement room and see it', async () => {
+    await lead.page.getByRole('button', { name: 'Major incident' }).click();
+    const form = lead.page.getByRole('form', { name: 'Declare major incident' });
+    await form.getByLabel('Incident name').fill('Tram collision, Victoria St');
+    expect(await form.getByLabel(/EXERCISE/).isChecked()).toBe(true);
+    await form.getByLabel('Details (METHANE)').fill('M: declared 13:02\nE: Victoria St tram stop\nT: tram v bus\nH: none known\nA: north side\nN: ~30 casualties\nE: ambulance, fire, police');
+    await form.getByLabel('Control-room displays (addresses)').fill(wall.jid);
+    await form.getByLabel('Staff announcement room').fill(announce);
+    await form.getByLabel('Coordination room').fill(`mi-coord@${server.mucDomain}`);
+    await screenshot(lead.page, 'incident-01-coordinator-declare');
+    await form.getByRole('button', { name: 'Declare EXERCISE' }).click();
+    await settled(lead.page, lead.page.getByRole('heading', { name: 'EXERCISE — Tram collision, Victoria St' }));
+    await lead.page.getByRole('note', { name: 'Exercise' }).waitFor();
+
+    for (const p of [amy, ben, cai]) {
+      await p.page.getByRole('button', { name: 'Major incident' }).click();
+      const watch = p.page.getByRole('form', { name: 'Receive call-in requests' });
+      await watch.getByLabel('Announcement room').fill(announce);
+      await watch.getByRole('button', { name: 'Join announcement room' }).click();
+    }
+    for (const p of [amy, ben, cai]) await p.page.getByRole('heading', { name: 'EXERCISE — Tram collision, Victoria St' }).waitFor();
+  });
+
+  it('sends a call-in request; responders answer privately (one changes, one after filled)', async () => {
+    const editor = lead.page.getByRole('form', { name: 'Call-in request' });
+    await editor.getByLabel('Role, line 1').fill('ED nurse');
+    await editor.getByLabel('How many, line 1').fill('1');
+    await editor.getByLabel('Report to, line 1').fill('ED resus');
+    await editor.getByRole('button', { name: 'Add line' }).click();
+    await editor.getByLabel('Role, line 2').fill('Anaesthetist');
+    await editor.getByLabel('How many, line 2').fill('2');
+    await editor.getByLabel('Report to, line 2').fill('Theatre 3');
+    await editor.getByLabel('By when, line 2').fill('23:30');
+    await editor.getByRole('button', { name: 'Send call-in request' }).click();
+    await settled(lead.page, lead.page.getByRole('table', { name: /^Lines of the call-in at/ }));
+
+    for (const p of [amy, ben, cai]) await p.page.getByRole('button', { name: 'Available now' }).waitFor();
+    // The role is prefilled from the profile.
+    expect(await amy.page.getByLabel('Your role or grade').inputValue()).toBe('ED nurse');
+    await amy.page.getByRole('button', { name: 'Not available' }).click();
+    await amy.page.getByRole('status', { name: 'Your answer' }).filter({ hasText: 'Not available' }).waitFor();
+    await amy.page.getByLabel('ETA (minutes)').fill('20');
+    await amy.page.getByRole('button', { name: 'Available now' }).click();
+    await amy.page.getByRole('status', { name: 'Your answer' }).filter({ hasText: 'Available now (ETA 20 min)' }).waitFor();
+    await ben.page.getByLabel('ETA (minutes)').fill('35');
+    await ben.page.getByRole('button', { name: 'Available now' }).click();
+    await screenshot(amy.page, 'incident-02-responder-answered');
+
+    await row(lead, 'DEMO Amy Ng').filter({ hasText: 'Available now (ETA 20 min)' }).waitFor();
+    await row(lead, 'DEMO Ben Adeyemi').waitFor();
+    expect(await row(lead, 'DEMO Amy Ng').textContent()).toContain('changed ×1');
+  });
+
+  it('assigns Amy (she acknowledges); a later offer gets the automatic "not needed now"', async () => {
+    await lead.page.getByRole('button', { name: 'Come in: DEMO Amy Ng' }).click();
+    const directive = amy.page.getByRole('region', { name: 'Instruction from the coordinator' });
+    await directive.getByText('Please come in: report to ED resus.').waitFor();
+    await screenshot(amy.page, 'incident-03-responder-directive');
+    await directive.getByRole('button', { name: 'Acknowledge' }).click();
+    await row(lead, 'DEMO Amy Ng').filter({ hasText: '· acknowledged' }).waitFor();
+
+    await cai.page.getByLabel('ETA (minutes)').fill('10');
+    await cai.page.getByRole('button', { name: 'Available now' }).click();
+    await cai.page.getByText('Thank you — not needed now, please stand by.').waitFor({ timeout: 15_000 });
+    await screenshot(cai.page, 'incident-04-responder-not-needed');
+    await screenshot(lead.page, 'incident-05-coordinator-board');
+
+    // The wall shows Amy en route with her ETA.
+    const enRoute = wall.page.getByRole('region', { name: 'En route' });
+    await enRoute.getByText('DEMO Amy Ng').waitFor();
+    await screenshot(wall.page, 'incident-06-display-en-route');
+  });
+
+  it('responders never see one another’s answers', async () => {
+    for (const [p, others] of [
+      [amy, ['Ben Adeyemi', 'Cai Jones']],
+      [ben, ['Amy Ng', 'Cai Jones']],
+      [cai, ['Amy Ng', 'Ben Adeyemi']],
+    ] as const) {
+      const text = (await p.page.locator('body').textContent()) ?? '';
+      for (const other of others) expect(text).not.toContain(other);
+      expect(await p.page.getByRole('table', { name: 'Responders' }).count()).toBe(0);
+    }
+  });
+
+  it("records Amy's arrival on the board and the display", async () => {
+    await amy.page.getByRole('button', { name: "I'm here" }).click();
+    await row(lead, 'DEMO Amy Ng').filter({ hasText: 'Arrived' }).waitFor();
+    const needs = wall.page.getByRole('region', { name: 'Needs by location' });
+    await needs.getByRole('row', { name: /ED resus 1 1 1 0/ }).waitFor();
+    await screenshot(wall.page, 'incident-07-display-arrived');
+  });
+
+  it('ends the call-in: Ben, who offered and was not assigned, is stood down', async () => {
+    await lead.page.getByRole('button', { name: /^End call-in at/ }).click();
+    await lead.page.getByRole('status', { name: 'Board notice' }).filter({ hasText: /Call-in ended\. \d+ stood down\./ }).waitFor();
+    await ben.page.getByText('Stand down: you are not needed. Thank you.').waitFor();
+    await screenshot(ben.page, 'incident-08-responder-stood-down');
+    await row(lead, 'DEMO Ben Adeyemi').filter({ hasText: 'Stood down' }).waitFor();
+  });
+
+  it('exports the timeline as CSV and JSON, every row marked EXERCISE', async () => {
+    await lead.page.getByRole('button', { name: 'Export timeline' }).click();
+    await lead.page.getByRole('status', { name: 'Board notice' }).filter({ hasText: 'Timeline exported' }).waitFor();
+    const dir = join(lead.dataDir, 'exports');
+    const files = await readdir(dir);
+    const csv = files.find((f) => f.endsWith('.csv'));
+    const json = files.find((f) => f.endsWith('.json'));
+    expect(csv && json).toBeTruthy();
+    const csvText = await readFile(join(dir, csv!), 'utf8');
+    for (const kind of ['declare', 'request', 'response', 'assign', 'ack', 'arrive', 'close', 'standdown']) expect(csvText).toContain(kind);
+    expect(JSON.parse(await readFile(join(dir, json!), 'utf8'))).toMatchObject({ exercise: true });
+    await screenshot(lead.page, 'incident-09-coordinator-exported');
+  });
+
+  it('the display refuses conversation channels', async () => {
+    const refused = (await wall.page.evaluate("window.wardline.invoke('conversations:list', {})")) as { ok: boolean; error?: { code: string } };
+    expect(refused).toMatchObject({ ok: false, error: { code: 'rejected' } });
+    const search = (await wall.page.evaluate("window.wardline.invoke('messages:search', { query: 'x', limit: 5 })")) as { ok: boolean };
+    expect(search.ok).toBe(false);
+  });
+
+  it('closes the incident: everyone is stood down and the display stops its clock', async () => {
+    await lead.page.getByRole('button', { name: 'Close incident' }).click();
+    await lead.page.getByRole('button', { name: 'Confirm: close incident and stand everyone down' }).click();
+    await lead.page.getByRole('status', { name: 'Board notice' }).filter({ hasText: 'Incident closed.' }).waitFor();
+    await amy.page.getByText('The major incident is closed. Thank you.').waitFor();
+    await wall.page.getByLabel('Time since declaration').filter({ hasText: 'Closed after' }).waitFor();
+    await screenshot(wall.page, 'incident-10-display-closed');
+    await screenshot(lead.page, 'incident-11-coordinator-closed');
+  });
+});

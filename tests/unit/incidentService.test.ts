@@ -1,0 +1,123 @@
+// The incident service without a network: what it persists, what it sends where, and that
+// nothing is lost when the server is away or the app restarts before it comes back.
+import { describe, expect, it } from 'vitest';
+import { IncidentError, IncidentService, type IncidentChat } from '../../electron/core/incident/incidentService.js';
+import { buildIncidentMessage } from '../../electron/core/incident/incidentForms.js';
+import type { IncidentEventDraft } from '../../electron/core/incident/incidentTypes.js';
+import type { XmlElement } from '../../electron/core/xmpp/index.js';
+
+const LEAD = 'lead@trust.test';
+const AMY = 'amy@trust.test';
+const WALL = 'wall@trust.test';
+const T0 = Date.UTC(2026, 10, 25, 13, 0);
+
+function memoryStore(): { getSetting(k: string): Promise<string | null>; setSetting(k: string, v: string): Promise<void>; data: Map<string, string> } {
+  const data = new Map<string, string>();
+  return { data, getSetting: async (k) => data.get(k) ?? null, setSetting: async (k, v) => void data.set(k, v) };
+}
+
+/** A chat whose server acknowledges only when told to (offline until then). */
+function fakeChat() {
+  const sent: { to: string; type: string; body: string }[] = [];
+  const pending: (() => void)[] = [];
+  let online = false;
+  const chat: IncidentChat = {
+    sendStanza: (stanza: XmlElement) =>
+      new Promise<void>((resolve) => {
+        const record = () => {
+          sent.push({ to: String(stanza.attrs['to']), type: String(stanza.attrs['type']), body: stanza.getChildText('body') ?? '' });
+          resolve();
+        };
+        if (online) record();
+        else pending.push(record);
+      }),
+    joinRoom: async () => 1,
+    addRoomMembers: async () => undefined,
+  };
+  return {
+    chat,
+    sent,
+    goOnline() {
+      online = true;
+      for (const send of pending.splice(0)) send();
+    },
+  };
+}
+
+function service(store = memoryStore(), chat: IncidentChat | null = null, self = LEAD, now = () => T0) {
+  return new IncidentService({ store, chat: () => chat, self: { jid: self, name: 'Dr Lead', role: 'ED consultant' }, now, autoReplyDelayMs: 5 });
+}
+
+const settle = () => new Promise((resolve) => setTimeout(resolve, 20));
+
+describe('IncidentService', () => {
+  it('keeps what it could not send across a restart, and sends it once the server is back', async () => {
+    const store = memoryStore();
+    const offline = fakeChat();
+    const first = service(store, offline.chat);
+    await first.start();
+    await first.declare({ name: 'Tram', exercise: true, details: '', coordinators: [], displays: [WALL], announcementRoom: null, coordinationRoom: null });
+    await first.request({ lines: [{ role: 'ED nurse', count: 2, location: 'ED resus', by: null }], note: '' });
+    expect(first.unsent()).toBe(2); // declare + request, 1:1 to the display
+    first.stop();
+    await first.idle();
+
+    // Restart: a new service over the same store, the server now reachable.
+    const online = fakeChat();
+    online.goOnline();
+    const second = service(store, online.chat);
+    await second.start();
+    await settle();
+    expect(online.sent.map((m) => [m.to, m.type])).toEqual([
+      [WALL, 'chat'],
+      [WALL, 'chat'],
+    ]);
+    expect(online.sent.every((m) => m.body.startsWith('EXERCISE — '))).toBe(true);
+    await second.idle();
+    expect(second.unsent()).toBe(0);
+    // The board came back from the store, not from the network.
+    expect(second.board()?.declaration?.name).toBe('Tram');
+    expect(second.board()?.requests).toHaveLength(1);
+  });
+
+  it('refuses what is not allowed, with a sentence, and loses nothing', async () => {
+    const amy = service(memoryStore(), null, AMY);
+    await amy.start();
+    await expect(amy.request({ lines: [{ role: 'x', count: 1, location: 'y', by: null }], note: '' })).rejects.toThrow(IncidentError);
+    await expect(amy.respond({ requestId: 'nope', availability: { status: 'unavailable' } })).rejects.toThrow(/no major incident on this computer/);
+    const lead = service();
+    await lead.start();
+    await expect(lead.declare({ name: '  ', exercise: true, details: '', coordinators: [], displays: [], announcementRoom: null, coordinationRoom: null })).rejects.toThrow(/name/);
+  });
+
+  it('counts a copy once (live and archive), and consumes 1:1 copies except directives to this person', async () => {
+    const lead = service();
+    await lead.start();
+    await lead.declare({ name: 'Tram', exercise: false, details: '', coordinators: [], displays: [], announcementRoom: null, coordinationRoom: null });
+    const { requestId } = await lead.request({ lines: [{ role: 'ED nurse', count: 1, location: 'ED', by: null }], note: '' });
+    const board = lead.board()!;
+    const response: IncidentEventDraft = {
+      kind: 'response',
+      incidentId: board.incidentId,
+      eventId: 'ev-amy-1',
+      at: T0 + 60_000,
+      exercise: false,
+      requestId,
+      responder: AMY,
+      name: 'Amy',
+      role: 'ED nurse',
+      availability: { status: 'now', etaMinutes: 15 },
+    };
+    const message = buildIncidentMessage({ to: LEAD, type: 'chat', id: 'm-1', event: response });
+    const delivery = { message, actor: AMY, source: 'live' as const, conversation: AMY, type: 'chat' as const };
+    expect(lead.receive(delivery)).toBe(true);
+    expect(lead.receive({ ...delivery, source: 'archive' })).toBe(true);
+    expect(lead.board()?.responders).toHaveLength(1);
+    expect(lead.board()?.duplicates).toBe(0);
+    // Someone answering for Amy is refused by the board (the actor comes from the transport).
+    lead.receive({ ...delivery, actor: 'mallory@trust.test', message: buildIncidentMessage({ to: LEAD, type: 'chat', id: 'm-2', event: { ...response, eventId: 'ev-m' } }) });
+    expect(lead.board()?.rejected.map((r) => r.reason)).toContain('not-own-response');
+    // A room copy stays a readable room message.
+    expect(lead.receive({ ...delivery, type: 'groupchat', conversation: 'room@conference.trust.test' })).toBe(false);
+  });
+});
