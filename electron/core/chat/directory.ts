@@ -35,7 +35,8 @@ export function presenceFromShow(show: string | null): Presence {
 }
 
 export class Directory {
-  readonly #people = new Map<string, { name: string }>();
+  /** name: as the roster item has it; null when it has none (e.g. added by a subscription). */
+  readonly #people = new Map<string, { name: string | null }>();
   /** bare JID → resource → state. */
   readonly #presence = new Map<string, Map<string, PresenceState>>();
   readonly #deps: DirectoryDeps;
@@ -44,8 +45,9 @@ export class Directory {
     this.#deps = deps;
   }
 
+  /** The roster's name for a colleague, if it gives one. */
   nameOf(jid: string): string | undefined {
-    return this.#people.get(jid)?.name;
+    return this.#people.get(jid)?.name ?? undefined;
   }
 
   has(jid: string): boolean {
@@ -113,7 +115,12 @@ export class Directory {
   }
 
   people(): DirectoryEntry[] {
-    return [...this.#people].map(([jid, { name }]) => ({ jid, name, kind: 'person' as const, presence: this.presenceOf(jid) }));
+    return [...this.#people].map(([jid, { name }]) => ({
+      jid,
+      name: name ?? jid.split('@')[0] ?? jid,
+      kind: 'person' as const,
+      presence: this.presenceOf(jid),
+    }));
   }
 
   #applyItem(item: XmlElement): void {
@@ -124,6 +131,6 @@ export class Directory {
       return;
     }
     const name = item.attrs['name'];
-    this.#people.set(jid, { name: typeof name === 'string' && name.trim() !== '' ? name.trim() : jid.split('@')[0] ?? jid });
+    this.#people.set(jid, { name: typeof name === 'string' && name.trim() !== '' ? name.trim() : null });
   }
 }
