@@ -120,7 +120,6 @@ class Connection implements XmppConnection {
   #loginAbort: AbortController | undefined;
   #wake: (() => void) | undefined;
   #ackRequested = false;
-  #ackAnswerScheduled = false;
   #idleTimer: NodeJS.Timeout | undefined;
 
   constructor(options: XmppConnectionOptions) {
@@ -322,7 +321,7 @@ class Connection implements XmppConnection {
     if (stream === undefined) return;
     this.#armIdleTimer();
     if (element.is('r', SM_NS)) {
-      this.#answerAckRequest(stream);
+      stream.send(xml('a', { xmlns: SM_NS, h: this.#ledger.inbound }));
       return;
     }
     if (element.is('a', SM_NS)) {
@@ -409,23 +408,6 @@ class Connection implements XmppConnection {
     this.#ledger.sent(entry);
     stream.send(entry.wire);
     this.#requestAck();
-  }
-
-  /**
-   * Prosody asks <r/> right after each stanza it delivers, so the request usually arrives in the
-   * same read as a message. Answering at once put a socket write (and waking the server) between
-   * parsing that message and handing it to the store; the answer goes out after this read's
-   * stanzas are handled instead. XEP-0198 sets no deadline, and h is read when it is sent: it
-   * counts every stanza seen by then (counted on arrival, as before), never fewer than asked about.
-   */
-  #answerAckRequest(stream: XmlStream): void {
-    if (this.#ackAnswerScheduled) return;
-    this.#ackAnswerScheduled = true;
-    setImmediate(() => {
-      this.#ackAnswerScheduled = false;
-      // A newer stream (after a reconnect) reports h in <resume/> or starts from zero.
-      if (this.#stream === stream) stream.send(xml('a', { xmlns: SM_NS, h: this.#ledger.inbound }));
-    });
   }
 
   /** One <r/> per burst: sends in the same tick share it, and its <a/> settles them all. */
