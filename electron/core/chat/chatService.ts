@@ -226,7 +226,8 @@ class Chat implements ChatService {
       senderRole: this.#options.self.role,
       patientIdentifier: containsNhsNumber(check.body),
     });
-    this.#emit({ type: 'conversations-changed', conversationIds: [conversation.id] });
+    // Committed to the outbox, so it may leave now; listeners (the UI's IPC, its re-read of the
+    // conversation) hear of it once it is on the wire rather than holding it back.
     this.#outbox.queued({
       messageId,
       conversationId: conversation.id,
@@ -238,6 +239,7 @@ class Chat implements ChatService {
       attempts: 0,
       createdAt: this.#now(),
     });
+    this.#emit({ type: 'conversations-changed', conversationIds: [conversation.id] });
     return { messageId };
   }
 

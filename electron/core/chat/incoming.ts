@@ -1,7 +1,7 @@
 /**
- * From parsed stanzas to the store: new messages in one batch insert, then delivery updates,
- * read markers and retractions in arrival order, then receipts back to the sender (after the
- * commit, so "delivered" means "stored on the recipient's workstation"). Live stanzas are
+ * From parsed stanzas to the store: new messages in one batch insert, receipts back to their
+ * senders as soon as it commits (so "delivered" means "stored on the recipient's workstation"),
+ * then delivery updates, read markers and retractions in arrival order. Live stanzas are
  * queued and applied in micro-batches; archive pages are applied by archiveCatchUp.
  */
 import { buildReceipt, type IncomingEvent, type IncomingMessage } from '../messaging/index.js';
@@ -114,6 +114,9 @@ export async function applyReceived(deps: IncomingDeps, items: readonly Received
   }
 
   const result = rows.length === 0 ? { inserted: 0, duplicates: 0 } : await deps.store.insertReceivedBatch(rows);
+  // The messages are committed: their receipts wait for nothing else (own-copy confirmations and
+  // delivery updates below are other transactions and say nothing about these messages).
+  for (const receipt of receipts) deps.send(receipt);
   if (own.length > 0) await deps.store.confirmOwnMessages(own);
 
   for (const { event } of items) {
@@ -122,7 +125,6 @@ export async function applyReceived(deps: IncomingDeps, items: readonly Received
     if (id !== null) touched.add(id);
   }
 
-  for (const receipt of receipts) deps.send(receipt);
   if (touched.size > 0) deps.changed([...touched]);
   if (arrivals.size > 0 && result.inserted > 0) deps.arrived?.([...arrivals.values()]);
   if (urgent.size > 0 && result.inserted > 0) deps.urgentArrived([...urgent]);
@@ -218,8 +220,12 @@ export class LiveQueue {
   }
 
   async #drain(): Promise<void> {
-    // Let the rest of this socket read be parsed first: one batch per burst.
-    await new Promise<void>((resolve) => setImmediate(resolve));
+    // Let the rest of this chunk be parsed first (the parser emits all of a chunk's elements
+    // synchronously): one batch per chunk. A microtask is enough for that; setImmediate also put
+    // everything else the event loop had queued (other sockets, the store's replies, timers)
+    // ahead of storing a message, and its receipt waits for the store. While a batch is being
+    // written, later stanzas collect for the next one, so bursts still batch.
+    await Promise.resolve();
     try {
       while (this.#items.length > 0) {
         const batch = this.#items;
