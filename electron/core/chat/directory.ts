@@ -62,9 +62,9 @@ export class Directory {
   }
 
   /** Adds a colleague to the roster and asks to see their presence. */
-  async add(jid: string, name: string): Promise<void> {
+  async add(jid: string, name: string | null): Promise<void> {
     if (this.#people.has(jid)) return;
-    await this.#deps.iq(xml('iq', { type: 'set' }, xml('query', { xmlns: ROSTER }, xml('item', { jid, name }))));
+    await this.#deps.iq(xml('iq', { type: 'set' }, xml('query', { xmlns: ROSTER }, xml('item', name === null ? { jid } : { jid, name }))));
     this.#people.set(jid, { name });
     await this.#deps.send(xml('presence', { to: jid, type: 'subscribe' }));
   }
@@ -89,7 +89,8 @@ export class Directory {
       // Colleagues may see our presence; outsiders are not answered.
       if (from.local !== null && (from.domain === parseJid(this.#deps.ownBare)?.domain || isTrustedDomain(from.domain, this.#deps.trustedDomains))) {
         this.#deps.send(xml('presence', { to: from.bare, type: 'subscribed' })).catch(() => undefined);
-        if (!this.#people.has(from.bare)) this.add(from.bare, from.local).catch(() => undefined);
+        // No name: we only know their address; their messages carry the name they sign with.
+        if (!this.#people.has(from.bare)) this.add(from.bare, null).catch(() => undefined);
       }
       return;
     }
