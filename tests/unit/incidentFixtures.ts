@@ -7,7 +7,7 @@ import type {
   ResponseEvent,
   Availability,
 } from '../../electron/core/incident/index.js';
-import { createXmlParser, type XmlElement } from '../../electron/core/xmpp/xml.js';
+import type { XmlElement } from '../../electron/core/xmpp/xml.js';
 
 export const INCIDENT = 'mi-2026-11-25';
 export const T0 = Date.UTC(2026, 10, 25, 13, 0, 0);
@@ -101,17 +101,7 @@ export function event<K extends IncidentEvent['kind']>(
   return { kind, incidentId: INCIDENT, exercise: false, ...fields } as Extract<IncidentEvent, { kind: K }>;
 }
 
-/** Deterministic PRNG (mulberry32) for property-style shuffles. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom } from '../fixtures/seededRandom.js';
 
 export function shuffle<T>(items: readonly T[], random: () => number): T[] {
   const out = [...items];
@@ -122,19 +112,8 @@ export function shuffle<T>(items: readonly T[], random: () => number): T[] {
   return out;
 }
 
-/** Parse one element as the stream parser would. */
-export function parseXml(text: string): XmlElement {
-  const parser = createXmlParser();
-  let root: XmlElement | undefined;
-  parser.on('start', (element) => (root = element));
-  parser.on('element', (element) => root?.append(element));
-  parser.on('error', (error) => {
-    throw error;
-  });
-  parser.write(text);
-  if (root === undefined) throw new Error('no element');
-  return root;
-}
+export { parseXml } from '../fixtures/xmlParse.js';
+import { parseXml } from '../fixtures/xmlParse.js';
 
 /** Serialise and re-parse, so assertions see what goes on the wire. */
 export function wire(element: XmlElement): XmlElement {

@@ -12,20 +12,9 @@ import {
   parseArchiveFin,
   RETRACTION_FALLBACK_BODY,
 } from '../../electron/core/messaging/index.js';
-import { createXmlParser, type XmlElement } from '../../electron/core/xmpp/xml.js';
+import type { XmlElement } from '../../electron/core/xmpp/xml.js';
+import { parseXml } from '../fixtures/xmlParse.js';
 
-function parseXml(text: string): XmlElement {
-  const parser = createXmlParser();
-  let root: XmlElement | undefined;
-  parser.on('start', (element) => (root = element));
-  parser.on('element', (element) => root?.append(element));
-  parser.on('error', (error) => {
-    throw error;
-  });
-  parser.write(text);
-  if (root === undefined) throw new Error('no element');
-  return root;
-}
 
 /** Serialise and re-parse, so assertions see what goes on the wire. */
 function wire(element: XmlElement): XmlElement {
