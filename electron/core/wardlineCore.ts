@@ -101,6 +101,7 @@ export function createWardlineCore(options: CoreOptions): WardlineCore {
     prepareStore: options.openStore ? undefined : prestartStoreWorker,
     urgent: urgentReminderOptions(notificationPolicy),
     onChatEvent: notifier ? (event) => notifier.handle(event) : undefined,
+    onIncidentAttention: notifier ? (outstanding) => notifier.incidentPending(outstanding) : undefined,
     governance: {
       retentionDays: admin.retentionDays,
       wipeOnRevocation: admin.wipeOnRevocation,

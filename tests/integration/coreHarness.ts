@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { EventName, EventPayload, RequestChannel, RequestOf, ResponseOf, Result } from '../../electron/common/contract.js';
 import type { ExportRequest } from '../../electron/core/governance/exportFile.js';
+import type { NotificationPolicy } from '../../electron/core/notify/notificationPolicy.js';
 import type { CallContext } from '../../electron/core/ipc/dispatcher.js';
 import type { PolicyLoad } from '../../electron/core/policy/policyFile.js';
 import { createWardlineCore, type WardlineCore } from '../../electron/core/wardlineCore.js';
@@ -21,6 +22,7 @@ export interface CoreUnderTest {
   readonly core: WardlineCore;
   readonly dataDir: string;
   readonly exports: ExportRequest[];
+  readonly notifications: { title: string; body: string; urgent: boolean }[];
   readonly logs: string[];
   /** Resolves with the value, or throws the WardlineError's message. */
   call<C extends RequestChannel>(channel: C, payload: RequestOf<C>): Promise<ResponseOf<C>>;
@@ -46,9 +48,12 @@ export function startCore(options: {
   adminPolicy?: PolicyLoad;
   /** How long the "save dialog" stays open before the person picks a place. */
   exportDialogMs?: number;
+  /** Records OS notifications (already redacted) in `notifications`. */
+  notificationPolicy?: NotificationPolicy;
 }): CoreUnderTest {
   const dataDir = options.dataDir ?? newDataDir('profile');
   const exports: ExportRequest[] = [];
+  const notifications: { title: string; body: string; urgent: boolean }[] = [];
   const logs: string[] = [];
   const events = new Map<EventName, unknown[]>();
   const core = createWardlineCore({
@@ -68,6 +73,7 @@ export function startCore(options: {
       return { saved: true, location: `(test)/${request.suggestedName}` };
     },
     ...(options.now ? { now: options.now } : {}),
+    ...(options.notificationPolicy ? { notificationPolicy: options.notificationPolicy, notify: { show: (n) => void notifications.push(n) } } : {}),
     ...(options.adminPolicy ? { adminPolicy: options.adminPolicy } : {}),
   });
   for (const name of ['session:changed', 'chat:connection', 'conversations:changed', 'held:changed'] as const) {
@@ -79,6 +85,7 @@ export function startCore(options: {
     core,
     dataDir,
     exports,
+    notifications,
     logs,
     attempt,
     call: async (channel, payload) => {

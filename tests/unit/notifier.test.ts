@@ -43,6 +43,16 @@ describe('Notifier', () => {
     expect(shown).toEqual([{ title: 'Wardline', body: 'New message', urgent: false }]);
   });
 
+  it('a major-incident call-in awaiting an answer: "Urgent message", no content; counts only while locked', () => {
+    const { notifier, shown } = unlockedNotifier();
+    notifier.incidentPending(0);
+    notifier.incidentPending(1);
+    expect(shown).toEqual([{ title: 'Wardline', body: 'Urgent message', urgent: true }]);
+    notifier.setLocked(true);
+    notifier.incidentPending(2);
+    expect(shown.at(-1)).toEqual({ title: 'Wardline', body: '2 urgent messages', urgent: true });
+  });
+
   it('ignores events that are not arrivals or urgent reminders', () => {
     const { notifier, shown } = unlockedNotifier();
     notifier.handle({ type: 'conversations-changed', conversationIds: [1] });

@@ -42,6 +42,9 @@ export function urgentReminderOptions(policy: Pick<NotificationPolicy, 'urgentIn
 
 const NOT_FOCUSED: FocusState = Object.freeze({ conversationId: null, windowFocused: false });
 
+/** Not a conversation: the incident screen. Never matches the focused conversation id. */
+const INCIDENT_VIEW = -1;
+
 export class Notifier {
   readonly #port: NotificationPort;
   readonly #content: NotificationPolicy['content'];
@@ -95,6 +98,11 @@ export class Notifier {
       default:
         return;
     }
+  }
+
+  /** A major-incident call-in or instruction awaits the person's answer: urgent, counts only. */
+  incidentPending(outstanding: number): void {
+    if (outstanding > 0) this.#show('urgent', INCIDENT_VIEW, null, outstanding);
   }
 
   #show(kind: NotificationKind, conversationId: number, senderName: string | null, count: number | null): boolean {

@@ -4,6 +4,8 @@
  * locking closes it (the key leaves the worker with it), so "locked" is a
  * property of main, not of the UI. Transitions are serialised.
  */
+import { DEFAULT_URGENT_INTERVAL_MS, DEFAULT_URGENT_MAX_REMINDERS } from '../chat/urgentReminders.js';
+import { awaitingAnswer, IncidentReminders } from '../incident/incidentReminders.js';
 import { join } from 'node:path';
 import type { AccountView, AutoLock as AutoLockView, ConnectionView, ProfileKind, ProfileSummary, SessionState } from '../../common/contract.js';
 import { IncidentService } from '../incident/incidentService.js';
@@ -45,6 +47,8 @@ export interface SessionDeps {
   prepareStore?: () => void;
   /** Urgent re-notification interval and limit (notification policy). */
   urgent?: ChatServiceOptions['urgent'];
+  /** Major incident: this many call-ins or instructions still await the person's answer (the notifier). */
+  onIncidentAttention?: (outstanding: number) => void;
   /** Every event of the open profile's chat (the notifier); never called for a closed profile. */
   onChatEvent?: (event: ChatEvent) => void;
   /** Retention and revocation (admin policy), and where that policy came from (for the audit trail). */
@@ -65,6 +69,8 @@ interface OpenProfile {
   profile: ProfileSummary & { role: string; kind: ProfileKind };
   /** Major-incident mode; started with messaging (it needs the account's JID). */
   incident: IncidentService | null;
+  /** Re-notifies an unanswered call-in or unacknowledged instruction. */
+  incidentReminders: IncidentReminders | null;
   store: WardlineStore;
   /** Null until the person has set up their messaging account. */
   chat: ChatService | null;
@@ -194,6 +200,7 @@ export class SessionController {
         store,
         chat: null,
         incident: null,
+        incidentReminders: null,
         personalIdleSeconds: saved === null ? null : Number(saved),
         account,
         revoked: null,
@@ -380,18 +387,30 @@ export class SessionController {
   }
 
   #startChat(open: OpenProfile, account: ChatAccount): void {
+    const selfJid = account.jid.toLowerCase();
+    const reminders = new IncidentReminders({
+      intervalMs: this.deps.urgent?.intervalMs ?? DEFAULT_URGENT_INTERVAL_MS,
+      maxReminders: this.deps.urgent?.maxReminders ?? DEFAULT_URGENT_MAX_REMINDERS,
+      every: (ms, tick) => this.deps.ticker.every(ms, tick),
+      notify: (outstanding) => {
+        if (this.#open === open && open.incident === incident) this.deps.onIncidentAttention?.(outstanding);
+      },
+    });
     const incident: IncidentService = new IncidentService({
       store: open.store,
       chat: (): ChatService | null => (open.incident === incident ? open.chat : null),
-      self: { jid: account.jid.toLowerCase(), name: open.profile.displayName, role: open.profile.role },
+      self: { jid: selfJid, name: open.profile.displayName, role: open.profile.role },
       now: this.deps.now,
       log: this.deps.log,
       changed: () => {
-        if (this.#open === open && open.incident === incident) this.deps.events.emit('incident:changed', {});
+        if (this.#open !== open || open.incident !== incident) return;
+        this.deps.events.emit('incident:changed', {});
+        reminders.update(awaitingAnswer(incident.board(), selfJid));
       },
       ...(this.deps.incidentDeclarers ? { declarers: this.deps.incidentDeclarers } : {}),
     });
     open.incident = incident;
+    open.incidentReminders = reminders;
     const chat = this.deps.startChat({
       onStructured: (delivery) => incident.receive(delivery),
       store: open.store,
@@ -532,6 +551,8 @@ export class SessionController {
   async #stopIncident(open: OpenProfile): Promise<void> {
     const incident = open.incident;
     open.incident = null;
+    open.incidentReminders?.stop();
+    open.incidentReminders = null;
     if (incident === null) return;
     incident.stop();
     await incident.idle();

@@ -1,0 +1,74 @@
+/**
+ * "Re-notifies until acknowledged" (issue 6 §2), across whole cores on a real Prosody: a
+ * responder's workstation keeps notifying (urgent, no content) while a call-in awaits their
+ * answer, even after they read the announcement room, and stops once they answer.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_NOTIFICATION_POLICY } from '../../electron/core/notify/notificationPolicy.js';
+import { applyKeyringEnv, startKeyring, type Keyring } from '../fixtures/keyring.js';
+import { startProsody, type ProsodyServer } from '../fixtures/prosody.js';
+import { cleanUpDataDirs, signIn, startCore, until, type CoreUnderTest } from './coreHarness.js';
+
+const INTERVAL_MS = 300;
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+let keyring: Keyring;
+let server: ProsodyServer;
+const open: CoreUnderTest[] = [];
+
+beforeAll(async () => {
+  keyring = await startKeyring();
+  applyKeyringEnv(keyring.env);
+  server = await startProsody({ users: ['lead', 'nurse'].map((username) => ({ username, password: `${username}-password` })) });
+});
+
+afterAll(async () => {
+  for (const app of open) await app.close().catch(() => undefined);
+  await server?.stop();
+  await keyring?.stop();
+  cleanUpDataDirs();
+});
+
+async function person(name: string, role: string, user: string): Promise<CoreUnderTest> {
+  const app = startCore({ server, notificationPolicy: { ...DEFAULT_NOTIFICATION_POLICY, urgentIntervalMs: INTERVAL_MS, urgentMaxReminders: 100 } });
+  open.push(app);
+  await app.call('profiles:create', { displayName: name, role, pin: '482913' });
+  await signIn(app, server, user, `${user}-password`);
+  return app;
+}
+
+describe('call-in alerts', () => {
+  it('re-notify a responder until they answer, not merely until they read the room', async () => {
+    const lead = await person('Dr Lena Okoro', 'ED consultant', 'lead');
+    const nurse = await person('Amy Ng', 'ED nurse', 'nurse');
+    const announcements = `announce@${server.mucDomain}`;
+    await lead.call('incident:declare', {
+      name: 'Tram collision',
+      exercise: true,
+      details: '',
+      coordinators: [],
+      displays: [],
+      announcementRoom: announcements,
+      coordinationRoom: null,
+    });
+    await nurse.call('incident:watch', { roomJid: announcements });
+    const { requestId } = await lead.call('incident:request', { lines: [{ role: 'ED nurse', count: 2, location: 'ED resus', by: null }], note: '' });
+
+    await until('the nurse is alerted', async () => nurse.notifications.length > 0);
+    expect(nurse.notifications.every((n) => n.title === 'Wardline' && n.body === 'Urgent message' && n.urgent)).toBe(true);
+    // Reading the announcement room does not count as answering the call-in.
+    const room = (await nurse.call('conversations:list', {})).find((c) => c.address === announcements);
+    if (room) await nurse.call('conversations:markRead', { conversationId: room.id });
+    const beforeWait = nurse.notifications.length;
+    await sleep(INTERVAL_MS * 4);
+    expect(nurse.notifications.length).toBeGreaterThan(beforeWait);
+
+    await nurse.call('incident:respond', { requestId, availability: { status: 'now', etaMinutes: 15 } });
+    await sleep(INTERVAL_MS * 2); // anything already due lands
+    const afterAnswer = nurse.notifications.length;
+    await sleep(INTERVAL_MS * 4);
+    expect(nurse.notifications.length).toBe(afterAnswer);
+    // The coordinator is never nagged about their own call-in.
+    expect(lead.notifications.filter((n) => n.body === 'Urgent message')).toEqual([]);
+  });
+});
