@@ -1,10 +1,15 @@
 /**
  * "Re-notifies until acknowledged" (issue 6 §2), across whole cores on a real Prosody: a
  * responder's workstation keeps notifying (urgent, no content) while a call-in awaits their
- * answer, even after they read the announcement room, and stops once they answer.
+ * answer, even after they read the announcement room, and stops once they answer. And the
+ * policy's preconfigured rooms: joined by everyone at sign-in, used when a coordinator declares.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { DEFAULT_NOTIFICATION_POLICY } from '../../electron/core/notify/notificationPolicy.js';
+import { loadAdminPolicy, type PolicyLoad } from '../../electron/core/policy/policyFile.js';
 import { applyKeyringEnv, startKeyring, type Keyring } from '../fixtures/keyring.js';
 import { startProsody, type ProsodyServer } from '../fixtures/prosody.js';
 import { cleanUpDataDirs, signIn, startCore, until, type CoreUnderTest } from './coreHarness.js';
@@ -19,7 +24,7 @@ const open: CoreUnderTest[] = [];
 beforeAll(async () => {
   keyring = await startKeyring();
   applyKeyringEnv(keyring.env);
-  server = await startProsody({ users: ['lead', 'nurse'].map((username) => ({ username, password: `${username}-password` })) });
+  server = await startProsody({ users: ['lead', 'nurse', 'lead2', 'nurse2'].map((username) => ({ username, password: `${username}-password` })) });
 });
 
 afterAll(async () => {
@@ -29,13 +34,38 @@ afterAll(async () => {
   cleanUpDataDirs();
 });
 
-async function person(name: string, role: string, user: string): Promise<CoreUnderTest> {
-  const app = startCore({ server, notificationPolicy: { ...DEFAULT_NOTIFICATION_POLICY, urgentIntervalMs: INTERVAL_MS, urgentMaxReminders: 100 } });
+async function person(name: string, role: string, user: string, adminPolicy?: PolicyLoad): Promise<CoreUnderTest> {
+  const app = startCore({
+    server,
+    notificationPolicy: { ...DEFAULT_NOTIFICATION_POLICY, urgentIntervalMs: INTERVAL_MS, urgentMaxReminders: 100 },
+    ...(adminPolicy ? { adminPolicy } : {}),
+  });
   open.push(app);
   await app.call('profiles:create', { displayName: name, role, pin: '482913' });
   await signIn(app, server, user, `${user}-password`);
   return app;
 }
+
+describe("the policy's incident rooms", () => {
+  it('every profile joins the announcement room at sign-in, and declaring uses the preconfigured rooms', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'wardline-policy-'));
+    const policyPath = join(dir, 'policy.json');
+    const announcement = `mi-staff@${server.mucDomain}`;
+    const coordination = `mi-coord@${server.mucDomain}`;
+    await writeFile(policyPath, JSON.stringify({ version: 1, incident: { announcementRoom: announcement, coordinationRoom: coordination } }));
+    const adminPolicy = await loadAdminPolicy({ path: policyPath });
+    expect(adminPolicy.kind).toBe('managed');
+    const lead = await person('Dr Rhys Evans', 'Site manager', 'lead2', adminPolicy);
+    await lead.call('incident:declare', { name: 'Chemical exposure', exercise: true, details: '', coordinators: [], displays: [], announcementRoom: null, coordinationRoom: null });
+    const state = await lead.call('incident:state', {});
+    expect(JSON.stringify(state)).toContain(announcement);
+    // A nurse who never set anything up still receives the call-in.
+    const nurse = await person('Ben Adeyemi', 'ED nurse', 'nurse2', adminPolicy);
+    await until('the nurse is in the announcement room', async () => (await nurse.call('conversations:list', {})).some((c) => c.address === announcement));
+    await lead.call('incident:request', { lines: [{ role: 'ED nurse', count: 1, location: 'ED resus', by: null }], note: '' });
+    await until('the nurse sees the call-in', async () => (await nurse.call('incident:state', {})).incident !== null);
+  });
+});
 
 describe('call-in alerts', () => {
   it('re-notify a responder until they answer, not merely until they read the room', async () => {

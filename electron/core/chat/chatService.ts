@@ -263,7 +263,7 @@ class Chat implements ChatService {
     return id;
   }
 
-  async joinRoom(roomJid: string, title?: string, options: { moderated?: boolean } = {}): Promise<number> {
+  async joinRoom(roomJid: string, title?: string, options: { moderated?: boolean; existingOnly?: boolean } = {}): Promise<number> {
     const room = parseJid(roomJid);
     if (room === null || room.local === null || room.resource !== null) throw new TypeError('A room is addressed by a bare JID (room@conference.domain).');
     const name = title?.trim() || room.local;

@@ -78,7 +78,8 @@ export interface ChatService {
   /** Opens (or finds) the 1:1 conversation with a colleague. */
   openDirect(jid: string): Promise<number>;
   /** Creates a members-only persistent room (or joins an existing one) and bookmarks it. */
-  joinRoom(roomJid: string, title?: string, options?: { moderated?: boolean }): Promise<number>;
+  /** `existingOnly`: never create the room (a room IT preconfigures); `moderated`: create it as an announcement room. */
+  joinRoom(roomJid: string, title?: string, options?: { moderated?: boolean; existingOnly?: boolean }): Promise<number>;
   /** Members-only rooms admit only members: the room's owner adds colleagues by bare JID (admins: moderators). */
   addRoomMembers(roomJid: string, memberJids: readonly string[], affiliation?: 'member' | 'admin'): Promise<void>;
   /**

@@ -35,6 +35,8 @@ interface PendingJoin {
   timer: NodeJS.Timeout;
 }
 
+const DISCO_INFO = 'http://jabber.org/protocol/disco#info';
+
 export class RoomJoinError extends Error {
   constructor(readonly condition: string) {
     super(`The room could not be joined: ${condition}.`);
@@ -127,9 +129,11 @@ export class Rooms {
    * members-only, persistent, archived, real JIDs visible to members (people must be able to
    * check who they are talking to).
    */
-  async join(room: string, name: string, options: { moderated?: boolean } = {}): Promise<{ created: boolean }> {
+  async join(room: string, name: string, options: { moderated?: boolean; existingOnly?: boolean } = {}): Promise<{ created: boolean }> {
     if (options.moderated === true) this.#moderated.add(room);
     if (this.joined.has(room)) return { created: false };
+    // Entering a room that does not exist creates it, with us as its owner: never for a room IT configures.
+    if (options.existingOnly === true && !(await this.#exists(room))) throw new RoomJoinError('item-not-found');
     const outcome = await this.#enter(room);
     if (outcome.created) await this.#configure(room, name);
     this.joined.set(room, { nick: this.#deps.nick });
@@ -201,6 +205,16 @@ export class Rooms {
     const presence = xml('presence', { to: `${room}/${this.#deps.nick}` }, xml('x', { xmlns: MUC }, xml('history', { maxstanzas: '0' })));
     this.#deps.send(presence).catch(() => undefined);
     return promise;
+  }
+
+  /** XEP-0030 disco#info on the room: the service answers item-not-found for a room that does not exist. */
+  async #exists(room: string): Promise<boolean> {
+    try {
+      await this.#deps.iq(xml('iq', { type: 'get', to: room }, xml('query', { xmlns: DISCO_INFO })));
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   async #configure(room: string, name: string): Promise<void> {

@@ -44,7 +44,17 @@ export function incidentHandlers(session: SessionController): Pick<Handlers, Inc
       const role = board === null ? 'responder' : session.profileKind() === 'display' ? 'display' : incident.roleIn(board);
       return toIncidentState(board, role, person.jid, incident.unsent(), person);
     },
-    'incident:declare': (input) => personFacing(() => service().declare(input)),
+    'incident:declare': (input) => {
+      // Rooms left empty: the hospital's preconfigured ones (policy), if IT set them.
+      const rooms = session.incidentRooms();
+      return personFacing(() =>
+        service().declare({
+          ...input,
+          announcementRoom: input.announcementRoom ?? rooms?.announcement ?? null,
+          coordinationRoom: input.coordinationRoom ?? rooms?.coordination ?? null,
+        }),
+      );
+    },
     'incident:watch': ({ roomJid }) =>
       personFacing(async () => {
         await session.chat().joinRoom(roomJid, 'Major incident announcements');

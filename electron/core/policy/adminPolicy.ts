@@ -53,6 +53,27 @@ const ServerSchema = z
   })
   .describe('The XMPP server. Leave out to use the domain of each person\'s own address.');
 
+/** A bare XMPP address: a person (name@domain) or a room (room@conference.domain). */
+const bareAddress = z
+  .string()
+  .max(300, { error: 'must be at most 300 characters long' })
+  .regex(new RegExp(`^[a-z0-9._+-]+@(?:${LABEL}\\.)+${LABEL}$`), { error: 'must be a lowercase address such as "mi-staff@conference.trust.nhs.uk"' });
+
+const IncidentSchema = z
+  .strictObject({
+    announcementRoom: bareAddress.describe(
+      'Preconfigured staff announcement room (moderated: only coordinators speak). Every Wardline joins it at sign-in, ' +
+        'so call-in requests reach staff without any setup; declaring an incident uses it.',
+    ),
+    coordinationRoom: bareAddress.describe("Preconfigured coordinators' room; declaring an incident uses it."),
+    declarers: z
+      .array(bareAddress)
+      .max(200)
+      .optional()
+      .describe('Who may declare a major incident. Leave out to let anyone the announcement room lets speak.'),
+  })
+  .describe('Major-incident mode: preconfigured rooms and who may declare. See docs/INCIDENT-IT.md.');
+
 // Brief: idle lock in minutes for IT, seconds inside the app (LockPolicy).
 const DEFAULT_IDLE_LOCK_MINUTES = DEFAULT_LOCK_POLICY.idleLockSeconds / 60;
 
@@ -148,6 +169,7 @@ export const AdminPolicySchema = z
       .boolean()
       .default(false)
       .describe("Erase a person's Wardline profile on this workstation when the server reports their account was revoked."),
+    incident: IncidentSchema.optional(),
     displayExemptFromIdleLock: z
       .boolean()
       .default(false)

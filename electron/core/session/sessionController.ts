@@ -63,6 +63,8 @@ export interface SessionDeps {
   displayExemptFromIdleLock?: boolean;
   /** Admin policy: who may declare a major incident (omitted: anyone the announcement room lets speak). */
   incidentDeclarers?: readonly string[];
+  /** Admin policy: the preconfigured major-incident rooms (every profile joins the announcement room). */
+  incidentRooms?: { announcement: string; coordination: string };
 }
 
 interface OpenProfile {
@@ -92,6 +94,8 @@ const AUTO_LOCK_SETTING = 'autoLockSeconds';
 const ACCOUNT_SETTING = 'xmpp.account';
 /** Set once the account has signed in: a later refusal of its credentials is a revocation. */
 const SIGNED_IN_SETTING = 'xmpp.signedInOnce';
+/** The policy announcement room this profile has joined (bookmarks rejoin it from then on). */
+const WATCHED_ROOM_SETTING = 'incident.policyRoomJoined';
 
 export class SessionController {
   #lock: LockState = { kind: 'no-profile' };
@@ -428,7 +432,11 @@ export class SessionController {
       // Only the chat of the profile that is still open may speak to the renderer.
       if (this.#open !== open) return;
       // Incident messages that could not be sent before go out with the new session.
-      if (event.type === 'signed-in') void incident.flush();
+      if (event.type === 'signed-in') {
+        void incident.flush();
+        // After this session's set-up has begun (it resets room state first): join once, then bookmarks keep it.
+        setImmediate(() => void this.#watchPolicyRoom(open, chat));
+      }
       void this.#governChatEvent(open, chat, event);
       if (event.type === 'connection') this.deps.events.emit('chat:connection', event.state);
       else if (event.type === 'conversations-changed') this.deps.events.emit('conversations:changed', { conversationIds: event.conversationIds });
@@ -436,6 +444,26 @@ export class SessionController {
       this.deps.onChatEvent?.(event);
     });
     this.deps.events.emit('chat:connection', chat.connection());
+  }
+
+  /** The policy's announcement room, joined (and bookmarked) once per profile so call-ins reach everyone. */
+  async #watchPolicyRoom(open: OpenProfile, chat: ChatService): Promise<void> {
+    const room = this.deps.incidentRooms?.announcement;
+    if (room === undefined || this.#open !== open || open.chat !== chat) return;
+    try {
+      if ((await open.store.getSetting(WATCHED_ROOM_SETTING)) === room) return;
+      // Only once it exists (IT creates it, or the first declaration does, moderated): never as its creator.
+      await chat.joinRoom(room, 'Major incident announcements', { moderated: true, existingOnly: true });
+      await open.store.setSetting(WATCHED_ROOM_SETTING, room);
+      this.deps.log('incident joined policy announcement room');
+    } catch (error) {
+      this.deps.log(`incident policy-room-join-failed error=${error instanceof Error ? error.name : 'unknown'}`);
+    }
+  }
+
+  /** The preconfigured major-incident rooms from policy, if any. */
+  incidentRooms(): { announcement: string; coordination: string } | null {
+    return this.deps.incidentRooms ?? null;
   }
 
   /** Audit entries for sign-in and removals; a revoked account is signed out (and maybe wiped). */
