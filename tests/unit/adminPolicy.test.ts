@@ -239,6 +239,15 @@ describe('docs/policy.schema.json', () => {
     expect(published).toEqual(adminPolicyJsonSchema());
   });
 
+  it('incident rooms: bare room addresses, declarers optional', () => {
+    const rooms = { announcementRoom: 'mi-staff@conference.trust.nhs.uk', coordinationRoom: 'mi-coord@conference.trust.nhs.uk' };
+    expect(parseAdminPolicy({ version: 1, incident: rooms })).toMatchObject({ ok: true, policy: { incident: rooms } });
+    expect(parseAdminPolicy({ version: 1, incident: { ...rooms, declarers: ['lead@trust.nhs.uk'] } }).ok).toBe(true);
+    const bad = parseAdminPolicy({ version: 1, incident: { ...rooms, announcementRoom: 'mi-staff@conference.trust.nhs.uk/nick' } });
+    expect(bad).toMatchObject({ ok: false, problem: expect.stringMatching(/incident\.announcementRoom/) });
+    expect(parseAdminPolicy({ version: 1, incident: { announcementRoom: rooms.announcementRoom } }).ok).toBe(false);
+  });
+
   it('is strict, needs only version, and explains every setting', () => {
     const schema = adminPolicyJsonSchema() as {
       $id: string;
@@ -257,6 +266,6 @@ describe('docs/policy.schema.json', () => {
       ...Object.entries(property.properties ?? {}).map(([inner, p]) => [`${name}.${inner}`, p.description]),
     ]);
     for (const [name, description] of described) expect(description, name).toMatch(/\w{3}/);
-    expect(Object.keys(schema.properties).sort()).toEqual(['$schema', ...Object.keys(DEFAULT_ADMIN_POLICY), 'caBundlePath', 'server'].sort());
+    expect(Object.keys(schema.properties).sort()).toEqual(['$schema', ...Object.keys(DEFAULT_ADMIN_POLICY), 'caBundlePath', 'incident', 'server'].sort());
   });
 });
