@@ -379,7 +379,7 @@ export const DISPLAY_PROFILE_CHANNELS: ReadonlySet<string> = new Set([
   'account:set',
   'chat:connection',
   'ui:focus',
-  'incident:state',
+  // Not 'incident:state': it names every responder and their availability; the wall needs only display:view.
   'display:view',
 ]);
 

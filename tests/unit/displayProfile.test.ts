@@ -60,12 +60,12 @@ describe('display profile gate', () => {
     expect(refused).toEqual([`${channel}:rejected`]);
   });
 
-  it('lets a display read the incident and the display view', async () => {
+  it('lets a display read the display view, but not the board with every responder on it', async () => {
     const { dispatch, called } = gate('display');
     await dispatch(own, 'display:view', {});
-    await dispatch(own, 'incident:state', {});
+    expect(await dispatch(own, 'incident:state', {})).toMatchObject({ ok: false, error: { code: 'rejected' } });
     await dispatch(own, 'session:lock', {});
-    expect(called).toEqual(['display:view', 'incident:state', 'session:lock']);
+    expect(called).toEqual(['display:view', 'session:lock']);
   });
 
   it('does not restrict a person', async () => {
@@ -77,7 +77,7 @@ describe('display profile gate', () => {
   it('every channel outside the allowlist is refused (new channels fail closed)', () => {
     const allowed = requestChannels.filter((channel) => profileAllows('display', channel));
     expect(allowed.sort()).toEqual(
-      ['account:get', 'account:set', 'app:info', 'chat:connection', 'display:view', 'incident:state', 'profiles:create', 'profiles:remove', 'session:lock', 'session:setAutoLock', 'session:state', 'session:unlock', 'ui:focus'].sort(),
+      ['account:get', 'account:set', 'app:info', 'chat:connection', 'display:view', 'profiles:create', 'profiles:remove', 'session:lock', 'session:setAutoLock', 'session:state', 'session:unlock', 'ui:focus'].sort(),
     );
   });
 });

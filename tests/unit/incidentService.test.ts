@@ -120,4 +120,24 @@ describe('IncidentService', () => {
     // A room copy stays a readable room message.
     expect(lead.receive({ ...delivery, type: 'groupchat', conversation: 'room@conference.trust.test' })).toBe(false);
   });
+
+  it('a far-future timestamp or a refused declaration never hides the real incident (security review)', async () => {
+    const lead = service(memoryStore(), fakeChat().chat, LEAD);
+    await lead.start();
+    const { incidentId } = await lead.declare({ name: 'Tram', exercise: false, details: '', coordinators: [], displays: [], announcementRoom: null, coordinationRoom: null });
+    const deliver = (actor: string, draft: IncidentEventDraft, id: string) =>
+      lead.receive({ message: buildIncidentMessage({ to: LEAD, type: 'chat', id, event: draft }), actor, source: 'live', conversation: actor, type: 'chat' });
+    const forged = (incident: string, at: number): IncidentEventDraft => ({
+      kind: 'declare', incidentId: incident, eventId: `ev-${at}`, at, exercise: true, name: 'Fake', details: '',
+      coordinators: ['mallory@trust.test'], displays: [], announcementRoom: null, coordinationRoom: null,
+    });
+    // Dated in the year 2999: ignored outright.
+    deliver('mallory@trust.test', forged('mi-fake-future', Date.UTC(2999, 0, 1)), 'f-1');
+    expect(lead.currentId()).toBe(incidentId);
+    // A declaration the board refuses (with a declarers policy) is not listed either.
+    const guarded = new IncidentService({ store: memoryStore(), chat: () => null, self: { jid: AMY, name: 'Amy', role: 'ED nurse' }, now: () => T0, declarers: [LEAD] });
+    await guarded.start();
+    guarded.receive({ message: buildIncidentMessage({ to: AMY, type: 'chat', id: 'f-2', event: forged('mi-fake-now', T0 + 1) }), actor: 'mallory@trust.test', source: 'live', conversation: 'mallory@trust.test', type: 'chat' });
+    expect(guarded.incidents()).toEqual([]);
+  });
 });

@@ -207,9 +207,9 @@ describe('room messages', () => {
     expect(onlyOurs.stanzaId).toBeNull();
   });
 
-  it('recognises our own reflected message by nickname', () => {
-    const event = expectMessage(parse(groupchat('<body>mine</body>', `${ROOM}/clerk`)));
-    expect(event.direction).toBe('out');
+  it('recognises our own reflected message by nickname, exactly (another occupant may be "clerk")', () => {
+    expect(expectMessage(parse(groupchat('<body>mine</body>', `${ROOM}/Clerk`))).direction).toBe('out');
+    expect(expectMessage(parse(groupchat('<body>not mine</body>', `${ROOM}/clerk`))).direction).toBe('in');
   });
 
   it('ignores rooms we have not joined, room subjects and room system messages', () => {

@@ -38,13 +38,15 @@ export function structuredDelivery(
   const message = innerMessage(stanza, event.source);
   if (message === null || message.getChild('x', DATA_FORMS) === undefined) return null;
   let actor: string | null;
-  if (event.direction === 'out') actor = ownBare;
-  else if (event.type === 'chat') actor = bareJidOf(event.from);
+  if (event.type === 'chat') actor = event.direction === 'out' ? ownBare : bareJidOf(event.from);
+  // Rooms: never the nick, not even our own (someone may hold it while we are away); only the real
+  // JID the room vouches for.
   else if (event.nick === null) actor = null;
   else if (event.source === 'archive') {
     const items = message.getChildren('x', MUC_USER).flatMap((x) => x.getChildren('item'));
-    // The archive appends its own item last; a sender's forged one would come first.
-    actor = bareJidOf(items.at(-1)?.attrs['jid']) ?? realJid(event.conversation, event.nick);
+    // The archive appends its own item last; a sender's forged one would come first. No item, no actor:
+    // the nick's holder today may not be who wrote it then.
+    actor = bareJidOf(items.at(-1)?.attrs['jid']);
   } else actor = realJid(event.conversation, event.nick);
   if (actor === null) return null;
   return { message, actor, source: event.source, conversation: event.conversation, type: event.type };

@@ -57,7 +57,16 @@ export function incidentHandlers(session: SessionController): Pick<Handlers, Inc
     },
     'incident:watch': ({ roomJid }) =>
       personFacing(async () => {
-        await session.chat().joinRoom(roomJid, 'Major incident announcements');
+        // Never create it: whoever creates a room owns it, and the announcement room is IT's or the coordinators'.
+        await session
+          .chat()
+          .joinRoom(roomJid, 'Major incident announcements', { existingOnly: true, moderated: true })
+          .catch((error: unknown) => {
+            if (error instanceof RoomJoinError && error.condition === 'item-not-found') {
+              throw new IncidentError('That announcement room does not exist yet. Check the address with your coordinator or IT.');
+            }
+            throw error;
+          });
         return done;
       }),
     'incident:request': (input) => personFacing(() => service().request(input)),

@@ -74,6 +74,9 @@ export interface DeclareInput {
 
 export type ActTarget = { requestId: string | null; responder: string };
 
+/** How far ahead of this machine's clock an event's own timestamp may be. */
+const MAX_CLOCK_SKEW_MS = 5 * 60_000;
+
 export const newIncidentId = (prefix: string): string => `${prefix}-${randomBytes(9).toString('hex')}`;
 
 export class IncidentService {
@@ -133,23 +136,37 @@ export class IncidentService {
       if (parsed.reason !== 'not-incident') this.#log(`incident ignored reason=${parsed.reason}${parsed.field ? ` field=${parsed.field}` : ''}`);
       return false;
     }
+    // The sender stamps `at` and the board orders by it: a time in the future would let one event
+    // outrank everything after it (or hide an incident). Clocks drift a little, not by minutes.
+    if (parsed.event.at > this.#now() + MAX_CLOCK_SKEW_MS) {
+      this.#log(`incident ignored reason=future-timestamp kind=${parsed.event.kind}`);
+      return delivery.type === 'chat';
+    }
     if (this.#add(parsed.event)) this.#changed();
     const event = parsed.event;
-    const directiveToMe = (event.kind === 'assign' || event.kind === 'standdown') && event.responder === this.#self && event.actor !== this.#self;
+    // Only an instruction the board accepted (from a coordinator) is stored as an urgent message.
+    const accepted = this.board(event.incidentId)?.timeline.some((entry) => entry.eventId === event.eventId && entry.actor === event.actor) ?? false;
+    const directiveToMe =
+      accepted && (event.kind === 'assign' || event.kind === 'standdown') && event.responder === this.#self && event.actor !== this.#self;
     return delivery.type === 'chat' && !directiveToMe;
   }
 
   // -------------------------------------------------------------------------------------------
   // Reading
 
-  /** Incident ids, most recently declared first. */
+  /**
+   * Incidents whose declaration the board accepted, most recently declared first. A declaration the
+   * board refused (not from a permitted declarer) never hides a real incident.
+   */
   incidents(): { incidentId: string; declaredAt: number }[] {
-    const declared = new Map<string, number>();
-    for (const event of this.#events.values()) {
-      if (event.kind !== 'declare') continue;
-      declared.set(event.incidentId, Math.min(declared.get(event.incidentId) ?? Infinity, event.at));
+    const ids = new Set<string>();
+    for (const event of this.#events.values()) if (event.kind === 'declare') ids.add(event.incidentId);
+    const accepted: { incidentId: string; declaredAt: number }[] = [];
+    for (const incidentId of ids) {
+      const declaration = this.board(incidentId)?.declaration;
+      if (declaration) accepted.push({ incidentId, declaredAt: declaration.declaredAt });
     }
-    return [...declared].map(([incidentId, declaredAt]) => ({ incidentId, declaredAt })).sort((a, b) => b.declaredAt - a.declaredAt);
+    return accepted.sort((a, b) => b.declaredAt - a.declaredAt);
   }
 
   /** The current incident: the most recently declared. */
@@ -453,6 +470,7 @@ export class IncidentService {
 
   async #sendAutoReplies(): Promise<void> {
     for (const { incidentId } of this.incidents()) {
+      if (this.#stopped) return;
       const board = this.board(incidentId);
       if (board === null || this.roleIn(board) !== 'coordinator') continue;
       const drafts = autoReplyDrafts(board, this.#self, this.#stamp());

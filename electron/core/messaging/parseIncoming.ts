@@ -151,8 +151,9 @@ interface Routing {
   archiveOwner: string;
 }
 
+/** Nicks are compared exactly (XEP-0045 resourceprep does not fold case): "JSmith" is not "jsmith". */
 function sameNick(a: string, b: string): boolean {
-  return a.normalize('NFC').toLowerCase() === b.normalize('NFC').toLowerCase();
+  return a.normalize('NFC') === b.normalize('NFC');
 }
 
 /** Decide type, direction and conversation, or why the message doesn't belong to us. */
