@@ -15,6 +15,7 @@ import {
   type IncidentEvent,
   type IncidentEventDraft,
 } from '../../electron/core/incident/index.js';
+import { incidentIdFor, incidentIdMatchesDeclarer } from '../../electron/core/incident/board.js';
 import {
   comeIn,
   COORD,
@@ -344,5 +345,20 @@ describe('renotifyDue', () => {
     expect(renotifyDue({ acknowledged: false, lastNotifiedAt: T0, now: T0 + 2 * MIN, intervalMs: 2 * MIN })).toBe(true);
     expect(renotifyDue({ acknowledged: false, lastNotifiedAt: T0, now: T0 + MIN, intervalMs: 2 * MIN })).toBe(false);
     expect(renotifyDue({ acknowledged: true, lastNotifiedAt: T0, now: T0 + 9 * MIN, intervalMs: 2 * MIN })).toBe(false);
+  });
+});
+
+describe('incident ids bound to their declarer (security review)', () => {
+  it('nobody can claim an incident another coordinator declared, not even with an earlier timestamp', () => {
+    const lead = 'lead@trust.test';
+    const incidentId = incidentIdFor(lead);
+    const declaration = (actor: string, at: number): IncidentEvent => ({
+      kind: 'declare', incidentId, eventId: `d-${actor}`, at, exercise: false, actor, name: `By ${actor}`, details: '',
+      coordinators: [], displays: [], announcementRoom: null, coordinationRoom: null,
+    });
+    const board = deriveBoard([declaration(lead, 2_000), declaration('mallory@trust.test', 1_000)], { incidentId });
+    expect(board.declaration?.declaredBy).toBe(lead);
+    expect(board.rejected).toEqual([expect.objectContaining({ actor: 'mallory@trust.test', reason: 'declarer-not-allowed' })]);
+    expect(incidentIdMatchesDeclarer(incidentId, 'LEAD@trust.test')).toBe(true);
   });
 });

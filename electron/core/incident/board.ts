@@ -14,6 +14,7 @@
  *   and close only from the declaration's coordinators (declarer included); response, ack and
  *   arrive only from the responder themselves. Anything else is skipped and reported.
  */
+import { createHash, randomBytes } from 'node:crypto';
 import { describeLine, incidentBody, NOT_NEEDED_NOW } from './incidentForms.js';
 import type {
   AssignAction,
@@ -188,12 +189,15 @@ export function deriveBoard(events: readonly IncidentEvent[], options: BoardOpti
     duplicates: ordered.duplicates,
   };
 
-  // 1. The declaration: the first allowed one. Later ones are refused, not merged.
+  // 1. The declaration: the first allowed one. Later ones are refused, not merged. (An earlier
+  //    timestamp would otherwise let anyone claim an incident another coordinator declared.)
   const declarers = options.declarers === undefined ? null : new Set(options.declarers);
   let declare: DeclareEvent | null = null;
   for (const event of ordered.events) {
     if (event.kind !== 'declare') continue;
     if (declarers !== null && !declarers.has(event.actor)) reject(event, 'declarer-not-allowed');
+    // An incident id names its declarer (incidentIdFor): nobody else can declare under it first.
+    else if (!incidentIdMatchesDeclarer(event.incidentId, event.actor)) reject(event, 'declarer-not-allowed');
     else if (declare !== null) reject(event, 'conflicting-declaration');
     else declare = event;
   }
@@ -692,4 +696,22 @@ export function describeRequest(request: RequestBoard, timeZone?: string): strin
  */
 export function renotifyDue(state: { acknowledged: boolean; lastNotifiedAt: number; now: number; intervalMs: number }): boolean {
   return !state.acknowledged && state.now - state.lastNotifiedAt >= state.intervalMs;
+}
+
+const BOUND_INCIDENT_ID = /^mi-[0-9a-f]{18}-([0-9a-f]{12})$/;
+
+/** A short, stable tag of the declarer's address, carried in every incident id Wardline makes. */
+export function declarerTag(jid: string): string {
+  return createHash('sha256').update(jid.toLowerCase()).digest('hex').slice(0, 12);
+}
+
+/** A new incident id bound to its declarer: "mi-<random>-<declarer tag>". */
+export function incidentIdFor(declarer: string): string {
+  return `mi-${randomBytes(9).toString('hex')}-${declarerTag(declarer)}`;
+}
+
+/** Ids in the bound form must carry the declarer's tag; other ids (older clients, tests) are not bound. */
+export function incidentIdMatchesDeclarer(incidentId: string, actor: string): boolean {
+  const tag = BOUND_INCIDENT_ID.exec(incidentId)?.[1];
+  return tag === undefined || tag === declarerTag(actor);
 }

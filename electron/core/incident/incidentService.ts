@@ -14,7 +14,7 @@
 import { randomBytes } from 'node:crypto';
 import type { StructuredDelivery } from '../chat/chatTypes.js';
 import type { XmlElement } from '../xmpp/index.js';
-import { actionDrafts, autoReplyDrafts, deriveBoard, standDownTargets, type CoordinatorAction } from './board.js';
+import { actionDrafts, autoReplyDrafts, deriveBoard, incidentIdFor, standDownTargets, type CoordinatorAction } from './board.js';
 import { buildIncidentMessage, incidentDestinations, parseIncidentStanza, type IncidentRoutes } from './incidentForms.js';
 import type { Availability, IncidentBoard, IncidentEvent, IncidentEventDraft, RequestLine } from './incidentTypes.js';
 
@@ -203,7 +203,7 @@ export class IncidentService {
   async declare(input: DeclareInput): Promise<{ incidentId: string }> {
     const name = input.name.trim();
     if (name === '') throw new IncidentError('Give the incident a name.');
-    const incidentId = newIncidentId('mi');
+    const incidentId = incidentIdFor(this.#self);
     const coordinators = unique([this.#self, ...input.coordinators]);
     const chat = this.#deps.chat();
     // Rooms first: the declaration names them. A room that cannot be set up is reported, not hidden.
