@@ -140,4 +140,27 @@ describe('IncidentService', () => {
     guarded.receive({ message: buildIncidentMessage({ to: AMY, type: 'chat', id: 'f-2', event: forged('mi-fake-now', T0 + 1) }), actor: 'mallory@trust.test', source: 'live', conversation: 'mallory@trust.test', type: 'chat' });
     expect(guarded.incidents()).toEqual([]);
   });
+
+  it('a flood of events for an incident nobody declared is bounded, and a colleague\'s new incident does not pull a coordinator away', async () => {
+    const store = memoryStore();
+    const lead = service(store, fakeChat().chat, LEAD);
+    await lead.start();
+    const { incidentId } = await lead.declare({ name: 'Tram', exercise: false, details: '', coordinators: [], displays: [], announcementRoom: null, coordinationRoom: null });
+    for (let n = 0; n < 700; n += 1) {
+      const draft: IncidentEventDraft = {
+        kind: 'arrive', incidentId: 'mi-undeclared', eventId: `flood-${n}`, at: T0, exercise: false, requestId: 'req-x', responder: 'mallory@trust.test', location: null,
+      };
+      lead.receive({ message: buildIncidentMessage({ to: LEAD, type: 'chat', id: `fl-${n}`, event: draft }), actor: 'mallory@trust.test', source: 'live', conversation: 'mallory@trust.test', type: 'chat' });
+    }
+    expect(lead.events('mi-undeclared').length).toBe(500);
+    // Someone else declares a new incident later: the lead's screen stays on the one they run.
+    const other: IncidentEventDraft = {
+      kind: 'declare', incidentId: 'mi-other', eventId: 'ev-other', at: T0 + 60_000, exercise: true, name: 'Other', details: '',
+      coordinators: [], displays: [], announcementRoom: null, coordinationRoom: null,
+    };
+    lead.receive({ message: buildIncidentMessage({ to: LEAD, type: 'chat', id: 'o-1', event: other }), actor: AMY, source: 'live', conversation: AMY, type: 'chat' });
+    expect(lead.incidents().map((i) => i.incidentId)).toEqual(['mi-other', incidentId]);
+    expect(lead.currentId()).toBe(incidentId);
+  });
 });
+

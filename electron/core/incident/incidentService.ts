@@ -74,6 +74,10 @@ export interface DeclareInput {
 
 export type ActTarget = { requestId: string | null; responder: string };
 
+/** A responder sends a handful of events per call-in; a coordinator a few per responder. */
+const MAX_EVENTS_PER_SENDER = 5_000;
+/** Events for an incident we hold no declaration for yet (they may arrive first); beyond this, a flood. */
+const MAX_UNDECLARED_EVENTS = 500;
 /** How far ahead of this machine's clock an event's own timestamp may be. */
 const MAX_CLOCK_SKEW_MS = 5 * 60_000;
 
@@ -169,9 +173,18 @@ export class IncidentService {
     return accepted.sort((a, b) => b.declaredAt - a.declaredAt);
   }
 
-  /** The current incident: the most recently declared. */
+  /**
+   * The current incident: one this person coordinates or displays and that is still open, else
+   * the most recently declared. A colleague's later declaration never pulls a coordinator away
+   * from the incident they are running.
+   */
   currentId(): string | null {
-    return this.incidents()[0]?.incidentId ?? null;
+    const incidents = this.incidents();
+    const mine = incidents.find(({ incidentId }) => {
+      const board = this.board(incidentId);
+      return board !== null && board.closedAt === null && this.roleIn(board) !== 'responder';
+    });
+    return (mine ?? incidents[0])?.incidentId ?? null;
   }
 
   board(incidentId: string | null = this.currentId()): IncidentBoard | null {
@@ -428,14 +441,32 @@ export class IncidentService {
   // -------------------------------------------------------------------------------------------
   // Event set, persistence, automatic replies
 
-  /** True when new. */
+  /** True when new. Bounded: one sender, or events for incidents nobody declared, cannot flood the store. */
   #add(event: IncidentEvent): boolean {
     const key = `${event.actor}\u0000${event.eventId}\u0000${JSON.stringify(event)}`;
     if (this.#events.has(key)) return false;
+    if (!this.#hasRoomFor(event)) {
+      this.#log(`incident ignored reason=over-limit kind=${event.kind}`);
+      return false;
+    }
     this.#events.set(key, event);
     this.#boards.delete(event.incidentId);
     this.#schedulePersist();
     return true;
+  }
+
+  #hasRoomFor(event: IncidentEvent): boolean {
+    let fromActor = 0;
+    let declared = event.kind === 'declare';
+    let undeclared = 0;
+    const declaredIds = new Set<string>();
+    for (const held of this.#events.values()) {
+      if (held.actor === event.actor) fromActor += 1;
+      if (held.kind === 'declare') declaredIds.add(held.incidentId);
+    }
+    declared ||= declaredIds.has(event.incidentId);
+    for (const held of this.#events.values()) if (!declaredIds.has(held.incidentId)) undeclared += 1;
+    return fromActor < MAX_EVENTS_PER_SENDER && (declared || undeclared < MAX_UNDECLARED_EVENTS);
   }
 
   #changed(): void {
