@@ -627,62 +627,8 @@ export function autoReplyDrafts(board: IncidentBoard, self: string, stamp: Draft
   );
 }
 
-// ---------------------------------------------------------------------------------------------
-// Sorting the responder table
-
-export type ResponderSortKey = 'name' | 'role' | 'availability' | 'eta' | 'status';
-export type SortDirection = 'asc' | 'desc';
-
-const AVAILABILITY_ORDER = { now: 0, from: 1, unavailable: 2 } as const;
-/** Pipeline order: who needs a decision first. */
-const STATUS_ORDER: Record<ResponderStatus, number> = {
-  offered: 0,
-  standby: 1,
-  assigned: 2,
-  arrived: 3,
-  'stood-down': 4,
-  'not-available': 5,
-};
-
-const collator = new Intl.Collator('en-GB', { sensitivity: 'base', numeric: true });
-
-/**
- * A sorted copy. Missing ETAs and availabilities sort last in either direction (an unknown is
- * never "soonest"); ties fall back to name, then JID, so the order is stable across machines.
- */
-export function sortResponders(
-  rows: readonly ResponderRow[],
-  key: ResponderSortKey,
-  direction: SortDirection = 'asc',
-): ResponderRow[] {
-  const sign = direction === 'asc' ? 1 : -1;
-  const primary = (a: ResponderRow, b: ResponderRow): number => {
-    switch (key) {
-      case 'name':
-        return sign * collator.compare(a.name, b.name);
-      case 'role':
-        return sign * collator.compare(a.role, b.role);
-      case 'status':
-        return sign * (STATUS_ORDER[a.status] - STATUS_ORDER[b.status]);
-      case 'availability':
-        return nullsLast(
-          a.availability && AVAILABILITY_ORDER[a.availability.status],
-          b.availability && AVAILABILITY_ORDER[b.availability.status],
-          sign,
-        );
-      case 'eta':
-        return nullsLast(a.expectedAt, b.expectedAt, sign);
-    }
-  };
-  return [...rows].sort(
-    (a, b) => primary(a, b) || collator.compare(a.name, b.name) || cmp(a.jid, b.jid) || cmp(a.requestId, b.requestId),
-  );
-}
-
-function nullsLast(a: number | null, b: number | null, sign: number): number {
-  if (a === null || b === null) return a === b ? 0 : a === null ? 1 : -1;
-  return sign * (a - b);
-}
+// Sorting the responder table: one implementation, shared with the renderer.
+export { sortResponders, type ResponderSortKey, type SortDirection } from '../../common/responderSort.js';
 
 /** "4 × ED nurse → ED majors by 14:30" for each line, for headers and exports. */
 export function describeRequest(request: RequestBoard, timeZone?: string): string[] {
