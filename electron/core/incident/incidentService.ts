@@ -95,6 +95,10 @@ export class IncidentService {
   #persistQueued = false;
   #boards = new Map<string, IncidentBoard>();
   #autoTimer: NodeJS.Timeout | null = null;
+  /** Held events per sender and per incident, and incidents with a declaration held (flood limits). */
+  readonly #perActor = new Map<string, number>();
+  readonly #perIncident = new Map<string, number>();
+  readonly #declared = new Set<string>();
   #stopped = false;
 
   constructor(deps: IncidentServiceDeps) {
@@ -450,23 +454,25 @@ export class IncidentService {
       return false;
     }
     this.#events.set(key, event);
+    this.#count(event);
     this.#boards.delete(event.incidentId);
     this.#schedulePersist();
     return true;
   }
 
+  /** Counters kept alongside the event set: each add is O(incidents), not O(events). */
   #hasRoomFor(event: IncidentEvent): boolean {
-    let fromActor = 0;
-    let declared = event.kind === 'declare';
+    if ((this.#perActor.get(event.actor) ?? 0) >= MAX_EVENTS_PER_SENDER) return false;
+    if (event.kind === 'declare' || this.#declared.has(event.incidentId)) return true;
     let undeclared = 0;
-    const declaredIds = new Set<string>();
-    for (const held of this.#events.values()) {
-      if (held.actor === event.actor) fromActor += 1;
-      if (held.kind === 'declare') declaredIds.add(held.incidentId);
-    }
-    declared ||= declaredIds.has(event.incidentId);
-    for (const held of this.#events.values()) if (!declaredIds.has(held.incidentId)) undeclared += 1;
-    return fromActor < MAX_EVENTS_PER_SENDER && (declared || undeclared < MAX_UNDECLARED_EVENTS);
+    for (const [incidentId, count] of this.#perIncident) if (!this.#declared.has(incidentId)) undeclared += count;
+    return undeclared < MAX_UNDECLARED_EVENTS;
+  }
+
+  #count(event: IncidentEvent): void {
+    this.#perActor.set(event.actor, (this.#perActor.get(event.actor) ?? 0) + 1);
+    this.#perIncident.set(event.incidentId, (this.#perIncident.get(event.incidentId) ?? 0) + 1);
+    if (event.kind === 'declare') this.#declared.add(event.incidentId);
   }
 
   #changed(): void {
