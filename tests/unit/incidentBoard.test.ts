@@ -8,7 +8,6 @@ import {
   needsStandbyReply,
   NOT_NEEDED_NOW,
   pendingAutoReplies,
-  renotifyDue,
   sortResponders,
   standDownTargets,
   type IncidentBoard,
@@ -337,14 +336,6 @@ describe('sortResponders', () => {
     expect(sortResponders(rows, 'status').map((r) => r.status)).toEqual(['offered', 'offered', 'assigned', 'arrived', 'not-available']);
     expect(sortResponders(rows, 'availability').map((r) => r.name)).toEqual(['Amy', 'Dan', 'Eve', 'Ben', 'Cat']);
     expect(rows.map((r) => r.name)).toEqual(['Amy', 'Ben', 'Cat', 'Dan', 'Eve']); // input untouched
-  });
-});
-
-describe('renotifyDue', () => {
-  it('re-alerts until acknowledged', () => {
-    expect(renotifyDue({ acknowledged: false, lastNotifiedAt: T0, now: T0 + 2 * MIN, intervalMs: 2 * MIN })).toBe(true);
-    expect(renotifyDue({ acknowledged: false, lastNotifiedAt: T0, now: T0 + MIN, intervalMs: 2 * MIN })).toBe(false);
-    expect(renotifyDue({ acknowledged: true, lastNotifiedAt: T0, now: T0 + 9 * MIN, intervalMs: 2 * MIN })).toBe(false);
   });
 });
 

@@ -15,7 +15,7 @@
  *   arrive only from the responder themselves. Anything else is skipped and reported.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { describeLine, incidentBody, NOT_NEEDED_NOW } from './incidentForms.js';
+import { incidentBody, NOT_NEEDED_NOW } from './incidentForms.js';
 import type {
   AssignAction,
   AssignEvent,
@@ -629,20 +629,6 @@ export function autoReplyDrafts(board: IncidentBoard, self: string, stamp: Draft
 
 // Sorting the responder table: one implementation, shared with the renderer.
 export { sortResponders, type ResponderSortKey, type SortDirection } from '../../common/responderSort.js';
-
-/** "4 × ED nurse → ED majors by 14:30" for each line, for headers and exports. */
-export function describeRequest(request: RequestBoard, timeZone?: string): string[] {
-  return request.lines.map((line) => describeLine(line, timeZone));
-}
-
-/**
- * Re-notification ("until acknowledged"): due when not yet acknowledged and `intervalMs` has
- * passed since the last alert. The caller decides what acknowledged means: for a request, that
- * this person responded (or dismissed it); for a directive, that they sent an ack.
- */
-export function renotifyDue(state: { acknowledged: boolean; lastNotifiedAt: number; now: number; intervalMs: number }): boolean {
-  return !state.acknowledged && state.now - state.lastNotifiedAt >= state.intervalMs;
-}
 
 const BOUND_INCIDENT_ID = /^mi-[0-9a-f]{18}-([0-9a-f]{12})$/;
 

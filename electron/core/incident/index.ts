@@ -36,8 +36,6 @@ export {
   actionDrafts,
   autoReplyDrafts,
   sortResponders,
-  describeRequest,
-  renotifyDue,
   type BoardOptions,
   type PendingAutoReply,
   type StandDownTarget,
