@@ -115,6 +115,7 @@ async function run(server: ProsodyServer, responders: readonly ProsodyUser[], wi
       chat: () => chat,
       self: { jid: coordinatorJid, name: 'Bench coordinator', role: 'ED consultant' },
       changed: onChanged,
+      declarers: [coordinatorJid],
       // No late-offer replies in this run: every line stays open.
       autoReplyDelayMs: 60_000,
     });
@@ -184,10 +185,10 @@ async function run(server: ProsodyServer, responders: readonly ProsodyUser[], wi
     const project: number[] = [];
     for (let k = 0; k < 20; k += 1) {
       const t0 = performance.now();
-      deriveBoard(events, { incidentId: final.incidentId });
+      deriveBoard(events, { incidentId: final.incidentId, declarers: [coordinatorJid] });
       finalDerive.push(performance.now() - t0);
       const t1 = performance.now();
-      IncidentStateSchema.parse(toIncidentState(final, 'coordinator', coordinatorJid, 0, { name: 'x', role: 'y' }));
+      IncidentStateSchema.parse(toIncidentState(final, 'coordinator', coordinatorJid, { unsent: 0, canDeclare: true }, { name: 'x', role: 'y' }));
       project.push(performance.now() - t1);
     }
     const p = (values: number[], q: number): number => round(percentile(values, q));

@@ -275,6 +275,8 @@ export const IncidentStateSchema = z.object({
     .nullable(),
   /** Incident messages written but not yet acknowledged by the server (offline). */
   unsent: z.number().int(),
+  /** Admin policy names this person as a declarer (no-one else may declare). */
+  canDeclare: z.boolean(),
   /** Prefills the response form: the profile's name and role. */
   me: z.object({ jid: z.string().nullable(), name: z.string(), role: z.string() }),
 });

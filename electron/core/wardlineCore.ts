@@ -113,12 +113,11 @@ export function createWardlineCore(options: CoreOptions): WardlineCore {
     clipboard: options.clipboard ?? null,
     ...(admin.server ? { serverDefaults: { domain: admin.server.domain, host: admin.server.host, port: admin.server.port } } : {}),
     displayExemptFromIdleLock: admin.displayExemptFromIdleLock,
-    ...(admin.incident
-      ? {
-          incidentRooms: { announcement: admin.incident.announcementRoom, coordination: admin.incident.coordinationRoom },
-          ...(admin.incident.declarers ? { incidentDeclarers: admin.incident.declarers } : {}),
-        }
-      : {}),
+    incidentRooms: {
+      ...(admin.incident?.announcementRoom ? { announcement: admin.incident.announcementRoom } : {}),
+      ...(admin.incident?.coordinationRoom ? { coordination: admin.incident.coordinationRoom } : {}),
+    },
+    incidentDeclarers: admin.incident?.declarers ?? [],
   });
   const ready = session.init(policyFailureMessage(load));
   const info: AppInfo = { name: 'Wardline', version: options.version, shell: options.shell, platform: options.platform };

@@ -3,7 +3,7 @@
  * responders and a control-room display, five separate profiles in five windows, each with its
  * own data folder. Screenshots of every view land in test-results/screens/.
  */
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
@@ -61,12 +61,15 @@ describe('major-incident exercise, end to end', () => {
   const people: Person[] = [];
   let lead: Person, amy: Person, ben: Person, cai: Person, wall: Person;
   let announce: string;
+  /** The hospital's admin policy: it names who may declare (without it, nobody can). */
+  let policyFile: string;
 
   async function person(user: string, name: string, role: string, options: { display?: boolean } = {}): Promise<Person> {
     const dataDir = await mkdtemp(join(tmpdir(), `wardline-e2e-mi-${user}-`));
     const app = await openWardline({
       dataDir,
       headless: true,
+      policyFile,
       ...(options.display ? { viewport: { width: 1920, height: 1080 } } : { viewport: { width: 1400, height: 900 } }),
       core: { chatTrust: { adminCa: { paths: [server.caCertPath] }, trustedDomains: [server.domain] } },
     });
@@ -83,6 +86,9 @@ describe('major-incident exercise, end to end', () => {
     const users = ['lead', 'amy', 'ben', 'cai', 'wall'];
     server = await startProsody({ users: users.map((username) => ({ username, password: `${username}-password` })) });
     announce = `mi-staff@${server.mucDomain}`;
+    const policyDir = await mkdtemp(join(tmpdir(), 'wardline-e2e-mi-policy-'));
+    policyFile = join(policyDir, 'policy.json');
+    await writeFile(policyFile, JSON.stringify({ version: 1, incident: { declarers: [`lead@${server.domain}`] } }));
     [lead, amy, ben, cai, wall] = await Promise.all([
       person('lead', 'DEMO Dr Lena Okoro', 'ED consultant'),
       person('amy', 'DEMO Amy Ng', 'ED nurse'),
@@ -97,6 +103,7 @@ describe('major-incident exercise, end to end', () => {
     await server?.stop();
     await keyring?.stop();
     for (const p of people) await rm(p.dataDir, { recursive: true, force: true });
+    if (policyFile) await rm(join(policyFile, '..'), { recursive: true, force: true });
   });
 
   const board = (p: Person) => p.page.getByRole('table', { name: 'Responders' });
@@ -118,6 +125,10 @@ describe('major-incident exercise, end to end', () => {
 
     for (const p of [amy, ben, cai]) {
       await p.page.getByRole('button', { name: 'Major incident' }).click();
+      // Staff the policy does not name cannot declare: no form, a plain explanation instead.
+      await p.page.getByRole('status').filter({ hasText: 'Only the people your IT team named can declare one.' }).waitFor();
+      expect(await p.page.getByRole('form', { name: 'Declare major incident' }).count()).toBe(0);
+      if (p === amy) await screenshot(p.page, 'incident-01b-responder-before-call-in');
       const watch = p.page.getByRole('form', { name: 'Receive call-in requests' });
       await watch.getByLabel('Announcement room').fill(announce);
       await watch.getByRole('button', { name: 'Join announcement room' }).click();

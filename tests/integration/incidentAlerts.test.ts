@@ -24,7 +24,7 @@ const open: CoreUnderTest[] = [];
 beforeAll(async () => {
   keyring = await startKeyring();
   applyKeyringEnv(keyring.env);
-  server = await startProsody({ users: ['lead', 'nurse', 'lead2', 'nurse2'].map((username) => ({ username, password: `${username}-password` })) });
+  server = await startProsody({ users: ['lead', 'nurse', 'lead2', 'nurse2', 'lead3', 'nurse3'].map((username) => ({ username, password: `${username}-password` })) });
 });
 
 afterAll(async () => {
@@ -33,6 +33,16 @@ afterAll(async () => {
   await keyring?.stop();
   cleanUpDataDirs();
 });
+
+/** An admin policy file with this incident section, loaded as the app loads it. */
+async function incidentPolicy(incident: Record<string, unknown>): Promise<PolicyLoad> {
+  const dir = await mkdtemp(join(tmpdir(), 'wardline-policy-'));
+  const policyPath = join(dir, 'policy.json');
+  await writeFile(policyPath, JSON.stringify({ version: 1, incident }));
+  const load = await loadAdminPolicy({ path: policyPath });
+  expect(load.kind).toBe('managed');
+  return load;
+}
 
 async function person(name: string, role: string, user: string, adminPolicy?: PolicyLoad): Promise<CoreUnderTest> {
   const app = startCore({
@@ -48,13 +58,9 @@ async function person(name: string, role: string, user: string, adminPolicy?: Po
 
 describe("the policy's incident rooms", () => {
   it('every profile joins the announcement room at sign-in, and declaring uses the preconfigured rooms', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'wardline-policy-'));
-    const policyPath = join(dir, 'policy.json');
     const announcement = `mi-staff@${server.mucDomain}`;
     const coordination = `mi-coord@${server.mucDomain}`;
-    await writeFile(policyPath, JSON.stringify({ version: 1, incident: { announcementRoom: announcement, coordinationRoom: coordination } }));
-    const adminPolicy = await loadAdminPolicy({ path: policyPath });
-    expect(adminPolicy.kind).toBe('managed');
+    const adminPolicy = await incidentPolicy({ announcementRoom: announcement, coordinationRoom: coordination, declarers: [`lead2@${server.domain}`] });
     const lead = await person('Dr Rhys Evans', 'Site manager', 'lead2', adminPolicy);
     await lead.call('incident:declare', { name: 'Chemical exposure', exercise: true, details: '', coordinators: [], displays: [], announcementRoom: null, coordinationRoom: null });
     const state = await lead.call('incident:state', {});
@@ -69,8 +75,9 @@ describe("the policy's incident rooms", () => {
 
 describe('call-in alerts', () => {
   it('re-notify a responder until they answer, not merely until they read the room', async () => {
-    const lead = await person('Dr Lena Okoro', 'ED consultant', 'lead');
-    const nurse = await person('Amy Ng', 'ED nurse', 'nurse');
+    const adminPolicy = await incidentPolicy({ declarers: [`lead@${server.domain}`] });
+    const lead = await person('Dr Lena Okoro', 'ED consultant', 'lead', adminPolicy);
+    const nurse = await person('Amy Ng', 'ED nurse', 'nurse', adminPolicy);
     const announcements = `announce@${server.mucDomain}`;
     await lead.call('incident:declare', {
       name: 'Tram collision',
@@ -100,5 +107,34 @@ describe('call-in alerts', () => {
     expect(nurse.notifications.length).toBe(afterAnswer);
     // The coordinator is never nagged about their own call-in.
     expect(lead.notifications.filter((n) => n.body === 'Urgent message')).toEqual([]);
+  });
+});
+
+describe('who may declare (fail closed)', () => {
+  it('without a declarers policy nobody can declare, and a declaration from elsewhere never reaches the board', async () => {
+    const announcements = `closed-announce@${server.mucDomain}`;
+    // The lead's workstation has a policy naming them; the nurse's has none at all.
+    const lead = await person('Dr Mo Shah', 'ED consultant', 'lead3', await incidentPolicy({ declarers: [`lead3@${server.domain}`] }));
+    const nurse = await person('Cai Li', 'ED nurse', 'nurse3');
+    expect((await nurse.call('incident:state', {})).canDeclare).toBe(false);
+    expect((await lead.call('incident:state', {})).canDeclare).toBe(true);
+    await expect(
+      nurse.call('incident:declare', { name: 'Fake', exercise: false, details: '', coordinators: [], displays: [], announcementRoom: null, coordinationRoom: null }),
+    ).rejects.toThrow(/IT team has not named who may declare/);
+
+    await lead.call('incident:declare', {
+      name: 'Tram collision', exercise: true, details: '', coordinators: [], displays: [`nurse3@${server.domain}`], announcementRoom: announcements, coordinationRoom: null,
+    });
+    await nurse.call('incident:watch', { roomJid: announcements });
+    await lead.call('incident:request', { lines: [{ role: 'ED nurse', count: 1, location: 'ED resus', by: null }], note: '' });
+    // The nurse's workstation received the declaration (1:1, as a named display) and the call-in (room):
+    // the room shows the readable copy, but the board stays empty.
+    await until('the call-in reached the nurse', async () => {
+      const room = (await nurse.call('conversations:list', {})).find((c) => c.address === announcements);
+      return room !== undefined && room.lastActivityAt !== null;
+    });
+    await sleep(500);
+    expect((await nurse.call('incident:state', {})).incident).toBeNull();
+    expect(nurse.logs.some((line) => line.includes('incident ignored reason=declarer-not-allowed'))).toBe(true);
   });
 });

@@ -239,13 +239,15 @@ describe('docs/policy.schema.json', () => {
     expect(published).toEqual(adminPolicyJsonSchema());
   });
 
-  it('incident rooms: bare room addresses, declarers optional', () => {
+  it('incident: bare addresses; rooms and declarers each optional (no declarers: nobody may declare)', () => {
     const rooms = { announcementRoom: 'mi-staff@conference.trust.nhs.uk', coordinationRoom: 'mi-coord@conference.trust.nhs.uk' };
     expect(parseAdminPolicy({ version: 1, incident: rooms })).toMatchObject({ ok: true, policy: { incident: rooms } });
     expect(parseAdminPolicy({ version: 1, incident: { ...rooms, declarers: ['lead@trust.nhs.uk'] } }).ok).toBe(true);
     const bad = parseAdminPolicy({ version: 1, incident: { ...rooms, announcementRoom: 'mi-staff@conference.trust.nhs.uk/nick' } });
     expect(bad).toMatchObject({ ok: false, problem: expect.stringMatching(/incident\.announcementRoom/) });
-    expect(parseAdminPolicy({ version: 1, incident: { announcementRoom: rooms.announcementRoom } }).ok).toBe(false);
+    expect(parseAdminPolicy({ version: 1, incident: { declarers: ['lead@trust.nhs.uk'] } }).ok).toBe(true);
+    expect(parseAdminPolicy({ version: 1, incident: { declarers: ['Lead@trust.nhs.uk'] } }).ok).toBe(false);
+    expect(parseAdminPolicy({ version: 1, incident: { declarers: ['lead@trust.nhs.uk'], extra: true } }).ok).toBe(false);
   });
 
   it('is strict, needs only version, and explains every setting', () => {

@@ -31,8 +31,7 @@ import {
 } from './incidentFixtures.js';
 
 const jid = (who: string): string => `${who}@trust.nhs.uk`;
-const board = (events: IncidentEvent[], declarers?: string[]): IncidentBoard =>
-  deriveBoard(events, { incidentId: INCIDENT, ...(declarers ? { declarers } : {}) });
+const board = (events: IncidentEvent[], declarers: string[] = [LEAD]): IncidentBoard => deriveBoard(events, { incidentId: INCIDENT, declarers });
 const asEvent = (draft: IncidentEventDraft, actor: string): IncidentEvent => ({ ...draft, actor }) as IncidentEvent;
 let ids = 0;
 const stamp = (at: number) => ({ at, newId: () => `gen-${(ids += 1)}` });
@@ -182,13 +181,18 @@ describe('authorisation', () => {
   });
 
   it('one declaration: later ones conflict; a declarer list is enforced; no declaration, no board', () => {
-    const b = board([declare(), declare({ eventId: 'd-9', actor: COORD, coordinators: [jid('mal')] })]);
+    const b = board([declare(), declare({ eventId: 'd-9', actor: COORD, coordinators: [jid('mal')] })], [LEAD, COORD]);
     expect(b.declaration?.coordinators).toEqual([LEAD, COORD]);
     expect(b.rejected).toEqual([{ eventId: 'd-9', actor: COORD, kind: 'declare', reason: 'conflicting-declaration' }]);
 
     const restricted = board([declare({ actor: jid('mal') }), request()], [LEAD]);
     expect(restricted.declaration).toBeNull();
     expect(restricted.rejected.map((r) => r.reason)).toEqual(['declarer-not-allowed', 'no-declaration']);
+
+    // No declarers named (no admin policy): nobody may declare, not even the declaration's own author.
+    const unconfigured = board([declare(), request()], []);
+    expect(unconfigured.declaration).toBeNull();
+    expect(unconfigured.rejected.map((r) => r.reason)).toEqual(['declarer-not-allowed', 'no-declaration']);
   });
 
   it('refuses come-in without a location and lines that do not exist', () => {
@@ -347,7 +351,7 @@ describe('incident ids bound to their declarer (security review)', () => {
       kind: 'declare', incidentId, eventId: `d-${actor}`, at, exercise: false, actor, name: `By ${actor}`, details: '',
       coordinators: [], displays: [], announcementRoom: null, coordinationRoom: null,
     });
-    const board = deriveBoard([declaration(lead, 2_000), declaration('mallory@trust.test', 1_000)], { incidentId });
+    const board = deriveBoard([declaration(lead, 2_000), declaration('mallory@trust.test', 1_000)], { incidentId, declarers: [lead, 'mallory@trust.test'] });
     expect(board.declaration?.declaredBy).toBe(lead);
     expect(board.rejected).toEqual([expect.objectContaining({ actor: 'mallory@trust.test', reason: 'declarer-not-allowed' })]);
     expect(incidentIdMatchesDeclarer(incidentId, 'LEAD@trust.test')).toBe(true);

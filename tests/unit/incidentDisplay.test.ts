@@ -15,7 +15,7 @@ const events: IncidentEvent[] = [
   comeIn('dan', { at: T0 + 17 * MIN, location: 'Theatre 3' }),
   event('arrive', { eventId: 'h', at: T0 + 29 * MIN, actor: 'dan@trust.nhs.uk', requestId: 'req-1', responder: 'dan@trust.nhs.uk', location: null }),
 ];
-const board = deriveBoard(events, { incidentId: INCIDENT });
+const board = deriveBoard(events, { incidentId: INCIDENT, declarers: [LEAD] });
 const NOW = T0 + 65 * MIN;
 
 describe('maskNhsNumbers', () => {
@@ -76,7 +76,7 @@ describe('control-room display', () => {
   });
 
   it('an exercise says EXERCISE on the view', () => {
-    const exercise = displayView(deriveBoard(events.map((e) => ({ ...e, exercise: true })), { incidentId: INCIDENT }), { now: NOW });
+    const exercise = displayView(deriveBoard(events.map((e) => ({ ...e, exercise: true })), { incidentId: INCIDENT, declarers: [LEAD] }), { now: NOW });
     expect(exercise).toMatchObject({ exercise: true, banner: 'EXERCISE', title: 'EXERCISE — Fire, ward 9 ([NHS no. hidden])' });
     expect(exercise.announcements.every((a) => a.text.startsWith('EXERCISE — '))).toBe(true);
     expect(view).toMatchObject({ exercise: false, banner: null, title: 'Fire, ward 9 ([NHS no. hidden])' });
@@ -85,9 +85,10 @@ describe('control-room display', () => {
   it('the clock stops when the incident closes; with no declaration the view is empty', () => {
     const closed = deriveBoard([...events, event('close', { eventId: 'c', at: T0 + 50 * MIN, actor: LEAD, requestId: null, note: '' })], {
       incidentId: INCIDENT,
+      declarers: [LEAD],
     });
     expect(displayView(closed, { now: NOW })).toMatchObject({ closed: true, elapsedText: '50 min' });
-    expect(displayView(deriveBoard([], { incidentId: INCIDENT }), { now: NOW })).toMatchObject({ declaredAt: null, elapsedMs: 0, enRoute: [] });
+    expect(displayView(deriveBoard([], { incidentId: INCIDENT, declarers: [LEAD] }), { now: NOW })).toMatchObject({ declaredAt: null, elapsedMs: 0, enRoute: [] });
   });
 
   it('formats elapsed time', () => {

@@ -44,8 +44,8 @@ function fakeChat() {
   };
 }
 
-function service(store = memoryStore(), chat: IncidentChat | null = null, self = LEAD, now = () => T0) {
-  return new IncidentService({ store, chat: () => chat, self: { jid: self, name: 'Dr Lead', role: 'ED consultant' }, now, autoReplyDelayMs: 5 });
+function service(store = memoryStore(), chat: IncidentChat | null = null, self = LEAD, now = () => T0, declarers: readonly string[] = [LEAD]) {
+  return new IncidentService({ store, chat: () => chat, self: { jid: self, name: 'Dr Lead', role: 'ED consultant' }, now, autoReplyDelayMs: 5, declarers });
 }
 
 const settle = () => new Promise((resolve) => setTimeout(resolve, 20));
@@ -143,7 +143,7 @@ describe('IncidentService', () => {
 
   it('a flood of events for an incident nobody declared is bounded, and a colleague\'s new incident does not pull a coordinator away', async () => {
     const store = memoryStore();
-    const lead = service(store, fakeChat().chat, LEAD);
+    const lead = service(store, fakeChat().chat, LEAD, () => T0, [LEAD, AMY]);
     await lead.start();
     const { incidentId } = await lead.declare({ name: 'Tram', exercise: false, details: '', coordinators: [], displays: [], announcementRoom: null, coordinationRoom: null });
     for (let n = 0; n < 700; n += 1) {
@@ -161,6 +161,28 @@ describe('IncidentService', () => {
     lead.receive({ message: buildIncidentMessage({ to: LEAD, type: 'chat', id: 'o-1', event: other }), actor: AMY, source: 'live', conversation: AMY, type: 'chat' });
     expect(lead.incidents().map((i) => i.incidentId)).toEqual(['mi-other', incidentId]);
     expect(lead.currentId()).toBe(incidentId);
+  });
+  it('fails closed without a declarers policy: nobody can declare, and a colleague\'s declaration is not even stored', async () => {
+    const store = memoryStore();
+    const unconfigured = service(store, fakeChat().chat, LEAD, () => T0, []);
+    await unconfigured.start();
+    expect(unconfigured.canDeclare()).toBe(false);
+    await expect(
+      unconfigured.declare({ name: 'Tram', exercise: false, details: '', coordinators: [], displays: [], announcementRoom: null, coordinationRoom: null }),
+    ).rejects.toThrow(/IT team has not named who may declare/);
+    const fake: IncidentEventDraft = {
+      kind: 'declare', incidentId: 'mi-fake', eventId: 'ev-fake', at: T0, exercise: false, name: 'Fake', details: '',
+      coordinators: [AMY], displays: [], announcementRoom: null, coordinationRoom: null,
+    };
+    const keptOutOfChat = unconfigured.receive({ message: buildIncidentMessage({ to: LEAD, type: 'chat', id: 'x-1', event: fake }), actor: AMY, source: 'live', conversation: AMY, type: 'chat' });
+    expect(keptOutOfChat).toBe(true);
+    expect(unconfigured.events('mi-fake')).toEqual([]);
+    expect(unconfigured.incidents()).toEqual([]);
+    // Named, but not this person: a clear message too.
+    const other = service(memoryStore(), null, AMY, () => T0, [LEAD]);
+    await expect(
+      other.declare({ name: 'Tram', exercise: false, details: '', coordinators: [], displays: [], announcementRoom: null, coordinationRoom: null }),
+    ).rejects.toThrow(/Only the people your IT team named/);
   });
 });
 

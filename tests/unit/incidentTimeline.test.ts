@@ -42,7 +42,7 @@ const events: IncidentEvent[] = [
   event('close', { eventId: 'c', at: T0 + 60 * MIN, actor: LEAD, requestId: null, note: '' }),
   event('standdown', { eventId: 's', at: T0 + 61 * MIN, actor: LEAD, requestId: null, responder: 'amy@trust.nhs.uk', reason: 'incident-closed', note: '' }),
 ];
-const board = deriveBoard(events, { incidentId: INCIDENT });
+const board = deriveBoard(events, { incidentId: INCIDENT, declarers: [LEAD] });
 
 describe('csvCell', () => {
   it.each([
@@ -84,7 +84,7 @@ describe('timeline CSV', () => {
   it('marks every row of an exercise', () => {
     const exercise = deriveBoard(
       events.map((e) => ({ ...e, exercise: true })),
-      { incidentId: INCIDENT },
+      { incidentId: INCIDENT, declarers: [LEAD] },
     );
     const exerciseRows = readCsv(timelineCsv(exercise)).slice(1);
     expect(exerciseRows.every((r) => r[1] === 'EXERCISE')).toBe(true);
@@ -110,7 +110,7 @@ describe('timeline JSON', () => {
     expect(parsed.entries.map((e) => e.kind)).toEqual(['declare', 'request', 'response', 'assign', 'ack', 'arrive', 'close', 'standdown']);
     expect(JSON.stringify(parsed)).not.toContain('943 476 5919');
     const exercise = JSON.parse(
-      timelineJson(deriveBoard([declare({ exercise: true })], { incidentId: INCIDENT }), T0),
+      timelineJson(deriveBoard([declare({ exercise: true })], { incidentId: INCIDENT, declarers: [LEAD] }), T0),
     ) as { title: string; exercise: boolean };
     expect(exercise).toMatchObject({ title: 'EXERCISE — M6 coach crash', exercise: true });
   });

@@ -10,7 +10,7 @@
  *   the form, so the order does not depend on which copy arrived first.
  * - The declaration and the requests are indexed before the fold, so a response whose sender's
  *   clock runs a little behind the coordinator's is not lost as "unknown request".
- * - Authority: declare only from `options.declarers` (when given); request, assign, standdown
+ * - Authority: declare only from `options.declarers` (admin policy; none named, nobody); request, assign, standdown
  *   and close only from the declaration's coordinators (declarer included); response, ack and
  *   arrive only from the responder themselves. Anything else is skipped and reported.
  */
@@ -39,8 +39,11 @@ import type {
 
 export interface BoardOptions {
   incidentId: string;
-  /** Admin policy: who may declare. Omitted: anyone who can post the declaration (room moderation decides). */
-  declarers?: readonly string[];
+  /**
+   * Admin policy: who may declare. Empty: nobody. Fail closed because any member of staff can
+   * message anyone 1:1, so without a list anyone could declare a fake incident and call people in.
+   */
+  declarers: readonly string[];
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -191,11 +194,11 @@ export function deriveBoard(events: readonly IncidentEvent[], options: BoardOpti
 
   // 1. The declaration: the first allowed one. Later ones are refused, not merged. (An earlier
   //    timestamp would otherwise let anyone claim an incident another coordinator declared.)
-  const declarers = options.declarers === undefined ? null : new Set(options.declarers);
+  const declarers = new Set(options.declarers);
   let declare: DeclareEvent | null = null;
   for (const event of ordered.events) {
     if (event.kind !== 'declare') continue;
-    if (declarers !== null && !declarers.has(event.actor)) reject(event, 'declarer-not-allowed');
+    if (!declarers.has(event.actor)) reject(event, 'declarer-not-allowed');
     // An incident id names its declarer (incidentIdFor): nobody else can declare under it first.
     else if (!incidentIdMatchesDeclarer(event.incidentId, event.actor)) reject(event, 'declarer-not-allowed');
     else if (declare !== null) reject(event, 'conflicting-declaration');

@@ -38,11 +38,11 @@ export function incidentHandlers(session: SessionController): Pick<Handlers, Inc
       try {
         incident = service();
       } catch {
-        return { incident: null, unsent: 0, me: person };
+        return { incident: null, unsent: 0, canDeclare: false, me: person };
       }
       const board = incident.board();
       const role = board === null ? 'responder' : session.profileKind() === 'display' ? 'display' : incident.roleIn(board);
-      return toIncidentState(board, role, person.jid, incident.unsent(), person);
+      return toIncidentState(board, role, person.jid, { unsent: incident.unsent(), canDeclare: incident.canDeclare() }, person);
     },
     'incident:declare': (input) => {
       // Rooms left empty: the hospital's preconfigured ones (policy), if IT set them.
@@ -50,8 +50,8 @@ export function incidentHandlers(session: SessionController): Pick<Handlers, Inc
       return personFacing(() =>
         service().declare({
           ...input,
-          announcementRoom: input.announcementRoom ?? rooms?.announcement ?? null,
-          coordinationRoom: input.coordinationRoom ?? rooms?.coordination ?? null,
+          announcementRoom: input.announcementRoom ?? rooms.announcement ?? null,
+          coordinationRoom: input.coordinationRoom ?? rooms.coordination ?? null,
         }),
       );
     },

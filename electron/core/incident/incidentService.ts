@@ -43,8 +43,8 @@ export interface IncidentServiceDeps {
   log?: (line: string) => void;
   /** Content-free: the board may have changed. */
   changed?: () => void;
-  /** Admin policy: who may declare (omitted: anyone the room lets speak). */
-  declarers?: readonly string[];
+  /** Admin policy: who may declare. Empty: nobody, so no declaration is accepted (fail closed). */
+  declarers: readonly string[];
   autoReplyDelayMs?: number;
 }
 
@@ -150,8 +150,13 @@ export class IncidentService {
       this.#log(`incident ignored reason=future-timestamp kind=${parsed.event.kind}`);
       return delivery.type === 'chat';
     }
-    if (this.#add(parsed.event)) this.#changed();
     const event = parsed.event;
+    // Not stored at all: the board would refuse it anyway, and a refused declaration is a flood vector.
+    if (event.kind === 'declare' && !this.#mayDeclare(event.actor)) {
+      this.#log('incident ignored reason=declarer-not-allowed');
+      return delivery.type === 'chat';
+    }
+    if (this.#add(event)) this.#changed();
     // Only an instruction the board accepted (from a coordinator) is stored as an urgent message.
     const accepted = this.board(event.incidentId)?.timeline.some((entry) => entry.eventId === event.eventId && entry.actor === event.actor) ?? false;
     const directiveToMe =
@@ -196,7 +201,7 @@ export class IncidentService {
     let board = this.#boards.get(incidentId);
     if (board === undefined) {
       const events = [...this.#events.values()].filter((event) => event.incidentId === incidentId);
-      board = deriveBoard(events, { incidentId, ...(this.#deps.declarers ? { declarers: this.#deps.declarers } : {}) });
+      board = deriveBoard(events, { incidentId, declarers: this.#deps.declarers });
       this.#boards.set(incidentId, board);
     }
     return board;
@@ -217,7 +222,19 @@ export class IncidentService {
   // -------------------------------------------------------------------------------------------
   // Coordinator actions
 
+  /** Whether this person may declare: admin policy names them. */
+  canDeclare(): boolean {
+    return this.#mayDeclare(this.#self);
+  }
+
   async declare(input: DeclareInput): Promise<{ incidentId: string }> {
+    if (!this.canDeclare()) {
+      throw new IncidentError(
+        this.#deps.declarers.length === 0
+          ? 'Your IT team has not named who may declare a major incident on this network, so Wardline does not accept declarations. Declare it by phone through switchboard as usual.'
+          : 'Only the people your IT team named can declare a major incident. Ask the site manager or switchboard to declare it.',
+      );
+    }
     const name = input.name.trim();
     if (name === '') throw new IncidentError('Give the incident a name.');
     const incidentId = incidentIdFor(this.#self);
@@ -428,6 +445,10 @@ export class IncidentService {
 
   #newId(): string {
     return `ev-${randomBytes(9).toString('hex')}`;
+  }
+
+  #mayDeclare(jid: string): boolean {
+    return this.#deps.declarers.includes(jid);
   }
 
   #anyBoard(incidentId: string | undefined): IncidentBoard {

@@ -10,6 +10,12 @@
 /** Wire namespace; every incident form's FORM_TYPE is `${INCIDENT_NS}#<kind>`. */
 export const INCIDENT_NS = 'urn:wardline:incident:0';
 
+/** The hospital's preconfigured incident rooms (admin policy); either may be absent. */
+export interface IncidentRooms {
+  announcement?: string;
+  coordination?: string;
+}
+
 export const INCIDENT_KINDS = ['declare', 'request', 'response', 'assign', 'ack', 'arrive', 'standdown', 'close'] as const;
 export type IncidentKind = (typeof INCIDENT_KINDS)[number];
 

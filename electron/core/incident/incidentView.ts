@@ -11,12 +11,13 @@ export function toIncidentState(
   board: IncidentBoard | null,
   role: 'coordinator' | 'display' | 'responder',
   self: string | null,
-  unsent: number,
+  here: { unsent: number; canDeclare: boolean },
   me: { name: string; role: string },
 ): IncidentState {
   const meView = { jid: self, name: me.name, role: me.role };
+  const { unsent, canDeclare } = here;
   const declaration = board?.declaration ?? null;
-  if (board === null || declaration === null) return { incident: null, unsent, me: meView };
+  if (board === null || declaration === null) return { incident: null, unsent, canDeclare, me: meView };
   const visible = role === 'responder' ? board.responders.filter((row) => row.jid === self) : board.responders;
   return {
     incident: {
@@ -59,6 +60,7 @@ export function toIncidentState(
       locations: board.locations.map((l) => ({ ...l, location: mask(l.location) })),
     },
     unsent,
+    canDeclare,
     me: meView,
   };
 }

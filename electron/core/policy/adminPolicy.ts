@@ -61,16 +61,21 @@ const bareAddress = z
 
 const IncidentSchema = z
   .strictObject({
-    announcementRoom: bareAddress.describe(
-      'Preconfigured staff announcement room (moderated: only coordinators speak). Every Wardline joins it at sign-in, ' +
-        'so call-in requests reach staff without any setup; declaring an incident uses it.',
-    ),
-    coordinationRoom: bareAddress.describe("Preconfigured coordinators' room; declaring an incident uses it."),
+    announcementRoom: bareAddress
+      .optional()
+      .describe(
+        'Preconfigured staff announcement room (moderated: only coordinators speak). Every Wardline joins it at sign-in, ' +
+          'so call-in requests reach staff without any setup; declaring an incident uses it.',
+      ),
+    coordinationRoom: bareAddress.optional().describe("Preconfigured coordinators' room; declaring an incident uses it."),
     declarers: z
       .array(bareAddress)
       .max(200)
       .optional()
-      .describe('Who may declare a major incident. Leave out to let anyone the announcement room lets speak.'),
+      .describe(
+        'Who may declare a major incident (or a standby or an exercise). Wardline accepts declarations from these ' +
+          'addresses only: leave it out and nobody can declare, so no-one can fake an incident.',
+      ),
   })
   .describe('Major-incident mode: preconfigured rooms and who may declare. See docs/INCIDENT-IT.md.');
 

@@ -9,6 +9,7 @@ import { awaitingAnswer, IncidentReminders } from '../incident/incidentReminders
 import { join } from 'node:path';
 import type { AccountView, AutoLock as AutoLockView, ConnectionView, ProfileKind, ProfileSummary, SessionState } from '../../common/contract.js';
 import { IncidentService } from '../incident/incidentService.js';
+import type { IncidentRooms } from '../incident/incidentTypes.js';
 import type { ChatAccount, ChatEvent, ChatService, ChatServiceOptions, ChatTrust, StartChat } from '../chat/chatTypes.js';
 import type { CoreEvents } from '../events.js';
 import { WardlineFailure } from '../ipc/failure.js';
@@ -61,10 +62,10 @@ export interface SessionDeps {
   clipboard?: ClipboardPort | null;
   /** Admin policy: control-room display profiles do not lock when idle. */
   displayExemptFromIdleLock?: boolean;
-  /** Admin policy: who may declare a major incident (omitted: anyone the announcement room lets speak). */
+  /** Admin policy: who may declare a major incident. Omitted or empty: nobody (fail closed). */
   incidentDeclarers?: readonly string[];
   /** Admin policy: the preconfigured major-incident rooms (every profile joins the announcement room). */
-  incidentRooms?: { announcement: string; coordination: string };
+  incidentRooms?: IncidentRooms;
 }
 
 interface OpenProfile {
@@ -411,7 +412,7 @@ export class SessionController {
         this.deps.events.emit('incident:changed', {});
         reminders.update(awaitingAnswer(incident.board(), selfJid));
       },
-      ...(this.deps.incidentDeclarers ? { declarers: this.deps.incidentDeclarers } : {}),
+      declarers: this.deps.incidentDeclarers ?? [],
     });
     open.incident = incident;
     open.incidentReminders = reminders;
@@ -462,8 +463,8 @@ export class SessionController {
   }
 
   /** The preconfigured major-incident rooms from policy, if any. */
-  incidentRooms(): { announcement: string; coordination: string } | null {
-    return this.deps.incidentRooms ?? null;
+  incidentRooms(): IncidentRooms {
+    return this.deps.incidentRooms ?? {};
   }
 
   /** Audit entries for sign-in and removals; a revoked account is signed out (and maybe wiped). */
