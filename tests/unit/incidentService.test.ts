@@ -1,7 +1,8 @@
 // The incident service without a network: what it persists, what it sends where, and that
 // nothing is lost when the server is away or the app restarts before it comes back.
 import { describe, expect, it } from 'vitest';
-import { IncidentError, IncidentService, type IncidentChat } from '../../electron/core/incident/incidentService.js';
+import { IncidentError, IncidentService, type IncidentChat, type IncidentStore } from '../../electron/core/incident/incidentService.js';
+import type { IncidentChanges } from '../../electron/core/store/incidentQueries.js';
 import { buildIncidentMessage } from '../../electron/core/incident/incidentForms.js';
 import type { IncidentEventDraft } from '../../electron/core/incident/incidentTypes.js';
 import type { XmlElement } from '../../electron/core/xmpp/index.js';
@@ -11,9 +12,21 @@ const AMY = 'amy@trust.test';
 const WALL = 'wall@trust.test';
 const T0 = Date.UTC(2026, 10, 25, 13, 0);
 
-function memoryStore(): { getSetting(k: string): Promise<string | null>; setSetting(k: string, v: string): Promise<void>; data: Map<string, string> } {
-  const data = new Map<string, string>();
-  return { data, getSetting: async (k) => data.get(k) ?? null, setSetting: async (k, v) => void data.set(k, v) };
+/** The store's incident tables in memory (the real ones are tested in tests/integration/incidentStore.test.ts). */
+function memoryStore(): IncidentStore & { saves: number } {
+  const events = new Map<string, string>();
+  const outbox = new Map<string, string>();
+  const store = {
+    saves: 0,
+    loadIncidentRecords: async () => ({ events: [...events.values()], outbox: [...outbox.values()] }),
+    saveIncidentChanges: async (changes: IncidentChanges) => {
+      store.saves += 1;
+      for (const row of changes.events) events.set(row.event, row.event);
+      for (const row of changes.queued) outbox.set(row.id, row.entry);
+      for (const id of changes.sent) outbox.delete(id);
+    },
+  };
+  return store;
 }
 
 /** A chat whose server acknowledges only when told to (offline until then). */

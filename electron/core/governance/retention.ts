@@ -2,7 +2,8 @@
  * Retention (NHS IM guidance: confidential information is deleted automatically after a set
  * period). Messages older than the policy's lifespan are deleted with no remnant when the
  * profile is unlocked (so a profile left closed for longer than the lifespan is purged before
- * anything is shown) and then periodically while it stays open.
+ * anything is shown) and then periodically while it stays open. Major incidents go whole once
+ * nothing about them has arrived for the same lifespan (names, roles, locations, METHANE text).
  */
 import type { AuditTrail } from './auditTrail.js';
 import type { WardlineStore } from '../store/index.js';
@@ -22,23 +23,34 @@ export function expiresAt(sentAt: number, days: number): number {
 }
 
 export interface RetentionDeps {
-  store: Pick<WardlineStore, 'purgeSentBefore'>;
+  store: Pick<WardlineStore, 'purgeSentBefore' | 'purgeIncidentsBefore'>;
   audit: AuditTrail;
   days: number;
   now(): number;
   log(line: string): void;
   /** Conversations may have lost messages: the renderer re-reads. */
   changed(): void;
+  /** These incidents were deleted: the running incident service forgets them. */
+  incidentsPurged(incidentIds: readonly string[]): void;
 }
 
-/** One sweep: purge, record it (counts only), tell the UI. Returns how many were deleted. */
+/** One sweep: purge, record it (counts only), tell the UI. Returns how many messages were deleted. */
 export async function sweepRetention(deps: RetentionDeps): Promise<number> {
   const cutoff = retentionCutoff(deps.now(), deps.days);
   const { deleted, checkpointed } = await deps.store.purgeSentBefore(cutoff);
-  if (deleted > 0) {
-    await deps.audit.record('retention-purge', { deleted, cutoff, retentionDays: deps.days, walTruncated: checkpointed });
-    deps.changed();
+  const incidents = await deps.store.purgeIncidentsBefore(cutoff);
+  if (deleted > 0 || incidents.incidentIds.length > 0) {
+    await deps.audit.record('retention-purge', {
+      deleted,
+      incidents: incidents.incidentIds.length,
+      incidentEvents: incidents.events,
+      cutoff,
+      retentionDays: deps.days,
+      walTruncated: checkpointed,
+    });
   }
-  deps.log(`retention swept deleted=${deleted} checkpointed=${checkpointed}`);
+  if (incidents.incidentIds.length > 0) deps.incidentsPurged(incidents.incidentIds);
+  if (deleted > 0) deps.changed();
+  deps.log(`retention swept deleted=${deleted} incidents=${incidents.incidentIds.length} checkpointed=${checkpointed}`);
   return deleted;
 }

@@ -5,9 +5,10 @@
  *
  * Why persist rather than re-derive from the archive on every connect: archive catch-up only
  * fetches what is newer than its cursor, and a restart must show the same board at once, before
- * (or without) a connection. Events (our own and received) live in the profile's encrypted
- * settings; sends live there too until the server acknowledges them (XEP-0198), like
- * transcription retractions, so nothing is lost offline or across a restart.
+ * (or without) a connection. Events (our own and received) are appended to the profile's
+ * encrypted store, one transaction per burst; sends are kept there too until the server
+ * acknowledges them (XEP-0198), so nothing is lost offline or across a restart. Retention
+ * purges whole incidents (store), then `forget` drops them here.
  *
  * Logging: kinds, counts and ids only; never names, roles, locations or notes.
  */
@@ -16,10 +17,9 @@ import type { StructuredDelivery } from '../chat/chatTypes.js';
 import type { XmlElement } from '../xmpp/index.js';
 import { actionDrafts, autoReplyDrafts, deriveBoard, incidentIdFor, standDownTargets, type CoordinatorAction } from './board.js';
 import { buildIncidentMessage, incidentDestinations, parseIncidentStanza, type IncidentRoutes } from './incidentForms.js';
-import type { Availability, IncidentBoard, IncidentEvent, IncidentEventDraft, RequestLine } from './incidentTypes.js';
+import { INCIDENT_KINDS, type Availability, type IncidentBoard, type IncidentEvent, type IncidentEventDraft, type RequestLine } from './incidentTypes.js';
+import type { IncidentChanges, IncidentRecords } from '../store/incidentQueries.js';
 
-const EVENTS_SETTING = 'incident.events';
-const OUTBOX_SETTING = 'incident.outbox';
 /** Late offers are answered after the burst settles, so an archive replay does not race a directive. */
 const AUTO_REPLY_DELAY_MS = 750;
 
@@ -29,13 +29,14 @@ export interface IncidentChat {
   addRoomMembers(roomJid: string, memberJids: readonly string[], affiliation?: 'member' | 'admin'): Promise<void>;
 }
 
-export interface IncidentSettings {
-  getSetting(key: string): Promise<string | null>;
-  setSetting(key: string, value: string): Promise<void>;
+/** The part of the profile's store this service uses (WardlineStore implements it). */
+export interface IncidentStore {
+  loadIncidentRecords(): Promise<IncidentRecords>;
+  saveIncidentChanges(changes: IncidentChanges): Promise<void>;
 }
 
 export interface IncidentServiceDeps {
-  store: IncidentSettings;
+  store: IncidentStore;
   /** Null until messaging is set up: events are still recorded and sends wait in the outbox. */
   chat: () => IncidentChat | null;
   self: { jid: string; name: string; role: string };
@@ -90,6 +91,9 @@ export class IncidentService {
   /** Every copy we hold, keyed by actor, event id and content (the reducer picks among same-id copies). */
   readonly #events = new Map<string, IncidentEvent>();
   #outbox: PendingSend[] = [];
+  /** Changes not yet in the store; saved as one transaction per turn of the persist queue. */
+  #unsaved: { events: IncidentChanges['events'][number][]; queued: IncidentChanges['queued'][number][]; sent: string[] } = { events: [], queued: [], sent: [] };
+  #loading = false;
   readonly #inFlight = new Set<string>();
   #persist: Promise<unknown> = Promise.resolve();
   #persistQueued = false;
@@ -109,11 +113,26 @@ export class IncidentService {
 
   /** Loads the persisted events and unsent messages. Corrupt records are logged and skipped, never guessed at. */
   async start(): Promise<void> {
-    const events = parseArray(await this.#deps.store.getSetting(EVENTS_SETTING));
-    for (const event of events) this.#add(event as IncidentEvent);
-    this.#outbox = parseArray(await this.#deps.store.getSetting(OUTBOX_SETTING)) as PendingSend[];
+    const records = await this.#deps.store.loadIncidentRecords();
+    let skipped = 0;
+    this.#loading = true;
+    try {
+      for (const raw of records.events) {
+        const event = parseRecord<IncidentEvent>(raw, isStoredEvent);
+        if (event === null) skipped += 1;
+        else this.#add(event);
+      }
+    } finally {
+      this.#loading = false;
+    }
+    this.#outbox = [];
+    for (const raw of records.outbox) {
+      const entry = parseRecord<PendingSend>(raw, isPendingSend);
+      if (entry === null) skipped += 1;
+      else this.#outbox.push(entry);
+    }
     this.#boards.clear();
-    this.#log(`incident loaded events=${this.#events.size} unsent=${this.#outbox.length}`);
+    this.#log(`incident loaded events=${this.#events.size} unsent=${this.#outbox.length} skipped=${skipped}`);
     this.#scheduleAutoReplies();
     void this.flush();
   }
@@ -376,17 +395,11 @@ export class IncidentService {
       } catch {
         // Cannot be built (a bug or a corrupt record): drop it loudly rather than retry forever.
         this.#log(`incident send-dropped kind=${entry.draft.kind} reason=invalid`);
-        this.#outbox = this.#outbox.filter((e) => e.id !== entry.id);
-        this.#inFlight.delete(entry.id);
-        this.#schedulePersist();
+        this.#settled(entry.id);
         continue;
       }
       chat.sendStanza(stanza).then(
-        () => {
-          this.#outbox = this.#outbox.filter((e) => e.id !== entry.id);
-          this.#inFlight.delete(entry.id);
-          this.#schedulePersist();
-        },
+        () => this.#settled(entry.id),
         () => {
           // Kept: the next flush (reconnect or restart) sends it again.
           this.#inFlight.delete(entry.id);
@@ -400,13 +413,46 @@ export class IncidentService {
     return this.#outbox.length;
   }
 
+  /** Acknowledged by the server (or unsendable): out of the outbox, here and in the store. */
+  #settled(id: string): void {
+    this.#outbox = this.#outbox.filter((e) => e.id !== id);
+    this.#inFlight.delete(id);
+    this.#unsaved.sent.push(id);
+    this.#schedulePersist();
+  }
+
+  /** Retention purged these incidents from the store: drop them here too. */
+  forget(incidentIds: readonly string[]): void {
+    if (incidentIds.length === 0) return;
+    const gone = new Set(incidentIds);
+    for (const [key, event] of this.#events) {
+      if (!gone.has(event.incidentId)) continue;
+      this.#events.delete(key);
+      this.#perActor.set(event.actor, (this.#perActor.get(event.actor) ?? 1) - 1);
+    }
+    for (const incidentId of gone) {
+      this.#perIncident.delete(incidentId);
+      this.#declared.delete(incidentId);
+      this.#boards.delete(incidentId);
+    }
+    this.#outbox = this.#outbox.filter((entry) => !gone.has(entry.draft.incidentId));
+    this.#unsaved.events = this.#unsaved.events.filter((row) => !gone.has(row.incidentId));
+    this.#unsaved.queued = this.#unsaved.queued.filter((row) => !gone.has(row.incidentId));
+    this.#log(`incident forgotten incidents=${gone.size}`);
+    this.#changed();
+  }
+
   async #emit(draft: IncidentEventDraft): Promise<void> {
     const board = draft.kind === 'declare' ? null : this.board(draft.incidentId);
     const routes = this.#routes(draft, board);
     const destinations = incidentDestinations(draft, routes);
     // Our own copy is folded in at once: the board shows it before the server has it.
     this.#add({ ...draft, actor: this.#self } as IncidentEvent);
-    for (const destination of destinations) this.#outbox.push({ id: `wl-${randomBytes(12).toString('hex')}`, ...destination, draft });
+    for (const destination of destinations) {
+      const entry: PendingSend = { id: `wl-${randomBytes(12).toString('hex')}`, ...destination, draft };
+      this.#outbox.push(entry);
+      this.#unsaved.queued.push({ id: entry.id, incidentId: draft.incidentId, entry: JSON.stringify(entry) });
+    }
     this.#schedulePersist();
     await this.#persist;
     this.#log(`incident sent kind=${draft.kind} copies=${destinations.length}`);
@@ -477,7 +523,10 @@ export class IncidentService {
     this.#events.set(key, event);
     this.#count(event);
     this.#boards.delete(event.incidentId);
-    this.#schedulePersist();
+    if (!this.#loading) {
+      this.#unsaved.events.push({ incidentId: event.incidentId, event: JSON.stringify(event) });
+      this.#schedulePersist();
+    }
     return true;
   }
 
@@ -501,16 +550,24 @@ export class IncidentService {
     this.#deps.changed?.();
   }
 
-  /** Coalesces writes: a burst of 500 responses is one write per turn of the queue, not 500. */
+  /** Coalesces writes: a burst of 500 responses is one transaction per turn of the queue, not 500. */
   #schedulePersist(): void {
     if (this.#persistQueued) return;
     this.#persistQueued = true;
     this.#persist = this.#persist.then(async () => {
       this.#persistQueued = false;
+      const changes = this.#unsaved;
+      this.#unsaved = { events: [], queued: [], sent: [] };
+      if (changes.events.length + changes.queued.length + changes.sent.length === 0) return;
       try {
-        await this.#deps.store.setSetting(EVENTS_SETTING, JSON.stringify([...this.#events.values()]));
-        await this.#deps.store.setSetting(OUTBOX_SETTING, JSON.stringify(this.#outbox));
+        await this.#deps.store.saveIncidentChanges(changes);
       } catch {
+        // Kept for the next write (the store may be closing); nothing is dropped silently.
+        this.#unsaved = {
+          events: [...changes.events, ...this.#unsaved.events],
+          queued: [...changes.queued, ...this.#unsaved.queued],
+          sent: [...changes.sent, ...this.#unsaved.sent],
+        };
         this.#log('incident persist-failed');
       }
     });
@@ -546,12 +603,35 @@ function unique(jids: readonly string[]): string[] {
   return [...new Set(jids)];
 }
 
-function parseArray(raw: string | null): unknown[] {
-  if (raw === null || raw === '') return [];
+/** One stored record, or null when it is not valid JSON of the expected shape (logged as skipped). */
+function parseRecord<T>(raw: string, is: (value: Record<string, unknown>) => boolean): T | null {
   try {
     const parsed: unknown = JSON.parse(raw);
-    return Array.isArray(parsed) ? parsed.filter((item) => item !== null && typeof item === 'object') : [];
+    return parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed) && is(parsed as Record<string, unknown>) ? (parsed as T) : null;
   } catch {
-    return [];
+    return null;
   }
+}
+
+/** Written by this service, so the envelope is enough; the board checks every field it uses. */
+function isStoredEvent(value: Record<string, unknown>): boolean {
+  return (
+    (INCIDENT_KINDS as readonly unknown[]).includes(value['kind']) &&
+    typeof value['incidentId'] === 'string' &&
+    typeof value['eventId'] === 'string' &&
+    typeof value['actor'] === 'string' &&
+    typeof value['at'] === 'number'
+  );
+}
+
+function isPendingSend(value: Record<string, unknown>): boolean {
+  const draft = value['draft'];
+  return (
+    typeof value['id'] === 'string' &&
+    typeof value['to'] === 'string' &&
+    (value['type'] === 'chat' || value['type'] === 'groupchat') &&
+    draft !== null &&
+    typeof draft === 'object' &&
+    isStoredEvent({ ...(draft as Record<string, unknown>), actor: '' })
+  );
 }

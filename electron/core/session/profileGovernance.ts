@@ -41,6 +41,8 @@ export interface ProfileGovernanceDeps {
   log(line: string): void;
   /** Conversations changed under the UI (a purge). */
   changed(): void;
+  /** Retention deleted these incidents from the store. */
+  incidentsPurged(incidentIds: readonly string[]): void;
   /** Is this profile still the unlocked one? */
   isOpen(): boolean;
   clipboard: ClipboardPort | null;
@@ -124,6 +126,7 @@ export class ProfileGovernance {
         now: this.deps.now,
         log: this.deps.log,
         changed: this.deps.changed,
+        incidentsPurged: this.deps.incidentsPurged,
       });
     } catch {
       this.deps.log('retention sweep-failed');

@@ -224,6 +224,7 @@ export class SessionController {
         changed: () => {
           if (open !== undefined && this.#open === open) this.deps.events.emit('conversations:changed', { conversationIds: [] });
         },
+        incidentsPurged: (incidentIds) => open?.incident?.forget(incidentIds),
         isOpen: () => open !== undefined && this.#open === open && this.#lock.kind === 'unlocked',
         clipboard: this.deps.clipboard ?? null,
       });

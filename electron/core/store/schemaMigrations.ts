@@ -5,6 +5,7 @@
  */
 import type { SqlDatabase } from './sqlPort.js';
 import { StoreError } from './storeErrors.js';
+import { incidentEventKey } from './incidentQueries.js';
 
 export interface Migration {
   version: number;
@@ -163,6 +164,35 @@ export const migrations: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 5,
+    name: 'incident events and sends as rows (were whole-JSON settings); unused outbox index dropped',
+    up(db) {
+      db.exec(`
+        -- Append-only: one row per distinct event copy, keyed by the hash of its JSON.
+        CREATE TABLE incident_events (
+          key TEXT PRIMARY KEY,
+          incident_id TEXT NOT NULL,
+          received_at INTEGER NOT NULL,
+          event TEXT NOT NULL CHECK (json_valid(event))
+        ) STRICT, WITHOUT ROWID;
+        -- Retention purges whole incidents by their latest activity.
+        CREATE INDEX incident_events_incident ON incident_events (incident_id, received_at);
+
+        -- Incident messages the server has not acknowledged yet.
+        CREATE TABLE incident_outbox (
+          id TEXT PRIMARY KEY,
+          incident_id TEXT NOT NULL,
+          queued_at INTEGER NOT NULL,
+          entry TEXT NOT NULL CHECK (json_valid(entry))
+        ) STRICT, WITHOUT ROWID;
+
+        -- Nothing reads the outbox by due time: every unsent message is sent on each connect.
+        DROP INDEX outbox_due;
+      `);
+      moveIncidentSettings(db);
+    },
+  },
 ];
 
 export const latestSchemaVersion = migrations.length;
@@ -179,4 +209,36 @@ export function migrate(db: SqlDatabase, target: number = latestSchemaVersion, l
     });
   }
   return current;
+}
+
+/**
+ * Version 5: the two incident settings become rows. Records that are not objects with an
+ * incident id are dropped (the service already skipped them on load); the settings go.
+ */
+function moveIncidentSettings(db: SqlDatabase): void {
+  const read = (key: string): Record<string, unknown>[] => {
+    const row = db.prepare(`SELECT value FROM settings WHERE key = ?`).get([key]);
+    if (row === undefined || typeof row['value'] !== 'string') return [];
+    try {
+      const parsed: unknown = JSON.parse(row['value']);
+      return Array.isArray(parsed) ? parsed.filter((item): item is Record<string, unknown> => item !== null && typeof item === 'object') : [];
+    } catch {
+      return [];
+    }
+  };
+  const insertEvent = db.prepare(`INSERT INTO incident_events (key, incident_id, received_at, event) VALUES (?, ?, ?, ?) ON CONFLICT (key) DO NOTHING`);
+  for (const event of read('incident.events')) {
+    if (typeof event['incidentId'] !== 'string' || event['incidentId'] === '') continue;
+    const json = JSON.stringify(event);
+    // When it arrived was not kept: the sender's own time stands in, so retention counts from then.
+    const at = Number.isSafeInteger(event['at']) ? (event['at'] as number) : 0;
+    insertEvent.run([incidentEventKey(json), event['incidentId'], at, json]);
+  }
+  const insertSend = db.prepare(`INSERT INTO incident_outbox (id, incident_id, queued_at, entry) VALUES (?, ?, 0, ?) ON CONFLICT (id) DO NOTHING`);
+  for (const entry of read('incident.outbox')) {
+    const draft = entry['draft'] as Record<string, unknown> | undefined;
+    if (typeof entry['id'] !== 'string' || typeof draft?.['incidentId'] !== 'string') continue;
+    insertSend.run([entry['id'], draft['incidentId'], JSON.stringify(entry)]);
+  }
+  db.prepare(`DELETE FROM settings WHERE key IN ('incident.events', 'incident.outbox')`).run([]);
 }

@@ -7,6 +7,7 @@ import type { OpenStoreOptions } from './storeFiles.js';
 import { StoreError } from './storeErrors.js';
 import type { NeedsTranscription, RemovalRequest, TranscriptionMark } from './governanceQueries.js';
 import type { PendingRetraction } from './pendingRetractions.js';
+import type { IncidentChanges, IncidentPurge, IncidentRecords } from './incidentQueries.js';
 import type { OpenResult, RemovalResult, StoreOperation, StoreOperations, StoreRequest, StoreResponse } from './storeProtocol.js';
 import type {
   AuditEntry,
@@ -77,6 +78,12 @@ export interface WardlineStore {
   needsTranscription(limit: number): Promise<NeedsTranscription[]>;
   /** Newest first. */
   listAudit(limit: number): Promise<AuditEntry[]>;
+  // Major incident (incidentQueries.ts).
+  /** New events (duplicates ignored), new sends and acknowledged sends, in one transaction. */
+  saveIncidentChanges(changes: IncidentChanges): Promise<void>;
+  loadIncidentRecords(): Promise<IncidentRecords>;
+  /** Retention: incidents with nothing received since `cutoff`, deleted whole; WAL checkpointed. */
+  purgeIncidentsBefore(cutoff: number): Promise<IncidentPurge>;
   close(): Promise<void>;
 }
 
@@ -210,6 +217,15 @@ class StoreClient implements WardlineStore {
   }
   listAudit(limit: number): Promise<AuditEntry[]> {
     return this.call('listAudit', limit);
+  }
+  async saveIncidentChanges(changes: IncidentChanges): Promise<void> {
+    await this.call('saveIncidentChanges', changes, this.now());
+  }
+  loadIncidentRecords(): Promise<IncidentRecords> {
+    return this.call('loadIncidentRecords');
+  }
+  purgeIncidentsBefore(cutoff: number): Promise<IncidentPurge> {
+    return this.call('purgeIncidentsBefore', cutoff);
   }
 
   async close(): Promise<void> {

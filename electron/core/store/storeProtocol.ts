@@ -19,6 +19,7 @@ import type {
 } from './storeTypes.js';
 import type { NeedsTranscription, RemovalOutcome, RemovalRequest, TranscriptionMark } from './governanceQueries.js';
 import type { PendingRetraction } from './pendingRetractions.js';
+import type { IncidentChanges, IncidentPurge, IncidentRecords } from './incidentQueries.js';
 import type { ConversationRef, MarkerTarget, OutboxEntry, OutgoingMessageInput, RetractionInput, OwnMessageConfirmation, UrgentUnread } from './outboxTypes.js';
 
 export interface OpenResult {
@@ -63,6 +64,10 @@ export interface StoreOperations {
   purgeSentBefore: { args: [cutoff: number]; result: DeleteResult };
   needsTranscription: { args: [limit: number]; result: NeedsTranscription[] };
   listAudit: { args: [limit: number]; result: AuditEntry[] };
+  // Major incident (incidentQueries.ts). Purges checkpoint the WAL before they return.
+  saveIncidentChanges: { args: [changes: IncidentChanges, now: number]; result: null };
+  loadIncidentRecords: { args: []; result: IncidentRecords };
+  purgeIncidentsBefore: { args: [cutoff: number]; result: IncidentPurge };
 }
 
 export interface RemovalResult extends RemovalOutcome {

@@ -9,6 +9,7 @@ import { StoreError, toStoreError } from './storeErrors.js';
 import type { StoreOperation, StoreOperations, StoreRequest, StoreResponse } from './storeProtocol.js';
 import { GovernanceQueries } from './governanceQueries.js';
 import { OutboxQueries } from './outboxQueries.js';
+import { IncidentQueries } from './incidentQueries.js';
 
 type WorkerState = { state: 'closed' } | { state: 'open'; opened: OpenedStore };
 
@@ -43,6 +44,7 @@ function lazyQueries<Q>(create: (db: OpenedStore['db']) => Q): () => Q {
 
 const outbox = lazyQueries((db) => new OutboxQueries(db));
 const governance = lazyQueries((db) => new GovernanceQueries(db));
+const incidents = lazyQueries((db) => new IncidentQueries(db));
 
 /** Runs a removal, then empties the WAL so no copy of the removed text survives there. */
 function thenCheckpoint<T>(work: () => T): { result: T; checkpointed: boolean } {
@@ -119,6 +121,12 @@ const handlers: Handlers = {
   },
   needsTranscription: (limit) => governance().needsTranscription(limit),
   listAudit: (limit) => governance().listAudit(limit),
+  saveIncidentChanges: (changes, now) => {
+    incidents().save(changes, now);
+    return null;
+  },
+  loadIncidentRecords: () => incidents().load(),
+  purgeIncidentsBefore: (cutoff) => thenCheckpoint(() => incidents().purgeBefore(cutoff)).result,
 };
 
 function handle(request: StoreRequest): StoreResponse {
