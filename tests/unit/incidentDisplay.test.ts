@@ -20,7 +20,9 @@ const NOW = T0 + 65 * MIN;
 
 describe('maskNhsNumbers', () => {
   it('masks every valid spelling and leaves other numbers alone', () => {
-    expect(maskNhsNumbers(`a ${NHS} b 9434765919 c 943-476-5919`)).toBe('a [NHS no. hidden] b [NHS no. hidden] c [NHS no. hidden]');
+    expect(maskNhsNumbers(`a ${NHS} b 9434765919 c 943-476-5919 d 943.476.5919`)).toBe(
+      'a [NHS no. hidden] b [NHS no. hidden] c [NHS no. hidden] d [NHS no. hidden]',
+    );
     expect(maskNhsNumbers('bleep 1234567890 and 07700 900123')).toBe('bleep 1234567890 and 07700 900123');
   });
 });

@@ -19,6 +19,10 @@ describe('isValidNhsNumber', () => {
     expect(isValidNhsNumber('943 476 5919')).toBe(true);
     expect(isValidNhsNumber('943-476-5919')).toBe(true);
     expect(isValidNhsNumber('943\u00A0476\u00A05919')).toBe(true);
+    // As other systems and people write them: dots, slashes, dashes, thin spaces.
+    for (const spelling of ['943.476.5919', '943/476/5919', '943\u2013476\u20135919', '943\u2009476\u20095919', '943\u202F476\u202F5919']) {
+      expect(isValidNhsNumber(spelling), spelling).toBe(true);
+    }
   });
 
   it('rejects a wrong check digit, wrong length, wrong grouping and non-digits', () => {
@@ -96,6 +100,9 @@ describe('findNhsNumbers', () => {
       { digits: '9434765919', index: 18, length: 12 },
       { digits: '9434765919', index: 37, length: 12 },
     ]);
+    expect(findNhsNumbers('ref 943.476.5919; 943/476/5919').map((m) => m.index)).toEqual([4, 18]);
+    // A dotted decimal or a date is not a 3-3-4 shape.
+    expect(findNhsNumbers('1.5 mg at 25.11.2026, 943.4765.919')).toEqual([]);
   });
 
   it('ignores numbers failing the check, and digits that are part of a longer run', () => {

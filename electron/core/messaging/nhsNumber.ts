@@ -17,14 +17,16 @@ export interface NhsNumberMatch {
 }
 
 /**
- * Ten contiguous digits, or 3-3-4 grouped by a space, no-break space or hyphen, not touching
- * another digit on either side (so part of a longer number, such as a phone number, is not
- * taken for one).
+ * Ten contiguous digits, or 3-3-4 grouped by one separator each: a space (ordinary, no-break,
+ * thin or narrow no-break), a hyphen or dash, a dot or a slash, as people and systems write them
+ * ("943 476 5919", "943-476-5919", "943.476.5919", "943/476/5919"). Not touching another digit
+ * on either side, so part of a longer number, such as a phone number, is not taken for one.
  */
-const SHAPE = String.raw`(?:\d{10}|\d{3}[ \u00A0-]\d{3}[ \u00A0-]\d{4})`;
+const SEPARATOR = String.raw`[ \u00A0\u2009\u202F\-\u2010\u2011\u2012\u2013\u2014./]`;
+const SHAPE = String.raw`(?:\d{10}|\d{3}${SEPARATOR}\d{3}${SEPARATOR}\d{4})`;
 const CANDIDATE = new RegExp(String.raw`(?<!\d)${SHAPE}(?!\d)`, 'g');
 const EXACT = new RegExp(`^${SHAPE}$`);
-const SEPARATORS = /[ \u00A0-]/g;
+const SEPARATORS = new RegExp(SEPARATOR, 'g');
 
 /** The Modulus 11 check digit for nine digits, or null when the prefix has none (remainder gives 10). */
 export function nhsCheckDigit(firstNine: string): number | null {
