@@ -357,3 +357,29 @@ describe('incident ids bound to their declarer (security review)', () => {
     expect(incidentIdMatchesDeclarer(incidentId, 'LEAD@trust.test')).toBe(true);
   });
 });
+
+describe('arrivals (security review)', () => {
+  const arrive = (who: string, at: number): IncidentEvent =>
+    event('arrive', { eventId: `arr-${who}`, at, actor: jid(who), requestId: 'req-1', responder: jid(who), location: null });
+
+  it('someone who turns up unasked shows as arrived but fills no line, so nobody else is told "not needed"', () => {
+    const b = board([
+      declare(),
+      request(),
+      response('amy', { status: 'now', etaMinutes: 10 }),
+      response('ben', { status: 'now', etaMinutes: 10 }),
+      arrive('amy', T0 + 20 * MIN),
+      arrive('ben', T0 + 21 * MIN),
+      response('eve', { status: 'now', etaMinutes: 5 }, { at: T0 + 30 * MIN }),
+    ]);
+    expect(findRow(b, 'req-1', jid('amy'))?.status).toBe('arrived');
+    const nurses = b.requests[0]?.lines[0];
+    expect(nurses).toMatchObject({ needed: 2, assigned: 0, arrived: 0, filled: false });
+    expect(findRow(b, 'req-1', jid('eve'))?.offeredAfterFilled).toBe(false);
+  });
+
+  it('once told to come in, their arrival counts', () => {
+    const b = board([declare(), request(), response('amy', { status: 'now', etaMinutes: 10 }), comeIn('amy'), arrive('amy', T0 + 40 * MIN)]);
+    expect(b.requests[0]?.lines[0]).toMatchObject({ assigned: 1, arrived: 1 });
+  });
+});

@@ -147,8 +147,12 @@ function tally(request: RequestEvent, rows: readonly MutableRow[]): LineTally[] 
     if (line === undefined) continue;
     const status = statusOf(row);
     if (row.availability !== null && row.availability.status !== 'unavailable') line.offered += 1;
-    if (status === 'assigned' || status === 'arrived') line.assigned += 1;
-    if (status === 'arrived') line.arrived += 1;
+    // Only someone told to come in fills a line. A person who turns up unasked (or after a stand
+    // down) shows as arrived, for the coordinator to assign, but cannot fill a need by themselves
+    // and so trigger "not needed now" for everyone else.
+    const toldToCome = row.directive?.action === 'come-in';
+    if (status === 'assigned' || (status === 'arrived' && toldToCome)) line.assigned += 1;
+    if (status === 'arrived' && toldToCome) line.arrived += 1;
   }
   for (const line of lines) line.filled = line.assigned >= line.needed;
   return lines;
