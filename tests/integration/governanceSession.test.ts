@@ -7,7 +7,7 @@
  * policy failing closed.
  */
 import { existsSync } from 'node:fs';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -181,6 +181,27 @@ describe('transcribe, then delete the originals everywhere', () => {
     } finally {
       await visitor.close();
     }
+  });
+
+  it('refuses to open a profile whose plain file was edited to change its kind, name or role, and audits it', async () => {
+    const dataDir = newDataDir('identity');
+    const app = track(startCore({ server, dataDir }));
+    await app.call('profiles:create', { displayName: 'Gwen Hale', role: 'Ward clerk', pin: PIN });
+    await app.call('session:lock', {});
+    const state = (await app.call('session:state', {})) as { kind: 'locked'; profiles: { id: string }[] };
+    const id = state.profiles[0]?.id ?? '';
+    const file = join(dataDir, 'profiles', id, 'profile.json');
+    const original = await readFile(file, 'utf8');
+    // Someone with write access to the folder turns it into a control-room display (exempt from the idle lock by policy).
+    await writeFile(file, JSON.stringify({ ...JSON.parse(original), kind: 'display' }));
+    const refused = await app.attempt('session:unlock', { profileId: id, pin: PIN });
+    expect(refused).toMatchObject({ ok: false, error: { code: 'rejected', message: expect.stringContaining('changed outside Wardline') } });
+    expect((await app.call('session:state', {})).kind).toBe('locked');
+    // Put back as it was: it opens, and the audit log says what happened.
+    await writeFile(file, original);
+    await app.call('session:unlock', { profileId: id, pin: PIN });
+    const { entries } = await app.call('audit:list', {});
+    expect(entries.find((e) => e.kind === 'profile-tampered')?.details).toEqual({ fields: 'kind' });
   });
 
   it('keeps an audit trail of the session, without content, that verifies', async () => {

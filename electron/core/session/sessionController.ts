@@ -21,6 +21,7 @@ import type { Governance } from '../governance/governanceService.js';
 import type { AuditTrail } from '../governance/auditTrail.js';
 import type { ClipboardPort } from '../governance/clipboard.js';
 import { ProfileGovernance, type GovernancePolicy, type PolicySource } from './profileGovernance.js';
+import { checkProfileIdentity, IDENTITY_CHANGED_MESSAGE, PROFILE_IDENTITY_SETTING, serialiseProfileIdentity, type ProfileIdentity } from './profileIdentity.js';
 import { AutoLock, effectiveIdleLimit, type IdleSource, type Ticker } from './autoLock.js';
 import { initialLockState, nextLockState, type LockReason, type LockState, type PendingCounts } from './lockMachine.js';
 
@@ -186,6 +187,16 @@ export class SessionController {
     });
   }
 
+  /** The plain profile file against the copy sealed in the store (profileIdentity.ts). */
+  async #checkIdentity(store: WardlineStore, identity: ProfileIdentity): Promise<void> {
+    const check = checkProfileIdentity(await store.getSetting(PROFILE_IDENTITY_SETTING), identity);
+    if (check.kind === 'record') await store.setSetting(PROFILE_IDENTITY_SETTING, serialiseProfileIdentity(identity));
+    if (check.kind !== 'changed') return;
+    this.deps.log(`session identity-mismatch fields=${check.fields.join(',')}`);
+    await store.appendAudit({ at: this.deps.now(), kind: 'profile-tampered', actor: 'system', details: { fields: check.fields.join(',') } }).catch(() => undefined);
+    throw new WardlineFailure('rejected', IDENTITY_CHANGED_MESSAGE);
+  }
+
   async #openProfile(
     profileId: string,
     keyHex: string,
@@ -197,6 +208,7 @@ export class SessionController {
     let account: ChatAccount | null;
     try {
       const details = await this.deps.registry.profileDetails(profileId);
+      await this.#checkIdentity(store, { displayName: details.displayName, role: details.role, kind: details.kind ?? 'person' });
       const saved = await store.getSetting(AUTO_LOCK_SETTING);
       account = await readAccount(store);
       const person = { name: details.displayName, role: details.role };
