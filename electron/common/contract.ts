@@ -65,6 +65,19 @@ export const SessionStateSchema = z.discriminatedUnion('kind', [
   }),
 ]);
 
+/**
+ * Why the server (or the recipient) bounced one of our messages, in Wardline's own words; the
+ * renderer turns each into a plain sentence. 'unknown' covers every other error condition.
+ */
+export const DeliveryFailureReasonSchema = z.enum([
+  'no-such-address',
+  'server-unreachable',
+  'not-allowed-in-room',
+  'refused',
+  'server-busy',
+  'unknown',
+]);
+
 export const ConversationSummarySchema = z.object({
   id: z.number().int(),
   title: z.string(),
@@ -73,6 +86,8 @@ export const ConversationSummarySchema = z.object({
   kind: z.enum(['direct', 'room']),
   unread: z.number().int().nonnegative(),
   urgentUnread: z.number().int().nonnegative(),
+  /** Our messages here the server bounced, waiting for the person to retry them. */
+  undelivered: z.number().int().nonnegative(),
   lastActivityAt: z.number().int().nullable(),
 });
 
@@ -91,6 +106,8 @@ export const MessageViewSchema = z.object({
   sentAt: z.number().int(),
   urgency: z.enum(['normal', 'urgent']),
   deliveryState: z.enum(['pending', 'sent', 'delivered', 'read', 'failed']).nullable(),
+  /** Set only when deliveryState is 'failed'. */
+  failureReason: DeliveryFailureReasonSchema.nullable(),
   patientIdentifier: z.boolean(),
   /** Transcribed into the patient record: by whom ("Name (Role)"), when, and the reference typed. */
   transcription: z.object({ by: z.string(), at: z.number().int(), recordReference: z.string().nullable() }).nullable(),
@@ -443,6 +460,13 @@ export const requests = {
     response: z.object({ messageId: z.number().int() }),
     locked: 'refuse',
   },
+  // Sends a bounced ('failed') message of ours again, with its original id. Refused while locked;
+  // not in DISPLAY_PROFILE_CHANNELS, so a display profile is refused it too.
+  'messages:retry': {
+    request: z.object({ messageId: z.number().int().positive() }).strict(),
+    response: z.object({ queued: z.literal(true) }),
+    locked: 'refuse',
+  },
   'messages:search': {
     request: z.object({ query: z.string().trim().min(1).max(200), limit: z.number().int().min(1).max(100) }).strict(),
     response: z.array(SearchHitSchema),
@@ -552,6 +576,7 @@ export type SessionState = z.infer<typeof SessionStateSchema>;
 export type ConversationSummary = z.infer<typeof ConversationSummarySchema>;
 export type AutoLock = z.infer<typeof AutoLockSchema>;
 export type MessageView = z.infer<typeof MessageViewSchema>;
+export type DeliveryFailureReason = z.infer<typeof DeliveryFailureReasonSchema>;
 export type MessagePage = z.infer<typeof MessagePageSchema>;
 export type AccountView = z.infer<typeof AccountViewSchema>;
 export type ConnectionView = z.infer<typeof ConnectionViewSchema>;

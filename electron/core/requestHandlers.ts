@@ -83,6 +83,11 @@ export function requestHandlers(
       return { messages: page.messages.map((m) => toMessageView(m, mask)), before: page.before };
     },
     'messages:send': ({ conversationId, body, urgent }) => personFacing(() => session.chat().send({ conversationId, body, urgent })),
+    'messages:retry': ({ messageId }) =>
+      personFacing(async () => {
+        await session.chat().retry(messageId);
+        return { queued: true as const };
+      }),
     'messages:search': async ({ query, limit }) => {
       const store = session.store();
       const [hits, conversations] = await Promise.all([store.search(query, limit), store.listConversations()]);

@@ -161,3 +161,64 @@ describe('outbox and delivery state', () => {
     expect(await store.unreadUrgent()).toEqual([]);
   });
 });
+
+describe('bounced messages (failed) and retry', () => {
+  const undelivered = async (conversationId: number): Promise<number> =>
+    (await store.listConversations()).find((c) => c.id === conversationId)?.undelivered ?? -1;
+
+  it('a bounce after the ack: failed, text kept, reason shown, parked out of the flush, counted in the list', async () => {
+    const id = await store.queueOutgoing(outgoing(direct, { body: 'Bounced zanzibarine text' }));
+    await store.markSent(id);
+    const target = await store.findOutgoing(direct, `wl-test-${n}`);
+    expect(target).toEqual({ messageId: id, deliveryState: 'sent' });
+    expect(await store.markFailed(id, 'no-such-address')).toBe(true);
+    expect(await message(direct, id)).toMatchObject({ deliveryState: 'failed', failureReason: 'no-such-address', body: 'Bounced zanzibarine text' });
+    expect((await store.pendingOutbox()).map((e) => e.messageId)).not.toContain(id);
+    expect(await undelivered(direct)).toBe(1);
+    expect((await store.search('bounced zanzibarine', 10)).map((m) => m.id)).toEqual([id]);
+  });
+
+  it('a bounce before the ack: the late ack and a lost-connection note leave it failed with its reason', async () => {
+    const id = await store.queueOutgoing(outgoing(direct));
+    expect(await store.markFailed(id, 'refused')).toBe(true);
+    await store.recordSendAttempt(id, 'not-acked');
+    expect(await store.markSent(id)).toBe(false);
+    expect(await message(direct, id)).toMatchObject({ deliveryState: 'failed', failureReason: 'refused' });
+  });
+
+  it('never lowers delivered or read, and a second bounce changes nothing', async () => {
+    const id = await store.queueOutgoing(outgoing(direct));
+    await store.markSent(id);
+    await store.updateDeliveryByOriginId(direct, `wl-test-${n}`, 'delivered');
+    expect(await store.markFailed(id, 'no-such-address')).toBe(false);
+    expect(await message(direct, id)).toMatchObject({ deliveryState: 'delivered', failureReason: null });
+    const other = await store.queueOutgoing(outgoing(direct));
+    expect(await store.markFailed(other, 'refused')).toBe(true);
+    expect(await store.markFailed(other, 'server-busy')).toBe(false);
+    expect(await message(direct, other)).toMatchObject({ failureReason: 'refused' });
+  });
+
+  it('retry: back to pending in the flush with the same origin-id, reason cleared; only failed messages', async () => {
+    const id = await store.queueOutgoing(outgoing(room, { body: 'Retry me' }));
+    const originId = `wl-test-${n}`;
+    await store.markSent(id);
+    expect(await store.requeueFailed(id)).toBeNull(); // sent, not failed
+    await store.markFailed(id, 'not-allowed-in-room');
+    const before = await undelivered(room);
+    const entry = await store.requeueFailed(id);
+    expect(entry).toMatchObject({ messageId: id, conversationId: room, conversationKind: 'room', originId, body: 'Retry me' });
+    expect(await message(room, id)).toMatchObject({ deliveryState: 'pending', failureReason: null });
+    expect((await store.pendingOutbox()).map((e) => e.messageId)).toContain(id);
+    expect(await undelivered(room)).toBe(before - 1);
+    expect(await store.requeueFailed(id)).toBeNull(); // already pending
+    expect(await store.markSent(id)).toBe(true);
+    expect((await store.pendingOutbox()).map((e) => e.messageId)).not.toContain(id);
+  });
+
+  it('a receipt for a failed message proves it arrived: delivered, and out of the outbox', async () => {
+    const id = await store.queueOutgoing(outgoing(direct));
+    await store.markFailed(id, 'server-busy');
+    expect(await store.updateDeliveryByOriginId(direct, `wl-test-${n}`, 'delivered')).toBe(1);
+    expect(await message(direct, id)).toMatchObject({ deliveryState: 'delivered', failureReason: null });
+  });
+});

@@ -80,6 +80,19 @@ describe('IPC dispatcher', () => {
     expect(await dispatcherWith({}, true).dispatch(own, 'conversations:list', {})).toEqual({ ok: true, value: [] });
   });
 
+  it('messages:retry: refused while locked (handler never runs), payload checked, served when unlocked', async () => {
+    const retried: number[] = [];
+    const handlers = { 'messages:retry': ({ messageId }: { messageId: number }) => (retried.push(messageId), { queued: true as const }) };
+    expect(await dispatcherWith(handlers, false).dispatch(own, 'messages:retry', { messageId: 7 })).toMatchObject({ ok: false, error: { code: 'locked' } });
+    expect(retried).toEqual([]);
+    const unlocked = dispatcherWith(handlers, true).dispatch;
+    for (const bad of [{ messageId: 0 }, { messageId: 1.5 }, { messageId: '7' }, { messageId: 7, body: 'x' }, {}]) {
+      expect(await unlocked(own, 'messages:retry', bad)).toMatchObject({ ok: false, error: { code: 'invalid-payload' } });
+    }
+    expect(await unlocked(own, 'messages:retry', { messageId: 7 })).toEqual({ ok: true, value: { queued: true } });
+    expect(retried).toEqual([7]);
+  });
+
   it('turns handler failures into typed errors, never stack traces', async () => {
     const { dispatch } = dispatcherWith({
       'app:info': () => { throw new Error('ENOENT /home/nurse/secret path'); },

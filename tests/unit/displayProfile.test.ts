@@ -36,6 +36,7 @@ const CONVERSATION_CHANNELS = [
   'conversations:markRead',
   'messages:page',
   'messages:send',
+  'messages:retry',
   'messages:search',
   'rooms:join',
   'rooms:addMembers',

@@ -13,6 +13,7 @@ import {
   buildEnableCarbons,
   checkOutgoingBody,
   containsNhsNumber,
+  parseBounce,
   parseIncoming,
   isTrustedDomain,
   parseJid,
@@ -34,6 +35,7 @@ import type {
   SendRequest,
 } from './chatTypes.js';
 import { structuredDelivery } from './structured.js';
+import { DeliveryFailures } from './deliveryFailures.js';
 import { ConversationIds, titleFromJid } from './conversationIds.js';
 import { buildPresence, Directory } from './directory.js';
 import { applyReceived, errorName, LiveQueue, type IncomingDeps, type ReceivedItem } from './incoming.js';
@@ -55,7 +57,7 @@ const ACCEPTED_SETTING = 'xmpp.acceptedSenders';
 /** A send the composer must refuse: empty, too long, or not a conversation we have. */
 export class ChatSendError extends Error {
   constructor(
-    readonly reason: 'empty' | 'too-long' | 'unknown-conversation' | 'stopped',
+    readonly reason: 'empty' | 'too-long' | 'unknown-conversation' | 'stopped' | 'not-failed',
     message: string,
   ) {
     super(message);
@@ -81,6 +83,9 @@ class Chat implements ChatService {
   readonly #rooms: Rooms;
   readonly #directory: Directory;
   readonly #outbox: Outbox;
+  readonly #failures: DeliveryFailures;
+  /** Bounces are applied one at a time, and finished before the store closes. */
+  #bounceWork: Promise<void> = Promise.resolve();
   readonly #catchUp: ArchiveCatchUp;
   readonly #live: LiveQueue;
   readonly #urgent: UrgentReminders;
@@ -182,6 +187,19 @@ class Chat implements ChatService {
       changed: (ids) => this.#emit({ type: 'conversations-changed', conversationIds: [...ids] }),
       log,
     });
+    this.#failures = new DeliveryFailures({
+      store: this.#store,
+      ownDomain: own.domain,
+      sentRecently: (originId) => this.#outbox.sentRecently(originId),
+      resend: (entry) => this.#outbox.queued(entry),
+      changed: (ids) => this.#emit({ type: 'conversations-changed', conversationIds: [...ids] }),
+      log,
+      timers: options.bounceRetry?.timers ?? {
+        setTimeout: (callback, ms) => setTimeout(callback, ms).unref(),
+        clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
+      },
+      ...(options.bounceRetry?.delaysMs === undefined ? {} : { waitRetryDelaysMs: options.bounceRetry.delaysMs }),
+    });
     this.#urgent = new UrgentReminders({
       store: this.#store,
       timers: options.timers ?? { setInterval: (callback, ms) => setInterval(callback, ms), clearInterval: (handle) => clearInterval(handle as NodeJS.Timeout) },
@@ -241,6 +259,13 @@ class Chat implements ChatService {
     });
     this.#emit({ type: 'conversations-changed', conversationIds: [conversation.id] });
     return { messageId };
+  }
+
+  async retry(messageId: number): Promise<void> {
+    if (this.#stopped) throw new ChatSendError('stopped', 'Messaging has stopped.');
+    if (!(await this.#failures.retry(messageId))) {
+      throw new ChatSendError('not-failed', 'This message is not waiting to be sent again.');
+    }
   }
 
   /** A conversation's address and kind never change, so one lookup serves every later send. */
@@ -339,10 +364,12 @@ class Chat implements ChatService {
     this.#session += 1;
     this.#outbox.setReady(false);
     this.#urgent.stop();
+    this.#failures.stop();
     await this.#connection.close();
     for (const off of this.#unsubscribe.splice(0)) off();
     // Whatever was received must be written before the store closes.
     await this.#live.idle();
+    await this.#bounceWork;
     await this.#setUp.catch(() => undefined);
   }
 
@@ -502,6 +529,7 @@ class Chat implements ChatService {
   }
 
   #onMessage(stanza: XmlElement): void {
+    if (stanza.attrs['type'] === 'error') return this.#onBounce(stanza);
     const event = parseIncoming(stanza, this.#context);
     switch (event.kind) {
       case 'ignored':
@@ -525,6 +553,15 @@ class Chat implements ChatService {
       return;
     }
     this.#live.push(item);
+  }
+
+  /** One of our messages was refused by the server or the recipient (see deliveryFailures.ts). */
+  #onBounce(stanza: XmlElement): void {
+    const bounce = parseBounce(stanza);
+    if (bounce === null) return this.#log('chat ignored reason=error-stanza');
+    this.#bounceWork = this.#bounceWork
+      .then(() => this.#failures.bounced(bounce))
+      .catch((error: unknown) => this.#log(`chat bounce-failed error=${errorName(error)}`));
   }
 
   /** Receipts, markers and retractions from an archive page belong to that page too. */

@@ -6,6 +6,7 @@
 import type { WardlineStore } from '../store/index.js';
 import type { IncomingSource } from '../messaging/index.js';
 import type { AdminCaBundle, XmlElement, XmppConnectionOptions } from '../xmpp/index.js';
+import type { BounceTimers } from './deliveryFailures.js';
 
 export interface ChatAccount {
   /** Bare JID, e.g. "s.okafor@hospital.example". */
@@ -75,6 +76,11 @@ export interface ChatService {
   connection(): ChatConnectionView;
   /** Writes to the encrypted outbox first, then sends; resolves with the stored message id. */
   send(request: SendRequest): Promise<{ messageId: number }>;
+  /**
+   * Sends a bounced ('failed') message again with its original origin-id, so a recipient that
+   * did get it stores it once. Refuses (ChatSendError 'not-failed') any message that is not failed.
+   */
+  retry(messageId: number): Promise<void>;
   /** Opens (or finds) the 1:1 conversation with a colleague. */
   openDirect(jid: string): Promise<number>;
   /** Creates a members-only persistent room (or joins an existing one) and bookmarks it. */
@@ -128,6 +134,8 @@ export interface ChatServiceOptions {
    * message (500 structured responses must not become 500 conversations).
    */
   onStructured?: (delivery: StructuredDelivery) => boolean;
+  /** Automatic resends after temporary ('wait') bounces: delays (default WAIT_RETRY_DELAYS_MS) and test timers. */
+  bounceRetry?: { delaysMs?: readonly number[]; timers?: BounceTimers };
   /** Transport tuning and test hooks (backoff, keepalive, onSocket, resource). */
   connection?: Pick<XmppConnectionOptions, 'backoff' | 'keepaliveMs' | 'probeTimeoutMs' | 'loginTimeoutMs' | 'onSocket' | 'resource'>;
 }

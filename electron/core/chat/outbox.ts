@@ -22,8 +22,13 @@ export interface OutboxDeps {
   log(line: string): void;
 }
 
+/** How many recent transmissions are remembered for matching bounces that name no conversation. */
+const RECENT_LIMIT = 500;
+
 export class Outbox {
   readonly #deps: OutboxDeps;
+  /** origin-id → the entry last transmitted with it, oldest first (a server bounce names only the id). */
+  readonly #recent = new Map<string, OutboxEntry>();
   /** messageId → the attempt currently with the connection. */
   readonly #inFlight = new Map<number, symbol>();
   #ready = false;
@@ -77,10 +82,19 @@ export class Outbox {
     return this.#inFlight.size;
   }
 
+  /** The message we recently transmitted with this origin-id, if any (this session only). */
+  sentRecently(originId: string): OutboxEntry | undefined {
+    return this.#recent.get(originId);
+  }
+
   #transmit(entry: OutboxEntry): boolean {
     if (!this.#ready || this.#inFlight.has(entry.messageId) || !this.#deps.canSend(entry)) return false;
     const attempt = Symbol(entry.originId);
     this.#inFlight.set(entry.messageId, attempt);
+    this.#recent.delete(entry.originId);
+    this.#recent.set(entry.originId, entry);
+    const oldest = this.#recent.keys().next();
+    if (this.#recent.size > RECENT_LIMIT && oldest.done !== true) this.#recent.delete(oldest.value);
     const build = entry.conversationKind === 'room' ? buildGroupchatMessage : buildChatMessage;
     const stanza = build({ to: entry.conversationJid, id: entry.originId, body: entry.body, urgency: entry.urgency });
     stanza.append(buildSenderCard(this.#deps.self));

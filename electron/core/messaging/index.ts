@@ -29,6 +29,17 @@ export {
   type ArchiveFin,
 } from './archiveQueries.js';
 export { parseIncoming } from './parseIncoming.js';
+export {
+  parseBounce,
+  isBounceFromRecipient,
+  decideBounce,
+  failureReason,
+  WAIT_RETRY_DELAYS_MS,
+  type MessageBounce,
+  type BounceDecision,
+  type BouncedConversation,
+  type StanzaErrorType,
+} from './bounces.js';
 export type * from './incomingTypes.js';
 export {
   sanitizeBody,

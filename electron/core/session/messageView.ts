@@ -1,4 +1,4 @@
-import type { ConversationSummary, MessageView } from '../../common/contract.js';
+import { DeliveryFailureReasonSchema, type ConversationSummary, type DeliveryFailureReason, type MessageView } from '../../common/contract.js';
 import { maskNhsNumbers } from '../incident/redaction.js';
 import type { ConversationSummary as StoredConversation, StoredMessage } from '../store/index.js';
 
@@ -17,6 +17,7 @@ export function toMessageView(message: StoredMessage, maskIdentifiers = false): 
     sentAt: message.sentAt,
     urgency: message.urgency,
     deliveryState: message.direction === 'out' ? message.deliveryState : null,
+    failureReason: message.direction === 'out' && message.deliveryState === 'failed' ? failureReasonOf(message.failureReason) : null,
     patientIdentifier: message.patientIdentifier,
     transcription: message.transcription,
     removal: message.retraction
@@ -38,6 +39,13 @@ export function toConversationView(c: StoredConversation): ConversationSummary {
     kind: c.kind,
     unread: c.unread,
     urgentUnread: c.urgentUnread,
+    undelivered: c.undelivered,
     lastActivityAt: c.lastActivityAt,
   };
+}
+
+/** The stored code as the contract knows it; anything else (an older or damaged row) reads as 'unknown'. */
+function failureReasonOf(stored: string | null): DeliveryFailureReason {
+  const parsed = DeliveryFailureReasonSchema.safeParse(stored);
+  return parsed.success ? parsed.data : 'unknown';
 }

@@ -1,11 +1,15 @@
-/** The columns every message read selects, and how a row becomes a StoredMessage. */
+/**
+ * The columns every message read selects (FROM messages, unaliased), and how a row becomes a
+ * StoredMessage. A bounced message's reason lives on its parked outbox row (see OutboxQueries.markFailed).
+ */
 import { readNumber, readOneOf, readOptionalNumber, readOptionalString, readString } from './rowReaders.js';
 import type { SqlRow } from './sqlPort.js';
 import type { StoredMessage } from './storeTypes.js';
 
 export const messageColumns = `id, conversation_id, server_id, origin_id, direction, sender_jid, sender_name, sender_role,
   body, content_type, payload, sent_at, received_at, read_at, delivery_state, urgency, patient_identifier,
-  transcribed_by, transcribed_at, record_reference, expires_at, retracted_at, retracted_by, retraction_reason, retracted_by_name`;
+  transcribed_by, transcribed_at, record_reference, expires_at, retracted_at, retracted_by, retraction_reason, retracted_by_name,
+  CASE WHEN delivery_state = 'failed' THEN (SELECT last_error FROM outbox WHERE outbox.message_id = messages.id) END AS failure_reason`;
 
 export function toStoredMessage(row: SqlRow): StoredMessage {
   const transcribedBy = readOptionalString(row, 'transcribed_by');
@@ -41,6 +45,11 @@ export function toStoredMessage(row: SqlRow): StoredMessage {
           },
   };
   return readString(row, 'direction') === 'out'
-    ? { ...base, direction: 'out', deliveryState: readOneOf(row, 'delivery_state', ['pending', 'sent', 'delivered', 'read', 'failed'] as const) }
+    ? {
+        ...base,
+        direction: 'out',
+        deliveryState: readOneOf(row, 'delivery_state', ['pending', 'sent', 'delivered', 'read', 'failed'] as const),
+        failureReason: readOptionalString(row, 'failure_reason'),
+      }
     : { ...base, direction: 'in', readAt: readOptionalNumber(row, 'read_at') };
 }

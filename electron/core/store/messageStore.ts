@@ -119,7 +119,11 @@ export class MessageStore {
 
   listConversations(): ConversationSummary[] {
     return this.statement(
-      `SELECT id, jid, kind, title, muted, unread_count, urgent_unread_count, last_activity_at
+      // Bounced messages keep an outbox row, and the outbox is small: counting them there costs
+      // nothing per conversation (messages has no index on delivery_state).
+      `SELECT id, jid, kind, title, muted, unread_count, urgent_unread_count, last_activity_at,
+         (SELECT count(*) FROM outbox o JOIN messages m ON m.id = o.message_id
+           WHERE m.conversation_id = conversations.id AND m.delivery_state = 'failed') AS undelivered
        FROM conversations ORDER BY last_activity_at IS NULL, last_activity_at DESC, id DESC`,
     )
       .all()
@@ -131,6 +135,7 @@ export class MessageStore {
         muted: readNumber(row, 'muted') === 1,
         unread: readNumber(row, 'unread_count'),
         urgentUnread: readNumber(row, 'urgent_unread_count'),
+        undelivered: readNumber(row, 'undelivered'),
         lastActivityAt: readOptionalNumber(row, 'last_activity_at'),
       }));
   }

@@ -14,6 +14,7 @@ import type {
   MarkerTarget,
   OutboxEntry,
   OutgoingMessageInput,
+  OutgoingRef,
   OwnMessageConfirmation,
   UrgentUnread,
 } from './outboxTypes.js';
@@ -70,48 +71,94 @@ export class OutboxQueries {
     });
   }
 
-  /** Everything not yet acknowledged by the server, oldest first, with where it goes. */
+  /**
+   * Everything not yet acknowledged by the server, oldest first, with where it goes. Bounced
+   * ('failed') messages keep their outbox row (its last_error says why) but are not sent again
+   * until the person retries them.
+   */
   pendingOutbox(): OutboxEntry[] {
-    return this.statement(
-      `SELECT m.id, m.conversation_id, c.jid, c.kind, m.origin_id, m.body, m.urgency, o.attempts, o.created_at
-       FROM outbox o JOIN messages m ON m.id = o.message_id JOIN conversations c ON c.id = m.conversation_id
-       ORDER BY m.id`,
-    )
-      .all()
-      .map((row) => ({
-        messageId: readNumber(row, 'id'),
-        conversationId: readNumber(row, 'conversation_id'),
-        conversationJid: readString(row, 'jid'),
-        conversationKind: readOneOf(row, 'kind', ['direct', 'room'] as const),
-        originId: readString(row, 'origin_id'),
-        body: readOptionalString(row, 'body') ?? '',
-        urgency: readOneOf(row, 'urgency', ['normal', 'urgent'] as const),
-        attempts: readNumber(row, 'attempts'),
-        createdAt: readNumber(row, 'created_at'),
-      }));
+    return this.statement(`${outboxEntrySelect} WHERE m.delivery_state <> 'failed' ORDER BY m.id`).all().map(toOutboxEntry);
   }
 
-  /** The server acknowledged it: out of the outbox, and 'sent' unless a receipt already said more. */
+  /**
+   * The server acknowledged it: out of the outbox, and 'sent' if it was pending. A bounce may be
+   * processed before the acknowledgement of the same stanza arrives, so a 'failed' message stays
+   * failed (with its outbox row) rather than turning back into a tick.
+   */
   markSent(messageId: number): boolean {
     requireInteger(messageId, 'messageId');
     return this.db.transaction(() => {
-      this.statement(`DELETE FROM outbox WHERE message_id = ?`).run([messageId]);
-      return (
-        this.statement(`UPDATE messages SET delivery_state = 'sent' WHERE id = ? AND delivery_state IN ('pending', 'failed')`).run([
-          messageId,
-        ]).changes > 0
-      );
+      this.statement(
+        `DELETE FROM outbox WHERE message_id = ? AND NOT EXISTS (SELECT 1 FROM messages WHERE id = ? AND delivery_state = 'failed')`,
+      ).run([messageId, messageId]);
+      return this.statement(`UPDATE messages SET delivery_state = 'sent' WHERE id = ? AND delivery_state = 'pending'`).run([messageId]).changes > 0;
     });
   }
 
-  /** `error` is a kind ('not-acked', 'closed'…), never content. */
+  /** Our outgoing message with this origin-id in this conversation (a bounce quotes it). */
+  findOutgoing(conversationId: number, originId: string): OutgoingRef | null {
+    requireInteger(conversationId, 'conversationId');
+    requireText(originId, 'originId');
+    const row = this.statement(
+      `SELECT id, delivery_state FROM messages WHERE conversation_id = ? AND origin_id = ? AND direction = 'out'`,
+    ).get([conversationId, originId]);
+    return row === undefined
+      ? null
+      : { messageId: readNumber(row, 'id'), deliveryState: readOneOf(row, 'delivery_state', ['pending', 'sent', 'delivered', 'read', 'failed'] as const) };
+  }
+
+  /**
+   * The message bounced: 'failed' (only from pending or sent: a receipt or read marker proves it
+   * arrived, so those are never lowered), text kept, and an outbox row whose last_error holds the
+   * reason code (never content) until the person retries. Returns whether it changed.
+   */
+  markFailed(messageId: number, reason: string, now: number): boolean {
+    requireInteger(messageId, 'messageId');
+    requireText(reason, 'reason');
+    return this.db.transaction(() => {
+      const changed = this.statement(
+        `UPDATE messages SET delivery_state = 'failed' WHERE id = ? AND direction = 'out' AND delivery_state IN ('pending', 'sent')`,
+      ).run([messageId]).changes;
+      if (changed === 0) return false;
+      this.statement(
+        `INSERT INTO outbox (message_id, attempts, next_attempt_at, last_error, created_at) VALUES (?, 0, ?, ?, ?)
+         ON CONFLICT (message_id) DO UPDATE SET last_error = excluded.last_error`,
+      ).run([messageId, now, reason, now]);
+      return true;
+    });
+  }
+
+  /**
+   * A bounced message back into the outbox as 'pending', keeping its origin-id (so a receiver
+   * that did get it stores it once): the person's retry, or an automatic one after a temporary
+   * error. Only from 'failed'. Returns the entry to transmit, or null if it is not failed.
+   */
+  requeueFailed(messageId: number, now: number): OutboxEntry | null {
+    requireInteger(messageId, 'messageId');
+    return this.db.transaction(() => {
+      const changed = this.statement(
+        `UPDATE messages SET delivery_state = 'pending' WHERE id = ? AND direction = 'out' AND delivery_state = 'failed'`,
+      ).run([messageId]).changes;
+      if (changed === 0) return null;
+      this.statement(
+        `INSERT INTO outbox (message_id, attempts, next_attempt_at, last_error, created_at) VALUES (?, 0, ?, NULL, ?)
+         ON CONFLICT (message_id) DO UPDATE SET last_error = NULL, next_attempt_at = excluded.next_attempt_at`,
+      ).run([messageId, now, now]);
+      const row = this.statement(`${outboxEntrySelect} WHERE m.id = ?`).get([messageId]);
+      return row === undefined ? null : toOutboxEntry(row);
+    });
+  }
+
+  /**
+   * `error` is a kind ('not-acked', 'closed'…), never content. A bounced message's row keeps its
+   * bounce reason: a connection lost before the server's acknowledgement says nothing new.
+   */
   recordSendAttempt(messageId: number, error: string | null, now: number): void {
     requireInteger(messageId, 'messageId');
-    this.statement(`UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ? WHERE message_id = ?`).run([
-      error,
-      now,
-      messageId,
-    ]);
+    this.statement(
+      `UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ? WHERE message_id = ?
+         AND NOT EXISTS (SELECT 1 FROM messages WHERE id = ? AND delivery_state = 'failed')`,
+    ).run([error, now, messageId, messageId]);
   }
 
   /**
@@ -229,6 +276,23 @@ export class OutboxQueries {
   private statement(sql: string): SqlStatement {
     return this.statements.get(sql);
   }
+}
+
+const outboxEntrySelect = `SELECT m.id, m.conversation_id, c.jid, c.kind, m.origin_id, m.body, m.urgency, o.attempts, o.created_at
+  FROM outbox o JOIN messages m ON m.id = o.message_id JOIN conversations c ON c.id = m.conversation_id`;
+
+function toOutboxEntry(row: SqlRow): OutboxEntry {
+  return {
+    messageId: readNumber(row, 'id'),
+    conversationId: readNumber(row, 'conversation_id'),
+    conversationJid: readString(row, 'jid'),
+    conversationKind: readOneOf(row, 'kind', ['direct', 'room'] as const),
+    originId: readString(row, 'origin_id'),
+    body: readOptionalString(row, 'body') ?? '',
+    urgency: readOneOf(row, 'urgency', ['normal', 'urgent'] as const),
+    attempts: readNumber(row, 'attempts'),
+    createdAt: readNumber(row, 'created_at'),
+  };
 }
 
 function toConversationRef(row: SqlRow): ConversationRef {

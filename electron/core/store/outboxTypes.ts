@@ -1,5 +1,5 @@
 /** Data shapes of the outbox and delivery-state operations (see outboxQueries.ts). Times are epoch ms. */
-import type { ConversationKind, Urgency } from './storeTypes.js';
+import type { ConversationKind, DeliveryState, Urgency } from './storeTypes.js';
 
 /** A message we composed, stored before it is sent. */
 export interface OutgoingMessageInput {
@@ -26,6 +26,12 @@ export interface OutboxEntry {
   urgency: Urgency;
   attempts: number;
   createdAt: number;
+}
+
+/** One of our outgoing messages, found by origin-id. */
+export interface OutgoingRef {
+  messageId: number;
+  deliveryState: DeliveryState;
 }
 
 export interface ConversationRef {

@@ -22,7 +22,7 @@ import type {
   StoredMessage,
   UnreadCounts,
 } from './storeTypes.js';
-import type { ConversationRef, MarkerTarget, OutboxEntry, OutgoingMessageInput, RetractionInput, OwnMessageConfirmation, UrgentUnread } from './outboxTypes.js';
+import type { ConversationRef, MarkerTarget, OutboxEntry, OutgoingMessageInput, OutgoingRef, RetractionInput, OwnMessageConfirmation, UrgentUnread } from './outboxTypes.js';
 
 export interface WardlineStore {
   readonly schemaVersion: number;
@@ -53,6 +53,12 @@ export interface WardlineStore {
   markSent(messageId: number): Promise<boolean>;
   /** `error` is a kind, never content. */
   recordSendAttempt(messageId: number, error: string | null): Promise<void>;
+  /** Our outgoing message with this origin-id in this conversation, if any. */
+  findOutgoing(conversationId: number, originId: string): Promise<OutgoingRef | null>;
+  /** Bounced: 'failed' (from pending or sent only), parked in the outbox with `reason` (a code, never content). */
+  markFailed(messageId: number, reason: string): Promise<boolean>;
+  /** A failed message back to 'pending' in the outbox, same origin-id; null if it is not failed. */
+  requeueFailed(messageId: number): Promise<OutboxEntry | null>;
   /** Never downgrades; 'read' also covers earlier sent/delivered messages. Returns messages changed. */
   updateDeliveryByOriginId(conversationId: number, originId: string, state: 'delivered' | 'read'): Promise<number>;
   updateDeliveryByServerId(conversationId: number, serverId: string, state: 'delivered' | 'read'): Promise<number>;
@@ -169,6 +175,15 @@ class StoreClient implements WardlineStore {
   }
   async recordSendAttempt(messageId: number, error: string | null): Promise<void> {
     await this.call('recordSendAttempt', messageId, error, this.now());
+  }
+  findOutgoing(conversationId: number, originId: string): Promise<OutgoingRef | null> {
+    return this.call('findOutgoing', conversationId, originId);
+  }
+  markFailed(messageId: number, reason: string): Promise<boolean> {
+    return this.call('markFailed', messageId, reason, this.now());
+  }
+  requeueFailed(messageId: number): Promise<OutboxEntry | null> {
+    return this.call('requeueFailed', messageId, this.now());
   }
   updateDeliveryByOriginId(conversationId: number, originId: string, state: 'delivered' | 'read'): Promise<number> {
     return this.call('updateDeliveryByOriginId', conversationId, originId, state);

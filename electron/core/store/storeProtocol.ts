@@ -20,7 +20,7 @@ import type {
 import type { NeedsTranscription, RemovalOutcome, RemovalRequest, TranscriptionMark } from './governanceQueries.js';
 import type { PendingRetraction } from './pendingRetractions.js';
 import type { IncidentChanges, IncidentPurge, IncidentRecords } from './incidentQueries.js';
-import type { ConversationRef, MarkerTarget, OutboxEntry, OutgoingMessageInput, RetractionInput, OwnMessageConfirmation, UrgentUnread } from './outboxTypes.js';
+import type { ConversationRef, MarkerTarget, OutboxEntry, OutgoingMessageInput, OutgoingRef, RetractionInput, OwnMessageConfirmation, UrgentUnread } from './outboxTypes.js';
 
 export interface OpenResult {
   schemaVersion: number;
@@ -47,6 +47,9 @@ export interface StoreOperations {
   pendingOutbox: { args: []; result: OutboxEntry[] };
   markSent: { args: [messageId: number]; result: boolean };
   recordSendAttempt: { args: [messageId: number, error: string | null, now: number]; result: null };
+  findOutgoing: { args: [conversationId: number, originId: string]; result: OutgoingRef | null };
+  markFailed: { args: [messageId: number, reason: string, now: number]; result: boolean };
+  requeueFailed: { args: [messageId: number, now: number]; result: OutboxEntry | null };
   updateDeliveryByOriginId: { args: [conversationId: number, originId: string, state: 'delivered' | 'read']; result: number };
   updateDeliveryByServerId: { args: [conversationId: number, serverId: string, state: 'delivered' | 'read']; result: number };
   confirmOwnMessages: { args: [confirmations: readonly OwnMessageConfirmation[]]; result: number };

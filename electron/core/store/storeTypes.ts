@@ -22,6 +22,8 @@ export interface ConversationSummary {
   muted: boolean;
   unread: number;
   urgentUnread: number;
+  /** Our messages the server bounced, parked until the person retries them. */
+  undelivered: number;
   lastActivityAt: number | null;
 }
 
@@ -89,7 +91,12 @@ interface StoredMessageBase {
 /** Incoming messages carry our read state; outgoing ones their delivery state. */
 export type StoredMessage =
   | (StoredMessageBase & { direction: 'in'; readAt: number | null })
-  | (StoredMessageBase & { direction: 'out'; deliveryState: DeliveryState });
+  | (StoredMessageBase & {
+      direction: 'out';
+      deliveryState: DeliveryState;
+      /** Why it bounced (a reason code the messaging layer chose, never content); null unless 'failed'. */
+      failureReason: string | null;
+    });
 
 /** Keyset cursor: the (sentAt, id) of the oldest message already shown. */
 export interface MessageCursor {

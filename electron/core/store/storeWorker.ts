@@ -93,6 +93,9 @@ const handlers: Handlers = {
     outbox().recordSendAttempt(messageId, error, now);
     return null;
   },
+  findOutgoing: (conversationId, originId) => outbox().findOutgoing(conversationId, originId),
+  markFailed: (messageId, reason, now) => outbox().markFailed(messageId, reason, now),
+  requeueFailed: (messageId, now) => outbox().requeueFailed(messageId, now),
   updateDeliveryByOriginId: (conversationId, originId, state) => outbox().updateDeliveryByOriginId(conversationId, originId, state),
   updateDeliveryByServerId: (conversationId, serverId, state) => outbox().updateDeliveryByServerId(conversationId, serverId, state),
   confirmOwnMessages: (confirmations) => outbox().confirmOwnMessages(confirmations),

@@ -14,7 +14,26 @@ export function deliveryLabel(state: MessageView['deliveryState']): { ticks: str
     case 'read':
       return { ticks: '✓✓', words: 'Read' };
     case 'failed':
-      return { ticks: '!', words: 'Not sent yet, will retry' };
+      return { ticks: '!', words: 'Not delivered' };
+  }
+}
+
+/** Why a message bounced, as a person reads it; null when the server gave no reason we know. */
+export function failureWords(reason: MessageView['failureReason']): string | null {
+  switch (reason) {
+    case 'no-such-address':
+      return 'this address does not exist';
+    case 'server-unreachable':
+      return "the address's server could not be reached";
+    case 'not-allowed-in-room':
+      return 'you are not allowed to post in this room';
+    case 'refused':
+      return 'the server refused it';
+    case 'server-busy':
+      return 'the server is busy';
+    case 'unknown':
+    case null:
+      return null;
   }
 }
 

@@ -1,0 +1,122 @@
+/**
+ * Bounced messages: a <message type='error'/> answering one of ours marks it 'failed' (text
+ * kept, reason parked on its outbox row), and the person can retry it with the same origin-id.
+ * Temporary ('wait') errors are also retried automatically a bounded number of times; see
+ * decideBounce for why. Only whoever the message went to, or our own server, may bounce it
+ * (isBounceFromRecipient); anything else is logged, without content, and ignored.
+ *
+ * Logging: the error condition, ids and JIDs only. Error replies may echo our text; it is never read.
+ */
+import { decideBounce, isBounceFromRecipient, type MessageBounce } from '../messaging/index.js';
+import type { ConversationKind, OutboxEntry, WardlineStore } from '../store/index.js';
+import { errorName } from './incoming.js';
+
+export interface BounceTimers {
+  setTimeout(callback: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+export interface DeliveryFailureDeps {
+  store: WardlineStore;
+  ownDomain: string;
+  /** What we transmitted this session with this origin-id (a server bounce names no conversation). */
+  sentRecently(originId: string): { conversationId: number; conversationJid: string; conversationKind: ConversationKind } | undefined;
+  /** Hands a re-queued message to the outbox (sent now if the session is ready, else on the next flush). */
+  resend(entry: OutboxEntry): void;
+  changed(conversationIds: readonly number[]): void;
+  log(line: string): void;
+  timers: BounceTimers;
+  /** Waits before automatic resends after 'wait' errors (default WAIT_RETRY_DELAYS_MS). */
+  waitRetryDelaysMs?: readonly number[];
+}
+
+/** Automatic-retry counts are kept for this many messages at most (oldest forgotten first). */
+const RETRY_COUNT_LIMIT = 500;
+
+export class DeliveryFailures {
+  readonly #deps: DeliveryFailureDeps;
+  /** messageId → automatic resends so far (this session). */
+  readonly #autoRetries = new Map<number, number>();
+  readonly #timers = new Set<unknown>();
+  #stopped = false;
+
+  constructor(deps: DeliveryFailureDeps) {
+    this.#deps = deps;
+  }
+
+  async bounced(bounce: MessageBounce): Promise<void> {
+    const { store, log } = this.#deps;
+    const conversation = await this.#conversationOf(bounce);
+    if (conversation === null) {
+      // Not ours (an incident stanza, a receipt, something long gone): nothing to mark.
+      log(`chat bounce-unmatched condition=${bounce.condition} from=${bounce.from.full}`);
+      return;
+    }
+    if (!isBounceFromRecipient(bounce.from, { jid: conversation.jid, kind: conversation.kind }, this.#deps.ownDomain)) {
+      // Security-relevant, like a spoofed carbon: who and why, never what.
+      log(`chat rejected reason=spoofed-bounce from=${bounce.from.full} conversation=${conversation.id}`);
+      return;
+    }
+    const target = await store.findOutgoing(conversation.id, bounce.id);
+    if (target === null) {
+      log(`chat bounce-unmatched condition=${bounce.condition} from=${bounce.from.full}`);
+      return;
+    }
+    const retriesSoFar = this.#autoRetries.get(target.messageId) ?? 0;
+    const decision = decideBounce(bounce, conversation.kind, retriesSoFar, this.#deps.waitRetryDelaysMs);
+    const failed = await store.markFailed(target.messageId, decision.reason);
+    log(
+      `chat bounced message=${target.messageId} condition=${bounce.condition} type=${bounce.errorType ?? '-'} ` +
+        `reason=${decision.reason} marked=${failed} auto-retry=${decision.retryAfterMs === null ? 'no' : `${decision.retryAfterMs}ms`}`,
+    );
+    if (!failed) return; // already delivered or read (or already failed): nothing to show or retry
+    this.#deps.changed([conversation.id]);
+    if (decision.retryAfterMs !== null) this.#scheduleRetry(target.messageId, retriesSoFar + 1, decision.retryAfterMs);
+  }
+
+  /** The person's retry: back into the outbox with its origin-id. False if it is not a failed message. */
+  async retry(messageId: number): Promise<boolean> {
+    const entry = await this.#deps.store.requeueFailed(messageId);
+    if (entry === null) return false;
+    this.#deps.log(`chat retry message=${messageId} by=person`);
+    this.#deps.resend(entry);
+    this.#deps.changed([entry.conversationId]);
+    return true;
+  }
+
+  stop(): void {
+    this.#stopped = true;
+    for (const handle of this.#timers) this.#deps.timers.clearTimeout(handle);
+    this.#timers.clear();
+  }
+
+  async #conversationOf(bounce: MessageBounce): Promise<{ id: number; jid: string; kind: ConversationKind } | null> {
+    const recent = this.#deps.sentRecently(bounce.id);
+    if (recent !== undefined) return { id: recent.conversationId, jid: recent.conversationJid, kind: recent.conversationKind };
+    // After a restart: the sender's own conversation, the only one a bounce from it can concern.
+    return this.#deps.store.findConversationByJid(bounce.from.bare);
+  }
+
+  #scheduleRetry(messageId: number, count: number, delayMs: number): void {
+    if (this.#stopped) return;
+    this.#autoRetries.delete(messageId);
+    this.#autoRetries.set(messageId, count);
+    const oldest = this.#autoRetries.keys().next();
+    if (this.#autoRetries.size > RETRY_COUNT_LIMIT && oldest.done !== true) this.#autoRetries.delete(oldest.value);
+    const handle = this.#deps.timers.setTimeout(() => {
+      this.#timers.delete(handle);
+      if (this.#stopped) return;
+      // Still failed (the person may have retried meanwhile): the same resend as theirs.
+      void this.#deps.store.requeueFailed(messageId).then(
+        (entry) => {
+          if (entry === null) return;
+          this.#deps.log(`chat retry message=${messageId} by=automatic attempt=${count}`);
+          this.#deps.resend(entry);
+          this.#deps.changed([entry.conversationId]);
+        },
+        (error: unknown) => this.#deps.log(`chat retry-failed message=${messageId} error=${errorName(error)}`),
+      );
+    }, delayMs);
+    this.#timers.add(handle);
+  }
+}

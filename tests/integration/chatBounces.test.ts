@@ -1,0 +1,160 @@
+// Bounced messages against a real Prosody: a message to an address with no account comes back as
+// <message type='error'/>; it must be shown as failed (never stuck at 'sent'), keep its text, and
+// a retry once the account exists must arrive exactly once. A forged bounce from another account
+// must change nothing; a temporary ('wait') refusal is resent automatically, with the same id.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectXmpp, xml, type XmlElement, type XmppConnection } from '../../electron/core/xmpp/index.js';
+import { type ProsodyServer, startProsody } from '../fixtures/prosody.js';
+import {
+  allMessages,
+  bodies,
+  cleanUpStores,
+  conversationOf,
+  exactlyOnce,
+  LATE_USER,
+  openWorkstation,
+  PASSWORDS,
+  users,
+  waitFor,
+  waitReady,
+  type Workstation,
+} from './chatHarness.js';
+
+const STANZAS = 'urn:ietf:params:xml:ns:xmpp-stanzas';
+let server: ProsodyServer;
+const open: Workstation[] = [];
+const raw: XmppConnection[] = [];
+
+beforeAll(async () => {
+  server = await startProsody({ users });
+});
+
+afterAll(async () => {
+  await Promise.all(raw.splice(0).map((c) => c.close().catch(() => undefined)));
+  await Promise.all(open.splice(0).map((w) => w.close().catch(() => undefined)));
+  await server?.stop();
+  cleanUpStores();
+});
+
+async function workstation(user: string): Promise<Workstation> {
+  // One quick automatic resend after a temporary refusal, so the test need not wait 5 s.
+  const w = await openWorkstation(server, user, { bounceRetry: { delaysMs: [300] } });
+  open.push(w);
+  await waitReady(w);
+  return w;
+}
+
+/** A bare XMPP client (no Wardline): what an attacker or another client can send. */
+async function bareClient(user: string, stanzas: XmlElement[] = []): Promise<XmppConnection> {
+  const connection = connectXmpp({
+    jid: `${user}@${server.domain}`,
+    password: PASSWORDS[user]!,
+    host: server.host,
+    port: server.c2sPort,
+    adminCa: { paths: [server.caCertPath] },
+  });
+  raw.push(connection);
+  connection.on('stanza', (stanza) => stanzas.push(stanza));
+  await waitFor(`${user} online`, () => (connection.state().kind === 'online' ? true : undefined));
+  return connection;
+}
+
+async function outgoing(w: Workstation, conversationId: number, messageId: number) {
+  const message = (await allMessages(w.store, conversationId)).find((m) => m.id === messageId);
+  if (message?.direction !== 'out') throw new Error(`no outgoing message ${messageId}`);
+  return message;
+}
+
+describe('bounced messages', () => {
+  let alice: Workstation;
+
+  beforeAll(async () => {
+    alice = await workstation('alice');
+  });
+
+  it('to an address with no account: failed with the reason, text kept; retried after the account exists, it arrives exactly once', async () => {
+    const newcomer = `${LATE_USER}@${server.domain}`;
+    const conversation = await alice.chat.openDirect(newcomer);
+    const eventsBefore = alice.events.length;
+    const { messageId } = await alice.chat.send({ conversationId: conversation, body: 'Obs for bed 9 due at 14:00', urgent: false });
+
+    await waitFor('failed', async () => ((await outgoing(alice, conversation, messageId)).deliveryState === 'failed' ? true : undefined));
+    // Stays failed: the server's acknowledgement of the same stanza must not turn it back into a tick.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(await outgoing(alice, conversation, messageId)).toMatchObject({
+      deliveryState: 'failed',
+      failureReason: 'no-such-address',
+      body: 'Obs for bed 9 due at 14:00',
+    });
+    expect((await alice.store.listConversations()).find((c) => c.id === conversation)?.undelivered).toBe(1);
+    expect(alice.events.slice(eventsBefore)).toContainEqual({ type: 'conversations-changed', conversationIds: [conversation] });
+    expect(alice.logs.some((l) => l.startsWith(`chat bounced message=${messageId} condition=service-unavailable type=cancel reason=no-such-address`))).toBe(true);
+    expect(alice.logs.join('\n')).not.toContain('bed 9');
+    // Not resent by itself (only 'wait' errors are), nor by the next flush.
+    expect((await alice.store.pendingOutbox()).map((e) => e.messageId)).not.toContain(messageId);
+
+    await server.register(LATE_USER, PASSWORDS[LATE_USER]!);
+    const receiver = await workstation(LATE_USER);
+    await alice.chat.retry(messageId);
+    await expect(alice.chat.retry(messageId)).rejects.toMatchObject({ reason: 'not-failed' });
+
+    await waitFor('delivered after the retry', async () => ((await outgoing(alice, conversation, messageId)).deliveryState === 'delivered' ? true : undefined));
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(exactlyOnce(await bodies(receiver.store, alice.jid), ['Obs for bed 9 due at 14:00'])).toEqual({ missing: [], doubled: [] });
+    expect(await bodies(receiver.store, alice.jid)).toHaveLength(1);
+    expect((await alice.store.listConversations()).find((c) => c.id === conversation)?.undelivered).toBe(0);
+  });
+
+  it('a forged bounce from another account marks nothing failed (logged without content)', async () => {
+    // Carol never signs in, so the message waits on the server and stays 'sent'.
+    const toCarol = await alice.chat.openDirect(`carol@${server.domain}`);
+    const { messageId } = await alice.chat.send({ conversationId: toCarol, body: 'Carol please review the drug chart', urgent: false });
+    await waitFor('sent', async () => ((await outgoing(alice, toCarol, messageId)).deliveryState === 'sent' ? true : undefined));
+    const originId = (await outgoing(alice, toCarol, messageId)).originId!;
+
+    // Prosody drops errors addressed to a bare JID, as real bounces go to the sending resource:
+    // the forger must know (as a subscribed contact would, from presence) alice's full JID.
+    const signedIn = alice.events.findLast((e) => e.type === 'signed-in');
+    const aliceFull = signedIn?.type === 'signed-in' ? signedIn.jid : alice.jid;
+    expect(aliceFull).toContain('/');
+    const mallory = await bareClient('mallory');
+    await mallory.send(
+      xml('message', { to: aliceFull, type: 'error', id: originId }, xml('error', { type: 'cancel' }, xml('item-not-found', { xmlns: STANZAS }))),
+    );
+    await waitFor('spoof rejected', () =>
+      alice.logs.some((l) => l.startsWith(`chat rejected reason=spoofed-bounce from=mallory@${server.domain}`)) ? true : undefined,
+    );
+    expect(await outgoing(alice, toCarol, messageId)).toMatchObject({ deliveryState: 'sent', failureReason: null });
+    expect((await alice.store.listConversations()).find((c) => c.id === toCarol)?.undelivered).toBe(0);
+    expect(alice.logs.join('\n')).not.toContain('drug chart');
+  });
+
+  it("a temporary ('wait') refusal from the recipient is resent automatically with the same id, once", async () => {
+    const seen: XmlElement[] = [];
+    const bob = await bareClient('bob', seen);
+    await bob.send(xml('presence'));
+    const toBob = await alice.chat.openDirect(`bob@${server.domain}`);
+    const { messageId } = await alice.chat.send({ conversationId: toBob, body: 'Porter needed on ward 7', urgent: false });
+    const bodiesSeen = (): XmlElement[] => seen.filter((s) => s.name === 'message' && s.getChild('body') !== undefined);
+
+    await waitFor('bob gets it', () => (bodiesSeen().length >= 1 ? true : undefined));
+    const first = bodiesSeen()[0]!;
+    await bob.send(
+      xml('message', { to: String(first.attrs['from']), type: 'error', id: String(first.attrs['id']) }, xml('error', { type: 'wait' }, xml('resource-constraint', { xmlns: STANZAS }))),
+    );
+    await waitFor('resent', () => (bodiesSeen().length >= 2 ? true : undefined));
+    expect(bodiesSeen()[1]!.attrs['id']).toBe(first.attrs['id']);
+    await waitFor('sent again', async () => ((await outgoing(alice, toBob, messageId)).deliveryState === 'sent' ? true : undefined));
+    expect(alice.logs.some((l) => l.startsWith(`chat retry message=${messageId} by=automatic attempt=1`))).toBe(true);
+
+    // A second temporary refusal exhausts the (one-step) schedule: failed, waiting for the person.
+    await bob.send(
+      xml('message', { to: String(first.attrs['from']), type: 'error', id: String(first.attrs['id']) }, xml('error', { type: 'wait' }, xml('resource-constraint', { xmlns: STANZAS }))),
+    );
+    await waitFor('failed for good', async () => ((await outgoing(alice, toBob, messageId)).deliveryState === 'failed' ? true : undefined));
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    expect(bodiesSeen()).toHaveLength(2);
+    expect(await outgoing(alice, toBob, messageId)).toMatchObject({ deliveryState: 'failed', failureReason: 'server-busy' });
+    expect(await conversationOf(alice.store, `bob@${server.domain}`)).toBe(toBob);
+  });
+});
