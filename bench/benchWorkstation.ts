@@ -113,6 +113,17 @@ export function changedUntil(chat: ChatService, confirm: () => Promise<boolean>,
   return within(what, timeoutMs, confirmed).finally(() => off());
 }
 
+/** When the next message from someone else is stored (the chat's message-arrived event). */
+export function nextArrival(chat: ChatService, what: string, timeoutMs: number): Promise<number> {
+  let off = (): void => undefined;
+  const arrived = new Promise<number>((resolve) => {
+    off = chat.on((event: ChatEvent) => {
+      if (event.type === 'message-arrived') resolve(performance.now());
+    });
+  });
+  return within(what, timeoutMs, arrived).finally(() => off());
+}
+
 /** Every message of a conversation, oldest first. */
 export async function allMessages(store: WardlineStore, conversationId: number): Promise<StoredMessage[]> {
   const out: StoredMessage[][] = [];

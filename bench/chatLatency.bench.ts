@@ -2,9 +2,10 @@
  * Message latency benchmark (issue 4, section 8): two real ChatServices, each over its own real
  * encrypted store, on a throwaway Prosody on loopback. One message in flight at a time; for each:
  *
- *   send() → the receiver has it STORED (its conversations-changed event, confirmed by reading its
- *   store) → the receiver's receipt comes back and the sender's stored delivery state is 'delivered'
- *   (the sender's conversations-changed event, confirmed by reading its store).
+ *   send() → the receiver has it STORED (its message-arrived event, emitted once the insert has
+ *   committed; what it stored is read back after the round trip) → the receiver's receipt comes
+ *   back and the sender's stored delivery state is 'delivered' (the sender's conversations-changed
+ *   event, confirmed by reading its store).
  *
  * Baseline in the same run, on the same server: a bare stock @xmpp/client echo. Two stock clients
  * in one child Node; one sends the same kind of message (body, origin-id, receipt request,
@@ -17,7 +18,7 @@ import { randomBytes } from 'node:crypto';
 import type { ChatService } from '../electron/core/chat/index.js';
 import { RECEIVER, SENDER, withProsody, type ProsodyServer } from './benchProsody.js';
 import { isDirectRun, percentile, round } from './benchStats.js';
-import { allMessages, changedUntil, openBenchWorkstation, type BenchWorkstation } from './benchWorkstation.js';
+import { allMessages, changedUntil, nextArrival, openBenchWorkstation, type BenchWorkstation } from './benchWorkstation.js';
 import { runStockChild } from './stockXmppChild.js';
 
 export interface ChatLatencyBenchOptions {
@@ -78,17 +79,10 @@ async function oursRun(server: ProsodyServer, warmup: number, messages: number):
     let receiverConversation: number | undefined;
     for (let i = 0; i < warmup + messages; i += 1) {
       const body = `Latency probe ${tag} ${i}: please review the bloods for bed 12 when you can.`;
-      const stored = changedUntil(
-        receiverChat,
-        async () => {
-          receiverConversation ??= (await receiver.store.findConversationByJid(sender.jid))?.id;
-          if (receiverConversation === undefined) return false;
-          const newest = (await receiver.store.pageMessages(receiverConversation, null, 1)).messages.at(-1);
-          return newest?.direction === 'in' && newest.body === body;
-        },
-        `message ${i} stored at the receiver`,
-        MESSAGE_TIMEOUT_MS,
-      );
+      // The receiver's own signal that someone else's message was stored (one in flight at a time,
+      // so it is this one). What it stored is checked after the round trip, so the check's store
+      // reads do not run on the receiver's worker while the receipt is on its way.
+      const stored = nextArrival(receiverChat, `message ${i} stored at the receiver`, MESSAGE_TIMEOUT_MS);
       const delivered = changedUntil(
         senderChat,
         async () => {
@@ -101,6 +95,9 @@ async function oursRun(server: ProsodyServer, warmup: number, messages: number):
       const started = performance.now();
       await send(senderChat, conversationId, body);
       const [storedAt, deliveredAt] = await Promise.all([stored, delivered]);
+      receiverConversation ??= (await receiver.store.findConversationByJid(sender.jid))?.id;
+      const newest = receiverConversation === undefined ? undefined : (await receiver.store.pageMessages(receiverConversation, null, 1)).messages.at(-1);
+      if (newest?.direction !== 'in' || newest.body !== body) throw new Error(`The receiver signalled message ${i} but its newest message is not it.`);
       if (i < warmup) continue;
       times.oneWay.push(storedAt - started);
       times.roundTrip.push(deliveredAt - started);
