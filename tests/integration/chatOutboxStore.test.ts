@@ -215,6 +215,18 @@ describe('bounced messages (failed) and retry', () => {
     expect((await store.pendingOutbox()).map((e) => e.messageId)).not.toContain(id);
   });
 
+  it('a failed message that was then removed cannot be retried and is no longer counted as undelivered', async () => {
+    const id = await store.queueOutgoing(outgoing(direct));
+    const originId = `wl-test-${n}`;
+    await store.markFailed(id, 'no-such-address');
+    const before = await undelivered(direct);
+    // Withdrawn (from another of our devices, say): only a tombstone is left.
+    expect(await store.applyRetraction({ conversationId: direct, senderJid: me, targetId: originId, by: 'origin-id', at: 1_700_000_100_000 })).toBe(id);
+    expect(await store.requeueFailed(id)).toBeNull();
+    expect((await store.pendingOutbox()).map((e) => e.messageId)).not.toContain(id);
+    expect(await undelivered(direct)).toBe(before - 1);
+  });
+
   it('a receipt for a failed message proves it arrived: delivered, and out of the outbox', async () => {
     const id = await store.queueOutgoing(outgoing(direct));
     await store.markFailed(id, 'server-busy');

@@ -33,7 +33,7 @@ function dir(name: string): string {
 }
 
 describe('incident rows (plain SQLite, same store code)', () => {
-  it('ignores a second copy of an event, and purges whole incidents with no remnant, keeping recent ones', () => {
+  it('ignores a second copy of an event, and purges whole incidents by their first record with no remnant, keeping recent ones', () => {
     const path = dir('plain');
     const { db, store } = openPlainStore(path);
     const queries = new IncidentQueries(db);
@@ -44,6 +44,8 @@ describe('incident rows (plain SQLite, same store code)', () => {
       {
         events: [
           { incidentId: 'mi-old', event: JSON.stringify(old) }, // the room's copy of the same event
+          // Anyone can send an event for any incident: a late one must not keep an old incident alive.
+          { incidentId: 'mi-old', event: JSON.stringify(response('mallory', { status: 'now', etaMinutes: 5 }, { incidentId: 'mi-old' })) },
           { incidentId: 'mi-recent', event: JSON.stringify(recent) },
         ],
         queued: [{ id: 'wl-1', incidentId: 'mi-old', entry: JSON.stringify({ id: 'wl-1', to: LEAD, type: 'chat', draft: old }) }],
@@ -51,13 +53,13 @@ describe('incident rows (plain SQLite, same store code)', () => {
       },
       T0 + 40 * DAY,
     );
-    expect(queries.load().events).toHaveLength(2);
+    expect(queries.load().events).toHaveLength(3);
     expect(queries.load().outbox).toHaveLength(1);
     store.checkpoint();
     expect(containsText(path, 'Quigleyfield')).toBe(true); // the probe sees plaintext when it is there
 
-    // The old incident's only event arrived at T0; the recent one at T0 + 40 days.
-    expect(queries.purgeBefore(T0 + 30 * DAY)).toEqual({ incidentIds: ['mi-old'], events: 1 });
+    // The old incident's first record arrived at T0; the recent one's at T0 + 40 days.
+    expect(queries.purgeBefore(T0 + 30 * DAY)).toEqual({ incidentIds: ['mi-old'], events: 2 });
     store.checkpoint();
     expect(containsText(path, 'Quigleyfield')).toBe(false);
     expect(queries.load()).toEqual({ events: [JSON.stringify(recent)], outbox: [] });

@@ -197,5 +197,37 @@ describe('IncidentService', () => {
       other.declare({ name: 'Tram', exercise: false, details: '', coordinators: [], displays: [], announcementRoom: null, coordinationRoom: null }),
     ).rejects.toThrow(/Only the people your IT team named/);
   });
+  it('drops an oversized hostile event without losing the rest, and retries a failed write (once more before a lock)', async () => {
+    const store = memoryStore();
+    const lines: string[] = [];
+    const lead = new IncidentService({ store, chat: () => null, self: { jid: LEAD, name: 'Dr Lead', role: 'ED consultant' }, now: () => T0, declarers: [LEAD], log: (l) => lines.push(l) });
+    await lead.start();
+    const { incidentId } = await lead.declare({ name: 'Tram', exercise: false, details: '', coordinators: [], displays: [], announcementRoom: null, coordinationRoom: null });
+    const { requestId } = await lead.request({ lines: [{ role: 'ED nurse', count: 1, location: 'ED', by: null }], note: '' });
+    const huge: IncidentEventDraft = {
+      kind: 'request', incidentId, eventId: 'ev-huge', at: T0, exercise: false, requestId: 'req-huge',
+      lines: [{ role: 'x', count: 1, location: 'y', by: null }],
+      replyTo: Array.from({ length: 32 }, (_, n) => `${'m'.repeat(1020)}${n}@${('d'.repeat(60) + '.').repeat(16)}test`), note: '"'.repeat(999),
+    };
+    lead.receive({ message: buildIncidentMessage({ to: LEAD, type: 'chat', id: 'h-1', event: huge }), actor: 'mallory@trust.test', source: 'live', conversation: 'mallory@trust.test', type: 'chat' });
+    expect(lines, lines.join('|')).toContain('incident ignored reason=over-size kind=request');
+
+    // The next write fails (the store is busy closing, say): it is kept, and idle() tries it again.
+    const save = store.saveIncidentChanges;
+    let failures = 1;
+    store.saveIncidentChanges = async (changes) => {
+      if (failures-- > 0) throw new Error('busy');
+      await save(changes);
+    };
+    const response: IncidentEventDraft = {
+      kind: 'response', incidentId, eventId: 'ev-amy', at: T0, exercise: false, requestId, responder: AMY, name: 'Amy', role: 'ED nurse', availability: { status: 'now', etaMinutes: 10 },
+    };
+    lead.receive({ message: buildIncidentMessage({ to: LEAD, type: 'chat', id: 'a-1', event: response }), actor: AMY, source: 'live', conversation: AMY, type: 'chat' });
+    await lead.idle();
+    expect(lines).toContain('incident persist-failed');
+    const restarted = service(store);
+    await restarted.start();
+    expect(restarted.board(incidentId)?.responders.map((r) => r.jid)).toEqual([AMY]);
+  });
 });
 

@@ -20,7 +20,7 @@ describe('isValidNhsNumber', () => {
     expect(isValidNhsNumber('943-476-5919')).toBe(true);
     expect(isValidNhsNumber('943\u00A0476\u00A05919')).toBe(true);
     // As other systems and people write them: dots, slashes, dashes, thin spaces.
-    for (const spelling of ['943.476.5919', '943/476/5919', '943\u2013476\u20135919', '943\u2009476\u20095919', '943\u202F476\u202F5919']) {
+    for (const spelling of ['943.476.5919', '943/476/5919', '943\u2013476\u20135919', '943\u2009476\u20095919', '943\u202F476\u202F5919', '943\u2007476\u20075919', '943 - 476 - 5919']) {
       expect(isValidNhsNumber(spelling), spelling).toBe(true);
     }
   });
@@ -103,6 +103,9 @@ describe('findNhsNumbers', () => {
     expect(findNhsNumbers('ref 943.476.5919; 943/476/5919').map((m) => m.index)).toEqual([4, 18]);
     // A dotted decimal or a date is not a 3-3-4 shape.
     expect(findNhsNumbers('1.5 mg at 25.11.2026, 943.4765.919')).toEqual([]);
+    // Part of a longer dotted or dashed number is not one; a bed number before it does not hide it.
+    expect(findNhsNumbers('call 1.943.476.5919 or 943-476-5919-2')).toEqual([]);
+    expect(findNhsNumbers('bed 12 943 476 5919').map((m) => m.digits)).toEqual(['9434765919']);
   });
 
   it('ignores numbers failing the check, and digits that are part of a longer run', () => {

@@ -191,7 +191,7 @@ class Chat implements ChatService {
       store: this.#store,
       ownDomain: own.domain,
       sentRecently: (originId) => this.#outbox.sentRecently(originId),
-      resend: (entry) => this.#outbox.queued(entry),
+      resend: (entry) => this.#outbox.retried(entry),
       changed: (ids) => this.#emit({ type: 'conversations-changed', conversationIds: [...ids] }),
       log,
       timers: options.bounceRetry?.timers ?? {

@@ -49,17 +49,18 @@ export class DeliveryFailures {
     const conversation = await this.#conversationOf(bounce);
     if (conversation === null) {
       // Not ours (an incident stanza, a receipt, something long gone): nothing to mark.
-      log(`chat bounce-unmatched condition=${bounce.condition} from=${bounce.from.full}`);
+      log(`chat bounce-unmatched condition=${bounce.condition} from=${bounce.from.bare}`);
       return;
     }
     if (!isBounceFromRecipient(bounce.from, { jid: conversation.jid, kind: conversation.kind }, this.#deps.ownDomain)) {
       // Security-relevant, like a spoofed carbon: who and why, never what.
-      log(`chat rejected reason=spoofed-bounce from=${bounce.from.full} conversation=${conversation.id}`);
+      // Bare address only: a room occupant's full address carries their nick, usually a name.
+      log(`chat rejected reason=spoofed-bounce from=${bounce.from.bare} conversation=${conversation.id}`);
       return;
     }
     const target = await store.findOutgoing(conversation.id, bounce.id);
     if (target === null) {
-      log(`chat bounce-unmatched condition=${bounce.condition} from=${bounce.from.full}`);
+      log(`chat bounce-unmatched condition=${bounce.condition} from=${bounce.from.bare}`);
       return;
     }
     const retriesSoFar = this.#autoRetries.get(target.messageId) ?? 0;

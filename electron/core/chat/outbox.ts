@@ -31,6 +31,11 @@ export class Outbox {
   readonly #recent = new Map<string, OutboxEntry>();
   /** messageId → the attempt currently with the connection. */
   readonly #inFlight = new Map<number, symbol>();
+  /**
+   * Retried while an earlier attempt was still with the connection: that attempt's late ack must
+   * not mark the retry 'sent' (its stanza was the one bounced), so the retry goes out after it.
+   */
+  readonly #resendAfterAttempt = new Map<number, OutboxEntry>();
   #ready = false;
   #flushing: Promise<number> | null = null;
   #flushAgain = false;
@@ -51,6 +56,12 @@ export class Outbox {
   /** The message is already in the outbox: send it now if the session is ready, else on the next flush. */
   queued(entry: OutboxEntry): void {
     if (this.#ready) this.#transmit(entry);
+  }
+
+  /** A bounced message the person (or an automatic retry) put back: sent again, after any attempt still in flight. */
+  retried(entry: OutboxEntry): void {
+    if (this.#inFlight.has(entry.messageId)) this.#resendAfterAttempt.set(entry.messageId, entry);
+    else this.queued(entry);
   }
 
   /** Sends everything pending that is not already with the connection; returns how many went out. */
@@ -104,6 +115,12 @@ export class Outbox {
     this.#deps.send(stanza).then(
       async () => {
         done();
+        const retry = this.#resendAfterAttempt.get(entry.messageId);
+        if (retry !== undefined) {
+          this.#resendAfterAttempt.delete(entry.messageId);
+          if (this.#ready) this.#transmit(retry);
+          return;
+        }
         try {
           if (await this.#deps.store.markSent(entry.messageId)) this.#deps.changed([entry.conversationId]);
         } catch (error) {
@@ -112,6 +129,8 @@ export class Outbox {
       },
       async (error: unknown) => {
         done();
+        // The retry is pending in the store: the next session's flush sends it.
+        this.#resendAfterAttempt.delete(entry.messageId);
         // Stays in the outbox: resent after the next session starts (same origin-id).
         const kind = errorName(error);
         this.#deps.log(`chat send-unacked message=${entry.messageId} error=${kind}`);

@@ -18,7 +18,7 @@ import type { XmlElement } from '../xmpp/index.js';
 import { actionDrafts, autoReplyDrafts, deriveBoard, incidentIdFor, standDownTargets, type CoordinatorAction } from './board.js';
 import { buildIncidentMessage, incidentDestinations, parseIncidentStanza, type IncidentRoutes } from './incidentForms.js';
 import { INCIDENT_KINDS, type Availability, type IncidentBoard, type IncidentEvent, type IncidentEventDraft, type RequestLine } from './incidentTypes.js';
-import type { IncidentChanges, IncidentRecords } from '../store/incidentQueries.js';
+import { INCIDENT_RECORD_MAX_CHARS, type IncidentChanges, type IncidentRecords } from '../store/incidentQueries.js';
 
 /** Late offers are answered after the burst settles, so an archive replay does not race a directive. */
 const AUTO_REPLY_DELAY_MS = 750;
@@ -79,6 +79,8 @@ export type ActTarget = { requestId: string | null; responder: string };
 const MAX_EVENTS_PER_SENDER = 5_000;
 /** Events for an incident we hold no declaration for yet (they may arrive first); beyond this, a flood. */
 const MAX_UNDECLARED_EVENTS = 500;
+/** A failed store write is tried again after this long. */
+const PERSIST_RETRY_MS = 2_000;
 /** How far ahead of this machine's clock an event's own timestamp may be. */
 const MAX_CLOCK_SKEW_MS = 5 * 60_000;
 
@@ -145,10 +147,15 @@ export class IncidentService {
 
   /** Persisted writes finish (for tests and an orderly lock). */
   async idle(): Promise<void> {
+    let retried = false;
     while (true) {
       const current = this.#persist;
       await current;
-      if (current === this.#persist && !this.#persistQueued) return;
+      if (current !== this.#persist || this.#persistQueued) continue;
+      // A write that failed is waiting for its retry timer: try it now, once (the store is about to close).
+      if (retried || !this.#hasUnsaved()) return;
+      retried = true;
+      this.#schedulePersist();
     }
   }
 
@@ -446,13 +453,16 @@ export class IncidentService {
     const board = draft.kind === 'declare' ? null : this.board(draft.incidentId);
     const routes = this.#routes(draft, board);
     const destinations = incidentDestinations(draft, routes);
+    const entries = destinations.map((destination): PendingSend => ({ id: `wl-${randomBytes(12).toString('hex')}`, ...destination, draft }));
+    const records = entries.map((entry) => JSON.stringify(entry));
     // Our own copy is folded in at once: the board shows it before the server has it.
-    this.#add({ ...draft, actor: this.#self } as IncidentEvent);
-    for (const destination of destinations) {
-      const entry: PendingSend = { id: `wl-${randomBytes(12).toString('hex')}`, ...destination, draft };
-      this.#outbox.push(entry);
-      this.#unsaved.queued.push({ id: entry.id, incidentId: draft.incidentId, entry: JSON.stringify(entry) });
+    if (records.some((record) => record.length > INCIDENT_RECORD_MAX_CHARS) || !this.#add({ ...draft, actor: this.#self } as IncidentEvent)) {
+      throw new IncidentError('That could not be recorded on this computer: it is too long, or this incident has too many records. Nothing was sent.');
     }
+    entries.forEach((entry, index) => {
+      this.#outbox.push(entry);
+      this.#unsaved.queued.push({ id: entry.id, incidentId: draft.incidentId, entry: records[index]! });
+    });
     this.#schedulePersist();
     await this.#persist;
     this.#log(`incident sent kind=${draft.kind} copies=${destinations.length}`);
@@ -514,7 +524,14 @@ export class IncidentService {
 
   /** True when new. Bounded: one sender, or events for incidents nobody declared, cannot flood the store. */
   #add(event: IncidentEvent): boolean {
-    const key = `${event.actor}\u0000${event.eventId}\u0000${JSON.stringify(event)}`;
+    const json = JSON.stringify(event);
+    // The form limits keep real events far below this; one that is not would be refused by the
+    // store, and must not take the rest of its batch down with it.
+    if (json.length > INCIDENT_RECORD_MAX_CHARS) {
+      this.#log(`incident ignored reason=over-size kind=${event.kind}`);
+      return false;
+    }
+    const key = `${event.actor}\u0000${event.eventId}\u0000${json}`;
     if (this.#events.has(key)) return false;
     if (!this.#hasRoomFor(event)) {
       this.#log(`incident ignored reason=over-limit kind=${event.kind}`);
@@ -524,7 +541,7 @@ export class IncidentService {
     this.#count(event);
     this.#boards.delete(event.incidentId);
     if (!this.#loading) {
-      this.#unsaved.events.push({ incidentId: event.incidentId, event: JSON.stringify(event) });
+      this.#unsaved.events.push({ incidentId: event.incidentId, event: json });
       this.#schedulePersist();
     }
     return true;
@@ -562,15 +579,20 @@ export class IncidentService {
       try {
         await this.#deps.store.saveIncidentChanges(changes);
       } catch {
-        // Kept for the next write (the store may be closing); nothing is dropped silently.
+        // Kept and retried (and once more before a lock closes the store): nothing is dropped silently.
         this.#unsaved = {
           events: [...changes.events, ...this.#unsaved.events],
           queued: [...changes.queued, ...this.#unsaved.queued],
           sent: [...changes.sent, ...this.#unsaved.sent],
         };
         this.#log('incident persist-failed');
+        if (!this.#stopped) setTimeout(() => this.#schedulePersist(), PERSIST_RETRY_MS).unref?.();
       }
     });
+  }
+
+  #hasUnsaved(): boolean {
+    return this.#unsaved.events.length + this.#unsaved.queued.length + this.#unsaved.sent.length > 0;
   }
 
   #scheduleAutoReplies(): void {

@@ -17,16 +17,19 @@ export interface NhsNumberMatch {
 }
 
 /**
- * Ten contiguous digits, or 3-3-4 grouped by one separator each: a space (ordinary, no-break,
- * thin or narrow no-break), a hyphen or dash, a dot or a slash, as people and systems write them
- * ("943 476 5919", "943-476-5919", "943.476.5919", "943/476/5919"). Not touching another digit
- * on either side, so part of a longer number, such as a phone number, is not taken for one.
+ * Ten contiguous digits, or 3-3-4 grouped as people and systems write them: by a space (any
+ * width, no-break included), or by a hyphen or dash, a dot or a slash with or without spaces
+ * around it ("943 476 5919", "943-476-5919", "943 - 476 - 5919", "943.476.5919", "943/476/5919").
+ * Not touching another digit on either side, directly or through one of those marks, so part of
+ * a longer number (a phone number, "1.943.476.5919") is not taken for one.
  */
-const SEPARATOR = String.raw`[ \u00A0\u2009\u202F\-\u2010\u2011\u2012\u2013\u2014./]`;
+const SPACE = String.raw`[ \u00A0\u2002-\u2009\u202F]`;
+const MARK = String.raw`[\-\u2010-\u2014./]`;
+const SEPARATOR = String.raw`(?:${SPACE}?${MARK}${SPACE}?|${SPACE})`;
 const SHAPE = String.raw`(?:\d{10}|\d{3}${SEPARATOR}\d{3}${SEPARATOR}\d{4})`;
-const CANDIDATE = new RegExp(String.raw`(?<!\d)${SHAPE}(?!\d)`, 'g');
+const CANDIDATE = new RegExp(String.raw`(?<!\d${MARK}?)${SHAPE}(?!${MARK}?\d)`, 'g');
 const EXACT = new RegExp(`^${SHAPE}$`);
-const SEPARATORS = new RegExp(SEPARATOR, 'g');
+const SEPARATORS = new RegExp(`${SPACE}|${MARK}`, 'g');
 
 /** The Modulus 11 check digit for nine digits, or null when the prefix has none (remainder gives 10). */
 export function nhsCheckDigit(firstNine: string): number | null {

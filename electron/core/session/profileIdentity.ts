@@ -5,6 +5,10 @@
  * profile into a control-room display (exempt from the idle lock by policy), or a display into a
  * person's profile (conversation access), or change the name and role every message is signed
  * with. A mismatch refuses the unlock; it is never silently "repaired".
+ *
+ * Known limit: trust on first use. A store from before this check has no sealed copy, so the
+ * first unlock seals whatever the file says then; binding these fields into the key wrap's AAD
+ * would close that, at the cost of a wrap format change.
  */
 import type { ProfileKind } from '../../common/contract.js';
 

@@ -45,8 +45,8 @@ export interface IncidentPurge {
   events: number;
 }
 
-/** Big enough for any real incident event (details are capped at 4,000 characters). */
-const MAX_RECORD_LENGTH = 64_000;
+/** Big enough for any real incident event (details are capped at 4,000 characters); the service drops larger ones. */
+export const INCIDENT_RECORD_MAX_CHARS = 64_000;
 
 export const incidentEventKey = (eventJson: string): string => createHash('sha256').update(eventJson).digest('hex');
 
@@ -92,14 +92,16 @@ export class IncidentQueries {
   }
 
   /**
-   * Retention: every incident with nothing received since `cutoff` is deleted whole (events and
-   * unsent messages), never a part of one, so a board is never half there.
+   * Retention: every incident whose first record arrived before `cutoff` is deleted whole (events
+   * and unsent messages), never a part of one, so a board is never half there. Counted from the
+   * first record, not the latest: anyone can send an event for any incident, so "latest activity"
+   * would let them keep its names and METHANE text forever.
    */
   purgeBefore(cutoff: number): IncidentPurge {
     requireInteger(cutoff, 'cutoff');
     return this.db.transaction(() => {
       const stale = this.#statements
-        .get(`SELECT incident_id FROM incident_events GROUP BY incident_id HAVING max(received_at) < ?`)
+        .get(`SELECT incident_id FROM incident_events GROUP BY incident_id HAVING min(received_at) < ?`)
         .all([cutoff])
         .map((row) => readString(row, 'incident_id'));
       let events = 0;
@@ -118,6 +120,6 @@ export class IncidentQueries {
 
 function record(json: string, name: string): string {
   requireText(json, name);
-  if (json.length > MAX_RECORD_LENGTH) throw invalid(`${name} too long`);
+  if (json.length > INCIDENT_RECORD_MAX_CHARS) throw invalid(`${name} too long`);
   return json;
 }

@@ -123,7 +123,7 @@ export class MessageStore {
       // nothing per conversation (messages has no index on delivery_state).
       `SELECT id, jid, kind, title, muted, unread_count, urgent_unread_count, last_activity_at,
          (SELECT count(*) FROM outbox o JOIN messages m ON m.id = o.message_id
-           WHERE m.conversation_id = conversations.id AND m.delivery_state = 'failed') AS undelivered
+           WHERE m.conversation_id = conversations.id AND m.delivery_state = 'failed' AND m.retracted_at IS NULL) AS undelivered
        FROM conversations ORDER BY last_activity_at IS NULL, last_activity_at DESC, id DESC`,
     )
       .all()

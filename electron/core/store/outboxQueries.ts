@@ -137,7 +137,9 @@ export class OutboxQueries {
     requireInteger(messageId, 'messageId');
     return this.db.transaction(() => {
       const changed = this.statement(
-        `UPDATE messages SET delivery_state = 'pending' WHERE id = ? AND direction = 'out' AND delivery_state = 'failed'`,
+        // Never a removed message (transcribed and deleted, or withdrawn): there is nothing left to send.
+        `UPDATE messages SET delivery_state = 'pending'
+         WHERE id = ? AND direction = 'out' AND delivery_state = 'failed' AND retracted_at IS NULL AND body IS NOT NULL`,
       ).run([messageId]).changes;
       if (changed === 0) return null;
       this.statement(

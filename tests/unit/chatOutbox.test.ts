@@ -1,0 +1,65 @@
+// The outbox's hand-off to the connection, with the store and connection faked (one module): a
+// retry made while the bounced attempt is still awaiting its server ack is not swallowed by that
+// ack (security review M1: the message would show ✓ though the only stanza sent was bounced).
+import { describe, expect, it } from 'vitest';
+import { Outbox } from '../../electron/core/chat/outbox.js';
+import type { OutboxEntry, WardlineStore } from '../../electron/core/store/index.js';
+import type { XmlElement } from '../../electron/core/xmpp/index.js';
+
+const entry: OutboxEntry = {
+  messageId: 7,
+  conversationId: 1,
+  conversationJid: 'newcomer@trust.test',
+  conversationKind: 'direct',
+  originId: 'wl-abc',
+  body: 'Side room 3 is free',
+  urgency: 'normal',
+  attempts: 0,
+  createdAt: 0,
+};
+
+function harness() {
+  const acks: (() => void)[] = [];
+  const sent: XmlElement[] = [];
+  const marked: number[] = [];
+  const store = { markSent: async (id: number) => (marked.push(id), true), recordSendAttempt: async () => undefined } as unknown as WardlineStore;
+  const outbox = new Outbox({
+    store,
+    send: (stanza) => {
+      sent.push(stanza);
+      return new Promise<void>((resolve) => acks.push(resolve));
+    },
+    self: { name: 'Alice', role: 'Bed manager' },
+    canSend: () => true,
+    changed: () => undefined,
+    log: () => undefined,
+  });
+  outbox.setReady(true);
+  return { outbox, acks, sent, marked };
+}
+
+const settle = () => new Promise((resolve) => setTimeout(resolve, 0));
+
+describe('Outbox', () => {
+  it('a retry while the bounced attempt awaits its ack goes out after that ack, and only its own ack marks it sent', async () => {
+    const { outbox, acks, sent, marked } = harness();
+    outbox.queued(entry);
+    expect(sent).toHaveLength(1);
+    outbox.retried(entry); // bounced, then retried before the server's ack for the first stanza
+    expect(sent).toHaveLength(1);
+    acks[0]!();
+    await settle();
+    expect(marked).toEqual([]); // the first attempt's ack says nothing about the retry
+    expect(sent).toHaveLength(2);
+    expect(sent[1]?.getChild('origin-id', 'urn:xmpp:sid:0')?.attrs['id']).toBe('wl-abc');
+    acks[1]!();
+    await settle();
+    expect(marked).toEqual([7]);
+  });
+
+  it('a retry with nothing in flight goes out at once', async () => {
+    const { outbox, sent } = harness();
+    outbox.retried(entry);
+    expect(sent).toHaveLength(1);
+  });
+});
