@@ -119,12 +119,20 @@ export class MessageStore {
 
   listConversations(): ConversationSummary[] {
     return this.statement(
-      // Bounced messages keep an outbox row, and the outbox is small: counting them there costs
-      // nothing per conversation (messages has no index on delivery_state).
-      `SELECT id, jid, kind, title, muted, unread_count, urgent_unread_count, last_activity_at,
-         (SELECT count(*) FROM outbox o JOIN messages m ON m.id = o.message_id
-           WHERE m.conversation_id = conversations.id AND m.delivery_state = 'failed' AND m.retracted_at IS NULL) AS undelivered
-       FROM conversations ORDER BY last_activity_at IS NULL, last_activity_at DESC, id DESC`,
+      // Bounced messages keep an outbox row, and the outbox is small: count them there, once for
+      // all conversations. CROSS JOIN keeps the outbox as the outer loop (SQLite never reorders
+      // it); a per-conversation subquery let the planner walk every message of every
+      // conversation through the paging index instead (a 2,000-conversation list: 37 → 363 ms).
+      `SELECT c.id, c.jid, c.kind, c.title, c.muted, c.unread_count, c.urgent_unread_count, c.last_activity_at,
+         coalesce(u.n, 0) AS undelivered
+       FROM conversations c
+       LEFT JOIN (
+         SELECT m.conversation_id AS conversation_id, count(*) AS n
+         FROM outbox o CROSS JOIN messages m ON m.id = o.message_id
+         WHERE m.delivery_state = 'failed' AND m.retracted_at IS NULL
+         GROUP BY m.conversation_id
+       ) u ON u.conversation_id = c.id
+       ORDER BY c.last_activity_at IS NULL, c.last_activity_at DESC, c.id DESC`,
     )
       .all()
       .map((row) => ({
