@@ -288,6 +288,15 @@ export const IncidentStateSchema = z.object({
       requests: z.array(IncidentRequestSchema),
       responders: z.array(IncidentResponderSchema),
       locations: z.array(z.object({ location: z.string(), needed: z.number().int(), assigned: z.number().int(), arrived: z.number().int() })),
+      /** This person's incident messages the server or the recipient refused (this session). */
+      undelivered: z.array(
+        z.object({
+          kind: z.enum(['declare', 'request', 'response', 'assign', 'ack', 'arrive', 'standdown', 'close']),
+          to: z.string(),
+          reason: DeliveryFailureReasonSchema,
+          at: z.number().int(),
+        }),
+      ),
     })
     .nullable(),
   /** Incident messages written but not yet acknowledged by the server (offline). */

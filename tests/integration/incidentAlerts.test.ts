@@ -24,7 +24,7 @@ const open: CoreUnderTest[] = [];
 beforeAll(async () => {
   keyring = await startKeyring();
   applyKeyringEnv(keyring.env);
-  server = await startProsody({ users: ['lead', 'nurse', 'lead2', 'nurse2', 'lead3', 'nurse3'].map((username) => ({ username, password: `${username}-password` })) });
+  server = await startProsody({ users: ['lead', 'nurse', 'lead2', 'nurse2', 'lead3', 'nurse3', 'lead4'].map((username) => ({ username, password: `${username}-password` })) });
 });
 
 afterAll(async () => {
@@ -136,5 +136,17 @@ describe('who may declare (fail closed)', () => {
     await sleep(500);
     expect((await nurse.call('incident:state', {})).incident).toBeNull();
     expect(nurse.logs.some((line) => line.includes('incident ignored reason=declarer-not-allowed'))).toBe(true);
+  });
+});
+
+describe('refused incident messages', () => {
+  it('a declaration to an address with no account shows as not delivered on the coordinator\'s screen', async () => {
+    const lead = await person('Dr Ada Obi', 'ED consultant', 'lead4', await incidentPolicy({ declarers: [`lead4@${server.domain}`] }));
+    const nobody = `nobody-here@${server.domain}`;
+    await lead.call('incident:declare', { name: 'Gas leak', exercise: true, details: '', coordinators: [], displays: [nobody], announcementRoom: null, coordinationRoom: null });
+    await until('the refusal is on the coordinator\'s screen', async () => ((await lead.call('incident:state', {})).incident?.undelivered.length ?? 0) > 0);
+    const state = await lead.call('incident:state', {});
+    expect(state.incident?.undelivered).toEqual([{ kind: 'declare', to: nobody, reason: 'no-such-address', at: expect.any(Number) }]);
+    expect(lead.logs).toContain('incident bounced kind=declare condition=service-unavailable');
   });
 });

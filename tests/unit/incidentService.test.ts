@@ -6,6 +6,7 @@ import type { IncidentChanges } from '../../electron/core/store/incidentQueries.
 import { buildIncidentMessage } from '../../electron/core/incident/incidentForms.js';
 import type { IncidentEventDraft } from '../../electron/core/incident/incidentTypes.js';
 import type { XmlElement } from '../../electron/core/xmpp/index.js';
+import { parseJid } from '../../electron/core/messaging/index.js';
 
 const LEAD = 'lead@trust.test';
 const AMY = 'amy@trust.test';
@@ -31,14 +32,14 @@ function memoryStore(): IncidentStore & { saves: number } {
 
 /** A chat whose server acknowledges only when told to (offline until then). */
 function fakeChat() {
-  const sent: { to: string; type: string; body: string }[] = [];
+  const sent: { to: string; type: string; body: string; id: string }[] = [];
   const pending: (() => void)[] = [];
   let online = false;
   const chat: IncidentChat = {
     sendStanza: (stanza: XmlElement) =>
       new Promise<void>((resolve) => {
         const record = () => {
-          sent.push({ to: String(stanza.attrs['to']), type: String(stanza.attrs['type']), body: stanza.getChildText('body') ?? '' });
+          sent.push({ to: String(stanza.attrs['to']), type: String(stanza.attrs['type']), body: stanza.getChildText('body') ?? '', id: String(stanza.attrs['id']) });
           resolve();
         };
         if (online) record();
@@ -228,6 +229,23 @@ describe('IncidentService', () => {
     const restarted = service(store);
     await restarted.start();
     expect(restarted.board(incidentId)?.responders.map((r) => r.jid)).toEqual([AMY]);
+  });
+  it('a refusal of one of our incident messages is shown; one from anyone but its recipient or our server is ignored', async () => {
+    const online = fakeChat();
+    online.goOnline();
+    const lines: string[] = [];
+    const lead = new IncidentService({ store: memoryStore(), chat: () => online.chat, self: { jid: LEAD, name: 'Dr Lead', role: 'ED consultant' }, now: () => T0, declarers: [LEAD], log: (l) => lines.push(l) });
+    await lead.start();
+    const { incidentId } = await lead.declare({ name: 'Tram', exercise: false, details: '', coordinators: [], displays: [WALL], announcementRoom: null, coordinationRoom: null });
+    await settle();
+    const id = online.sent[0]?.id ?? '';
+    const bounce = (from: string) => ({ id, from: parseJid(from)!, errorType: 'cancel' as const, condition: 'service-unavailable' });
+    expect(lead.bounced({ ...bounce(WALL), id: 'wl-not-ours' })).toBe(false);
+    expect(lead.bounced(bounce('mallory@trust.test'))).toBe(true);
+    expect(lead.undelivered(incidentId)).toEqual([]);
+    expect(lines).toContain('incident rejected reason=spoofed-bounce from=mallory@trust.test');
+    expect(lead.bounced(bounce(`${WALL}/wall-screen`))).toBe(true);
+    expect(lead.undelivered(incidentId)).toEqual([{ incidentId, kind: 'declare', to: WALL, reason: 'no-such-address', at: T0 }]);
   });
 });
 

@@ -559,6 +559,7 @@ class Chat implements ChatService {
   #onBounce(stanza: XmlElement): void {
     const bounce = parseBounce(stanza);
     if (bounce === null) return this.#log('chat ignored reason=error-stanza');
+    if (this.#options.onForeignBounce?.(bounce) === true) return;
     this.#bounceWork = this.#bounceWork
       .then(() => this.#failures.bounced(bounce))
       .catch((error: unknown) => this.#log(`chat bounce-failed error=${errorName(error)}`));

@@ -4,7 +4,7 @@
  * stopped before the store closes on lock.
  */
 import type { WardlineStore } from '../store/index.js';
-import type { IncomingSource } from '../messaging/index.js';
+import type { IncomingSource, MessageBounce } from '../messaging/index.js';
 import type { AdminCaBundle, XmlElement, XmppConnectionOptions } from '../xmpp/index.js';
 import type { BounceTimers } from './deliveryFailures.js';
 
@@ -134,6 +134,11 @@ export interface ChatServiceOptions {
    * message (500 structured responses must not become 500 conversations).
    */
   onStructured?: (delivery: StructuredDelivery) => boolean;
+  /**
+   * A bounce of a message the chat layer did not send (major-incident messages go out through
+   * sendStanza). Return true when it was recognised there; the chat layer then ignores it.
+   */
+  onForeignBounce?: (bounce: MessageBounce) => boolean;
   /** Automatic resends after temporary ('wait') bounces: delays (default WAIT_RETRY_DELAYS_MS) and test timers. */
   bounceRetry?: { delaysMs?: readonly number[]; timers?: BounceTimers };
   /** Transport tuning and test hooks (backoff, keepalive, onSocket, resource). */

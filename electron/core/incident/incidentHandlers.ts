@@ -42,7 +42,13 @@ export function incidentHandlers(session: SessionController): Pick<Handlers, Inc
       }
       const board = incident.board();
       const role = board === null ? 'responder' : session.profileKind() === 'display' ? 'display' : incident.roleIn(board);
-      return toIncidentState(board, role, person.jid, { unsent: incident.unsent(), canDeclare: incident.canDeclare() }, person);
+      return toIncidentState(
+        board,
+        role,
+        person.jid,
+        { unsent: incident.unsent(), canDeclare: incident.canDeclare(), undelivered: board === null ? [] : incident.undelivered(board.incidentId) },
+        person,
+      );
     },
     'incident:declare': (input) => {
       // Rooms left empty: the hospital's preconfigured ones (policy), if IT set them.

@@ -14,6 +14,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { StructuredDelivery } from '../chat/chatTypes.js';
+import { failureReason, isBounceFromRecipient, parseJid, type MessageBounce } from '../messaging/index.js';
+import type { DeliveryFailureReason } from '../../common/contract.js';
 import type { XmlElement } from '../xmpp/index.js';
 import { actionDrafts, autoReplyDrafts, deriveBoard, incidentIdFor, standDownTargets, type CoordinatorAction } from './board.js';
 import { buildIncidentMessage, incidentDestinations, parseIncidentStanza, type IncidentRoutes } from './incidentForms.js';
@@ -56,6 +58,19 @@ interface PendingSend {
   draft: IncidentEventDraft;
 }
 
+/** One of our incident messages the server or its recipient refused (this session). */
+export interface UndeliveredIncidentMessage {
+  incidentId: string;
+  kind: IncidentEventDraft['kind'];
+  to: string;
+  reason: DeliveryFailureReason;
+  at: number;
+}
+
+/** Transmissions remembered for matching bounces, and refusals kept to show; oldest dropped first. */
+const SENT_MEMORY = 1_000;
+const UNDELIVERED_MEMORY = 50;
+
 export class IncidentError extends Error {
   constructor(message: string) {
     super(message);
@@ -97,6 +112,9 @@ export class IncidentService {
   #unsaved: { events: IncidentChanges['events'][number][]; queued: IncidentChanges['queued'][number][]; sent: string[] } = { events: [], queued: [], sent: [] };
   #loading = false;
   readonly #inFlight = new Set<string>();
+  /** id → what we transmitted with it: a bounce names only the id. */
+  readonly #transmitted = new Map<string, PendingSend>();
+  #undelivered: UndeliveredIncidentMessage[] = [];
   #persist: Promise<unknown> = Promise.resolve();
   #persistQueued = false;
   #boards = new Map<string, IncidentBoard>();
@@ -405,6 +423,7 @@ export class IncidentService {
         this.#settled(entry.id);
         continue;
       }
+      this.#remember(entry);
       chat.sendStanza(stanza).then(
         () => this.#settled(entry.id),
         () => {
@@ -418,6 +437,43 @@ export class IncidentService {
 
   unsent(): number {
     return this.#outbox.length;
+  }
+
+  /**
+   * A refusal of one of our incident messages (chat layer: onForeignBounce). The server's ack
+   * already took it out of the outbox, so without this a call-in the announcement room refused
+   * (a coordinator IT did not make a moderator) would vanish without a trace. Only the recipient
+   * or our own server may refuse it (as for chat messages). Returns true when the id was ours.
+   */
+  bounced(bounce: MessageBounce): boolean {
+    const sent = this.#transmitted.get(bounce.id);
+    if (sent === undefined) return false;
+    const kind = sent.type === 'groupchat' ? 'room' : 'direct';
+    const ownDomain = parseJid(this.#self)?.domain ?? '';
+    if (!isBounceFromRecipient(bounce.from, { jid: sent.to, kind }, ownDomain)) {
+      this.#log(`incident rejected reason=spoofed-bounce from=${bounce.from.bare}`);
+      return true;
+    }
+    this.#transmitted.delete(bounce.id);
+    this.#undelivered = [
+      ...this.#undelivered,
+      { incidentId: sent.draft.incidentId, kind: sent.draft.kind, to: sent.to, reason: failureReason(bounce.condition, kind), at: this.#now() },
+    ].slice(-UNDELIVERED_MEMORY);
+    this.#log(`incident bounced kind=${sent.draft.kind} condition=${bounce.condition}`);
+    this.#changed();
+    return true;
+  }
+
+  /** Our incident messages refused this session, oldest first. */
+  undelivered(incidentId: string): UndeliveredIncidentMessage[] {
+    return this.#undelivered.filter((entry) => entry.incidentId === incidentId);
+  }
+
+  #remember(entry: PendingSend): void {
+    this.#transmitted.delete(entry.id);
+    this.#transmitted.set(entry.id, entry);
+    const oldest = this.#transmitted.keys().next();
+    if (this.#transmitted.size > SENT_MEMORY && oldest.done !== true) this.#transmitted.delete(oldest.value);
   }
 
   /** Acknowledged by the server (or unsendable): out of the outbox, here and in the store. */

@@ -5,13 +5,14 @@
  */
 import type { IncidentState } from '../../common/contract.js';
 import type { IncidentBoard, ResponderRow } from './incidentTypes.js';
+import type { UndeliveredIncidentMessage } from './incidentService.js';
 import { maskNhsNumbers as mask } from './redaction.js';
 
 export function toIncidentState(
   board: IncidentBoard | null,
   role: 'coordinator' | 'display' | 'responder',
   self: string | null,
-  here: { unsent: number; canDeclare: boolean },
+  here: { unsent: number; canDeclare: boolean; undelivered?: readonly UndeliveredIncidentMessage[] },
   me: { name: string; role: string },
 ): IncidentState {
   const meView = { jid: self, name: me.name, role: me.role };
@@ -58,6 +59,7 @@ export function toIncidentState(
       })),
       responders: visible.map(rowView),
       locations: board.locations.map((l) => ({ ...l, location: mask(l.location) })),
+      undelivered: (here.undelivered ?? []).map(({ kind, to, reason, at }) => ({ kind, to, reason, at })),
     },
     unsent,
     canDeclare,

@@ -431,6 +431,7 @@ export class SessionController {
     open.incidentReminders = reminders;
     const chat = this.deps.startChat({
       onStructured: (delivery) => incident.receive(delivery),
+      onForeignBounce: (bounce) => incident.bounced(bounce),
       store: open.store,
       account,
       trust: this.deps.chatTrust,

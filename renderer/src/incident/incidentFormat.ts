@@ -1,5 +1,5 @@
 /** Small formatting helpers shared by the incident views (renderer side; no core imports). */
-import type { IncidentResponderView } from '../../../electron/common/contract.js';
+import type { IncidentResponderView, IncidentState } from '../../../electron/common/contract.js';
 import { sortResponders, type ResponderSortKey } from '../../../electron/common/responderSort.js';
 
 export function clock(ms: number): string {
@@ -21,6 +21,18 @@ export const STATUS_TEXT: Record<IncidentResponderView['status'], string> = {
   standby: 'Standing by',
   'stood-down': 'Stood down',
   arrived: 'Arrived',
+};
+
+/** What one of our refused incident messages was, as a person reads it. */
+export const SENT_KIND_TEXT: Record<NonNullable<IncidentState['incident']>['undelivered'][number]['kind'], string> = {
+  declare: 'The declaration',
+  request: 'The call-in request',
+  response: 'Your answer',
+  assign: 'An instruction',
+  ack: 'Your acknowledgement',
+  arrive: 'Your "I\'m here"',
+  standdown: 'A stand-down',
+  close: 'The close',
 };
 
 export type SortKey = ResponderSortKey;
