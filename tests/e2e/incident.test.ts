@@ -244,4 +244,18 @@ describe('major-incident exercise, end to end', () => {
     await screenshot(wall.page, 'incident-10-display-closed');
     await screenshot(lead.page, 'incident-11-coordinator-closed');
   });
+
+  it('a declaration refused for an address with no account shows as not delivered', async () => {
+    await lead.page.getByRole('button', { name: 'Declare a new incident' }).click();
+    const form = lead.page.getByRole('form', { name: 'Declare major incident' });
+    await form.getByLabel('Incident name').fill('Power failure, Block C');
+    await form.getByLabel('Control-room displays (addresses)').fill(`no-such-screen@${server.domain}`);
+    await form.getByRole('button', { name: 'Declare EXERCISE' }).click();
+    const alert = lead.page.getByRole('alert').filter({ hasText: 'Not delivered' });
+    await alert.waitFor();
+    expect(await alert.textContent()).toContain(`The declaration to no-such-screen@${server.domain}`);
+    expect(await alert.textContent()).toContain('this address does not exist');
+    await alert.scrollIntoViewIfNeeded();
+    await screenshot(lead.page, 'incident-12-coordinator-not-delivered');
+  });
 });
