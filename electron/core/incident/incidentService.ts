@@ -171,7 +171,7 @@ export class IncidentService {
       await current;
       if (current !== this.#persist || this.#persistQueued) continue;
       // A write that failed is waiting for its retry timer: try it now, once (the store is about to close).
-      if (retried || !this.#hasUnsaved()) return;
+      if (retried || !hasChanges(this.#unsaved)) return;
       retried = true;
       this.#schedulePersist();
     }
@@ -631,7 +631,7 @@ export class IncidentService {
       this.#persistQueued = false;
       const changes = this.#unsaved;
       this.#unsaved = { events: [], queued: [], sent: [] };
-      if (changes.events.length + changes.queued.length + changes.sent.length === 0) return;
+      if (!hasChanges(changes)) return;
       try {
         await this.#deps.store.saveIncidentChanges(changes);
       } catch {
@@ -647,9 +647,6 @@ export class IncidentService {
     });
   }
 
-  #hasUnsaved(): boolean {
-    return this.#unsaved.events.length + this.#unsaved.queued.length + this.#unsaved.sent.length > 0;
-  }
 
   #scheduleAutoReplies(): void {
     if (this.#stopped) return;
@@ -676,6 +673,8 @@ export class IncidentService {
     this.#deps.log?.(line);
   }
 }
+
+const hasChanges = (changes: IncidentChanges): boolean => changes.events.length + changes.queued.length + changes.sent.length > 0;
 
 function unique(jids: readonly string[]): string[] {
   return [...new Set(jids)];
