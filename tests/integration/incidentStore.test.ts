@@ -58,7 +58,9 @@ describe('incident rows (plain SQLite, same store code)', () => {
     store.checkpoint();
     expect(containsText(path, 'Quigleyfield')).toBe(true); // the probe sees plaintext when it is there
 
-    // The old incident's first record arrived at T0; the recent one's at T0 + 40 days.
+    // The old incident's first record arrived at T0; the recent one's at T0 + 40 days. Still open
+    // on the board, it is kept until the longer cutoff; closed (not in the open list), it goes.
+    expect(queries.purgeBefore(T0 + 30 * DAY, ['mi-old'], T0 - DAY)).toEqual({ incidentIds: [], events: 0 });
     expect(queries.purgeBefore(T0 + 30 * DAY)).toEqual({ incidentIds: ['mi-old'], events: 2 });
     store.checkpoint();
     expect(containsText(path, 'Quigleyfield')).toBe(false);
@@ -104,7 +106,7 @@ describe('incident records on the encrypted store', () => {
     }
   });
 
-  it('a burst is a handful of transactions, a restart shows the same board, and retention forgets the incident', async () => {
+  it('a burst is a handful of transactions, a restart shows the same board, and retention keeps it while open, then forgets it', async () => {
     const path = dir('service');
     store = await openStore(path, keyHex);
     let saves = 0;
@@ -144,10 +146,19 @@ describe('incident records on the encrypted store', () => {
     expect(second.board()?.responders).toHaveLength(500);
     expect(second.unsent()).toBe(2); // the declaration and the request for the display, never sent (offline)
 
-    // Thirty-one days with nothing new about it: the sweep deletes it whole and the service forgets it.
-    now = T0 + 31 * DAY;
+    // Thirty-one days on, still open (never closed): kept, a running incident must not vanish.
     const audit = new AuditTrail({ store, actor: 'Dr Lead (ED consultant)', now: () => now, log: () => undefined });
-    await sweepRetention({ store, audit, days: 30, now: () => now, log: () => undefined, changed: () => undefined, incidentsPurged: (ids) => second.forget(ids) });
+    const sweep = () =>
+      sweepRetention({
+        store: store!, audit, days: 30, now: () => now, log: () => undefined, changed: () => undefined,
+        incidentsPurged: (ids) => second.forget(ids), openIncidents: () => second.openIncidentIds(),
+      });
+    now = T0 + 31 * DAY;
+    await sweep();
+    expect(second.incidents().map((i) => i.incidentId)).toEqual([incidentId]);
+    // Past twice the lifespan even an open one goes: deleted whole, and the service forgets it.
+    now = T0 + 61 * DAY;
+    await sweep();
     expect(second.incidents()).toEqual([]);
     expect(second.unsent()).toBe(0);
     expect(await store.loadIncidentRecords()).toEqual({ events: [], outbox: [] });

@@ -1,6 +1,6 @@
 // The incident service without a network: what it persists, what it sends where, and that
 // nothing is lost when the server is away or the app restarts before it comes back.
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { IncidentError, IncidentService, type IncidentChat, type IncidentStore } from '../../electron/core/incident/incidentService.js';
 import type { IncidentChanges } from '../../electron/core/store/incidentQueries.js';
 import { buildIncidentMessage } from '../../electron/core/incident/incidentForms.js';
@@ -246,6 +246,42 @@ describe('IncidentService', () => {
     expect(lines).toContain('incident rejected reason=spoofed-bounce from=mallory@trust.test');
     expect(lead.bounced(bounce(`${WALL}/wall-screen`))).toBe(true);
     expect(lead.undelivered(incidentId)).toEqual([{ incidentId, kind: 'declare', to: WALL, reason: 'no-such-address', at: T0 }]);
+  });
+  it('a store that keeps failing gets one retry at a time, backing off, and none after stop', async () => {
+    vi.useFakeTimers();
+    try {
+      let saves = 0;
+      const failing: IncidentStore = {
+        loadIncidentRecords: async () => ({ events: [], outbox: [] }),
+        saveIncidentChanges: async () => {
+          saves += 1;
+          throw new Error('disk full');
+        },
+      };
+      const lead = new IncidentService({ store: failing, chat: () => null, self: { jid: LEAD, name: 'Dr Lead', role: 'ED consultant' }, now: () => T0, declarers: [LEAD] });
+      await lead.start();
+      const { incidentId } = await lead.declare({ name: 'Tram', exercise: false, details: '', coordinators: [], displays: [], announcementRoom: null, coordinationRoom: null });
+      const { requestId } = await lead.request({ lines: [{ role: 'ED nurse', count: 1, location: 'ED', by: null }], note: '' });
+      for (let n = 0; n < 40; n += 1) {
+        const response: IncidentEventDraft = {
+          kind: 'response', incidentId, eventId: `ev-${n}`, at: T0, exercise: false, requestId, responder: `n${n}@trust.test`, name: `N${n}`, role: 'ED nurse', availability: { status: 'now', etaMinutes: 10 },
+        };
+        lead.receive({ message: buildIncidentMessage({ to: LEAD, type: 'chat', id: `r-${n}`, event: response }), actor: `n${n}@trust.test`, source: 'live', conversation: `n${n}@trust.test`, type: 'chat' });
+        await vi.advanceTimersByTimeAsync(0);
+      }
+      const before = saves;
+      await vi.advanceTimersByTimeAsync(2_000);
+      expect(saves - before).toBe(1); // one timer, whatever the number of failed writes
+      await vi.advanceTimersByTimeAsync(2_000);
+      expect(saves - before).toBe(1); // backing off: the next one waits 4 s
+      await vi.advanceTimersByTimeAsync(2_000);
+      expect(saves - before).toBe(2);
+      lead.stop();
+      await vi.advanceTimersByTimeAsync(120_000);
+      expect(saves - before).toBe(2);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
 

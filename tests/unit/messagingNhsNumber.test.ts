@@ -103,9 +103,13 @@ describe('findNhsNumbers', () => {
     expect(findNhsNumbers('ref 943.476.5919; 943/476/5919').map((m) => m.index)).toEqual([4, 18]);
     // A dotted decimal or a date is not a 3-3-4 shape.
     expect(findNhsNumbers('1.5 mg at 25.11.2026, 943.4765.919')).toEqual([]);
-    // Part of a longer dotted or dashed number is not one; a bed number before it does not hide it.
-    expect(findNhsNumbers('call 1.943.476.5919 or 943-476-5919-2')).toEqual([]);
+    // A bed or bay number before it, or a second number after a mark, does not hide it (review M2).
     expect(findNhsNumbers('bed 12 943 476 5919').map((m) => m.digits)).toEqual(['9434765919']);
+    for (const text of ['Bay 3/9434765919', 'Resus 2-943 476 5919', '9434765919/4010232137', '9434765919-4010232137', '943/476/5919/943/476/5919']) {
+      expect(findNhsNumbers(text).length, text).toBeGreaterThan(0);
+    }
+    expect(findNhsNumbers('9434765919/4010232137').map((m) => m.digits)).toEqual(['9434765919', '4010232137']);
+    expect(findNhsNumbers('943\t476\t5919 and 943  -  476  -  5919').length).toBe(2);
   });
 
   it('ignores numbers failing the check, and digits that are part of a longer run', () => {

@@ -2,8 +2,9 @@
  * Retention (NHS IM guidance: confidential information is deleted automatically after a set
  * period). Messages older than the policy's lifespan are deleted with no remnant when the
  * profile is unlocked (so a profile left closed for longer than the lifespan is purged before
- * anything is shown) and then periodically while it stays open. Major incidents go whole once
- * nothing about them has arrived for the same lifespan (names, roles, locations, METHANE text).
+ * anything is shown) and then periodically while it stays open. Major incidents (names, roles,
+ * locations, METHANE text) go whole once their first record is older than the lifespan; one
+ * still open on the board is kept until twice the lifespan.
  */
 import type { AuditTrail } from './auditTrail.js';
 import type { WardlineStore } from '../store/index.js';
@@ -32,13 +33,15 @@ export interface RetentionDeps {
   changed(): void;
   /** These incidents were deleted: the running incident service forgets them. */
   incidentsPurged(incidentIds: readonly string[]): void;
+  /** Incidents declared and not yet closed (kept until twice the lifespan). */
+  openIncidents(): readonly string[];
 }
 
 /** One sweep: purge, record it (counts only), tell the UI. Returns how many messages were deleted. */
 export async function sweepRetention(deps: RetentionDeps): Promise<number> {
   const cutoff = retentionCutoff(deps.now(), deps.days);
   const { deleted, checkpointed } = await deps.store.purgeSentBefore(cutoff);
-  const incidents = await deps.store.purgeIncidentsBefore(cutoff);
+  const incidents = await deps.store.purgeIncidentsBefore(cutoff, deps.openIncidents(), retentionCutoff(deps.now(), 2 * deps.days));
   if (deleted > 0 || incidents.incidentIds.length > 0) {
     await deps.audit.record('retention-purge', {
       deleted,

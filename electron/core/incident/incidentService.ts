@@ -67,8 +67,11 @@ export interface UndeliveredIncidentMessage {
   at: number;
 }
 
+/** Changes waiting for the store, as mutable lists. */
+type UnsavedChanges = { events: IncidentChanges['events'][number][]; queued: IncidentChanges['queued'][number][]; sent: string[] };
+
 /** Transmissions remembered for matching bounces, and refusals kept to show; oldest dropped first. */
-const SENT_MEMORY = 1_000;
+const SENT_MEMORY = 5_000;
 const UNDELIVERED_MEMORY = 50;
 
 export class IncidentError extends Error {
@@ -94,8 +97,9 @@ export type ActTarget = { requestId: string | null; responder: string };
 const MAX_EVENTS_PER_SENDER = 5_000;
 /** Events for an incident we hold no declaration for yet (they may arrive first); beyond this, a flood. */
 const MAX_UNDECLARED_EVENTS = 500;
-/** A failed store write is tried again after this long. */
+/** A failed store write is tried again after this long, doubling up to the maximum. */
 const PERSIST_RETRY_MS = 2_000;
+const PERSIST_RETRY_MAX_MS = 60_000;
 /** How far ahead of this machine's clock an event's own timestamp may be. */
 const MAX_CLOCK_SKEW_MS = 5 * 60_000;
 
@@ -109,12 +113,17 @@ export class IncidentService {
   readonly #events = new Map<string, IncidentEvent>();
   #outbox: PendingSend[] = [];
   /** Changes not yet in the store; saved as one transaction per turn of the persist queue. */
-  #unsaved: { events: IncidentChanges['events'][number][]; queued: IncidentChanges['queued'][number][]; sent: string[] } = { events: [], queued: [], sent: [] };
+  #unsaved: UnsavedChanges = { events: [], queued: [], sent: [] };
   #loading = false;
   readonly #inFlight = new Set<string>();
   /** id → what we transmitted with it: a bounce names only the id. */
   readonly #transmitted = new Map<string, PendingSend>();
-  #undelivered: UndeliveredIncidentMessage[] = [];
+  #undelivered: (UndeliveredIncidentMessage & { id: string })[] = [];
+  /** The one pending retry of a failed store write, and how long the next one waits. */
+  #persistRetry: NodeJS.Timeout | null = null;
+  #persistRetryMs = PERSIST_RETRY_MS;
+  /** Incidents retention deleted: a failed write in flight at the time must not bring them back. */
+  readonly #forgotten = new Set<string>();
   #persist: Promise<unknown> = Promise.resolve();
   #persistQueued = false;
   #boards = new Map<string, IncidentBoard>();
@@ -161,6 +170,8 @@ export class IncidentService {
     this.#stopped = true;
     if (this.#autoTimer !== null) clearTimeout(this.#autoTimer);
     this.#autoTimer = null;
+    if (this.#persistRetry !== null) clearTimeout(this.#persistRetry);
+    this.#persistRetry = null;
   }
 
   /** Persisted writes finish (for tests and an orderly lock). */
@@ -455,9 +466,10 @@ export class IncidentService {
       return true;
     }
     this.#transmitted.delete(bounce.id);
+    // One line per message: a resend refused again replaces its earlier line.
     this.#undelivered = [
-      ...this.#undelivered,
-      { incidentId: sent.draft.incidentId, kind: sent.draft.kind, to: sent.to, reason: failureReason(bounce.condition, kind), at: this.#now() },
+      ...this.#undelivered.filter((entry) => entry.id !== bounce.id),
+      { id: bounce.id, incidentId: sent.draft.incidentId, kind: sent.draft.kind, to: sent.to, reason: failureReason(bounce.condition, kind), at: this.#now() },
     ].slice(-UNDELIVERED_MEMORY);
     this.#log(`incident bounced kind=${sent.draft.kind} condition=${bounce.condition}`);
     this.#changed();
@@ -466,7 +478,7 @@ export class IncidentService {
 
   /** Our incident messages refused this session, oldest first. */
   undelivered(incidentId: string): UndeliveredIncidentMessage[] {
-    return this.#undelivered.filter((entry) => entry.incidentId === incidentId);
+    return this.#undelivered.filter((entry) => entry.incidentId === incidentId).map(({ id: _id, ...entry }) => entry);
   }
 
   #remember(entry: PendingSend): void {
@@ -484,6 +496,13 @@ export class IncidentService {
     this.#schedulePersist();
   }
 
+  /** Incidents declared (accepted) and not closed: retention keeps these longer. */
+  openIncidentIds(): string[] {
+    return this.incidents()
+      .map(({ incidentId }) => incidentId)
+      .filter((incidentId) => this.board(incidentId)?.closedAt === null);
+  }
+
   /** Retention purged these incidents from the store: drop them here too. */
   forget(incidentIds: readonly string[]): void {
     if (incidentIds.length === 0) return;
@@ -498,9 +517,11 @@ export class IncidentService {
       this.#declared.delete(incidentId);
       this.#boards.delete(incidentId);
     }
+    for (const incidentId of gone) this.#forgotten.add(incidentId);
     this.#outbox = this.#outbox.filter((entry) => !gone.has(entry.draft.incidentId));
-    this.#unsaved.events = this.#unsaved.events.filter((row) => !gone.has(row.incidentId));
-    this.#unsaved.queued = this.#unsaved.queued.filter((row) => !gone.has(row.incidentId));
+    this.#unsaved = this.#withoutForgotten(this.#unsaved);
+    for (const [id, entry] of this.#transmitted) if (gone.has(entry.draft.incidentId)) this.#transmitted.delete(id);
+    this.#undelivered = this.#undelivered.filter((entry) => !gone.has(entry.incidentId));
     this.#log(`incident forgotten incidents=${gone.size}`);
     this.#changed();
   }
@@ -513,7 +534,7 @@ export class IncidentService {
     const records = entries.map((entry) => JSON.stringify(entry));
     // Our own copy is folded in at once: the board shows it before the server has it.
     if (records.some((record) => record.length > INCIDENT_RECORD_MAX_CHARS) || !this.#add({ ...draft, actor: this.#self } as IncidentEvent)) {
-      throw new IncidentError('That could not be recorded on this computer: it is too long, or this incident has too many records. Nothing was sent.');
+      throw new IncidentError('That could not be recorded on this computer: it is too long, or this incident has too many records. It was not sent.');
     }
     entries.forEach((entry, index) => {
       this.#outbox.push(entry);
@@ -634,17 +655,34 @@ export class IncidentService {
       if (!hasChanges(changes)) return;
       try {
         await this.#deps.store.saveIncidentChanges(changes);
+        this.#persistRetryMs = PERSIST_RETRY_MS;
       } catch {
         // Kept and retried (and once more before a lock closes the store): nothing is dropped silently.
-        this.#unsaved = {
+        this.#unsaved = this.#withoutForgotten({
           events: [...changes.events, ...this.#unsaved.events],
           queued: [...changes.queued, ...this.#unsaved.queued],
           sent: [...changes.sent, ...this.#unsaved.sent],
-        };
+        });
         this.#log('incident persist-failed');
-        if (!this.#stopped) setTimeout(() => this.#schedulePersist(), PERSIST_RETRY_MS).unref?.();
+        this.#retryPersistLater();
       }
     });
+  }
+
+  /** One retry timer at a time, backing off, none after stop (idle() makes the last attempt). */
+  #retryPersistLater(): void {
+    if (this.#stopped || this.#persistRetry !== null) return;
+    this.#persistRetry = setTimeout(() => {
+      this.#persistRetry = null;
+      this.#schedulePersist();
+    }, this.#persistRetryMs);
+    this.#persistRetry.unref?.();
+    this.#persistRetryMs = Math.min(this.#persistRetryMs * 2, PERSIST_RETRY_MAX_MS);
+  }
+
+  #withoutForgotten(changes: IncidentChanges): UnsavedChanges {
+    const kept = (row: { incidentId: string }): boolean => !this.#forgotten.has(row.incidentId);
+    return { events: changes.events.filter(kept), queued: changes.queued.filter(kept), sent: [...changes.sent] };
   }
 
 

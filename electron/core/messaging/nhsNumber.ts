@@ -18,16 +18,18 @@ export interface NhsNumberMatch {
 
 /**
  * Ten contiguous digits, or 3-3-4 grouped as people and systems write them: by a space (any
- * width, no-break included), or by a hyphen or dash, a dot or a slash with or without spaces
- * around it ("943 476 5919", "943-476-5919", "943 - 476 - 5919", "943.476.5919", "943/476/5919").
- * Not touching another digit on either side, directly or through one of those marks, so part of
- * a longer number (a phone number, "1.943.476.5919") is not taken for one.
+ * width, no-break included, or a tab), or by a hyphen or dash, a dot or a slash with up to two
+ * spaces either side ("943 476 5919", "943-476-5919", "943 - 476 - 5919", "943.476.5919",
+ * "943/476/5919"). Not touching another digit on either side, so part of a longer run of digits
+ * (a phone number) is not taken for one. A digit beyond a mark does not count ("Bay 3/9434765919",
+ * "9434765919/4010232137" are two matches' worth of context, not one longer number): a missed
+ * identifier on a shared screen is worse than a false alarm.
  */
-const SPACE = String.raw`[ \u00A0\u2002-\u2009\u202F]`;
+const SPACE = String.raw`[ \t\u00A0\u2002-\u200A\u202F]`;
 const MARK = String.raw`[\-\u2010-\u2014./]`;
-const SEPARATOR = String.raw`(?:${SPACE}?${MARK}${SPACE}?|${SPACE})`;
+const SEPARATOR = String.raw`(?:${SPACE}{0,2}${MARK}${SPACE}{0,2}|${SPACE})`;
 const SHAPE = String.raw`(?:\d{10}|\d{3}${SEPARATOR}\d{3}${SEPARATOR}\d{4})`;
-const CANDIDATE = new RegExp(String.raw`(?<!\d${MARK}?)${SHAPE}(?!${MARK}?\d)`, 'g');
+const CANDIDATE = new RegExp(String.raw`(?<!\d)${SHAPE}(?!\d)`, 'g');
 const EXACT = new RegExp(`^${SHAPE}$`);
 const SEPARATORS = new RegExp(`${SPACE}|${MARK}`, 'g');
 

@@ -43,6 +43,8 @@ export interface ProfileGovernanceDeps {
   changed(): void;
   /** Retention deleted these incidents from the store. */
   incidentsPurged(incidentIds: readonly string[]): void;
+  /** Incidents declared and not yet closed: retention keeps them longer. */
+  openIncidents(): readonly string[];
   /** Is this profile still the unlocked one? */
   isOpen(): boolean;
   clipboard: ClipboardPort | null;
@@ -127,6 +129,7 @@ export class ProfileGovernance {
         log: this.deps.log,
         changed: this.deps.changed,
         incidentsPurged: this.deps.incidentsPurged,
+        openIncidents: this.deps.openIncidents,
       });
     } catch {
       this.deps.log('retention sweep-failed');

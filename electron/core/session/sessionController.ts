@@ -237,6 +237,7 @@ export class SessionController {
           if (open !== undefined && this.#open === open) this.deps.events.emit('conversations:changed', { conversationIds: [] });
         },
         incidentsPurged: (incidentIds) => open?.incident?.forget(incidentIds),
+        openIncidents: () => open?.incident?.openIncidentIds() ?? [],
         isOpen: () => open !== undefined && this.#open === open && this.#lock.kind === 'unlocked',
         clipboard: this.deps.clipboard ?? null,
       });

@@ -95,14 +95,20 @@ export class IncidentQueries {
    * Retention: every incident whose first record arrived before `cutoff` is deleted whole (events
    * and unsent messages), never a part of one, so a board is never half there. Counted from the
    * first record, not the latest: anyone can send an event for any incident, so "latest activity"
-   * would let them keep its names and METHANE text forever.
+   * would let them keep its names and METHANE text forever. Incidents in `open` (declared and not
+   * closed, as the board says) are kept until their first record is older than `openCutoff`: a
+   * running incident must not vanish mid-response.
    */
-  purgeBefore(cutoff: number): IncidentPurge {
+  purgeBefore(cutoff: number, open: readonly string[] = [], openCutoff: number = cutoff): IncidentPurge {
     requireInteger(cutoff, 'cutoff');
+    requireInteger(openCutoff, 'openCutoff');
     return this.db.transaction(() => {
       const stale = this.#statements
-        .get(`SELECT incident_id FROM incident_events GROUP BY incident_id HAVING min(received_at) < ?`)
-        .all([cutoff])
+        .get(
+          `SELECT incident_id FROM incident_events GROUP BY incident_id
+           HAVING min(received_at) < ? AND (incident_id NOT IN (SELECT value FROM json_each(?)) OR min(received_at) < ?)`,
+        )
+        .all([cutoff, JSON.stringify(open.filter((id) => typeof id === 'string')), openCutoff])
         .map((row) => readString(row, 'incident_id'));
       let events = 0;
       const countEvents = this.#statements.get(`SELECT count(*) AS n FROM incident_events WHERE incident_id = ?`);

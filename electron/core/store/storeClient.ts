@@ -88,8 +88,8 @@ export interface WardlineStore {
   /** New events (duplicates ignored), new sends and acknowledged sends, in one transaction. */
   saveIncidentChanges(changes: IncidentChanges): Promise<void>;
   loadIncidentRecords(): Promise<IncidentRecords>;
-  /** Retention: incidents with nothing received since `cutoff`, deleted whole; WAL checkpointed. */
-  purgeIncidentsBefore(cutoff: number): Promise<IncidentPurge>;
+  /** Retention: incidents first recorded before `cutoff` (open ones: before `openCutoff`), deleted whole; WAL checkpointed. */
+  purgeIncidentsBefore(cutoff: number, open: readonly string[], openCutoff: number): Promise<IncidentPurge>;
   close(): Promise<void>;
 }
 
@@ -239,8 +239,8 @@ class StoreClient implements WardlineStore {
   loadIncidentRecords(): Promise<IncidentRecords> {
     return this.call('loadIncidentRecords');
   }
-  purgeIncidentsBefore(cutoff: number): Promise<IncidentPurge> {
-    return this.call('purgeIncidentsBefore', cutoff);
+  purgeIncidentsBefore(cutoff: number, open: readonly string[], openCutoff: number): Promise<IncidentPurge> {
+    return this.call('purgeIncidentsBefore', cutoff, open, openCutoff);
   }
 
   async close(): Promise<void> {

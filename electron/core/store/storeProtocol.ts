@@ -70,7 +70,7 @@ export interface StoreOperations {
   // Major incident (incidentQueries.ts). Purges checkpoint the WAL before they return.
   saveIncidentChanges: { args: [changes: IncidentChanges, now: number]; result: null };
   loadIncidentRecords: { args: []; result: IncidentRecords };
-  purgeIncidentsBefore: { args: [cutoff: number]; result: IncidentPurge };
+  purgeIncidentsBefore: { args: [cutoff: number, open: readonly string[], openCutoff: number]; result: IncidentPurge };
 }
 
 export interface RemovalResult extends RemovalOutcome {

@@ -129,7 +129,7 @@ const handlers: Handlers = {
     return null;
   },
   loadIncidentRecords: () => incidents().load(),
-  purgeIncidentsBefore: (cutoff) => thenCheckpoint(() => incidents().purgeBefore(cutoff)).result,
+  purgeIncidentsBefore: (cutoff, open, openCutoff) => thenCheckpoint(() => incidents().purgeBefore(cutoff, open, openCutoff)).result,
 };
 
 function handle(request: StoreRequest): StoreResponse {
