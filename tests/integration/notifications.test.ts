@@ -170,4 +170,19 @@ describe('private notifications (real Prosody)', () => {
       await bobElsewhere.close();
     }
   });
+
+  it('a message refused for good (no such account): "A message you sent was not delivered", no name, no text', async () => {
+    const shown: Shown[] = [];
+    const notifier = new Notifier({ port: { show: (n) => void shown.push(n) }, policy: { content: 'sender-only' }, messageQuietMs: 0 });
+    notifier.setLocked(false);
+    detach.push(alice.chat.on((event) => notifier.handle(event)));
+    const body = 'Bed 4 needs a porter to CT now';
+    sentBodies.push(body);
+    const toNobody = await alice.chat.openDirect(`nobody-at-all@${server.domain}`);
+    await alice.chat.send({ conversationId: toNobody, body, urgent: false });
+    await waitFor('the refusal is notified', () => (shown.length > 0 ? true : undefined));
+    expect(shown).toEqual([{ title: 'Wardline', body: 'A message you sent was not delivered', urgent: true }]);
+    expect(shown[0]?.body).not.toMatch(/nobody/i);
+    expectNoContent(shown, false);
+  });
 });

@@ -168,4 +168,14 @@ describe('property: private never names the sender', () => {
       }
     }
   });
+  it('not delivered: the same words under every policy and while locked, never a name', () => {
+    for (const content of ['private', 'sender-only'] as const) {
+      for (const sessionLocked of [false, true]) {
+        expect(redactNotification({ ...base, kind: 'not-delivered', policy: { content }, sessionLocked, count: 3 })).toEqual({
+          title: 'Wardline',
+          body: 'A message you sent was not delivered',
+        });
+      }
+    }
+  });
 });

@@ -53,6 +53,15 @@ describe('Notifier', () => {
     expect(shown.at(-1)).toEqual({ title: 'Wardline', body: '2 urgent messages', urgent: true });
   });
 
+  it('one of ours refused for good: "A message you sent was not delivered", kept on screen, no name; not while its conversation is in front of the person', () => {
+    const { notifier, shown } = unlockedNotifier({ policy: { content: 'sender-only' } });
+    notifier.handle({ type: 'delivery-failed', conversationId: 3 });
+    expect(shown).toEqual([{ title: 'Wardline', body: 'A message you sent was not delivered', urgent: true }]);
+    notifier.focus({ conversationId: 3, windowFocused: true });
+    notifier.handle({ type: 'delivery-failed', conversationId: 3 });
+    expect(shown).toHaveLength(1);
+  });
+
   it('ignores events that are not arrivals or urgent reminders', () => {
     const { notifier, shown } = unlockedNotifier();
     notifier.handle({ type: 'conversations-changed', conversationIds: [1] });

@@ -193,6 +193,7 @@ class Chat implements ChatService {
       sentRecently: (originId) => this.#outbox.sentRecently(originId),
       resend: (entry) => this.#outbox.retried(entry),
       changed: (ids) => this.#emit({ type: 'conversations-changed', conversationIds: [...ids] }),
+      failedForGood: (conversationId) => this.#emit({ type: 'delivery-failed', conversationId }),
       log,
       timers: options.bounceRetry?.timers ?? {
         setTimeout: (callback, ms) => setTimeout(callback, ms).unref(),

@@ -56,6 +56,8 @@ export type ChatEvent =
   | { type: 'signed-in'; jid: string }
   /** The server refused our credentials for good (SASL condition, e.g. not-authorized, account-disabled). */
   | { type: 'credentials-refused'; condition: string }
+  /** One of our messages was refused for good (no automatic resend is coming). No content. */
+  | { type: 'delivery-failed'; conversationId: number }
   /** Another participant removed a message here after transcribing it. For the audit trail. */
   | { type: 'removed-after-transcription'; conversationId: number; by: string };
 

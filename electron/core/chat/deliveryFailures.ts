@@ -24,6 +24,8 @@ export interface DeliveryFailureDeps {
   /** Hands a re-queued message to the outbox (sent now if the session is ready, else on the next flush). */
   resend(entry: OutboxEntry): void;
   changed(conversationIds: readonly number[]): void;
+  /** Refused for good: the person must act (an OS notification, without content). */
+  failedForGood(conversationId: number): void;
   log(line: string): void;
   timers: BounceTimers;
   /** Waits before automatic resends after 'wait' errors (default WAIT_RETRY_DELAYS_MS). */
@@ -73,6 +75,7 @@ export class DeliveryFailures {
     if (!failed) return; // already delivered or read (or already failed): nothing to show or retry
     this.#deps.changed([conversation.id]);
     if (decision.retryAfterMs !== null) this.#scheduleRetry(target.messageId, retriesSoFar + 1, decision.retryAfterMs);
+    else this.#deps.failedForGood(conversation.id);
   }
 
   /** The person's retry: back into the outbox with its origin-id. False if it is not a failed message. */

@@ -9,11 +9,13 @@
  * - 'sender-only': the same, plus "from NAME" (name neutralised and capped).
  * - While Wardline is locked: counts at most, never a name, whatever the policy says.
  * - Nothing while the conversation is open in the focused window.
+ * - 'not-delivered' (one of ours was refused): "A message you sent was not delivered", never a
+ *   name under any policy (it would name who it was for, which says what it was about).
  */
 import { neutraliseName } from '../messaging/bodySafety.js';
 
 export type NotificationContent = 'private' | 'sender-only';
-export type NotificationKind = 'message' | 'urgent';
+export type NotificationKind = 'message' | 'urgent' | 'not-delivered';
 
 /** The notification part of admin policy (issue 5 §7 "notification mode"; issue 4 §4 interval and limit). */
 export interface NotificationPolicy {
@@ -60,12 +62,15 @@ export function neutraliseSenderName(raw: string | null): string | null {
   return neutraliseName(raw, MAX_SENDER_NAME);
 }
 
+export const NOT_DELIVERED_BODY = 'A message you sent was not delivered';
+
 function privateBody(kind: NotificationKind): string {
+  if (kind === 'not-delivered') return NOT_DELIVERED_BODY;
   return kind === 'urgent' ? 'Urgent message' : 'New message';
 }
 
 function countedBody(kind: NotificationKind, count: number | null | undefined): string {
-  if (typeof count !== 'number' || !Number.isSafeInteger(count) || count < 2) return privateBody(kind);
+  if (kind === 'not-delivered' || typeof count !== 'number' || !Number.isSafeInteger(count) || count < 2) return privateBody(kind);
   return kind === 'urgent' ? `${count} urgent messages` : `${count} new messages`;
 }
 
@@ -77,7 +82,7 @@ export function redactNotification(input: NotificationInput): RedactedNotificati
   }
   if (input.conversationFocused) return null;
   const body = privateBody(input.kind);
-  if (input.policy.content !== 'sender-only') return { title: NOTIFICATION_TITLE, body };
+  if (input.policy.content !== 'sender-only' || input.kind === 'not-delivered') return { title: NOTIFICATION_TITLE, body };
   const name = neutraliseSenderName(input.senderName);
   return { title: NOTIFICATION_TITLE, body: name === null ? body : `${body} from ${name}` };
 }

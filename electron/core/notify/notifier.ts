@@ -8,6 +8,8 @@
  *   per messageQuietMs, so an archive catch-up after sign-in does not fire dozens.
  * - An urgent message: the chat's 'urgent-pending' is emitted on arrival and again on every
  *   reminder tick until read (interval and limit from NotificationPolicy); each one shows.
+ * - One of our messages refused for good: "A message you sent was not delivered" (urgent, so it
+ *   stays on screen: whoever sent it may have walked away believing it was on its way).
  * - Nothing for the conversation that is open in the focused window.
  */
 import type { ChatEvent, ChatServiceOptions } from '../chat/chatTypes.js';
@@ -95,6 +97,9 @@ export class Notifier {
         if (event.unreadUrgent < 1) return;
         this.#show('urgent', event.conversationId, this.#urgentSenders.get(event.conversationId) ?? null, event.unreadUrgent);
         return;
+      case 'delivery-failed':
+        this.#show('not-delivered', event.conversationId, null, null);
+        return;
       default:
         return;
     }
@@ -116,7 +121,7 @@ export class Notifier {
     });
     if (redacted === null) return false;
     try {
-      this.#port.show({ ...redacted, urgent: kind === 'urgent' });
+      this.#port.show({ ...redacted, urgent: kind !== 'message' });
       return true;
     } catch {
       this.#log(`notify show-failed kind=${kind}`);
