@@ -81,6 +81,7 @@ describe('validation', () => {
     const parsed = AdminPolicySchema.parse(example);
     expect(parsed.wipeAfterFailures).toBe(15);
     expect(parsed.server).toEqual({ domain: 'trust.nhs.uk', host: 'xmpp.trust.nhs.uk', port: 5222 });
+    expect(parsed.incident?.declarers).toEqual(['site.manager@trust.nhs.uk', 'ed.consultant.oncall@trust.nhs.uk']);
   });
 
   it('needs version 1', () => {
