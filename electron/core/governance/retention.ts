@@ -39,9 +39,10 @@ export interface RetentionDeps {
 
 /** One sweep: purge, record it (counts only), tell the UI. Returns how many messages were deleted. */
 export async function sweepRetention(deps: RetentionDeps): Promise<number> {
-  const cutoff = retentionCutoff(deps.now(), deps.days);
+  const now = deps.now();
+  const cutoff = retentionCutoff(now, deps.days);
   const { deleted, checkpointed } = await deps.store.purgeSentBefore(cutoff);
-  const incidents = await deps.store.purgeIncidentsBefore(cutoff, deps.openIncidents(), retentionCutoff(deps.now(), 2 * deps.days));
+  const incidents = await deps.store.purgeIncidentsBefore(cutoff, deps.openIncidents(), retentionCutoff(now, 2 * deps.days));
   if (deleted > 0 || incidents.incidentIds.length > 0) {
     await deps.audit.record('retention-purge', {
       deleted,

@@ -129,7 +129,12 @@ const handlers: Handlers = {
     return null;
   },
   loadIncidentRecords: () => incidents().load(),
-  purgeIncidentsBefore: (cutoff, open, openCutoff) => thenCheckpoint(() => incidents().purgeBefore(cutoff, open, openCutoff)).result,
+  purgeIncidentsBefore: (cutoff, open, openCutoff) => {
+    const purge = incidents().purgeBefore(cutoff, open, openCutoff);
+    // The sweep's message purge has just checkpointed: only a deletion here needs another.
+    if (purge.incidentIds.length > 0) openStore().checkpoint();
+    return purge;
+  },
 };
 
 function handle(request: StoreRequest): StoreResponse {
