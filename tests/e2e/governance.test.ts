@@ -190,11 +190,22 @@ describe('clinical governance, end to end', () => {
     await writeFile(policyFile, JSON.stringify({ version: 1, privacyBlur: true }));
     const app = await launch(policyFile);
     await createProfileThroughUi(app.page, 'Night Clerk', 'Ward clerk', '135790');
+    const auditButton = app.page.getByRole('button', { name: 'My audit log' });
+    await auditButton.focus();
     await app.page.evaluate(`window.dispatchEvent(new Event('blur'))`);
     await expect.poll(() => app.page.getByText('Content hidden while Wardline is not in use.', { exact: false }).isVisible()).toBe(true);
+    // Not only blurred: out of the accessibility tree (a screen reader reads nothing of it) and
+    // out of reach of the keyboard (inert), and the focused control gave its focus up.
+    expect(await auditButton.count()).toBe(0);
+    expect(await app.page.evaluate(`document.querySelector('.workspace').inert && document.activeElement?.closest('.workspace') == null`)).toBe(true);
+    await app.page.keyboard.press('Tab');
+    expect(await app.page.evaluate(`document.activeElement?.closest('.workspace') == null`)).toBe(true);
     await screenshot(app.page, 'governance-08-privacy-blur');
     await app.page.evaluate(`window.dispatchEvent(new Event('focus'))`);
     await expect.poll(() => app.page.getByText('Content hidden while Wardline is not in use.', { exact: false }).count()).toBe(0);
+    expect(await auditButton.count()).toBe(1);
+    // Back where the person was.
+    await expect.poll(() => app.page.evaluate(`document.activeElement?.textContent`)).toBe('My audit log');
   });
 
   // Last: it restarts the server under everyone.
