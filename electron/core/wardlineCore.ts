@@ -113,6 +113,7 @@ export function createWardlineCore(options: CoreOptions): WardlineCore {
     clipboard: options.clipboard ?? null,
     ...(admin.server ? { serverDefaults: { domain: admin.server.domain, host: admin.server.host, port: admin.server.port } } : {}),
     displayExemptFromIdleLock: admin.displayExemptFromIdleLock,
+    eraseDormantAfterDays: admin.eraseDormantProfilesAfterDays,
     incidentRooms: {
       ...(admin.incident?.announcementRoom ? { announcement: admin.incident.announcementRoom } : {}),
       ...(admin.incident?.coordinationRoom ? { coordination: admin.incident.coordinationRoom } : {}),

@@ -3,17 +3,19 @@
  * SQLCipher store and messaging, on a real Prosody: transcribe-then-delete with the other
  * participant's tombstone, the audit trail of a session (sign-in, unlock, failed PINs, lock,
  * transcription, deletion, export, policy load), retention after the app was closed for longer
- * than the lifespan, account revocation (sign-out, and wipe where policy says), and an invalid
- * policy failing closed.
+ * than the lifespan, dormant profiles erased where policy says, account revocation (sign-out, and
+ * wipe where policy says), and an invalid policy failing closed.
  */
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import keytar from 'keytar';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditEntryView, MessageView } from '../../electron/common/contract.js';
 import { buildChatMessage, buildRetraction } from '../../electron/core/messaging/index.js';
 import { loadAdminPolicy } from '../../electron/core/policy/policyFile.js';
+import { keychainService } from '../../electron/core/vault/keychain.js';
 import { connectXmpp } from '../../electron/core/xmpp/index.js';
 import { applyKeyringEnv, startKeyring, type Keyring } from '../fixtures/keyring.js';
 import { startProsody, type ProsodyServer } from '../fixtures/prosody.js';
@@ -307,6 +309,50 @@ describe('account revocation', () => {
     expect(state).toMatchObject({ kind: 'no-profile', notice: expect.stringMatching(/erased from this computer/) });
     expect(state.kind === 'no-profile' ? state.profiles : null).toEqual([]);
     expect(existsSync(profileDir)).toBe(false);
+  });
+});
+
+describe('dormant profiles', () => {
+  it("erases a profile nobody has used for the policy's days (files and keychain entry), keeps the rest, and the lock screen says how many, not whose", async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'wardline-policy-'));
+    const policyPath = join(dir, 'policy.json');
+    await writeFile(policyPath, JSON.stringify({ version: 1, eraseDormantProfilesAfterDays: 30 }));
+    const adminPolicy = await loadAdminPolicy({ path: policyPath });
+    const dataDir = newDataDir('dormant');
+    const start = Date.now();
+    const first = track(startCore({ server, dataDir, adminPolicy, now: () => start }));
+    const leaver = await first.call('profiles:create', { displayName: 'Agency Nurse', role: 'Nurse', pin: PIN });
+    const stayer = await first.call('profiles:create', { displayName: 'Ward Sister', role: 'Sister', pin: PIN });
+    await first.close();
+
+    // Day 20: the sister works a shift (unlock, then lock); the agency nurse never comes back.
+    const shift = track(startCore({ server, dataDir, adminPolicy, now: () => start + 20 * DAY }));
+    await shift.call('session:unlock', { profileId: stayer.id, pin: PIN });
+    await shift.call('session:lock', {});
+    await shift.close();
+
+    // Day 31: the agency nurse's profile is past 30 days unused, the sister's is not.
+    const later = track(startCore({ server, dataDir, adminPolicy, now: () => start + 31 * DAY }));
+    const state = await later.call('session:state', {});
+    expect(state).toMatchObject({ kind: 'locked', notice: expect.stringMatching(/^One profile not used for 30 days was erased from this computer/) });
+    expect(state.kind === 'locked' ? state.profiles : null).toEqual([{ id: stayer.id, displayName: 'Ward Sister' }]);
+    expect(JSON.stringify(state)).not.toContain('Agency Nurse');
+    expect(existsSync(join(dataDir, 'profiles', leaver.id))).toBe(false);
+    expect(await keytar.getPassword(keychainService, leaver.id)).toBeNull();
+    expect(await keytar.getPassword(keychainService, stayer.id)).not.toBeNull();
+    expect(later.logs).toContain('profiles dormant-erased count=1 days=30');
+    expect(await later.call('session:unlock', { profileId: stayer.id, pin: PIN })).toMatchObject({ kind: 'unlocked' });
+  });
+
+  it('erases nothing without the policy, however long a profile sits unused', async () => {
+    const dataDir = newDataDir('dormant-off');
+    const start = Date.now();
+    const first = track(startCore({ server, dataDir, now: () => start }));
+    const created = await first.call('profiles:create', { displayName: 'Locum', role: 'Doctor', pin: PIN });
+    await first.close();
+    const later = track(startCore({ server, dataDir, now: () => start + 3650 * DAY }));
+    const state = await later.call('session:state', {});
+    expect(state.kind === 'locked' ? state.profiles : null).toEqual([{ id: created.id, displayName: 'Locum' }]);
   });
 });
 

@@ -199,7 +199,7 @@ describe('profiles with the real keychain', () => {
     // And no PIN hash to check offline: only the GCM-wrapped key.
     const json = await readFile(join(dir, 'profile.json'), 'utf8');
     expect(Object.keys(JSON.parse(json) as object).sort()).toEqual(
-      ['createdAt', 'displayName', 'failures', 'format', 'id', 'kdf', 'role', 'wipePolicy', 'wrappedKey'].sort(),
+      ['createdAt', 'displayName', 'failures', 'format', 'id', 'kdf', 'lastUsedAt', 'role', 'wipePolicy', 'wrappedKey'].sort(),
     );
   });
 
@@ -321,6 +321,27 @@ describe('profiles with the real keychain', () => {
     expect(await keytar.getPassword(keychainService, keep.id)).not.toBeNull();
     expect(await registry().listProfiles()).toEqual([{ id: keep.id, displayName: 'Bed manager' }]);
     expect((await rejection(registry().unlockProfile(gone.id, '975311'))).code).toBe('not-found');
+  });
+
+  it('erases only profiles unused past the given days, judged by the last unlock or lock, else creation', async () => {
+    const DAY = 86_400_000;
+    const display = await registry().createProfile({ displayName: 'Control room', role: 'display', pin: '864200' });
+    const leaver = await registry().createProfile({ displayName: 'Agency nurse', role: 'nurse', pin: '975311' });
+    await registry().unlockProfile(display.id, '864200');
+    // The display stays unlocked for weeks (exempt from the idle lock) and locks on day 40.
+    now += 40 * DAY;
+    await registry().markUsed(display.id);
+    now += 5 * DAY;
+
+    expect(await registry().eraseDormant(30)).toEqual({ erased: 1, failed: 0 });
+
+    expect(await registry().listProfiles()).toEqual([{ id: display.id, displayName: 'Control room' }]);
+    expect(await readdir(join(dataDir, 'profiles'))).toEqual([display.id]);
+    expect(await keytar.getPassword(keychainService, leaver.id)).toBeNull();
+    expect(await registry().eraseDormant(30)).toEqual({ erased: 0, failed: 0 });
+    now += 26 * DAY;
+    expect(await registry().eraseDormant(30)).toEqual({ erased: 1, failed: 0 });
+    expect(await registry().listProfiles()).toEqual([]);
   });
 
   it("gives two profiles different keys, and one person's PIN does not open the other's", async () => {

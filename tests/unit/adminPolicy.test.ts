@@ -40,6 +40,7 @@ describe('defaults', () => {
       delayAfterFailures: 5,
       wipeAfterFailures: null,
       retentionDays: 30,
+      eraseDormantProfilesAfterDays: null,
       notificationMode: 'private',
       urgentReminderMinutes: 2,
       urgentMaxReminders: 5,
@@ -120,6 +121,14 @@ describe('validation', () => {
     expect(problem({ version: 1, wipeAfterFailures: 51 })).toBe('wipeAfterFailures: must be at most 50');
     expect(problem({ version: 1, wipeAfterFailures: 'never' })).toBe('wipeAfterFailures: must be null or a whole number');
     expect(problem({ version: 1, wipeAfterFailures: 0 })).toBe('wipeAfterFailures: must be at least 5');
+  });
+
+  it('eraseDormantProfilesAfterDays: null (never) or 7..3650 days', () => {
+    expect(policy({}).eraseDormantProfilesAfterDays).toBeNull();
+    expect(policy({ eraseDormantProfilesAfterDays: 90 }).eraseDormantProfilesAfterDays).toBe(90);
+    expect(problem({ version: 1, eraseDormantProfilesAfterDays: 6 })).toBe('eraseDormantProfilesAfterDays: must be at least 7');
+    expect(problem({ version: 1, eraseDormantProfilesAfterDays: 3651 })).toBe('eraseDormantProfilesAfterDays: must be at most 3650');
+    expect(problem({ version: 1, eraseDormantProfilesAfterDays: '90d' })).toBe('eraseDormantProfilesAfterDays: must be null or a whole number');
   });
 
   it('refuses wiping at or before the point where delays start', () => {

@@ -129,6 +129,13 @@ export const AdminPolicySchema = z
       .max(3650)
       .default(30)
       .describe('Delete messages from the workstation after this many days. Match it to the server archive expiry.'),
+    eraseDormantProfilesAfterDays: z
+      .union([z.null(), z.int().min(7).max(3650)])
+      .default(null)
+      .describe(
+        'Erase a Wardline profile (its messages, audit log and keychain entry) from the workstation when nobody has unlocked ' +
+          'or locked it for this many days, e.g. a leaver. Retention only runs while a profile is open. null = never.',
+      ),
     notificationMode: z
       .enum(['private', 'sender-only'])
       .default(DEFAULT_NOTIFICATION_POLICY.content)
@@ -283,7 +290,7 @@ function issueWords(issue: z.core.$ZodIssue, input: unknown): string {
     case 'invalid_value':
       return `${valueAt(input, issue.path) === undefined ? 'is required and must be' : 'must be'} ${issue.values.map((v) => JSON.stringify(v)).join(' or ')}`;
     case 'invalid_union':
-      // Only wipeAfterFailures is a union. A number out of range is reported by its branch
+      // The unions are null-or-number (wipeAfterFailures, eraseDormantProfilesAfterDays). A number out of range is reported by its branch
       // ("must be at least 5"); this is for the wrong type altogether.
       return 'must be null or a whole number';
     default:

@@ -31,7 +31,7 @@ export type OpenStore = (path: string, keyHex: string, create: boolean) => Promi
 /** What the session needs of the vault (ProfileRegistry in the app). */
 export type ProfileVault = Pick<
   ProfileRegistry,
-  'listProfiles' | 'createProfile' | 'unlockProfile' | 'profileDetails' | 'removeProfile' | 'profileDir' | 'failureCounters'
+  'listProfiles' | 'createProfile' | 'unlockProfile' | 'profileDetails' | 'removeProfile' | 'profileDir' | 'failureCounters' | 'markUsed' | 'eraseDormant'
 >;
 
 export interface SessionDeps {
@@ -61,6 +61,8 @@ export interface SessionDeps {
   serverDefaults?: { domain: string; host?: string; port?: number };
   /** The OS clipboard (Electron); null where there is none. */
   clipboard?: ClipboardPort | null;
+  /** Admin policy: erase profiles nobody has unlocked or locked for this many days; null/absent = never. */
+  eraseDormantAfterDays?: number | null;
   /** Admin policy: control-room display profiles do not lock when idle. */
   displayExemptFromIdleLock?: boolean;
   /** Admin policy: who may declare a major incident. Omitted or empty: nobody (fail closed). */
@@ -125,6 +127,7 @@ export class SessionController {
       return;
     }
     await this.#serial(async () => {
+      await this.#eraseDormant();
       this.#profiles = await this.deps.registry.listProfiles();
       this.#lock = initialLockState(this.#profiles.length);
       this.deps.prepareStore?.();
@@ -557,6 +560,30 @@ export class SessionController {
     if (!open) return;
     this.#transition({ type: 'lock', reason, pending: NO_PENDING });
     this.#showPending(await this.#shutDown(open, reason));
+    // A ward PC may run for weeks without a restart: the dormant sweep also runs at each lock.
+    await this.deps.registry.markUsed(open.profile.id);
+    if (await this.#eraseDormant()) {
+      this.#profiles = await this.deps.registry.listProfiles();
+      this.#transition({ type: 'profiles-changed', count: this.#profiles.length });
+    }
+  }
+
+  /**
+   * Erases profiles unused for longer than policy allows (retention cannot reach a profile nobody
+   * opens). The lock screen says how many, never whose. True if any was erased.
+   */
+  async #eraseDormant(): Promise<boolean> {
+    const days = this.deps.eraseDormantAfterDays;
+    if (days === undefined || days === null) return false;
+    const { erased, failed } = await this.deps.registry.eraseDormant(days).catch(() => ({ erased: 0, failed: 1 }));
+    if (failed > 0) this.deps.log(`profiles dormant-erase-failed count=${failed}`);
+    if (erased === 0) return false;
+    this.deps.log(`profiles dormant-erased count=${erased} days=${days}`);
+    const one = erased === 1;
+    this.#notice =
+      `${one ? 'One profile' : `${erased} profiles`} not used for ${days} days ${one ? 'was' : 'were'} erased from this computer, ` +
+      `with ${one ? 'its' : 'their'} messages, as the hospital's policy requires.`;
+    return true;
   }
 
   /** Stops messaging, reads the lock-screen counts and closes the store; never throws. */

@@ -193,6 +193,40 @@ export class ProfileRegistry {
     return listings.sort((a, b) => a.displayName.localeCompare(b.displayName) || a.id.localeCompare(b.id));
   }
 
+  /**
+   * Records that the profile was in use just now (its session locked), so a profile kept unlocked
+   * for weeks (a control-room display exempt from the idle lock) is not taken for dormant. Best
+   * effort: a failed write only makes the profile look older.
+   */
+  markUsed(id: string): Promise<void> {
+    return this.#exclusive(id, async () => {
+      const record = await readProfileRecord(this.dataDir, id).catch(() => null);
+      if (record !== null) await this.#files.writeRecord(this.dataDir, { ...record, lastUsedAt: this.#now() }).catch(() => undefined);
+    });
+  }
+
+  /**
+   * Erases every profile not unlocked or locked for more than `days` (admin policy
+   * `eraseDormantProfilesAfterDays`): a leaver's profile, never opened again, would otherwise keep
+   * its encrypted messages past retention forever, because retention runs only while a profile is
+   * open. Judged by the last use, or the creation time if it was never used. A damaged profile
+   * cannot be dated and is left alone. Returns how many were erased and how many could not be.
+   */
+  async eraseDormant(days: number): Promise<{ erased: number; failed: number }> {
+    const cutoff = this.#now() - days * 86_400_000;
+    let erased = 0;
+    let failed = 0;
+    for (const { id } of await this.listProfiles()) {
+      const record = await readProfileRecord(this.dataDir, id).catch(() => null);
+      if (record === null || (record.lastUsedAt ?? record.createdAt) >= cutoff) continue;
+      // A keychain entry left behind after the folder went does not count against it (useless alone).
+      await this.removeProfile(id).catch(() => undefined);
+      if (await isDirectory(this.profileDir(id))) failed += 1;
+      else erased += 1;
+    }
+    return { erased, failed };
+  }
+
   /** Consecutive wrong PINs so far and when the last was; read before an unlock for the audit trail. */
   async failureCounters(id: string): Promise<{ consecutive: number; lastFailureAt: number | null }> {
     const { failures } = await this.#requireRecord(id);
@@ -273,7 +307,7 @@ export class ProfileRegistry {
         const settled = stronger(this.#kdfParams, kdfParamsOf(opened.record))
           ? await this.#rewrap(opened.record, pin, opened.secret, opened.databaseKey)
           : opened.record;
-        await this.#settle(settled);
+        await this.#settle({ ...settled, lastUsedAt: this.#now() });
         return opened.databaseKey.toString('hex');
       } finally {
         opened.databaseKey.fill(0);
