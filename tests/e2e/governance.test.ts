@@ -208,6 +208,27 @@ describe('clinical governance, end to end', () => {
     await expect.poll(() => app.page.evaluate(`document.activeElement?.textContent`)).toBe('My audit log');
   });
 
+  it("erases a profile nobody has used for the policy's days, and the lock screen says so without a name", async () => {
+    const policyFile = join(await tempDir('dormant-policy'), 'policy.json');
+    await writeFile(policyFile, JSON.stringify({ version: 1, eraseDormantProfilesAfterDays: 30 }));
+    const dataDir = await tempDir('dormant-data');
+    const chatTrust = { adminCa: { paths: [server.caCertPath] }, trustedDomains: [server.domain] };
+    const first = await openWardline({ dataDir, headless: true, policyFile, core: { chatTrust } });
+    try {
+      await createProfileThroughUi(first.page, 'Agency Nurse', 'Staff nurse', '135790');
+    } finally {
+      await first.close();
+    }
+    // Thirty-one days later nobody has unlocked it again.
+    const later = await openWardline({ dataDir, headless: true, policyFile, core: { chatTrust, now: () => Date.now() + 31 * 86_400_000 } });
+    apps.push(later);
+    const alert = later.page.getByRole('alert');
+    await expect.poll(() => alert.textContent()).toMatch(/^One profile not used for 30 days was erased from this computer, with its messages/);
+    expect(await later.page.getByRole('heading', { name: 'Welcome to Wardline' }).isVisible()).toBe(true);
+    expect(await later.page.getByText('Agency Nurse').count()).toBe(0);
+    await screenshot(later.page, 'governance-08b-dormant-profile-erased');
+  });
+
   // Last: it restarts the server under everyone.
   it('signs a revoked account out and tells the person why', async () => {
     const carol = await person('Carol Diaz', 'Ward clerk', 'carol');
