@@ -219,7 +219,10 @@ describe('clinical governance, end to end', () => {
     } finally {
       await first.close();
     }
-    // Thirty-one days later nobody has unlocked it again.
+    // Day 20: Wardline starts again (the sweep clock runs); nobody unlocks the profile.
+    const between = await openWardline({ dataDir, headless: true, policyFile, core: { chatTrust, now: () => Date.now() + 20 * 86_400_000 } });
+    await between.close();
+    // Day 31: still nobody has unlocked it.
     const later = await openWardline({ dataDir, headless: true, policyFile, core: { chatTrust, now: () => Date.now() + 31 * 86_400_000 } });
     apps.push(later);
     const alert = later.page.getByRole('alert');

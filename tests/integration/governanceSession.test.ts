@@ -344,6 +344,25 @@ describe('dormant profiles', () => {
     expect(await later.call('session:unlock', { profileId: stayer.id, pin: PIN })).toMatchObject({ kind: 'unlocked' });
   });
 
+  it('counts a lock as use, so a profile kept unlocked for weeks (a control-room display) is not erased at the next start', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'wardline-policy-'));
+    const policyPath = join(dir, 'policy.json');
+    await writeFile(policyPath, JSON.stringify({ version: 1, eraseDormantProfilesAfterDays: 30 }));
+    const adminPolicy = await loadAdminPolicy({ path: policyPath });
+    const dataDir = newDataDir('dormant-display');
+    const start = Date.now();
+    let clock = start;
+    const wall = track(startCore({ server, dataDir, adminPolicy, now: () => clock }));
+    const screen = await wall.call('profiles:create', { displayName: 'Control room', role: 'Display', pin: PIN });
+    clock = start + 40 * DAY;
+    await wall.call('session:lock', {});
+    await wall.close();
+    const restarted = track(startCore({ server, dataDir, adminPolicy, now: () => start + 45 * DAY }));
+    const state = await restarted.call('session:state', {});
+    expect(state.kind === 'locked' ? state.profiles : null).toEqual([{ id: screen.id, displayName: 'Control room' }]);
+    expect(state).toMatchObject({ notice: null });
+  });
+
   it('erases nothing without the policy, however long a profile sits unused', async () => {
     const dataDir = newDataDir('dormant-off');
     const start = Date.now();

@@ -323,25 +323,57 @@ describe('profiles with the real keychain', () => {
     expect((await rejection(registry().unlockProfile(gone.id, '975311'))).code).toBe('not-found');
   });
 
-  it('erases only profiles unused past the given days, judged by the last unlock or lock, else creation', async () => {
+  it('erases only profiles unused past the given days, judged by the last unlock or lock', async () => {
     const DAY = 86_400_000;
     const display = await registry().createProfile({ displayName: 'Control room', role: 'display', pin: '864200' });
     const leaver = await registry().createProfile({ displayName: 'Agency nurse', role: 'nurse', pin: '975311' });
-    await registry().unlockProfile(display.id, '864200');
+    // The first sweep only starts the sweep clock.
+    expect(await registry().eraseDormant(30)).toEqual({ erased: 0, failed: 0, deferred: true });
+    now += 25 * DAY;
+    expect(await registry().eraseDormant(30)).toEqual({ erased: 0, failed: 0, deferred: false });
     // The display stays unlocked for weeks (exempt from the idle lock) and locks on day 40.
-    now += 40 * DAY;
-    await registry().markUsed(display.id);
+    now += 15 * DAY;
+    expect(await registry().markUsed(display.id)).toBe(true);
     now += 5 * DAY;
-
-    expect(await registry().eraseDormant(30)).toEqual({ erased: 1, failed: 0 });
-
+    expect(await registry().eraseDormant(30)).toEqual({ erased: 1, failed: 0, deferred: false });
     expect(await registry().listProfiles()).toEqual([{ id: display.id, displayName: 'Control room' }]);
-    expect(await readdir(join(dataDir, 'profiles'))).toEqual([display.id]);
     expect(await keytar.getPassword(keychainService, leaver.id)).toBeNull();
-    expect(await registry().eraseDormant(30)).toEqual({ erased: 0, failed: 0 });
+    expect(await keytar.getPassword(keychainService, display.id)).not.toBeNull();
+    // Open or just locked: spared whatever its record says.
     now += 26 * DAY;
-    expect(await registry().eraseDormant(30)).toEqual({ erased: 1, failed: 0 });
+    expect(await registry().eraseDormant(30, new Set([display.id]))).toEqual({ erased: 0, failed: 0, deferred: false });
+    expect(await registry().eraseDormant(30)).toEqual({ erased: 1, failed: 0, deferred: false });
     expect(await registry().listProfiles()).toEqual([]);
+  });
+
+  it('never erases on a clock that jumped, nor a profile whose use was never recorded or is dated in the future', async () => {
+    const DAY = 86_400_000;
+    const legacy = await registry().createProfile({ displayName: 'Before the upgrade', role: 'nurse', pin: '864200' });
+    const future = await registry().createProfile({ displayName: 'Edited file', role: 'nurse', pin: '975311' });
+    const file = (id: string): string => join(dataDir, 'profiles', id, 'profile.json');
+    const edit = async (id: string, change: (record: Record<string, unknown>) => void): Promise<void> => {
+      const record = JSON.parse(await readFile(file(id), 'utf8')) as Record<string, unknown>;
+      change(record);
+      await writeFile(file(id), JSON.stringify(record));
+    };
+    await edit(legacy.id, (record) => delete record['lastUsedAt']);
+    await edit(future.id, (record) => (record['lastUsedAt'] = now + 3650 * DAY));
+    await registry().eraseDormant(30);
+    // A clock 100 days fast at boot: deferred, nothing erased.
+    now += 100 * DAY;
+    expect(await registry().eraseDormant(30)).toEqual({ erased: 0, failed: 0, deferred: true });
+    // Time sync puts it back: the clock moved backwards, deferred again.
+    now -= 100 * DAY;
+    expect(await registry().eraseDormant(30)).toEqual({ erased: 0, failed: 0, deferred: true });
+    // Neither the undated nor the future-dated record is dormant: their clocks start at this sweep.
+    now += DAY;
+    expect(await registry().eraseDormant(30)).toEqual({ erased: 0, failed: 0, deferred: false });
+    expect(JSON.parse(await readFile(file(legacy.id), 'utf8'))).toMatchObject({ lastUsedAt: now });
+    expect(JSON.parse(await readFile(file(future.id), 'utf8'))).toMatchObject({ lastUsedAt: now });
+    now += 20 * DAY;
+    expect(await registry().eraseDormant(30)).toEqual({ erased: 0, failed: 0, deferred: false });
+    now += 11 * DAY;
+    expect(await registry().eraseDormant(30)).toEqual({ erased: 2, failed: 0, deferred: false });
   });
 
   it("gives two profiles different keys, and one person's PIN does not open the other's", async () => {

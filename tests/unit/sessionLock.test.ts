@@ -25,8 +25,8 @@ function fakeVault(): ProfileVault {
     removeProfile: async () => {},
     profileDir: () => '/nonexistent',
     failureCounters: async () => ({ consecutive: 0, lastFailureAt: null }),
-    markUsed: async () => {},
-    eraseDormant: async () => ({ erased: 0, failed: 0 }),
+    markUsed: async () => true,
+    eraseDormant: async () => ({ erased: 0, failed: 0, deferred: false }),
   };
 }
 

@@ -47,6 +47,8 @@ export interface ProfileGovernanceDeps {
   openIncidents(): readonly string[];
   /** Is this profile still the unlocked one? */
   isOpen(): boolean;
+  /** Called on each periodic sweep while open: the profile is in use (for the dormant-profile policy). */
+  stillInUse?(): void;
   clipboard: ClipboardPort | null;
 }
 
@@ -89,7 +91,10 @@ export class ProfileGovernance {
     const source = this.deps.policySource;
     await audit.record('policy-load', { source: source.kind, path: source.path, sha256: source.sha256, retentionDays: this.deps.policy.retentionDays });
     await this.#sweep();
-    this.#stopSweeps = this.deps.ticker.every(RETENTION_SWEEP_MS, () => void this.#sweep());
+    this.#stopSweeps = this.deps.ticker.every(RETENTION_SWEEP_MS, () => {
+      this.deps.stillInUse?.();
+      void this.#sweep();
+    });
   }
 
   /** Audit entries for what messaging reports. Returns 'revoke' when the account must be signed out. */

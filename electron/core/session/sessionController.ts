@@ -91,6 +91,8 @@ interface OpenProfile {
 
 const STORE_FILE = 'wardline.db';
 const NO_PENDING: PendingCounts = { messages: 0, urgent: 0 };
+/** How often an open profile's last use is written to profile.json (dormant-profile policy). */
+const USE_STAMP_EVERY_MS = 60 * 60_000;
 /** A hung worker or network must not hold a lock open for long. */
 const SHUTDOWN_STEP_MS = 5_000;
 const AUTO_LOCK_SETTING = 'autoLockSeconds';
@@ -225,6 +227,7 @@ export class SessionController {
         account,
         revoked: null,
       };
+      let lastUseStamp = this.deps.now();
       const governance = new ProfileGovernance({
         store,
         person,
@@ -242,6 +245,12 @@ export class SessionController {
         incidentsPurged: (incidentIds) => open?.incident?.forget(incidentIds),
         openIncidents: () => open?.incident?.openIncidentIds() ?? [],
         isOpen: () => open !== undefined && this.#open === open && this.#lock.kind === 'unlocked',
+        stillInUse: () => {
+          // Hourly is plenty against a policy counted in days, and spares profile.json the writes.
+          if (this.deps.now() - lastUseStamp < USE_STAMP_EVERY_MS) return;
+          lastUseStamp = this.deps.now();
+          void this.deps.registry.markUsed(profileId);
+        },
         clipboard: this.deps.clipboard ?? null,
       });
       open = { ...partial, governance };
@@ -283,7 +292,15 @@ export class SessionController {
       this.deps.log(`locked reason=${reason}`);
     }
     return this.#serial(async () => {
-      if (open) this.#showPending(await this.#shutDown(open, reason));
+      if (open) {
+        this.#showPending(await this.#shutDown(open, reason));
+        await this.deps.registry.markUsed(open.profile.id);
+        // A ward PC may run for weeks without a restart: the dormant sweep also runs at each lock.
+        if (await this.#eraseDormant(new Set([open.profile.id]))) {
+          this.#profiles = await this.deps.registry.listProfiles();
+          this.#transition({ type: 'profiles-changed', count: this.#profiles.length });
+        }
+      }
       return this.state();
     });
   }
@@ -560,22 +577,22 @@ export class SessionController {
     if (!open) return;
     this.#transition({ type: 'lock', reason, pending: NO_PENDING });
     this.#showPending(await this.#shutDown(open, reason));
-    // A ward PC may run for weeks without a restart: the dormant sweep also runs at each lock.
-    await this.deps.registry.markUsed(open.profile.id);
-    if (await this.#eraseDormant()) {
-      this.#profiles = await this.deps.registry.listProfiles();
-      this.#transition({ type: 'profiles-changed', count: this.#profiles.length });
-    }
+    if (reason !== 'profile-removed') await this.deps.registry.markUsed(open.profile.id);
   }
 
   /**
    * Erases profiles unused for longer than policy allows (retention cannot reach a profile nobody
-   * opens). The lock screen says how many, never whose. True if any was erased.
+   * opens). Runs at start and after each lock, never while a profile is being opened. The lock
+   * screen says how many, never whose. True if any was erased.
    */
-  async #eraseDormant(): Promise<boolean> {
+  async #eraseDormant(spare: ReadonlySet<string> = new Set()): Promise<boolean> {
     const days = this.deps.eraseDormantAfterDays;
     if (days === undefined || days === null) return false;
-    const { erased, failed } = await this.deps.registry.eraseDormant(days).catch(() => ({ erased: 0, failed: 1 }));
+    const { erased, failed, deferred } = await this.deps.registry.eraseDormant(days, spare).catch((error: unknown) => {
+      this.deps.log(`profiles dormant-sweep-failed error=${error instanceof Error ? error.name : 'unknown'}`);
+      return { erased: 0, failed: 0, deferred: false };
+    });
+    if (deferred) this.deps.log('profiles dormant-sweep-deferred (first sweep, or the clock moved more than the policy period)');
     if (failed > 0) this.deps.log(`profiles dormant-erase-failed count=${failed}`);
     if (erased === 0) return false;
     this.deps.log(`profiles dormant-erased count=${erased} days=${days}`);

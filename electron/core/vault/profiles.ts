@@ -22,9 +22,9 @@
  * that could not be deleted are retried by listProfiles.
  */
 import { randomBytes } from 'node:crypto';
-import { readdir, rename, rm, stat } from 'node:fs/promises';
+import { readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ensurePrivateDir } from './atomicFile.js';
+import { ensurePrivateDir, writeFileAtomic } from './atomicFile.js';
 import { defaultScryptParams, deriveKek, keychainSecretBytes, randomSalt, type ScryptParams } from './kdf.js';
 import type { Keychain } from './keychain.js';
 import { randomDatabaseKey, unwrapKey, wrapKey } from './keyWrap.js';
@@ -127,6 +127,8 @@ interface Opened {
 }
 
 const tombstonePrefix = '.removing-';
+/** When the last dormant-profile sweep ran (see eraseDormant); not a profile. */
+const sweepClockFile = '.dormancy-sweep.json';
 /** How often the success path tries to write the reset counters (see #settle). */
 const resetWriteAttempts = 3;
 const resetWriteBackoffMs = 100;
@@ -194,14 +196,18 @@ export class ProfileRegistry {
   }
 
   /**
-   * Records that the profile was in use just now (its session locked), so a profile kept unlocked
-   * for weeks (a control-room display exempt from the idle lock) is not taken for dormant. Best
-   * effort: a failed write only makes the profile look older.
+   * Records that the profile was in use just now (unlocked, locked, or still open an hour later),
+   * so a profile kept unlocked for weeks (a control-room display exempt from the idle lock) is not
+   * taken for dormant. False if it could not be recorded.
    */
-  markUsed(id: string): Promise<void> {
+  markUsed(id: string): Promise<boolean> {
     return this.#exclusive(id, async () => {
       const record = await readProfileRecord(this.dataDir, id).catch(() => null);
-      if (record !== null) await this.#files.writeRecord(this.dataDir, { ...record, lastUsedAt: this.#now() }).catch(() => undefined);
+      if (record === null) return false;
+      return this.#files.writeRecord(this.dataDir, { ...record, lastUsedAt: this.#now() }).then(
+        () => true,
+        () => false,
+      );
     });
   }
 
@@ -209,22 +215,52 @@ export class ProfileRegistry {
    * Erases every profile not unlocked or locked for more than `days` (admin policy
    * `eraseDormantProfilesAfterDays`): a leaver's profile, never opened again, would otherwise keep
    * its encrypted messages past retention forever, because retention runs only while a profile is
-   * open. Judged by the last use, or the creation time if it was never used. A damaged profile
-   * cannot be dated and is left alone. Returns how many were erased and how many could not be.
+   * open. Never erases a profile in `spare` (open, or just locked), a damaged one (it cannot be
+   * dated), or one with no recorded use yet (written before this existed): that one's clock starts
+   * now. The sweep is deferred (erases nothing, only notes the time) when it is the first one, or
+   * when the clock moved back, or forward by more than `days`, since the last: a workstation off
+   * for months, or a clock wrong at boot until time sync corrects it, must not erase everyone.
+   * Returns how many were erased and how many could not be.
    */
-  async eraseDormant(days: number): Promise<{ erased: number; failed: number }> {
-    const cutoff = this.#now() - days * 86_400_000;
+  async eraseDormant(days: number, spare: ReadonlySet<string> = new Set()): Promise<{ erased: number; failed: number; deferred: boolean }> {
     let erased = 0;
     let failed = 0;
+    if (!(await this.#sweepClockAllows(days))) return { erased, failed, deferred: true };
     for (const { id } of await this.listProfiles()) {
-      const record = await readProfileRecord(this.dataDir, id).catch(() => null);
-      if (record === null || (record.lastUsedAt ?? record.createdAt) >= cutoff) continue;
-      // A keychain entry left behind after the folder went does not count against it (useless alone).
-      await this.removeProfile(id).catch(() => undefined);
-      if (await isDirectory(this.profileDir(id))) failed += 1;
-      else erased += 1;
+      if (spare.has(id)) continue;
+      const outcome = await this.#exclusive(id, () => this.#removeIfDormant(id, days));
+      if (outcome === 'erased') erased += 1;
+      if (outcome === 'failed') failed += 1;
     }
-    return { erased, failed };
+    return { erased, failed, deferred: false };
+  }
+
+  /** Reads and replaces the time of the last sweep; true if the clock moved forward by at most `days` since. */
+  async #sweepClockAllows(days: number): Promise<boolean> {
+    const path = join(profilesRoot(this.dataDir), sweepClockFile);
+    const previous = await readFile(path, 'utf8').then(
+      (text) => Number((JSON.parse(text) as { lastSweepAt?: unknown }).lastSweepAt),
+      () => Number.NaN,
+    );
+    const now = this.#now();
+    // No profiles folder yet: nothing to erase, and nothing to record.
+    await writeFileAtomic(path, `${JSON.stringify({ lastSweepAt: now })}\n`).catch(() => undefined);
+    return Number.isFinite(previous) && now >= previous && now - previous <= days * 86_400_000;
+  }
+
+  async #removeIfDormant(id: string, days: number): Promise<'erased' | 'kept' | 'failed'> {
+    const record = await readProfileRecord(this.dataDir, id).catch(() => null);
+    if (record === null) return 'kept';
+    const now = this.#now();
+    // A last use in the future (a clock that was wrong, an edited file) must not make it permanent.
+    if (record.lastUsedAt === undefined || record.lastUsedAt > now) {
+      await this.#files.writeRecord(this.dataDir, { ...record, lastUsedAt: now }).catch(() => undefined);
+      return 'kept';
+    }
+    if (record.lastUsedAt >= now - days * 86_400_000) return 'kept';
+    // A keychain entry left behind after the folder went does not count against it (useless alone).
+    await this.#remove(id).catch(() => undefined);
+    return (await isDirectory(this.profileDir(id))) ? 'failed' : 'erased';
   }
 
   /** Consecutive wrong PINs so far and when the last was; read before an unlock for the audit trail. */
@@ -274,7 +310,7 @@ export class ProfileRegistry {
       const wrapped = wrapKey(databaseKey, kek, id);
       kek.fill(0);
       const record = withWrap(
-        { format: 1, id, displayName, role, ...(input.kind === 'display' ? { kind: 'display' as const } : {}), createdAt: this.#now(), failures: { ...noFailures }, wipePolicy: { ...this.#wipePolicy } },
+        { format: 1, id, displayName, role, ...(input.kind === 'display' ? { kind: 'display' as const } : {}), createdAt: this.#now(), lastUsedAt: this.#now(), failures: { ...noFailures }, wipePolicy: { ...this.#wipePolicy } },
         this.#kdfParams,
         salt,
         wrapped,
@@ -352,39 +388,42 @@ export class ProfileRegistry {
    * still removed and the rejection says exactly that.
    */
   removeProfile(id: string): Promise<void> {
-    return this.#exclusive(id, async () => {
-      // The folder, not profile.json, decides: a damaged profile, or one whose
-      // earlier removal was interrupted, can still be removed.
-      if (!isProfileId(id) || !(await isDirectory(this.profileDir(id)))) throw notFound();
-      const tombstone = this.#tombstonePath(id);
-      try {
-        await this.#files.rename(this.profileDir(id), tombstone);
-      } catch (error) {
-        if (isMissingFile(error)) throw notFound();
-        throw new VaultError(
-          { kind: 'profile-unwritable' },
-          "Wardline could not remove this profile because its folder is in use or protected; nothing was removed. Close anything using it and try again, or ask IT to check the profile folder's permissions.",
-          { cause: error },
-        );
-      }
-      let keychainError: unknown = null;
-      try {
-        await this.#keychain.deleteSecret(id);
-      } catch (error) {
-        keychainError = error;
-      }
-      await this.#files.removeTree(tombstone).catch(() => undefined);
-      if (keychainError !== null) {
-        const reason: VaultErrorReason =
-          keychainError instanceof VaultError ? keychainError.reason : { kind: 'keychain-unavailable', detail: 'unreachable' };
-        const detail = keychainError instanceof VaultError ? ` ${keychainError.message}` : '';
-        throw new VaultError(
-          reason,
-          `The profile was removed from this computer, but Wardline could not delete its entry from the system keychain. The entry is useless without the removed files.${detail}`,
-          { cause: keychainError },
-        );
-      }
-    });
+    return this.#exclusive(id, () => this.#remove(id));
+  }
+
+  /** removeProfile's work; the caller holds the profile's #exclusive turn. */
+  async #remove(id: string): Promise<void> {
+    // The folder, not profile.json, decides: a damaged profile, or one whose
+    // earlier removal was interrupted, can still be removed.
+    if (!isProfileId(id) || !(await isDirectory(this.profileDir(id)))) throw notFound();
+    const tombstone = this.#tombstonePath(id);
+    try {
+      await this.#files.rename(this.profileDir(id), tombstone);
+    } catch (error) {
+      if (isMissingFile(error)) throw notFound();
+      throw new VaultError(
+        { kind: 'profile-unwritable' },
+        "Wardline could not remove this profile because its folder is in use or protected; nothing was removed. Close anything using it and try again, or ask IT to check the profile folder's permissions.",
+        { cause: error },
+      );
+    }
+    let keychainError: unknown = null;
+    try {
+      await this.#keychain.deleteSecret(id);
+    } catch (error) {
+      keychainError = error;
+    }
+    await this.#files.removeTree(tombstone).catch(() => undefined);
+    if (keychainError !== null) {
+      const reason: VaultErrorReason =
+        keychainError instanceof VaultError ? keychainError.reason : { kind: 'keychain-unavailable', detail: 'unreachable' };
+      const detail = keychainError instanceof VaultError ? ` ${keychainError.message}` : '';
+      throw new VaultError(
+        reason,
+        `The profile was removed from this computer, but Wardline could not delete its entry from the system keychain. The entry is useless without the removed files.${detail}`,
+        { cause: keychainError },
+      );
+    }
   }
 
   /**
