@@ -219,8 +219,8 @@ describe('clinical governance, end to end', () => {
     } finally {
       await first.close();
     }
-    // Day 20: Wardline starts again (the sweep clock runs); nobody unlocks the profile.
-    const between = await openWardline({ dataDir, headless: true, policyFile, core: { chatTrust, now: () => Date.now() + 20 * 86_400_000 } });
+    // Day 30.5: Wardline starts again; after a gap of more than a day the sweep only notes the time.
+    const between = await openWardline({ dataDir, headless: true, policyFile, core: { chatTrust, now: () => Date.now() + 30.5 * 86_400_000 } });
     await between.close();
     // Day 31: still nobody has unlocked it.
     const later = await openWardline({ dataDir, headless: true, policyFile, core: { chatTrust, now: () => Date.now() + 31 * 86_400_000 } });

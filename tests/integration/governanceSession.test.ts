@@ -331,6 +331,11 @@ describe('dormant profiles', () => {
     await shift.call('session:lock', {});
     await shift.close();
 
+    // Day 30.5: Wardline starts (the gap since the last sweep is over a day: it only notes the time).
+    const restart = track(startCore({ server, dataDir, adminPolicy, now: () => start + 30.5 * DAY }));
+    expect((await restart.call('session:state', {})).kind).toBe('locked');
+    expect(restart.logs.some((line) => line.startsWith('profiles dormant-sweep-deferred'))).toBe(true);
+    await restart.close();
     // Day 31: the agency nurse's profile is past 30 days unused, the sister's is not.
     const later = track(startCore({ server, dataDir, adminPolicy, now: () => start + 31 * DAY }));
     const state = await later.call('session:state', {});
@@ -357,7 +362,8 @@ describe('dormant profiles', () => {
     clock = start + 40 * DAY;
     await wall.call('session:lock', {});
     await wall.close();
-    const restarted = track(startCore({ server, dataDir, adminPolicy, now: () => start + 45 * DAY }));
+    // Restarted within the day (a sweep after a longer gap would only note the time).
+    const restarted = track(startCore({ server, dataDir, adminPolicy, now: () => start + 40.5 * DAY }));
     const state = await restarted.call('session:state', {});
     expect(state.kind === 'locked' ? state.profiles : null).toEqual([{ id: screen.id, displayName: 'Control room' }]);
     expect(state).toMatchObject({ notice: null });

@@ -47,6 +47,19 @@ async function setImmutable(path: string, on: boolean): Promise<void> {
   else immutables.delete(path);
 }
 
+const DAY = 86_400_000;
+
+/**
+ * Moves the clock on by `days` with the workstation "off": the first sweep after the gap only
+ * notes the time (gaps over a day are deferred); half a day later the next one decides.
+ */
+async function sweepAfter(days: number, spare?: ReadonlySet<string>): Promise<Awaited<ReturnType<ProfileRegistry['eraseDormant']>>> {
+  now += days * DAY - DAY / 2;
+  expect(await registry().eraseDormant(30, spare)).toMatchObject({ erased: 0, deferred: true });
+  now += DAY / 2;
+  return registry().eraseDormant(30, spare);
+}
+
 function registry(): ProfileRegistry {
   return new ProfileRegistry({ dataDir, keychain: keytarKeychain(), now: () => now });
 }
@@ -324,30 +337,25 @@ describe('profiles with the real keychain', () => {
   });
 
   it('erases only profiles unused past the given days, judged by the last unlock or lock', async () => {
-    const DAY = 86_400_000;
     const display = await registry().createProfile({ displayName: 'Control room', role: 'display', pin: '864200' });
     const leaver = await registry().createProfile({ displayName: 'Agency nurse', role: 'nurse', pin: '975311' });
     // The first sweep only starts the sweep clock.
     expect(await registry().eraseDormant(30)).toEqual({ erased: 0, failed: 0, deferred: true });
-    now += 25 * DAY;
-    expect(await registry().eraseDormant(30)).toEqual({ erased: 0, failed: 0, deferred: false });
+    expect(await sweepAfter(25)).toEqual({ erased: 0, failed: 0, deferred: false });
     // The display stays unlocked for weeks (exempt from the idle lock) and locks on day 40.
     now += 15 * DAY;
     expect(await registry().markUsed(display.id)).toBe(true);
-    now += 5 * DAY;
-    expect(await registry().eraseDormant(30)).toEqual({ erased: 1, failed: 0, deferred: false });
+    expect(await sweepAfter(5)).toEqual({ erased: 1, failed: 0, deferred: false });
     expect(await registry().listProfiles()).toEqual([{ id: display.id, displayName: 'Control room' }]);
     expect(await keytar.getPassword(keychainService, leaver.id)).toBeNull();
     expect(await keytar.getPassword(keychainService, display.id)).not.toBeNull();
     // Open or just locked: spared whatever its record says.
-    now += 26 * DAY;
-    expect(await registry().eraseDormant(30, new Set([display.id]))).toEqual({ erased: 0, failed: 0, deferred: false });
+    expect(await sweepAfter(26, new Set([display.id]))).toEqual({ erased: 0, failed: 0, deferred: false });
     expect(await registry().eraseDormant(30)).toEqual({ erased: 1, failed: 0, deferred: false });
     expect(await registry().listProfiles()).toEqual([]);
   });
 
   it('never erases on a clock that jumped, nor a profile whose use was never recorded or is dated in the future', async () => {
-    const DAY = 86_400_000;
     const legacy = await registry().createProfile({ displayName: 'Before the upgrade', role: 'nurse', pin: '864200' });
     const future = await registry().createProfile({ displayName: 'Edited file', role: 'nurse', pin: '975311' });
     const file = (id: string): string => join(dataDir, 'profiles', id, 'profile.json');
@@ -358,22 +366,22 @@ describe('profiles with the real keychain', () => {
     };
     await edit(legacy.id, (record) => delete record['lastUsedAt']);
     await edit(future.id, (record) => (record['lastUsedAt'] = now + 3650 * DAY));
-    await registry().eraseDormant(30);
-    // A clock 100 days fast at boot: deferred, nothing erased.
-    now += 100 * DAY;
+    // A damaged sweep-clock file counts as no earlier sweep, and is rewritten.
+    await writeFile(join(dataDir, 'profiles', '.dormancy-sweep.json'), '{not json');
+    expect(await registry().eraseDormant(30)).toEqual({ erased: 0, failed: 0, deferred: true });
+    // A clock two days fast at boot: deferred, nothing erased.
+    now += 2 * DAY;
     expect(await registry().eraseDormant(30)).toEqual({ erased: 0, failed: 0, deferred: true });
     // Time sync puts it back: the clock moved backwards, deferred again.
-    now -= 100 * DAY;
+    now -= 2 * DAY;
     expect(await registry().eraseDormant(30)).toEqual({ erased: 0, failed: 0, deferred: true });
     // Neither the undated nor the future-dated record is dormant: their clocks start at this sweep.
-    now += DAY;
+    now += DAY / 2;
     expect(await registry().eraseDormant(30)).toEqual({ erased: 0, failed: 0, deferred: false });
     expect(JSON.parse(await readFile(file(legacy.id), 'utf8'))).toMatchObject({ lastUsedAt: now });
     expect(JSON.parse(await readFile(file(future.id), 'utf8'))).toMatchObject({ lastUsedAt: now });
-    now += 20 * DAY;
-    expect(await registry().eraseDormant(30)).toEqual({ erased: 0, failed: 0, deferred: false });
-    now += 11 * DAY;
-    expect(await registry().eraseDormant(30)).toEqual({ erased: 2, failed: 0, deferred: false });
+    expect(await sweepAfter(29)).toEqual({ erased: 0, failed: 0, deferred: false });
+    expect(await sweepAfter(2)).toEqual({ erased: 2, failed: 0, deferred: false });
   });
 
   it("gives two profiles different keys, and one person's PIN does not open the other's", async () => {

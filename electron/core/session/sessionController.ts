@@ -295,8 +295,9 @@ export class SessionController {
       if (open) {
         this.#showPending(await this.#shutDown(open, reason));
         await this.deps.registry.markUsed(open.profile.id);
-        // A ward PC may run for weeks without a restart: the dormant sweep also runs at each lock.
-        if (await this.#eraseDormant(new Set([open.profile.id]))) {
+        // A ward PC may run for weeks without a restart: the dormant sweep also runs at each lock
+        // (not at quit, which must stay quick: the next start sweeps).
+        if (reason !== 'shutdown' && (await this.#eraseDormant(new Set([open.profile.id])))) {
           this.#profiles = await this.deps.registry.listProfiles();
           this.#transition({ type: 'profiles-changed', count: this.#profiles.length });
         }

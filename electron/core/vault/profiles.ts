@@ -218,14 +218,14 @@ export class ProfileRegistry {
    * open. Never erases a profile in `spare` (open, or just locked), a damaged one (it cannot be
    * dated), or one with no recorded use yet (written before this existed): that one's clock starts
    * now. The sweep is deferred (erases nothing, only notes the time) when it is the first one, or
-   * when the clock moved back, or forward by more than `days`, since the last: a workstation off
+   * when the clock moved back, or forward by more than a day, since the last: a workstation off
    * for months, or a clock wrong at boot until time sync corrects it, must not erase everyone.
    * Returns how many were erased and how many could not be.
    */
   async eraseDormant(days: number, spare: ReadonlySet<string> = new Set()): Promise<{ erased: number; failed: number; deferred: boolean }> {
     let erased = 0;
     let failed = 0;
-    if (!(await this.#sweepClockAllows(days))) return { erased, failed, deferred: true };
+    if (!(await this.#sweepClockAllows())) return { erased, failed, deferred: true };
     for (const { id } of await this.listProfiles()) {
       if (spare.has(id)) continue;
       const outcome = await this.#exclusive(id, () => this.#removeIfDormant(id, days));
@@ -235,17 +235,24 @@ export class ProfileRegistry {
     return { erased, failed, deferred: false };
   }
 
-  /** Reads and replaces the time of the last sweep; true if the clock moved forward by at most `days` since. */
-  async #sweepClockAllows(days: number): Promise<boolean> {
+  /**
+   * Reads and replaces the time of the last sweep; true if the clock moved forward by at most a day
+   * since. Anything else (no earlier sweep, a clock that went back, a gap longer than a day: a PC
+   * switched off, or a clock wrong at boot until time sync corrects it) defers erasing to the next
+   * sweep, which a lock runs.
+   */
+  async #sweepClockAllows(): Promise<boolean> {
     const path = join(profilesRoot(this.dataDir), sweepClockFile);
-    const previous = await readFile(path, 'utf8').then(
-      (text) => Number((JSON.parse(text) as { lastSweepAt?: unknown }).lastSweepAt),
-      () => Number.NaN,
-    );
+    let previous = Number.NaN;
+    try {
+      previous = Number((JSON.parse(await readFile(path, 'utf8')) as { lastSweepAt?: unknown } | null)?.lastSweepAt);
+    } catch {
+      // Missing or damaged: treated as no earlier sweep, and rewritten below.
+    }
     const now = this.#now();
     // No profiles folder yet: nothing to erase, and nothing to record.
     await writeFileAtomic(path, `${JSON.stringify({ lastSweepAt: now })}\n`).catch(() => undefined);
-    return Number.isFinite(previous) && now >= previous && now - previous <= days * 86_400_000;
+    return Number.isFinite(previous) && now >= previous && now - previous <= 86_400_000;
   }
 
   async #removeIfDormant(id: string, days: number): Promise<'erased' | 'kept' | 'failed'> {
