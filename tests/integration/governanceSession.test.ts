@@ -312,12 +312,16 @@ describe('account revocation', () => {
   });
 });
 
+/** An admin policy file with these settings, loaded as the app loads it. */
+async function managedPolicy(settings: Record<string, unknown>): Promise<Awaited<ReturnType<typeof loadAdminPolicy>>> {
+  const path = join(await mkdtemp(join(tmpdir(), 'wardline-policy-')), 'policy.json');
+  await writeFile(path, JSON.stringify({ version: 1, ...settings }));
+  return loadAdminPolicy({ path });
+}
+
 describe('dormant profiles', () => {
   it("erases a profile nobody has used for the policy's days (files and keychain entry), keeps the rest, and the lock screen says how many, not whose", async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'wardline-policy-'));
-    const policyPath = join(dir, 'policy.json');
-    await writeFile(policyPath, JSON.stringify({ version: 1, eraseDormantProfilesAfterDays: 30 }));
-    const adminPolicy = await loadAdminPolicy({ path: policyPath });
+    const adminPolicy = await managedPolicy({ eraseDormantProfilesAfterDays: 30 });
     const dataDir = newDataDir('dormant');
     const start = Date.now();
     const first = track(startCore({ server, dataDir, adminPolicy, now: () => start }));
@@ -350,10 +354,7 @@ describe('dormant profiles', () => {
   });
 
   it('counts a lock as use, so a profile kept unlocked for weeks (a control-room display) is not erased at the next start', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'wardline-policy-'));
-    const policyPath = join(dir, 'policy.json');
-    await writeFile(policyPath, JSON.stringify({ version: 1, eraseDormantProfilesAfterDays: 30 }));
-    const adminPolicy = await loadAdminPolicy({ path: policyPath });
+    const adminPolicy = await managedPolicy({ eraseDormantProfilesAfterDays: 30 });
     const dataDir = newDataDir('dormant-display');
     const start = Date.now();
     let clock = start;

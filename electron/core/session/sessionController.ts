@@ -593,7 +593,7 @@ export class SessionController {
       this.deps.log(`profiles dormant-sweep-failed error=${error instanceof Error ? error.name : 'unknown'}`);
       return { erased: 0, failed: 0, deferred: false };
     });
-    if (deferred) this.deps.log('profiles dormant-sweep-deferred (first sweep, or the clock moved more than the policy period)');
+    if (deferred) this.deps.log('profiles dormant-sweep-deferred (first sweep, or the clock moved back or more than a day)');
     if (failed > 0) this.deps.log(`profiles dormant-erase-failed count=${failed}`);
     if (erased === 0) return false;
     this.deps.log(`profiles dormant-erased count=${erased} days=${days}`);

@@ -77,7 +77,7 @@ const ProfileRecordSchema = z.object({
   /** 'display': a control-room wall screen. Absent in records written before it existed: a person. */
   kind: z.enum(['person', 'display']).optional(),
   createdAt: z.number().int(),
-  /** Last unlock or lock (epoch ms), for erasing dormant profiles. Absent: never used since it was created. */
+  /** Last unlock, lock or hour open (epoch ms), for erasing dormant profiles. Absent in records written before it existed. */
   lastUsedAt: z.number().int().optional(),
   kdf: z
     .object({

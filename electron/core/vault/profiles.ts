@@ -129,6 +129,7 @@ interface Opened {
 const tombstonePrefix = '.removing-';
 /** When the last dormant-profile sweep ran (see eraseDormant); not a profile. */
 const sweepClockFile = '.dormancy-sweep.json';
+const dayMs = 86_400_000;
 /** How often the success path tries to write the reset counters (see #settle). */
 const resetWriteAttempts = 3;
 const resetWriteBackoffMs = 100;
@@ -252,7 +253,7 @@ export class ProfileRegistry {
     const now = this.#now();
     // No profiles folder yet: nothing to erase, and nothing to record.
     await writeFileAtomic(path, `${JSON.stringify({ lastSweepAt: now })}\n`).catch(() => undefined);
-    return Number.isFinite(previous) && now >= previous && now - previous <= 86_400_000;
+    return Number.isFinite(previous) && now >= previous && now - previous <= dayMs;
   }
 
   async #removeIfDormant(id: string, days: number): Promise<'erased' | 'kept' | 'failed'> {
@@ -264,7 +265,7 @@ export class ProfileRegistry {
       await this.#files.writeRecord(this.dataDir, { ...record, lastUsedAt: now }).catch(() => undefined);
       return 'kept';
     }
-    if (record.lastUsedAt >= now - days * 86_400_000) return 'kept';
+    if (record.lastUsedAt >= now - days * dayMs) return 'kept';
     // A keychain entry left behind after the folder went does not count against it (useless alone).
     await this.#remove(id).catch(() => undefined);
     return (await isDirectory(this.profileDir(id))) ? 'failed' : 'erased';
