@@ -7,7 +7,7 @@ import { readdir, readFile, mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Ticker } from '../../electron/core/session/autoLock.js';
+import { ManualTicker } from '../fixtures/manualTicker.js';
 import { openWardline, type OpenWardline } from '../../tools/chromium/openWardline.js';
 import { applyKeyringEnv, startKeyring, type Keyring } from '../fixtures/keyring.js';
 import { screenshot } from './screenshot.js';
@@ -21,17 +21,6 @@ const testStartedAt = Date.now();
 const PIN_B = `night shift ${nonce}`;
 const SECRET_TEXT = `Bed 14 potassium 6.9 repeat ECG now ${nonce}`;
 const URGENT_TEXT = `Crash call ward 7 side room ${nonce}`;
-
-class ManualTicker implements Ticker {
-  #ticks = new Set<() => void>();
-  every(_ms: number, tick: () => void): () => void {
-    this.#ticks.add(tick);
-    return () => this.#ticks.delete(tick);
-  }
-  tick(): void {
-    for (const t of [...this.#ticks]) t();
-  }
-}
 
 async function filesUnder(dir: string): Promise<string[]> {
   const out: string[] = [];

@@ -12,6 +12,7 @@ import type { ExportRequest } from '../../electron/core/governance/exportFile.js
 import type { NotificationPolicy } from '../../electron/core/notify/notificationPolicy.js';
 import type { CallContext } from '../../electron/core/ipc/dispatcher.js';
 import type { PolicyLoad } from '../../electron/core/policy/policyFile.js';
+import type { Ticker } from '../../electron/core/session/autoLock.js';
 import { createWardlineCore, type WardlineCore } from '../../electron/core/wardlineCore.js';
 import type { ProsodyServer } from '../fixtures/prosody.js';
 
@@ -45,6 +46,8 @@ export function startCore(options: {
   server: ProsodyServer;
   dataDir?: string;
   now?: () => number;
+  /** Periodic work (auto-lock checks, sweeps) driven by the test; real timers by default. */
+  ticker?: Ticker;
   adminPolicy?: PolicyLoad;
   /** How long the "save dialog" stays open before the person picks a place. */
   exportDialogMs?: number;
@@ -73,6 +76,7 @@ export function startCore(options: {
       return { saved: true, location: `(test)/${request.suggestedName}` };
     },
     ...(options.now ? { now: options.now } : {}),
+    ...(options.ticker ? { ticker: options.ticker } : {}),
     ...(options.notificationPolicy ? { notificationPolicy: options.notificationPolicy, notify: { show: (n) => void notifications.push(n) } } : {}),
     ...(options.adminPolicy ? { adminPolicy: options.adminPolicy } : {}),
   });

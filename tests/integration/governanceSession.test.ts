@@ -18,12 +18,14 @@ import { loadAdminPolicy } from '../../electron/core/policy/policyFile.js';
 import { keychainService } from '../../electron/core/vault/keychain.js';
 import { connectXmpp } from '../../electron/core/xmpp/index.js';
 import { applyKeyringEnv, startKeyring, type Keyring } from '../fixtures/keyring.js';
+import { ManualTicker } from '../fixtures/manualTicker.js';
 import { startProsody, type ProsodyServer } from '../fixtures/prosody.js';
 import { cleanUpDataDirs, newDataDir, signIn, startCore, until, type CoreUnderTest } from './coreHarness.js';
 
 const ADVICE = 'Start co-amoxiclav 1.2g IV tds for 943 476 5919, review cultures at 48h';
 const PIN = '482913';
 const DAY = 86_400_000;
+const HOUR = 3_600_000;
 
 let keyring: Keyring;
 let server: ProsodyServer;
@@ -312,6 +314,11 @@ describe('account revocation', () => {
   });
 });
 
+/** When the dormant-profile sweep last ran, from the sweep's own clock file. */
+async function lastSweepAt(dataDir: string): Promise<unknown> {
+  return (JSON.parse(await readFile(join(dataDir, 'profiles', '.dormancy-sweep.json'), 'utf8')) as { lastSweepAt?: unknown }).lastSweepAt;
+}
+
 /** An admin policy file with these settings, loaded as the app loads it. */
 async function managedPolicy(settings: Record<string, unknown>): Promise<Awaited<ReturnType<typeof loadAdminPolicy>>> {
   const path = join(await mkdtemp(join(tmpdir(), 'wardline-policy-')), 'policy.json');
@@ -368,6 +375,53 @@ describe('dormant profiles', () => {
     const state = await restarted.call('session:state', {});
     expect(state.kind === 'locked' ? state.profiles : null).toEqual([{ id: screen.id, displayName: 'Control room' }]);
     expect(state).toMatchObject({ notice: null });
+  });
+
+  it('sweeps every hour at the lock screen, so a PC nobody unlocks still erases a dormant profile, and the picker updates', async () => {
+    const adminPolicy = await managedPolicy({ eraseDormantProfilesAfterDays: 30 });
+    const dataDir = newDataDir('dormant-hourly');
+    const start = Date.now();
+    const first = track(startCore({ server, dataDir, adminPolicy, now: () => start }));
+    const leaver = await first.call('profiles:create', { displayName: 'Bank Nurse', role: 'Nurse', pin: PIN });
+    await first.close();
+    const second = track(startCore({ server, dataDir, adminPolicy, now: () => start + 20 * DAY }));
+    const stayer = await second.call('profiles:create', { displayName: 'Night Sister', role: 'Sister', pin: PIN });
+    await second.close();
+
+    // Day 29.8: started, then left at the lock screen. Nobody unlocks, so no lock ever sweeps.
+    let clock = start + 29.8 * DAY;
+    const ticker = new ManualTicker();
+    const idle = track(startCore({ server, dataDir, adminPolicy, now: () => clock, ticker }));
+    const before = await idle.call('session:state', {});
+    expect(before.kind === 'locked' ? before.profiles.map((p) => p.id) : null).toEqual([leaver.id, stayer.id].sort());
+    for (let hour = 1; hour <= 12; hour += 1) {
+      clock = start + 29.8 * DAY + hour * HOUR;
+      ticker.tick();
+      await until(`the hourly sweep at hour ${hour}`, async () => (await lastSweepAt(dataDir)) === clock);
+    }
+    const after = await idle.call('session:state', {});
+    expect(after).toMatchObject({ kind: 'locked', notice: expect.stringMatching(/^One profile not used for 30 days was erased/) });
+    expect(after.kind === 'locked' ? after.profiles : null).toEqual([{ id: stayer.id, displayName: 'Night Sister' }]);
+    expect(idle.seen('session:changed').at(-1)).toEqual(after);
+    expect(existsSync(join(dataDir, 'profiles', leaver.id))).toBe(false);
+    expect(await keytar.getPassword(keychainService, leaver.id)).toBeNull();
+    expect(idle.logs.filter((line) => line === 'profiles dormant-erased count=1 days=30')).toHaveLength(1);
+  });
+
+  it('records an open profile as in use every hour, before any lock', async () => {
+    const adminPolicy = await managedPolicy({ eraseDormantProfilesAfterDays: 30 });
+    const dataDir = newDataDir('dormant-stamp');
+    const start = Date.now();
+    let clock = start;
+    const ticker = new ManualTicker();
+    const wall = track(startCore({ server, dataDir, adminPolicy, now: () => clock, ticker }));
+    const screen = await wall.call('profiles:create', { displayName: 'Bed board', role: 'Display', pin: PIN });
+    const lastUsed = async (): Promise<unknown> => JSON.parse(await readFile(join(dataDir, 'profiles', screen.id, 'profile.json'), 'utf8')).lastUsedAt;
+    expect(await lastUsed()).toBe(start);
+    clock = start + 40 * DAY;
+    ticker.tick();
+    await until('the hourly use stamp', async () => (await lastUsed()) === clock);
+    expect((await wall.call('session:state', {})).kind).toBe('unlocked');
   });
 
   it('erases nothing without the policy, however long a profile sits unused', async () => {

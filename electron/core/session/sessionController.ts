@@ -93,6 +93,8 @@ const STORE_FILE = 'wardline.db';
 const NO_PENDING: PendingCounts = { messages: 0, urgent: 0 };
 /** How often an open profile's last use is written to profile.json (dormant-profile policy). */
 const USE_STAMP_EVERY_MS = 60 * 60_000;
+/** How often the dormant-profile sweep runs on its own, besides at start and after each lock. */
+const DORMANT_SWEEP_EVERY_MS = 60 * 60_000;
 /** A hung worker or network must not hold a lock open for long. */
 const SHUTDOWN_STEP_MS = 5_000;
 const AUTO_LOCK_SETTING = 'autoLockSeconds';
@@ -116,6 +118,7 @@ export class SessionController {
   /** Bumped on every lock: work that started before a lock must not finish as if unlocked. */
   #epoch = 0;
   readonly #autoLock: AutoLock;
+  #stopDormantSweeps: (() => void) | null = null;
 
   constructor(private readonly deps: SessionDeps) {
     this.#autoLock = new AutoLock(deps.idle, deps.ticker, () => void this.lock('idle'));
@@ -134,6 +137,12 @@ export class SessionController {
       this.#lock = initialLockState(this.#profiles.length);
       this.deps.prepareStore?.();
     });
+    // A ward PC can sit at the lock screen for days with nobody unlocking (so no lock sweeps):
+    // it still sweeps every hour. Hourly also keeps each gap under the day after which a sweep only
+    // notes the time.
+    if (this.deps.eraseDormantAfterDays != null) {
+      this.#stopDormantSweeps = this.deps.ticker.every(DORMANT_SWEEP_EVERY_MS, () => void this.#sweepDormant());
+    }
   }
 
   state(): SessionState {
@@ -297,10 +306,7 @@ export class SessionController {
         await this.deps.registry.markUsed(open.profile.id);
         // A ward PC may run for weeks without a restart: the dormant sweep also runs at each lock
         // (not at quit, which must stay quick: the next start sweeps).
-        if (reason !== 'shutdown' && (await this.#eraseDormant(new Set([open.profile.id])))) {
-          this.#profiles = await this.deps.registry.listProfiles();
-          this.#transition({ type: 'profiles-changed', count: this.#profiles.length });
-        }
+        if (reason !== 'shutdown' && (await this.#eraseDormant(new Set([open.profile.id])))) await this.#refreshProfiles();
       }
       return this.state();
     });
@@ -324,9 +330,21 @@ export class SessionController {
 
   async #removeFiles(profileId: string): Promise<void> {
       await this.deps.registry.removeProfile(profileId);
-      if (this.#lockedProfileId === profileId) this.#lockedProfileId = null;
-      this.#profiles = await this.deps.registry.listProfiles();
-      this.#transition({ type: 'profiles-changed', count: this.#profiles.length });
+      await this.#refreshProfiles();
+  }
+
+  /** After profiles were removed: the picker's list, and no lock screen pointing at one that is gone. */
+  async #refreshProfiles(): Promise<void> {
+    this.#profiles = await this.deps.registry.listProfiles();
+    if (!this.#profiles.some((profile) => profile.id === this.#lockedProfileId)) this.#lockedProfileId = null;
+    this.#transition({ type: 'profiles-changed', count: this.#profiles.length });
+  }
+
+  /** The hourly sweep, in turn with unlocks and locks; the profile open now (if any) is spared. */
+  #sweepDormant(): Promise<void> {
+    return this.#serial(async () => {
+      if (await this.#eraseDormant(new Set(this.#open ? [this.#open.profile.id] : []))) await this.#refreshProfiles();
+    });
   }
 
   setAutoLock(seconds: number): Promise<AutoLockView> {
@@ -543,6 +561,7 @@ export class SessionController {
   }
 
   async close(): Promise<void> {
+    this.#stopDormantSweeps?.();
     await this.lock('shutdown');
     await this.#serial(async () => {});
   }
