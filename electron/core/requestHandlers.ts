@@ -8,9 +8,14 @@ import type { Handlers } from './ipc/dispatcher.js';
 import { WardlineFailure } from './ipc/failure.js';
 import { isAllowedExternalUrl, type ConfirmAndOpen } from './links/externalLink.js';
 import type { FocusState } from './notify/notifier.js';
+import { maskNhsNumbers } from './incident/redaction.js';
+import { findNhsNumbers } from './messaging/nhsNumber.js';
 import { toConversationView, toMessageView } from './session/messageView.js';
 import type { SessionController } from './session/sessionController.js';
 import { incidentHandlers } from './incident/incidentHandlers.js';
+
+const SEARCH_BY_NHS_NUMBER_REFUSED =
+  "Searching by NHS number is turned off on this computer: the hospital's policy hides patient identifiers here.";
 
 /** Urgent unread first, then most recent activity: what needs attention is at the top. */
 export function byAttention(a: ConversationSummary, b: ConversationSummary): number {
@@ -49,7 +54,10 @@ export function requestHandlers(
     'account:get': () => session.account(),
     'account:set': (account) => session.setAccount(account),
     'chat:connection': () => session.connection(),
-    'conversations:list': async () => (await session.store().listConversations()).map(toConversationView).sort(byAttention),
+    'conversations:list': async () => {
+      const mask = session.masksPatientIdentifiers();
+      return (await session.store().listConversations()).map((c) => toConversationView(c, mask)).sort(byAttention);
+    },
     'conversations:openDirect': async ({ jid }) => ({ conversationId: await session.chat().openDirect(jid) }),
     'conversations:markRead': async ({ conversationId }) => {
       // Without an account there is nobody to send read markers to; the local state still counts.
@@ -63,7 +71,10 @@ export function requestHandlers(
         await session.chat().addRoomMembers(roomJid, memberJids);
         return { added: memberJids.length };
       }),
-    'directory:list': () => session.chat().directory(),
+    'directory:list': async () => {
+      const entries = await session.chat().directory();
+      return session.masksPatientIdentifiers() ? entries.map((entry) => ({ ...entry, name: maskNhsNumbers(entry.name) })) : entries;
+    },
     'held:list': () => (session.connection().kind === 'not-configured' ? [] : session.chat().heldSenders()),
     'held:accept': async ({ jid }) => {
       await session.chat().acceptSender(jid);
@@ -89,10 +100,13 @@ export function requestHandlers(
         return { queued: true as const };
       }),
     'messages:search': async ({ query, limit }) => {
+      const mask = session.masksPatientIdentifiers();
+      // Where identifiers are hidden, looking a patient up by number would show which conversations
+      // are about them: the search is refused, not run.
+      if (mask && findNhsNumbers(query).length > 0) throw new WardlineFailure('rejected', SEARCH_BY_NHS_NUMBER_REFUSED);
       const store = session.store();
       const [hits, conversations] = await Promise.all([store.search(query, limit), store.listConversations()]);
-      const titles = new Map(conversations.map((c) => [c.id, c.title]));
-      const mask = session.masksPatientIdentifiers();
+      const titles = new Map(conversations.map((c) => [c.id, toConversationView(c, mask).title]));
       return hits.map((m) => ({ ...toMessageView(m, mask), conversationId: m.conversationId, conversationTitle: titles.get(m.conversationId) ?? '' }));
     },
     'ui:focus': ({ conversationId, windowFocused }) => {

@@ -69,7 +69,7 @@ describe('clinical governance, end to end', () => {
   beforeAll(async () => {
     keyring = await startKeyring();
     applyKeyringEnv(keyring.env);
-    server = await startProsody({ users: ['alice', 'bob', 'carol'].map((u) => ({ username: u, password: `${u}-password` })) });
+    server = await startProsody({ users: ['alice', 'bob', 'carol', 'dave'].map((u) => ({ username: u, password: `${u}-password` })) });
     alice = await person('Sr Alice Moreno', 'Ward sister', 'alice');
     bob = await person('Dr Bob Reyes', 'Consultant', 'bob');
     // The test reads back what "Copy note for the record" put on the clipboard.
@@ -230,6 +230,38 @@ describe('clinical governance, end to end', () => {
     expect(await later.page.getByRole('heading', { name: 'Welcome to Wardline' }).isVisible()).toBe(true);
     expect(await later.page.getByText('Agency Nurse').count()).toBe(0);
     await screenshot(later.page, 'governance-08b-dormant-profile-erased');
+  });
+
+  it('hides NHS numbers on a shared screen, and refuses to search by one there', async () => {
+    const policyFile = join(await tempDir('mask-policy'), 'policy.json');
+    await writeFile(policyFile, JSON.stringify({ version: 1, maskPatientIdentifiers: 'always' }));
+    const app = await launch(policyFile);
+    await createProfileThroughUi(app.page, 'Dave Okoro', 'Bed manager', '135790');
+    await connectThroughUi(app.page, server, 'dave', 'dave-password');
+    await bob.page.getByRole('button', { name: 'New' }).click();
+    await bob.page.getByLabel('Message an address').fill(`dave@${server.domain}`);
+    await bob.page.getByRole('button', { name: 'Message', exact: true }).click();
+    const composer = bob.page.getByLabel('Message', { exact: true });
+    await composer.fill('Side room needed for 943 476 5919, cultures pending.');
+    await composer.press('Enter');
+
+    await app.page.getByRole('navigation', { name: 'Conversations' }).getByRole('button', { name: /bob/i }).click();
+    const messages = app.page.getByRole('list', { name: 'Messages' });
+    await expect.poll(() => messages.textContent()).toContain('Side room needed for [NHS no. hidden], cultures pending.');
+    expect(await messages.textContent()).not.toContain('5919');
+
+    const search = app.page.getByRole('searchbox');
+    await search.fill('943 476 5919');
+    await search.press('Enter');
+    const results = app.page.getByRole('region', { name: 'Search results' });
+    await expect.poll(() => results.getByRole('alert').textContent()).toContain('Searching by NHS number is turned off on this computer');
+    await screenshot(app.page, 'governance-08c-search-by-nhs-number-refused');
+    // A new search replaces the refusal, and its results are masked too.
+    await search.fill('cultures');
+    await search.press('Enter');
+    await expect.poll(() => results.textContent()).toContain('Side room needed for [NHS no. hidden]');
+    expect(await results.getByRole('alert').count()).toBe(0);
+    expect(await results.textContent()).not.toContain('5919');
   });
 
   // Last: it restarts the server under everyone.

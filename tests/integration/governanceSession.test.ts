@@ -326,6 +326,42 @@ async function managedPolicy(settings: Record<string, unknown>): Promise<Awaited
   return loadAdminPolicy({ path });
 }
 
+describe('masking patient identifiers (policy "always", for shared screens)', () => {
+  it('hides NHS numbers in message text, room titles, record references and the directory, and refuses search by number', async () => {
+    const masked = await managedPolicy({ maskPatientIdentifiers: 'always' });
+    const [carol, dave] = await Promise.all([person('Sr Carol Diaz', 'Ward sister', 'carol', { adminPolicy: masked }), person('Dr Dave Kim', 'Registrar', 'dave')]);
+    const body = `Bloods for 943 476 5919 back, potassium normal ${Date.now()}`;
+    const { conversationId: toCarol } = await dave.call('conversations:openDirect', { jid: `carol@${server.domain}` });
+    await dave.call('messages:send', { conversationId: toCarol, body, urgent: false });
+    const shown = body.replace('943 476 5919', '[NHS no. hidden]');
+    await until('carol has the message', async () => (await messagesWith(carol, `dave@${server.domain}`)).some((m) => m.body === shown));
+
+    const room = `bed-four-${Date.now()}@${server.mucDomain}`;
+    await carol.call('rooms:join', { roomJid: room, title: 'Bed 4 (943-476-5919)' });
+    const conversations = await carol.call('conversations:list', {});
+    expect(conversations.find((c) => c.address === room)?.title).toBe('Bed 4 ([NHS no. hidden])');
+    await until('the room is in the directory', async () => (await carol.call('directory:list', {})).some((e) => e.jid === room));
+    expect((await carol.call('directory:list', {})).find((e) => e.jid === room)?.name).toBe('Bed 4 ([NHS no. hidden])');
+
+    const withDave = conversations.find((c) => c.address === `dave@${server.domain}`);
+    const message = (await messagesWith(carol, `dave@${server.domain}`)).find((m) => m.body === shown);
+    await carol.call('transcription:create', { conversationId: withDave?.id ?? 0, messageIds: [message?.id ?? 0], recordReference: 'EPR 9434765919' });
+    const transcribed = (await messagesWith(carol, `dave@${server.domain}`)).find((m) => m.id === message?.id);
+    expect(transcribed?.transcription?.recordReference).toBe('EPR [NHS no. hidden]');
+
+    for (const query of ['9434765919', 'bloods 943 476 5919']) {
+      expect(await carol.attempt('messages:search', { query, limit: 10 })).toMatchObject({ ok: false, error: { code: 'rejected', message: expect.stringContaining('Searching by NHS number is turned off') } });
+    }
+    const hits = await carol.call('messages:search', { query: 'potassium', limit: 10 });
+    expect(hits.map((h) => h.body)).toContain(shown);
+    expect(JSON.stringify(hits)).not.toMatch(/943.?476.?5919/);
+
+    // Without the policy (Dave's workstation) the same number is shown and can be searched for.
+    expect((await messagesWith(dave, `carol@${server.domain}`)).map((m) => m.body)).toContain(body);
+    expect((await dave.call('messages:search', { query: '943 476 5919', limit: 10 })).map((h) => h.body)).toContain(body);
+  });
+});
+
 describe('dormant profiles', () => {
   it("erases a profile nobody has used for the policy's days (files and keychain entry), keeps the rest, and the lock screen says how many, not whose", async () => {
     const adminPolicy = await managedPolicy({ eraseDormantProfilesAfterDays: 30 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { toMessageView } from '../../electron/core/session/messageView.js';
+import { toConversationView, toMessageView } from '../../electron/core/session/messageView.js';
 import type { StoredMessage } from '../../electron/core/store/index.js';
 
 const base: StoredMessage = {
@@ -30,6 +30,15 @@ describe('toMessageView', () => {
     const masked = toMessageView(base, true);
     expect(masked.body).toBe('Bloods for [NHS no. hidden] and [NHS no. hidden] back, all normal');
     expect(masked.patientIdentifier).toBe(true);
+  });
+
+  it('masks the record reference typed at transcription, and conversation titles, under the same policy', () => {
+    const transcribed = { ...base, transcription: { by: 'Sr Lopes (Ward sister)', at: 5, recordReference: 'EPR/943-476-5919' } };
+    expect(toMessageView(transcribed).transcription?.recordReference).toBe('EPR/943-476-5919');
+    expect(toMessageView(transcribed, true).transcription).toEqual({ by: 'Sr Lopes (Ward sister)', at: 5, recordReference: 'EPR/[NHS no. hidden]' });
+    const room = { id: 3, jid: 'bed4@conference.trust.example', kind: 'room' as const, title: 'Bed 4 9434765919', muted: false, unread: 0, urgentUnread: 0, undelivered: 0, lastActivityAt: null };
+    expect(toConversationView(room).title).toBe('Bed 4 9434765919');
+    expect(toConversationView(room, true)).toMatchObject({ title: 'Bed 4 [NHS no. hidden]', address: room.jid });
   });
 
   it('never shows the text of a removed message, and says who removed it after transcription', () => {

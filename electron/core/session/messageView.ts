@@ -4,10 +4,12 @@ import type { ConversationSummary as StoredConversation, StoredMessage } from '.
 
 /**
  * What the renderer may see of a stored message: no ids of other systems, no raw payloads.
- * `maskIdentifiers` (admin policy for shared screens) replaces NHS numbers in the text.
+ * `maskIdentifiers` (admin policy for shared screens) replaces NHS numbers in the text and in
+ * the record reference someone typed when transcribing it.
  */
 export function toMessageView(message: StoredMessage, maskIdentifiers = false): MessageView {
   const body = message.retraction ? null : message.body;
+  const { transcription } = message;
   return {
     id: message.id,
     direction: message.direction,
@@ -19,7 +21,10 @@ export function toMessageView(message: StoredMessage, maskIdentifiers = false): 
     deliveryState: message.direction === 'out' ? message.deliveryState : null,
     failureReason: message.direction === 'out' && message.deliveryState === 'failed' ? failureReasonOf(message.failureReason) : null,
     patientIdentifier: message.patientIdentifier,
-    transcription: message.transcription,
+    transcription:
+      transcription !== null && transcription.recordReference !== null && maskIdentifiers
+        ? { ...transcription, recordReference: maskNhsNumbers(transcription.recordReference) }
+        : transcription,
     removal: message.retraction
       ? {
           byName: message.retraction.byName,
@@ -31,10 +36,11 @@ export function toMessageView(message: StoredMessage, maskIdentifiers = false): 
   };
 }
 
-export function toConversationView(c: StoredConversation): ConversationSummary {
+/** Titles are typed by people (a room named after a patient), so masking covers them too. */
+export function toConversationView(c: StoredConversation, maskIdentifiers = false): ConversationSummary {
   return {
     id: c.id,
-    title: c.title,
+    title: maskIdentifiers ? maskNhsNumbers(c.title) : c.title,
     address: c.jid,
     kind: c.kind,
     unread: c.unread,
