@@ -8,9 +8,8 @@ import type { Handlers } from './ipc/dispatcher.js';
 import { WardlineFailure } from './ipc/failure.js';
 import { isAllowedExternalUrl, type ConfirmAndOpen } from './links/externalLink.js';
 import type { FocusState } from './notify/notifier.js';
-import { maskNhsNumbers } from './incident/redaction.js';
 import { findNhsNumbers } from './messaging/nhsNumber.js';
-import { toConversationView, toMessageView } from './session/messageView.js';
+import { shownText, toConversationView, toMessageView } from './session/messageView.js';
 import type { SessionController } from './session/sessionController.js';
 import { incidentHandlers } from './incident/incidentHandlers.js';
 
@@ -72,8 +71,8 @@ export function requestHandlers(
         return { added: memberJids.length };
       }),
     'directory:list': async () => {
-      const entries = await session.chat().directory();
-      return session.masksPatientIdentifiers() ? entries.map((entry) => ({ ...entry, name: maskNhsNumbers(entry.name) })) : entries;
+      const mask = session.masksPatientIdentifiers();
+      return (await session.chat().directory()).map((entry) => ({ ...entry, name: shownText(entry.name, mask) }));
     },
     'held:list': () => (session.connection().kind === 'not-configured' ? [] : session.chat().heldSenders()),
     'held:accept': async ({ jid }) => {
@@ -106,7 +105,7 @@ export function requestHandlers(
       if (mask && findNhsNumbers(query).length > 0) throw new WardlineFailure('rejected', SEARCH_BY_NHS_NUMBER_REFUSED);
       const store = session.store();
       const [hits, conversations] = await Promise.all([store.search(query, limit), store.listConversations()]);
-      const titles = new Map(conversations.map((c) => [c.id, toConversationView(c, mask).title]));
+      const titles = new Map(conversations.map((c) => [c.id, shownText(c.title, mask)]));
       return hits.map((m) => ({ ...toMessageView(m, mask), conversationId: m.conversationId, conversationTitle: titles.get(m.conversationId) ?? '' }));
     },
     'ui:focus': ({ conversationId, windowFocused }) => {
@@ -120,7 +119,10 @@ export function requestHandlers(
     },
     'transcription:saveFhir': ({ noteId }) => session.governance().saveFhir(noteId),
     'transcription:deleteOriginals': ({ conversationId, messageIds }) => session.governance().deleteOriginals(conversationId, messageIds),
-    'governance:needsTranscription': () => session.governance().needsTranscription(),
+    'governance:needsTranscription': async () => {
+      const mask = session.masksPatientIdentifiers();
+      return (await session.governance().needsTranscription()).map((entry) => ({ ...entry, conversationTitle: shownText(entry.conversationTitle, mask) }));
+    },
     'audit:list': async () => {
       const { entries, chainIntact } = await session.auditTrail().view(500);
       return { entries: entries.map(({ seq, at, kind, actor, details }) => ({ seq, at, kind, actor, details: { ...details } })), chainIntact };

@@ -343,6 +343,9 @@ describe('masking patient identifiers (policy "always", for shared screens)', ()
     await until('the room is in the directory', async () => (await carol.call('directory:list', {})).some((e) => e.jid === room));
     expect((await carol.call('directory:list', {})).find((e) => e.jid === room)?.name).toBe('Bed 4 ([NHS no. hidden])');
 
+    await carol.call('messages:send', { conversationId: conversations.find((c) => c.address === room)?.id ?? 0, body: 'Side room for 943 476 5919 please', urgent: false });
+    await until('the room message needs transcription', async () => (await carol.call('governance:needsTranscription', {})).some((n) => n.conversationTitle === 'Bed 4 ([NHS no. hidden])'));
+    expect(JSON.stringify(await carol.call('governance:needsTranscription', {}))).not.toMatch(/943.?476.?5919/);
     const withDave = conversations.find((c) => c.address === `dave@${server.domain}`);
     const message = (await messagesWith(carol, `dave@${server.domain}`)).find((m) => m.body === shown);
     await carol.call('transcription:create', { conversationId: withDave?.id ?? 0, messageIds: [message?.id ?? 0], recordReference: 'EPR 9434765919' });
@@ -429,7 +432,7 @@ describe('dormant profiles', () => {
     const ticker = new ManualTicker();
     const idle = track(startCore({ server, dataDir, adminPolicy, now: () => clock, ticker }));
     const before = await idle.call('session:state', {});
-    expect(before.kind === 'locked' ? before.profiles.map((p) => p.id) : null).toEqual([leaver.id, stayer.id].sort());
+    expect(before.kind === 'locked' ? before.profiles.map((p) => p.id).sort() : null).toEqual([leaver.id, stayer.id].sort());
     for (let hour = 1; hour <= 12; hour += 1) {
       clock = start + 29.8 * DAY + hour * HOUR;
       ticker.tick();

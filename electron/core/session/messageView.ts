@@ -2,6 +2,11 @@ import { DeliveryFailureReasonSchema, type ConversationSummary, type DeliveryFai
 import { maskNhsNumbers } from '../incident/redaction.js';
 import type { ConversationSummary as StoredConversation, StoredMessage } from '../store/index.js';
 
+/** Text people typed (a message, a room's title, a record reference) as this screen may show it. */
+export function shownText(text: string, maskIdentifiers: boolean): string {
+  return maskIdentifiers ? maskNhsNumbers(text) : text;
+}
+
 /**
  * What the renderer may see of a stored message: no ids of other systems, no raw payloads.
  * `maskIdentifiers` (admin policy for shared screens) replaces NHS numbers in the text and in
@@ -15,16 +20,14 @@ export function toMessageView(message: StoredMessage, maskIdentifiers = false): 
     direction: message.direction,
     senderName: message.senderName ?? message.senderJid,
     senderRole: message.senderRole,
-    body: body !== null && maskIdentifiers ? maskNhsNumbers(body) : body,
+    body: body === null ? null : shownText(body, maskIdentifiers),
     sentAt: message.sentAt,
     urgency: message.urgency,
     deliveryState: message.direction === 'out' ? message.deliveryState : null,
     failureReason: message.direction === 'out' && message.deliveryState === 'failed' ? failureReasonOf(message.failureReason) : null,
     patientIdentifier: message.patientIdentifier,
     transcription:
-      transcription !== null && transcription.recordReference !== null && maskIdentifiers
-        ? { ...transcription, recordReference: maskNhsNumbers(transcription.recordReference) }
-        : transcription,
+      transcription?.recordReference != null ? { ...transcription, recordReference: shownText(transcription.recordReference, maskIdentifiers) } : transcription,
     removal: message.retraction
       ? {
           byName: message.retraction.byName,
@@ -40,7 +43,7 @@ export function toMessageView(message: StoredMessage, maskIdentifiers = false): 
 export function toConversationView(c: StoredConversation, maskIdentifiers = false): ConversationSummary {
   return {
     id: c.id,
-    title: maskIdentifiers ? maskNhsNumbers(c.title) : c.title,
+    title: shownText(c.title, maskIdentifiers),
     address: c.jid,
     kind: c.kind,
     unread: c.unread,
