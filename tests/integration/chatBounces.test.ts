@@ -2,6 +2,7 @@
 // <message type='error'/>; it must be shown as failed (never stuck at 'sent'), keep its text, and
 // a retry once the account exists must arrive exactly once. A forged bounce from another account
 // must change nothing; a temporary ('wait') refusal is resent automatically, with the same id.
+// A room that removed us (or refuses our rejoin) fails what is queued for it at once, text kept.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectXmpp, xml, type XmlElement, type XmppConnection } from '../../electron/core/xmpp/index.js';
 import { type ProsodyServer, startProsody } from '../fixtures/prosody.js';
@@ -57,6 +58,12 @@ async function bareClient(user: string, stanzas: XmlElement[] = []): Promise<Xmp
   connection.on('stanza', (stanza) => stanzas.push(stanza));
   await waitFor(`${user} online`, () => (connection.state().kind === 'online' ? true : undefined));
   return connection;
+}
+
+/** The room's owner, on another device, takes someone's membership away (a members-only room then removes them). */
+async function revokeMembership(room: string, jid: string): Promise<void> {
+  const owner = await bareClient('carol');
+  await owner.iq(xml('iq', { type: 'set', to: room }, xml('query', { xmlns: 'http://jabber.org/protocol/muc#admin' }, xml('item', { affiliation: 'none', jid }))));
 }
 
 async function outgoing(w: Workstation, conversationId: number, messageId: number) {
@@ -127,6 +134,66 @@ describe('bounced messages', () => {
     expect(await outgoing(alice, toCarol, messageId)).toMatchObject({ deliveryState: 'sent', failureReason: null });
     expect((await alice.store.listConversations()).find((c) => c.id === toCarol)?.undelivered).toBe(0);
     expect(alice.logs.join('\n')).not.toContain('drug chart');
+  });
+
+  it('to a room that has removed us: failed at once with the reason, text kept, retry refused until we are back; then it arrives exactly once', async () => {
+    const room = `bed-management-${Date.now()}@${server.mucDomain}`;
+    const owner = await workstation('carol');
+    await owner.chat.joinRoom(room, 'Bed management');
+    const member = await workstation('mallory');
+    await owner.chat.addRoomMembers(room, [member.jid]);
+    const memberRoom = await member.chat.joinRoom(room);
+    await revokeMembership(room, member.jid);
+    await waitFor('removed from the room', () => (member.logs.includes(`chat room-left room=${room}`) ? true : undefined));
+
+    const { messageId } = await member.chat.send({ conversationId: memberRoom, body: 'Two beds free on ward 9', urgent: false });
+    await waitFor('failed', async () => ((await outgoing(member, memberRoom, messageId)).deliveryState === 'failed' ? true : undefined));
+    expect(await outgoing(member, memberRoom, messageId)).toMatchObject({ failureReason: 'not-allowed-in-room', body: 'Two beds free on ward 9' });
+    expect(member.events).toContainEqual({ type: 'delivery-failed', conversationId: memberRoom });
+    await expect(member.chat.retry(messageId)).rejects.toMatchObject({ reason: 'not-in-room' });
+    expect(await outgoing(member, memberRoom, messageId)).toMatchObject({ deliveryState: 'failed' });
+    expect(member.logs.join('\n')).not.toContain('beds free');
+
+    await owner.chat.addRoomMembers(room, [member.jid]);
+    await member.chat.joinRoom(room);
+    await member.chat.retry(messageId);
+    await waitFor('the owner has it', async () => ((await bodies(owner.store, room)).includes('Two beds free on ward 9') ? true : undefined));
+    await waitFor('sent', async () => ((await outgoing(member, memberRoom, messageId)).deliveryState !== 'pending' ? true : undefined));
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(exactlyOnce(await bodies(owner.store, room), ['Two beds free on ward 9'])).toEqual({ missing: [], doubled: [] });
+    expect(await outgoing(member, memberRoom, messageId)).toMatchObject({ deliveryState: expect.stringMatching(/^(sent|delivered|read)$/), failureReason: null });
+    await Promise.all([member.close(), owner.close()]);
+  });
+
+  it('queued for a room that refuses us when Wardline starts again: failed, not left waiting', async () => {
+    const room = `site-team-${Date.now()}@${server.mucDomain}`;
+    const owner = await workstation('carol');
+    await owner.chat.joinRoom(room, 'Site team');
+    const member = await workstation('mallory');
+    await owner.chat.addRoomMembers(room, [member.jid]);
+    const memberRoom = await member.chat.joinRoom(room);
+    // The app closes with a message still in the outbox (as send() leaves it while offline); meanwhile
+    // the owner removes the member. At the next start the bookmarked room refuses the rejoin.
+    await member.goOffline();
+    const messageId = await member.store.queueOutgoing({
+      conversationId: memberRoom,
+      originId: `wl-offline-${Date.now()}`,
+      body: 'Porter for bed 3',
+      urgency: 'normal',
+      sentAt: Date.now(),
+      senderJid: member.jid,
+      senderName: 'Name of mallory',
+      senderRole: 'Staff nurse',
+      patientIdentifier: false,
+    });
+    await revokeMembership(room, member.jid);
+    await member.comeOnline();
+    await waitFor('failed after the refused rejoin', async () => ((await outgoing(member, memberRoom, messageId)).deliveryState === 'failed' ? true : undefined));
+    expect(await outgoing(member, memberRoom, messageId)).toMatchObject({ failureReason: 'not-allowed-in-room', body: 'Porter for bed 3' });
+    expect(member.logs.some((line) => line.startsWith(`chat room-join-failed room=${room}`))).toBe(true);
+    expect(member.logs).toContain(`chat room-closed room=${room} failed=1`);
+    expect(await bodies(owner.store, room)).not.toContain('Porter for bed 3');
+    await Promise.all([member.close(), owner.close()]);
   });
 
   it("a temporary ('wait') refusal from the recipient is resent automatically with the same id, once", async () => {

@@ -55,9 +55,11 @@ const MAX_HELD = 500;
 const ACCEPTED_SETTING = 'xmpp.acceptedSenders';
 
 /** A send the composer must refuse: empty, too long, or not a conversation we have. */
+const ROOM_CLOSED_MESSAGE = 'This room has not let you back in: ask its owner to add you again, rejoin it, then retry. The message is kept.';
+
 export class ChatSendError extends Error {
   constructor(
-    readonly reason: 'empty' | 'too-long' | 'unknown-conversation' | 'stopped' | 'not-failed',
+    readonly reason: 'empty' | 'too-long' | 'unknown-conversation' | 'stopped' | 'not-failed' | 'not-in-room',
     message: string,
   ) {
     super(message);
@@ -129,7 +131,7 @@ class Chat implements ChatService {
     const iq = (request: XmlElement, timeoutMs?: number): Promise<XmlElement> => this.#connection.iq(request, timeoutMs);
     const send = (stanza: XmlElement): Promise<void> => this.#connection.send(stanza);
 
-    this.#rooms = new Rooms({ iq, send, log, nick: own.local });
+    this.#rooms = new Rooms({ iq, send, log, nick: own.local, closed: (room) => this.#roomClosed(room) });
     this.#directory = new Directory({
       iq,
       send,
@@ -259,14 +261,20 @@ class Chat implements ChatService {
       createdAt: this.#now(),
     });
     this.#emit({ type: 'conversations-changed', conversationIds: [conversation.id] });
+    // Queued and kept, but it cannot go: the person is told now rather than left with a clock.
+    if (conversation.kind === 'room' && this.#rooms.closed.has(conversation.jid)) this.#roomClosed(conversation.jid);
     return { messageId };
   }
 
   async retry(messageId: number): Promise<void> {
     if (this.#stopped) throw new ChatSendError('stopped', 'Messaging has stopped.');
-    if (!(await this.#failures.retry(messageId))) {
-      throw new ChatSendError('not-failed', 'This message is not waiting to be sent again.');
-    }
+    const outcome = await this.#failures.retry(messageId, (room) => this.#rooms.closed.has(room));
+    if (outcome === 'not-failed') throw new ChatSendError('not-failed', 'This message is not waiting to be sent again.');
+    if (outcome === 'room-closed') throw new ChatSendError('not-in-room', ROOM_CLOSED_MESSAGE);
+  }
+
+  #roomClosed(room: string): void {
+    this.#failures.roomClosed(room).catch((error: unknown) => this.#log(`chat room-closed-failed error=${errorName(error)}`));
   }
 
   /** A conversation's address and kind never change, so one lookup serves every later send. */

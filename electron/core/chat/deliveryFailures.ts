@@ -78,14 +78,37 @@ export class DeliveryFailures {
     else this.#deps.failedForGood(conversation.id);
   }
 
-  /** The person's retry: back into the outbox with its origin-id. False if it is not a failed message. */
-  async retry(messageId: number): Promise<boolean> {
+  /**
+   * A room removed us (or refused our join): what waits in the outbox for it would wait unseen, so
+   * it is marked failed now, text kept, for the person to retry once they are back in the room.
+   */
+  async roomClosed(room: string): Promise<void> {
+    const waiting = (await this.#deps.store.pendingOutbox()).filter((entry) => entry.conversationKind === 'room' && entry.conversationJid === room);
+    const conversationId = waiting[0]?.conversationId;
+    if (conversationId === undefined) return;
+    let failed = 0;
+    for (const entry of waiting) if (await this.#deps.store.markFailed(entry.messageId, 'not-allowed-in-room')) failed += 1;
+    this.#deps.log(`chat room-closed room=${room} failed=${failed}`);
+    if (failed === 0) return;
+    this.#deps.changed([conversationId]);
+    this.#deps.failedForGood(conversationId);
+  }
+
+  /**
+   * The person's retry: back into the outbox with its origin-id. 'not-failed' if it is not a failed
+   * message; 'room-closed' (and still failed) if it is for a room that has not let us back in.
+   */
+  async retry(messageId: number, roomClosed: (room: string) => boolean): Promise<'requeued' | 'not-failed' | 'room-closed'> {
     const entry = await this.#deps.store.requeueFailed(messageId);
-    if (entry === null) return false;
+    if (entry === null) return 'not-failed';
+    if (entry.conversationKind === 'room' && roomClosed(entry.conversationJid)) {
+      await this.#deps.store.markFailed(messageId, 'not-allowed-in-room');
+      return 'room-closed';
+    }
     this.#deps.log(`chat retry message=${messageId} by=person`);
     this.#deps.resend(entry);
     this.#deps.changed([entry.conversationId]);
-    return true;
+    return 'requeued';
   }
 
   stop(): void {

@@ -27,7 +27,12 @@ export interface RoomsDeps {
   /** Our nickname in every room: the JID's local part, unique in the organisation. */
   nick: string;
   joinTimeoutMs?: number;
+  /** The room removed us, or refused to let us in: nothing we queue for it can go until a join succeeds. */
+  closed?(room: string): void;
 }
+
+/** Join refusals that last (membership, a ban, a room that is gone), unlike a timeout. */
+const REFUSED_FOR_GOOD: ReadonlySet<string> = new Set(['forbidden', 'registration-required', 'not-authorized', 'not-allowed', 'item-not-found', 'gone']);
 
 interface PendingJoin {
   resolve(outcome: { created: boolean }): void;
@@ -47,6 +52,8 @@ export class RoomJoinError extends Error {
 export class Rooms {
   /** Rooms joined in this session: parseIncoming's context (room → our nick). */
   readonly joined = new Map<string, JoinedRoom>();
+  /** Rooms that removed us or refused our join this session; a successful join takes a room off. */
+  readonly closed = new Set<string>();
   readonly bookmarks = new Map<string, Bookmark>();
   /** room → nick → real bare JID, from occupant presence (rooms reveal it: whois=anyone). */
   readonly #occupants = new Map<string, Map<string, string>>();
@@ -62,6 +69,7 @@ export class Rooms {
   /** The session ended: the server has forgotten our occupancy; joins in flight will never finish. */
   sessionLost(): void {
     this.joined.clear();
+    this.closed.clear();
     this.#occupants.clear();
     for (const [room, pending] of this.#pending) {
       clearTimeout(pending.timer);
@@ -134,8 +142,15 @@ export class Rooms {
     if (this.joined.has(room)) return { created: false };
     // Entering a room that does not exist creates it, with us as its owner: never for a room IT configures.
     if (options.existingOnly === true && !(await this.#exists(room))) throw new RoomJoinError('item-not-found');
-    const outcome = await this.#enter(room);
+    let outcome: { created: boolean };
+    try {
+      outcome = await this.#enter(room);
+    } catch (error) {
+      if (error instanceof RoomJoinError && REFUSED_FOR_GOOD.has(error.condition)) this.#close(room);
+      throw error;
+    }
     if (outcome.created) await this.#configure(room, name);
+    this.closed.delete(room);
     this.joined.set(room, { nick: this.#deps.nick });
     return outcome;
   }
@@ -172,10 +187,16 @@ export class Rooms {
       // We were removed (kicked, membership revoked, room destroyed).
       this.joined.delete(room);
       this.#deps.log(`chat room-left room=${room}`);
+      this.#close(room);
       return true;
     }
     if (pending !== undefined) this.#settle(room, pending, { created: codes.has('201') });
     return true;
+  }
+
+  #close(room: string): void {
+    this.closed.add(room);
+    this.#deps.closed?.(room);
   }
 
   #trackOccupant(room: string, nick: string | null, presence: XmlElement, x: XmlElement | undefined): void {
