@@ -140,7 +140,7 @@ describe('who may declare (fail closed)', () => {
 });
 
 describe('refused incident messages', () => {
-  it('a declaration to an address with no account shows as not delivered on the coordinator\'s screen', async () => {
+  it('a declaration to an address with no account shows as not delivered on the coordinator\'s screen, and still does after a lock', async () => {
     const lead = await person('Dr Ada Obi', 'ED consultant', 'lead4', await incidentPolicy({ declarers: [`lead4@${server.domain}`] }));
     const nobody = `nobody-here@${server.domain}`;
     await lead.call('incident:declare', { name: 'Gas leak', exercise: true, details: '', coordinators: [], displays: [nobody], announcementRoom: null, coordinationRoom: null });
@@ -148,5 +148,10 @@ describe('refused incident messages', () => {
     const state = await lead.call('incident:state', {});
     expect(state.incident?.undelivered).toEqual([{ kind: 'declare', to: nobody, reason: 'no-such-address', at: expect.any(Number) }]);
     expect(lead.logs).toContain('incident bounced kind=declare condition=service-unavailable');
+    // An idle lock must not make the refusal vanish from the coordinator's screen.
+    const session = await lead.call('session:lock', {});
+    await lead.call('session:unlock', { profileId: session.kind === 'locked' ? (session.lockedProfileId ?? '') : '', pin: '482913' });
+    await until('the board is back after unlock', async () => (await lead.call('incident:state', {})).incident !== null);
+    expect((await lead.call('incident:state', {})).incident?.undelivered).toEqual(state.incident?.undelivered);
   });
 });

@@ -112,6 +112,8 @@ describe('incident records on the encrypted store', () => {
     let saves = 0;
     const counted = {
       loadIncidentRecords: () => store!.loadIncidentRecords(),
+      getSetting: (key: string) => store!.getSetting(key),
+      setSetting: (key: string, value: string) => store!.setSetting(key, value),
       saveIncidentChanges: async (changes: Parameters<WardlineStore['saveIncidentChanges']>[0]) => {
         saves += 1;
         await store!.saveIncidentChanges(changes);

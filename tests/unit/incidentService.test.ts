@@ -17,8 +17,11 @@ const T0 = Date.UTC(2026, 10, 25, 13, 0);
 function memoryStore(): IncidentStore & { saves: number } {
   const events = new Map<string, string>();
   const outbox = new Map<string, string>();
+  const settings = new Map<string, string>();
   const store = {
     saves: 0,
+    getSetting: async (key: string) => settings.get(key) ?? null,
+    setSetting: async (key: string, value: string) => void settings.set(key, value),
     loadIncidentRecords: async () => ({ events: [...events.values()], outbox: [...outbox.values()] }),
     saveIncidentChanges: async (changes: IncidentChanges) => {
       store.saves += 1;
@@ -234,7 +237,8 @@ describe('IncidentService', () => {
     const online = fakeChat();
     online.goOnline();
     const lines: string[] = [];
-    const lead = new IncidentService({ store: memoryStore(), chat: () => online.chat, self: { jid: LEAD, name: 'Dr Lead', role: 'ED consultant' }, now: () => T0, declarers: [LEAD], log: (l) => lines.push(l) });
+    const store = memoryStore();
+    const lead = new IncidentService({ store, chat: () => online.chat, self: { jid: LEAD, name: 'Dr Lead', role: 'ED consultant' }, now: () => T0, declarers: [LEAD], log: (l) => lines.push(l) });
     await lead.start();
     const { incidentId } = await lead.declare({ name: 'Tram', exercise: false, details: '', coordinators: [], displays: [WALL], announcementRoom: null, coordinationRoom: null });
     await settle();
@@ -246,6 +250,16 @@ describe('IncidentService', () => {
     expect(lines).toContain('incident rejected reason=spoofed-bounce from=mallory@trust.test');
     expect(lead.bounced(bounce(`${WALL}/wall-screen`))).toBe(true);
     expect(lead.undelivered(incidentId)).toEqual([{ incidentId, kind: 'declare', to: WALL, reason: 'no-such-address', at: T0 }]);
+    // Still there after a lock (the service over the same store starts again); a damaged entry is skipped.
+    await settle();
+    const restarted = new IncidentService({ store, chat: () => null, self: { jid: LEAD, name: 'Dr Lead', role: 'ED consultant' }, now: () => T0, declarers: [LEAD] });
+    await restarted.start();
+    expect(restarted.undelivered(incidentId)).toEqual([{ incidentId, kind: 'declare', to: WALL, reason: 'no-such-address', at: T0 }]);
+    const saved = JSON.parse((await store.getSetting('incident.undelivered')) ?? '[]') as unknown[];
+    await store.setSetting('incident.undelivered', JSON.stringify([...saved, { id: 'x', incidentId, kind: 'declare', to: WALL, reason: 'made-up', at: T0 }]));
+    const again = new IncidentService({ store, chat: () => null, self: { jid: LEAD, name: 'Dr Lead', role: 'ED consultant' }, now: () => T0, declarers: [LEAD] });
+    await again.start();
+    expect(again.undelivered(incidentId)).toHaveLength(1);
   });
   it('a store that keeps failing gets one retry at a time, backing off, and none after stop', async () => {
     vi.useFakeTimers();
@@ -253,6 +267,8 @@ describe('IncidentService', () => {
       let saves = 0;
       const failing: IncidentStore = {
         loadIncidentRecords: async () => ({ events: [], outbox: [] }),
+        getSetting: async () => null,
+        setSetting: async () => undefined,
         saveIncidentChanges: async () => {
           saves += 1;
           throw new Error('disk full');

@@ -15,7 +15,7 @@
 import { randomBytes } from 'node:crypto';
 import type { StructuredDelivery } from '../chat/chatTypes.js';
 import { failureReason, isBounceFromRecipient, parseJid, type MessageBounce } from '../messaging/index.js';
-import type { DeliveryFailureReason } from '../../common/contract.js';
+import { DeliveryFailureReasonSchema, type DeliveryFailureReason } from '../../common/contract.js';
 import type { XmlElement } from '../xmpp/index.js';
 import { actionDrafts, autoReplyDrafts, deriveBoard, incidentIdFor, standDownTargets, type CoordinatorAction } from './board.js';
 import { buildIncidentMessage, incidentDestinations, parseIncidentStanza, type IncidentRoutes } from './incidentForms.js';
@@ -35,7 +35,12 @@ export interface IncidentChat {
 export interface IncidentStore {
   loadIncidentRecords(): Promise<IncidentRecords>;
   saveIncidentChanges(changes: IncidentChanges): Promise<void>;
+  getSetting(key: string): Promise<string | null>;
+  setSetting(key: string, value: string): Promise<void>;
 }
+
+/** The refusals shown as "Not delivered", kept across a lock or restart (no content: kind, address, reason, time). */
+const UNDELIVERED_SETTING = 'incident.undelivered';
 
 export interface IncidentServiceDeps {
   store: IncidentStore;
@@ -58,7 +63,7 @@ interface PendingSend {
   draft: IncidentEventDraft;
 }
 
-/** One of our incident messages the server or its recipient refused (this session). */
+/** One of our incident messages the server or its recipient refused. */
 export interface UndeliveredIncidentMessage {
   incidentId: string;
   kind: IncidentEventDraft['kind'];
@@ -159,6 +164,11 @@ export class IncidentService {
       const entry = parseRecord<PendingSend>(raw, isPendingSend);
       if (entry === null) skipped += 1;
       else this.#outbox.push(entry);
+    }
+    this.#undelivered = [];
+    for (const raw of parseList(await this.#deps.store.getSetting(UNDELIVERED_SETTING))) {
+      if (isUndelivered(raw)) this.#undelivered.push(raw);
+      else skipped += 1;
     }
     this.#boards.clear();
     this.#log(`incident loaded events=${this.#events.size} unsent=${this.#outbox.length} skipped=${skipped}`);
@@ -471,14 +481,22 @@ export class IncidentService {
       ...this.#undelivered.filter((entry) => entry.id !== bounce.id),
       { id: bounce.id, incidentId: sent.draft.incidentId, kind: sent.draft.kind, to: sent.to, reason: failureReason(bounce.condition, kind), at: this.#now() },
     ].slice(-UNDELIVERED_MEMORY);
+    this.#saveUndelivered();
     this.#log(`incident bounced kind=${sent.draft.kind} condition=${bounce.condition}`);
     this.#changed();
     return true;
   }
 
-  /** Our incident messages refused this session, oldest first. */
+  /** Our incident messages refused, oldest first (kept across a lock or restart). */
   undelivered(incidentId: string): UndeliveredIncidentMessage[] {
     return this.#undelivered.filter((entry) => entry.incidentId === incidentId).map(({ id: _id, ...entry }) => entry);
+  }
+
+  /** Best effort: a refusal that could not be saved is still shown until the next lock. */
+  #saveUndelivered(): void {
+    this.#deps.store
+      .setSetting(UNDELIVERED_SETTING, JSON.stringify(this.#undelivered))
+      .catch((error: unknown) => this.#log(`incident undelivered-save-failed error=${error instanceof Error ? error.name : 'unknown'}`));
   }
 
   #remember(entry: PendingSend): void {
@@ -522,6 +540,7 @@ export class IncidentService {
     this.#unsaved = this.#withoutForgotten(this.#unsaved);
     for (const [id, entry] of this.#transmitted) if (gone.has(entry.draft.incidentId)) this.#transmitted.delete(id);
     this.#undelivered = this.#undelivered.filter((entry) => !gone.has(entry.incidentId));
+    this.#saveUndelivered();
     this.#log(`incident forgotten incidents=${gone.size}`);
     this.#changed();
   }
@@ -736,6 +755,30 @@ function isStoredEvent(value: Record<string, unknown>): boolean {
     typeof value['eventId'] === 'string' &&
     typeof value['actor'] === 'string' &&
     typeof value['at'] === 'number'
+  );
+}
+
+/** A JSON array written by this service; anything else reads as empty. */
+function parseList(raw: string | null): unknown[] {
+  if (raw === null) return [];
+  try {
+    const parsed: unknown = JSON.parse(raw);
+    return Array.isArray(parsed) ? parsed : [];
+  } catch {
+    return [];
+  }
+}
+
+function isUndelivered(value: unknown): value is UndeliveredIncidentMessage & { id: string } {
+  if (value === null || typeof value !== 'object') return false;
+  const entry = value as Record<string, unknown>;
+  return (
+    typeof entry['id'] === 'string' &&
+    typeof entry['incidentId'] === 'string' &&
+    (INCIDENT_KINDS as readonly unknown[]).includes(entry['kind']) &&
+    typeof entry['to'] === 'string' &&
+    DeliveryFailureReasonSchema.safeParse(entry['reason']).success &&
+    typeof entry['at'] === 'number'
   );
 }
 
