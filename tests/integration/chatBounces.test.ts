@@ -60,6 +60,16 @@ async function bareClient(user: string, stanzas: XmlElement[] = []): Promise<Xmp
   return connection;
 }
 
+/** A fresh members-only room owned by carol, with mallory as a member who has joined it. */
+async function roomWithMember(name: string, title: string): Promise<{ room: string; owner: Workstation; member: Workstation; memberRoom: number }> {
+  const room = `${name}-${Date.now()}@${server.mucDomain}`;
+  const owner = await workstation('carol');
+  await owner.chat.joinRoom(room, title);
+  const member = await workstation('mallory');
+  await owner.chat.addRoomMembers(room, [member.jid]);
+  return { room, owner, member, memberRoom: await member.chat.joinRoom(room) };
+}
+
 /** The room's owner, on another device, takes someone's membership away (a members-only room then removes them). */
 async function revokeMembership(room: string, jid: string): Promise<void> {
   const owner = await bareClient('carol');
@@ -137,12 +147,7 @@ describe('bounced messages', () => {
   });
 
   it('to a room that has removed us: failed at once with the reason, text kept, retry refused until we are back; then it arrives exactly once', async () => {
-    const room = `bed-management-${Date.now()}@${server.mucDomain}`;
-    const owner = await workstation('carol');
-    await owner.chat.joinRoom(room, 'Bed management');
-    const member = await workstation('mallory');
-    await owner.chat.addRoomMembers(room, [member.jid]);
-    const memberRoom = await member.chat.joinRoom(room);
+    const { room, owner, member, memberRoom } = await roomWithMember('bed-management', 'Bed management');
     await revokeMembership(room, member.jid);
     await waitFor('removed from the room', () => (member.logs.includes(`chat room-left room=${room}`) ? true : undefined));
 
@@ -166,12 +171,7 @@ describe('bounced messages', () => {
   });
 
   it('queued for a room that refuses us when Wardline starts again: failed, not left waiting', async () => {
-    const room = `site-team-${Date.now()}@${server.mucDomain}`;
-    const owner = await workstation('carol');
-    await owner.chat.joinRoom(room, 'Site team');
-    const member = await workstation('mallory');
-    await owner.chat.addRoomMembers(room, [member.jid]);
-    const memberRoom = await member.chat.joinRoom(room);
+    const { room, owner, member, memberRoom } = await roomWithMember('site-team', 'Site team');
     // The app closes with a message still in the outbox (as send() leaves it while offline); meanwhile
     // the owner removes the member. At the next start the bookmarked room refuses the rejoin.
     await member.goOffline();
