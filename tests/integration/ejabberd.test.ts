@@ -1,0 +1,195 @@
+// The messaging service end to end against a real ejabberd (Debian's 23.01), configured as
+// docs/DEPLOYMENT.md documents: verified TLS and SCRAM, 1:1 with receipts, a members-only team
+// room remembered in bookmarks, archive catch-up, carbons and stream resumption after a dropped
+// socket. The Prosody suites cover more; this proves the documented ejabberd path works.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectXmpp, type XmppConnection, type XmppConnectionState } from '../../electron/core/xmpp/index.js';
+import { type EjabberdServer, startEjabberd } from '../fixtures/ejabberd.js';
+import {
+  allMessages,
+  bodies,
+  cleanUpStores,
+  conversationOf,
+  exactlyOnce,
+  openWorkstation,
+  PASSWORDS,
+  users,
+  waitFor,
+  waitReady,
+  type Workstation,
+} from './chatHarness.js';
+
+let server: EjabberdServer;
+const open: Workstation[] = [];
+
+beforeAll(async () => {
+  server = await startEjabberd({ users });
+});
+
+afterAll(async () => {
+  await Promise.all(open.splice(0).map((w) => w.close().catch(() => undefined)));
+  await server?.stop();
+  cleanUpStores();
+});
+
+async function workstation(user: string, resource?: string): Promise<Workstation> {
+  const w = await openWorkstation(server, user, resource === undefined ? {} : { connection: { resource } });
+  open.push(w);
+  await waitReady(w);
+  return w;
+}
+
+/** The first state of `kind` the connection reaches (or is in). */
+function stateOf<K extends XmppConnectionState['kind']>(connection: XmppConnection, kind: K): Promise<Extract<XmppConnectionState, { kind: K }>> {
+  const isWanted = (state: XmppConnectionState): state is Extract<XmppConnectionState, { kind: K }> => state.kind === kind;
+  return waitFor(`connection ${kind}`, () => {
+    const state = connection.state();
+    return isWanted(state) ? state : undefined;
+  });
+}
+
+describe('chat service on ejabberd', () => {
+  let alice: Workstation;
+  let bob: Workstation;
+
+  beforeAll(async () => {
+    [alice, bob] = await Promise.all([workstation('alice'), workstation('bob')]);
+  });
+
+  it('signs in over TLS verified against the hospital CA, with SCRAM-SHA-256; refuses the server without that CA', async () => {
+    const account = { jid: `carol@${server.domain}`, password: PASSWORDS['carol']!, host: server.host, port: server.c2sPort };
+    const trusted = connectXmpp({ ...account, adminCa: { paths: [server.caCertPath] }, resource: 'probe' });
+    const untrusted = connectXmpp({ ...account, resource: 'probe-untrusted' });
+    try {
+      expect((await stateOf(trusted, 'online')).mechanism).toBe('SCRAM-SHA-256');
+      const refused = await stateOf(untrusted, 'offline');
+      expect(refused.reason).toMatchObject({ kind: 'tls' });
+    } finally {
+      await Promise.all([trusted.close(), untrusted.close()]);
+    }
+  });
+
+  it('exchanges 1:1 messages both ways, with delivery receipts', async () => {
+    const toBob = await alice.chat.openDirect(bob.jid);
+    const { messageId } = await alice.chat.send({ conversationId: toBob, body: 'Bed 4 obs due', urgent: false });
+    await waitFor('bob stores it', async () => ((await bodies(bob.store, alice.jid, 'in')).includes('Bed 4 obs due') ? true : undefined));
+    const bobConversation = (await conversationOf(bob.store, alice.jid))!;
+    const received = (await allMessages(bob.store, bobConversation)).filter((m) => m.body === 'Bed 4 obs due');
+    expect(received).toMatchObject([{ direction: 'in', senderJid: alice.jid, senderName: 'Name of alice', senderRole: 'Staff nurse' }]);
+
+    const deliveryState = async (store: Workstation['store'], conversationId: number, id: number): Promise<string | undefined> => {
+      const message = (await allMessages(store, conversationId)).find((m) => m.id === id);
+      return message?.direction === 'out' ? message.deliveryState : undefined;
+    };
+    await waitFor('delivered at alice', async () => ((await deliveryState(alice.store, toBob, messageId)) === 'delivered' ? true : undefined));
+
+    const { messageId: replyId } = await bob.chat.send({ conversationId: bobConversation, body: 'On it', urgent: false });
+    await waitFor('alice stores the reply', async () => ((await bodies(alice.store, bob.jid, 'in')).includes('On it') ? true : undefined));
+    await waitFor('delivered at bob', async () => ((await deliveryState(bob.store, bobConversation, replyId)) === 'delivered' ? true : undefined));
+    // Read markers flow back too.
+    await alice.chat.markRead(toBob);
+    await waitFor('read at bob', async () => ((await deliveryState(bob.store, bobConversation, replyId)) === 'read' ? true : undefined));
+    expect(await bodies(alice.store, bob.jid)).toEqual(['Bed 4 obs due', 'On it']);
+  });
+
+  it('team room: created members-only and persistent, both members see each other’s messages once, bookmarked', async () => {
+    const room = `ward7@${server.mucDomain}`;
+    const aliceRoom = await alice.chat.joinRoom(room, 'Ward 7 nursing');
+    await alice.chat.addRoomMembers(room, [bob.jid]);
+    const bobRoom = await bob.chat.joinRoom(room);
+    await alice.chat.send({ conversationId: aliceRoom, body: 'Handover at 19:00', urgent: false });
+    await bob.chat.send({ conversationId: bobRoom, body: 'Noted', urgent: false });
+    for (const w of [alice, bob]) {
+      await waitFor(`${w.user} room messages`, async () => {
+        const got = await bodies(w.store, room);
+        return got.includes('Handover at 19:00') && got.includes('Noted') ? got : undefined;
+      });
+    }
+    // Our own message came back as the room's reflection: stored once, as ours.
+    const aliceSide = await allMessages(alice.store, aliceRoom);
+    expect(aliceSide.filter((m) => m.body === 'Handover at 19:00')).toMatchObject([{ direction: 'out', senderJid: alice.jid }]);
+    expect(aliceSide.filter((m) => m.body === 'Noted')).toMatchObject([{ direction: 'in', senderJid: `${room}/bob`, senderName: 'Name of bob' }]);
+    const bobSide = await allMessages(bob.store, bobRoom);
+    expect(bobSide.filter((m) => m.body === 'Handover at 19:00')).toMatchObject([{ direction: 'in', senderJid: `${room}/alice`, senderName: 'Name of alice' }]);
+    expect(bobSide.filter((m) => m.body === 'Noted')).toMatchObject([{ direction: 'out' }]);
+    expect(await alice.chat.directory()).toContainEqual(expect.objectContaining({ jid: room, kind: 'room', name: 'Ward 7 nursing' }));
+
+    // A non-member cannot get in: the room is members-only.
+    const carol = await workstation('carol');
+    await expect(carol.chat.joinRoom(room)).rejects.toThrow(/registration-required|forbidden/);
+
+    // Bookmarks live on the server (PEP), every one of them (a second room must not replace the
+    // first): a workstation with an empty store rejoins both rooms.
+    const second = `ward8@${server.mucDomain}`;
+    await alice.chat.joinRoom(second, 'Ward 8 nursing');
+    const fresh = await workstation('alice', 'bookmark-check');
+    expect(fresh.logs.find((line) => line.startsWith('chat session-ready'))).toMatch(/ rooms=2 /);
+    const rooms = (await fresh.chat.directory()).filter((entry) => entry.kind === 'room');
+    expect(rooms.map(({ jid, name }) => ({ jid, name })).sort((x, y) => x.jid.localeCompare(y.jid))).toEqual([
+      { jid: room, name: 'Ward 7 nursing' },
+      { jid: second, name: 'Ward 8 nursing' },
+    ]);
+    await fresh.close();
+  });
+
+  it('carbons: the same person on a second workstation sees what the first sent, as outgoing', async () => {
+    const alice2 = await workstation('alice', 'second-pc');
+    const toBob = await alice.chat.openDirect(bob.jid);
+    await alice.chat.send({ conversationId: toBob, body: 'Sent from the first PC', urgent: false });
+    await waitFor('carbon stored', async () => ((await bodies(alice2.store, bob.jid, 'out')).includes('Sent from the first PC') ? true : undefined));
+    const conversation = (await conversationOf(alice2.store, bob.jid))!;
+    expect((await allMessages(alice2.store, conversation)).filter((m) => m.body === 'Sent from the first PC')).toMatchObject([
+      { direction: 'out', senderJid: alice.jid },
+    ]);
+    // Bob's reply reaches both of alice's workstations.
+    const bobConversation = (await conversationOf(bob.store, alice.jid))!;
+    await bob.chat.send({ conversationId: bobConversation, body: 'Reply to both', urgent: false });
+    for (const w of [alice, alice2]) {
+      await waitFor(`${w.user} reply`, async () => ((await bodies(w.store, bob.jid, 'in')).includes('Reply to both') ? true : undefined));
+    }
+    await alice2.close();
+  });
+
+  it('receiver offline: 50 messages caught up from the archive on reconnect, each exactly once', async () => {
+    const toBob = await alice.chat.openDirect(bob.jid);
+    await bob.goOffline();
+    const expected = Array.from({ length: 50 }, (_, i) => `offline batch message ${i}`);
+    for (const body of expected) await alice.chat.send({ conversationId: toBob, body, urgent: false });
+    await waitFor('all acked by the server', async () => ((await alice.store.pendingOutbox()).length === 0 ? true : undefined));
+    const mark = bob.logs.length;
+    await bob.comeOnline();
+    await waitReady(bob, mark);
+    // Nothing more should trickle in (an offline-storage flood on top of the archive, say).
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const got = (await bodies(bob.store, alice.jid, 'in')).filter((b) => b.startsWith('offline batch'));
+    expect(exactlyOnce(got, expected)).toEqual({ missing: [], doubled: [] });
+    expect(got).toHaveLength(50);
+    expect(bob.logs.slice(mark).find((line) => line.startsWith('chat session-ready'))).toMatch(/ archived=([5-9]\d|\d{3,}) /);
+  });
+
+  it('dropped socket mid-burst: the stream resumes (XEP-0198) and every message arrives exactly once', async () => {
+    const toBob = await alice.chat.openDirect(bob.jid);
+    const aliceMark = alice.logs.length;
+    const bobMark = bob.logs.length;
+    const expected = Array.from({ length: 100 }, (_, i) => `drop-burst ${i}`);
+    for (const [i, body] of expected.entries()) {
+      await alice.chat.send({ conversationId: toBob, body, urgent: false });
+      if (i === 40) alice.sockets.at(-1)?.destroy();
+      if (i === 70) bob.sockets.at(-1)?.destroy();
+    }
+    await waitFor('outbox drained', async () => ((await alice.store.pendingOutbox()).length === 0 ? true : undefined));
+    await waitFor('all received', async () => {
+      const got = (await bodies(bob.store, alice.jid, 'in')).filter((b) => b.startsWith('drop-burst '));
+      return exactlyOnce(got, expected).missing.length === 0 ? true : undefined;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const received = (await bodies(bob.store, alice.jid, 'in')).filter((b) => b.startsWith('drop-burst '));
+    const sent = (await bodies(alice.store, bob.jid, 'out')).filter((b) => b.startsWith('drop-burst '));
+    expect(exactlyOnce(received, expected)).toEqual({ missing: [], doubled: [] });
+    expect(exactlyOnce(sent, expected)).toEqual({ missing: [], doubled: [] });
+    // Resumed, not restarted: ejabberd kept both sessions.
+    expect(alice.logs.slice(aliceMark).some((line) => line.startsWith('chat session-resumed'))).toBe(true);
+    expect(bob.logs.slice(bobMark).some((line) => line.startsWith('chat session-resumed'))).toBe(true);
+    expect([...alice.logs.slice(aliceMark), ...bob.logs.slice(bobMark)].some((line) => line.startsWith('chat session-restarted'))).toBe(false);
+  });
+});
