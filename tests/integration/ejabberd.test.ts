@@ -3,7 +3,7 @@
 // room remembered in bookmarks, archive catch-up, carbons and stream resumption after a dropped
 // socket. The Prosody suites cover more; this proves the documented ejabberd path works.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectXmpp, type XmppConnection, type XmppConnectionState } from '../../electron/core/xmpp/index.js';
+import { connectXmpp, xml, type XmppConnection, type XmppConnectionState } from '../../electron/core/xmpp/index.js';
 import { type EjabberdServer, startEjabberd } from '../fixtures/ejabberd.js';
 import {
   allMessages,
@@ -39,6 +39,10 @@ async function workstation(user: string, resource?: string): Promise<Workstation
   return w;
 }
 
+function accountOf(user: string): { jid: string; password: string; host: string; port: number } {
+  return { jid: `${user}@${server.domain}`, password: PASSWORDS[user] ?? '', host: server.host, port: server.c2sPort };
+}
+
 /** The first state of `kind` the connection reaches (or is in). */
 function stateOf<K extends XmppConnectionState['kind']>(connection: XmppConnection, kind: K): Promise<Extract<XmppConnectionState, { kind: K }>> {
   const isWanted = (state: XmppConnectionState): state is Extract<XmppConnectionState, { kind: K }> => state.kind === kind;
@@ -57,7 +61,7 @@ describe('chat service on ejabberd', () => {
   });
 
   it('signs in over TLS verified against the hospital CA, with SCRAM-SHA-256; refuses the server without that CA', async () => {
-    const account = { jid: `carol@${server.domain}`, password: PASSWORDS['carol']!, host: server.host, port: server.c2sPort };
+    const account = accountOf('carol');
     const trusted = connectXmpp({ ...account, adminCa: { paths: [server.caCertPath] }, resource: 'probe' });
     const untrusted = connectXmpp({ ...account, resource: 'probe-untrusted' });
     try {
@@ -114,6 +118,17 @@ describe('chat service on ejabberd', () => {
     expect(bobSide.filter((m) => m.body === 'Noted')).toMatchObject([{ direction: 'out' }]);
     expect(await alice.chat.directory()).toContainEqual(expect.objectContaining({ jid: room, kind: 'room', name: 'Ward 7 nursing' }));
 
+    // What the server holds: members-only, persistent, hidden and archived.
+    const probe = connectXmpp({ ...accountOf('carol'), adminCa: { paths: [server.caCertPath] }, resource: 'disco' });
+    try {
+      await stateOf(probe, 'online');
+      const info = await probe.iq(xml('iq', { type: 'get', to: room }, xml('query', { xmlns: 'http://jabber.org/protocol/disco#info' })));
+      const features = (info.getChild('query')?.getChildren('feature') ?? []).map((f) => f.attrs['var']);
+      expect(features).toEqual(expect.arrayContaining(['muc_membersonly', 'muc_persistent', 'muc_hidden', 'urn:xmpp:mam:2']));
+    } finally {
+      await probe.close();
+    }
+
     // A non-member cannot get in: the room is members-only.
     const carol = await workstation('carol');
     await expect(carol.chat.joinRoom(room)).rejects.toThrow(/registration-required|forbidden/);
@@ -165,6 +180,10 @@ describe('chat service on ejabberd', () => {
     expect(exactlyOnce(got, expected)).toEqual({ missing: [], doubled: [] });
     expect(got).toHaveLength(50);
     expect(bob.logs.slice(mark).find((line) => line.startsWith('chat session-ready'))).toMatch(/ archived=([5-9]\d|\d{3,}) /);
+    // Not bounced while bob was away: every copy at alice is still 'sent' (receipts are only for
+    // live deliveries, XEP-0184 §5.4, so archive copies are never acknowledged as delivered).
+    const states = (await allMessages(alice.store, toBob)).flatMap((m) => (m.direction === 'out' && m.body?.startsWith('offline batch') ? [m.deliveryState] : []));
+    expect(states).toEqual(Array.from({ length: 50 }, () => 'sent'));
   });
 
   it('dropped socket mid-burst: the stream resumes (XEP-0198) and every message arrives exactly once', async () => {
@@ -177,11 +196,21 @@ describe('chat service on ejabberd', () => {
       if (i === 40) alice.sockets.at(-1)?.destroy();
       if (i === 70) bob.sockets.at(-1)?.destroy();
     }
-    await waitFor('outbox drained', async () => ((await alice.store.pendingOutbox()).length === 0 ? true : undefined));
+    const diagnose = async (error: unknown): Promise<never> => {
+      const got = (await bodies(bob.store, alice.jid, 'in')).filter((b) => b.startsWith('drop-burst '));
+      const quiet = (line: string): boolean => !line.includes('ECONNREFUSED');
+      throw new Error(
+        `${error instanceof Error ? error.message : String(error)}; pending=${(await alice.store.pendingOutbox()).length} ${JSON.stringify(exactlyOnce(got, expected))}\n` +
+          `--- alice ---\n${alice.logs.slice(aliceMark).filter(quiet).join('\n')}\n--- bob ---\n${bob.logs.slice(bobMark).filter(quiet).join('\n')}\n` +
+          `--- server ---\n${await server.logTail(60)}`,
+        { cause: error },
+      );
+    };
+    await waitFor('outbox drained', async () => ((await alice.store.pendingOutbox()).length === 0 ? true : undefined)).catch(diagnose);
     await waitFor('all received', async () => {
       const got = (await bodies(bob.store, alice.jid, 'in')).filter((b) => b.startsWith('drop-burst '));
       return exactlyOnce(got, expected).missing.length === 0 ? true : undefined;
-    });
+    }).catch(diagnose);
     await new Promise((resolve) => setTimeout(resolve, 500));
     const received = (await bodies(bob.store, alice.jid, 'in')).filter((b) => b.startsWith('drop-burst '));
     const sent = (await bodies(alice.store, bob.jid, 'out')).filter((b) => b.startsWith('drop-burst '));
