@@ -2,9 +2,11 @@
 // docs/DEPLOYMENT.md documents: verified TLS and SCRAM, 1:1 with receipts, a members-only team
 // room remembered in bookmarks, archive catch-up, carbons and stream resumption after a dropped
 // socket. The Prosody suites cover more; this proves the documented ejabberd path works.
+import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectXmpp, xml, type XmppConnection, type XmppConnectionState } from '../../electron/core/xmpp/index.js';
 import { type EjabberdServer, startEjabberd } from '../fixtures/ejabberd.js';
+import { canConnect } from '../fixtures/serverProcess.js';
 import {
   allMessages,
   bodies,
@@ -222,3 +224,47 @@ describe('chat service on ejabberd', () => {
     expect([...alice.logs.slice(aliceMark), ...bob.logs.slice(bobMark)].some((line) => line.startsWith('chat session-restarted'))).toBe(false);
   });
 });
+
+describe('ejabberd fixture', () => {
+  it('runs a second instance beside the first; accounts survive kill -9 + restart; stop() ends the VM and deletes its files', async () => {
+    const other = await startEjabberd({ domain: 'other.test' });
+    try {
+      expect(other.c2sPort).not.toBe(server.c2sPort);
+      await other.register('dana', 'dana long secret passphrase');
+      // Mnesia writes behind: a kill -9 straight after the write loses it (see docs/DEPLOYMENT.md).
+      await new Promise((resolve) => setTimeout(resolve, 2_500));
+      const before = other.pid;
+      await other.restart();
+      expect(other.pid).not.toBe(before);
+      expect(processExists(before)).toBe(false);
+      const dana = connectXmpp({
+        jid: `dana@${other.domain}`, password: 'dana long secret passphrase', host: other.host, port: other.c2sPort,
+        adminCa: { paths: [other.caCertPath] },
+      });
+      try {
+        const online = await stateOf(dana, 'online').catch(async (error: unknown) => {
+          throw new Error(`${String(error)}; state ${JSON.stringify(dana.state())}\n${await other.logTail(20)}`, { cause: error });
+        });
+        expect(online.mechanism).toBe('SCRAM-SHA-256');
+      } finally {
+        await dana.close();
+      }
+    } finally {
+      await other.stop();
+    }
+    expect(processExists(other.pid)).toBe(false);
+    expect(await canConnect(other.c2sPort)).toBe(false);
+    expect(existsSync(other.dir)).toBe(false);
+    // The first instance is untouched.
+    expect(await canConnect(server.c2sPort)).toBe(true);
+  });
+});
+
+function processExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
