@@ -146,6 +146,9 @@ describe('chat service on ejabberd', () => {
       { jid: room, name: 'Ward 7 nursing' },
       { jid: second, name: 'Ward 8 nursing' },
     ]);
+    // ...and has the room's history from the room archive (MUC MAM), each message once.
+    expect(exactlyOnce(await bodies(fresh.store, room), ['Handover at 19:00', 'Noted'])).toEqual({ missing: [], doubled: [] });
+    expect(fresh.logs.some((line) => line.startsWith('chat catch-up-failed'))).toBe(false);
     await fresh.close();
   });
 
