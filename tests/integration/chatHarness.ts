@@ -1,6 +1,7 @@
 /**
  * Workstations for the messaging integration tests: each is a real ChatService over its own
- * real SQLCipher store (temp dir, random key), signed in to the real Prosody fixture.
+ * real SQLCipher store (temp dir, random key), signed in to a real XMPP server fixture
+ * (Prosody or ejabberd).
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -10,7 +11,7 @@ import { join } from 'node:path';
 import { startChat } from '../../electron/core/chat/index.js';
 import type { ChatEvent, ChatService, ChatServiceOptions } from '../../electron/core/chat/index.js';
 import { openStore, type StoredMessage, type WardlineStore } from '../../electron/core/store/index.js';
-import type { ProsodyServer } from '../fixtures/prosody.js';
+import type { XmppTestServer } from '../fixtures/serverProcess.js';
 
 export const PASSWORDS: Record<string, string> = {
   alice: 'alice long secret passphrase',
@@ -49,7 +50,7 @@ export function cleanUpStores(): void {
 }
 
 export async function openWorkstation(
-  server: ProsodyServer,
+  server: XmppTestServer,
   user: string,
   extra: Partial<ChatServiceOptions> = {},
 ): Promise<Workstation> {

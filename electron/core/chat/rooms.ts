@@ -3,7 +3,7 @@
  * exist yet), membership, and the room list remembered as XEP-0402 bookmarks in PEP, so every
  * workstation the person signs in to rejoins the same rooms.
  */
-import { xml, type XmlElement } from '../xmpp/index.js';
+import { xml, XmppError, type XmlElement } from '../xmpp/index.js';
 import { bareJidOf, type JoinedRoom } from '../messaging/index.js';
 
 const MUC = 'http://jabber.org/protocol/muc';
@@ -13,6 +13,25 @@ const MUC_ADMIN = 'http://jabber.org/protocol/muc#admin';
 const PUBSUB = 'http://jabber.org/protocol/pubsub';
 const BOOKMARKS = 'urn:xmpp:bookmarks:1';
 const DATA = 'jabber:x:data';
+/** The room-archiving (MAM) field as Prosody (mod_muc_mam) and ejabberd (mod_mam) name it. */
+const ARCHIVING_FIELDS = ['muc#roomconfig_enablearchiving', 'mam'] as const;
+const PUBSUB_OWNER = 'http://jabber.org/protocol/pubsub#owner';
+const PUBLISH_OPTIONS = 'http://jabber.org/protocol/pubsub#publish-options';
+const NODE_CONFIG = 'http://jabber.org/protocol/pubsub#node_config';
+/** Only we can read our room list; it is kept, all of it, and not pushed at every sign-in. */
+const XEP_0402_OPTIONS = [
+  ['pubsub#persist_items', 'true'],
+  ['pubsub#max_items', 'max'],
+  ['pubsub#send_last_published_item', 'never'],
+  ['pubsub#access_model', 'whitelist'],
+] as const;
+const PRIVACY_OPTIONS = XEP_0402_OPTIONS.filter(([key]) => key === 'pubsub#persist_items' || key === 'pubsub#access_model');
+
+/** A submitted XEP-0004 form of the given FORM_TYPE. */
+function dataForm(formType: string, fields: readonly (readonly [string, string])[]): XmlElement {
+  const field = (key: string, value: string, type?: string): XmlElement => xml('field', { var: key, type }, xml('value', {}, value));
+  return xml('x', { xmlns: DATA, type: 'submit' }, field('FORM_TYPE', formType, 'hidden'), ...fields.map(([key, value]) => field(key, value)));
+}
 
 export interface Bookmark {
   room: string;
@@ -100,36 +119,44 @@ export class Rooms {
 
   /** Publishes one bookmark item; private to us (whitelist), kept (persist, max items). */
   async bookmark(room: string, name: string): Promise<void> {
-    const field = (name: string, value: string, type?: string): XmlElement => xml('field', { var: name, type }, xml('value', {}, value));
+    const item = xml('item', { id: room }, xml('conference', { xmlns: BOOKMARKS, name, autojoin: 'true' }, xml('nick', {}, this.#deps.nick)));
+    try {
+      await this.#publishBookmark(item, XEP_0402_OPTIONS);
+    } catch (error) {
+      if (!(error instanceof XmppError) || error.kind !== 'iq') throw error;
+      // ejabberd 23.01 knows neither max_items nor send_last_published_item as publish-options and
+      // refuses the publish (resource-constraint); a node created without them keeps one item, so
+      // every bookmark would replace the last. Any server may also answer precondition-not-met for
+      // a node configured otherwise. Either way: configure the node ourselves, then publish with
+      // the preconditions every server knows (still private, still persistent).
+      this.#deps.log(`chat bookmarks-configuring-node condition=${error.condition ?? '-'}`);
+      await this.#configureBookmarksNode();
+      await this.#publishBookmark(item, PRIVACY_OPTIONS);
+    }
+    this.bookmarks.set(room, { room, name, nick: this.#deps.nick });
+  }
+
+  async #publishBookmark(item: XmlElement, options: readonly (readonly [string, string])[]): Promise<void> {
     await this.#deps.iq(
       xml(
         'iq',
         { type: 'set' },
-        xml(
-          'pubsub',
-          { xmlns: PUBSUB },
-          xml(
-            'publish',
-            { node: BOOKMARKS },
-            xml('item', { id: room }, xml('conference', { xmlns: BOOKMARKS, name, autojoin: 'true' }, xml('nick', {}, this.#deps.nick))),
-          ),
-          xml(
-            'publish-options',
-            {},
-            xml(
-              'x',
-              { xmlns: DATA, type: 'submit' },
-              field('FORM_TYPE', 'http://jabber.org/protocol/pubsub#publish-options', 'hidden'),
-              field('pubsub#persist_items', 'true'),
-              field('pubsub#max_items', 'max'),
-              field('pubsub#send_last_published_item', 'never'),
-              field('pubsub#access_model', 'whitelist'),
-            ),
-          ),
-        ),
+        xml('pubsub', { xmlns: PUBSUB }, xml('publish', { node: BOOKMARKS }, item), xml('publish-options', {}, dataForm(PUBLISH_OPTIONS, options))),
       ),
     );
-    this.bookmarks.set(room, { room, name, nick: this.#deps.nick });
+  }
+
+  /** Sets the XEP-0402 node configuration, creating the node with it if it does not exist yet. */
+  async #configureBookmarksNode(): Promise<void> {
+    try {
+      await this.#deps.iq(xml('iq', { type: 'set' }, xml('pubsub', { xmlns: PUBSUB_OWNER }, xml('configure', { node: BOOKMARKS }, dataForm(NODE_CONFIG, XEP_0402_OPTIONS)))));
+    } catch (error) {
+      if (!(error instanceof XmppError) || error.condition !== 'item-not-found') throw error;
+      // Created and configured in one request, so the node is never open, not even briefly.
+      await this.#deps.iq(
+        xml('iq', { type: 'set' }, xml('pubsub', { xmlns: PUBSUB }, xml('create', { node: BOOKMARKS }), xml('configure', {}, dataForm(NODE_CONFIG, XEP_0402_OPTIONS)))),
+      );
+    }
   }
 
   /**
@@ -239,6 +266,14 @@ export class Rooms {
   }
 
   async #configure(room: string, name: string): Promise<void> {
+    // Archiving has no XEP-0045 field, and servers reject fields their form lacks (ejabberd answers
+    // bad-request and leaves the new room locked), so ask for the form and use the name it offers.
+    const form = await this.#deps.iq(xml('iq', { type: 'get', to: room }, xml('query', { xmlns: MUC_OWNER })));
+    const offered = new Set(
+      (form.getChild('query', MUC_OWNER)?.getChild('x', DATA)?.getChildren('field') ?? []).map((f) => f.attrs['var']),
+    );
+    const archiving = ARCHIVING_FIELDS.find((key) => offered.has(key));
+    if (archiving === undefined) this.#deps.log(`chat room-archiving-unconfigurable room=${room}`);
     const field = (key: string, value: string, type?: string): XmlElement => xml('field', { var: key, type }, xml('value', {}, value));
     await this.#deps.iq(
       xml(
@@ -257,7 +292,7 @@ export class Rooms {
             field('muc#roomconfig_membersonly', this.#moderated.has(room) ? '0' : '1'),
             field('muc#roomconfig_moderatedroom', this.#moderated.has(room) ? '1' : '0'),
             field('muc#roomconfig_persistentroom', '1'),
-            field('muc#roomconfig_enablearchiving', '1'),
+            ...(archiving === undefined ? [] : [field(archiving, '1')]),
             field('muc#roomconfig_whois', 'anyone'),
             field('muc#roomconfig_publicroom', '0'),
           ),

@@ -1,0 +1,145 @@
+// Rooms against servers that differ (found by tests/integration/ejabberd.test.ts): the room
+// configuration uses the archiving field the server's form offers, and a bookmark publish whose
+// options are refused falls back to configuring the PEP node, never to a node readable by others.
+import { describe, expect, it } from 'vitest';
+import { Rooms } from '../../electron/core/chat/rooms.js';
+import { xml, XmppError, type XmlElement } from '../../electron/core/xmpp/index.js';
+
+const ROOM = 'ward7@conference.trust.test';
+const MUC_USER = 'http://jabber.org/protocol/muc#user';
+
+type Answer = XmlElement | XmppError;
+
+/** Rooms over a scripted server: each iq gets the next answer; every request is recorded. */
+function harness(answers: Answer[]) {
+  const iqs: XmlElement[] = [];
+  const sent: XmlElement[] = [];
+  const logs: string[] = [];
+  const rooms = new Rooms({
+    iq: async (request) => {
+      iqs.push(request);
+      const answer = answers.shift();
+      if (answer === undefined) throw new Error(`unexpected iq: ${request.toString()}`);
+      if (answer instanceof XmppError) throw answer;
+      return answer;
+    },
+    send: async (stanza) => {
+      sent.push(stanza);
+    },
+    log: (line) => logs.push(line),
+    nick: 'alice',
+  });
+  return { rooms, iqs, sent, logs };
+}
+
+const result = (): XmlElement => xml('iq', { type: 'result' });
+const iqError = (condition: string): XmppError => new XmppError('iq', `The iq failed: ${condition}`, { condition });
+
+/** The field vars and values of the first data form under `element`, in order. */
+function formOf(element: XmlElement | undefined): [string, string][] {
+  const x = element?.getChildren('x').find((child) => child.attrs['xmlns'] === 'jabber:x:data');
+  return (x?.getChildren('field') ?? []).map((field) => [String(field.attrs['var']), field.getChildText('value') ?? '']);
+}
+
+function roomConfigForm(...vars: string[]): XmlElement {
+  return xml(
+    'iq',
+    { type: 'result' },
+    xml('query', { xmlns: 'http://jabber.org/protocol/muc#owner' }, xml('x', { xmlns: 'jabber:x:data', type: 'form' }, ...vars.map((v) => xml('field', { var: v })))),
+  );
+}
+
+/** Joins ROOM as its creator: answers the join presence with status 110 + 201 (room created). */
+async function createRoom(h: ReturnType<typeof harness>): Promise<void> {
+  const joined = h.rooms.join(ROOM, 'Ward 7 nursing');
+  await new Promise((resolve) => setImmediate(resolve));
+  expect(h.sent[0]?.attrs['to']).toBe(`${ROOM}/alice`);
+  h.rooms.handlePresence(
+    xml('presence', { from: `${ROOM}/alice` }, xml('x', { xmlns: MUC_USER }, xml('item', { affiliation: 'owner', role: 'moderator' }), xml('status', { code: '110' }), xml('status', { code: '201' }))),
+  );
+  await expect(joined).resolves.toEqual({ created: true });
+}
+
+describe('Rooms: configuring a new room', () => {
+  const common = ['FORM_TYPE', 'muc#roomconfig_roomname', 'muc#roomconfig_membersonly', 'muc#roomconfig_moderatedroom', 'muc#roomconfig_persistentroom', 'muc#roomconfig_whois', 'muc#roomconfig_publicroom'];
+
+  it.each([
+    ['Prosody', 'muc#roomconfig_enablearchiving'],
+    ['ejabberd', 'mam'],
+  ])('uses the archiving field %s offers (%s), and nothing the form lacks', async (_server, archiving) => {
+    const h = harness([roomConfigForm(...common, archiving), result()]);
+    await createRoom(h);
+    expect(h.iqs[0]?.attrs['type']).toBe('get');
+    const submitted = formOf(h.iqs[1]?.getChild('query', 'http://jabber.org/protocol/muc#owner'));
+    expect(submitted.map(([key]) => key).sort()).toEqual([...common, archiving].sort());
+    expect(submitted).toContainEqual([archiving, '1']);
+    expect(submitted).toContainEqual(['muc#roomconfig_membersonly', '1']);
+    expect(h.logs).toEqual([]);
+  });
+
+  it('without an archiving field in the form, still configures the room members-only, and says archiving could not be set', async () => {
+    const h = harness([roomConfigForm(...common), result()]);
+    await createRoom(h);
+    const submitted = formOf(h.iqs[1]?.getChild('query', 'http://jabber.org/protocol/muc#owner'));
+    expect(submitted.map(([key]) => key).sort()).toEqual([...common].sort());
+    expect(h.logs).toEqual([`chat room-archiving-unconfigurable room=${ROOM}`]);
+  });
+});
+
+describe('Rooms: bookmarks (XEP-0402)', () => {
+  const full = [
+    ['FORM_TYPE', 'http://jabber.org/protocol/pubsub#publish-options'],
+    ['pubsub#persist_items', 'true'],
+    ['pubsub#max_items', 'max'],
+    ['pubsub#send_last_published_item', 'never'],
+    ['pubsub#access_model', 'whitelist'],
+  ];
+  const nodeConfig = [['FORM_TYPE', 'http://jabber.org/protocol/pubsub#node_config'], ...full.slice(1)];
+  const publishOptions = (iq: XmlElement | undefined) => formOf(iq?.getChild('pubsub')?.getChild('publish-options'));
+
+  it('publishes once with the XEP-0402 options when the server takes them', async () => {
+    const h = harness([result()]);
+    await h.rooms.bookmark(ROOM, 'Ward 7 nursing');
+    expect(h.iqs).toHaveLength(1);
+    expect(publishOptions(h.iqs[0])).toEqual(full);
+    expect(h.rooms.bookmarks.get(ROOM)).toEqual({ room: ROOM, name: 'Ward 7 nursing', nick: 'alice' });
+  });
+
+  it('options refused and no node yet (ejabberd 23.01): creates the node configured, then publishes private and persistent', async () => {
+    const h = harness([iqError('resource-constraint'), iqError('item-not-found'), result(), result()]);
+    await h.rooms.bookmark(ROOM, 'Ward 7 nursing');
+    expect(h.iqs).toHaveLength(4);
+    // 2: owner configure of the existing node; 3: create + configure in one request.
+    expect(h.iqs[1]?.getChild('pubsub', 'http://jabber.org/protocol/pubsub#owner')?.getChild('configure')?.attrs['node']).toBe('urn:xmpp:bookmarks:1');
+    const create = h.iqs[2]?.getChild('pubsub', 'http://jabber.org/protocol/pubsub');
+    expect(create?.getChild('create')?.attrs['node']).toBe('urn:xmpp:bookmarks:1');
+    expect(formOf(create?.getChild('configure'))).toEqual(nodeConfig);
+    // The publish still insists on a private, persistent node (preconditions every server knows).
+    expect(publishOptions(h.iqs[3])).toEqual([full[0], ['pubsub#persist_items', 'true'], ['pubsub#access_model', 'whitelist']]);
+    expect(h.iqs[3]?.getChild('pubsub')?.getChild('publish')?.getChild('item')?.attrs['id']).toBe(ROOM);
+    expect(h.rooms.bookmarks.has(ROOM)).toBe(true);
+    expect(h.logs).toEqual(['chat bookmarks-configuring-node condition=resource-constraint']);
+  });
+
+  it('node configured otherwise (precondition-not-met): reconfigures it, then publishes', async () => {
+    const h = harness([iqError('precondition-not-met'), result(), result()]);
+    await h.rooms.bookmark(ROOM, 'Ward 7 nursing');
+    expect(formOf(h.iqs[1]?.getChild('pubsub', 'http://jabber.org/protocol/pubsub#owner')?.getChild('configure'))).toEqual(nodeConfig);
+    expect(h.iqs).toHaveLength(3);
+    expect(h.rooms.bookmarks.has(ROOM)).toBe(true);
+  });
+
+  it('a failure that is not the server refusing the request (timeout) is not retried, and nothing is remembered', async () => {
+    const h = harness([new XmppError('timeout', 'no answer')]);
+    await expect(h.rooms.bookmark(ROOM, 'Ward 7 nursing')).rejects.toMatchObject({ kind: 'timeout' });
+    expect(h.iqs).toHaveLength(1);
+    expect(h.rooms.bookmarks.has(ROOM)).toBe(false);
+  });
+
+  it('if the node cannot be configured, the bookmark fails rather than publishing without preconditions', async () => {
+    const h = harness([iqError('resource-constraint'), iqError('forbidden')]);
+    await expect(h.rooms.bookmark(ROOM, 'Ward 7 nursing')).rejects.toMatchObject({ condition: 'forbidden' });
+    expect(h.iqs).toHaveLength(2);
+    expect(h.rooms.bookmarks.has(ROOM)).toBe(false);
+  });
+});
