@@ -89,6 +89,10 @@ describe('messaging between two people, end to end', () => {
     await bob.page.getByRole('button', { name: 'Send urgent' }).click();
     await expect.poll(() => aliceMessages.textContent()).toContain('Please have a monitor ready.');
     expect(await aliceMessages.getByText('URGENT', { exact: true }).count()).toBe(1);
+    // Alice opened the chat by address ("bob"); Bob's reply carried the name he signs with.
+    const aliceList = alice.page.getByRole('navigation', { name: 'Conversations' });
+    await expect.poll(() => aliceList.getByRole('button', { name: /Dr Bob Reyes/ }).count()).toBe(1);
+    await expect.poll(() => alice.page.getByRole('heading', { name: /Dr Bob Reyes/ }).count()).toBe(1);
     await screenshot(alice.page, 'messaging-02-alice-conversation');
     await screenshot(bob.page, 'messaging-03-bob-conversation');
   });

@@ -48,11 +48,15 @@ describe('chat service', () => {
 
   it('exchanges 1:1 messages both ways: sent → delivered (receipt) → read (displayed marker)', async () => {
     const toBob = await alice.chat.openDirect(bob.jid);
+    const titleOf = async (w: Workstation, id: number): Promise<string | undefined> => (await w.store.listConversations()).find((c) => c.id === id)?.title;
+    // Nobody has told Alice's workstation Bob's name yet (the test roster has none).
+    expect(await titleOf(alice, toBob)).toBe('bob');
     const { messageId } = await alice.chat.send({ conversationId: toBob, body: 'Bed 4 obs due <b>now</b>', urgent: false });
 
     // Bob has it stored, with who wrote it.
     await waitFor('bob stores it', async () => ((await bodies(bob.store, alice.jid)).includes('Bed 4 obs due <b>now</b>') ? true : undefined));
     const bobConversation = (await conversationOf(bob.store, alice.jid))!;
+    expect(await titleOf(bob, bobConversation)).toBe('Name of alice');
     const [received] = await allMessages(bob.store, bobConversation);
     expect(received).toMatchObject({ direction: 'in', senderJid: alice.jid, senderName: 'Name of alice', senderRole: 'Staff nurse', readAt: null });
 
@@ -69,6 +73,8 @@ describe('chat service', () => {
     // And back the other way.
     const { messageId: replyId } = await bob.chat.send({ conversationId: bobConversation, body: 'On it', urgent: false });
     await waitFor('alice stores the reply', async () => ((await bodies(alice.store, bob.jid, 'in')).includes('On it') ? true : undefined));
+    // Bob's reply carried the name he signs with: it replaces the placeholder title.
+    await waitFor('the conversation takes Bob\'s name', async () => ((await titleOf(alice, toBob)) === 'Name of bob' ? true : undefined));
     await alice.chat.markRead(toBob);
     await waitFor('reply read', async () => {
       const reply = (await allMessages(bob.store, bobConversation)).find((m) => m.id === replyId);

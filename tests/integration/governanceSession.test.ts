@@ -7,8 +7,7 @@
  * wipe where policy says), and an invalid policy failing closed.
  */
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import keytar from 'keytar';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -19,6 +18,7 @@ import { keychainService } from '../../electron/core/vault/keychain.js';
 import { connectXmpp } from '../../electron/core/xmpp/index.js';
 import { applyKeyringEnv, startKeyring, type Keyring } from '../fixtures/keyring.js';
 import { ManualTicker } from '../fixtures/manualTicker.js';
+import { policyWith, removePolicyFiles, writePolicyFile } from '../fixtures/policyFiles.js';
 import { startProsody, type ProsodyServer } from '../fixtures/prosody.js';
 import { cleanUpDataDirs, newDataDir, signIn, startCore, until, type CoreUnderTest } from './coreHarness.js';
 
@@ -53,6 +53,7 @@ afterAll(async () => {
   await server?.stop();
   await keyring?.stop();
   cleanUpDataDirs();
+  removePolicyFiles();
 });
 
 async function person(name: string, role: string, user: string, options: Partial<Parameters<typeof startCore>[0]> = {}): Promise<CoreUnderTest> {
@@ -293,10 +294,7 @@ describe('account revocation', () => {
   });
 
   it('wipes the profile when policy says so, and the lock screen says why', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'wardline-policy-'));
-    const policyPath = join(dir, 'policy.json');
-    await writeFile(policyPath, JSON.stringify({ version: 1, wipeOnRevocation: true }));
-    const adminPolicy = await loadAdminPolicy({ path: policyPath });
+    const adminPolicy = await policyWith({ wipeOnRevocation: true });
     expect(adminPolicy.kind).toBe('managed');
     await server.register('grace', 'grace-password');
     const grace = await person('Grace Obi', 'Nurse', 'grace', { adminPolicy });
@@ -319,16 +317,9 @@ async function lastSweepAt(dataDir: string): Promise<unknown> {
   return (JSON.parse(await readFile(join(dataDir, 'profiles', '.dormancy-sweep.json'), 'utf8')) as { lastSweepAt?: unknown }).lastSweepAt;
 }
 
-/** An admin policy file with these settings, loaded as the app loads it. */
-async function managedPolicy(settings: Record<string, unknown>): Promise<Awaited<ReturnType<typeof loadAdminPolicy>>> {
-  const path = join(await mkdtemp(join(tmpdir(), 'wardline-policy-')), 'policy.json');
-  await writeFile(path, JSON.stringify({ version: 1, ...settings }));
-  return loadAdminPolicy({ path });
-}
-
 describe('masking patient identifiers (policy "always", for shared screens)', () => {
   it('hides NHS numbers in message text, room titles, record references and the directory, and refuses search by number', async () => {
-    const masked = await managedPolicy({ maskPatientIdentifiers: 'always' });
+    const masked = await policyWith({ maskPatientIdentifiers: 'always' });
     const [carol, dave] = await Promise.all([person('Sr Carol Diaz', 'Ward sister', 'carol', { adminPolicy: masked }), person('Dr Dave Kim', 'Registrar', 'dave')]);
     const body = `Bloods for 943 476 5919 back, potassium normal ${Date.now()}`;
     const { conversationId: toCarol } = await dave.call('conversations:openDirect', { jid: `carol@${server.domain}` });
@@ -367,7 +358,7 @@ describe('masking patient identifiers (policy "always", for shared screens)', ()
 
 describe('dormant profiles', () => {
   it("erases a profile nobody has used for the policy's days (files and keychain entry), keeps the rest, and the lock screen says how many, not whose", async () => {
-    const adminPolicy = await managedPolicy({ eraseDormantProfilesAfterDays: 30 });
+    const adminPolicy = await policyWith({ eraseDormantProfilesAfterDays: 30 });
     const dataDir = newDataDir('dormant');
     const start = Date.now();
     const first = track(startCore({ server, dataDir, adminPolicy, now: () => start }));
@@ -400,7 +391,7 @@ describe('dormant profiles', () => {
   });
 
   it('counts a lock as use, so a profile kept unlocked for weeks (a control-room display) is not erased at the next start', async () => {
-    const adminPolicy = await managedPolicy({ eraseDormantProfilesAfterDays: 30 });
+    const adminPolicy = await policyWith({ eraseDormantProfilesAfterDays: 30 });
     const dataDir = newDataDir('dormant-display');
     const start = Date.now();
     let clock = start;
@@ -417,7 +408,7 @@ describe('dormant profiles', () => {
   });
 
   it('sweeps every hour at the lock screen, so a PC nobody unlocks still erases a dormant profile, and the picker updates', async () => {
-    const adminPolicy = await managedPolicy({ eraseDormantProfilesAfterDays: 30 });
+    const adminPolicy = await policyWith({ eraseDormantProfilesAfterDays: 30 });
     const dataDir = newDataDir('dormant-hourly');
     const start = Date.now();
     const first = track(startCore({ server, dataDir, adminPolicy, now: () => start }));
@@ -448,7 +439,7 @@ describe('dormant profiles', () => {
   });
 
   it('records an open profile as in use every hour, before any lock', async () => {
-    const adminPolicy = await managedPolicy({ eraseDormantProfilesAfterDays: 30 });
+    const adminPolicy = await policyWith({ eraseDormantProfilesAfterDays: 30 });
     const dataDir = newDataDir('dormant-stamp');
     const start = Date.now();
     let clock = start;
@@ -477,10 +468,7 @@ describe('dormant profiles', () => {
 
 describe("the policy's server", () => {
   it('is used without the person typing it, and accounts elsewhere are refused', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'wardline-policy-'));
-    const policyPath = join(dir, 'policy.json');
-    await writeFile(policyPath, JSON.stringify({ version: 1, server: { domain: server.domain, host: server.host, port: server.c2sPort } }));
-    const app = track(startCore({ server, adminPolicy: await loadAdminPolicy({ path: policyPath }) }));
+    const app = track(startCore({ server, adminPolicy: await policyWith({ server: { domain: server.domain, host: server.host, port: server.c2sPort } }) }));
     await app.call('profiles:create', { displayName: 'Ivy Chen', role: 'Pharmacist', pin: PIN });
     const elsewhere = await app.attempt('account:set', { jid: 'visitor@partner.test', password: 'visitor-password' });
     expect(elsewhere).toMatchObject({ ok: false, error: { code: 'rejected', message: expect.stringContaining(`@${server.domain}`) } });
@@ -495,9 +483,7 @@ describe("the policy's server", () => {
 
 describe('an invalid admin policy', () => {
   it('fails closed with a message for IT naming the file and the problem', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'wardline-policy-'));
-    const policyPath = join(dir, 'policy.json');
-    await writeFile(policyPath, JSON.stringify({ version: 1, idleLockMinutes: 600 }));
+    const policyPath = writePolicyFile({ idleLockMinutes: 600 });
     const app = track(startCore({ server, adminPolicy: await loadAdminPolicy({ path: policyPath }) }));
     const state = await app.call('session:state', {});
     expect(state.kind).toBe('blocked');

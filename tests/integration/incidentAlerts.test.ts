@@ -5,12 +5,10 @@
  * policy's preconfigured rooms: joined by everyone at sign-in, used when a coordinator declares.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { DEFAULT_NOTIFICATION_POLICY } from '../../electron/core/notify/notificationPolicy.js';
-import { loadAdminPolicy, type PolicyLoad } from '../../electron/core/policy/policyFile.js';
+import type { PolicyLoad } from '../../electron/core/policy/policyFile.js';
 import { applyKeyringEnv, startKeyring, type Keyring } from '../fixtures/keyring.js';
+import { policyWith, removePolicyFiles } from '../fixtures/policyFiles.js';
 import { startProsody, type ProsodyServer } from '../fixtures/prosody.js';
 import { cleanUpDataDirs, signIn, startCore, until, type CoreUnderTest } from './coreHarness.js';
 
@@ -32,14 +30,12 @@ afterAll(async () => {
   await server?.stop();
   await keyring?.stop();
   cleanUpDataDirs();
+  removePolicyFiles();
 });
 
 /** An admin policy file with this incident section, loaded as the app loads it. */
 async function incidentPolicy(incident: Record<string, unknown>): Promise<PolicyLoad> {
-  const dir = await mkdtemp(join(tmpdir(), 'wardline-policy-'));
-  const policyPath = join(dir, 'policy.json');
-  await writeFile(policyPath, JSON.stringify({ version: 1, incident }));
-  const load = await loadAdminPolicy({ path: policyPath });
+  const load = await policyWith({ incident });
   expect(load.kind).toBe('managed');
   return load;
 }

@@ -292,7 +292,8 @@ class Chat implements ChatService {
     const title = this.#directory.nameOf(peer.bare) ?? peer.local;
     const id = await this.#conversations.resolve(peer.bare, 'direct', title);
     if (peer.bare !== this.#ownBare && !this.#directory.has(peer.bare) && this.#connection.state().kind === 'online') {
-      this.#directory.add(peer.bare, title).catch((error: unknown) => this.#log(`chat roster-add-failed error=${errorName(error)}`));
+      // No roster name: the local part is only a placeholder, and would hide the name they sign with.
+      this.#directory.add(peer.bare, null).catch((error: unknown) => this.#log(`chat roster-add-failed error=${errorName(error)}`));
     }
     return id;
   }

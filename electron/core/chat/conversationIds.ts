@@ -8,6 +8,8 @@ import type { ConversationKind, WardlineStore } from '../store/index.js';
 export class ConversationIds {
   readonly #store: WardlineStore;
   readonly #byJid = new Map<string, Promise<number>>();
+  /** 1:1 conversations whose title was already offered a better name this session. */
+  readonly #named = new Set<number>();
 
   constructor(store: WardlineStore) {
     this.#store = store;
@@ -29,6 +31,18 @@ export class ConversationIds {
     const cached = this.#byJid.get(jid);
     if (cached !== undefined) return cached.catch(() => null);
     return (await this.#store.findConversationByJid(jid))?.id ?? null;
+  }
+
+  /**
+   * A 1:1 conversation opened before we knew the person's name is titled with the address's local
+   * part; the first message from them this session puts their name there (the address stays
+   * shown beside it). One store call per conversation per session, never on later messages.
+   */
+  async offerName(id: number, jid: string, name: string): Promise<boolean> {
+    const placeholder = titleFromJid(jid);
+    if (this.#named.has(id) || name === placeholder) return false;
+    this.#named.add(id);
+    return this.#store.nameDirectConversation(id, placeholder, name);
   }
 
   async #findOrCreate(jid: string, kind: ConversationKind, title: string): Promise<number> {

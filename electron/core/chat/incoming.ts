@@ -67,6 +67,7 @@ export async function applyReceived(deps: IncomingDeps, items: readonly Received
   const own: { conversationId: number; originId: string; serverId: string | null; settlesOutbox: boolean }[] = [];
   const receipts: XmlElement[] = [];
   const arrivals = new Map<number, Arrival>();
+  const names = new Map<number, { jid: string; title: string }>();
   const receivedAt = deps.now();
 
   const retainedSince = deps.retainedSince?.() ?? null;
@@ -80,7 +81,9 @@ export async function applyReceived(deps: IncomingDeps, items: readonly Received
     }
     const kind: ConversationKind = event.type === 'groupchat' ? 'room' : 'direct';
     const signedName = kind === 'direct' && event.direction === 'in' ? (card?.name ?? null) : null;
-    const conversationId = await deps.conversations.resolve(event.conversation, kind, deps.titleFor(event.conversation, kind, signedName));
+    const title = deps.titleFor(event.conversation, kind, signedName);
+    const conversationId = await deps.conversations.resolve(event.conversation, kind, title);
+    if (signedName !== null) names.set(conversationId, { jid: event.conversation, title });
     const fromSelf = event.direction === 'out';
     rows.push({
       conversationId,
@@ -118,6 +121,7 @@ export async function applyReceived(deps: IncomingDeps, items: readonly Received
   // delivery updates below are other transactions and say nothing about these messages).
   for (const receipt of receipts) deps.send(receipt);
   if (own.length > 0) await deps.store.confirmOwnMessages(own);
+  for (const [id, { jid, title }] of names) await deps.conversations.offerName(id, jid, title);
 
   for (const { event } of items) {
     if (event.kind === 'message') continue;

@@ -53,6 +53,22 @@ export class MessageStore {
   }
 
   /**
+   * Names a 1:1 conversation still titled with its placeholder (the address's local part, as it
+   * was opened before anyone knew better); a title the directory or a first message gave is kept.
+   */
+  nameDirectConversation(conversationId: number, placeholder: string, title: string): boolean {
+    requireInteger(conversationId, 'conversationId');
+    requireText(placeholder, 'placeholder');
+    requireText(title, 'title');
+    const row = this.statement(`UPDATE conversations SET title = ? WHERE id = ? AND kind = 'direct' AND title = ? RETURNING id`).get([
+      title,
+      conversationId,
+      placeholder,
+    ]);
+    return row !== undefined;
+  }
+
+  /**
    * Rows are staged in an in-memory temp table, then moved into messages by a
    * single INSERT ... SELECT. FTS5 flushes its in-memory index at every
    * statement boundary, so row-per-statement inserts made it write (and later

@@ -28,6 +28,8 @@ export interface WardlineStore {
   readonly schemaVersion: number;
   /** Creates or updates by jid; returns the conversation's id. */
   upsertConversation(input: ConversationInput): Promise<number>;
+  /** Replaces a 1:1 conversation's placeholder title; false if it already had another. */
+  nameDirectConversation(conversationId: number, placeholder: string, title: string): Promise<boolean>;
   /** One transaction per batch; duplicates (by server or origin id) are skipped and counted. */
   insertReceivedBatch(messages: readonly ReceivedMessageInput[]): Promise<InsertBatchResult>;
   listConversations(): Promise<ConversationSummary[]>;
@@ -130,6 +132,9 @@ class StoreClient implements WardlineStore {
 
   upsertConversation(input: ConversationInput): Promise<number> {
     return this.call('upsertConversation', input, this.now());
+  }
+  nameDirectConversation(conversationId: number, placeholder: string, title: string): Promise<boolean> {
+    return this.call('nameDirectConversation', conversationId, placeholder, title);
   }
   insertReceivedBatch(messages: readonly ReceivedMessageInput[]): Promise<InsertBatchResult> {
     return this.call('insertReceivedBatch', messages);

@@ -31,6 +31,7 @@ export interface StoreOperations {
   open: { args: [path: string, keyHex: string, options: OpenStoreOptions]; result: OpenResult };
   close: { args: []; result: null };
   upsertConversation: { args: [input: ConversationInput, now: number]; result: number };
+  nameDirectConversation: { args: [conversationId: number, placeholder: string, title: string]; result: boolean };
   insertReceivedBatch: { args: [messages: readonly ReceivedMessageInput[]]; result: InsertBatchResult };
   listConversations: { args: []; result: ConversationSummary[] };
   pageMessages: { args: [conversationId: number, before: MessageCursor | null, limit: number]; result: MessagePage };

@@ -69,6 +69,7 @@ const handlers: Handlers = {
     return null;
   },
   upsertConversation: (input, now) => openStore().upsertConversation(input, now),
+  nameDirectConversation: (conversationId, placeholder, title) => openStore().nameDirectConversation(conversationId, placeholder, title),
   insertReceivedBatch: (messages) => openStore().insertReceivedBatch(messages),
   listConversations: () => openStore().listConversations(),
   pageMessages: (conversationId, before, limit) => openStore().pageMessages(conversationId, before, limit),
