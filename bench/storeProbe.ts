@@ -69,7 +69,8 @@ async function unlockToFirstList(): Promise<{ kdfMs: number; beyondKdfMs: number
   const keyHex = await registry.unlockProfile(input.profileId, input.pin);
   const unlocked = performance.now();
   const store = await openStore(storePath, keyHex, { create: false });
-  const conversations = await store.listConversations();
+  // As the app lists them by default (policy conversationPreviews): with each newest message.
+  const conversations = await store.listConversations({ previews: true });
   const listed = performance.now();
   if (conversations.length === 0) throw new Error('the profile has no conversations');
   await store.close();
@@ -91,7 +92,7 @@ for (let run = 0; run < warmRuns; run += 1) {
 
 // RSS with the profile open and in use: list, a page, a search, the lock-screen counts.
 const store = await openStore(storePath, await registry.unlockProfile(input.profileId, input.pin), { create: false });
-const conversations = await store.listConversations();
+const conversations = await store.listConversations({ previews: true });
 await store.pageMessages(conversations[0]?.id ?? 1, null, 50);
 await store.search('chest pain', 50);
 await store.unreadCounts();

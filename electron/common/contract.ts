@@ -89,6 +89,11 @@ export const ConversationSummarySchema = z.object({
   /** Our messages here the server bounced, waiting for the person to retry them. */
   undelivered: z.number().int().nonnegative(),
   lastActivityAt: z.number().int().nullable(),
+  /**
+   * The start of the newest message, one line, for the list (admin policy may turn previews off:
+   * then always null). `author`: "You", the sender's name in a room, null for the other person in 1:1.
+   */
+  preview: z.object({ author: z.string().nullable(), text: z.string() }).nullable(),
 });
 
 const ProfileId = z.string().regex(/^[a-f0-9]{32}$/, 'profile id');
@@ -288,7 +293,7 @@ export const IncidentStateSchema = z.object({
       requests: z.array(IncidentRequestSchema),
       responders: z.array(IncidentResponderSchema),
       locations: z.array(z.object({ location: z.string(), needed: z.number().int(), assigned: z.number().int(), arrived: z.number().int() })),
-      /** This person's incident messages the server or the recipient refused (this session). */
+      /** This person's incident messages the server or the recipient refused (kept in the store across a lock or restart). */
       undelivered: z.array(
         z.object({
           kind: z.enum(['declare', 'request', 'response', 'assign', 'ack', 'arrive', 'standdown', 'close']),

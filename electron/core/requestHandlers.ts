@@ -55,7 +55,8 @@ export function requestHandlers(
     'chat:connection': () => session.connection(),
     'conversations:list': async () => {
       const mask = session.masksPatientIdentifiers();
-      return (await session.store().listConversations()).map((c) => toConversationView(c, mask)).sort(byAttention);
+      const conversations = await session.store().listConversations({ previews: session.showsConversationPreviews() });
+      return conversations.map((c) => toConversationView(c, mask)).sort(byAttention);
     },
     'conversations:openDirect': async ({ jid }) => ({ conversationId: await session.chat().openDirect(jid) }),
     'conversations:markRead': async ({ conversationId }) => {

@@ -107,6 +107,7 @@ export function createWardlineCore(options: CoreOptions): WardlineCore {
       wipeOnRevocation: admin.wipeOnRevocation,
       privacyBlur: admin.privacyBlur,
       maskPatientIdentifiers: admin.maskPatientIdentifiers === 'always',
+      conversationPreviews: admin.conversationPreviews,
     },
     policySource: { kind: load.kind === 'managed' ? 'managed' : 'default', path: load.path, sha256: load.kind === 'managed' ? load.sha256 : null },
     exportFile: options.exportFile ?? noExportFile,

@@ -93,6 +93,8 @@ describe('messaging between two people, end to end', () => {
     const aliceList = alice.page.getByRole('navigation', { name: 'Conversations' });
     await expect.poll(() => aliceList.getByRole('button', { name: /Dr Bob Reyes/ }).count()).toBe(1);
     await expect.poll(() => alice.page.getByRole('heading', { name: /Dr Bob Reyes/ }).count()).toBe(1);
+    // The list previews the newest message on one line (policy allows previews by default).
+    await expect.poll(() => aliceList.getByRole('button', { name: /Dr Bob Reyes/ }).textContent()).toContain('Thanks. Sending him up now. Please have a monitor ready.');
     await screenshot(alice.page, 'messaging-02-alice-conversation');
     await screenshot(bob.page, 'messaging-03-bob-conversation');
   });

@@ -42,7 +42,7 @@ beforeAll(async () => {
   server = await startProsody({
     otherDomains: ['partner.test'],
     users: [
-      ...['alice', 'bob', 'carol', 'dave'].map((username) => ({ username, password: `${username}-password` })),
+      ...['alice', 'bob', 'carol', 'dave', 'erin'].map((username) => ({ username, password: `${username}-password` })),
       { username: 'visitor', password: 'visitor-password', domain: 'partner.test' },
     ],
   });
@@ -337,6 +337,9 @@ describe('masking patient identifiers (policy "always", for shared screens)', ()
     await carol.call('messages:send', { conversationId: conversations.find((c) => c.address === room)?.id ?? 0, body: 'Side room for 943 476 5919 please', urgent: false });
     await until('the room message needs transcription', async () => (await carol.call('governance:needsTranscription', {})).some((n) => n.conversationTitle === 'Bed 4 ([NHS no. hidden])'));
     expect(JSON.stringify(await carol.call('governance:needsTranscription', {}))).not.toMatch(/943.?476.?5919/);
+    const previews = new Map((await carol.call('conversations:list', {})).map((c) => [c.address, c.preview]));
+    expect(previews.get(room)).toEqual({ author: 'You', text: 'Side room for [NHS no. hidden] please' });
+    expect(previews.get(`dave@${server.domain}`)).toEqual({ author: null, text: shown });
     const withDave = conversations.find((c) => c.address === `dave@${server.domain}`);
     const message = (await messagesWith(carol, `dave@${server.domain}`)).find((m) => m.body === shown);
     await carol.call('transcription:create', { conversationId: withDave?.id ?? 0, messageIds: [message?.id ?? 0], recordReference: 'EPR 9434765919' });
@@ -352,7 +355,24 @@ describe('masking patient identifiers (policy "always", for shared screens)', ()
 
     // Without the policy (Dave's workstation) the same number is shown and can be searched for.
     expect((await messagesWith(dave, `carol@${server.domain}`)).map((m) => m.body)).toContain(body);
+    expect((await dave.call('conversations:list', {})).find((c) => c.address === `carol@${server.domain}`)?.preview).toEqual({ author: 'You', text: body });
     expect((await dave.call('messages:search', { query: '943 476 5919', limit: 10 })).map((h) => h.body)).toContain(body);
+  });
+});
+
+describe('conversation previews turned off by policy', () => {
+  it('lists titles, counts and times, and no message text at all', async () => {
+    const adminPolicy = await policyWith({ conversationPreviews: false });
+    const [erin, dave] = await Promise.all([person('Erin Hale', 'Ward clerk', 'erin', { adminPolicy }), person('Dr Dave Kim', 'Registrar', 'dave')]);
+    const body = `Porter needed for bed 6 ${Date.now()}`;
+    const { conversationId } = await dave.call('conversations:openDirect', { jid: `erin@${server.domain}` });
+    await dave.call('messages:send', { conversationId, body, urgent: false });
+    await until('erin has the message', async () => (await messagesWith(erin, `dave@${server.domain}`)).some((m) => m.body === body));
+    const list = await erin.call('conversations:list', {});
+    expect(list.find((c) => c.address === `dave@${server.domain}`)).toMatchObject({ unread: 1, preview: null });
+    expect(JSON.stringify(list)).not.toContain('Porter');
+    // The sender's workstation, without the policy, shows the preview.
+    expect((await dave.call('conversations:list', {})).find((c) => c.address === `erin@${server.domain}`)?.preview).toEqual({ author: 'You', text: body });
   });
 });
 

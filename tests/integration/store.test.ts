@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import BetterSqlite from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore, prestartStoreWorker, StoreError, type ReceivedMessageInput, type WardlineStore } from '../../electron/core/store/index.js';
+import { PREVIEW_CHARACTERS } from '../../electron/core/store/messageStore.js';
 import { openPlainStore } from '../../bench/plainSqlite.js';
 import { containsText, readWithJourneyapps } from '../fixtures/storeFiles.js';
 
@@ -221,6 +222,30 @@ describe('encrypted store', () => {
     await expect(store.insertReceivedBatch([received(424242, 1)])).rejects.toMatchObject({ kind: 'invalid-argument' });
     await expect(store.pageMessages(ward, null, 0)).rejects.toMatchObject({ kind: 'invalid-argument' });
     expect((await store.listConversations()).length).toBe(2);
+  });
+});
+
+describe('conversation previews', () => {
+  it("reads each conversation's newest message, only its start, only when asked; a removed newest message gives none", async () => {
+    const store = await openStore(join(root, 'profiles', 'previews', 'store.db'), keyHex);
+    try {
+      const handover = await store.upsertConversation({ jid: 'handover@rooms.trust.example', kind: 'room', title: 'Handover' });
+      const quiet = await store.upsertConversation({ jid: 'quiet@rooms.trust.example', kind: 'room', title: 'Quiet' });
+      const long = `Newest: ${'bed state '.repeat(500)}`;
+      await store.insertReceivedBatch([received(handover, 1, { body: 'Older message' }), received(handover, 2, { body: long, senderName: 'Sr Lopes' })]);
+
+      const listed = new Map((await store.listConversations({ previews: true })).map((c) => [c.id, c.latest]));
+      expect(listed.get(handover)).toEqual({ fromSelf: false, senderName: 'Sr Lopes', text: long.slice(0, PREVIEW_CHARACTERS) });
+      expect(listed.get(quiet)).toBeNull();
+      // Not asked (policy off): no text leaves the store.
+      expect((await store.listConversations()).every((c) => c.latest === null)).toBe(true);
+
+      // The newest is retracted by its sender: no preview, and never the older message's text instead.
+      expect(await store.applyRetraction({ conversationId: handover, senderJid: received(handover, 2).senderJid, targetId: `orig-${handover}-2`, by: 'origin-id', at: 9 })).not.toBeNull();
+      expect((await store.listConversations({ previews: true })).find((c) => c.id === handover)?.latest).toBeNull();
+    } finally {
+      await store.close();
+    }
   });
 });
 

@@ -45,6 +45,7 @@ describe('defaults', () => {
       urgentReminderMinutes: 2,
       urgentMaxReminders: 5,
       contentProtection: true,
+      conversationPreviews: true,
       privacyBlur: false,
       allowedDomains: [],
       maskPatientIdentifiers: 'never',

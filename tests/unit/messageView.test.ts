@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { toConversationView, toMessageView } from '../../electron/core/session/messageView.js';
+import { PREVIEW_SHOWN_CHARACTERS, toConversationView, toMessageView } from '../../electron/core/session/messageView.js';
 import type { StoredMessage } from '../../electron/core/store/index.js';
 
 const base: StoredMessage = {
@@ -24,6 +24,19 @@ const base: StoredMessage = {
   readAt: null,
 };
 
+const roomSummary = {
+  id: 3,
+  jid: 'bed4@conference.trust.example',
+  kind: 'room' as const,
+  title: 'Bed 4',
+  muted: false,
+  unread: 0,
+  urgentUnread: 0,
+  undelivered: 0,
+  lastActivityAt: null,
+  latest: null,
+};
+
 describe('toMessageView', () => {
   it('shows NHS numbers unless policy masks them, and keeps the patient-identifiable marker either way', () => {
     expect(toMessageView(base).body).toBe(base.body);
@@ -36,7 +49,7 @@ describe('toMessageView', () => {
     const transcribed = { ...base, transcription: { by: 'Sr Lopes (Ward sister)', at: 5, recordReference: 'EPR/943-476-5919' } };
     expect(toMessageView(transcribed).transcription?.recordReference).toBe('EPR/943-476-5919');
     expect(toMessageView(transcribed, true).transcription).toEqual({ by: 'Sr Lopes (Ward sister)', at: 5, recordReference: 'EPR/[NHS no. hidden]' });
-    const room = { id: 3, jid: 'bed4@conference.trust.example', kind: 'room' as const, title: 'Bed 4 9434765919', muted: false, unread: 0, urgentUnread: 0, undelivered: 0, lastActivityAt: null };
+    const room = { ...roomSummary, title: 'Bed 4 9434765919' };
     expect(toConversationView(room).title).toBe('Bed 4 9434765919');
     expect(toConversationView(room, true)).toMatchObject({ title: 'Bed 4 [NHS no. hidden]', address: room.jid });
   });
@@ -53,5 +66,32 @@ describe('toMessageView', () => {
     expect(removed.transcription).toEqual({ by: 'Sr Lopes (Ward sister)', at: 5, recordReference: 'EPR-1' });
     const retracted = toMessageView({ ...base, retraction: { at: 7, by: base.senderJid, byName: null, reason: null } });
     expect(retracted.removal).toEqual({ byName: null, byAddress: base.senderJid, at: 7, afterTranscription: false });
+  });
+});
+
+describe('conversation preview line', () => {
+  const latest = (text: string, fromSelf = false, senderName: string | null = 'Dr Okafor') => ({ latest: { text, fromSelf, senderName } });
+
+  it('is one line, names the author in rooms and "You" for our own, and nobody for the other person in 1:1', () => {
+    expect(toConversationView({ ...roomSummary, ...latest('Bed 3\n\n  free\tnow ') }).preview).toEqual({ author: 'Dr Okafor', text: 'Bed 3 free now' });
+    expect(toConversationView({ ...roomSummary, ...latest('On my way', true) }).preview).toEqual({ author: 'You', text: 'On my way' });
+    expect(toConversationView({ ...roomSummary, kind: 'direct', ...latest('Thanks') }).preview).toEqual({ author: null, text: 'Thanks' });
+    expect(toConversationView({ ...roomSummary, ...latest(' \n ') }).preview).toBeNull();
+    expect(toConversationView(roomSummary).preview).toBeNull();
+  });
+
+  it(`keeps at most ${PREVIEW_SHOWN_CHARACTERS} characters, counting emoji as one`, () => {
+    const long = `${'🩺'.repeat(PREVIEW_SHOWN_CHARACTERS)}tail`;
+    const text = toConversationView({ ...roomSummary, ...latest(long) }).preview?.text ?? '';
+    expect([...text]).toHaveLength(PREVIEW_SHOWN_CHARACTERS + 1);
+    expect(text.endsWith('🩺…')).toBe(true);
+  });
+
+  it('masks NHS numbers before cutting, so a number at the edge is never half shown', () => {
+    const edge = `${'x'.repeat(PREVIEW_SHOWN_CHARACTERS - 6)} 943 476 5919 and more`;
+    const masked = toConversationView({ ...roomSummary, ...latest(edge, false, 'Ward 9434765919') }, true).preview;
+    expect(masked?.text).not.toMatch(/\d/);
+    expect(masked?.author).toBe('Ward [NHS no. hidden]');
+    expect(toConversationView({ ...roomSummary, ...latest(edge) }).preview?.text).toMatch(/943 4…$/);
   });
 });

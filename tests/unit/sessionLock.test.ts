@@ -61,7 +61,7 @@ function setup(store: WardlineStore) {
     log: () => {},
     startChat: () => { throw new Error('no chat in this test'); },
     chatTrust: { trustedDomains: [] },
-    governance: { retentionDays: 30, wipeOnRevocation: false, privacyBlur: false, maskPatientIdentifiers: false },
+    governance: { retentionDays: 30, wipeOnRevocation: false, privacyBlur: false, maskPatientIdentifiers: false, conversationPreviews: true },
     policySource: { kind: 'default', path: '(test)', sha256: null },
     exportFile: noExportFile,
   });
@@ -128,7 +128,7 @@ describe('session lock fails safe', () => {
       log: () => {},
       startChat: () => { throw new Error('unused'); },
       chatTrust: { trustedDomains: [] },
-      governance: { retentionDays: 30, wipeOnRevocation: false, privacyBlur: false, maskPatientIdentifiers: false },
+      governance: { retentionDays: 30, wipeOnRevocation: false, privacyBlur: false, maskPatientIdentifiers: false, conversationPreviews: true },
       policySource: { kind: 'default', path: '(test)', sha256: null },
       exportFile: noExportFile,
     });

@@ -163,6 +163,13 @@ export const AdminPolicySchema = z
       .boolean()
       .default(false)
       .describe('Blur message content on screen so passers-by cannot read it at a glance. When true, people cannot turn it off; when false, they may turn it on.'),
+    conversationPreviews: z
+      .boolean()
+      .default(true)
+      .describe(
+        'Show the start of the newest message under each conversation in the list (NHS numbers masked when ' +
+          'maskPatientIdentifiers applies). false: titles, counts and times only, e.g. where patients and visitors can see the screen.',
+      ),
     allowedDomains: z
       .array(domainName)
       .max(100)

@@ -1,6 +1,6 @@
 import { DeliveryFailureReasonSchema, type ConversationSummary, type DeliveryFailureReason, type MessageView } from '../../common/contract.js';
 import { maskNhsNumbers } from '../incident/redaction.js';
-import type { ConversationSummary as StoredConversation, StoredMessage } from '../store/index.js';
+import type { LatestMessage, ConversationSummary as StoredConversation, StoredMessage } from '../store/index.js';
 
 /** Text people typed (a message, a room's title, a record reference) as this screen may show it. */
 export function shownText(text: string, maskIdentifiers: boolean): string {
@@ -39,6 +39,9 @@ export function toMessageView(message: StoredMessage, maskIdentifiers = false): 
   };
 }
 
+/** Characters of the newest message the list shows; the renderer may cut it shorter to fit. */
+export const PREVIEW_SHOWN_CHARACTERS = 120;
+
 /** Titles are typed by people (a room named after a patient), so masking covers them too. */
 export function toConversationView(c: StoredConversation, maskIdentifiers = false): ConversationSummary {
   return {
@@ -50,7 +53,21 @@ export function toConversationView(c: StoredConversation, maskIdentifiers = fals
     urgentUnread: c.urgentUnread,
     undelivered: c.undelivered,
     lastActivityAt: c.lastActivityAt,
+    preview: c.latest === null ? null : previewOf(c.latest, c.kind, maskIdentifiers),
   };
+}
+
+/**
+ * One line: whitespace runs become one space, NHS numbers are masked before the text is cut
+ * (so a number is never half shown), and at most PREVIEW_SHOWN_CHARACTERS are kept.
+ */
+function previewOf(latest: LatestMessage, kind: StoredConversation['kind'], maskIdentifiers: boolean): ConversationSummary['preview'] {
+  const line = shownText(latest.text.replace(/\s+/g, ' ').trim(), maskIdentifiers);
+  if (line === '') return null;
+  const characters = [...line];
+  const text = characters.length > PREVIEW_SHOWN_CHARACTERS ? `${characters.slice(0, PREVIEW_SHOWN_CHARACTERS).join('').trimEnd()}…` : line;
+  const author = latest.fromSelf ? 'You' : kind === 'room' && latest.senderName !== null ? shownText(latest.senderName, maskIdentifiers) : null;
+  return { author, text };
 }
 
 /** The stored code as the contract knows it; anything else (an older or damaged row) reads as 'unknown'. */

@@ -26,6 +26,8 @@ export interface GovernancePolicy {
   privacyBlur: boolean;
   /** Replace NHS numbers with a mask in every message shown (policy 'always'). */
   maskPatientIdentifiers: boolean;
+  /** Show the start of the newest message in the conversation list. */
+  conversationPreviews: boolean;
 }
 
 export interface ProfileGovernanceDeps {

@@ -408,6 +408,11 @@ export class SessionController {
     return this.deps.governance.maskPatientIdentifiers;
   }
 
+  /** Whether the conversation list shows the start of each newest message (admin policy). */
+  showsConversationPreviews(): boolean {
+    return this.deps.governance.conversationPreviews;
+  }
+
   auditTrail(): AuditTrail {
     return this.#requireOpen().governance.audit;
   }

@@ -4,7 +4,7 @@
  */
 import { appendAuditEntry, verifyAuditChain } from './auditLog.js';
 import { messageColumns, toStoredMessage } from './messageRows.js';
-import { readNumber, readOneOf, readOptionalNumber, readString } from './rowReaders.js';
+import { readNumber, readOneOf, readOptionalNumber, readOptionalString, readString } from './rowReaders.js';
 import { toFtsQuery } from './searchQuery.js';
 import type { SqlDatabase, SqlStatement } from './sqlPort.js';
 import { StatementCache } from './statementCache.js';
@@ -17,6 +17,7 @@ import type {
   ConversationSummary,
   DeleteResult,
   InsertBatchResult,
+  ListConversationsOptions,
   MessageCursor,
   MessagePage,
   ReceivedMessageInput,
@@ -29,6 +30,34 @@ const maxSearchResults = 500;
 
 const incomingColumns = `conversation_id, server_id, origin_id, direction, sender_jid, sender_name, sender_role,
   body, content_type, payload, sent_at, received_at, delivery_state, urgency, encryption, patient_identifier, expires_at`;
+
+/** Characters of the newest message read for a preview line: a long body is never copied whole. */
+export const PREVIEW_CHARACTERS = 200;
+
+// Bounced messages keep an outbox row, and the outbox is small: count them there, once for all
+// conversations. CROSS JOIN keeps the outbox as the outer loop (SQLite never reorders it); a
+// per-conversation subquery let the planner walk every message of every conversation through the
+// paging index instead (a 2,000-conversation list: 37 → 363 ms).
+const listColumns = `c.id, c.jid, c.kind, c.title, c.muted, c.unread_count, c.urgent_unread_count, c.last_activity_at,
+  coalesce(u.n, 0) AS undelivered`;
+const listFrom = `conversations c
+  LEFT JOIN (
+    SELECT m.conversation_id AS conversation_id, count(*) AS n
+    FROM outbox o CROSS JOIN messages m ON m.id = o.message_id
+    WHERE m.delivery_state = 'failed' AND m.retracted_at IS NULL
+    GROUP BY m.conversation_id
+  ) u ON u.conversation_id = c.id`;
+const listOrder = `ORDER BY c.last_activity_at IS NULL, c.last_activity_at DESC, c.id DESC`;
+const listSql = `SELECT ${listColumns} FROM ${listFrom} ${listOrder}`;
+// The newest message is one seek down the paging index per conversation. A removed (retracted)
+// or structured newest message gives no preview rather than an older message's text.
+const listWithPreviewsSql = `SELECT ${listColumns}, l.direction AS latest_direction, l.sender_name AS latest_sender,
+    CASE WHEN l.retracted_at IS NULL AND l.content_type = 'text' THEN substr(l.body, 1, ${PREVIEW_CHARACTERS}) END AS latest_text
+  FROM ${listFrom}
+  LEFT JOIN messages l ON l.id = (
+    SELECT m.id FROM messages m WHERE m.conversation_id = c.id ORDER BY m.sent_at DESC, m.id DESC LIMIT 1
+  )
+  ${listOrder}`;
 
 export class MessageStore {
   private readonly statements: StatementCache;
@@ -133,25 +162,11 @@ export class MessageStore {
     });
   }
 
-  listConversations(): ConversationSummary[] {
-    return this.statement(
-      // Bounced messages keep an outbox row, and the outbox is small: count them there, once for
-      // all conversations. CROSS JOIN keeps the outbox as the outer loop (SQLite never reorders
-      // it); a per-conversation subquery let the planner walk every message of every
-      // conversation through the paging index instead (a 2,000-conversation list: 37 → 363 ms).
-      `SELECT c.id, c.jid, c.kind, c.title, c.muted, c.unread_count, c.urgent_unread_count, c.last_activity_at,
-         coalesce(u.n, 0) AS undelivered
-       FROM conversations c
-       LEFT JOIN (
-         SELECT m.conversation_id AS conversation_id, count(*) AS n
-         FROM outbox o CROSS JOIN messages m ON m.id = o.message_id
-         WHERE m.delivery_state = 'failed' AND m.retracted_at IS NULL
-         GROUP BY m.conversation_id
-       ) u ON u.conversation_id = c.id
-       ORDER BY c.last_activity_at IS NULL, c.last_activity_at DESC, c.id DESC`,
-    )
-      .all()
-      .map((row) => ({
+  listConversations(options: ListConversationsOptions = { previews: false }): ConversationSummary[] {
+    const rows = this.statement(options.previews ? listWithPreviewsSql : listSql).all();
+    return rows.map((row) => {
+      const text = options.previews ? readOptionalString(row, 'latest_text') : null;
+      return {
         id: readNumber(row, 'id'),
         jid: readString(row, 'jid'),
         kind: readOneOf(row, 'kind', ['direct', 'room'] as const),
@@ -161,7 +176,9 @@ export class MessageStore {
         urgentUnread: readNumber(row, 'urgent_unread_count'),
         undelivered: readNumber(row, 'undelivered'),
         lastActivityAt: readOptionalNumber(row, 'last_activity_at'),
-      }));
+        latest: text === null ? null : { fromSelf: readString(row, 'latest_direction') === 'out', senderName: readOptionalString(row, 'latest_sender'), text },
+      };
+    });
   }
 
   /** Keyset pagination on (sent_at, id): cost is independent of how deep the page is. */

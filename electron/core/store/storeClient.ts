@@ -14,6 +14,7 @@ import type {
   AuditEntryInput,
   ConversationInput,
   ConversationSummary,
+  ListConversationsOptions,
   DeleteResult,
   InsertBatchResult,
   MessageCursor,
@@ -32,7 +33,7 @@ export interface WardlineStore {
   nameDirectConversation(conversationId: number, placeholder: string, title: string): Promise<boolean>;
   /** One transaction per batch; duplicates (by server or origin id) are skipped and counted. */
   insertReceivedBatch(messages: readonly ReceivedMessageInput[]): Promise<InsertBatchResult>;
-  listConversations(): Promise<ConversationSummary[]>;
+  listConversations(options?: ListConversationsOptions): Promise<ConversationSummary[]>;
   /** Newest page when `before` is null; pass the returned `before` for the next older page. */
   pageMessages(conversationId: number, before: MessageCursor | null, limit: number): Promise<MessagePage>;
   /** Free text as typed; newest matches first. */
@@ -139,8 +140,8 @@ class StoreClient implements WardlineStore {
   insertReceivedBatch(messages: readonly ReceivedMessageInput[]): Promise<InsertBatchResult> {
     return this.call('insertReceivedBatch', messages);
   }
-  listConversations(): Promise<ConversationSummary[]> {
-    return this.call('listConversations');
+  listConversations(options?: ListConversationsOptions): Promise<ConversationSummary[]> {
+    return this.call('listConversations', options);
   }
   pageMessages(conversationId: number, before: MessageCursor | null, limit: number): Promise<MessagePage> {
     return this.call('pageMessages', conversationId, before, limit);

@@ -9,6 +9,7 @@ import type {
   AuditEntryInput,
   ConversationInput,
   ConversationSummary,
+  ListConversationsOptions,
   DeleteResult,
   InsertBatchResult,
   MessageCursor,
@@ -33,7 +34,7 @@ export interface StoreOperations {
   upsertConversation: { args: [input: ConversationInput, now: number]; result: number };
   nameDirectConversation: { args: [conversationId: number, placeholder: string, title: string]; result: boolean };
   insertReceivedBatch: { args: [messages: readonly ReceivedMessageInput[]]; result: InsertBatchResult };
-  listConversations: { args: []; result: ConversationSummary[] };
+  listConversations: { args: [options?: ListConversationsOptions]; result: ConversationSummary[] };
   pageMessages: { args: [conversationId: number, before: MessageCursor | null, limit: number]; result: MessagePage };
   search: { args: [query: string, limit: number]; result: StoredMessage[] };
   unreadCounts: { args: []; result: UnreadCounts };

@@ -25,6 +25,20 @@ export interface ConversationSummary {
   /** Our messages the server bounced, parked until the person retries them. */
   undelivered: number;
   lastActivityAt: number | null;
+  /** The newest message, for the list's preview line; null unless asked for, or when it has no text. */
+  latest: LatestMessage | null;
+}
+
+export interface LatestMessage {
+  fromSelf: boolean;
+  senderName: string | null;
+  /** The start of the body only (PREVIEW_CHARACTERS), never the whole of a long message. */
+  text: string;
+}
+
+export interface ListConversationsOptions {
+  /** Read each conversation's newest message for a preview line (admin policy may turn previews off). */
+  previews: boolean;
 }
 
 /** A message as a sync (live, carbons, MAM catch-up) delivers it. */
