@@ -225,6 +225,28 @@ describe('encrypted store', () => {
   });
 });
 
+describe('naming 1:1 conversations', () => {
+  it('replaces only a placeholder title, only of a 1:1 conversation, in one call', async () => {
+    const store = await openStore(join(root, 'profiles', 'names', 'store.db'), keyHex);
+    try {
+      const opened = await store.upsertConversation({ jid: 'bob@trust.example', kind: 'direct', title: 'bob' });
+      const named = await store.upsertConversation({ jid: 'sr.patel@trust.example', kind: 'direct', title: 'Dr Patel (roster)' });
+      const room = await store.upsertConversation({ jid: 'ward@rooms.trust.example', kind: 'room', title: 'ward' });
+      const renamed = await store.nameDirectConversations([
+        { conversationId: opened, placeholder: 'bob', title: 'Dr Bob Reyes' },
+        { conversationId: named, placeholder: 'sr.patel', title: 'Someone else' },
+        { conversationId: room, placeholder: 'ward', title: 'Not a room name' },
+      ]);
+      expect(renamed).toBe(1);
+      const titles = new Map((await store.listConversations()).map((c) => [c.id, c.title]));
+      expect([titles.get(opened), titles.get(named), titles.get(room)]).toEqual(['Dr Bob Reyes', 'Dr Patel (roster)', 'ward']);
+      await expect(store.nameDirectConversations([{ conversationId: opened, placeholder: 'bob', title: '' }])).rejects.toMatchObject({ kind: 'invalid-argument' });
+    } finally {
+      await store.close();
+    }
+  });
+});
+
 describe('conversation previews', () => {
   it("reads each conversation's newest message, only its start, only when asked; a removed newest message gives none", async () => {
     const store = await openStore(join(root, 'profiles', 'previews', 'store.db'), keyHex);

@@ -3,7 +3,7 @@
  * messages from a new colleague creates one conversation, not one per message; never
  * re-upserts a known conversation (that would reset its title and mute setting).
  */
-import type { ConversationKind, WardlineStore } from '../store/index.js';
+import type { ConversationKind, DirectConversationName, WardlineStore } from '../store/index.js';
 
 export class ConversationIds {
   readonly #store: WardlineStore;
@@ -36,13 +36,18 @@ export class ConversationIds {
   /**
    * A 1:1 conversation opened before we knew the person's name is titled with the address's local
    * part; the first message from them this session puts their name there (the address stays
-   * shown beside it). One store call per conversation per session, never on later messages.
+   * shown beside it). Each conversation is offered once per session, and a batch (a whole
+   * archive page) costs at most one store call.
    */
-  async offerName(id: number, jid: string, name: string): Promise<boolean> {
-    const placeholder = titleFromJid(jid);
-    if (this.#named.has(id) || name === placeholder) return false;
-    this.#named.add(id);
-    return this.#store.nameDirectConversation(id, placeholder, name);
+  async offerNames(offers: readonly { id: number; jid: string; name: string }[]): Promise<void> {
+    const names: DirectConversationName[] = [];
+    for (const { id, jid, name } of offers) {
+      const placeholder = titleFromJid(jid);
+      if (this.#named.has(id) || name === placeholder) continue;
+      this.#named.add(id);
+      names.push({ conversationId: id, placeholder, title: name });
+    }
+    if (names.length > 0) await this.#store.nameDirectConversations(names);
   }
 
   async #findOrCreate(jid: string, kind: ConversationKind, title: string): Promise<number> {

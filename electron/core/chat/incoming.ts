@@ -67,7 +67,7 @@ export async function applyReceived(deps: IncomingDeps, items: readonly Received
   const own: { conversationId: number; originId: string; serverId: string | null; settlesOutbox: boolean }[] = [];
   const receipts: XmlElement[] = [];
   const arrivals = new Map<number, Arrival>();
-  const names = new Map<number, { jid: string; title: string }>();
+  const names = new Map<number, { id: number; jid: string; name: string }>();
   const receivedAt = deps.now();
 
   const retainedSince = deps.retainedSince?.() ?? null;
@@ -83,7 +83,7 @@ export async function applyReceived(deps: IncomingDeps, items: readonly Received
     const signedName = kind === 'direct' && event.direction === 'in' ? (card?.name ?? null) : null;
     const title = deps.titleFor(event.conversation, kind, signedName);
     const conversationId = await deps.conversations.resolve(event.conversation, kind, title);
-    if (signedName !== null) names.set(conversationId, { jid: event.conversation, title });
+    if (signedName !== null) names.set(conversationId, { id: conversationId, jid: event.conversation, name: title });
     const fromSelf = event.direction === 'out';
     rows.push({
       conversationId,
@@ -121,7 +121,8 @@ export async function applyReceived(deps: IncomingDeps, items: readonly Received
   // delivery updates below are other transactions and say nothing about these messages).
   for (const receipt of receipts) deps.send(receipt);
   if (own.length > 0) await deps.store.confirmOwnMessages(own);
-  for (const [id, { jid, title }] of names) await deps.conversations.offerName(id, jid, title);
+  // A better title is cosmetic: failing to store it must not hold back the events below.
+  if (names.size > 0) await deps.conversations.offerNames([...names.values()]).catch((error: unknown) => deps.log(`chat name-conversation-failed error=${errorName(error)}`));
 
   for (const { event } of items) {
     if (event.kind === 'message') continue;

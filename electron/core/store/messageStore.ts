@@ -16,6 +16,7 @@ import type {
   ConversationInput,
   ConversationSummary,
   DeleteResult,
+  DirectConversationName,
   InsertBatchResult,
   ListConversationsOptions,
   MessageCursor,
@@ -82,19 +83,18 @@ export class MessageStore {
   }
 
   /**
-   * Names a 1:1 conversation still titled with its placeholder (the address's local part, as it
-   * was opened before anyone knew better); a title the directory or a first message gave is kept.
+   * Names 1:1 conversations still titled with their placeholder (the address's local part, as
+   * they were opened before anyone knew better); a title the directory or a first message gave is
+   * kept. One transaction; returns how many were renamed.
    */
-  nameDirectConversation(conversationId: number, placeholder: string, title: string): boolean {
-    requireInteger(conversationId, 'conversationId');
-    requireText(placeholder, 'placeholder');
-    requireText(title, 'title');
-    const row = this.statement(`UPDATE conversations SET title = ? WHERE id = ? AND kind = 'direct' AND title = ? RETURNING id`).get([
-      title,
-      conversationId,
-      placeholder,
-    ]);
-    return row !== undefined;
+  nameDirectConversations(names: readonly DirectConversationName[]): number {
+    for (const { conversationId, placeholder, title } of names) {
+      requireInteger(conversationId, 'conversationId');
+      requireText(placeholder, 'placeholder');
+      requireText(title, 'title');
+    }
+    const rename = this.statement(`UPDATE conversations SET title = ? WHERE id = ? AND kind = 'direct' AND title = ?`);
+    return this.db.transaction(() => names.reduce((renamed, n) => renamed + rename.run([n.title, n.conversationId, n.placeholder]).changes, 0));
   }
 
   /**

@@ -16,6 +16,7 @@ import type {
   ConversationSummary,
   ListConversationsOptions,
   DeleteResult,
+  DirectConversationName,
   InsertBatchResult,
   MessageCursor,
   MessagePage,
@@ -29,8 +30,8 @@ export interface WardlineStore {
   readonly schemaVersion: number;
   /** Creates or updates by jid; returns the conversation's id. */
   upsertConversation(input: ConversationInput): Promise<number>;
-  /** Replaces a 1:1 conversation's placeholder title; false if it already had another. */
-  nameDirectConversation(conversationId: number, placeholder: string, title: string): Promise<boolean>;
+  /** Replaces 1:1 conversations' placeholder titles (others are kept); returns how many changed. */
+  nameDirectConversations(names: readonly DirectConversationName[]): Promise<number>;
   /** One transaction per batch; duplicates (by server or origin id) are skipped and counted. */
   insertReceivedBatch(messages: readonly ReceivedMessageInput[]): Promise<InsertBatchResult>;
   listConversations(options?: ListConversationsOptions): Promise<ConversationSummary[]>;
@@ -134,8 +135,8 @@ class StoreClient implements WardlineStore {
   upsertConversation(input: ConversationInput): Promise<number> {
     return this.call('upsertConversation', input, this.now());
   }
-  nameDirectConversation(conversationId: number, placeholder: string, title: string): Promise<boolean> {
-    return this.call('nameDirectConversation', conversationId, placeholder, title);
+  nameDirectConversations(names: readonly DirectConversationName[]): Promise<number> {
+    return this.call('nameDirectConversations', names);
   }
   insertReceivedBatch(messages: readonly ReceivedMessageInput[]): Promise<InsertBatchResult> {
     return this.call('insertReceivedBatch', messages);

@@ -11,6 +11,7 @@ import type {
   ConversationSummary,
   ListConversationsOptions,
   DeleteResult,
+  DirectConversationName,
   InsertBatchResult,
   MessageCursor,
   MessagePage,
@@ -32,7 +33,7 @@ export interface StoreOperations {
   open: { args: [path: string, keyHex: string, options: OpenStoreOptions]; result: OpenResult };
   close: { args: []; result: null };
   upsertConversation: { args: [input: ConversationInput, now: number]; result: number };
-  nameDirectConversation: { args: [conversationId: number, placeholder: string, title: string]; result: boolean };
+  nameDirectConversations: { args: [names: readonly DirectConversationName[]]; result: number };
   insertReceivedBatch: { args: [messages: readonly ReceivedMessageInput[]]; result: InsertBatchResult };
   listConversations: { args: [options?: ListConversationsOptions]; result: ConversationSummary[] };
   pageMessages: { args: [conversationId: number, before: MessageCursor | null, limit: number]; result: MessagePage };

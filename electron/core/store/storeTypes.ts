@@ -36,6 +36,13 @@ export interface LatestMessage {
   text: string;
 }
 
+/** A name for a 1:1 conversation, applied only while it still has its placeholder title. */
+export interface DirectConversationName {
+  conversationId: number;
+  placeholder: string;
+  title: string;
+}
+
 export interface ListConversationsOptions {
   /** Read each conversation's newest message for a preview line (admin policy may turn previews off). */
   previews: boolean;

@@ -69,7 +69,7 @@ const handlers: Handlers = {
     return null;
   },
   upsertConversation: (input, now) => openStore().upsertConversation(input, now),
-  nameDirectConversation: (conversationId, placeholder, title) => openStore().nameDirectConversation(conversationId, placeholder, title),
+  nameDirectConversations: (names) => openStore().nameDirectConversations(names),
   insertReceivedBatch: (messages) => openStore().insertReceivedBatch(messages),
   listConversations: (options) => openStore().listConversations(options),
   pageMessages: (conversationId, before, limit) => openStore().pageMessages(conversationId, before, limit),
