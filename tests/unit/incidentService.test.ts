@@ -261,6 +261,38 @@ describe('IncidentService', () => {
     await again.start();
     expect(again.undelivered(incidentId)).toHaveLength(1);
   });
+  it('an action for several people that fails part-way says how many were already sent (review: it said "not sent")', async () => {
+    const store = memoryStore();
+    const first = service(store, fakeChat().chat);
+    await first.start();
+    const { incidentId } = await first.declare({ name: 'Tram', exercise: false, details: '', coordinators: [], displays: [], announcementRoom: null, coordinationRoom: null });
+    const { requestId } = await first.request({ lines: [{ role: 'ED nurse', count: 3, location: 'ED', by: null }], note: '' });
+    const nurses = ['n0@trust.test', 'n1@trust.test', 'n2@trust.test'];
+    for (const [n, responder] of nurses.entries()) {
+      const response: IncidentEventDraft = {
+        kind: 'response', incidentId, eventId: `ev-r${n}`, at: T0, exercise: false, requestId, responder, name: `N${n}`, role: 'ED nurse', availability: { status: 'now', etaMinutes: 10 },
+      };
+      first.receive({ message: buildIncidentMessage({ to: LEAD, type: 'chat', id: `r-${n}`, event: response }), actor: responder, source: 'live', conversation: responder, type: 'chat' });
+    }
+    first.stop();
+    await first.idle();
+    // Earlier records of ours fill this computer's limit for one sender but two (2 + 4,996 of
+    // 5,000), stored as a long incident would have left them: two come-ins fit, the third does not.
+    const own = Array.from({ length: 4_996 }, (_, n) => ({
+      incidentId,
+      event: JSON.stringify({ kind: 'ack', incidentId, eventId: `ev-own-${n}`, at: T0, exercise: false, requestId: null, responder: LEAD, directiveId: `ev-none-${n}`, actor: LEAD }),
+    }));
+    await store.saveIncidentChanges({ events: own, queued: [], sent: [] });
+    const lead = service(store, fakeChat().chat);
+    await lead.start();
+    await expect(lead.act({ incidentId, targets: nurses.map((responder) => ({ requestId, responder })), action: { action: 'come-in' } })).rejects.toThrow(
+      /^Sent for 2 of 3 people; not for the rest\. That could not be recorded/,
+    );
+    // What went before the failure stands: the first two are on the board as told to come in.
+    const told = lead.board(incidentId)!.responders.filter((r) => r.directive?.kind === 'assign').map((r) => r.jid).sort();
+    expect(told).toEqual(nurses.slice(0, 2));
+  });
+
   it('a store that keeps failing gets one retry at a time, backing off, and none after stop', async () => {
     vi.useFakeTimers();
     try {

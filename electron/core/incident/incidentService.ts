@@ -364,7 +364,7 @@ export class IncidentService {
     } catch (error) {
       throw new IncidentError(error instanceof Error ? error.message : 'That action cannot be sent.');
     }
-    for (const draft of drafts) await this.#emit(draft);
+    await this.#emitAll(drafts);
     return { sent: drafts.length };
   }
 
@@ -388,7 +388,7 @@ export class IncidentService {
     if (board.closedAt === null) await this.#emit({ ...this.#base(board), kind: 'close', requestId: null, note: input.note ?? '' });
     const targets = standDownTargets(this.board(board.incidentId)!, 'incident');
     const drafts = actionDrafts(this.board(board.incidentId)!, targets, { action: 'stand-down', reason: 'incident-closed' }, this.#stamp());
-    for (const draft of drafts) await this.#emit(draft);
+    await this.#emitAll(drafts);
     return { stoodDown: drafts.length };
   }
 
@@ -543,6 +543,18 @@ export class IncidentService {
     this.#saveUndelivered();
     this.#log(`incident forgotten incidents=${gone.size}`);
     this.#changed();
+  }
+
+  /** Several people at once: if one cannot be sent, say how many already were (they cannot be taken back). */
+  async #emitAll(drafts: readonly IncidentEventDraft[]): Promise<void> {
+    for (const [index, draft] of drafts.entries()) {
+      try {
+        await this.#emit(draft);
+      } catch (error) {
+        if (index === 0 || !(error instanceof IncidentError)) throw error;
+        throw new IncidentError(`Sent for ${index} of ${drafts.length} people; not for the rest. ${error.message}`);
+      }
+    }
   }
 
   async #emit(draft: IncidentEventDraft): Promise<void> {
