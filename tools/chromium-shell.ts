@@ -25,8 +25,7 @@ async function main(): Promise<void> {
     process.exit(0);
   };
   app.browser.on('disconnected', () => void shutdown());
-  process.on('SIGINT', () => void shutdown());
-  process.on('SIGTERM', () => void shutdown());
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => void shutdown());
 }
 
 function parsePort(raw: string | undefined): number | undefined {

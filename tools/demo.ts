@@ -79,8 +79,8 @@ async function main(): Promise<void> {
     for (const d of dirs) await rm(d, { recursive: true, force: true });
     display.stop();
   };
-  process.on('SIGINT', () => void cleanup().then(() => process.exit(0)));
-  process.on('SIGTERM', () => void cleanup().then(() => process.exit(0)));
+  // Ctrl+C, kill, or the terminal window closed: the demo's people, keys and server go with it.
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => void cleanup().then(() => process.exit(0)));
 
   try {
     for (const i of [0, 1] as const) {

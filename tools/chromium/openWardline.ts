@@ -98,6 +98,12 @@ export async function openWardline(options: OpenOptions): Promise<OpenWardline> 
     executablePath: findChromium(),
     headless: options.headless,
     args: chromiumArgs(options.cdpPort),
+    // Our callers shut down themselves (close the core, delete demo data). Playwright's own handlers
+    // would kill the browser and process.exit(130) first, so the demo left its data behind on Ctrl+C.
+    // Chromium still ends with this process: it runs on a pipe to it.
+    handleSIGINT: false,
+    handleSIGTERM: false,
+    handleSIGHUP: false,
   });
   let core: WardlineCore | null = null;
   try {
