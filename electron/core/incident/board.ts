@@ -251,6 +251,13 @@ export function deriveBoard(events: readonly IncidentEvent[], options: BoardOpti
 
   // 3. The fold.
   const rows = new Map<string, MutableRow>();
+  // Per request, the rows told something or arrived: the only ones that can fill a line.
+  const counted = new Map<string, Set<MutableRow>>();
+  const count = (row: MutableRow): void => {
+    let set = counted.get(row.requestId);
+    if (set === undefined) counted.set(row.requestId, (set = new Set()));
+    set.add(row);
+  };
   const closedRequests = new Map<string, number>();
   const acked = new Map<string, Set<string>>();
   const timeline: TimelineEntry[] = [];
@@ -285,8 +292,9 @@ export function deriveBoard(events: readonly IncidentEvent[], options: BoardOpti
   const isFilledFor = (row: MutableRow, request: RequestEvent): boolean => {
     if (closedRequests.has(request.requestId) || board.closedAt !== null) return true;
     // Only directed or arrived rows can count as assigned (offers never fill a line), so the
-    // check looks at those alone: O(directed) per response, not O(responders) (500-row boards).
-    const current = [...rows.values()].filter((r) => r.requestId === request.requestId && (r.directive !== null || r.arrivedAt !== null));
+    // check looks at those alone: O(directed) per response, not O(responders), which made a
+    // 2,000-response board quadratic.
+    const current = [...(counted.get(request.requestId) ?? [])];
     for (const r of current) r.line = lineFor(r, request);
     const lines = tally(request, current);
     if (lines.every((line) => line.filled)) return true;
@@ -306,6 +314,7 @@ export function deriveBoard(events: readonly IncidentEvent[], options: BoardOpti
       note: event.note,
     };
     row.directiveSeq = seq;
+    count(row);
   };
 
   for (const event of usable) {
@@ -392,6 +401,7 @@ export function deriveBoard(events: readonly IncidentEvent[], options: BoardOpti
         if (!requests.has(event.requestId)) return 'unknown-request';
         const row = rowFor(event.requestId, event.responder);
         row.arrivedAt ??= event.at;
+        count(row);
         return null;
       }
     }

@@ -223,9 +223,11 @@ export class IncidentService {
     }
     if (this.#add(event)) this.#changed();
     // Only an instruction the board accepted (from a coordinator) is stored as an urgent message.
-    const accepted = this.board(event.incidentId)?.timeline.some((entry) => entry.eventId === event.eventId && entry.actor === event.actor) ?? false;
+    // Deriving the board walks every event, so only a possible directive to this person asks it;
+    // a coordinator's burst of responses is then derived once per screen refresh, not per response.
+    const forMe = (event.kind === 'assign' || event.kind === 'standdown') && event.responder === this.#self && event.actor !== this.#self;
     const directiveToMe =
-      accepted && (event.kind === 'assign' || event.kind === 'standdown') && event.responder === this.#self && event.actor !== this.#self;
+      forMe && (this.board(event.incidentId)?.timeline.some((entry) => entry.eventId === event.eventId && entry.actor === event.actor) ?? false);
     return delivery.type === 'chat' && !directiveToMe;
   }
 
