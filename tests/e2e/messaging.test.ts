@@ -86,7 +86,7 @@ describe('messaging between two people, end to end', () => {
     const bobComposer = bob.page.getByLabel('Message', { exact: true });
     await bobComposer.fill('Thanks. Sending him up now.\nPlease have a monitor ready.');
     await bob.page.getByLabel('Urgent').check();
-    await bob.page.getByRole('button', { name: 'Send urgent' }).click();
+    await bob.page.getByRole('button', { name: 'Send urgent', exact: true }).click();
     await expect.poll(() => aliceMessages.textContent()).toContain('Please have a monitor ready.');
     expect(await aliceMessages.getByText('URGENT', { exact: true }).count()).toBe(1);
     // Alice opened the chat by address ("bob"); Bob's reply carried the name he signs with.
@@ -110,7 +110,7 @@ describe('messaging between two people, end to end', () => {
 
     await bobComposer.fill('x'.repeat(10_001));
     await expect.poll(() => bob.page.getByRole('alert').textContent()).toMatch(/too long: 1 character over the 10,000 limit/);
-    expect(await bob.page.getByRole('button', { name: 'Send' }).isDisabled()).toBe(true);
+    expect(await bob.page.getByRole('button', { name: 'Send', exact: true }).isDisabled()).toBe(true);
     // What was typed is still there.
     expect((await bobComposer.inputValue()).length).toBe(10_001);
     await bobComposer.fill('');

@@ -22,6 +22,7 @@ import type { AuditTrail } from '../governance/auditTrail.js';
 import type { ClipboardPort } from '../governance/clipboard.js';
 import { ProfileGovernance, type GovernancePolicy, type PolicySource } from './profileGovernance.js';
 import { checkProfileIdentity, IDENTITY_CHANGED_MESSAGE, PROFILE_IDENTITY_SETTING, serialiseProfileIdentity, type ProfileIdentity } from './profileIdentity.js';
+import { ChangeCoalescer } from './changeCoalescer.js';
 import { AutoLock, effectiveIdleLimit, type IdleSource, type Ticker } from './autoLock.js';
 import { initialLockState, nextLockState, type LockReason, type LockState, type PendingCounts } from './lockMachine.js';
 
@@ -118,6 +119,7 @@ export class SessionController {
   /** Bumped on every lock: work that started before a lock must not finish as if unlocked. */
   #epoch = 0;
   readonly #autoLock: AutoLock;
+  readonly #conversationsChanged = new ChangeCoalescer((conversationIds) => this.deps.events.emit('conversations:changed', { conversationIds }));
   #stopDormantSweeps: (() => void) | null = null;
 
   constructor(private readonly deps: SessionDeps) {
@@ -249,7 +251,7 @@ export class SessionController {
         now: this.deps.now,
         log: this.deps.log,
         changed: () => {
-          if (open !== undefined && this.#open === open) this.deps.events.emit('conversations:changed', { conversationIds: [] });
+          if (open !== undefined && this.#open === open) this.#conversationsChanged.push([]);
         },
         incidentsPurged: (incidentIds) => open?.incident?.forget(incidentIds),
         openIncidents: () => open?.incident?.openIncidentIds() ?? [],
@@ -499,7 +501,7 @@ export class SessionController {
       }
       void this.#governChatEvent(open, chat, event);
       if (event.type === 'connection') this.deps.events.emit('chat:connection', event.state);
-      else if (event.type === 'conversations-changed') this.deps.events.emit('conversations:changed', { conversationIds: event.conversationIds });
+      else if (event.type === 'conversations-changed') this.#conversationsChanged.push(event.conversationIds);
       else if (event.type === 'held-changed') this.deps.events.emit('held:changed', { senders: event.senders });
       this.deps.onChatEvent?.(event);
     });
@@ -591,6 +593,7 @@ export class SessionController {
   #detach(): OpenProfile | null {
     this.#epoch++;
     this.#autoLock.stop();
+    this.#conversationsChanged.cancel();
     const open = this.#open;
     this.#open = null;
     return open;
