@@ -14,6 +14,7 @@ import { openWardline, type OpenWardline } from '../../tools/chromium/openWardli
 import { CHROMIUM_APP_ORIGIN } from '../../tools/chromium/rendererRoute.js';
 import { createFhirR4Validators, fhirR4Problems } from '../fixtures/fhirR4.js';
 import { applyKeyringEnv, startKeyring, type Keyring } from '../fixtures/keyring.js';
+import { ManualTicker } from '../fixtures/manualTicker.js';
 import { startProsody, type ProsodyServer } from '../fixtures/prosody.js';
 import { screenshot } from './screenshot.js';
 import { connectThroughUi, createProfileThroughUi } from './steps.js';
@@ -69,7 +70,7 @@ describe('clinical governance, end to end', () => {
   beforeAll(async () => {
     keyring = await startKeyring();
     applyKeyringEnv(keyring.env);
-    server = await startProsody({ users: ['alice', 'bob', 'carol', 'dave'].map((u) => ({ username: u, password: `${u}-password` })) });
+    server = await startProsody({ users: ['alice', 'bob', 'carol', 'dave', 'erin'].map((u) => ({ username: u, password: `${u}-password` })) });
     alice = await person('Sr Alice Moreno', 'Ward sister', 'alice');
     bob = await person('Dr Bob Reyes', 'Consultant', 'bob');
     // The test reads back what "Copy note for the record" put on the clipboard.
@@ -262,6 +263,35 @@ describe('clinical governance, end to end', () => {
     await expect.poll(() => results.textContent()).toContain('Side room needed for [NHS no. hidden]');
     expect(await results.getByRole('alert').count()).toBe(0);
     expect(await results.textContent()).not.toContain('5919');
+  });
+
+  it('takes messages past the retention period off the open conversation, not only out of the store', async () => {
+    let shiftMs = 0;
+    const ticker = new ManualTicker();
+    const app = await openWardline({
+      dataDir: await tempDir('retention'),
+      headless: true,
+      policyFile: await noPolicy(),
+      core: { chatTrust: { adminCa: { paths: [server.caCertPath] }, trustedDomains: [server.domain] }, now: () => Date.now() + shiftMs, ticker },
+    });
+    apps.push(app);
+    await createProfileThroughUi(app.page, 'Erin Shaw', 'Ward clerk', '975310');
+    await connectThroughUi(app.page, server, 'erin', 'erin-password');
+    await bob.page.getByRole('button', { name: 'New' }).click();
+    await bob.page.getByLabel('Message an address').fill(`erin@${server.domain}`);
+    await bob.page.getByRole('button', { name: 'Message', exact: true }).click();
+    const composer = bob.page.getByLabel('Message', { exact: true });
+    await composer.fill('Porter booked for bed 6 at 14:00.');
+    await composer.press('Enter');
+    await app.page.getByRole('navigation', { name: 'Conversations' }).getByRole('button', { name: /bob/i }).click();
+    const messages = app.page.getByRole('list', { name: 'Messages' });
+    await expect.poll(() => messages.textContent()).toContain('Porter booked for bed 6');
+
+    // 31 days on (the default retention is 30), the periodic sweep runs with the conversation open.
+    shiftMs = 31 * 86_400_000;
+    ticker.tick();
+    await expect.poll(() => messages.textContent()).not.toContain('Porter booked for bed 6');
+    expect(await app.page.locator('body').textContent()).not.toContain('Porter booked');
   });
 
   // Last: it restarts the server under everyone.

@@ -24,11 +24,13 @@ describe('ChangeCoalescer', () => {
     expect(sent.at(-1)).toEqual([5]);
   });
 
-  it('keeps a bare "refresh" (no ids) that came during the window', () => {
+  it('an event with no ids ("anything may have changed": retention deleted messages) is never merged away', () => {
     const sent: number[][] = [];
     const changes = new ChangeCoalescer((ids) => sent.push(ids), 250);
     changes.push([7]);
+    changes.push([8]);
     changes.push([]);
+    changes.push([9]);
     vi.advanceTimersByTime(250);
     expect(sent).toEqual([[7], []]);
   });

@@ -9,8 +9,8 @@ export const CONVERSATION_CHANGES_WINDOW_MS = 250;
 
 export class ChangeCoalescer {
   #timer: ReturnType<typeof setTimeout> | null = null;
-  /** Ids changed during the current window; null when nothing did. An empty set still means "refresh". */
-  #pending: Set<number> | null = null;
+  /** Ids changed during the current window; null when nothing did; 'all' after an event with no ids. */
+  #pending: Set<number> | 'all' | null = null;
 
   constructor(
     private readonly emit: (conversationIds: number[]) => void,
@@ -19,8 +19,12 @@ export class ChangeCoalescer {
 
   push(conversationIds: readonly number[]): void {
     if (this.#timer !== null) {
-      this.#pending ??= new Set();
-      for (const id of conversationIds) this.#pending.add(id);
+      // No ids means "anything may have changed" (retention deleted messages): it covers the rest.
+      if (conversationIds.length === 0) this.#pending = 'all';
+      else if (this.#pending !== 'all') {
+        this.#pending ??= new Set();
+        for (const id of conversationIds) this.#pending.add(id);
+      }
       return;
     }
     this.emit([...conversationIds]);
@@ -39,6 +43,6 @@ export class ChangeCoalescer {
     this.#timer = null;
     this.#pending = null;
     // Sent now, and a new window opens behind it, so a long catch-up keeps the same pace.
-    if (pending !== null) this.push([...pending]);
+    if (pending !== null) this.push(pending === 'all' ? [] : [...pending]);
   }
 }
