@@ -4,6 +4,9 @@
  * installed, the Chromium shell otherwise (or with `-- --chromium`).
  * Everything lives in temporary directories and a private keyring, and is
  * deleted on exit: demo data never mixes with a real profile.
+ *
+ *   WARDLINE_DEMO_CDP_PORTS  "port1,port2": Chromium's DevTools protocol for each window on
+ *                            127.0.0.1 (Chromium shell only), so a test can drive the demo
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -58,6 +61,15 @@ async function preparePerson(core: WardlineCore, server: ProsodyServer, i: 0 | 1
   await core.session.chat().openDirect(jid(i === 0 ? 1 : 0));
 }
 
+function demoCdpPorts(raw: string | undefined): [number, number] | null {
+  if (raw === undefined || raw === '') return null;
+  const ports = raw.split(',').map(Number);
+  if (ports.length !== 2 || ports.some((port) => !Number.isInteger(port) || port < 1024 || port > 65535)) {
+    throw new Error(`WARDLINE_DEMO_CDP_PORTS must be two port numbers between 1024 and 65535, e.g. "9301,9302"; got "${raw}"`);
+  }
+  return [ports[0]!, ports[1]!];
+}
+
 async function main(): Promise<void> {
   const binary = process.argv.includes('--chromium') ? null : electronBinary();
   const display = await ensureDisplay();
@@ -71,6 +83,7 @@ async function main(): Promise<void> {
   const windows: OpenWardline[] = [];
   const electrons: ChildProcess[] = [];
   const chatTrust = { adminCa: { paths: [server.caCertPath] }, trustedDomains: [DOMAIN] };
+  const cdpPorts = demoCdpPorts(process.env.WARDLINE_DEMO_CDP_PORTS);
   const cleanup = async () => {
     for (const child of electrons) child.kill();
     for (const w of windows) await w.close().catch(() => {});
@@ -87,7 +100,8 @@ async function main(): Promise<void> {
       const dataDir = await mkdtemp(join(tmpdir(), 'wardline-demo-'));
       dirs.push(dataDir);
       if (binary === null) {
-        const app = await openWardline({ dataDir, headless: false, viewport: { width: 1100, height: 760 }, core: { chatTrust } });
+        const cdpPort = cdpPorts?.[i];
+        const app = await openWardline({ dataDir, headless: false, viewport: { width: 1100, height: 760 }, core: { chatTrust }, ...(cdpPort ? { cdpPort } : {}) });
         windows.push(app);
         await preparePerson(app.core, server, i);
       } else {

@@ -1,11 +1,16 @@
 // `npm run demo` as a newcomer runs it (the Chromium-shell path; Electron cannot be downloaded
-// here): two DEMO people come up on a throwaway Prosody, and Ctrl+C leaves nothing behind. The
-// README promises both; Playwright's own Ctrl+C handler once broke the second.
+// here): two DEMO people come up on a throwaway Prosody, one writes to the other straight away,
+// and Ctrl+C leaves nothing behind. The README promises all three; Playwright's own Ctrl+C handler
+// once broke the last. The windows are reached over Chromium's DevTools protocol, as a tester's
+// tool would (WARDLINE_DEMO_CDP_PORTS).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
+import { freePorts } from '../fixtures/serverProcess.js';
+import { screenshot } from './screenshot.js';
 
 const projectRoot = fileURLToPath(new URL('../..', import.meta.url));
 /** Temp dirs the demo makes: its two data folders, its Prosody and its private keyring. */
@@ -23,13 +28,15 @@ function exited(child: ChildProcess): Promise<void> {
 }
 
 describe('npm run demo', () => {
-  it('starts two DEMO people on a throwaway server, and Ctrl+C deletes everything it made', async () => {
+  it('starts two DEMO people on a throwaway server who can message each other at once, and Ctrl+C deletes everything it made', async () => {
     const before = demoDirs();
+    const cdpPorts = await freePorts(2);
     // Its own process group, as a terminal would run it, so "Ctrl+C" reaches every process in it.
     const demo = spawn(process.execPath, ['--import', 'tsx', 'tools/demo.ts', '--chromium'], {
       cwd: projectRoot,
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, WARDLINE_DEMO_CDP_PORTS: cdpPorts.join(',') },
     });
     let output = '';
     demo.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
@@ -41,6 +48,25 @@ describe('npm run demo', () => {
       const made = [...demoDirs()].filter((name) => !before.has(name));
       expect(made.filter((name) => name.startsWith('wardline-demo-'))).toHaveLength(2);
       expect(made.filter((name) => name.startsWith('wardline-prosody-'))).toHaveLength(1);
+
+      // Sam writes to Ana in the first window; Ana's window shows it.
+      const [sam, ana] = await Promise.all(cdpPorts.map((port) => chromium.connectOverCDP(`http://127.0.0.1:${port}`)));
+      try {
+        const samPage = sam!.contexts()[0]!.pages()[0]!;
+        const anaPage = ana!.contexts()[0]!.pages()[0]!;
+        await samPage.getByRole('navigation', { name: 'Conversations' }).getByRole('button', { name: /ana/i }).click();
+        const composer = samPage.getByLabel('Message', { exact: true });
+        await composer.fill('DEMO: bed 4 is ready for your patient.');
+        await composer.press('Enter');
+        await anaPage.getByRole('navigation', { name: 'Conversations' }).getByRole('button', { name: /sam/i }).click();
+        await expect.poll(() => anaPage.getByRole('list', { name: 'Messages' }).textContent()).toContain('DEMO: bed 4 is ready for your patient.');
+        await expect.poll(() => samPage.getByRole('list', { name: 'Messages' }).getByLabel('Read').count()).toBe(1);
+        await screenshot(samPage, 'demo-01-sam');
+        await screenshot(anaPage, 'demo-02-ana');
+      } finally {
+        // Detach only: the demo owns its windows.
+        await Promise.all([sam?.close(), ana?.close()]);
+      }
 
       process.kill(-(demo.pid ?? 0), 'SIGINT');
       await exited(demo);

@@ -51,6 +51,8 @@ describe('chat service', () => {
     const titleOf = async (w: Workstation, id: number): Promise<string | undefined> => (await w.store.listConversations()).find((c) => c.id === id)?.title;
     // Nobody has told Alice's workstation Bob's name yet (the test roster has none).
     expect(await titleOf(alice, toBob)).toBe('bob');
+    // The screen's list is told at once, before anyone has written in it.
+    expect(alice.events).toContainEqual({ type: 'conversations-changed', conversationIds: [toBob] });
     const { messageId } = await alice.chat.send({ conversationId: toBob, body: 'Bed 4 obs due <b>now</b>', urgent: false });
 
     // Bob has it stored, with who wrote it.

@@ -291,6 +291,8 @@ class Chat implements ChatService {
     if (peer === null || peer.local === null || peer.resource !== null) throw new TypeError('A colleague is addressed by a bare JID (name@domain).');
     const title = this.#directory.nameOf(peer.bare) ?? peer.local;
     const id = await this.#conversations.resolve(peer.bare, 'direct', title);
+    // The list shows it at once, before anyone has written in it.
+    this.#emit({ type: 'conversations-changed', conversationIds: [id] });
     if (peer.bare !== this.#ownBare && !this.#directory.has(peer.bare) && this.#connection.state().kind === 'online') {
       // No roster name: the local part is only a placeholder, and would hide the name they sign with.
       this.#directory.add(peer.bare, null).catch((error: unknown) => this.#log(`chat roster-add-failed error=${errorName(error)}`));
@@ -305,6 +307,7 @@ class Chat implements ChatService {
     await this.#rooms.join(room.bare, name, options);
     await this.#rooms.bookmark(room.bare, name).catch((error: unknown) => this.#log(`chat bookmark-failed room=${room.bare} error=${errorName(error)}`));
     const id = await this.#conversations.resolve(room.bare, 'room', name);
+    this.#emit({ type: 'conversations-changed', conversationIds: [id] });
     const session = this.#session;
     void this.#catchUpRoom(room.bare, () => this.#isCurrent(session)).then(() => this.#outbox.flush());
     this.#emit({ type: 'directory-changed' });
