@@ -103,24 +103,25 @@ export async function runIncidentRenderBench(options: { rows?: number; samples?:
     const page = await context.newPage();
     const declaredAt = Date.now() - 10 * 60000;
     const states = new Map([0, 1, 10, rows].map((n) => [n, benchState(n, declaredAt)]));
+    // Handing the state over is not timed: main would have sent it already.
+    const giveState = (n: number): Promise<void> => page.evaluate((state) => (globalThis as unknown as BenchWindow).__benchState(state), states.get(n));
     await page.goto(`${CHROMIUM_APP_ORIGIN}/`);
-    await page.evaluate((state) => (globalThis as unknown as BenchWindow).__benchState(state), states.get(0));
+    await giveState(0);
     await page.getByRole('button', { name: 'Major incident' }).click();
     await page.getByRole('heading', { name: 'EXERCISE — Bench incident' }).waitFor();
     const measure = async (n: number): Promise<number[]> => {
       const times: number[] = [];
       for (let i = 0; i < samples; i += 1) {
-        await page.evaluate((state) => (globalThis as unknown as BenchWindow).__benchState(state), states.get(1));
+        await giveState(1);
         await page.evaluate('window.__benchRender(1)');
-        // Handing the state over is not timed: main would have sent it already.
-        await page.evaluate((state) => (globalThis as unknown as BenchWindow).__benchState(state), states.get(n));
+        await giveState(n);
         times.push((await page.evaluate(`window.__benchRender(${n})`)) as number);
       }
       return times;
     };
     const full = await measure(rows);
     const small = await measure(10);
-    await page.evaluate((state) => (globalThis as unknown as BenchWindow).__benchState(state), states.get(rows));
+    await giveState(rows);
     await page.evaluate(`window.__benchRender(${rows})`);
     const sort: number[] = [];
     for (let i = 0; i < samples; i += 1) sort.push((await page.evaluate('window.__benchSort()')) as number);

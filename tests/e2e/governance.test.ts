@@ -10,14 +10,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openWardline, type OpenWardline } from '../../tools/chromium/openWardline.js';
+import { openWardline, type OpenOptions, type OpenWardline } from '../../tools/chromium/openWardline.js';
 import { CHROMIUM_APP_ORIGIN } from '../../tools/chromium/rendererRoute.js';
 import { createFhirR4Validators, fhirR4Problems } from '../fixtures/fhirR4.js';
 import { applyKeyringEnv, startKeyring, type Keyring } from '../fixtures/keyring.js';
 import { ManualTicker } from '../fixtures/manualTicker.js';
 import { startProsody, type ProsodyServer } from '../fixtures/prosody.js';
 import { screenshot } from './screenshot.js';
-import { connectThroughUi, createProfileThroughUi } from './steps.js';
+import { connectThroughUi, createProfileThroughUi, messageThroughUi } from './steps.js';
 
 const ADVICE = 'Start co-amoxiclav 1.2g IV tds for 943 476 5919. Review cultures at 48h.';
 
@@ -47,13 +47,13 @@ describe('clinical governance, end to end', () => {
     return join(await tempDir('no-policy'), 'policy.json');
   }
 
-  async function launch(policyFile: string, exportDir?: string): Promise<OpenWardline> {
+  async function launch(policyFile: string, exportDir?: string, seams: Pick<NonNullable<OpenOptions['core']>, 'now' | 'ticker'> = {}): Promise<OpenWardline> {
     const app = await openWardline({
       dataDir: await tempDir('data'),
       headless: true,
       policyFile,
       ...(exportDir ? { exportDir } : {}),
-      core: { chatTrust: { adminCa: { paths: [server.caCertPath] }, trustedDomains: [server.domain] } },
+      core: { chatTrust: { adminCa: { paths: [server.caCertPath] }, trustedDomains: [server.domain] }, ...seams },
     });
     apps.push(app);
     return app;
@@ -85,12 +85,7 @@ describe('clinical governance, end to end', () => {
   });
 
   it('marks patient-identifiable advice and lists it as needing transcription', async () => {
-    await bob.page.getByRole('button', { name: 'New' }).click();
-    await bob.page.getByLabel('Message an address').fill(alice.jid);
-    await bob.page.getByRole('button', { name: 'Message', exact: true }).click();
-    const composer = bob.page.getByLabel('Message', { exact: true });
-    await composer.fill(ADVICE);
-    await composer.press('Enter');
+    await messageThroughUi(bob.page, alice.jid, ADVICE);
 
     const fromBob = alice.page.getByRole('navigation', { name: 'Conversations' }).getByRole('button', { name: /bob/i });
     await fromBob.click();
@@ -239,12 +234,7 @@ describe('clinical governance, end to end', () => {
     const app = await launch(policyFile);
     await createProfileThroughUi(app.page, 'Dave Okoro', 'Bed manager', '135790');
     await connectThroughUi(app.page, server, 'dave', 'dave-password');
-    await bob.page.getByRole('button', { name: 'New' }).click();
-    await bob.page.getByLabel('Message an address').fill(`dave@${server.domain}`);
-    await bob.page.getByRole('button', { name: 'Message', exact: true }).click();
-    const composer = bob.page.getByLabel('Message', { exact: true });
-    await composer.fill('Side room needed for 943 476 5919, cultures pending.');
-    await composer.press('Enter');
+    await messageThroughUi(bob.page, `dave@${server.domain}`, 'Side room needed for 943 476 5919, cultures pending.');
 
     await app.page.getByRole('navigation', { name: 'Conversations' }).getByRole('button', { name: /bob/i }).click();
     const messages = app.page.getByRole('list', { name: 'Messages' });
@@ -268,21 +258,10 @@ describe('clinical governance, end to end', () => {
   it('takes messages past the retention period off the open conversation, not only out of the store', async () => {
     let shiftMs = 0;
     const ticker = new ManualTicker();
-    const app = await openWardline({
-      dataDir: await tempDir('retention'),
-      headless: true,
-      policyFile: await noPolicy(),
-      core: { chatTrust: { adminCa: { paths: [server.caCertPath] }, trustedDomains: [server.domain] }, now: () => Date.now() + shiftMs, ticker },
-    });
-    apps.push(app);
+    const app = await launch(await noPolicy(), undefined, { now: () => Date.now() + shiftMs, ticker });
     await createProfileThroughUi(app.page, 'Erin Shaw', 'Ward clerk', '975310');
     await connectThroughUi(app.page, server, 'erin', 'erin-password');
-    await bob.page.getByRole('button', { name: 'New' }).click();
-    await bob.page.getByLabel('Message an address').fill(`erin@${server.domain}`);
-    await bob.page.getByRole('button', { name: 'Message', exact: true }).click();
-    const composer = bob.page.getByLabel('Message', { exact: true });
-    await composer.fill('Porter booked for bed 6 at 14:00.');
-    await composer.press('Enter');
+    await messageThroughUi(bob.page, `erin@${server.domain}`, 'Porter booked for bed 6 at 14:00.');
     await app.page.getByRole('navigation', { name: 'Conversations' }).getByRole('button', { name: /bob/i }).click();
     const messages = app.page.getByRole('list', { name: 'Messages' });
     await expect.poll(() => messages.textContent()).toContain('Porter booked for bed 6');

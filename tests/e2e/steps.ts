@@ -1,5 +1,5 @@
 /**
- * What a person does on the lock screen, as e2e steps. Locator waits rather
+ * What a person does on the lock screen and in the workspace, as e2e steps. Locator waits rather
  * than expect.poll, so the steps also work in beforeAll.
  */
 import type { Page } from 'playwright-core';
@@ -30,4 +30,14 @@ export async function connectThroughUi(page: Page, server: ProsodyServer, user: 
   await form.getByLabel('Port').fill(String(server.c2sPort));
   await form.getByRole('button', { name: 'Connect' }).click();
   await page.getByRole('status', { name: 'Connection' }).filter({ hasText: /^Connected$/ }).waitFor();
+}
+
+/** New → an address → Message, then types the body and presses Enter in the composer. */
+export async function messageThroughUi(page: Page, address: string, body: string): Promise<void> {
+  await page.getByRole('button', { name: 'New', exact: true }).click();
+  await page.getByLabel('Message an address').fill(address);
+  await page.getByRole('button', { name: 'Message', exact: true }).click();
+  const composer = page.getByLabel('Message', { exact: true });
+  await composer.fill(body);
+  await composer.press('Enter');
 }

@@ -225,10 +225,19 @@ describe('encrypted store', () => {
   });
 });
 
+/** A store of its own for one test (a profile folder under the test root), closed afterwards. */
+async function withFreshStore(name: string, use: (store: WardlineStore) => Promise<void>): Promise<void> {
+  const store = await openStore(join(root, 'profiles', name, 'store.db'), keyHex);
+  try {
+    await use(store);
+  } finally {
+    await store.close();
+  }
+}
+
 describe('naming 1:1 conversations', () => {
   it('replaces only a placeholder title, only of a 1:1 conversation, in one call', async () => {
-    const store = await openStore(join(root, 'profiles', 'names', 'store.db'), keyHex);
-    try {
+    await withFreshStore('names', async (store) => {
       const opened = await store.upsertConversation({ jid: 'bob@trust.example', kind: 'direct', title: 'bob' });
       const named = await store.upsertConversation({ jid: 'sr.patel@trust.example', kind: 'direct', title: 'Dr Patel (roster)' });
       const room = await store.upsertConversation({ jid: 'ward@rooms.trust.example', kind: 'room', title: 'ward' });
@@ -241,16 +250,13 @@ describe('naming 1:1 conversations', () => {
       const titles = new Map((await store.listConversations()).map((c) => [c.id, c.title]));
       expect([titles.get(opened), titles.get(named), titles.get(room)]).toEqual(['Dr Bob Reyes', 'Dr Patel (roster)', 'ward']);
       await expect(store.nameDirectConversations([{ conversationId: opened, placeholder: 'bob', title: '' }])).rejects.toMatchObject({ kind: 'invalid-argument' });
-    } finally {
-      await store.close();
-    }
+    });
   });
 });
 
 describe('conversation previews', () => {
   it("reads each conversation's newest message, only its start, only when asked; a removed newest message gives none", async () => {
-    const store = await openStore(join(root, 'profiles', 'previews', 'store.db'), keyHex);
-    try {
+    await withFreshStore('previews', async (store) => {
       const handover = await store.upsertConversation({ jid: 'handover@rooms.trust.example', kind: 'room', title: 'Handover' });
       const quiet = await store.upsertConversation({ jid: 'quiet@rooms.trust.example', kind: 'room', title: 'Quiet' });
       const long = `Newest: ${'bed state '.repeat(500)}`;
@@ -265,9 +271,7 @@ describe('conversation previews', () => {
       // The newest is retracted by its sender: no preview, and never the older message's text instead.
       expect(await store.applyRetraction({ conversationId: handover, senderJid: received(handover, 2).senderJid, targetId: `orig-${handover}-2`, by: 'origin-id', at: 9 })).not.toBeNull();
       expect((await store.listConversations({ previews: true })).find((c) => c.id === handover)?.latest).toBeNull();
-    } finally {
-      await store.close();
-    }
+    });
   });
 });
 
