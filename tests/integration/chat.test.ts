@@ -10,33 +10,28 @@ import {
   cleanUpStores,
   conversationOf,
   exactlyOnce,
-  openWorkstation,
   PASSWORDS,
   users,
   waitFor,
   waitReady,
   type Workstation,
+  WorkstationPool,
 } from './chatHarness.js';
 
 let server: ProsodyServer;
-const open: Workstation[] = [];
+const pool = new WorkstationPool();
 
 beforeAll(async () => {
   server = await startProsody({ users });
 });
 
 afterAll(async () => {
-  await Promise.all(open.splice(0).map((w) => w.close().catch(() => undefined)));
+  await pool.closeAll();
   await server?.stop();
   cleanUpStores();
 });
 
-async function workstation(user: string, resource?: string): Promise<Workstation> {
-  const w = await openWorkstation(server, user, resource === undefined ? {} : { connection: { resource } });
-  open.push(w);
-  await waitReady(w);
-  return w;
-}
+const workstation = (user: string, resource?: string): Promise<Workstation> => pool.open(server, user, { resource });
 
 describe('chat service', () => {
   let alice: Workstation;

@@ -13,17 +13,17 @@ import {
   conversationOf,
   exactlyOnce,
   LATE_USER,
-  openWorkstation,
   PASSWORDS,
   users,
   waitFor,
-  waitReady,
   type Workstation,
+  WorkstationPool,
 } from './chatHarness.js';
 
 const STANZAS = 'urn:ietf:params:xml:ns:xmpp-stanzas';
 let server: ProsodyServer;
-const open: Workstation[] = [];
+// One quick automatic resend after a temporary refusal, so the test need not wait 5 s.
+const pool = new WorkstationPool({ bounceRetry: { delaysMs: [300] } });
 const raw: XmppConnection[] = [];
 
 beforeAll(async () => {
@@ -32,18 +32,12 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await Promise.all(raw.splice(0).map((c) => c.close().catch(() => undefined)));
-  await Promise.all(open.splice(0).map((w) => w.close().catch(() => undefined)));
+  await pool.closeAll();
   await server?.stop();
   cleanUpStores();
 });
 
-async function workstation(user: string): Promise<Workstation> {
-  // One quick automatic resend after a temporary refusal, so the test need not wait 5 s.
-  const w = await openWorkstation(server, user, { bounceRetry: { delaysMs: [300] } });
-  open.push(w);
-  await waitReady(w);
-  return w;
-}
+const workstation = (user: string): Promise<Workstation> => pool.open(server, user);
 
 /** A bare XMPP client (no Wardline): what an attacker or another client can send. */
 async function bareClient(user: string, stanzas: XmlElement[] = []): Promise<XmppConnection> {

@@ -16,33 +16,28 @@ import {
   bodies,
   cleanUpStores,
   exactlyOnce,
-  openWorkstation,
   PASSWORDS,
   users,
   waitFor,
   waitReady,
   type Workstation,
+  WorkstationPool,
 } from './chatHarness.js';
 
 let server: ProsodyServer;
-const open: Workstation[] = [];
+const pool = new WorkstationPool();
 
 beforeAll(async () => {
   server = await startProsody({ users });
 });
 
 afterAll(async () => {
-  await Promise.all(open.splice(0).map((w) => w.close().catch(() => undefined)));
+  await pool.closeAll();
   await server?.stop();
   cleanUpStores();
 });
 
-async function workstation(user: string): Promise<Workstation> {
-  const w = await openWorkstation(server, user);
-  open.push(w);
-  await waitReady(w);
-  return w;
-}
+const workstation = (user: string): Promise<Workstation> => pool.open(server, user);
 
 /** Waits until the sender's outbox is empty and the receiver holds every body; returns both sides' copies. */
 async function settle(sender: Workstation, receiver: Workstation, expected: readonly string[], prefix: string, timeoutMs = 45_000) {
@@ -54,10 +49,11 @@ async function settle(sender: Workstation, receiver: Workstation, expected: read
     const pending = (await sender.store.pendingOutbox()).length;
     const cursor = await receiver.store.getSetting(`chat.archive-cursor.${receiver.jid}`);
     const senderCopy = (await allMessages(sender.store, (await sender.store.findConversationByJid(receiver.jid))!.id)).filter((m) => check.missing.includes(m.body ?? ''));
-    const quiet = (l: string): boolean => !l.includes('ECONNREFUSED') && !l.includes('send-unacked');
-    console.log('DIAG', cursor, JSON.stringify(senderCopy), '\nSENDER', sender.logs.filter(quiet).join('\n'), '\nRECEIVER', receiver.logs.filter(quiet).join('\n'));
+    // What the sender holds of the missing ones (delivery states, ids), without their text.
+    const missingAtSender = senderCopy.map((m) => ({ id: m.id, originId: m.originId, serverId: m.serverId, state: m.direction === 'out' ? m.deliveryState : null }));
     throw new Error(
       `${(error as Error).message}; pending=${pending} missing=${check.missing.length} (${check.missing.slice(0, 5).join(', ')}) doubled=${check.doubled.length}\n` +
+        `receiver's archive cursor: ${cursor}; missing at the sender: ${JSON.stringify(missingAtSender.slice(0, 10))}\n` +
         `--- ${sender.user} log ---\n${sender.logs.filter((l) => !l.includes('ECONNREFUSED')).slice(-25).join('\n')}\n` +
         `--- ${receiver.user} log ---\n${receiver.logs.filter((l) => !l.includes('ECONNREFUSED')).slice(-25).join('\n')}\n` +
         `--- server ---\n${await server.logTail(30)}`,

@@ -108,6 +108,28 @@ export async function openWorkstation(
   return workstation;
 }
 
+/**
+ * The workstations one test file (or block) opens: each is ready (session set up) when handed
+ * back, and closeAll() closes them all. cleanUpStores() deletes the stores once the file is done.
+ */
+export class WorkstationPool {
+  readonly #open: Workstation[] = [];
+
+  constructor(private readonly defaults: Partial<ChatServiceOptions> = {}) {}
+
+  async open(server: XmppTestServer, user: string, options: { resource?: string } = {}): Promise<Workstation> {
+    const extra = options.resource === undefined ? this.defaults : { ...this.defaults, connection: { ...this.defaults.connection, resource: options.resource } };
+    const workstation = await openWorkstation(server, user, extra);
+    this.#open.push(workstation);
+    await waitReady(workstation);
+    return workstation;
+  }
+
+  async closeAll(): Promise<void> {
+    await Promise.all(this.#open.splice(0).map((w) => w.close().catch(() => undefined)));
+  }
+}
+
 /** Polls `check` until it returns a non-undefined value. */
 export async function waitFor<T>(what: string, check: () => Promise<T | undefined> | T | undefined, timeoutMs = 20_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;

@@ -17,33 +17,28 @@ import {
   conversationOf,
   exactlyOnce,
   LATE_USER,
-  openWorkstation,
   PASSWORDS,
   users,
   waitFor,
   waitReady,
   type Workstation,
+  WorkstationPool,
 } from './chatHarness.js';
 
 let server: EjabberdServer;
-const open: Workstation[] = [];
+const pool = new WorkstationPool();
 
 beforeAll(async () => {
   server = await startEjabberd({ users });
 });
 
 afterAll(async () => {
-  await Promise.all(open.splice(0).map((w) => w.close().catch(() => undefined)));
+  await pool.closeAll();
   await server?.stop();
   cleanUpStores();
 });
 
-async function workstation(user: string, resource?: string): Promise<Workstation> {
-  const w = await openWorkstation(server, user, resource === undefined ? {} : { connection: { resource } });
-  open.push(w);
-  await waitReady(w);
-  return w;
-}
+const workstation = (user: string, resource?: string): Promise<Workstation> => pool.open(server, user, { resource });
 
 function accountOf(user: string, on: EjabberdServer = server): { jid: string; password: string; host: string; port: number } {
   return { jid: `${user}@${on.domain}`, password: PASSWORDS[user] ?? '', host: on.host, port: on.c2sPort };
@@ -237,14 +232,8 @@ describe('chat service on ejabberd with SQL storage (SQLite): kill -9 loses no a
   let alice: Workstation;
   let bob: Workstation;
   // Closed before this server stops, so they do not keep dialling a dead port for the rest of the file.
-  const mine: Workstation[] = [];
-
-  const onSql = async (user: string): Promise<Workstation> => {
-    const w = await openWorkstation(sqlServer, user);
-    mine.push(w);
-    await waitReady(w);
-    return w;
-  };
+  const sqlPool = new WorkstationPool();
+  const onSql = (user: string): Promise<Workstation> => sqlPool.open(sqlServer, user);
 
   beforeAll(async () => {
     sqlServer = await startEjabberd({ storage: 'sql', users });
@@ -252,7 +241,7 @@ describe('chat service on ejabberd with SQL storage (SQLite): kill -9 loses no a
   });
 
   afterAll(async () => {
-    await Promise.all(mine.splice(0).map((w) => w.close().catch(() => undefined)));
+    await sqlPool.closeAll();
     await sqlServer?.stop();
   });
 
