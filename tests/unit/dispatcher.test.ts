@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createDispatcher, isOwnPage, type Handlers } from '../../electron/core/ipc/dispatcher.js';
 import { WardlineFailure } from '../../electron/core/ipc/failure.js';
-import { requestChannels } from '../../electron/common/contract.js';
+import { requestChannels, requests } from '../../electron/common/contract.js';
 
 const APP = 'app://wardline';
 const own = { senderUrl: 'app://wardline/index.html', isMainFrame: true };
@@ -78,6 +78,27 @@ describe('IPC dispatcher', () => {
       error: { code: 'locked' },
     });
     expect(await dispatcherWith({}, true).dispatch(own, 'conversations:list', {})).toEqual({ ok: true, value: [] });
+  });
+
+  // Issue 3: "refuses every channel that returns message, conversation or patient data ... tested
+  // channel by channel". The set allowed while locked is pinned, so a new or edited channel that
+  // would answer at the lock screen fails here; every other channel is tried, and its handler
+  // must never run.
+  it('while locked, every channel but the seven lock-screen ones is refused before its handler runs', async () => {
+    const lockScreen = requestChannels.filter((channel) => requests[channel].locked === 'allow');
+    expect([...lockScreen].sort()).toEqual(
+      ['app:info', 'profiles:create', 'profiles:remove', 'session:lock', 'session:state', 'session:unlock', 'ui:focus'].sort(),
+    );
+    const ran: string[] = [];
+    const recording = Object.fromEntries(requestChannels.map((c) => [c, () => void ran.push(c)])) as unknown as Handlers;
+    const { dispatch, refused } = dispatcherWith(recording, false);
+    const dataChannels = requestChannels.filter((channel) => !lockScreen.includes(channel));
+    expect(dataChannels.length).toBeGreaterThan(30);
+    for (const channel of dataChannels) {
+      expect(await dispatch(own, channel, {}), channel).toMatchObject({ ok: false, error: { code: 'locked' } });
+    }
+    expect(ran).toEqual([]);
+    expect(refused).toEqual(dataChannels.map((channel) => `${channel}:locked`));
   });
 
   it('messages:retry: refused while locked (handler never runs), payload checked, served when unlocked', async () => {

@@ -54,6 +54,14 @@ describe('toMessageView', () => {
     expect(toConversationView(room, true)).toMatchObject({ title: 'Bed 4 [NHS no. hidden]', address: room.jid });
   });
 
+  it('masks NHS numbers in the names and roles people give themselves, under the same policy', () => {
+    const claimed = { ...base, senderName: 'Pt 943 476 5919 DNR', senderRole: 'bay 9434765919' };
+    expect(toMessageView(claimed)).toMatchObject({ senderName: 'Pt 943 476 5919 DNR', senderRole: 'bay 9434765919' });
+    expect(toMessageView(claimed, true)).toMatchObject({ senderName: 'Pt [NHS no. hidden] DNR', senderRole: 'bay [NHS no. hidden]' });
+    const removed = { ...base, retraction: { by: 'x@trust.example', byName: 'Nurse 9434765919', at: 3, reason: 'transcribed' as const } };
+    expect(toMessageView(removed, true).removal?.byName).toBe('Nurse [NHS no. hidden]');
+  });
+
   it('never shows the text of a removed message, and says who removed it after transcription', () => {
     const removed = toMessageView({
       ...base,

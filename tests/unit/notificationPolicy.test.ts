@@ -39,6 +39,15 @@ describe('redactNotification', () => {
     expect(redactNotification({ ...base, policy, kind: 'urgent' })).toEqual({ title: 'Wardline', body: 'Urgent message from Dr Amara Okafor' });
   });
 
+  it('sender-only: an NHS number in the name the sender chose is masked (the OS keeps notifications)', () => {
+    const policy = { content: 'sender-only' as const };
+    const shown = redactNotification({ ...base, policy, kind: 'urgent', senderName: 'Pt 943 476 5919 DNR bay4' });
+    expect(shown).toEqual({ title: 'Wardline', body: 'Urgent message from Pt [NHS no. hidden] DNR bay4' });
+    expect(JSON.stringify(shown)).not.toMatch(/943\s?476\s?5919/);
+    // Unspaced, and cut by the length cap: masked before the cap, so no digits survive at the end.
+    expect(neutraliseSenderName(`${'x'.repeat(30)} 9434765919`)).not.toMatch(/\d/);
+  });
+
   it('sender-only without a usable name falls back to the private text', () => {
     const policy = { content: 'sender-only' as const };
     for (const senderName of [null, '', '   ', '\u202E\u200F\u0000', '\n\t']) {

@@ -142,4 +142,51 @@ describe('session lock fails safe', () => {
     expect(slowSession.isUnlocked()).toBe(false);
     expect(slowSession.state().kind).toBe('locked');
   });
+
+  // The PIN check (keychain + KDF, ~250 ms) and a new profile's KDF come before the store opens:
+  // the OS locking then must win too, although nothing is open yet for the lock to close.
+  it.each(['unlock', 'create a profile'] as const)('stays locked if the OS locks while the PIN is still being checked (%s)', async (what) => {
+    let finishKdf: () => void = () => {};
+    const kdf = <T>(value: T): Promise<T> => new Promise((resolve) => (finishKdf = () => resolve(value)));
+    const opened: string[] = [];
+    const session = new SessionController({
+      registry: {
+        ...fakeVault(),
+        unlockProfile: () => kdf('ab'.repeat(32)),
+        createProfile: () => kdf({ id: ID, displayName: 'Sam', databaseKeyHex: 'ab'.repeat(32) }),
+      },
+      openStore: async (path) => (opened.push(path), fakeStore()),
+      events: new CoreEvents(),
+      policy: DEFAULT_LOCK_POLICY,
+      idle: { idleSeconds: () => 0 },
+      ticker: { every: () => () => {} },
+      now: () => 1,
+      log: () => {},
+      startChat: () => { throw new Error('unused'); },
+      chatTrust: { trustedDomains: [] },
+      governance: { retentionDays: 30, wipeOnRevocation: false, privacyBlur: false, maskPatientIdentifiers: false, conversationPreviews: true },
+      policySource: { kind: 'default', path: '(test)', sha256: null },
+      exportFile: noExportFile,
+    });
+    await session.init();
+    const asked = what === 'unlock' ? session.unlock(ID, '123456') : session.createProfile({ displayName: 'Sam', role: 'Clerk', pin: '123456' });
+    await new Promise((r) => setTimeout(r, 5));
+    const locking = session.lock('os-lock');
+    finishKdf();
+    await asked;
+    await locking;
+    expect(session.isUnlocked()).toBe(false);
+    expect(session.state().kind).toBe('locked');
+    expect(() => session.store()).toThrow(/locked/i);
+    // The store was opened and closed again, never handed out.
+    expect(opened).toHaveLength(1);
+  });
+
+  it('an unlock asked for after a lock still unlocks', async () => {
+    const { session } = setup(fakeStore());
+    await session.init();
+    await session.lock('os-lock');
+    await session.unlock(ID, '123456');
+    expect(session.isUnlocked()).toBe(true);
+  });
 });

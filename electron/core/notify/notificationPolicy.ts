@@ -6,12 +6,15 @@
  * "name and message / name only / no name or message" setting, minus the first option.
  *
  * - 'private' (default): "Wardline" / "New message" or "Urgent message". No sender, no content.
- * - 'sender-only': the same, plus "from NAME" (name neutralised and capped).
+ * - 'sender-only': the same, plus "from NAME" (name neutralised and capped). The name is the one
+ *   the sender chose, so an NHS number in it is masked whatever the display policy says:
+ *   notifications outlive Wardline's lock in the OS notification centre.
  * - While Wardline is locked: counts at most, never a name, whatever the policy says.
  * - Nothing while the conversation is open in the focused window.
  * - 'not-delivered' (one of ours was refused): "A message you sent was not delivered", never a
  *   name under any policy (it would name who it was for, which says what it was about).
  */
+import { maskNhsNumbers } from '../incident/redaction.js';
 import { neutraliseName } from '../messaging/bodySafety.js';
 
 export type NotificationContent = 'private' | 'sender-only';
@@ -55,11 +58,11 @@ export const MAX_SENDER_NAME = 40;
 
 /**
  * A display name made safe for one line of an OS notification: control, bidi and invisible
- * formatting characters removed, whitespace (newlines included) collapsed, capped at
- * MAX_SENDER_NAME code points. Null when nothing visible is left.
+ * formatting characters removed, whitespace (newlines included) collapsed, NHS numbers masked,
+ * capped at MAX_SENDER_NAME code points. Null when nothing visible is left.
  */
 export function neutraliseSenderName(raw: string | null): string | null {
-  return neutraliseName(raw, MAX_SENDER_NAME);
+  return neutraliseName(raw === null ? null : maskNhsNumbers(raw), MAX_SENDER_NAME);
 }
 
 export const NOT_DELIVERED_BODY = 'A message you sent was not delivered';

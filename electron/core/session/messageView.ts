@@ -9,8 +9,9 @@ export function shownText(text: string, maskIdentifiers: boolean): string {
 
 /**
  * What the renderer may see of a stored message: no ids of other systems, no raw payloads.
- * `maskIdentifiers` (admin policy for shared screens) replaces NHS numbers in the text and in
- * the record reference someone typed when transcribing it.
+ * `maskIdentifiers` (admin policy for shared screens) replaces NHS numbers in the text, in the
+ * record reference someone typed when transcribing it, and in the names and roles people give
+ * themselves (a room nickname can be anything).
  */
 export function toMessageView(message: StoredMessage, maskIdentifiers = false): MessageView {
   const body = message.retraction ? null : message.body;
@@ -18,8 +19,8 @@ export function toMessageView(message: StoredMessage, maskIdentifiers = false): 
   return {
     id: message.id,
     direction: message.direction,
-    senderName: message.senderName ?? message.senderJid,
-    senderRole: message.senderRole,
+    senderName: shownText(message.senderName ?? message.senderJid, maskIdentifiers),
+    senderRole: message.senderRole === null ? null : shownText(message.senderRole, maskIdentifiers),
     body: body === null ? null : shownText(body, maskIdentifiers),
     sentAt: message.sentAt,
     urgency: message.urgency,
@@ -30,7 +31,7 @@ export function toMessageView(message: StoredMessage, maskIdentifiers = false): 
       transcription?.recordReference != null ? { ...transcription, recordReference: shownText(transcription.recordReference, maskIdentifiers) } : transcription,
     removal: message.retraction
       ? {
-          byName: message.retraction.byName,
+          byName: message.retraction.byName === null ? null : shownText(message.retraction.byName, maskIdentifiers),
           byAddress: message.retraction.by,
           at: message.retraction.at,
           afterTranscription: message.retraction.reason === 'transcribed',

@@ -118,6 +118,13 @@ export class SessionController {
   #queue: Promise<unknown> = Promise.resolve();
   /** Bumped on every lock: work that started before a lock must not finish as if unlocked. */
   #epoch = 0;
+  /**
+   * Bumped only by lock() (OS lock, suspend, Lock now, idle, quit), never by the lock an unlock
+   * does to the previous person. An unlock or a new profile compares it with its value when the
+   * person asked: the OS locking while the PIN is checked (the KDF takes ~250 ms, and earlier
+   * work may be queued) must not let the unlock finish behind the OS lock screen.
+   */
+  #lockRequests = 0;
   readonly #autoLock: AutoLock;
   readonly #conversationsChanged = new ChangeCoalescer((conversationIds) => this.deps.events.emit('conversations:changed', { conversationIds }));
   #stopDormantSweeps: (() => void) | null = null;
@@ -174,6 +181,7 @@ export class SessionController {
 
   /** Creating a profile signs its owner straight in: they have just typed their PIN. */
   createProfile(input: { displayName: string; role: string; pin: string }): Promise<ProfileSummary> {
+    const lockRequests = this.#lockRequests;
     return this.#serial(async () => {
       this.#refuseIfBlocked();
       // All checks and the KDF happen before anyone else's session is touched.
@@ -181,13 +189,14 @@ export class SessionController {
       await this.#lockCurrent('user-switch');
       this.#profiles = await this.deps.registry.listProfiles();
       this.#transition({ type: 'profiles-changed', count: this.#profiles.length });
-      await this.#openProfile(created.id, created.databaseKeyHex, { created: true, priorFailures: { consecutive: 0, lastFailureAt: null } });
+      await this.#openProfile(created.id, created.databaseKeyHex, { created: true, priorFailures: { consecutive: 0, lastFailureAt: null } }, lockRequests);
       this.deps.log('profile created');
       return { id: created.id, displayName: created.displayName };
     });
   }
 
   unlock(profileId: string, pin: string): Promise<SessionState> {
+    const lockRequests = this.#lockRequests;
     return this.#serial(async () => {
       this.#refuseIfBlocked();
       if (!this.#profiles.some((p) => p.id === profileId)) {
@@ -198,7 +207,7 @@ export class SessionController {
       // Vault errors (wrong PIN, delay, keychain) pass through with their own messages.
       const keyHex = await this.deps.registry.unlockProfile(profileId, pin);
       await this.#lockCurrent('user-switch');
-      await this.#openProfile(profileId, keyHex, { created: false, priorFailures });
+      await this.#openProfile(profileId, keyHex, { created: false, priorFailures }, lockRequests);
       return this.state();
     });
   }
@@ -217,6 +226,8 @@ export class SessionController {
     profileId: string,
     keyHex: string,
     unlock: Parameters<ProfileGovernance['opened']>[0],
+    /** #lockRequests when the person asked for this. */
+    lockRequests: number,
   ): Promise<void> {
     const epoch = this.#epoch;
     const store = await this.deps.openStore(this.#storePath(profileId), keyHex, unlock.created);
@@ -272,8 +283,8 @@ export class SessionController {
       await store.close().catch(() => {});
       throw error;
     }
-    if (epoch !== this.#epoch || open === undefined) {
-      // The OS locked (or someone pressed Lock) while we were opening: stay locked.
+    if (epoch !== this.#epoch || lockRequests !== this.#lockRequests || open === undefined) {
+      // The OS locked (or someone pressed Lock) since the person asked: stay locked.
       await open?.governance.closing('locked-while-opening').catch(() => {});
       await store.close().catch(() => {});
       return;
@@ -297,6 +308,7 @@ export class SessionController {
    * never leaves content on screen.
    */
   lock(reason: LockReason): Promise<SessionState> {
+    this.#lockRequests++;
     const open = this.#detach();
     if (open) {
       this.#transition({ type: 'lock', reason, pending: NO_PENDING });
