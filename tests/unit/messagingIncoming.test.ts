@@ -3,6 +3,7 @@ import {
   buildChatMessage,
   buildGroupchatMessage,
   buildRetraction,
+  LIVE_DELAY_WINDOW_MS,
   parseIncoming,
   type IncomingContext,
   type IncomingEvent,
@@ -376,6 +377,29 @@ describe('archive results (XEP-0313)', () => {
     });
   });
 
+  // Whoever held our nick while we were away: the room archived their real address with it.
+  it("credits a room archive copy by the real address the room archived, not the nick", () => {
+    const byAddress = (jid: string, nick = 'Clerk'): string =>
+      `<message xmlns='jabber:client' from='${ROOM}/${nick}' type='groupchat'><body>Stop the heparin</body>` +
+      `<x xmlns='http://jabber.org/protocol/muc#user'><item affiliation='member' role='participant' jid='${jid}'/></x></message>`;
+    const fromRoom = { from: ROOM, queryId: 'q-room' };
+    expect(expectMessage(parse(mamResult(byAddress('mallory@trust.nhs.uk/pc'), fromRoom))).direction).toBe('in');
+    expect(expectMessage(parse(mamResult(byAddress(`${ME}/other-pc`), fromRoom))).direction).toBe('out');
+    // Our address under another nick (we renamed) is still ours.
+    expect(expectMessage(parse(mamResult(byAddress(ME, 'Ward clerk'), fromRoom))).direction).toBe('out');
+    // Two items (one the occupant wrote into the message): the nick decides, as in a room that hides addresses.
+    const forged = byAddress('mallory@trust.nhs.uk', 'Dr Patel').replace('</message>', `<x xmlns='http://jabber.org/protocol/muc#user'><item jid='${ME}'/></x></message>`);
+    expect(expectMessage(parse(mamResult(forged, fromRoom))).direction).toBe('in');
+    // Live, the room guarantees the nick: nobody else holds ours while we are in.
+    expect(expectMessage(parse(groupchat('<body>mine</body>', `${ROOM}/Clerk`))).direction).toBe('out');
+  });
+
+  it("ignores a room occupant's private message, also from the personal archive before any room is joined", () => {
+    const privateMessage = `<message xmlns='jabber:client' from='ward9@conference.trust.nhs.uk/mallory' to='${ME}' type='chat'><body>Signed, Dr Jane Smith</body><x xmlns='http://jabber.org/protocol/muc#user'/></message>`;
+    expect(parse(mamResult(privateMessage))).toEqual({ kind: 'ignored', reason: 'muc-private-message' });
+    expect(parse(privateMessage)).toEqual({ kind: 'ignored', reason: 'muc-private-message' });
+  });
+
   it('ignores archived messages that are not ours, and results without an id', () => {
     const stranger = `<message xmlns='jabber:client' from='a@trust.nhs.uk' to='b@trust.nhs.uk' type='chat'><body>x</body></message>`;
     expect(parse(mamResult(stranger))).toEqual({ kind: 'ignored', reason: 'not-our-conversation' });
@@ -387,9 +411,24 @@ describe('sent time (XEP-0203)', () => {
   const delayed = (from: string, stamp: string): string =>
     chat(`<body>x</body><delay xmlns='urn:xmpp:delay' from='${from}' stamp='${stamp}'/>`);
 
-  it('uses a stamp from our own server (offline storage)', () => {
-    expect(expectMessage(parse(delayed('trust.nhs.uk', '2026-11-25T11:00:00.250Z'))).sentAt).toBe(NOW - 3_599_750);
-    expect(expectMessage(parse(delayed('trust.nhs.uk', '2026-11-25T12:00:00+01:00'))).sentAt).toBe(NOW - 3_600_000);
+  it('uses a recent stamp from our own server (a stream resumed after a drop)', () => {
+    expect(expectMessage(parse(delayed('trust.nhs.uk', '2026-11-25T11:50:00.250Z'))).sentAt).toBe(NOW - 599_750);
+    expect(expectMessage(parse(delayed('trust.nhs.uk', '2026-11-25T12:50:00+01:00'))).sentAt).toBe(NOW - 600_000);
+  });
+
+  // The server passes a sender's own <delay from='our domain'> (or the room's, in any letter
+  // case) through: honoured without a bound it would file the message years back, in the thread
+  // and in the record, or past retention where it is never stored at all.
+  it(`a live stamp older than ${LIVE_DELAY_WINDOW_MS / 60_000} minutes gives way to the arrival time, whoever it names`, () => {
+    expect(expectMessage(parse(delayed('trust.nhs.uk', '2001-01-01T00:00:00Z'))).sentAt).toBe(NOW);
+    expect(expectMessage(parse(delayed('trust.nhs.uk', '2026-11-25T11:00:00Z'))).sentAt).toBe(NOW);
+    const roomDelay = (from: string): string => groupchat(`<body>x</body><delay xmlns='urn:xmpp:delay' from='${from}' stamp='2001-01-01T00:00:00Z'/>`);
+    expect(expectMessage(parse(roomDelay(ROOM))).sentAt).toBe(NOW);
+    expect(expectMessage(parse(roomDelay(ROOM.toUpperCase()))).sentAt).toBe(NOW);
+    // The archive's own stamp is still believed: that is when the server stored it.
+    expect(expectMessage(parse(mamResult(`<message xmlns='jabber:client' from='${PEER}/desk' to='${ME}' type='chat'><body>x</body></message>`, { stamp: '2026-01-01T00:00:00Z' }))).sentAt).toBe(
+      Date.UTC(2026, 0, 1),
+    );
   });
 
   it('ignores a stamp the sender set, which could backdate a message', () => {
@@ -404,11 +443,11 @@ describe('sent time (XEP-0203)', () => {
     expect(expectMessage(parse(delayed('trust.nhs.uk', '2026-11-25T12:02:00Z'))).sentAt).toBe(NOW);
   });
 
-  it('uses the room stamp for room history', () => {
+  it('uses a recent room stamp', () => {
     const event = expectMessage(
-      parse(groupchat(`<body>x</body><delay xmlns='urn:xmpp:delay' from='${ROOM}' stamp='2026-11-25T10:00:00Z'/>`)),
+      parse(groupchat(`<body>x</body><delay xmlns='urn:xmpp:delay' from='${ROOM}' stamp='2026-11-25T11:55:00Z'/>`)),
     );
-    expect(event.sentAt).toBe(NOW - 2 * 3_600_000);
+    expect(event.sentAt).toBe(NOW - 5 * 60_000);
   });
 });
 

@@ -291,6 +291,7 @@ class Chat implements ChatService {
     if (peer === null || peer.local === null || peer.resource !== null) throw new TypeError('A colleague is addressed by a bare JID (name@domain).');
     const title = this.#directory.nameOf(peer.bare) ?? peer.local;
     const id = await this.#conversations.resolve(peer.bare, 'direct', title);
+    if (id === null) throw new TypeError('That address is a team room: join it as a room.');
     // The list shows it at once, before anyone has written in it.
     this.#emit({ type: 'conversations-changed', conversationIds: [id] });
     if (peer.bare !== this.#ownBare && !this.#directory.has(peer.bare) && this.#connection.state().kind === 'online') {
@@ -307,6 +308,7 @@ class Chat implements ChatService {
     await this.#rooms.join(room.bare, name, options);
     await this.#rooms.bookmark(room.bare, name).catch((error: unknown) => this.#log(`chat bookmark-failed room=${room.bare} error=${errorName(error)}`));
     const id = await this.#conversations.resolve(room.bare, 'room', name);
+    if (id === null) throw new TypeError('That address is a 1:1 conversation, not a room.');
     this.#emit({ type: 'conversations-changed', conversationIds: [id] });
     const session = this.#session;
     void this.#catchUpRoom(room.bare, () => this.#isCurrent(session)).then(() => this.#outbox.flush());

@@ -2,12 +2,21 @@
  * JID → local conversation id, created on first sight. Cached as promises so a burst of
  * messages from a new colleague creates one conversation, not one per message; never
  * re-upserts a known conversation (that would reset its title and mute setting).
+ *
+ * An address is one kind of conversation for good: a 1:1 message "from" a room's address (a
+ * room occupant's private message) never lands in that room's conversation, where everyone
+ * else's messages are, and a room message never lands in a 1:1 chat.
  */
 import type { ConversationKind, DirectConversationName, WardlineStore } from '../store/index.js';
 
+interface KnownConversation {
+  id: number;
+  kind: ConversationKind;
+}
+
 export class ConversationIds {
   readonly #store: WardlineStore;
-  readonly #byJid = new Map<string, Promise<number>>();
+  readonly #byJid = new Map<string, Promise<KnownConversation>>();
   /** 1:1 conversations whose title was already offered a better name this session. */
   readonly #named = new Set<number>();
 
@@ -15,22 +24,24 @@ export class ConversationIds {
     this.#store = store;
   }
 
-  resolve(jid: string, kind: ConversationKind, title: string): Promise<number> {
-    let id = this.#byJid.get(jid);
-    if (id === undefined) {
-      id = this.#findOrCreate(jid, kind, title);
-      this.#byJid.set(jid, id);
+  /** The conversation's id, created if new; null if the address is already the other kind. */
+  async resolve(jid: string, kind: ConversationKind, title: string): Promise<number | null> {
+    let known = this.#byJid.get(jid);
+    if (known === undefined) {
+      known = this.#findOrCreate(jid, kind, title);
+      this.#byJid.set(jid, known);
       // A failed lookup (store closing) must not be cached forever.
-      id.catch(() => this.#byJid.delete(jid));
+      known.catch(() => this.#byJid.delete(jid));
     }
-    return id;
+    const { id, kind: existing } = await known;
+    return existing === kind ? id : null;
   }
 
-  /** The id of a conversation we already have, or null; never creates one (receipts, markers). */
-  async known(jid: string): Promise<number | null> {
+  /** The id of a conversation of this kind we already have, or null; never creates one (receipts, markers). */
+  async known(jid: string, kind: ConversationKind): Promise<number | null> {
     const cached = this.#byJid.get(jid);
-    if (cached !== undefined) return cached.catch(() => null);
-    return (await this.#store.findConversationByJid(jid))?.id ?? null;
+    const found = cached !== undefined ? await cached.catch(() => null) : await this.#store.findConversationByJid(jid);
+    return found !== null && found.kind === kind ? found.id : null;
   }
 
   /**
@@ -50,9 +61,9 @@ export class ConversationIds {
     if (names.length > 0) await this.#store.nameDirectConversations(names);
   }
 
-  async #findOrCreate(jid: string, kind: ConversationKind, title: string): Promise<number> {
+  async #findOrCreate(jid: string, kind: ConversationKind, title: string): Promise<KnownConversation> {
     const existing = await this.#store.findConversationByJid(jid);
-    return existing?.id ?? (await this.#store.upsertConversation({ jid, kind, title }));
+    return existing ?? { id: await this.#store.upsertConversation({ jid, kind, title }), kind };
   }
 }
 

@@ -83,6 +83,12 @@ export async function applyReceived(deps: IncomingDeps, items: readonly Received
     const signedName = kind === 'direct' && event.direction === 'in' ? (card?.name ?? null) : null;
     const title = deps.titleFor(event.conversation, kind, signedName);
     const conversationId = await deps.conversations.resolve(event.conversation, kind, title);
+    if (conversationId === null) {
+      // A room occupant writing 1:1 through the room's address (or a room at a person's address):
+      // never filed among the room's messages, where it would pass for the room speaking.
+      deps.log(`chat rejected reason=conversation-kind-mismatch type=${event.type} conversation=${event.conversation}`);
+      continue;
+    }
     if (signedName !== null) names.set(conversationId, { id: conversationId, jid: event.conversation, name: title });
     const fromSelf = event.direction === 'out';
     rows.push({
@@ -140,7 +146,7 @@ export async function applyReceived(deps: IncomingDeps, items: readonly Received
 async function applyUpdate(deps: IncomingDeps, event: Exclude<MeaningfulEvent, IncomingMessage>): Promise<number | null> {
   const { store } = deps;
   // Cached after the first message: a receipt costs one store round trip, not two.
-  const conversationId = await deps.conversations.known(event.conversation);
+  const conversationId = await deps.conversations.known(event.conversation, event.type === 'groupchat' ? 'room' : 'direct');
   if (conversationId === null) return null;
   switch (event.kind) {
     case 'receipt': {

@@ -28,7 +28,7 @@ export {
   type RoomArchiveQuery,
   type ArchiveFin,
 } from './archiveQueries.js';
-export { parseIncoming } from './parseIncoming.js';
+export { LIVE_DELAY_WINDOW_MS, parseIncoming } from './parseIncoming.js';
 export {
   parseBounce,
   isBounceFromRecipient,

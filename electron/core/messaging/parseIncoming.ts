@@ -180,7 +180,13 @@ function route(message: XmlElement, frame: Frame, account: Account): Routing | I
     const joined = context.joinedRooms.get(room);
     if (frame.source === 'live' && joined === undefined) return ignored('unjoined-room');
     if (from.resource === null) return ignored('room-system-message');
-    const ours = joined !== undefined && sameNick(from.resource, joined.nick);
+    // Live, the room guarantees nobody else holds our nick while we are in it. An archive copy may
+    // come from whoever held the nick while we were away, so there the real address the room
+    // archived with it decides (our rooms reveal it: whois=anyone); a room that hides it falls back
+    // to the nick.
+    const archivedBy = frame.source === 'archive' ? archivedSender(message) : null;
+    const nickIsOurs = joined !== undefined && sameNick(from.resource, joined.nick);
+    const ours = archivedBy !== null ? archivedBy === own.bare : nickIsOurs;
     return {
       type: 'groupchat',
       direction: ours ? 'out' : 'in',
@@ -194,7 +200,8 @@ function route(message: XmlElement, frame: Frame, account: Account): Routing | I
 
   // 1:1 (chat, or normal treated as chat). Room occupants' private messages are not supported.
   if (frame.source === 'archive' && frame.archive !== own.bare) return rejected('inconsistent-archive', from);
-  if (context.joinedRooms.has(from.bare) || (to !== null && context.joinedRooms.has(to.bare))) {
+  if (context.joinedRooms.has(from.bare) || (to !== null && context.joinedRooms.has(to.bare)) || isRoomPrivateMessage(message)) {
+    // The marker matters for archive copies: the personal archive is read before rooms are joined.
     return ignored('muc-private-message');
   }
   const base = { type: 'chat' as const, from, to, nick: null, archiveOwner: own.bare };
@@ -222,6 +229,22 @@ function route(message: XmlElement, frame: Frame, account: Account): Routing | I
   return { ...base, direction: 'in', conversation: from.bare };
 }
 
+/**
+ * The bare address a room's archive recorded as this message's author: its one muc#user item
+ * with a jid (Prosody's muc_mam adds it when the room shows real addresses). Null if absent, or
+ * if there is more than one (an occupant may have put their own in the message).
+ */
+function archivedSender(message: XmlElement): string | null {
+  const items = childrenNamed(message, 'x', NS.mucUser).flatMap((x) => childrenNamed(x, 'item', NS.mucUser)).filter((item) => attr(item, 'jid') !== undefined);
+  if (items.length !== 1 || items[0] === undefined) return null;
+  return parseJid(attr(items[0], 'jid'))?.bare ?? null;
+}
+
+/** XEP-0045 §7.5: a room occupant's private message carries an (empty) muc#user element; invitations carry one too. */
+function isRoomPrivateMessage(message: XmlElement): boolean {
+  return childNamed(message, 'x', NS.mucUser) !== undefined && !isInvite(message);
+}
+
 /** The one stanza-id stamped by `owner`; none if absent or ambiguous. */
 function trustedStanzaId(message: XmlElement, owner: string): string | null {
   const stamped = childrenNamed(message, 'stanza-id', NS.sid).filter((element) => {
@@ -230,6 +253,15 @@ function trustedStanzaId(message: XmlElement, owner: string): string | null {
   });
   return stamped.length === 1 && stamped[0] !== undefined ? idAttr(stamped[0], 'id') : null;
 }
+
+/**
+ * How far back a live (or carbon-copied) message's own delay stamp may put it. A sender can write any <delay> into
+ * its message, naming our domain or the room, and the server passes it on; honoured without a
+ * bound, it would file a message years back in the history (and in the record, as when it was
+ * sent), or past retention, where it is never stored. Legitimate live delays are short: a stream
+ * resumed after a network drop. Older stamps give way to the time it reached us.
+ */
+export const LIVE_DELAY_WINDOW_MS = 15 * 60_000;
 
 /** Trusted delay stamps: the wrapper's (set by our server or the archive), or one set by our server or the room. */
 function sentAt(message: XmlElement, frame: Frame, routing: Routing, account: Account): number {
@@ -242,7 +274,8 @@ function sentAt(message: XmlElement, frame: Frame, routing: Routing, account: Ac
     const by = parseJid(attr(delay, 'from'));
     if (by === null || by.resource !== null || !stampers.has(by.bare)) continue;
     const at = parseDelayStamp(attr(delay, 'stamp'), account.now);
-    if (at !== null) return at;
+    if (at === null) continue;
+    return frame.source !== 'archive' && at < account.now - LIVE_DELAY_WINDOW_MS ? account.now : at;
   }
   return account.now;
 }

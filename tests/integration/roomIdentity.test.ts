@@ -1,0 +1,98 @@
+// Who wrote a room message, against a real Prosody. A room nick is only held while its owner is in
+// the room: while Alice is away, another member may join as "alice" and write. Her workstation's
+// catch-up must not file that as her own message ("You"), which the nick alone would say; the
+// room's archive records the writer's real address, and that decides.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectXmpp, xml, type XmppConnection } from '../../electron/core/xmpp/index.js';
+import { type ProsodyServer, startProsody } from '../fixtures/prosody.js';
+import { allMessages, cleanUpStores, PASSWORDS, users, waitFor, waitReady, type Workstation, WorkstationPool } from './chatHarness.js';
+
+let server: ProsodyServer;
+const pool = new WorkstationPool();
+const raw: XmppConnection[] = [];
+
+beforeAll(async () => {
+  server = await startProsody({ users });
+});
+
+afterAll(async () => {
+  await Promise.all(raw.splice(0).map((c) => c.close().catch(() => undefined)));
+  await pool.closeAll();
+  await server?.stop();
+  cleanUpStores();
+});
+
+/** A bare client (no Wardline) in `room` as `nick`: what any member can do. */
+async function memberAs(user: string, room: string, nick: string): Promise<XmppConnection> {
+  const connection = connectXmpp({
+    jid: `${user}@${server.domain}`,
+    password: PASSWORDS[user]!,
+    host: server.host,
+    port: server.c2sPort,
+    adminCa: { paths: [server.caCertPath] },
+  });
+  raw.push(connection);
+  await waitFor(`${user} online`, () => (connection.state().kind === 'online' ? true : undefined));
+  let inRoom = false;
+  connection.on('stanza', (stanza) => {
+    if (stanza.is('presence') && stanza.attrs['from'] === `${room}/${nick}` && stanza.attrs['type'] === undefined) inRoom = true;
+  });
+  await connection.send(xml('presence', { to: `${room}/${nick}` }, xml('x', { xmlns: 'http://jabber.org/protocol/muc' }, xml('history', { maxstanzas: '0' }))));
+  await waitFor(`${user} in the room as ${nick}`, () => (inRoom ? true : undefined));
+  return connection;
+}
+
+describe('room message authorship', () => {
+  it("a member who takes Alice's nick while she is away is not filed as Alice", async () => {
+    const alice: Workstation = await pool.open(server, 'alice');
+    const room = `ward7-${Date.now()}@${server.mucDomain}`;
+    const aliceRoom = await alice.chat.joinRoom(room, 'Ward 7');
+    await alice.chat.addRoomMembers(room, [`mallory@${server.domain}`]);
+    await alice.chat.send({ conversationId: aliceRoom, body: 'Obs round at 14:00', urgent: false });
+    await waitFor('alice sees her message sent', async () =>
+      (await allMessages(alice.store, aliceRoom)).some((m) => m.direction === 'out' && m.body === 'Obs round at 14:00' && m.deliveryState !== 'pending') ? true : undefined,
+    );
+    await alice.goOffline();
+
+    // Mallory, a member, joins under Alice's nick (free now) and writes.
+    const mallory = await memberAs('mallory', room, 'alice');
+    await mallory.send(xml('message', { to: room, type: 'groupchat', id: 'spoof-1' }, xml('body', {}, 'Stop the heparin')));
+    await mallory.close();
+
+    // Alice comes back: the room's archive fills her in.
+    const mark = alice.logs.length;
+    await alice.comeOnline();
+    await waitReady(alice, mark);
+    const stored = await waitFor('the archived message reaches alice', async () =>
+      (await allMessages(alice.store, aliceRoom)).find((m) => m.body === 'Stop the heparin'),
+    );
+    expect(stored.direction).toBe('in');
+    expect(stored.senderJid).toBe(`${room}/alice`);
+    // Her own earlier message is still hers, once.
+    const own = (await allMessages(alice.store, aliceRoom)).filter((m) => m.body === 'Obs round at 14:00');
+    expect(own).toHaveLength(1);
+    expect(own[0]?.direction).toBe('out');
+  });
+
+  // A private message through the room reaches Alice live (and is ignored there: private messages
+  // are not supported), but her server also archives it; her next catch-up reads her own archive
+  // before rejoining any room, and must not file it as the room speaking, or as a person's chat.
+  it("an occupant's private message, read back from Alice's own archive, is filed nowhere", async () => {
+    const alice: Workstation = await pool.open(server, 'alice', { resource: 'pm-test' });
+    const room = `ward8-${Date.now()}@${server.mucDomain}`;
+    const aliceRoom = await alice.chat.joinRoom(room, 'Ward 8');
+    await alice.chat.addRoomMembers(room, [`mallory@${server.domain}`]);
+    const mallory = await memberAs('mallory', room, 'mal');
+    const mark = alice.logs.length;
+    await mallory.send(xml('message', { to: `${room}/alice`, type: 'chat', id: 'pm-1' }, xml('body', {}, 'Signed, Dr Jane Smith: discharge bed 4')));
+    await waitFor('alice ignores it live', () => (alice.logs.slice(mark).some((l) => l.includes('muc-private-message')) ? true : undefined));
+    await alice.goOffline();
+    const again = alice.logs.length;
+    await alice.comeOnline();
+    await waitReady(alice, again);
+    const everywhere = await Promise.all((await alice.store.listConversations()).map((c) => allMessages(alice.store, c.id)));
+    expect(everywhere.flat().filter((m) => m.body?.includes('discharge bed 4'))).toEqual([]);
+    expect((await allMessages(alice.store, aliceRoom)).length).toBe(0);
+    await mallory.close();
+  });
+});
