@@ -80,8 +80,8 @@ export function requestHandlers(
       await session.chat().acceptSender(jid);
       return { accepted: true as const };
     },
-    'held:decline': ({ jid }) => {
-      session.chat().declineSender(jid);
+    'held:decline': async ({ jid }) => {
+      await session.chat().declineSender(jid);
       return { declined: true as const };
     },
     'presence:set': async ({ presence }) => {

@@ -39,6 +39,7 @@ import { DeliveryFailures } from './deliveryFailures.js';
 import { ConversationIds, titleFromJid } from './conversationIds.js';
 import { buildPresence, Directory } from './directory.js';
 import { applyReceived, errorName, LiveQueue, type IncomingDeps, type ReceivedItem } from './incoming.js';
+import { HeldMessages } from './heldMessages.js';
 import { Outbox } from './outbox.js';
 import { Rooms } from './rooms.js';
 import { TranscriptionRetractions } from './transcriptionRetractions.js';
@@ -49,8 +50,6 @@ import { DEFAULT_URGENT_INTERVAL_MS, DEFAULT_URGENT_MAX_REMINDERS, UrgentReminde
 export const ARCHIVE_PAGE_SIZE = 250;
 /** A first sync of an archive reaches back this far. */
 export const INITIAL_SYNC_WINDOW_MS = 30 * 24 * 60 * 60_000;
-/** Messages from outside the organisation kept in memory for acceptance (the store has no field for them yet). */
-const MAX_HELD = 500;
 /** JSON array of outside addresses the person accepted. */
 const ACCEPTED_SETTING = 'xmpp.acceptedSenders';
 
@@ -94,7 +93,8 @@ class Chat implements ChatService {
   readonly #retractions: TranscriptionRetractions;
   readonly #incomingDeps: IncomingDeps;
   #context: IncomingContext;
-  readonly #held: IncomingMessage[] = [];
+  /** Messages from outside the organisation, kept in the encrypted store until accepted or declined. */
+  readonly #held: HeldMessages;
   readonly #conversationById = new Map<number, { id: number; jid: string; kind: 'direct' | 'room' }>();
   /** Outside addresses the person accepted; persisted in the profile's encrypted settings. */
   #accepted = new Set<string>();
@@ -107,6 +107,8 @@ class Chat implements ChatService {
   #resumed = false;
   #stopped = false;
   #setUp: Promise<void> = Promise.resolve();
+  /** Acceptances run one at a time, and finish before the store closes. */
+  #accepting: Promise<void> = Promise.resolve();
 
   constructor(options: ChatServiceOptions) {
     const own = parseJid(options.account.jid);
@@ -117,6 +119,11 @@ class Chat implements ChatService {
     this.#ownBare = own.bare;
     this.#conversations = new ConversationIds(this.#store);
     const log = this.#log;
+    this.#held = new HeldMessages({ store: this.#store, log });
+    // Read before anything can be held: a write waits for it, so it never replaces the stored list.
+    void this.#held.load(options.retainedSince?.() ?? null).then(() => {
+      if (this.#held.all().length > 0) this.#emit({ type: 'held-changed', senders: this.heldSenders().length });
+    });
 
     this.#connection = connectXmpp({
       jid: own.bare,
@@ -386,12 +393,14 @@ class Chat implements ChatService {
     await this.#live.idle();
     await this.#bounceWork;
     await this.#setUp.catch(() => undefined);
+    await this.#accepting;
+    await this.#held.idle();
   }
 
   /** Who is waiting outside the organisation, with counts: addresses only, never content. */
   heldSenders(): HeldSender[] {
     const senders = new Map<string, HeldSender>();
-    for (const m of this.#held) {
+    for (const m of this.#held.all()) {
       const seen = senders.get(m.conversation);
       if (seen) seen.count++;
       else senders.set(m.conversation, { jid: m.conversation, count: 1, since: m.sentAt });
@@ -399,21 +408,31 @@ class Chat implements ChatService {
     return [...senders.values()];
   }
 
-  async acceptSender(jid: string): Promise<void> {
+  acceptSender(jid: string): Promise<void> {
+    const work = this.#accepting.then(() => this.#accept(jid));
+    this.#accepting = work.catch(() => undefined);
+    return work;
+  }
+
+  async #accept(jid: string): Promise<void> {
     const accepted = new Set([...(await this.#loadAccepted()), jid]);
     await this.#store.setSetting(ACCEPTED_SETTING, JSON.stringify([...accepted]));
     this.#accepted = accepted;
-    const mine = this.#held.filter((m) => m.conversation === jid);
-    this.#held.splice(0, this.#held.length, ...this.#held.filter((m) => m.conversation !== jid));
-    if (mine.length > 0) await applyReceived(this.#incomingDeps, mine.map((event) => ({ event, card: null })));
-    this.#log(`chat held-accepted count=${mine.length}`);
+    // Stored first, then forgotten: a crash in between stores them again on the next accept,
+    // and the store drops the copies (origin-id / stanza-id).
+    let stored = 0;
+    for (let mine = this.#held.of(jid); mine.length > 0; mine = this.#held.of(jid)) {
+      await applyReceived(this.#incomingDeps, mine.map((event) => ({ event, card: null })));
+      await this.#held.remove(jid, new Set(mine));
+      stored += mine.length;
+    }
+    this.#log(`chat held-accepted from=${jid} count=${stored}`);
     this.#emit({ type: 'held-changed', senders: this.heldSenders().length });
   }
 
-  declineSender(jid: string): void {
-    const before = this.#held.length;
-    this.#held.splice(0, this.#held.length, ...this.#held.filter((m) => m.conversation !== jid));
-    this.#log(`chat held-declined count=${before - this.#held.length}`);
+  async declineSender(jid: string): Promise<void> {
+    const removed = await this.#held.remove(jid);
+    this.#log(`chat held-declined from=${jid} count=${removed}`);
     this.#emit({ type: 'held-changed', senders: this.heldSenders().length });
   }
 
@@ -615,13 +634,10 @@ class Chat implements ChatService {
     );
   }
 
-  #hold(message: IncomingMessage): void {
-    if (this.#held.length >= MAX_HELD) this.#held.shift();
-    // The archive may deliver the same held message again after a reconnect.
-    if (this.#held.some((m) => m.conversation === message.conversation && m.messageId !== null && m.messageId === message.messageId)) return;
-    this.#held.push(message);
-    this.#emit({ type: 'held-changed', senders: this.heldSenders().length });
-    this.#log(`chat held-untrusted domain=${parseJid(message.conversation)?.domain ?? '-'} held=${this.#held.length}`);
+  #hold(message: IncomingMessage): Promise<void> {
+    const { added, saved } = this.#held.add(message);
+    if (added) this.#emit({ type: 'held-changed', senders: this.heldSenders().length });
+    return saved;
   }
 
   #emit(event: ChatEvent): void {

@@ -102,8 +102,8 @@ export interface ChatService {
   heldSenders(): HeldSender[];
   /** Stores the sender's held messages and trusts this address from now on (kept in the profile). */
   acceptSender(jid: string): Promise<void>;
-  /** Drops the sender's held messages; later ones are held again. */
-  declineSender(jid: string): void;
+  /** Drops the sender's held messages (from the store too); later ones are held again. */
+  declineSender(jid: string): Promise<void>;
   setPresence(presence: Presence): Promise<void>;
   /**
    * Sends the XEP-0424 retractions the store queued when messages were removed after

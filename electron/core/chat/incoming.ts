@@ -35,8 +35,11 @@ export interface IncomingDeps {
   urgentArrived(conversationIds: readonly number[]): void;
   /** Others' messages newly stored, per conversation (for notifications; no text). */
   arrived?(arrivals: readonly Arrival[]): void;
-  /** A message from outside the organisation: kept for acceptance, not stored as trusted. */
-  hold(message: IncomingMessage): void;
+  /**
+   * A message from outside the organisation: kept for acceptance, not stored as trusted. The
+   * batch is not done (so an archive cursor does not move past it) until the promise resolves.
+   */
+  hold(message: IncomingMessage): Promise<void> | void;
   /** Outside addresses the person has accepted. */
   isAccepted(conversationJid: string): boolean;
   /** Is this address (person or room) on our own or a trusted organisation domain? */
@@ -68,6 +71,7 @@ export async function applyReceived(deps: IncomingDeps, items: readonly Received
   const receipts: XmlElement[] = [];
   const arrivals = new Map<number, Arrival>();
   const names = new Map<number, { id: number; jid: string; name: string }>();
+  const held: Promise<void>[] = [];
   const receivedAt = deps.now();
 
   const retainedSince = deps.retainedSince?.() ?? null;
@@ -76,7 +80,8 @@ export async function applyReceived(deps: IncomingDeps, items: readonly Received
     // Past the retention lifespan (an old archive page after a long absence): never stored at all.
     if (retainedSince !== null && event.sentAt < retainedSince) continue;
     if (event.untrusted && !deps.isAccepted(event.conversation)) {
-      deps.hold(event);
+      const saved = deps.hold(event);
+      if (saved !== undefined) held.push(saved);
       continue;
     }
     const kind: ConversationKind = event.type === 'groupchat' ? 'room' : 'direct';
@@ -123,6 +128,8 @@ export async function applyReceived(deps: IncomingDeps, items: readonly Received
   }
 
   const result = rows.length === 0 ? { inserted: 0, duplicates: 0 } : await deps.store.insertReceivedBatch(rows);
+  // Held messages are in the store too before this batch counts as applied.
+  await Promise.all(held);
   // The messages are committed: their receipts wait for nothing else (own-copy confirmations and
   // delivery updates below are other transactions and say nothing about these messages).
   for (const receipt of receipts) deps.send(receipt);
