@@ -57,6 +57,11 @@ describe('room message authorship', () => {
     // Mallory, a member, joins under Alice's nick (free now) and writes.
     const mallory = await memberAs('mallory', room, 'alice');
     await mallory.send(xml('message', { to: room, type: 'groupchat', id: 'spoof-1' }, xml('body', {}, 'Stop the heparin')));
+    // Also claiming Alice's address in the message itself (the room keeps it, and adds its own).
+    await mallory.send(
+      xml('message', { to: room, type: 'groupchat', id: 'spoof-2' }, xml('body', {}, 'Stop the insulin'),
+        xml('x', { xmlns: 'http://jabber.org/protocol/muc#user' }, xml('item', { jid: alice.jid }))),
+    );
     await mallory.close();
 
     // Alice comes back: the room's archive fills her in.
@@ -68,6 +73,8 @@ describe('room message authorship', () => {
     );
     expect(stored.direction).toBe('in');
     expect(stored.senderJid).toBe(`${room}/alice`);
+    const claimed = await waitFor('the second reaches alice', async () => (await allMessages(alice.store, aliceRoom)).find((m) => m.body === 'Stop the insulin'));
+    expect(claimed.direction).toBe('in');
     // Her own earlier message is still hers, once.
     const own = (await allMessages(alice.store, aliceRoom)).filter((m) => m.body === 'Obs round at 14:00');
     expect(own).toHaveLength(1);

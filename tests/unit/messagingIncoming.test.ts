@@ -387,9 +387,14 @@ describe('archive results (XEP-0313)', () => {
     expect(expectMessage(parse(mamResult(byAddress(`${ME}/other-pc`), fromRoom))).direction).toBe('out');
     // Our address under another nick (we renamed) is still ours.
     expect(expectMessage(parse(mamResult(byAddress(ME, 'Ward clerk'), fromRoom))).direction).toBe('out');
-    // Two items (one the occupant wrote into the message): the nick decides, as in a room that hides addresses.
-    const forged = byAddress('mallory@trust.nhs.uk', 'Dr Patel').replace('</message>', `<x xmlns='http://jabber.org/protocol/muc#user'><item jid='${ME}'/></x></message>`);
+    // The room appends its own item but leaves one the occupant wrote: two items are never believed,
+    // even under our nick.
+    const forgedItem = `<x xmlns='http://jabber.org/protocol/muc#user'><item jid='${ME}'/></x>`;
+    const forged = byAddress('mallory@trust.nhs.uk').replace('<body>', `${forgedItem}<body>`);
     expect(expectMessage(parse(mamResult(forged, fromRoom))).direction).toBe('in');
+    // A room that hides addresses archives none: the nick is all there is.
+    const hidden = `<message xmlns='jabber:client' from='${ROOM}/Clerk' type='groupchat'><body>x</body></message>`;
+    expect(expectMessage(parse(mamResult(hidden, fromRoom))).direction).toBe('out');
     // Live, the room guarantees the nick: nobody else holds ours while we are in.
     expect(expectMessage(parse(groupchat('<body>mine</body>', `${ROOM}/Clerk`))).direction).toBe('out');
   });

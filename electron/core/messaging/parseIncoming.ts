@@ -184,9 +184,9 @@ function route(message: XmlElement, frame: Frame, account: Account): Routing | I
     // come from whoever held the nick while we were away, so there the real address the room
     // archived with it decides (our rooms reveal it: whois=anyone); a room that hides it falls back
     // to the nick.
-    const archivedBy = frame.source === 'archive' ? archivedSender(message) : null;
+    const archivedBy = frame.source === 'archive' ? archivedSender(message) : 'none';
     const nickIsOurs = joined !== undefined && sameNick(from.resource, joined.nick);
-    const ours = archivedBy !== null ? archivedBy === own.bare : nickIsOurs;
+    const ours = archivedBy === 'none' ? nickIsOurs : archivedBy !== 'ambiguous' && archivedBy === own.bare;
     return {
       type: 'groupchat',
       direction: ours ? 'out' : 'in',
@@ -230,14 +230,17 @@ function route(message: XmlElement, frame: Frame, account: Account): Routing | I
 }
 
 /**
- * The bare address a room's archive recorded as this message's author: its one muc#user item
- * with a jid (Prosody's muc_mam adds it when the room shows real addresses). Null if absent, or
- * if there is more than one (an occupant may have put their own in the message).
+ * The bare address a room's archive recorded as this message's author: its muc#user item with a
+ * jid, which Prosody's muc_mam appends when the room shows real addresses (and strips, with any
+ * other muc#user element, when it does not). The room does not remove one an occupant wrote into
+ * the message, so more than one (or one that is not an address) is 'ambiguous', never believed;
+ * 'none' when the room recorded none.
  */
-function archivedSender(message: XmlElement): string | null {
+function archivedSender(message: XmlElement): string | 'none' | 'ambiguous' {
   const items = childrenNamed(message, 'x', NS.mucUser).flatMap((x) => childrenNamed(x, 'item', NS.mucUser)).filter((item) => attr(item, 'jid') !== undefined);
-  if (items.length !== 1 || items[0] === undefined) return null;
-  return parseJid(attr(items[0], 'jid'))?.bare ?? null;
+  if (items.length === 0) return 'none';
+  const only = items.length === 1 ? parseJid(attr(items[0]!, 'jid')) : null;
+  return only === null ? 'ambiguous' : only.bare;
 }
 
 /** XEP-0045 §7.5: a room occupant's private message carries an (empty) muc#user element; invitations carry one too. */
