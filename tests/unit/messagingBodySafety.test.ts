@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   checkOutgoingBody,
+  containsNhsNumber,
   countCharacters,
   DEFAULT_BODY_LIMIT,
   neutraliseText,
@@ -49,6 +50,42 @@ describe('sanitizeBody', () => {
     expect(sanitizeBody(family).text).toBe(family);
     const nonJoiner = 'می\u200Cخواهم';
     expect(sanitizeBody(nonJoiner).text).toBe(nonJoiner);
+  });
+
+  it('removes every invisible format character, so none is left between digits (review finding A)', () => {
+    const hidden = ['\u200B', '\u2060', '\u2061', '\u2062', '\u2063', '\u2064', '\u00AD', '\u180E', '\uFEFF', '\u200D', '\u200C'];
+    for (let tag = 0xe0000; tag <= 0xe007f; tag += 1) hidden.push(String.fromCodePoint(tag));
+    for (const ch of hidden) {
+      const label = `U+${ch.codePointAt(0)?.toString(16).toUpperCase()}`;
+      // Between digits, and at the edges of a word, where no joiner joins anything.
+      expect(sanitizeBody(`NHS 943${ch}476${ch}5919`).text, label).toBe('NHS 9434765919');
+      expect(sanitizeBody(`${ch}bed${ch} 4${ch}`).text, label).toBe('bed 4');
+      expect(containsNhsNumber(sanitizeBody(`943${ch}476${ch}5919`).text), label).toBe(true);
+      const sent = checkOutgoingBody(`re 943${ch}476${ch}5919`);
+      expect(sent.ok && sent.body, label).toBe('re 9434765919');
+    }
+    // Whatever else is category Cf goes too (e.g. Arabic number sign, musical format controls).
+    expect(sanitizeBody('1\u06002\u{1D173}3').text).toBe('123');
+    // A joiner next to a digit on either side goes; between letters it stays.
+    expect(sanitizeBody('a\u200D1 1\u200Da 1\u200C2').text).toBe('a1 1a 12');
+  });
+
+  it('keeps ZWJ emoji sequences, joiners in scripts and subdivision flags intact', () => {
+    for (const text of [
+      '\u{1F469}\u200D\u2695\uFE0F', // 👩‍⚕️ health worker
+      '👩🏽‍⚕️', // with a skin-tone modifier before the joiner
+      '❤️‍🔥', // joiner after U+FE0F
+      '🏳️‍🌈',
+      '👨‍👩‍👧',
+      'क्\u200Dष', // Devanagari: virama + ZWJ
+      'می\u200Cخواهم', // Persian: ZWNJ between letters
+      '🏴\u{E0067}\u{E0062}\u{E0073}\u{E0063}\u{E0074}\u{E007F}', // Scotland flag (tag sequence)
+    ]) {
+      expect(sanitizeBody(`Dr ${text} on call`).text, text).toBe(`Dr ${text} on call`);
+    }
+    // Tags outside a well-formed flag are hidden text and go, and a broken flag keeps only the flag.
+    expect(sanitizeBody('ok\u{E0031}\u{E0032}').text).toBe('ok');
+    expect(sanitizeBody('🏴\u{E0067}\u{E007F}!').text).toBe('🏴!');
   });
 
   it('repairs lone surrogates', () => {

@@ -117,6 +117,14 @@ describe('live 1:1 messages', () => {
     expect(expectMessage(parse(chat('<body>re 943 476 5919</body>'))).patientIdentifier).toBe(true);
   });
 
+  it('flags an NHS number split by invisible characters, and shows it without them (review finding A)', () => {
+    for (const hidden of ['\u200B', '\u2060', '\u2061', '\u2062', '\u2063', '\u2064', '\u00AD', '\u180E', '\uFEFF', '\u200D', '\u200C', '\u{E0020}', '\u{E0035}', '\u{E007F}']) {
+      const event = expectMessage(parse(chat(`<body>re 943${hidden}476${hidden}5919</body>`)));
+      expect(event.body, JSON.stringify(hidden)).toBe('re 9434765919');
+      expect(event.patientIdentifier, JSON.stringify(hidden)).toBe(true);
+    }
+  });
+
   it('flags senders outside the organisation as untrusted, without dropping them', () => {
     const outsider = expectMessage(parse(chat('<body>hello</body>', `from='someone@example.org/x' to='${ME}' type='chat'`)));
     expect(outsider).toMatchObject({ untrusted: true, conversation: 'someone@example.org' });

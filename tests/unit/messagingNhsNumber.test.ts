@@ -5,6 +5,7 @@ import {
   isValidNhsNumber,
   nhsCheckDigit,
 } from '../../electron/core/messaging/index.js';
+import { maskNhsNumbers, NHS_NUMBER_MASK } from '../../electron/core/incident/redaction.js';
 import { seededRandom } from '../fixtures/seededRandom.js';
 
 function randomDigits(random: () => number, count: number): string {
@@ -125,5 +126,27 @@ describe('findNhsNumbers', () => {
     expect(findNhsNumbers('(943 476 5919)')).toHaveLength(1);
     expect(containsNhsNumber('no identifiers, bed 12, 02079460958')).toBe(false);
     expect(containsNhsNumber('re 943 476 5919 please')).toBe(true);
+  });
+
+  it('finds a number split by invisible characters, with its position in the text as given (review finding A)', () => {
+    const hidden = ['\u200B', '\u2060', '\u2061', '\u2064', '\u00AD', '\u180E', '\uFEFF', '\u200D', '\u200C', '\u202E', '\u{E0020}', '\u{E0039}', '\u{E007F}', '\uFE0F', '\u034F', '\u3164'];
+    for (const ch of hidden) {
+      const label = `U+${ch.codePointAt(0)?.toString(16).toUpperCase()}`;
+      const text = `Pt 943${ch}476${ch}5919 ok`;
+      expect(findNhsNumbers(text), label).toEqual([{ digits: '9434765919', index: 3, length: 10 + 2 * ch.length }]);
+      expect(containsNhsNumber(`NHS 943 ${ch}476-${ch}5919`), label).toBe(true);
+    }
+    // Several kinds in one number, and surrounding invisible characters stay outside the match.
+    const text = '\u200Bre \u200B9\u200D4\u00AD3\u2060476\u{E0031}5919\u200B.';
+    expect(findNhsNumbers(text)).toEqual([{ digits: '9434765919', index: 5, length: 15 }]);
+    // Removing them must not make a number out of a longer run either.
+    expect(findNhsNumbers('19434765919\u200B')).toEqual([]);
+    expect(findNhsNumbers('9434765919\u200B1')).toEqual([]);
+  });
+
+  it('masks a number split by invisible characters', () => {
+    for (const ch of ['\u200B', '\u2060', '\u00AD', '\u200D', '\u{E0034}']) {
+      expect(maskNhsNumbers(`re 943${ch}476${ch}5919 please`)).toBe(`re ${NHS_NUMBER_MASK} please`);
+    }
   });
 });

@@ -6,7 +6,7 @@
  * "history" by sending us forged archive results.
  */
 import { randomBytes } from 'node:crypto';
-import { buildPersonalArchiveQuery, buildRoomArchiveQuery, parseArchiveFin } from '../messaging/index.js';
+import { buildPersonalArchiveQuery, buildRoomArchiveQuery, jidForLog, parseArchiveFin } from '../messaging/index.js';
 import type { WardlineStore } from '../store/index.js';
 import type { XmlElement } from '../xmpp/index.js';
 import { errorName, type ApplyResult, type ReceivedItem } from './incoming.js';
@@ -97,7 +97,7 @@ export class ArchiveCatchUp {
         const condition = (error as { condition?: unknown }).condition;
         if (condition === 'item-not-found' && after !== undefined && cursor !== null) {
           // The archive no longer has our position (expired): carry on by date instead.
-          deps.log(`chat catch-up cursor-lost archive=${archive}`);
+          deps.log(`chat catch-up cursor-lost archive=${jidForLog(archive)}`);
           after = undefined;
           start = cursor.at - DATE_OVERLAP_MS;
           continue;

@@ -20,6 +20,7 @@ import {
   type IncomingContext,
   type IncomingMessage,
   type JoinedRoom,
+  jidForLog,
 } from '../messaging/index.js';
 import type { OutboxEntry } from '../store/index.js';
 import { connectXmpp, xml, type XmlElement, type XmppConnection, type XmppConnectionState } from '../xmpp/index.js';
@@ -313,7 +314,7 @@ class Chat implements ChatService {
     if (room === null || room.local === null || room.resource !== null) throw new TypeError('A room is addressed by a bare JID (room@conference.domain).');
     const name = title?.trim() || room.local;
     await this.#rooms.join(room.bare, name, options);
-    await this.#rooms.bookmark(room.bare, name).catch((error: unknown) => this.#log(`chat bookmark-failed room=${room.bare} error=${errorName(error)}`));
+    await this.#rooms.bookmark(room.bare, name).catch((error: unknown) => this.#log(`chat bookmark-failed room=${jidForLog(room)} error=${errorName(error)}`));
     const id = await this.#conversations.resolve(room.bare, 'room', name);
     if (id === null) throw new TypeError('That address is a 1:1 conversation, not a room.');
     this.#emit({ type: 'conversations-changed', conversationIds: [id] });
@@ -426,13 +427,13 @@ class Chat implements ChatService {
       await this.#held.remove(jid, new Set(mine));
       stored += mine.length;
     }
-    this.#log(`chat held-accepted from=${jid} count=${stored}`);
+    this.#log(`chat held-accepted from=${jidForLog(jid)} count=${stored}`);
     this.#emit({ type: 'held-changed', senders: this.heldSenders().length });
   }
 
   async declineSender(jid: string): Promise<void> {
     const removed = await this.#held.remove(jid);
-    this.#log(`chat held-declined from=${jid} count=${removed}`);
+    this.#log(`chat held-declined from=${jidForLog(jid)} count=${removed}`);
     this.#emit({ type: 'held-changed', senders: this.heldSenders().length });
   }
 
@@ -512,7 +513,7 @@ class Chat implements ChatService {
       });
       await Promise.all(
         bookmarks.map((bookmark) =>
-          this.#rooms.join(bookmark.room, bookmark.name).catch((error: unknown) => this.#log(`chat room-join-failed room=${bookmark.room} error=${errorName(error)}`)),
+          this.#rooms.join(bookmark.room, bookmark.name).catch((error: unknown) => this.#log(`chat room-join-failed room=${jidForLog(bookmark.room)} error=${errorName(error)}`)),
         ),
       );
       if (!current()) return;
@@ -539,7 +540,7 @@ class Chat implements ChatService {
     try {
       return (await this.#catchUp.run(room, room, current)).fetched;
     } catch (error) {
-      this.#log(`chat catch-up-failed room=${room} error=${errorName(error)}`);
+      this.#log(`chat catch-up-failed room=${jidForLog(room)} error=${errorName(error)}`);
       return 0;
     }
   }
@@ -572,8 +573,7 @@ class Chat implements ChatService {
         }
         return;
       case 'rejected':
-        // Security-relevant: who and why, never what.
-        this.#log(`chat rejected reason=${event.reason} from=${event.from ?? '-'}`);
+        this.#log(rejectionLogLine(event));
         return;
     }
     if (event.kind === 'message' && this.#options.onStructured !== undefined) {
@@ -653,6 +653,15 @@ class Chat implements ChatService {
   readonly #log = (line: string): void => {
     this.#options.log?.(line);
   };
+}
+
+/**
+ * The log line for a stanza refused as spoofed or inconsistent. Security-relevant: who and why,
+ * never what. Bare address only: the resource is sender-written text (spaces included) that could
+ * forge key=value pairs or carry an identifier.
+ */
+export function rejectionLogLine(event: { reason: string; from: string | null }): string {
+  return `chat rejected reason=${event.reason} from=${jidForLog(event.from)}`;
 }
 
 /** SASL conditions (RFC 6120 §6.5) that mean the account itself was refused: revoked, disabled or expired. */

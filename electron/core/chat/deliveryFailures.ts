@@ -7,7 +7,7 @@
  *
  * Logging: the error condition, ids and JIDs only. Error replies may echo our text; it is never read.
  */
-import { decideBounce, isBounceFromRecipient, type MessageBounce } from '../messaging/index.js';
+import { decideBounce, isBounceFromRecipient, jidForLog, type MessageBounce } from '../messaging/index.js';
 import type { ConversationKind, OutboxEntry, WardlineStore } from '../store/index.js';
 import { errorName } from './incoming.js';
 
@@ -51,18 +51,18 @@ export class DeliveryFailures {
     const conversation = await this.#conversationOf(bounce);
     if (conversation === null) {
       // Not ours (an incident stanza, a receipt, something long gone): nothing to mark.
-      log(`chat bounce-unmatched condition=${bounce.condition} from=${bounce.from.bare}`);
+      log(`chat bounce-unmatched condition=${bounce.condition} from=${jidForLog(bounce.from)}`);
       return;
     }
     if (!isBounceFromRecipient(bounce.from, { jid: conversation.jid, kind: conversation.kind }, this.#deps.ownDomain)) {
       // Security-relevant, like a spoofed carbon: who and why, never what.
       // Bare address only: a room occupant's full address carries their nick, usually a name.
-      log(`chat rejected reason=spoofed-bounce from=${bounce.from.bare} conversation=${conversation.id}`);
+      log(`chat rejected reason=spoofed-bounce from=${jidForLog(bounce.from)} conversation=${conversation.id}`);
       return;
     }
     const target = await store.findOutgoing(conversation.id, bounce.id);
     if (target === null) {
-      log(`chat bounce-unmatched condition=${bounce.condition} from=${bounce.from.bare}`);
+      log(`chat bounce-unmatched condition=${bounce.condition} from=${jidForLog(bounce.from)}`);
       return;
     }
     const retriesSoFar = this.#autoRetries.get(target.messageId) ?? 0;
@@ -88,7 +88,7 @@ export class DeliveryFailures {
     if (conversationId === undefined) return;
     let failed = 0;
     for (const entry of waiting) if (await this.#deps.store.markFailed(entry.messageId, 'not-allowed-in-room')) failed += 1;
-    this.#deps.log(`chat room-closed room=${room} failed=${failed}`);
+    this.#deps.log(`chat room-closed room=${jidForLog(room)} failed=${failed}`);
     if (failed === 0) return;
     this.#deps.changed([conversationId]);
     this.#deps.failedForGood(conversationId);

@@ -4,7 +4,7 @@
  * workstation the person signs in to rejoins the same rooms.
  */
 import { xml, XmppError, type XmlElement } from '../xmpp/index.js';
-import { bareJidOf, type JoinedRoom } from '../messaging/index.js';
+import { bareJidOf, jidForLog, type JoinedRoom } from '../messaging/index.js';
 
 const MUC = 'http://jabber.org/protocol/muc';
 const MUC_USER = 'http://jabber.org/protocol/muc#user';
@@ -213,7 +213,7 @@ export class Rooms {
     if (presence.attrs['type'] === 'unavailable') {
       // We were removed (kicked, membership revoked, room destroyed).
       this.joined.delete(room);
-      this.#deps.log(`chat room-left room=${room}`);
+      this.#deps.log(`chat room-left room=${jidForLog(room)}`);
       this.#close(room);
       return true;
     }
@@ -273,7 +273,7 @@ export class Rooms {
       (form.getChild('query', MUC_OWNER)?.getChild('x', DATA)?.getChildren('field') ?? []).map((f) => f.attrs['var']),
     );
     const archiving = ARCHIVING_FIELDS.find((key) => offered.has(key));
-    if (archiving === undefined) this.#deps.log(`chat room-archiving-unconfigurable room=${room}`);
+    if (archiving === undefined) this.#deps.log(`chat room-archiving-unconfigurable room=${jidForLog(room)}`);
     const field = (key: string, value: string, type?: string): XmlElement => xml('field', { var: key, type }, xml('value', {}, value));
     await this.#deps.iq(
       xml(

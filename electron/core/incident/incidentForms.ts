@@ -375,9 +375,11 @@ class Fields {
       if (budget.fields < 0) throw new FormError('too-many-fields');
       const name = attr(element, 'var');
       if (name === undefined) continue; // type='fixed' labels carry no var
-      if (this.values.has(name)) throw new FormError('duplicate-field', name.slice(0, 64));
+      // The name here is the sender's (any text, newlines included), so it is never reported:
+      // the reason reaches the log. Only names this parser asked for are reported as `field`.
+      if (this.values.has(name)) throw new FormError('duplicate-field');
       const values = childrenNamed(element, 'value', NS.dataForms);
-      if (values.length > INCIDENT_LIMITS.values) throw new FormError('too-many-values', name.slice(0, 64));
+      if (values.length > INCIDENT_LIMITS.values) throw new FormError('too-many-values');
       this.values.set(
         name,
         values.map((value) => value.getText()),

@@ -14,7 +14,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { StructuredDelivery } from '../chat/chatTypes.js';
-import { failureReason, isBounceFromRecipient, parseJid, type MessageBounce } from '../messaging/index.js';
+import { failureReason, isBounceFromRecipient, jidForLog, parseJid, type MessageBounce } from '../messaging/index.js';
 import { DeliveryFailureReasonSchema, type DeliveryFailureReason } from '../../common/contract.js';
 import type { XmlElement } from '../xmpp/index.js';
 import { actionDrafts, autoReplyDrafts, deriveBoard, incidentIdFor, standDownTargets, type CoordinatorAction } from './board.js';
@@ -107,6 +107,8 @@ const PERSIST_RETRY_MS = 2_000;
 const PERSIST_RETRY_MAX_MS = 60_000;
 /** How far ahead of this machine's clock an event's own timestamp may be. */
 const MAX_CLOCK_SKEW_MS = 5 * 60_000;
+/** The form field names the parser reports (letters, hyphens, underscore): never digits, spaces or newlines. */
+const LOGGABLE_FIELD = /^[A-Za-z_-]{1,32}$/;
 
 export const newIncidentId = (prefix: string): string => `${prefix}-${randomBytes(9).toString('hex')}`;
 
@@ -206,7 +208,9 @@ export class IncidentService {
   receive(delivery: StructuredDelivery): boolean {
     const parsed = parseIncidentStanza(delivery.message, delivery.actor);
     if (!parsed.ok) {
-      if (parsed.reason !== 'not-incident') this.#log(`incident ignored reason=${parsed.reason}${parsed.field ? ` field=${parsed.field}` : ''}`);
+      // `field` is one of the parser's own field names; checked again so no sender text can reach the log.
+      const field = parsed.field !== undefined && LOGGABLE_FIELD.test(parsed.field) ? ` field=${parsed.field}` : '';
+      if (parsed.reason !== 'not-incident') this.#log(`incident ignored reason=${parsed.reason}${field}`);
       return false;
     }
     // The sender stamps `at` and the board orders by it: a time in the future would let one event
@@ -474,7 +478,7 @@ export class IncidentService {
     const kind = sent.type === 'groupchat' ? 'room' : 'direct';
     const ownDomain = parseJid(this.#self)?.domain ?? '';
     if (!isBounceFromRecipient(bounce.from, { jid: sent.to, kind }, ownDomain)) {
-      this.#log(`incident rejected reason=spoofed-bounce from=${bounce.from.bare}`);
+      this.#log(`incident rejected reason=spoofed-bounce from=${jidForLog(bounce.from)}`);
       return true;
     }
     this.#transmitted.delete(bounce.id);

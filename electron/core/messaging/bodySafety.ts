@@ -13,9 +13,19 @@
  *   that reorder neighbouring digits: "RLM 12 RLM 34" displays as "34 12". In a clinical
  *   message a swapped dose or bed number is worse than a misplaced full stop in mixed
  *   Arabic/English text, and the renderer already isolates each message (dir="auto").
- * - Other invisible format characters with no legitimate use in chat are removed: BOM /
- *   zero-width no-break space, deprecated format controls (U+206A–U+206F), interlinear
- *   annotation (U+FFF9–U+FFFB). ZWJ/ZWNJ stay: emoji sequences and several scripts need them.
+ * - Every other format character (general category Cf) is removed too: zero-width space,
+ *   word joiner and invisible operators (U+200B, U+2060–U+2064), soft hyphen (U+00AD),
+ *   Mongolian vowel separator (U+180E), BOM (U+FEFF), deprecated format controls
+ *   (U+206A–U+206F), interlinear annotation (U+FFF9–U+FFFB), tag characters
+ *   (U+E0000–U+E007F) and the rest. Hidden between digits they make "943<ZWSP>476<ZWSP>5919"
+ *   look like an NHS number while no longer reading as one.
+ *   Two exceptions, both visible in effect:
+ *   - ZWJ/ZWNJ (U+200D, U+200C) stay where they join: after a letter, mark or pictograph (or
+ *     an emoji skin-tone modifier) and before a letter, mark or pictograph. Emoji sequences
+ *     (👩‍⚕️) and scripts such as Arabic, Persian and the Indic ones need them; anywhere else
+ *     (between digits, at an edge, next to punctuation) they go.
+ *   - Tag characters stay inside a well-formed emoji subdivision flag (🏴 + 3–6 lower-case
+ *     letter/digit tags + CANCEL TAG: England, Scotland, Wales), which is one visible flag.
  * - Lone surrogates become U+FFFD, so the text is well-formed UTF-16 for the store and IPC.
  * - Over the limit, text is cut at a grapheme boundary (never inside a surrogate pair or an
  *   emoji sequence) and a visible marker says how much was removed.
@@ -27,7 +37,16 @@ export const DEFAULT_BODY_LIMIT = 10_000;
 
 const NEWLINES = /\r\n|[\r\u0085\u2028\u2029]/g;
 const LONE_SURROGATE = /\p{Cs}/gu;
-const INVISIBLE_OR_CONTROL = /[\p{Cc}\u061C\u200E\u200F\u202A-\u202E\u2066-\u206F\uFEFF\uFFF9-\uFFFB]/gu;
+/**
+ * A subdivision flag (kept whole), or any control or format character. Bidi controls, marks
+ * and all other invisible format characters are category Cf; the unassigned U+2065 and tag
+ * block code points (U+E0000, U+E0002–U+E001F) are listed too, being invisible wherever assigned.
+ */
+const INVISIBLE_OR_CONTROL = /\u{1F3F4}[\u{E0061}-\u{E007A}]{2}[\u{E0030}-\u{E0039}\u{E0061}-\u{E007A}]{1,4}\u{E007F}|[\p{Cc}\p{Cf}\u2065\u{E0000}-\u{E007F}]/gu;
+/** What a ZWJ/ZWNJ may follow: a letter, a combining mark (virama, U+FE0F), a pictograph or a skin-tone modifier. */
+const JOINS_AFTER = /^[\p{L}\p{M}\p{Extended_Pictographic}\p{Emoji_Modifier}]$/u;
+/** What a ZWJ/ZWNJ may precede: a letter, a combining mark or a pictograph. Never a digit. */
+const JOINS_BEFORE = /^[\p{L}\p{M}\p{Extended_Pictographic}]$/u;
 /** Window searched backwards from the cut for a grapheme boundary. */
 const GRAPHEME_WINDOW = 1024;
 
@@ -42,12 +61,35 @@ function assertLimit(limit: number): void {
   if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`Body limit must be a positive integer, got ${limit}`);
 }
 
+/** The code point ending just before UTF-16 index `index`, or '' at the start. */
+function codePointBefore(text: string, index: number): string {
+  if (index <= 0) return '';
+  const low = text.charCodeAt(index - 1);
+  const start = low >= 0xdc00 && low <= 0xdfff && index >= 2 && /[\uD800-\uDBFF]/.test(text[index - 2] ?? '') ? index - 2 : index - 1;
+  return text.slice(start, index);
+}
+
+/** The code point starting at UTF-16 index `index`, or '' at the end. */
+function codePointAt(text: string, index: number): string {
+  const point = text.codePointAt(index);
+  return point === undefined ? '' : String.fromCodePoint(point);
+}
+
+/** A ZWJ/ZWNJ at `index` that joins two letters, marks or pictographs (see the policy above). */
+function isJoining(text: string, index: number): boolean {
+  return JOINS_AFTER.test(codePointBefore(text, index)) && JOINS_BEFORE.test(codePointAt(text, index + 1));
+}
+
 /** Newlines normalised, controls and bidi/invisible formatting removed, surrogates repaired. */
 export function neutraliseText(raw: string): string {
   return raw
     .replace(NEWLINES, '\n')
     .replace(LONE_SURROGATE, '\uFFFD')
-    .replace(INVISIBLE_OR_CONTROL, (ch) => (ch === '\t' || ch === '\n' ? ch : ''));
+    .replace(INVISIBLE_OR_CONTROL, (ch: string, index: number, text: string) => {
+      if (ch === '\t' || ch === '\n' || ch.length > 2) return ch; // tab, newline, a subdivision flag
+      if (ch === '\u200C' || ch === '\u200D') return isJoining(text, index) ? ch : '';
+      return '';
+    });
 }
 
 /** Length as a person (and the composer's counter) counts it: Unicode code points. */

@@ -72,3 +72,21 @@ export function isTrustedDomain(domain: string, trustedDomains: readonly string[
   }
   return false;
 }
+
+/**
+ * A JID as it may appear in a log line: the bare JID only (the resource and a room nick are
+ * chosen by the sender: free text that may hold spaces, '=' or a name), with anything but
+ * letters, digits and the usual address punctuation escaped as \u{hex}, so the value stays one
+ * key=value token and no bidi or invisible character can disguise it. '-' for no JID or a string
+ * that is not one (an unparsable string is never logged).
+ */
+export function jidForLog(raw: Jid | string | null | undefined): string {
+  const jid = typeof raw === 'string' ? parseJid(raw) : (raw ?? null);
+  if (jid === null) return '-';
+  return logToken(jid.bare);
+}
+
+/** A domain (or other JID part) for a log line, escaped like jidForLog. */
+export function logToken(value: string): string {
+  return value.replace(/[^\p{L}\p{N}@.\-_+]/gu, (ch) => `\\u{${(ch.codePointAt(0) ?? 0).toString(16)}}`);
+}

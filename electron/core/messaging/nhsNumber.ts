@@ -50,11 +50,53 @@ export function isValidNhsNumber(candidate: string): boolean {
   return nhsCheckDigit(digits.slice(0, 9)) === Number(digits[9]);
 }
 
+/**
+ * Characters with no visible form of their own: every format character (Cf: zero-width space,
+ * joiners, word joiner, soft hyphen, BOM, bidi controls, tags...) and the other default-ignorable
+ * code points (variation selectors, combining grapheme joiner, Hangul fillers). Hidden inside a
+ * number they must not hide it, so matching runs on the text without them.
+ */
+const INVISIBLE = /[\p{Cf}\p{Default_Ignorable_Code_Point}]/u;
+
+/**
+ * The text without invisible characters, and for each of its UTF-16 units the index of the
+ * same unit in `text` (plus one entry for the end), so matches map back for highlighting and masking.
+ */
+function visibleText(text: string): { visible: string; origin: number[] } {
+  let visible = '';
+  const origin: number[] = [];
+  let index = 0;
+  for (const point of text) {
+    if (!INVISIBLE.test(point)) {
+      visible += point;
+      for (let unit = 0; unit < point.length; unit += 1) origin.push(index + unit);
+    }
+    index += point.length;
+  }
+  origin.push(text.length);
+  return { visible, origin };
+}
+
+/**
+ * Every valid NHS number in the text, including one with invisible characters inside it
+ * ("943<ZWSP>476<ZWSP>5919"). `index` and `length` cover the number in `text` as given,
+ * invisible characters inside it included.
+ */
 export function findNhsNumbers(text: string): NhsNumberMatch[] {
   const matches: NhsNumberMatch[] = [];
-  for (const match of text.matchAll(CANDIDATE)) {
+  // Fast path, and the common case: nothing invisible to skip.
+  const { visible, origin } = INVISIBLE.test(text) ? visibleText(text) : { visible: text, origin: null };
+  for (const match of visible.matchAll(CANDIDATE)) {
     const digits = match[0].replace(SEPARATORS, '');
-    if (isValidNhsNumber(digits)) matches.push({ digits, index: match.index, length: match[0].length });
+    if (!isValidNhsNumber(digits)) continue;
+    if (origin === null) {
+      matches.push({ digits, index: match.index, length: match[0].length });
+    } else {
+      // The match ends on an ASCII digit (one unit), so its end is one past that digit's origin.
+      const start = origin[match.index] as number;
+      const end = (origin[match.index + match[0].length - 1] as number) + 1;
+      matches.push({ digits, index: start, length: end - start });
+    }
   }
   return matches;
 }
