@@ -34,11 +34,23 @@ async function memberAs(user: string, room: string, nick: string): Promise<XmppC
   raw.push(connection);
   await waitFor(`${user} online`, () => (connection.state().kind === 'online' ? true : undefined));
   let inRoom = false;
+  let refused = false;
   connection.on('stanza', (stanza) => {
-    if (stanza.is('presence') && stanza.attrs['from'] === `${room}/${nick}` && stanza.attrs['type'] === undefined) inRoom = true;
+    if (!stanza.is('presence') || stanza.attrs['from'] !== `${room}/${nick}`) return;
+    if (stanza.attrs['type'] === undefined) inRoom = true;
+    if (stanza.attrs['type'] === 'error') refused = true;
   });
-  await connection.send(xml('presence', { to: `${room}/${nick}` }, xml('x', { xmlns: 'http://jabber.org/protocol/muc' }, xml('history', { maxstanzas: '0' }))));
-  await waitFor(`${user} in the room as ${nick}`, () => (inRoom ? true : undefined));
+  const join = (): Promise<void> =>
+    connection.send(xml('presence', { to: `${room}/${nick}` }, xml('x', { xmlns: 'http://jabber.org/protocol/muc' }, xml('history', { maxstanzas: '0' }))));
+  await join();
+  // The nick's previous holder may not have left yet (the room answers "conflict"): ask again.
+  await waitFor(`${user} in the room as ${nick}`, async () => {
+    if (refused) {
+      refused = false;
+      await join();
+    }
+    return inRoom ? true : undefined;
+  });
   return connection;
 }
 
@@ -72,7 +84,8 @@ describe('room message authorship', () => {
       (await allMessages(alice.store, aliceRoom)).find((m) => m.body === 'Stop the heparin'),
     );
     expect(stored.direction).toBe('in');
-    expect(stored.senderJid).toBe(`${room}/alice`);
+    // Filed under the writer's real address, as the room archived it.
+    expect(stored.senderJid).toBe(`mallory@${server.domain}`);
     const claimed = await waitFor('the second reaches alice', async () => (await allMessages(alice.store, aliceRoom)).find((m) => m.body === 'Stop the insulin'));
     expect(claimed.direction).toBe('in');
     // Her own earlier message is still hers, once.
@@ -101,5 +114,37 @@ describe('room message authorship', () => {
     expect(everywhere.flat().filter((m) => m.body?.includes('discharge bed 4'))).toEqual([]);
     expect((await allMessages(alice.store, aliceRoom)).length).toBe(0);
     await mallory.close();
+  });
+
+  // Retractions in rooms match the writer's real address: after Bob leaves, a member who joins as
+  // "bob" cannot withdraw what Bob wrote; Bob himself still can.
+  it('only the writer can withdraw a room message, not whoever holds their nick later', async () => {
+    const alice: Workstation = await pool.open(server, 'alice', { resource: 'retract-test' });
+    const room = `ward9-${Date.now()}@${server.mucDomain}`;
+    const aliceRoom = await alice.chat.joinRoom(room, 'Ward 9');
+    // Both at once: each must become a member (Prosody applies only the first item of a request).
+    await alice.chat.addRoomMembers(room, [`bob@${server.domain}`, `mallory@${server.domain}`]);
+
+    const bob = await memberAs('bob', room, 'bob');
+    await bob.send(xml('message', { to: room, type: 'groupchat', id: 'b-1' }, xml('body', {}, 'Bed 3 for discharge'), xml('origin-id', { xmlns: 'urn:xmpp:sid:0', id: 'b-1' })));
+    const written = await waitFor('alice has bob\'s message', async () => (await allMessages(alice.store, aliceRoom)).find((m) => m.body === 'Bed 3 for discharge'));
+    expect(written.senderJid).toBe(`bob@${server.domain}`);
+    expect(written.serverId).not.toBeNull();
+    await bob.send(xml('presence', { to: `${room}/bob`, type: 'unavailable' }));
+    await bob.close();
+
+    const retract = (id: string): ReturnType<typeof xml> =>
+      xml('message', { to: room, type: 'groupchat', id: `r-${Date.now()}` }, xml('retract', { xmlns: 'urn:xmpp:message-retract:1', id }), xml('body', {}, 'retracted'));
+    const impostor = await memberAs('mallory', room, 'bob');
+    const mark = alice.logs.length;
+    await impostor.send(retract(written.serverId!));
+    await waitFor('alice turns the impostor\'s retraction down', () => (alice.logs.slice(mark).some((l) => l.includes('retraction-ignored')) ? true : undefined));
+    expect((await allMessages(alice.store, aliceRoom)).find((m) => m.id === written.id)?.retraction).toBeNull();
+    await impostor.close();
+
+    const bobAgain = await memberAs('bob', room, 'bob');
+    await bobAgain.send(retract(written.serverId!));
+    await waitFor('bob\'s own retraction is honoured', async () => ((await allMessages(alice.store, aliceRoom)).find((m) => m.id === written.id)?.retraction != null ? true : undefined));
+    await bobAgain.close();
   });
 });

@@ -15,6 +15,7 @@ function message(from: string, n: number, overrides: Partial<IncomingMessage> = 
     type: 'chat',
     from: `${from}/phone`,
     conversation: from,
+    author: null,
     to: 'alice@trust.test',
     nick: null,
     messageId: `${from}-m${n}`,

@@ -77,6 +77,7 @@ describe('live 1:1 messages', () => {
       from: `${PEER}/desk`,
       to: `${ME}/ward7-pc`,
       conversation: PEER,
+      author: null,
       nick: null,
       messageId: 'm-1',
       originId: 'o-1',
@@ -473,6 +474,7 @@ describe('receipts, markers, retractions', () => {
       type: 'chat',
       from: `${PEER}/desk`,
       conversation: PEER,
+      author: null,
       id: 'm-1',
     });
     expect(parse(chat(`<displayed xmlns='urn:xmpp:chat-markers:0' id='m-1'/>`))).toMatchObject({
@@ -498,6 +500,7 @@ describe('receipts, markers, retractions', () => {
       type: 'chat',
       from: `${PEER}/desk`,
       conversation: PEER,
+      author: null,
       targetId: 'm-1',
       transcribedBy: null,
     });

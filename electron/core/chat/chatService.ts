@@ -158,6 +158,7 @@ class Chat implements ChatService {
       store: this.#store,
       conversations: this.#conversations,
       ownBare: own.bare,
+      occupantAddress: (room, nick) => this.#rooms.realJid(room, nick),
       titleFor: (jid, kind, senderName) =>
         (kind === 'direct' ? this.#directory.nameOf(jid) : this.#rooms.bookmarks.get(jid)?.name) ?? senderName ?? titleFromJid(jid),
       send: (stanza) => void send(stanza).catch(() => undefined),

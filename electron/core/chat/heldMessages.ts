@@ -169,6 +169,7 @@ interface StoredHeld {
   direction: IncomingMessage['direction'];
   type: IncomingMessage['type'];
   from: string;
+  author: string | null;
   conversation: string;
   to: string | null;
   nick: string | null;
@@ -190,6 +191,7 @@ function toStored(m: IncomingMessage): StoredHeld {
     type: m.type,
     from: m.from,
     conversation: m.conversation,
+    author: m.author,
     to: m.to,
     nick: m.nick,
     messageId: m.messageId,
@@ -257,6 +259,7 @@ function fromStored(value: unknown): IncomingMessage | null {
     type: e['type'],
     from: e['from'],
     conversation: e['conversation'],
+    author: strOrNull(e['author']) ? e['author'] : null,
     to: e['to'],
     nick: e['nick'],
     messageId: e['messageId'],

@@ -22,6 +22,8 @@ export interface IncomingDeps {
   store: WardlineStore;
   conversations: ConversationIds;
   ownBare: string;
+  /** A room occupant's real bare address, from their presence in a room that shows it. */
+  occupantAddress?(room: string, nick: string): string | null;
   /**
    * A new conversation's title: the directory's (roster or bookmark) name, else the name the
    * first sender signed with (1:1 only; the address is always shown next to it), else the address's local part.
@@ -100,10 +102,7 @@ export async function applyReceived(deps: IncomingDeps, items: readonly Received
       conversationId,
       serverId: event.stanzaId,
       originId: event.originId,
-      // One sender key per person per conversation, so every copy (live, carbon, reflection,
-      // archive) of a message de-duplicates on (sender, origin-id): our bare JID for ours, the
-      // peer's bare JID in 1:1, the occupant JID in rooms.
-      senderJid: fromSelf ? deps.ownBare : event.type === 'groupchat' ? event.from : bareOf(event.from),
+      senderJid: senderOf(deps, event),
       senderName: card?.name ?? event.nick,
       senderRole: card?.role ?? null,
       body: event.body,
@@ -177,7 +176,9 @@ async function applyUpdate(deps: IncomingDeps, event: Exclude<MeaningfulEvent, I
     case 'retraction': {
       // A plain retraction matches only the sender's own message (the store compares sender JIDs);
       // a removal after transcription may name any participant's (see GovernanceQueries).
-      const senderJid = event.direction === 'out' ? deps.ownBare : event.type === 'groupchat' ? event.from : bareOf(event.from);
+      // In rooms, the writer's real address: whoever holds the nick now cannot withdraw a message
+      // someone else wrote under it.
+      const senderJid = senderOf(deps, event);
       // Removing someone else's message after transcription is honoured only inside the
       // organisation: a 1:1 peer, or a room, on a trusted domain. Anything else counts as a plain
       // retraction (the sender's own message only).
@@ -195,6 +196,22 @@ async function applyUpdate(deps: IncomingDeps, event: Exclude<MeaningfulEvent, I
       return retracted === null ? null : conversationId;
     }
   }
+}
+
+/**
+ * Who wrote it, as stored: one key per person per conversation, so every copy (live, carbon,
+ * reflection, archive) de-duplicates on (sender, origin-id) and a retraction matches only its
+ * writer's messages. Our bare address for ours; the peer's in 1:1; in rooms the writer's real
+ * address (from the room's archive for archive copies, from their presence live), or room/nick
+ * where the room hides it. An archive copy never takes the address of whoever holds the nick now.
+ */
+function senderOf(deps: IncomingDeps, event: { direction: 'in' | 'out'; type: 'chat' | 'groupchat'; source: string; from: string; conversation: string; author: string | null }): string {
+  if (event.direction === 'out') return deps.ownBare;
+  if (event.type !== 'groupchat') return bareOf(event.from);
+  if (event.source === 'archive') return event.author ?? event.from;
+  const slash = event.from.indexOf('/');
+  const nick = slash === -1 ? null : event.from.slice(slash + 1);
+  return (nick === null ? null : deps.occupantAddress?.(event.conversation, nick)) ?? event.from;
 }
 
 function noteArrival(arrivals: Map<number, Arrival>, conversationId: number, urgent: boolean, senderName: string | null): void {

@@ -187,9 +187,14 @@ export class Rooms {
     return this.#occupants.get(room)?.get(nick) ?? null;
   }
 
+  /**
+   * One request per person: XEP-0045 allows several items in one, but Prosody 0.12 applies only
+   * the first and answers success, so the rest were silently left out of a members-only room.
+   */
   async addMembers(room: string, members: readonly string[], affiliation: 'member' | 'admin' = 'member'): Promise<void> {
-    const items = members.map((jid) => xml('item', { affiliation, jid }));
-    await this.#deps.iq(xml('iq', { type: 'set', to: room }, xml('query', { xmlns: MUC_ADMIN }, ...items)));
+    for (const jid of members) {
+      await this.#deps.iq(xml('iq', { type: 'set', to: room }, xml('query', { xmlns: MUC_ADMIN }, xml('item', { affiliation, jid }))));
+    }
   }
 
   /** Self-presence and join errors; returns true if the presence was about a join of ours. */

@@ -40,6 +40,11 @@ interface Envelope {
   from: string;
   /** Conversation key: the peer's bare JID for 1:1, the room's JID for groupchat. */
   conversation: string;
+  /**
+   * A room archive copy's writer: the real bare address the room archived with it (rooms that
+   * show real addresses). Null for live stanzas, 1:1, and rooms that archive none.
+   */
+  author: string | null;
 }
 
 export interface IncomingMessage extends Envelope {

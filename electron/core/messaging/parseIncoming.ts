@@ -149,6 +149,8 @@ interface Routing {
   nick: string | null;
   /** Who may stamp a trusted stanza-id or delay for this conversation. */
   archiveOwner: string;
+  /** A room archive copy's writer, as the room recorded them; null otherwise. */
+  author: string | null;
 }
 
 /** Nicks are compared exactly (XEP-0045 resourceprep does not fold case): "JSmith" is not "jsmith". */
@@ -195,6 +197,7 @@ function route(message: XmlElement, frame: Frame, account: Account): Routing | I
       conversation: room,
       nick: from.resource,
       archiveOwner: room,
+      author: archivedBy === 'none' || archivedBy === 'ambiguous' ? null : archivedBy,
     };
   }
 
@@ -204,7 +207,7 @@ function route(message: XmlElement, frame: Frame, account: Account): Routing | I
     // The marker matters for archive copies: the personal archive is read before rooms are joined.
     return ignored('muc-private-message');
   }
-  const base = { type: 'chat' as const, from, to, nick: null, archiveOwner: own.bare };
+  const base = { type: 'chat' as const, from, to, nick: null, archiveOwner: own.bare, author: null };
 
   if (frame.source === 'carbon') {
     if (frame.carbon === 'sent') {
@@ -313,6 +316,7 @@ function parseMessage(message: XmlElement, frame: Frame, account: Account): Inco
     type: routing.type,
     from: routing.from.full,
     conversation: routing.conversation,
+    author: routing.author,
   };
 
   const retract = childNamed(message, 'retract', NS.retract);
