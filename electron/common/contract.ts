@@ -107,6 +107,12 @@ export const MessageViewSchema = z.object({
   direction: z.enum(['in', 'out']),
   senderName: z.string(),
   senderRole: z.string().nullable(),
+  /**
+   * Who wrote it, as the server vouched for it: their address (room/nick where a room hides
+   * addresses). The name and role are what the writer signed with, a claim, so rooms show this
+   * beside them. Null for our own messages.
+   */
+  senderAddress: z.string().nullable(),
   body: z.string().nullable(),
   sentAt: z.number().int(),
   urgency: z.enum(['normal', 'urgent']),

@@ -137,6 +137,8 @@ describe('messaging between two people, end to end', () => {
     await expect
       .poll(() => alice.page.getByRole('list', { name: 'Messages' }).textContent())
       .toContain('two discharges before noon');
+    // In a room the name is what Bob signed with; beside it, the address the server vouched for.
+    expect(await alice.page.getByRole('list', { name: 'Messages' }).textContent()).toContain(bob.jid);
     await screenshot(alice.page, 'messaging-04-alice-room');
   });
 

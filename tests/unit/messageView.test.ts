@@ -54,6 +54,11 @@ describe('toMessageView', () => {
     expect(toConversationView(room, true)).toMatchObject({ title: 'Bed 4 [NHS no. hidden]', address: room.jid });
   });
 
+  it("gives the writer's address beside the name they signed with, and none for our own", () => {
+    expect(toMessageView(base).senderAddress).toBe('dr.okafor@trust.example');
+    expect(toMessageView({ ...base, direction: 'out', deliveryState: 'sent', failureReason: null } as StoredMessage).senderAddress).toBeNull();
+  });
+
   it('masks NHS numbers in the names and roles people give themselves, under the same policy', () => {
     const claimed = { ...base, senderName: 'Pt 943 476 5919 DNR', senderRole: 'bay 9434765919' };
     expect(toMessageView(claimed)).toMatchObject({ senderName: 'Pt 943 476 5919 DNR', senderRole: 'bay 9434765919' });

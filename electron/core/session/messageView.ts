@@ -21,6 +21,7 @@ export function toMessageView(message: StoredMessage, maskIdentifiers = false): 
     direction: message.direction,
     senderName: shownText(message.senderName ?? message.senderJid, maskIdentifiers),
     senderRole: message.senderRole === null ? null : shownText(message.senderRole, maskIdentifiers),
+    senderAddress: message.direction === 'in' ? message.senderJid : null,
     body: body === null ? null : shownText(body, maskIdentifiers),
     sentAt: message.sentAt,
     urgency: message.urgency,
