@@ -53,17 +53,20 @@ export async function openWorkstation(
   server: XmppTestServer,
   user: string,
   extra: Partial<ChatServiceOptions> = {},
+  /** What the chat service sees of the store (e.g. a slower one); the workstation keeps the real one. */
+  storeSeenByChat: (store: WardlineStore) => WardlineStore = (store) => store,
 ): Promise<Workstation> {
   const root = mkdtempSync(join(tmpdir(), `wardline-chat-${user}-`));
   roots.push(root);
   const store = await openStore(join(root, 'store.db'), randomBytes(32).toString('hex'));
+  const chatStore = storeSeenByChat(store);
   const logs: string[] = [];
   const events: ChatEvent[] = [];
   const sockets: Socket[] = [];
   const jid = `${user}@${server.domain}`;
   const start = (): ChatService => {
     const chat = startChat({
-      store,
+      store: chatStore,
       account: { jid, password: PASSWORDS[user] ?? '', host: server.host, port: server.c2sPort },
       trust: { adminCa: { paths: [server.caCertPath] }, trustedDomains: [server.domain] },
       self: { name: `Name of ${user}`, role: 'Staff nurse' },

@@ -5,11 +5,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectXmpp, xml, type XmppConnection } from '../../electron/core/xmpp/index.js';
 import { type ProsodyServer, startProsody } from '../fixtures/prosody.js';
-import { allMessages, cleanUpStores, PASSWORDS, users, waitFor, waitReady, type Workstation, WorkstationPool } from './chatHarness.js';
+import { allMessages, cleanUpStores, openWorkstation, PASSWORDS, users, waitFor, waitReady, type Workstation, WorkstationPool } from './chatHarness.js';
 
 let server: ProsodyServer;
 const pool = new WorkstationPool();
 const raw: XmppConnection[] = [];
+/** Opened without the pool (a custom store view). */
+const opened: Workstation[] = [];
 
 beforeAll(async () => {
   server = await startProsody({ users });
@@ -18,6 +20,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.all(raw.splice(0).map((c) => c.close().catch(() => undefined)));
   await pool.closeAll();
+  await Promise.all(opened.splice(0).map((w) => w.close().catch(() => undefined)));
   await server?.stop();
   cleanUpStores();
 });
@@ -146,5 +149,49 @@ describe('room message authorship', () => {
     await bobAgain.send(retract(written.serverId!));
     await waitFor('bob\'s own retraction is honoured', async () => ((await allMessages(alice.store, aliceRoom)).find((m) => m.id === written.id)?.retraction != null ? true : undefined));
     await bobAgain.close();
+  });
+
+  // The writer is whoever held the nick when the message arrived, not when it was stored: Bob
+  // writes and leaves at once, and Mallory takes "bob" straight after.
+  it('a message is credited to whoever held the nick as it arrived', async () => {
+    // Alice's store takes its time with the first thing that arrives, so by the time Bob's message
+    // (queued behind it) is stored, Bob has left and Mallory holds "bob".
+    let slow = false;
+    let storing = false;
+    const alice: Workstation = await openWorkstation(server, 'alice', { connection: { resource: 'arrival-test' } }, (store) =>
+      new Proxy(store, {
+        get(target, key, receiver) {
+          const value: unknown = Reflect.get(target, key, receiver);
+          if (key !== 'insertReceivedBatch' || typeof value !== 'function') return typeof value === 'function' ? value.bind(target) : value;
+          return async (...args: unknown[]) => {
+            if (slow) {
+              slow = false;
+              storing = true;
+              await new Promise((resolve) => setTimeout(resolve, 1_500));
+            }
+            return (value as (...a: unknown[]) => unknown).apply(target, args);
+          };
+        },
+      }),
+    );
+    opened.push(alice);
+    await waitReady(alice);
+    const room = `ward10-${Date.now()}@${server.mucDomain}`;
+    const aliceRoom = await alice.chat.joinRoom(room, 'Ward 10');
+    await alice.chat.addRoomMembers(room, [`bob@${server.domain}`, `mallory@${server.domain}`]);
+    const bob = await memberAs('bob', room, 'bob');
+    const mal = await memberAs('mallory', room, 'mal');
+    // Something arrives first and takes its time to store: Bob's message waits behind it.
+    slow = true;
+    await mal.send(xml('message', { to: room, type: 'groupchat', id: 'm-1' }, xml('body', {}, 'Trolley to bay 2')));
+    await waitFor('alice is storing the first', () => (storing ? true : undefined));
+    await bob.send(xml('message', { to: room, type: 'groupchat', id: 'b-2' }, xml('body', {}, 'Bed 5 NBM from midnight')));
+    await bob.send(xml('presence', { to: `${room}/bob`, type: 'unavailable' }));
+    await bob.close();
+    const impostor = await memberAs('mallory', room, 'bob');
+    const written = await waitFor('alice has it', async () => (await allMessages(alice.store, aliceRoom)).find((m) => m.body === 'Bed 5 NBM from midnight'));
+    expect(written.senderJid).toBe(`bob@${server.domain}`);
+    await impostor.close();
+    await mal.close();
   });
 });

@@ -18,6 +18,7 @@ import {
   isTrustedDomain,
   parseJid,
   type IncomingContext,
+  type IncomingEvent,
   type IncomingMessage,
   type JoinedRoom,
   jidForLog,
@@ -158,7 +159,6 @@ class Chat implements ChatService {
       store: this.#store,
       conversations: this.#conversations,
       ownBare: own.bare,
-      occupantAddress: (room, nick) => this.#rooms.realJid(room, nick),
       titleFor: (jid, kind, senderName) =>
         (kind === 'direct' ? this.#directory.nameOf(jid) : this.#rooms.bookmarks.get(jid)?.name) ?? senderName ?? titleFromJid(jid),
       send: (stanza) => void send(stanza).catch(() => undefined),
@@ -566,7 +566,7 @@ class Chat implements ChatService {
 
   #onMessage(stanza: XmlElement): void {
     if (stanza.attrs['type'] === 'error') return this.#onBounce(stanza);
-    const event = parseIncoming(stanza, this.#context);
+    const event = this.#withLiveAuthor(parseIncoming(stanza, this.#context));
     switch (event.kind) {
       case 'ignored':
         if (event.reason !== 'chat-state' && event.reason !== 'room-subject' && event.reason !== 'room-system-message') {
@@ -588,6 +588,17 @@ class Chat implements ChatService {
       return;
     }
     this.#live.push(item);
+  }
+
+  /**
+   * A live room stanza's writer is whoever holds the nick as it arrives: looked up now, not when
+   * its batch is stored (by then they may have left, and someone else may hold the nick).
+   */
+  #withLiveAuthor(event: IncomingEvent): IncomingEvent {
+    if (event.kind === 'ignored' || event.kind === 'rejected' || event.source !== 'live' || event.type !== 'groupchat' || event.direction === 'out') return event;
+    const slash = event.from.indexOf('/');
+    const author = slash === -1 ? null : this.#rooms.realJid(event.conversation, event.from.slice(slash + 1));
+    return author === null ? event : { ...event, author };
   }
 
   /** One of our messages was refused by the server or the recipient (see deliveryFailures.ts). */

@@ -22,8 +22,6 @@ export interface IncomingDeps {
   store: WardlineStore;
   conversations: ConversationIds;
   ownBare: string;
-  /** A room occupant's real bare address, from their presence in a room that shows it. */
-  occupantAddress?(room: string, nick: string): string | null;
   /**
    * A new conversation's title: the directory's (roster or bookmark) name, else the name the
    * first sender signed with (1:1 only; the address is always shown next to it), else the address's local part.
@@ -202,16 +200,13 @@ async function applyUpdate(deps: IncomingDeps, event: Exclude<MeaningfulEvent, I
  * Who wrote it, as stored: one key per person per conversation, so every copy (live, carbon,
  * reflection, archive) de-duplicates on (sender, origin-id) and a retraction matches only its
  * writer's messages. Our bare address for ours; the peer's in 1:1; in rooms the writer's real
- * address (from the room's archive for archive copies, from their presence live), or room/nick
- * where the room hides it. An archive copy never takes the address of whoever holds the nick now.
+ * address (`author`: from the room's archive, or from their presence as the stanza arrived), or
+ * room/nick where the room hides it.
  */
-function senderOf(deps: IncomingDeps, event: { direction: 'in' | 'out'; type: 'chat' | 'groupchat'; source: string; from: string; conversation: string; author: string | null }): string {
+function senderOf(deps: IncomingDeps, event: { direction: 'in' | 'out'; type: 'chat' | 'groupchat'; from: string; author: string | null }): string {
   if (event.direction === 'out') return deps.ownBare;
   if (event.type !== 'groupchat') return bareOf(event.from);
-  if (event.source === 'archive') return event.author ?? event.from;
-  const slash = event.from.indexOf('/');
-  const nick = slash === -1 ? null : event.from.slice(slash + 1);
-  return (nick === null ? null : deps.occupantAddress?.(event.conversation, nick)) ?? event.from;
+  return event.author ?? event.from;
 }
 
 function noteArrival(arrivals: Map<number, Arrival>, conversationId: number, urgent: boolean, senderName: string | null): void {
