@@ -76,7 +76,7 @@ describe('messages held from outside the organisation', () => {
     // The log never carried what they wrote.
     const log = alice.logs.join('\n');
     for (const text of texts) expect(log).not.toContain(text);
-    expect(log).toContain(`chat held-accepted from=${VISITOR} count=2`);
+    expect(log).toContain(`chat held-accepted domain=partner.test count=2`);
   });
 
   it('declining drops them from the store too: a restart does not bring them back', async () => {

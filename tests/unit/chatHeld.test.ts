@@ -68,7 +68,7 @@ describe('held messages', () => {
     expect(of('locum@agency.test')).toEqual(['locum@agency.test-m0']);
     // The flood's newest 50 survive.
     expect(of('flood@spam.test')).toEqual(Array.from({ length: 50 }, (_, i) => `flood@spam.test-m${451 + i}`));
-    expect(logs.filter((l) => l.startsWith('chat held-dropped reason=sender-cap from=flood@spam.test'))).toHaveLength(450);
+    expect(logs.filter((l) => l.startsWith('chat held-dropped reason=sender-cap domain=spam.test'))).toHaveLength(450);
 
     // What is in the store is what is held.
     const stored = parseHeld(store.settings.get(HELD_SETTING) ?? null);
@@ -89,7 +89,7 @@ describe('held messages', () => {
     expect(list.of('a@x.test').map((m) => m.messageId)).toEqual(['a@x.test-m1', 'a@x.test-m2', 'a@x.test-m3', 'a@x.test-m4']);
     expect(list.of('b@y.test')).toHaveLength(2);
     expect(list.of('c@z.test')).toHaveLength(2);
-    expect(logs).toContain('chat held-dropped reason=total-cap from=a@x.test held=8');
+    expect(logs).toContain('chat held-dropped reason=total-cap domain=x.test held=8');
   });
 
   it('holds the same message once, whichever copy (live, archive) brings it', async () => {

@@ -161,3 +161,12 @@ describe('incident log lines', () => {
     expectClean(lines.at(-1));
   });
 });
+
+describe('held outsiders in logs', () => {
+  it('names the domain only: the local part is whatever the outsider chose', async () => {
+    const { heldDomain } = await import('../../electron/core/chat/heldMessages.js');
+    expect(heldDomain('9434765919@evil.example')).toBe('evil.example');
+    expect(heldDomain('nurse@evil.example/phone 1')).toBe('evil.example');
+    expect(heldDomain('not an address')).toBe('-');
+  });
+});

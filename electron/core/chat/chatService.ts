@@ -41,7 +41,7 @@ import { DeliveryFailures } from './deliveryFailures.js';
 import { ConversationIds, titleFromJid } from './conversationIds.js';
 import { buildPresence, Directory } from './directory.js';
 import { applyReceived, errorName, LiveQueue, type IncomingDeps, type ReceivedItem } from './incoming.js';
-import { HeldMessages } from './heldMessages.js';
+import { heldDomain, HeldMessages } from './heldMessages.js';
 import { Outbox } from './outbox.js';
 import { Rooms } from './rooms.js';
 import { TranscriptionRetractions } from './transcriptionRetractions.js';
@@ -123,9 +123,12 @@ class Chat implements ChatService {
     const log = this.#log;
     this.#held = new HeldMessages({ store: this.#store, log });
     // Read before anything can be held: a write waits for it, so it never replaces the stored list.
-    void this.#held.load(options.retainedSince?.() ?? null).then(() => {
-      if (this.#held.all().length > 0) this.#emit({ type: 'held-changed', senders: this.heldSenders().length });
-    });
+    void this.#held
+      .load(options.retainedSince?.() ?? null)
+      .then(() => {
+        if (this.#held.all().length > 0) this.#emit({ type: 'held-changed', senders: this.heldSenders().length });
+      })
+      .catch((error: unknown) => this.#log(`chat held-load-failed error=${errorName(error)}`));
 
     this.#connection = connectXmpp({
       jid: own.bare,
@@ -314,6 +317,8 @@ class Chat implements ChatService {
     const room = parseJid(roomJid);
     if (room === null || room.local === null || room.resource !== null) throw new TypeError('A room is addressed by a bare JID (room@conference.domain).');
     const name = title?.trim() || room.local;
+    // Checked before joining or bookmarking: a refused address must not be rejoined every session.
+    if ((await this.#store.findConversationByJid(room.bare))?.kind === 'direct') throw new TypeError('That address is a 1:1 conversation, not a room.');
     await this.#rooms.join(room.bare, name, options);
     await this.#rooms.bookmark(room.bare, name).catch((error: unknown) => this.#log(`chat bookmark-failed room=${jidForLog(room)} error=${errorName(error)}`));
     const id = await this.#conversations.resolve(room.bare, 'room', name);
@@ -428,13 +433,13 @@ class Chat implements ChatService {
       await this.#held.remove(jid, new Set(mine));
       stored += mine.length;
     }
-    this.#log(`chat held-accepted from=${jidForLog(jid)} count=${stored}`);
+    this.#log(`chat held-accepted domain=${heldDomain(jid)} count=${stored}`);
     this.#emit({ type: 'held-changed', senders: this.heldSenders().length });
   }
 
   async declineSender(jid: string): Promise<void> {
     const removed = await this.#held.remove(jid);
-    this.#log(`chat held-declined from=${jidForLog(jid)} count=${removed}`);
+    this.#log(`chat held-declined domain=${heldDomain(jid)} count=${removed}`);
     this.#emit({ type: 'held-changed', senders: this.heldSenders().length });
   }
 

@@ -9,7 +9,7 @@
  *
  * Logging: counts, bare JIDs and the setting's name only; never a body or a name.
  */
-import { jidForLog, type IncomingMessage } from '../messaging/index.js';
+import { logToken, parseJid, type IncomingMessage } from '../messaging/index.js';
 import type { WardlineStore } from '../store/index.js';
 
 export const HELD_SETTING = 'chat.held';
@@ -128,13 +128,13 @@ export class HeldMessages {
     const mine = this.#items.filter((m) => m.conversation === sender);
     if (mine.length > this.#perSender) this.#drop(oldest(mine), 'sender-cap');
     if (this.#items.length > this.#total) this.#drop(oldest(this.#largestSender()), 'total-cap');
-    if (log) this.#deps.log(`chat held-untrusted from=${jidForLog(sender)} held=${this.#items.length}`);
+    if (log) this.#deps.log(`chat held-untrusted domain=${heldDomain(sender)} held=${this.#items.length}`);
     return this.#items.includes(message);
   }
 
   #drop(victim: IncomingMessage, reason: string): void {
     this.#items = this.#items.filter((m) => m !== victim);
-    this.#deps.log(`chat held-dropped reason=${reason} from=${jidForLog(victim.conversation)} held=${this.#items.length}`);
+    this.#deps.log(`chat held-dropped reason=${reason} domain=${heldDomain(victim.conversation)} held=${this.#items.length}`);
   }
 
   #largestSender(): IncomingMessage[] {
@@ -181,6 +181,14 @@ interface StoredHeld {
   urgency: IncomingMessage['urgency'];
   patientIdentifier: boolean;
   sentAt: number;
+}
+
+/**
+ * An outsider's address in a log line: the domain only. The local part is whatever they chose
+ * (it could be an NHS number), and logs never hold what others wrote.
+ */
+export function heldDomain(jid: string): string {
+  return logToken(parseJid(jid)?.domain ?? '-');
 }
 
 function toStored(m: IncomingMessage): StoredHeld {

@@ -4,7 +4,7 @@
  * then delivery updates, read markers and retractions in arrival order. Live stanzas are
  * queued and applied in micro-batches; archive pages are applied by archiveCatchUp.
  */
-import { buildReceipt, type IncomingEvent, type IncomingMessage } from '../messaging/index.js';
+import { buildReceipt, jidForLog, type IncomingEvent, type IncomingMessage } from '../messaging/index.js';
 import type { ConversationKind, ReceivedMessageInput, WardlineStore } from '../store/index.js';
 import type { XmlElement } from '../xmpp/index.js';
 import type { ConversationIds } from './conversationIds.js';
@@ -91,7 +91,7 @@ export async function applyReceived(deps: IncomingDeps, items: readonly Received
     if (conversationId === null) {
       // A room occupant writing 1:1 through the room's address (or a room at a person's address):
       // never filed among the room's messages, where it would pass for the room speaking.
-      deps.log(`chat rejected reason=conversation-kind-mismatch type=${event.type} conversation=${event.conversation}`);
+      deps.log(`chat rejected reason=conversation-kind-mismatch type=${event.type} conversation=${jidForLog(event.conversation)}`);
       continue;
     }
     if (signedName !== null) names.set(conversationId, { id: conversationId, jid: event.conversation, name: title });
@@ -125,8 +125,6 @@ export async function applyReceived(deps: IncomingDeps, items: readonly Received
   }
 
   const result = rows.length === 0 ? { inserted: 0, duplicates: 0 } : await deps.store.insertReceivedBatch(rows);
-  // Held messages are in the store too before this batch counts as applied.
-  await Promise.all(held);
   // The messages are committed: their receipts wait for nothing else (own-copy confirmations and
   // delivery updates below are other transactions and say nothing about these messages).
   for (const receipt of receipts) deps.send(receipt);
@@ -143,6 +141,9 @@ export async function applyReceived(deps: IncomingDeps, items: readonly Received
   if (touched.size > 0) deps.changed([...touched]);
   if (arrivals.size > 0 && result.inserted > 0) deps.arrived?.([...arrivals.values()]);
   if (urgent.size > 0 && result.inserted > 0) deps.urgentArrived([...urgent]);
+  // Held messages must be in the store before this batch counts as applied (an archive cursor
+  // moves only then), but colleagues' receipts and alerts above never wait on an outsider's.
+  await Promise.all(held);
   return result;
 }
 

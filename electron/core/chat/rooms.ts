@@ -190,11 +190,18 @@ export class Rooms {
   /**
    * One request per person: XEP-0045 allows several items in one, but Prosody 0.12 applies only
    * the first and answers success, so the rest were silently left out of a members-only room.
+   * A refusal for one person does not stop the others; the first refusal is rethrown at the end.
    */
   async addMembers(room: string, members: readonly string[], affiliation: 'member' | 'admin' = 'member'): Promise<void> {
-    for (const jid of members) {
-      await this.#deps.iq(xml('iq', { type: 'set', to: room }, xml('query', { xmlns: MUC_ADMIN }, xml('item', { affiliation, jid }))));
+    let refused: unknown = null;
+    for (const jid of new Set(members)) {
+      try {
+        await this.#deps.iq(xml('iq', { type: 'set', to: room }, xml('query', { xmlns: MUC_ADMIN }, xml('item', { affiliation, jid }))));
+      } catch (error) {
+        refused ??= error;
+      }
     }
+    if (refused !== null) throw refused;
   }
 
   /** Self-presence and join errors; returns true if the presence was about a join of ours. */
