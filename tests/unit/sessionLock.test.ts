@@ -43,20 +43,15 @@ function fakeStore(overrides: Partial<WardlineStore> = {}): WardlineStore {
   return { ...base, ...overrides } as unknown as WardlineStore;
 }
 
-function setup(store: WardlineStore) {
-  const events = new CoreEvents();
-  const seen: SessionState[] = [];
-  events.on('session:changed', (s) => seen.push(s));
-  let tick = () => {};
-  const ticker: Ticker = { every: (_ms, fn) => ((tick = fn), () => (tick = () => {})) };
-  let idle = 0;
-  const session = new SessionController({
+/** A session over fakes; `overrides` replace any dependency. */
+function controller(overrides: Partial<ConstructorParameters<typeof SessionController>[0]> = {}): SessionController {
+  return new SessionController({
     registry: fakeVault(),
-    openStore: async () => store,
-    events,
+    openStore: async () => fakeStore(),
+    events: new CoreEvents(),
     policy: DEFAULT_LOCK_POLICY,
-    idle: { idleSeconds: () => idle },
-    ticker,
+    idle: { idleSeconds: () => 0 },
+    ticker: { every: () => () => {} },
     now: () => 1,
     log: () => {},
     startChat: () => { throw new Error('no chat in this test'); },
@@ -64,7 +59,18 @@ function setup(store: WardlineStore) {
     governance: { retentionDays: 30, wipeOnRevocation: false, privacyBlur: false, maskPatientIdentifiers: false, conversationPreviews: true },
     policySource: { kind: 'default', path: '(test)', sha256: null },
     exportFile: noExportFile,
+    ...overrides,
   });
+}
+
+function setup(store: WardlineStore) {
+  const events = new CoreEvents();
+  const seen: SessionState[] = [];
+  events.on('session:changed', (s) => seen.push(s));
+  let tick = () => {};
+  const ticker: Ticker = { every: (_ms, fn) => ((tick = fn), () => (tick = () => {})) };
+  let idle = 0;
+  const session = controller({ openStore: async () => store, events, idle: { idleSeconds: () => idle }, ticker });
   return { session, seen, idleFor: (s: number) => ((idle = s), tick()) };
 }
 
@@ -114,25 +120,7 @@ describe('session lock fails safe', () => {
   it('stays locked if the OS locks while an unlock is still opening the store', async () => {
     let finishOpen: () => void = () => {};
     const store = fakeStore();
-    const { session } = setup(store);
-    // Re-create with a slow openStore.
-    const events = new CoreEvents();
-    const slowSession = new SessionController({
-      registry: fakeVault(),
-      openStore: () => new Promise((resolve) => (finishOpen = () => resolve(store))),
-      events,
-      policy: DEFAULT_LOCK_POLICY,
-      idle: { idleSeconds: () => 0 },
-      ticker: { every: () => () => {} },
-      now: () => 1,
-      log: () => {},
-      startChat: () => { throw new Error('unused'); },
-      chatTrust: { trustedDomains: [] },
-      governance: { retentionDays: 30, wipeOnRevocation: false, privacyBlur: false, maskPatientIdentifiers: false, conversationPreviews: true },
-      policySource: { kind: 'default', path: '(test)', sha256: null },
-      exportFile: noExportFile,
-    });
-    void session;
+    const slowSession = controller({ openStore: () => new Promise((resolve) => (finishOpen = () => resolve(store))) });
     await slowSession.init();
     const unlocking = slowSession.unlock(ID, '123456');
     await new Promise((r) => setTimeout(r, 5));
@@ -149,24 +137,13 @@ describe('session lock fails safe', () => {
     let finishKdf: () => void = () => {};
     const kdf = <T>(value: T): Promise<T> => new Promise((resolve) => (finishKdf = () => resolve(value)));
     const opened: string[] = [];
-    const session = new SessionController({
+    const session = controller({
       registry: {
         ...fakeVault(),
         unlockProfile: () => kdf('ab'.repeat(32)),
         createProfile: () => kdf({ id: ID, displayName: 'Sam', databaseKeyHex: 'ab'.repeat(32) }),
       },
       openStore: async (path) => (opened.push(path), fakeStore()),
-      events: new CoreEvents(),
-      policy: DEFAULT_LOCK_POLICY,
-      idle: { idleSeconds: () => 0 },
-      ticker: { every: () => () => {} },
-      now: () => 1,
-      log: () => {},
-      startChat: () => { throw new Error('unused'); },
-      chatTrust: { trustedDomains: [] },
-      governance: { retentionDays: 30, wipeOnRevocation: false, privacyBlur: false, maskPatientIdentifiers: false, conversationPreviews: true },
-      policySource: { kind: 'default', path: '(test)', sha256: null },
-      exportFile: noExportFile,
     });
     await session.init();
     const asked = what === 'unlock' ? session.unlock(ID, '123456') : session.createProfile({ displayName: 'Sam', role: 'Clerk', pin: '123456' });

@@ -163,25 +163,12 @@ function sameMessage(a: IncomingMessage, b: IncomingMessage): boolean {
 
 const STORED_VERSION = 1;
 
-interface StoredHeld {
-  v: typeof STORED_VERSION;
-  source: IncomingMessage['source'];
-  direction: IncomingMessage['direction'];
-  type: IncomingMessage['type'];
-  from: string;
-  author: string | null;
-  conversation: string;
-  to: string | null;
-  nick: string | null;
-  messageId: string | null;
-  originId: string | null;
-  stanzaId: string | null;
-  body: string;
-  truncated: boolean;
-  urgency: IncomingMessage['urgency'];
-  patientIdentifier: boolean;
-  sentAt: number;
-}
+/** What is kept of a held message: what accepting it later needs (never receipt or marker requests). */
+type StoredHeld = { v: typeof STORED_VERSION } & Pick<
+  IncomingMessage,
+  | 'source' | 'direction' | 'type' | 'from' | 'author' | 'conversation' | 'to' | 'nick' | 'messageId' | 'originId'
+  | 'stanzaId' | 'body' | 'truncated' | 'urgency' | 'patientIdentifier' | 'sentAt'
+>;
 
 /**
  * An outsider's address in a log line: the domain only. The local part is whatever they chose
