@@ -71,7 +71,8 @@ export async function applyReceived(deps: IncomingDeps, items: readonly Received
   const receipts: XmlElement[] = [];
   const arrivals = new Map<number, Arrival>();
   const names = new Map<number, { id: number; jid: string; name: string }>();
-  const held: Promise<void>[] = [];
+  /** Writes of held messages, settled to their error (if any) at once, so none goes unhandled meanwhile. */
+  const held: Promise<unknown>[] = [];
   const receivedAt = deps.now();
 
   const retainedSince = deps.retainedSince?.() ?? null;
@@ -81,7 +82,7 @@ export async function applyReceived(deps: IncomingDeps, items: readonly Received
     if (retainedSince !== null && event.sentAt < retainedSince) continue;
     if (event.untrusted && !deps.isAccepted(event.conversation)) {
       const saved = deps.hold(event);
-      if (saved !== undefined) held.push(saved);
+      if (saved !== undefined) held.push(saved.then(() => null, (error: unknown) => error ?? new Error('held write failed')));
       continue;
     }
     const kind: ConversationKind = event.type === 'groupchat' ? 'room' : 'direct';
@@ -143,7 +144,8 @@ export async function applyReceived(deps: IncomingDeps, items: readonly Received
   if (urgent.size > 0 && result.inserted > 0) deps.urgentArrived([...urgent]);
   // Held messages must be in the store before this batch counts as applied (an archive cursor
   // moves only then), but colleagues' receipts and alerts above never wait on an outsider's.
-  await Promise.all(held);
+  const heldFailure = (await Promise.all(held)).find((outcome) => outcome !== null);
+  if (heldFailure !== undefined) throw heldFailure;
   return result;
 }
 
