@@ -4,12 +4,13 @@
 // must change nothing; a temporary ('wait') refusal is resent automatically, with the same id.
 // A room that removed us (or refuses our rejoin) fails what is queued for it at once, text kept.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectXmpp, xml, type XmlElement, type XmppConnection } from '../../electron/core/xmpp/index.js';
+import { xml, type XmlElement, type XmppConnection } from '../../electron/core/xmpp/index.js';
 import { type ProsodyServer, startProsody } from '../fixtures/prosody.js';
 import {
   allMessages,
   bodies,
   cleanUpStores,
+  connectBareClient,
   conversationOf,
   exactlyOnce,
   LATE_USER,
@@ -41,16 +42,9 @@ const workstation = (user: string): Promise<Workstation> => pool.open(server, us
 
 /** A bare XMPP client (no Wardline): what an attacker or another client can send. */
 async function bareClient(user: string, stanzas: XmlElement[] = []): Promise<XmppConnection> {
-  const connection = connectXmpp({
-    jid: `${user}@${server.domain}`,
-    password: PASSWORDS[user]!,
-    host: server.host,
-    port: server.c2sPort,
-    adminCa: { paths: [server.caCertPath] },
-  });
+  const connection = await connectBareClient(server, user);
   raw.push(connection);
   connection.on('stanza', (stanza) => stanzas.push(stanza));
-  await waitFor(`${user} online`, () => (connection.state().kind === 'online' ? true : undefined));
   return connection;
 }
 

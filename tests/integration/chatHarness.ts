@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { startChat } from '../../electron/core/chat/index.js';
 import type { ChatEvent, ChatService, ChatServiceOptions } from '../../electron/core/chat/index.js';
 import { openStore, type StoredMessage, type WardlineStore } from '../../electron/core/store/index.js';
+import { connectXmpp, type XmppConnection } from '../../electron/core/xmpp/index.js';
 import type { XmppTestServer } from '../fixtures/serverProcess.js';
 
 export const PASSWORDS: Record<string, string> = {
@@ -120,9 +121,13 @@ export class WorkstationPool {
 
   constructor(private readonly defaults: Partial<ChatServiceOptions> = {}) {}
 
-  async open(server: XmppTestServer, user: string, options: { resource?: string } = {}): Promise<Workstation> {
+  async open(
+    server: XmppTestServer,
+    user: string,
+    options: { resource?: string; storeSeenByChat?: (store: WardlineStore) => WardlineStore } = {},
+  ): Promise<Workstation> {
     const extra = options.resource === undefined ? this.defaults : { ...this.defaults, connection: { ...this.defaults.connection, resource: options.resource } };
-    const workstation = await openWorkstation(server, user, extra);
+    const workstation = await openWorkstation(server, user, extra, options.storeSeenByChat);
     this.#open.push(workstation);
     await waitReady(workstation);
     return workstation;
@@ -131,6 +136,19 @@ export class WorkstationPool {
   async closeAll(): Promise<void> {
     await Promise.all(this.#open.splice(0).map((w) => w.close().catch(() => undefined)));
   }
+}
+
+/** A bare XMPP client signed in as `user` (no Wardline): what an attacker or another client can send. */
+export async function connectBareClient(server: XmppTestServer, user: string): Promise<XmppConnection> {
+  const connection = connectXmpp({
+    jid: `${user}@${server.domain}`,
+    password: PASSWORDS[user]!,
+    host: server.host,
+    port: server.c2sPort,
+    adminCa: { paths: [server.caCertPath] },
+  });
+  await waitFor(`${user} online`, () => (connection.state().kind === 'online' ? true : undefined));
+  return connection;
 }
 
 /** Polls `check` until it returns a non-undefined value. */

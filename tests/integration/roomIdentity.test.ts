@@ -3,15 +3,14 @@
 // catch-up must not file that as her own message ("You"), which the nick alone would say; the
 // room's archive records the writer's real address, and that decides.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectXmpp, xml, type XmppConnection } from '../../electron/core/xmpp/index.js';
+import type { WardlineStore } from '../../electron/core/store/index.js';
+import { xml, type XmppConnection } from '../../electron/core/xmpp/index.js';
 import { type ProsodyServer, startProsody } from '../fixtures/prosody.js';
-import { allMessages, cleanUpStores, openWorkstation, PASSWORDS, users, waitFor, waitReady, type Workstation, WorkstationPool } from './chatHarness.js';
+import { allMessages, cleanUpStores, connectBareClient, users, waitFor, waitReady, type Workstation, WorkstationPool } from './chatHarness.js';
 
 let server: ProsodyServer;
 const pool = new WorkstationPool();
 const raw: XmppConnection[] = [];
-/** Opened without the pool (a custom store view). */
-const opened: Workstation[] = [];
 
 beforeAll(async () => {
   server = await startProsody({ users });
@@ -20,22 +19,14 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.all(raw.splice(0).map((c) => c.close().catch(() => undefined)));
   await pool.closeAll();
-  await Promise.all(opened.splice(0).map((w) => w.close().catch(() => undefined)));
   await server?.stop();
   cleanUpStores();
 });
 
 /** A bare client (no Wardline) in `room` as `nick`: what any member can do. */
 async function memberAs(user: string, room: string, nick: string): Promise<XmppConnection> {
-  const connection = connectXmpp({
-    jid: `${user}@${server.domain}`,
-    password: PASSWORDS[user]!,
-    host: server.host,
-    port: server.c2sPort,
-    adminCa: { paths: [server.caCertPath] },
-  });
+  const connection = await connectBareClient(server, user);
   raw.push(connection);
-  await waitFor(`${user} online`, () => (connection.state().kind === 'online' ? true : undefined));
   let inRoom = false;
   let refused = false;
   connection.on('stanza', (stanza) => {
@@ -158,24 +149,18 @@ describe('room message authorship', () => {
     // (queued behind it) is stored, Bob has left and Mallory holds "bob".
     let slow = false;
     let storing = false;
-    const alice: Workstation = await openWorkstation(server, 'alice', { connection: { resource: 'arrival-test' } }, (store) =>
-      new Proxy(store, {
-        get(target, key, receiver) {
-          const value: unknown = Reflect.get(target, key, receiver);
-          if (key !== 'insertReceivedBatch' || typeof value !== 'function') return typeof value === 'function' ? value.bind(target) : value;
-          return async (...args: unknown[]) => {
-            if (slow) {
-              slow = false;
-              storing = true;
-              await new Promise((resolve) => setTimeout(resolve, 1_500));
-            }
-            return (value as (...a: unknown[]) => unknown).apply(target, args);
-          };
+    const slowOnce = (store: WardlineStore): WardlineStore =>
+      Object.assign(Object.create(store) as WardlineStore, {
+        insertReceivedBatch: async (rows: Parameters<WardlineStore['insertReceivedBatch']>[0]) => {
+          if (slow) {
+            slow = false;
+            storing = true;
+            await new Promise((resolve) => setTimeout(resolve, 1_500));
+          }
+          return store.insertReceivedBatch(rows);
         },
-      }),
-    );
-    opened.push(alice);
-    await waitReady(alice);
+      });
+    const alice: Workstation = await pool.open(server, 'alice', { resource: 'arrival-test', storeSeenByChat: slowOnce });
     const room = `ward10-${Date.now()}@${server.mucDomain}`;
     const aliceRoom = await alice.chat.joinRoom(room, 'Ward 10');
     await alice.chat.addRoomMembers(room, [`bob@${server.domain}`, `mallory@${server.domain}`]);

@@ -104,13 +104,20 @@ describe('incident log lines', () => {
     };
   };
 
-  it('a form with a repeated field logs a reason code, never the field name', async () => {
-    const lines: string[] = [];
+  /** A coordinator's incident service (no chat), logging into `lines`. */
+  const leadLogging = async (lines: string[]): Promise<IncidentService> => {
     const lead = new IncidentService({ store: memoryStore(), chat: () => null, self: { jid: LEAD, name: 'Dr Lead', role: 'ED consultant' }, now: () => T0, declarers: [LEAD], log: (l) => lines.push(l) });
     await lead.start();
-    const response: IncidentEventDraft = {
-      kind: 'response', incidentId: 'mi-1', eventId: 'ev-1', at: T0, exercise: false, requestId: 'req-1', responder: 'amy@trust.test', name: 'Amy', role: 'ED nurse', availability: { status: 'now', etaMinutes: 10 },
-    };
+    return lead;
+  };
+  const responseFromAmy = (eventId: string): IncidentEventDraft => ({
+    kind: 'response', incidentId: 'mi-1', eventId, at: T0, exercise: false, requestId: 'req-1', responder: 'amy@trust.test', name: 'Amy', role: 'ED nurse', availability: { status: 'now', etaMinutes: 10 },
+  });
+
+  it('a form with a repeated field logs a reason code, never the field name', async () => {
+    const lines: string[] = [];
+    const lead = await leadLogging(lines);
+    const response = responseFromAmy('ev-1');
     const hostileName = `x\nincident declared by=lead reason=ok nhs=${NHS}\n`;
     for (const [id, extra] of [
       ['d-1', [hostileName, hostileName]],
@@ -128,11 +135,8 @@ describe('incident log lines', () => {
 
   it('too many values in a field the sender named logs no name either', async () => {
     const lines: string[] = [];
-    const lead = new IncidentService({ store: memoryStore(), chat: () => null, self: { jid: LEAD, name: 'Dr Lead', role: 'ED consultant' }, now: () => T0, declarers: [LEAD], log: (l) => lines.push(l) });
-    await lead.start();
-    const response: IncidentEventDraft = {
-      kind: 'response', incidentId: 'mi-1', eventId: 'ev-2', at: T0, exercise: false, requestId: 'req-1', responder: 'amy@trust.test', name: 'Amy', role: 'ED nurse', availability: { status: 'now', etaMinutes: 10 },
-    };
+    const lead = await leadLogging(lines);
+    const response = responseFromAmy('ev-2');
     const message = buildIncidentMessage({ to: LEAD, type: 'chat', id: 'v-1', event: response });
     const values = Array.from({ length: 200 }, () => xml('value', {}, 'a'));
     message.getChild('x', NS.dataForms)?.append(xml('field', { var: `junk ${NHS}\nforged=1` }, ...values));

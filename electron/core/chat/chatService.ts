@@ -128,7 +128,8 @@ class Chat implements ChatService {
       .then(() => {
         if (this.#held.all().length > 0) this.#emit({ type: 'held-changed', senders: this.heldSenders().length });
       })
-      .catch((error: unknown) => this.#log(`chat held-load-failed error=${errorName(error)}`));
+      // load() logs a failed read itself; what can still fail is rewriting the list it read.
+      .catch((error: unknown) => this.#log(`chat held-save-failed error=${errorName(error)}`));
 
     this.#connection = connectXmpp({
       jid: own.bare,

@@ -7,7 +7,7 @@
  * first, and MAX_HELD overall, taken from whoever holds the most: one outsider writing hundreds of
  * messages only ever pushes out their own.
  *
- * Logging: counts, bare JIDs and the setting's name only; never a body or a name.
+ * Logging: counts, senders' domains and the setting's name only; never a body, a name or a local part.
  */
 import { logToken, parseJid, type IncomingMessage } from '../messaging/index.js';
 import type { WardlineStore } from '../store/index.js';
