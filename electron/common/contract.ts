@@ -524,6 +524,13 @@ export const requests = {
     // Carries no data either way; the lock screen reports "nothing open".
     locked: 'allow',
   },
+  'ui:input': {
+    // The person used Wardline's window (key, pointer or wheel; at most every few seconds). The
+    // auto-lock's fallback when the OS idle time is stuck (session/failSafeIdle.ts). Only while unlocked.
+    request: Empty,
+    response: z.object({ ok: z.literal(true) }),
+    locked: 'refuse',
+  },
   'transcription:create': {
     request: z
       .object({

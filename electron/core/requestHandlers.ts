@@ -36,8 +36,12 @@ export function requestHandlers(
   info: AppInfo,
   session: SessionController,
   confirmAndOpen: ConfirmAndOpen,
-  /** Where 'ui:focus' reports go (the notifier). */
-  focus?: (state: FocusState) => void,
+  ui: {
+    /** Where 'ui:focus' reports go (the notifier). */
+    focus?: (state: FocusState) => void;
+    /** Where 'ui:input' reports go (the auto-lock's own input clock). */
+    input?: () => void;
+  } = {},
 ): Handlers {
   return {
     'app:info': () => info,
@@ -110,7 +114,11 @@ export function requestHandlers(
       return hits.map((m) => ({ ...toMessageView(m, mask), conversationId: m.conversationId, conversationTitle: titles.get(m.conversationId) ?? '' }));
     },
     'ui:focus': ({ conversationId, windowFocused }) => {
-      focus?.({ conversationId, windowFocused });
+      ui.focus?.({ conversationId, windowFocused });
+      return { ok: true as const };
+    },
+    'ui:input': () => {
+      ui.input?.();
       return { ok: true as const };
     },
     'transcription:create': (request) => session.governance().transcribe(request),

@@ -10,9 +10,10 @@ import { createDispatcher, type Dispatch } from './ipc/dispatcher.js';
 import type { ConfirmAndOpen } from './links/externalLink.js';
 import type { LockPolicy } from './policy/lockPolicy.js';
 import { realTicker, type IdleSource, type Ticker } from './session/autoLock.js';
+import { FailSafeIdle } from './session/failSafeIdle.js';
 import { requestHandlers } from './requestHandlers.js';
 import type { NotificationPolicy } from './notify/notificationPolicy.js';
-import { Notifier, urgentReminderOptions, type NotificationPort } from './notify/notifier.js';
+import { Notifier, urgentReminderOptions, type FocusState, type NotificationPort } from './notify/notifier.js';
 import { SessionController, type OpenStore } from './session/sessionController.js';
 import type { ChatTrust, StartChat } from './chat/chatTypes.js';
 import { startChat } from './chat/index.js';
@@ -33,7 +34,7 @@ export interface CoreOptions {
   /** Origin our page is served from; calls from anywhere else are refused. */
   appOrigin: string;
   confirmAndOpen: ConfirmAndOpen;
-  /** OS idle time (Electron powerMonitor in the app; injectable in tests). */
+  /** OS idle time (Electron powerMonitor in the app; injectable in tests). Not trusted blindly: see FailSafeIdle. */
   idle: IdleSource;
   keychain?: Keychain;
   /**
@@ -87,12 +88,19 @@ export function createWardlineCore(options: CoreOptions): WardlineCore {
   const notificationPolicy = options.notificationPolicy ?? toNotificationPolicy(admin);
   const notifier = options.notify ? new Notifier({ port: options.notify, policy: notificationPolicy, now, log }) : null;
   if (notifier) events.on('session:changed', (state) => notifier.setLocked(state.kind !== 'unlocked'));
+  const idle = new FailSafeIdle(options.idle, { now, log });
+  // An unlock is input (the PIN was just typed); other changes while unlocked are not.
+  let wasUnlocked = false;
+  events.on('session:changed', (state) => {
+    if (state.kind === 'unlocked' && !wasUnlocked) idle.noteInput();
+    wasUnlocked = state.kind === 'unlocked';
+  });
   const session = new SessionController({
     registry,
     openStore: options.openStore ?? ((path, keyHex, create) => openStore(path, keyHex, { create })),
     events,
     policy,
-    idle: options.idle,
+    idle,
     ticker: options.ticker ?? realTicker,
     now,
     log,
@@ -131,7 +139,10 @@ export function createWardlineCore(options: CoreOptions): WardlineCore {
     // A control-room display sees the incident and nothing else (allowlist: new channels are refused).
     profileAllows: (channel) => profileAllows(session.profileKind(), channel),
     onRefused: (channel, error) => log(`ipc refused channel=${channel} code=${error.code}`),
-    handlers: requestHandlers(info, session, options.confirmAndOpen, notifier ? (state) => notifier.focus(state) : undefined),
+    handlers: requestHandlers(info, session, options.confirmAndOpen, {
+      ...(notifier ? { focus: (state: FocusState) => notifier.focus(state) } : {}),
+      input: () => idle.noteInput(),
+    }),
   });
 
   return {

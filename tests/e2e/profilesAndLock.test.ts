@@ -35,6 +35,8 @@ describe('encrypted profiles and the lock, end to end', () => {
   let app: OpenWardline;
   let dataDir: string;
   let idle = 0;
+  /** Added to the core's clock, so minutes of idleness pass in an instant. */
+  let skewMs = 0;
   const ticker = new ManualTicker();
   const logLines: string[] = [];
 
@@ -46,7 +48,7 @@ describe('encrypted profiles and the lock, end to end', () => {
       dataDir,
       headless: true,
       log: (line) => logLines.push(line),
-      core: { idle: { idleSeconds: () => idle }, ticker },
+      core: { idle: { idleSeconds: () => idle }, ticker, now: () => Date.now() + skewMs },
     });
   });
 
@@ -139,6 +141,33 @@ describe('encrypted profiles and the lock, end to end', () => {
     ticker.tick();
     await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toBe('Wardline is locked');
     idle = 0;
+  });
+
+  it('still locks where the OS idle time is stuck at 0, and input in Wardline’s window keeps it open', async () => {
+    const { page, core } = app;
+    // As on Ubuntu 22.04 under Wayland: powerMonitor reports 0 seconds idle, always.
+    idle = 0;
+    await unlockThroughUi(page, 'Sam Okafor', PIN_A);
+    await page.getByRole('status', { name: 'Session state' }).filter({ hasText: /^Unlocked$/ }).waitFor();
+    expect(core.session.state()).toMatchObject({ autoLock: { seconds: 60 } });
+
+    // The person works in Wardline: each pointer move reaches main ('ui:input').
+    skewMs += 40_000;
+    await page.mouse.move(200, 200);
+    await page.mouse.move(260, 240);
+    // A call behind the page's report: once it is answered, main has handled the report.
+    await page.evaluate(`window.wardline.invoke('app:info', {})`);
+    expect(logLines.join('\n')).not.toContain('channel=ui:input');
+    skewMs += 40_000; // 80 s since the unlock, but only 40 s since the person's last input
+    ticker.tick();
+    expect(core.session.isUnlocked()).toBe(true);
+
+    // Then nobody touches it: past the limit by Wardline's own input clock, it locks.
+    skewMs += 25_000;
+    ticker.tick();
+    await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toBe('Wardline is locked');
+    expect(logLines).toContain('session idle-source reason=os-idle-stuck using=wardline-input');
+    expect(logLines.join('\n')).toMatch(/locked reason=idle/);
   });
 
   it('says clearly when the PIN is wrong', async () => {

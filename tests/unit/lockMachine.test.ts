@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { initialLockState, nextLockState, type LockState } from '../../electron/core/session/lockMachine.js';
 import { AutoLock, effectiveIdleLimit, type Ticker } from '../../electron/core/session/autoLock.js';
+import { FailSafeIdle } from '../../electron/core/session/failSafeIdle.js';
 
 const pending = { messages: 3, urgent: 1 };
 
@@ -50,6 +51,80 @@ describe('auto-lock', () => {
     tick();
     expect(locks).toBe(1);
     auto.stop();
+    tick();
+    expect(locks).toBe(1);
+  });
+});
+
+describe('fail-safe idle (OS idle time that may be stuck)', () => {
+  const setup = (os: () => number) => {
+    let now = 1_000_000;
+    const lines: string[] = [];
+    const idle = new FailSafeIdle({ idleSeconds: os }, { now: () => now, log: (line) => lines.push(line) });
+    return { idle, lines, advance: (seconds: number) => (now += seconds * 1000) };
+  };
+
+  it('reports the OS figure while the OS source is alive, however long Wardline sees no input of its own', () => {
+    let os = 0;
+    const { idle, lines, advance } = setup(() => os);
+    // Someone working in another window: the OS sees their pauses; Wardline sees nothing for 20 minutes.
+    for (let check = 0; check < 240; check += 1) {
+      advance(5);
+      os = check % 3 === 0 ? 2 : 0;
+      expect(idle.idleSeconds()).toBeLessThan(30);
+    }
+    // Then they walk away: the OS figure is what counts.
+    os = 300;
+    expect(idle.idleSeconds()).toBe(300);
+    expect(lines).toEqual([]);
+  });
+
+  it('falls back to Wardline’s own input time when the OS has reported no pause since that input (stuck at 0)', () => {
+    const { idle, lines, advance } = setup(() => 0);
+    advance(120);
+    idle.noteInput();
+    advance(299);
+    expect(idle.idleSeconds()).toBe(299);
+    advance(1);
+    expect(idle.idleSeconds()).toBe(300);
+    expect(lines).toEqual(['session idle-source reason=os-idle-stuck using=wardline-input']);
+    // Input in Wardline's window keeps it unlocked even though the OS source is dead.
+    idle.noteInput();
+    advance(10);
+    expect(idle.idleSeconds()).toBe(10);
+    expect(lines).toHaveLength(1);
+  });
+
+  it('never counts from before the OS source was last alive', () => {
+    let os = 0;
+    const { idle, advance } = setup(() => os);
+    advance(600);
+    os = 3;
+    expect(idle.idleSeconds()).toBe(3); // alive just now: Wardline's 10 minutes without input do not count
+    os = 0;
+    advance(200);
+    expect(idle.idleSeconds()).toBe(200); // stuck again since: counts from the OS's last pause
+  });
+
+  it('uses Wardline’s own input time when the OS source throws or returns nonsense', () => {
+    for (const broken of [() => Number.NaN, () => -1, () => Number.POSITIVE_INFINITY, () => { throw new Error('no idle API'); }]) {
+      const { idle, lines, advance } = setup(broken);
+      advance(90);
+      expect(idle.idleSeconds()).toBe(90);
+      expect(lines).toEqual(['session idle-source reason=os-idle-unreadable using=wardline-input']);
+    }
+  });
+
+  it('locks through AutoLock when the OS is stuck and nobody touches Wardline', () => {
+    let tick: () => void = () => {};
+    const ticker: Ticker = { every: (_ms, fn) => ((tick = fn), () => (tick = () => {})) };
+    const { idle, advance } = setup(() => 0);
+    let locks = 0;
+    new AutoLock(idle, ticker, () => locks++).start(() => 300);
+    advance(295);
+    tick();
+    expect(locks).toBe(0);
+    advance(5);
     tick();
     expect(locks).toBe(1);
   });
