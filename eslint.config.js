@@ -7,6 +7,9 @@ import globals from 'globals';
 
 const electronRuntimeImport = 'electron/core is plain Node: it must not load Electron at runtime. Put Electron code in electron/main and pass an adapter in.';
 
+const noCrashDumps =
+  "Wardline never starts Electron's crash reporter: a minidump is a copy of process memory, decrypted messages and the database key included (docs/DEPLOYMENT.md, crash dumps).";
+
 const rendererBoundary = 'The renderer talks to main only through window.wardline (electron/common/contract.ts).';
 
 export const coreBoundary = {
@@ -46,6 +49,13 @@ export default tseslint.config(
     },
   },
   coreBoundary,
+  {
+    files: ['electron/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { paths: [{ name: 'electron', importNames: ['crashReporter'], message: noCrashDumps }] }],
+      'no-restricted-properties': ['error', { property: 'crashReporter', message: noCrashDumps }],
+    },
+  },
   {
     files: ['renderer/src/**/*.ts', 'renderer/src/**/*.svelte'],
     rules: {

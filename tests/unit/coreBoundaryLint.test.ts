@@ -38,3 +38,18 @@ describe('lint rule: electron/core never loads Electron at runtime', () => {
     expect(errors.some((m) => m.includes('only through window.wardline'))).toBe(true);
   });
 });
+
+describe('lint rule: no crash reporter (minidumps would copy decrypted memory to disk)', () => {
+  it.each([
+    ["import { crashReporter } from 'electron';\ncrashReporter.start({ uploadToServer: false });\n"],
+    ["import * as electron from 'electron';\nelectron.crashReporter.start({ uploadToServer: false });\n"],
+    ["import { app } from 'electron';\ndeclare const require: (m: string) => { crashReporter: { start(o: object): void } };\nrequire('electron').crashReporter.start({});\nexport const x = app;\n"],
+  ])('rejects %j in the Electron layer', async (code) => {
+    const errors = await lint('electron/main/crashes.ts', code);
+    expect(errors.some((m) => m.includes("never starts Electron's crash reporter"))).toBe(true);
+  });
+
+  it('leaves the rest of electron alone', async () => {
+    expect(await lint('electron/main/lifecycle.ts', "import { app } from 'electron';\nexport const x = app;\n")).toEqual([]);
+  });
+});
