@@ -144,6 +144,36 @@ describe('findNhsNumbers', () => {
     expect(findNhsNumbers('9434765919\u200B1')).toEqual([]);
   });
 
+  it('finds a number written in another script’s digits or with look-alike separators, with its position as given', () => {
+    const scripts: [string, number][] = [
+      ['fullwidth', 0xff10],
+      ['Arabic-Indic', 0x0660],
+      ['extended Arabic-Indic', 0x06f0],
+      ['Devanagari', 0x0966],
+      ['Bengali', 0x09e6],
+      ['mathematical bold', 0x1d7ce],
+      ['mathematical double-struck (a run touching the bold one)', 0x1d7d8],
+      ['mathematical monospace (the fifth touching run)', 0x1d7f6],
+    ];
+    for (const [script, zero] of scripts) {
+      const write = (ascii: string): string => [...ascii].map((d) => String.fromCodePoint(zero + Number(d))).join('');
+      const number = `${write('943')} ${write('476')} ${write('5919')}`;
+      expect(findNhsNumbers(`Pt ${number} ok`), script).toEqual([{ digits: '9434765919', index: 3, length: number.length }]);
+      expect(maskNhsNumbers(`re ${number} please`), script).toBe(`re ${NHS_NUMBER_MASK} please`);
+      // Still part of a longer run when the digit beside it is from another script.
+      expect(findNhsNumbers(`${write('1')}9434765919`), script).toEqual([]);
+      expect(findNhsNumbers(`${write('943')}${write('476')}${write('5918')}`), script).toEqual([]);
+    }
+    // Mixed scripts inside one number, and separators people's keyboards and IMEs produce.
+    expect(findNhsNumbers('９４３4765919').map((m) => m.digits)).toEqual(['9434765919']);
+    for (const separator of ['\u3000', '\u205F', '\u1680', '\u2212', '\uFF0D', '\uFE63', '\uFF0E', '\uFF0F', '\u2215', '\u2044', '\u2015']) {
+      const label = `U+${separator.codePointAt(0)?.toString(16).toUpperCase()}`;
+      expect(findNhsNumbers(`NHS 943${separator}476${separator}5919.`), label).toEqual([{ digits: '9434765919', index: 4, length: 12 }]);
+    }
+    // Not a digit anywhere: superscripts and circled numbers are symbols, not digits (No, not Nd).
+    expect(findNhsNumbers('⁹⁴³⁴⁷⁶⁵⁹¹⁹ ⑨④③④⑦⑥⑤⑨①⑨')).toEqual([]);
+  });
+
   it('masks a number split by invisible characters', () => {
     for (const ch of ['\u200B', '\u2060', '\u00AD', '\u200D', '\u{E0034}']) {
       expect(maskNhsNumbers(`re 943${ch}476${ch}5919 please`)).toBe(`re ${NHS_NUMBER_MASK} please`);

@@ -6,7 +6,8 @@
  *
  * An NHS number is 10 digits; the last is a Modulus 11 check digit over the first nine
  * (weights 10 down to 2). A computed check of 11 means 0; a computed check of 10 means the
- * number was never issued. Only ASCII digits are recognised.
+ * number was never issued. Digits of any script count (a number typed in fullwidth digits is
+ * still the patient's), as do look-alike spaces and separators.
  */
 export interface NhsNumberMatch {
   /** The ten digits, without separators. */
@@ -57,44 +58,79 @@ export function isValidNhsNumber(candidate: string): boolean {
  * number they must not hide it, so matching runs on the text without them.
  */
 const INVISIBLE = /[\p{Cf}\p{Default_Ignorable_Code_Point}]/u;
+/** Anything asRead changes: an invisible character, a look-alike mark, a non-ASCII space or digit. */
+const NEEDS_READING = /[\p{Cf}\p{Default_Ignorable_Code_Point}\u2015\u2212\uFE58\uFE63\uFF0D\uFF0E\uFE52\uFF0F\u2215\u2044]|(?![ 0-9])[\p{Zs}\p{Nd}]/u;
+/** Decimal digits of any script (fullwidth ０-９, Arabic-Indic, Devanagari, mathematical bold...). */
+const ANY_DIGIT = /^\p{Nd}$/u;
+/** Any space separator (ideographic, medium mathematical, Ogham...): read as a space. */
+const ANY_SPACE = /^\p{Zs}$/u;
+/** Hyphen, dot and slash look-alikes outside MARK (minus sign, small and fullwidth forms, division and fraction slashes). */
+const MARK_LOOKALIKES: Readonly<Record<string, string>> = {
+  '\u2015': '-', '\u2212': '-', '\uFE58': '-', '\uFE63': '-', '\uFF0D': '-',
+  '\uFF0E': '.', '\uFE52': '.',
+  '\uFF0F': '/', '\u2215': '/', '\u2044': '/',
+};
 
 /**
- * The text without invisible characters, and for each of its UTF-16 units the index of the
- * same unit in `text` (plus one entry for the end), so matches map back for highlighting and masking.
+ * The value of a decimal digit of any script. Unicode encodes every script's digits as one run
+ * of ten, 0 to 9, and runs that touch (mathematical digits: five runs) each start at 0.
  */
-function visibleText(text: string): { visible: string; origin: number[] } {
-  let visible = '';
+function digitValue(point: number): number {
+  let start = point;
+  while (ANY_DIGIT.test(String.fromCodePoint(start - 1))) start -= 1;
+  return (point - start) % 10;
+}
+
+/**
+ * How a person reads one code point when it sits in a number: '' for an invisible one, an ASCII
+ * digit for any script's digit, ' ' for any space, the ASCII mark for a look-alike; else itself.
+ */
+function asRead(point: string): string {
+  if (INVISIBLE.test(point)) return '';
+  if (point.length === 1 && point <= '\x7F') return point;
+  if (ANY_DIGIT.test(point)) return String(digitValue(point.codePointAt(0) as number));
+  if (ANY_SPACE.test(point)) return ' ';
+  return MARK_LOOKALIKES[point] ?? point;
+}
+
+/**
+ * The text as a person reads it (see asRead), and for each of its UTF-16 units the index in `text`
+ * of the code point it came from (plus one entry for the end), so matches map back for
+ * highlighting and masking.
+ */
+function readableText(text: string): { readable: string; origin: number[] } {
+  let readable = '';
   const origin: number[] = [];
   let index = 0;
   for (const point of text) {
-    if (!INVISIBLE.test(point)) {
-      visible += point;
-      for (let unit = 0; unit < point.length; unit += 1) origin.push(index + unit);
-    }
+    const read = asRead(point);
+    readable += read;
+    for (let unit = 0; unit < read.length; unit += 1) origin.push(index);
     index += point.length;
   }
   origin.push(text.length);
-  return { visible, origin };
+  return { readable, origin };
 }
 
 /**
  * Every valid NHS number in the text, including one with invisible characters inside it
- * ("943<ZWSP>476<ZWSP>5919"). `index` and `length` cover the number in `text` as given,
- * invisible characters inside it included.
+ * ("943<ZWSP>476<ZWSP>5919") or written in another script's digits or with look-alike separators
+ * ("９４３ ４７６ ５９１９"). `index` and `length` cover the number in `text` as given.
  */
 export function findNhsNumbers(text: string): NhsNumberMatch[] {
   const matches: NhsNumberMatch[] = [];
-  // Fast path, and the common case: nothing invisible to skip.
-  const { visible, origin } = INVISIBLE.test(text) ? visibleText(text) : { visible: text, origin: null };
-  for (const match of visible.matchAll(CANDIDATE)) {
+  // Fast path, and the common case (any language): nothing that reads differently from how it is written.
+  const { readable, origin } = NEEDS_READING.test(text) ? readableText(text) : { readable: text, origin: null };
+  for (const match of readable.matchAll(CANDIDATE)) {
     const digits = match[0].replace(SEPARATORS, '');
     if (!isValidNhsNumber(digits)) continue;
     if (origin === null) {
       matches.push({ digits, index: match.index, length: match[0].length });
     } else {
-      // The match ends on an ASCII digit (one unit), so its end is one past that digit's origin.
+      // The match ends on a digit: one code point of the text as given, one or two UTF-16 units.
       const start = origin[match.index] as number;
-      const end = (origin[match.index + match[0].length - 1] as number) + 1;
+      const last = origin[match.index + match[0].length - 1] as number;
+      const end = last + ((text.codePointAt(last) as number) > 0xffff ? 2 : 1);
       matches.push({ digits, index: start, length: end - start });
     }
   }
