@@ -7,7 +7,8 @@
  * run in a child process: GDBus caches this process's session connection.
  */
 import { execFile, spawn } from 'node:child_process';
-import { cp, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { cp, mkdtemp, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -321,6 +322,29 @@ describe('profiles with the real keychain', () => {
     expect(await registry().unlockProfile(id, '55501234')).toBe(databaseKeyHex);
     expect((await rejection(registry().unlockProfile(id, '731902'))).code).toBe('wrong-pin');
     expect(await anyFileContains(dataDir, '55501234')).toBe(false);
+  });
+
+  it('clears a temp file left by a write that never finished (the old PIN’s wrapping), and only stale ones', async () => {
+    const { id } = await registry().createProfile({ displayName: 'Dr Okoro', role: 'registrar', pin: '731902' });
+    const dir = join(dataDir, 'profiles', id);
+    const before = await readFile(join(dir, 'profile.json'), 'utf8');
+    await registry().changePin(id, '731902', '55501234');
+    // Power lost mid-write, some time ago: the temp file still holds the key wrapped under the old PIN.
+    const stale = join(dir, '.profile.json.0123456789ab.tmp');
+    await writeFile(stale, before, { mode: 0o600 });
+    const longAgo = new Date(Date.now() - 10 * 60_000);
+    await utimes(stale, longAgo, longAgo);
+    // A write in progress right now, and a file that is not ours to judge.
+    const inFlight = join(dir, '.profile.json.ba9876543210.tmp');
+    await writeFile(inFlight, before, { mode: 0o600 });
+    const other = join(dir, 'notes.tmp');
+    await writeFile(other, 'x');
+    await utimes(other, longAgo, longAgo);
+
+    expect(await registry().listProfiles()).toEqual([{ id, displayName: 'Dr Okoro' }]);
+    expect(existsSync(stale)).toBe(false);
+    expect(existsSync(inFlight)).toBe(true);
+    expect(existsSync(other)).toBe(true);
   });
 
   it('removes a profile: its folder and its keychain entry are gone', async () => {

@@ -24,7 +24,7 @@
 import { randomBytes } from 'node:crypto';
 import { readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ensurePrivateDir, writeFileAtomic } from './atomicFile.js';
+import { ensurePrivateDir, removeStaleTemps, writeFileAtomic } from './atomicFile.js';
 import { defaultScryptParams, deriveKek, keychainSecretBytes, randomSalt, type ScryptParams } from './kdf.js';
 import type { Keychain } from './keychain.js';
 import { randomDatabaseKey, unwrapKey, wrapKey } from './keyWrap.js';
@@ -183,8 +183,10 @@ export class ProfileRegistry {
     for (const name of names.filter((n) => n.startsWith(tombstonePrefix))) {
       await this.#files.removeTree(join(profilesRoot(this.dataDir), name)).catch(() => undefined);
     }
+    await removeStaleTemps(profilesRoot(this.dataDir));
     const listings: ProfileListing[] = [];
     for (const name of names.filter(isProfileId)) {
+      await removeStaleTemps(this.profileDir(name));
       try {
         const record = await readProfileRecord(this.dataDir, name);
         // No profile.json: a removal in progress. Damaged: it cannot be opened, so not offered.
