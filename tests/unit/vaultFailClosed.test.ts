@@ -231,15 +231,83 @@ describe('H1: failed-PIN counting fails closed', () => {
     expect(await readdir(join(dataDir, 'profiles'))).toEqual([]);
   });
 
-  it('refuses a profile whose counters are already at the wipe limit (an earlier wipe that did not finish)', async () => {
+  it('at the wipe limit with the keychain entry already gone (a wipe that did not finish), wipes again and checks no PIN', async () => {
     const reg = registry({ wipePolicy: { afterFailures: 4 } });
     const { id } = await reg.createProfile({ displayName: 'Night coordinator', role: 'site manager', pin });
     const record = await onDisk(id);
     await writeProfileRecord(dataDir, { ...record, failures: { consecutive: 4, lastFailureAt: now - 86_400_000 } });
+    await keychain.deleteSecret(id);
     const error = await rejection(reg.unlockProfile(id, pin));
     expect(error.kind).toBe('wiped');
     expect(error.message).toMatch(/has been erased/);
     expect(await reg.listProfiles()).toEqual([]);
+  });
+
+  it('never wipes on a right PIN: an attempt that reached the limit unsettled (right PIN, reset not written) is checked again (review finding)', async () => {
+    // The reset after a right PIN keeps failing (a scanner holding the file), the charge did not.
+    const files = faultyFiles();
+    const resetFails: Partial<VaultFileOps> = {
+      ...files.ops,
+      writeRecord: async (dir, record) => {
+        if (record.failures.consecutive === 0 && record.failures.lastFailureAt === null && files.fail.write) throw fsError('EBUSY', 'rename');
+        await writeProfileRecord(dir, record);
+      },
+    };
+    const reg = registry({ wipePolicy: { afterFailures: 6 }, fileOps: resetFails });
+    const { id } = await reg.createProfile({ displayName: 'Ward 9 clerk', role: 'clerk', pin });
+    for (let i = 0; i < 5; i += 1) {
+      now += 24 * 60 * 60_000; // past any delay
+      expect((await rejection(reg.unlockProfile(id, wrong))).kind).toBe('wrong-pin');
+    }
+    now += 24 * 60 * 60_000;
+    files.fail.write = true;
+    expect(await reg.unlockProfile(id, pin)).toMatch(/^[0-9a-f]{64}$/); // succeeds; its charge stays on disk
+    expect((await onDisk(id)).failures.consecutive).toBe(6);
+    files.fail.write = false;
+
+    now += 24 * 60 * 60_000;
+    expect(await reg.unlockProfile(id, pin)).toMatch(/^[0-9a-f]{64}$/);
+    expect((await onDisk(id)).failures).toEqual({ consecutive: 0, lastFailureAt: null });
+    expect(await reg.listProfiles()).toEqual([{ id, displayName: 'Ward 9 clerk' }]);
+  });
+
+  it('at the limit, checks the PIN it is given and wipes on a wrong one (a crash mid-check gives no free guess)', async () => {
+    const reg = registry({ wipePolicy: { afterFailures: 4 } });
+    const { id } = await reg.createProfile({ displayName: 'Bed bureau', role: 'bed manager', pin });
+    const record = await onDisk(id);
+    // Charged, then the app died before the check finished.
+    await writeProfileRecord(dataDir, { ...record, failures: { consecutive: 4, lastFailureAt: now - 86_400_000 } });
+    const error = await rejection(reg.unlockProfile(id, wrong));
+    expect(error.kind).toBe('wiped');
+    expect(await reg.listProfiles()).toEqual([]);
+    await expect(keychain.getSecret(id)).rejects.toMatchObject({ reason: { kind: 'keychain-entry-missing' } });
+  });
+
+  it('counts a delay from now when the failures are dated in the future (a clock corrected backwards), not from then', async () => {
+    const reg = registry();
+    const { id } = await reg.createProfile({ displayName: 'Discharge lounge', role: 'clerk', pin });
+    const record = await onDisk(id);
+    await writeProfileRecord(dataDir, { ...record, failures: { consecutive: 6, lastFailureAt: now + 30 * 86_400_000 } });
+    const throttled = await rejection(reg.unlockProfile(id, pin));
+    expect(throttled.kind).toBe('throttled');
+    const wait = (throttled.reason as { retryAt: number }).retryAt - now;
+    expect(wait).toBeGreaterThan(0);
+    expect(wait).toBeLessThanOrEqual(60 * 60_000);
+    now += wait;
+    expect(await reg.unlockProfile(id, pin)).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('warns of the coming erase while an attempt is refused for the delay (review finding)', async () => {
+    const reg = registry({ wipePolicy: { afterFailures: 7 } });
+    const { id } = await reg.createProfile({ displayName: 'Theatre coordinator', role: 'coordinator', pin });
+    for (let i = 0; i < 6; i += 1) {
+      now += 24 * 60 * 60_000; // past any delay: each one counts
+      expect((await rejection(reg.unlockProfile(id, wrong))).kind).toBe('wrong-pin');
+    }
+    // The owner comes back at once (within the delay): told before the one attempt that would erase.
+    const throttled = await rejection(reg.unlockProfile(id, pin));
+    expect(throttled.kind).toBe('throttled');
+    expect(throttled.message).toMatch(/Too many wrong attempts\. .*Warning: after 1 more wrong attempt, this profile will be erased from this computer\./);
   });
 });
 

@@ -14,7 +14,9 @@ import type { ChatAccount, ChatEvent, ChatService, ChatServiceOptions, ChatTrust
 import type { CoreEvents } from '../events.js';
 import { WardlineFailure } from '../ipc/failure.js';
 import type { LockPolicy } from '../policy/lockPolicy.js';
-import type { WardlineStore } from '../store/index.js';
+import type { StoreError, WardlineStore } from '../store/index.js';
+import { isVaultError } from '../vault/vaultError.js';
+import { storeOpenFailure } from './storeOpenFailure.js';
 import type { ProfileListing, ProfileRegistry } from '../vault/profiles.js';
 import type { ExportFile } from '../governance/exportFile.js';
 import type { Governance } from '../governance/governanceService.js';
@@ -205,7 +207,11 @@ export class SessionController {
       // Read before the attempt (which resets them): the audit trail records the failures it ends.
       const priorFailures = await this.deps.registry.failureCounters(profileId);
       // Vault errors (wrong PIN, delay, keychain) pass through with their own messages.
-      const keyHex = await this.deps.registry.unlockProfile(profileId, pin);
+      const keyHex = await this.deps.registry.unlockProfile(profileId, pin).catch(async (error: unknown) => {
+        // A policy wipe: the erased profile leaves the picker at once.
+        if (isVaultError(error, 'wiped')) await this.#refreshProfiles();
+        throw error;
+      });
       await this.#lockCurrent('user-switch');
       await this.#openProfile(profileId, keyHex, { created: false, priorFailures }, lockRequests);
       return this.state();
@@ -230,7 +236,12 @@ export class SessionController {
     lockRequests: number,
   ): Promise<void> {
     const epoch = this.#epoch;
-    const store = await this.deps.openStore(this.#storePath(profileId), keyHex, unlock.created);
+    const store = await this.deps.openStore(this.#storePath(profileId), keyHex, unlock.created).catch((error: unknown) => {
+      const failure = storeOpenFailure(error);
+      if (failure === null) throw error;
+      this.deps.log(`session store-open-failed kind=${(error as StoreError).kind}`);
+      throw failure;
+    });
     let open: OpenProfile | undefined;
     let account: ChatAccount | null;
     try {

@@ -48,7 +48,7 @@ import {
   type WipePolicy,
 } from './profileFile.js';
 import { noFailures, retryAt, type FailureCounters } from './unlockThrottle.js';
-import { VaultError, keychainMessages, type VaultErrorReason } from './vaultError.js';
+import { isVaultError, VaultError, keychainMessages, type VaultErrorReason } from './vaultError.js';
 
 export type { WipePolicy } from './profileFile.js';
 
@@ -443,18 +443,33 @@ export class ProfileRegistry {
    */
   async #open(record: ProfileRecord, pin: string): Promise<Opened> {
     const limit = this.#wipeLimit(record);
-    if (limit !== null && record.failures.consecutive >= limit) {
-      // The limit was reached but the wipe did not finish: never check a PIN again, try the wipe again.
-      throw await this.#wipe(record.id, limit);
-    }
+    // At the limit, either a wipe was decided and did not finish (it deletes the keychain entry
+    // whatever else fails: try the wipe again, never a PIN), or the attempt that reached it was
+    // never settled: the app stopped during the check, or a right PIN's reset could not be
+    // written. That attempt proved nothing either way, so this one is charged and checked as
+    // usual, and a wrong PIN wipes. No guess goes unchecked-and-free, and a right PIN never wipes.
+    const atLimit = limit !== null && record.failures.consecutive >= limit;
+    const stored = await this.#keychain.getSecret(record.id).catch((error: unknown) => {
+      if (atLimit && isVaultError(error, 'keychain-entry-missing')) return null;
+      throw error;
+    });
+    if (stored === null) throw await this.#wipe(record.id, limit as number);
     const now = this.#now();
+    if (record.failures.lastFailureAt !== null && record.failures.lastFailureAt > now) {
+      // Failures dated in the future: the clock was ahead then (a dual-boot PC's clock an hour
+      // out, corrected by time sync). Counted from now instead, once, or the delay would last
+      // until the clock caught up. Best effort: unwritten, the next attempt does the same.
+      record = withFailures(record, { ...record.failures, lastFailureAt: now });
+      await this.#files.writeRecord(this.dataDir, record).catch(() => undefined);
+    }
     // From the counters as they were BEFORE this attempt: the first five attempts stay free.
     const waitUntil = retryAt(record.failures, now, this.#delayAfterFailures);
     if (waitUntil !== null) {
-      throw new VaultError({ kind: 'throttled', retryAt: waitUntil }, `Too many wrong attempts. ${tryAgainIn(waitUntil - now)}`);
+      const warning = eraseWarning(limit === null ? null : limit - record.failures.consecutive);
+      throw new VaultError({ kind: 'throttled', retryAt: waitUntil }, `Too many wrong attempts. ${tryAgainIn(waitUntil - now)}${warning}`);
     }
     // Keychain problems are not PIN failures: they neither count nor delay (nothing is charged yet).
-    const secret = Buffer.from(await this.#keychain.getSecret(record.id), 'base64');
+    const secret = Buffer.from(stored, 'base64');
     if (secret.length !== keychainSecretBytes) {
       secret.fill(0);
       throw new VaultError({ kind: 'keychain-entry-missing' }, keychainMessages.entryMissing);
@@ -497,9 +512,7 @@ export class ProfileRegistry {
     const waitUntil = retryAt(failures, now, this.#delayAfterFailures);
     let message = 'That PIN or passphrase is not right.';
     if (waitUntil !== null) message += ` Too many wrong attempts. ${tryAgainIn(waitUntil - now)}`;
-    if (attemptsRemaining !== null && attemptsRemaining <= warnWhenRemaining) {
-      message += ` Warning: after ${attemptsRemaining} more wrong ${attemptsRemaining === 1 ? 'attempt' : 'attempts'}, this profile will be erased from this computer.`;
-    }
+    message += eraseWarning(attemptsRemaining);
     throw new VaultError({ kind: 'wrong-pin', attemptsRemaining, retryAt: waitUntil }, message);
   }
 
@@ -629,6 +642,13 @@ function requireName(value: string, what: string): string {
 
 function stronger(a: ScryptParams, b: ScryptParams): boolean {
   return a.N * a.r * a.p > b.N * b.r * b.p;
+}
+
+/** ' Warning: …' once a policy wipe is near (null: no wipe policy), else ''. */
+function eraseWarning(attemptsRemaining: number | null): string {
+  if (attemptsRemaining === null || attemptsRemaining > warnWhenRemaining) return '';
+  const remaining = Math.max(1, attemptsRemaining);
+  return ` Warning: after ${remaining} more wrong ${remaining === 1 ? 'attempt' : 'attempts'}, this profile will be erased from this computer.`;
 }
 
 function tryAgainIn(ms: number): string {

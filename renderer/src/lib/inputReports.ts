@@ -19,7 +19,7 @@ export function throttledInputReport(report: () => void, now: () => number = Dat
 }
 
 /** Listens on the window (capture, passive) until the returned function is called. */
-export function reportInput(target: Window, report: () => void): () => void {
+export function reportInput(target: EventTarget, report: () => void): () => void {
   const onInput = throttledInputReport(report);
   for (const type of INPUT_EVENTS) target.addEventListener(type, onInput, { capture: true, passive: true });
   return () => {

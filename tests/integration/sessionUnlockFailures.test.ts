@@ -1,0 +1,100 @@
+/**
+ * What a person sees when an unlock cannot finish, through the whole core and its IPC contract,
+ * with the real keyring and the real SQLCipher store: a right PIN over a missing or foreign store,
+ * and a policy wipe (review findings on the vault).
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { CallContext } from '../../electron/core/ipc/dispatcher.js';
+import type { LockPolicy } from '../../electron/core/policy/lockPolicy.js';
+import { createWardlineCore, type WardlineCore } from '../../electron/core/wardlineCore.js';
+import { applyKeyringEnv, startKeyring, type Keyring } from '../fixtures/keyring.js';
+
+const CTX: CallContext = { senderUrl: 'app://wardline/index.html', isMainFrame: true };
+const PIN = '246810';
+
+let keyring: Keyring;
+const cleanups: (() => Promise<void> | void)[] = [];
+
+beforeAll(async () => {
+  keyring = await startKeyring();
+  applyKeyringEnv(keyring.env);
+});
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+afterAll(async () => {
+  await keyring?.stop();
+});
+
+function start(policy?: LockPolicy): { core: WardlineCore; dataDir: string; logs: string[]; call: (channel: string, payload: object) => Promise<{ ok: boolean; value?: unknown; error?: { code: string; message: string } }> } {
+  const dataDir = mkdtempSync(join(tmpdir(), 'wardline-unlock-failures-'));
+  const logs: string[] = [];
+  const core = createWardlineCore({
+    dataDir,
+    shell: 'chromium',
+    version: 'test',
+    platform: process.platform,
+    appOrigin: 'app://wardline',
+    confirmAndOpen: async () => false,
+    idle: { idleSeconds: () => 0 },
+    ticker: { every: () => () => undefined },
+    log: (line) => logs.push(line),
+    ...(policy ? { policy } : {}),
+  });
+  cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }), () => core.close());
+  // The contract's types are exercised elsewhere; here only codes and messages matter.
+  const call = (channel: string, payload: object) => core.dispatch(CTX, channel as never, payload as never) as never;
+  return { core, dataDir, logs, call };
+}
+
+async function createLocked(harness: ReturnType<typeof start>, displayName: string): Promise<string> {
+  await harness.core.ready;
+  const created = await harness.call('profiles:create', { displayName, role: 'Ward clerk', pin: PIN });
+  expect(created.ok).toBe(true);
+  await harness.call('session:lock', {});
+  return (created.value as { id: string }).id;
+}
+
+describe('unlock failures a person can act on', () => {
+  it('says what happened when the PIN is right but the message store is foreign, damaged or gone, and changes nothing', async () => {
+    const harness = start();
+    const id = await createLocked(harness, 'Sam Okafor');
+    const db = join(harness.dataDir, 'profiles', id, 'wardline.db');
+    for (const suffix of ['-wal', '-shm']) rmSync(db + suffix, { force: true });
+
+    writeFileSync(db, randomBytes(16_384));
+    const foreign = await harness.call('session:unlock', { profileId: id, pin: PIN });
+    expect(foreign.ok).toBe(false);
+    expect(foreign.error?.code).toBe('rejected');
+    expect(foreign.error?.message).toMatch(/^Your PIN is right, but this profile's message store does not open with this profile's key.*Nothing was changed\. Ask IT/);
+    expect(harness.core.session.isUnlocked()).toBe(false);
+
+    rmSync(db);
+    const missing = await harness.call('session:unlock', { profileId: id, pin: PIN });
+    expect(missing.error?.message).toMatch(/^Your PIN is right, but this profile's message store is missing from this computer/);
+    // Never a fresh empty store in its place: the person's history must not silently vanish.
+    expect(existsSync(db)).toBe(false);
+    expect(harness.logs).toContain('session store-open-failed kind=missing');
+    expect(harness.logs).toContain('session store-open-failed kind=wrong-key-or-not-wardline');
+  });
+
+  it('takes a profile erased by the wrong-PIN policy off the picker at once', async () => {
+    const harness = start({ idleLockSeconds: 300, wipeAfterFailedUnlocks: 3, delayAfterFailures: 5 });
+    const erased = await createLocked(harness, 'Dr Ana Lima');
+    const kept = await createLocked(harness, 'Sam Okafor');
+    const outcomes: string[] = [];
+    for (let i = 0; i < 3; i += 1) {
+      const attempt = await harness.call('session:unlock', { profileId: erased, pin: '000000' });
+      outcomes.push(attempt.error?.message ?? 'unlocked');
+    }
+    expect(outcomes[1]).toMatch(/Warning: after 1 more wrong attempt, this profile will be erased/);
+    expect(outcomes[2]).toMatch(/has been erased/);
+    const state = harness.core.session.state();
+    expect(state).toMatchObject({ kind: 'locked', profiles: [{ id: kept, displayName: 'Sam Okafor' }] });
+    expect(state.kind === 'locked' && state.profiles.some((p) => p.id === erased)).toBe(false);
+  });
+});
