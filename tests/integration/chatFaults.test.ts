@@ -9,13 +9,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startChat } from '../../electron/core/chat/index.js';
-import { openStore } from '../../electron/core/store/index.js';
+import { openStore, type WardlineStore } from '../../electron/core/store/index.js';
 import { type ProsodyServer, startProsody } from '../fixtures/prosody.js';
 import {
   allMessages,
   bodies,
   cleanUpStores,
   exactlyOnce,
+  openWorkstation,
   PASSWORDS,
   users,
   waitFor,
@@ -181,6 +182,43 @@ describe('chat under faults', () => {
       }
     } finally {
       rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  it('a drop while the session is still being set up, then a resumed stream: set-up runs again and live messages arrive (review finding)', async () => {
+    const carolJid = `carol@${server.domain}`;
+    const toCarol = await bob.chat.openDirect(carolJid);
+    await bob.chat.send({ conversationId: toCarol, body: 'setup-drop before sign-in', urgent: false });
+    let carolSockets: { destroy(): void }[] = [];
+    let dropped = false;
+    // The link drops while carol's first archive page is being stored, and the server is slow to
+    // answer the reconnect: set-up sees itself offline and stops; the stream then resumes.
+    const dropDuringSetUp = (store: WardlineStore): WardlineStore =>
+      Object.assign(Object.create(store) as WardlineStore, {
+        async setSetting(key: string, value: string) {
+          if (!dropped && key.startsWith('chat.archive-cursor.')) {
+            dropped = true;
+            carolSockets.at(-1)?.destroy();
+            process.kill(server.pid, 'SIGSTOP');
+            setTimeout(() => process.kill(server.pid, 'SIGCONT'), 1_000);
+            await new Promise((resolve) => setTimeout(resolve, 300));
+          }
+          return store.setSetting(key, value);
+        },
+      });
+    const carol = await openWorkstation(server, 'carol', {}, dropDuringSetUp);
+    try {
+      carolSockets = carol.sockets;
+      await waitFor('carol resumed', () => (carol.logs.some((line) => line.startsWith('chat session-resumed')) ? true : undefined), 15_000);
+      await waitReady(carol, 0, 20_000);
+      expect(carol.logs).toContain('chat session-resumed setup=again');
+      await bob.chat.send({ conversationId: toCarol, body: 'setup-drop live after resume', urgent: false });
+      // Live: without presence the server would have filed it offline, out of carol's sight.
+      await waitFor('the live message stored at carol', async () => ((await bodies(carol.store, bob.jid, 'in')).includes('setup-drop live after resume') ? true : undefined), 10_000);
+      expect(exactlyOnce((await bodies(carol.store, bob.jid, 'in')).filter((b) => b.startsWith('setup-drop ')), ['setup-drop before sign-in', 'setup-drop live after resume'])).toEqual({ missing: [], doubled: [] });
+    } finally {
+      process.kill(server.pid, 'SIGCONT');
+      await carol.close();
     }
   });
 

@@ -106,6 +106,8 @@ class Chat implements ChatService {
   #presence: Presence = 'available';
   /** Bumped per fresh session; a set-up routine from an older one stops at its next step. */
   #session = 0;
+  /** The session whose set-up ran to its end (presence sent, rooms rejoined, archives caught up). */
+  #setUpFinished = 0;
   #resumed = false;
   #stopped = false;
   #setUp: Promise<void> = Promise.resolve();
@@ -472,12 +474,19 @@ class Chat implements ChatService {
     queueMicrotask(() => {
       if (this.#resumed) {
         this.#resumed = false;
-        this.#outbox.setReady(true);
-        void this.#outbox.flush();
-        void this.#retractions.flush();
-        return;
+        // A resumed stream keeps the server's view of us, but a set-up cut off by the drop (it
+        // stops while offline) never sent presence or rejoined rooms: run it again, or we would
+        // show online and receive nothing live until the next fresh session.
+        if (this.#setUpFinished === this.#session) {
+          this.#outbox.setReady(true);
+          void this.#outbox.flush();
+          void this.#retractions.flush();
+          return;
+        }
+        this.#log('chat session-resumed setup=again');
+      } else {
+        this.#emit({ type: 'signed-in', jid: state.jid });
       }
-      this.#emit({ type: 'signed-in', jid: state.jid });
       this.#setUp = this.#setUpSession();
     });
   }
@@ -529,6 +538,7 @@ class Chat implements ChatService {
       let fetched = first.fetched + topUp.fetched;
       for (const room of [...this.#rooms.joined.keys()]) fetched += await this.#catchUpRoom(room, current);
       if (!current()) return;
+      this.#setUpFinished = session;
       this.#outbox.setReady(true);
       const flushed = await this.#outbox.flush();
       void this.#retractions.flush();
@@ -537,6 +547,7 @@ class Chat implements ChatService {
       this.#log(`chat session-setup-failed error=${errorName(error)}`);
       // Still send what we can: 1:1 messages do not need rooms or the archive.
       if (current()) {
+        this.#setUpFinished = session;
         this.#outbox.setReady(true);
         void this.#outbox.flush();
       }
