@@ -63,3 +63,41 @@ describe('Outbox', () => {
     expect(sent).toHaveLength(1);
   });
 });
+
+describe('Outbox and a flush racing the server’s ack (XMPP review finding)', () => {
+  it('does not send a message twice when a flush reads the outbox while its "sent" write is still queued', async () => {
+    // The store is one serial worker: calls run in the order made, each a little later.
+    let queue: Promise<unknown> = Promise.resolve();
+    const serial = <T>(work: () => T): Promise<T> => {
+      const next = queue.then(() => new Promise<T>((resolve) => setTimeout(() => resolve(work()), 2)));
+      queue = next;
+      return next;
+    };
+    const pending = new Map<number, OutboxEntry>([[entry.messageId, entry]]);
+    const store = {
+      pendingOutbox: () => serial(() => [...pending.values()]),
+      markSent: (id: number) => serial(() => pending.delete(id)),
+      recordSendAttempt: () => serial(() => undefined),
+    } as unknown as WardlineStore;
+    const wire: string[] = [];
+    const acks: (() => void)[] = [];
+    const outbox = new Outbox({
+      store,
+      send: (stanza) => {
+        wire.push(stanza.attrs['id'] ?? '');
+        return new Promise<void>((resolve) => acks.push(resolve));
+      },
+      self: { name: 'Alice', role: 'Bed manager' },
+      canSend: () => true,
+      changed: () => undefined,
+      log: () => undefined,
+    });
+    outbox.setReady(true);
+    outbox.queued(entry); // on the wire, awaiting the server's ack
+    acks.shift()!(); // the server acks; 'sent' goes to the store's queue...
+    const flushing = outbox.flush(); // ...behind which a flush (a room joined, a resume) reads the outbox
+    await flushing;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(wire).toEqual(['wl-abc']);
+  });
+});

@@ -114,17 +114,21 @@ export class Outbox {
     };
     this.#deps.send(stanza).then(
       async () => {
-        done();
         const retry = this.#resendAfterAttempt.get(entry.messageId);
         if (retry !== undefined) {
+          done();
           this.#resendAfterAttempt.delete(entry.messageId);
           if (this.#ready) this.#transmit(retry);
           return;
         }
+        // In flight until 'sent' is stored: a flush whose outbox read was queued before this
+        // write would otherwise still see it pending and send it a second time.
         try {
           if (await this.#deps.store.markSent(entry.messageId)) this.#deps.changed([entry.conversationId]);
         } catch (error) {
           this.#deps.log(`chat outbox-mark-failed message=${entry.messageId} error=${errorName(error)}`);
+        } finally {
+          done();
         }
       },
       async (error: unknown) => {
