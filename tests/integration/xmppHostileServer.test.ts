@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createSecureContext, createServer as createTlsServer, TLSSocket } from 'node:tls';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { connectXmpp, type XmppConnection, type XmppConnectionState } from '../../electron/core/xmpp/index.js';
+import { connectXmpp, xml, XmppError, type XmppConnection, type XmppConnectionState } from '../../electron/core/xmpp/index.js';
+import { startScriptedXmppServer, type ScriptedServer, type ScriptedServerHooks } from '../fixtures/scriptedXmppServer.js';
 import { createTestCertificates, type TestCertificates } from '../fixtures/testCa.js';
 
 const DOMAIN = 'wardline.test';
@@ -166,5 +167,63 @@ describe('XMPP connection against hostile servers', () => {
     expect(offline.reason.message).toContain('PLAIN');
     expect(offline.retryAt).toBeNull();
     expect(received.join('')).not.toMatch(/<auth|secret/);
+  });
+});
+
+describe('XMPP connection against a server that misbehaves after sign-in (review findings)', () => {
+  const start = async (hooks: ScriptedServerHooks): Promise<ScriptedServer> => {
+    const server = await startScriptedXmppServer({ domain: DOMAIN, certs, password: 'secret', hooks });
+    cleanups.push(() => server.close());
+    return server;
+  };
+
+  it('does not reconnect in a tight loop to a server that ends every new session at once: the wait grows, and says so', async () => {
+    const server = await start({
+      afterEnabled: (socket) => socket.write(`<stream:error><policy-violation xmlns='urn:ietf:params:xml:ns:xmpp-streams'/></stream:error></stream:stream>`),
+    });
+    const states: XmppConnectionState[] = [];
+    const connection = connectTo(server.port, { backoff: { baseMs: 400, capMs: 4_000 }, random: () => 1 });
+    connection.on('state', (state) => states.push(state));
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    // Waits of 400, 800, 1,600 ms: four sessions in three seconds (it was about sixty).
+    expect(server.connections).toBeGreaterThanOrEqual(2);
+    expect(server.connections).toBeLessThanOrEqual(5);
+    const waits = states.flatMap((state) => (state.kind === 'offline' && state.retryAt !== null ? [state.retryAt] : []));
+    expect(waits.length).toBeGreaterThanOrEqual(1);
+  });
+
+  it('after a <resumed/> that acknowledges stanzas never sent, starts a fresh session and hands the unacknowledged stanza back', async () => {
+    const server = await start({
+      // The first session drops shortly after it starts, while our message is unacknowledged.
+      afterEnabled: (socket, index) => {
+        if (index === 0) setTimeout(() => socket.destroy(), 150);
+      },
+      onResume: (socket, previd) => socket.write(`<resumed xmlns='urn:xmpp:sm:3' previd='${previd}' h='99'/>`),
+    });
+    const connection = connectTo(server.port, { backoff: { baseMs: 50, capMs: 200 } });
+    await new Promise<void>((resolve) => {
+      const off = connection.on('state', (state) => state.kind === 'online' && (off(), resolve()));
+    });
+    const sent = connection.send(xml('message', { to: `bob@${DOMAIN}`, type: 'chat', id: 'm1' }, xml('body', {}, 'Bed 4 needs a porter')));
+    const outcome = await sent.then(() => 'acknowledged', (error: unknown) => (error instanceof XmppError ? error.kind : String(error)));
+    expect(outcome).toBe('not-acked'); // handed back, for the outbox to resend with the same id
+    expect(server.received[1]).toContain('<resume ');
+    expect(server.received[2]).toContain('<enable ');
+    expect(server.received[2]).not.toContain('<resume ');
+    expect(server.connections).toBe(3);
+  });
+
+  it('rejects an iq at once on a closed connection, instead of waiting out its timeout', async () => {
+    const server = await start({});
+    const connection = connectTo(server.port);
+    await new Promise<void>((resolve) => {
+      const off = connection.on('state', (state) => state.kind === 'online' && (off(), resolve()));
+    });
+    await connection.close();
+    const started = Date.now();
+    const error = await connection.iq(xml('iq', { type: 'get' }, xml('ping', { xmlns: 'urn:xmpp:ping' })), 3_000).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(XmppError);
+    expect((error as XmppError).kind).toBe('closed');
+    expect(Date.now() - started).toBeLessThan(100);
   });
 });

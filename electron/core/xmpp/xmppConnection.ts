@@ -83,6 +83,8 @@ export interface XmppConnection {
 }
 
 const STANZA_NAMES = new Set(['message', 'presence', 'iq']);
+/** A session that lasted this long was working: if it drops, reconnect at once rather than back off. */
+export const STABLE_SESSION_MS = 10_000;
 const CLIENT_NS = 'jabber:client';
 
 interface PendingIq {
@@ -153,7 +155,11 @@ class Connection implements XmppConnection {
     request.attrs['id'] = id;
     if (this.#iqs.has(id)) return Promise.reject(new TypeError(`An iq with id ${id} is already pending.`));
     const promise = new Promise<XmlElement>((resolve, reject) => {
-      const { entry } = this.#enqueue(request);
+      const { entry, promise: sent } = this.#enqueue(request);
+      // Refused outright (closed, stopped): no answer can come, so no timeout to wait out.
+      sent.catch((error: unknown) => {
+        if (error instanceof XmppError && error.kind === 'closed' && this.#iqs.get(id)?.entry === entry) this.#settleIq(id, error);
+      });
       const timer = setTimeout(() => {
         this.#iqs.delete(id);
         reject(new XmppError('timeout', `No answer to the iq within ${timeoutMs} ms.`));
@@ -199,15 +205,22 @@ class Connection implements XmppConnection {
           outcome.stream.fail(new XmppError('closed', 'The connection was closed.'));
           return;
         }
-        failures = 0;
         attempt = 0;
+        const upAt = Date.now();
         error = await this.#runSession(outcome);
         outageSince = Date.now();
         this.#log('session-ended', { kind: error.kind, ...(error.condition ? { condition: error.condition } : {}) });
         if (this.#closed) return;
-        // A link that was working most likely dropped for a moment: try again at once (the SM
-        // session is still resumable), and only back off if that fails.
-        if (!isPermanent(error)) continue;
+        if (outageSince - upAt >= STABLE_SESSION_MS) {
+          // A link that was working most likely dropped for a moment: try again at once (the SM
+          // session is still resumable), and only back off if that fails.
+          failures = 0;
+          if (!isPermanent(error)) continue;
+        } else {
+          // Ended as soon as it began (a server closing every new session, a bogus ack): counted
+          // as a failed attempt, so the wait grows instead of reconnecting in a tight loop.
+          failures += 1;
+        }
       } catch (thrown) {
         error = asXmppError(thrown, 'network');
         if (this.#closed) return;
@@ -274,13 +287,27 @@ class Connection implements XmppConnection {
     });
   }
 
+  /**
+   * A server acknowledging stanzas we never sent has lost track of this stream: it must not be
+   * resumed (every resume would fail the same way). The next attempt starts a fresh session and
+   * hands the unacknowledged stanzas back to be resent (from the outbox, with their origin-ids).
+   */
+  #ackOrForget(h: number): void {
+    try {
+      this.#ledger.ack(h);
+    } catch (error) {
+      this.#ledger.forgetSession();
+      throw error;
+    }
+  }
+
   #startSession(outcome: LoginOutcome): void {
     const { stream } = outcome;
     let resent = 0;
     let orphans: OutboundEntry[] = [];
     const firstSession = this.#generation === 0;
     if (outcome.kind === 'resumed') {
-      this.#ledger.ack(outcome.h);
+      this.#ackOrForget(outcome.h);
       // Exactly the stanzas the server did not count, in order; they stay in the ledger until acked.
       for (const entry of this.#ledger.unacked) stream.send(entry.wire);
       resent = this.#ledger.unacked.length;
@@ -328,7 +355,7 @@ class Connection implements XmppConnection {
       const h = parseH(element.attrs['h']);
       try {
         if (h === undefined) throw new XmppError('protocol', '<a/> without a valid h.');
-        this.#ledger.ack(h);
+        this.#ackOrForget(h);
       } catch (error) {
         stream.fail(asXmppError(error, 'protocol'), 'undefined-condition');
       }
