@@ -1,7 +1,10 @@
 // The XML stream layer against hostile or broken server bytes, over an in-memory duplex (the only
 // fake here: real server behaviour is covered by tests/integration/xmppConnection.test.ts). Every
 // failure must end the stream with one typed error, tell the server why, and never throw.
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
 import { Duplex } from 'node:stream';
+import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { XmlStream } from '../../electron/core/xmpp/xmlStream.js';
 import type { XmppError } from '../../electron/core/xmpp/xmppError.js';
@@ -92,6 +95,14 @@ describe('XML stream', () => {
     for (let i = 0; i < 5; i += 1) server.push('x'.repeat(4_000));
     expect(await reason).toMatchObject({ kind: 'protocol' });
     expect(server.written.join('')).toContain('<policy-violation');
+  });
+
+  it('keeps nothing of the whitespace between stanzas (keepalives, hostile filler): 100 MB of it leaves the heap as it was (review finding)', async () => {
+    const { stdout } = await promisify(execFile)(process.execPath, ['--expose-gc', '--import', 'tsx', join(import.meta.dirname, 'xmlStreamMemoryProbe.ts')]);
+    const probe = JSON.parse(stdout) as { elements: number; failed: boolean; keptMB: number };
+    expect(probe.elements).toBe(100);
+    expect(probe.failed).toBe(false);
+    expect(probe.keptMB).toBeLessThan(10);
   });
 
   it('treats </stream:stream> and a closed socket as the end of the stream', async () => {

@@ -49,10 +49,18 @@ export class XmlStream {
   /** Sends the stream header with a fresh parser (also the "restart" after STARTTLS and SASL). */
   open(): void {
     const parser = createXmlParser();
+    let streamRoot: XmlElement | undefined;
     parser.on('start', (root) => {
+      streamRoot = root;
       if (!root.is('stream', STREAM_NS)) this.fail(new XmppError('protocol', `Expected a stream header, got <${root.name}>.`), 'invalid-namespace');
     });
-    parser.on('element', (element) => this.#onElement(element));
+    parser.on('element', (element) => {
+      // The parser keeps text between stanzas (whitespace keepalives, hostile filler) as children
+      // of the stream root for the stream's lifetime; the size limit resets at each element, so
+      // without this a server could grow our memory without bound.
+      if (streamRoot !== undefined) streamRoot.children.length = 0;
+      this.#onElement(element);
+    });
     parser.on('end', () => {
       this.#write('</stream:stream>');
       this.fail(new XmppError('network', 'The server closed the stream.'));
