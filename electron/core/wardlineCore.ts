@@ -50,6 +50,8 @@ export interface CoreOptions {
   policy?: LockPolicy;
   ticker?: Ticker;
   now?: () => number;
+  /** Monotonic milliseconds for the auto-lock's own input clock (FailSafeIdle); tests move it. */
+  idleClock?: () => number;
   openStore?: OpenStore;
   /** Admin CA bundle and the organisation's domains (from policy). */
   chatTrust?: ChatTrust;
@@ -88,7 +90,8 @@ export function createWardlineCore(options: CoreOptions): WardlineCore {
   const notificationPolicy = options.notificationPolicy ?? toNotificationPolicy(admin);
   const notifier = options.notify ? new Notifier({ port: options.notify, policy: notificationPolicy, now, log }) : null;
   if (notifier) events.on('session:changed', (state) => notifier.setLocked(state.kind !== 'unlocked'));
-  const idle = new FailSafeIdle(options.idle, { now, log });
+  // Monotonic: a wall clock put right (or a test's clock jumping days) is not time without input.
+  const idle = new FailSafeIdle(options.idle, { now: options.idleClock ?? (() => performance.now()), log });
   // An unlock is input (the PIN was just typed); other changes while unlocked are not.
   let wasUnlocked = false;
   events.on('session:changed', (state) => {

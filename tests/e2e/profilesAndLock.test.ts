@@ -35,7 +35,7 @@ describe('encrypted profiles and the lock, end to end', () => {
   let app: OpenWardline;
   let dataDir: string;
   let idle = 0;
-  /** Added to the core's clock, so minutes of idleness pass in an instant. */
+  /** Added to the auto-lock's own input clock, so minutes without input pass in an instant. */
   let skewMs = 0;
   const ticker = new ManualTicker();
   const logLines: string[] = [];
@@ -48,7 +48,7 @@ describe('encrypted profiles and the lock, end to end', () => {
       dataDir,
       headless: true,
       log: (line) => logLines.push(line),
-      core: { idle: { idleSeconds: () => idle }, ticker, now: () => Date.now() + skewMs },
+      core: { idle: { idleSeconds: () => idle }, ticker, idleClock: () => performance.now() + skewMs },
     });
   });
 

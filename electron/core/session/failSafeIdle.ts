@@ -13,6 +13,7 @@
 import type { IdleSource } from './autoLock.js';
 
 export interface FailSafeIdleOptions {
+  /** Milliseconds from a monotonic clock (performance.now() in the app). */
   now: () => number;
   /** Told once when the OS source is first overruled (a reason code, for IT). */
   log?: (line: string) => void;
