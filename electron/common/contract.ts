@@ -412,6 +412,7 @@ export const DISPLAY_PROFILE_CHANNELS: ReadonlySet<string> = new Set([
   'session:unlock',
   'session:lock',
   'session:setAutoLock',
+  'session:changePin',
   'profiles:create',
   'profiles:remove',
   'account:get',
@@ -447,6 +448,13 @@ export const requests = {
     locked: 'allow',
   },
   'session:lock': { request: Empty, response: SessionStateSchema, locked: 'allow' },
+  'session:changePin': {
+    // The open profile's PIN: the current one proves it is its owner (a wrong one counts as a
+    // failed unlock). The database key is re-wrapped, not the store re-encrypted.
+    request: z.object({ currentPin: Pin, newPin: Pin }).strict(),
+    response: z.object({ changed: z.literal(true) }),
+    locked: 'refuse',
+  },
   'session:setAutoLock': {
     request: z.object({ seconds: z.number().int().min(30).max(24 * 3600) }).strict(),
     response: AutoLockSchema,

@@ -54,6 +54,10 @@ export function requestHandlers(
     'session:unlock': ({ profileId, pin }) => session.unlock(profileId, pin),
     'session:lock': () => session.lock('manual'),
     'session:setAutoLock': ({ seconds }) => session.setAutoLock(seconds),
+    'session:changePin': async ({ currentPin, newPin }) => {
+      await session.changePin(currentPin, newPin);
+      return { changed: true as const };
+    },
     'account:get': () => session.account(),
     'account:set': (account) => session.setAccount(account),
     'chat:connection': () => session.connection(),

@@ -19,6 +19,7 @@ const nonce = randomBytes(4).toString('hex');
 const PIN_A = String(100_000_000 + (randomBytes(4).readUInt32BE(0) % 900_000_000));
 const testStartedAt = Date.now();
 const PIN_B = `night shift ${nonce}`;
+const PIN_C = String(100_000_000 + (randomBytes(4).readUInt32BE(0) % 900_000_000));
 const SECRET_TEXT = `Bed 14 potassium 6.9 repeat ECG now ${nonce}`;
 const URGENT_TEXT = `Crash call ward 7 side room ${nonce}`;
 
@@ -196,8 +197,43 @@ describe('encrypted profiles and the lock, end to end', () => {
     await screenshot(page, 'profiles-06-two-profiles');
   });
 
+  it('lets the owner change their PIN: the old one stops working, the new one opens the same messages', async () => {
+    const { page, core } = app;
+    await unlockThroughUi(page, 'Sam Okafor', PIN_A);
+    await page.getByRole('status', { name: 'Session state' }).filter({ hasText: /^Unlocked$/ }).waitFor();
+    await page.getByRole('button', { name: 'Change PIN' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Change your PIN' });
+    // A wrong current PIN is refused (and counted), and nothing changes.
+    await dialog.getByLabel('Current PIN or passphrase').fill('000000');
+    await dialog.getByLabel('New PIN or passphrase', { exact: true }).fill(PIN_C);
+    await dialog.getByLabel('Repeat new PIN or passphrase').fill(PIN_C);
+    await dialog.getByRole('button', { name: 'Change PIN' }).click();
+    await expect.poll(() => dialog.getByRole('alert').textContent()).toMatch(/not right/);
+    await dialog.getByLabel('Current PIN or passphrase').fill(PIN_A);
+    await dialog.getByLabel('New PIN or passphrase', { exact: true }).fill(PIN_C);
+    await dialog.getByLabel('Repeat new PIN or passphrase').fill(PIN_C);
+    await screenshot(page, 'profiles-07-change-pin');
+    await dialog.getByRole('button', { name: 'Change PIN' }).click();
+    await expect.poll(() => dialog.getByRole('status').textContent()).toContain('Your PIN has been changed');
+    await dialog.getByRole('button', { name: 'Close' }).click();
+    expect(logLines).toContain('profile pin-changed');
+
+    await page.keyboard.press('Control+L');
+    await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toBe('Wardline is locked');
+    await unlockThroughUi(page, 'Sam Okafor', PIN_A);
+    await expect.poll(() => page.getByRole('alert').textContent()).toMatch(/PIN/i);
+    expect(core.session.isUnlocked()).toBe(false);
+    await unlockThroughUi(page, 'Sam Okafor', PIN_C);
+    await page.getByRole('button', { name: /Ward 7 nursing/ }).click();
+    await expect.poll(() => page.getByRole('list', { name: 'Messages' }).textContent()).toContain(SECRET_TEXT);
+    await page.getByRole('button', { name: 'My audit log' }).click();
+    await expect.poll(() => page.getByRole('main').textContent()).toContain('PIN changed');
+    await page.keyboard.press('Control+L');
+    await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toBe('Wardline is locked');
+  });
+
   it('leaves no message text or PIN in plaintext on disk, in temp, or in the page storage', async () => {
-    const needles = [SECRET_TEXT, URGENT_TEXT, PIN_A, PIN_B].map((s) => Buffer.from(s));
+    const needles = [SECRET_TEXT, URGENT_TEXT, PIN_A, PIN_B, PIN_C].map((s) => Buffer.from(s));
     const files = [...(await filesUnder(dataDir)), ...(await filesUnder(tmpdir()).catch(() => []))];
     let scanned = 0;
     for (const file of files) {
@@ -214,7 +250,7 @@ describe('encrypted profiles and the lock, end to end', () => {
     expect(scanned).toBeGreaterThanOrEqual(2);
     // The app's log saw the whole session, and holds no content or PIN either.
     expect(logLines.join('\n')).toMatch(/locked reason=idle/);
-    for (const needle of [SECRET_TEXT, URGENT_TEXT, PIN_A, PIN_B]) expect(logLines.join('\n')).not.toContain(needle);
+    for (const needle of [SECRET_TEXT, URGENT_TEXT, PIN_A, PIN_B, PIN_C]) expect(logLines.join('\n')).not.toContain(needle);
     const storage = await app.page.evaluate(`JSON.stringify({ l: Object.keys(localStorage), s: Object.keys(sessionStorage) })`);
     expect(storage).toBe('{"l":[],"s":[]}');
   });

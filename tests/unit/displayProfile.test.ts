@@ -78,7 +78,7 @@ describe('display profile gate', () => {
   it('every channel outside the allowlist is refused (new channels fail closed)', () => {
     const allowed = requestChannels.filter((channel) => profileAllows('display', channel));
     expect(allowed.sort()).toEqual(
-      ['account:get', 'account:set', 'app:info', 'chat:connection', 'display:view', 'profiles:create', 'profiles:remove', 'session:lock', 'session:setAutoLock', 'session:state', 'session:unlock', 'ui:focus'].sort(),
+      ['account:get', 'account:set', 'app:info', 'chat:connection', 'display:view', 'profiles:create', 'profiles:remove', 'session:changePin', 'session:lock', 'session:setAutoLock', 'session:state', 'session:unlock', 'ui:focus'].sort(),
     );
   });
 });

@@ -21,6 +21,7 @@ function fakeVault(): ProfileVault {
     listProfiles: async () => [{ id: ID, displayName: 'Sam' }],
     createProfile: async () => { throw new Error('unused'); },
     unlockProfile: async () => 'ab'.repeat(32),
+    changePin: async () => { throw new Error('unused'); },
     profileDetails: async () => ({ id: ID, displayName: 'Sam', role: 'Clerk', createdAt: 0, wipePolicy: { afterFailures: null }, failures: { consecutive: 0, lastFailureAt: null } }),
     removeProfile: async () => {},
     profileDir: () => '/nonexistent',

@@ -10,6 +10,7 @@ export type AuditKind =
   | 'sign-in'
   | 'unlock'
   | 'unlock-failed'
+  | 'pin-changed'
   | 'lock'
   | 'transcription'
   | 'deletion'

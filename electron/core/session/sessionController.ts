@@ -34,7 +34,7 @@ export type OpenStore = (path: string, keyHex: string, create: boolean) => Promi
 /** What the session needs of the vault (ProfileRegistry in the app). */
 export type ProfileVault = Pick<
   ProfileRegistry,
-  'listProfiles' | 'createProfile' | 'unlockProfile' | 'profileDetails' | 'removeProfile' | 'profileDir' | 'failureCounters' | 'markUsed' | 'eraseDormant'
+  'listProfiles' | 'createProfile' | 'unlockProfile' | 'changePin' | 'profileDetails' | 'removeProfile' | 'profileDir' | 'failureCounters' | 'markUsed' | 'eraseDormant'
 >;
 
 export interface SessionDeps {
@@ -369,6 +369,28 @@ export class SessionController {
   #sweepDormant(): Promise<void> {
     return this.#serial(async () => {
       if (await this.#eraseDormant(new Set(this.#open ? [this.#open.profile.id] : []))) await this.#refreshProfiles();
+    });
+  }
+
+  /**
+   * The open profile's new PIN: its database key re-wrapped (the store is not re-encrypted). A
+   * wrong current PIN is a failed unlock like any other; one that reaches a wipe policy's limit
+   * locks first, so the profile is erased with its store closed.
+   */
+  changePin(currentPin: string, newPin: string): Promise<void> {
+    return this.#serial(async () => {
+      const open = this.#requireOpen();
+      try {
+        await this.deps.registry.changePin(open.profile.id, currentPin, newPin);
+      } catch (error) {
+        if (isVaultError(error, 'wiped')) {
+          await this.#lockCurrent('profile-removed');
+          await this.#refreshProfiles();
+        }
+        throw error;
+      }
+      open.governance.audit.recordQuietly('pin-changed');
+      this.deps.log('profile pin-changed');
     });
   }
 
