@@ -23,6 +23,8 @@ export const AppInfoSchema = z.object({
 export const ProfileSummarySchema = z.object({
   id: z.string(),
   displayName: z.string(),
+  /** Lock screen: under a wipe policy, after wrong PINs, how many more would erase the profile. */
+  attemptsBeforeErase: z.number().int().positive().optional(),
 });
 
 const PendingCountsSchema = z.object({

@@ -87,10 +87,36 @@ describe('unlock failures a person can act on', () => {
     const erased = await createLocked(harness, 'Dr Ana Lima');
     const kept = await createLocked(harness, 'Sam Okafor');
     const outcomes: string[] = [];
+    const warnings: (number | undefined)[] = [];
     for (let i = 0; i < 3; i += 1) {
       const attempt = await harness.call('session:unlock', { profileId: erased, pin: '000000' });
       outcomes.push(attempt.error?.message ?? 'unlocked');
+      const state = harness.core.session.state();
+      // What the lock screen shows before anyone types again.
+      warnings.push(state.kind === 'locked' ? state.profiles.find((p) => p.id === erased)?.attemptsBeforeErase : undefined);
+      if (i === 1) {
+        // Still said after a restart: the counters are on disk.
+        const again = createWardlineCore({
+          dataDir: harness.dataDir,
+          shell: 'chromium',
+          version: 'test',
+          platform: process.platform,
+          appOrigin: 'app://wardline',
+          confirmAndOpen: async () => false,
+          idle: { idleSeconds: () => 0 },
+          ticker: { every: () => () => undefined },
+          policy: { idleLockSeconds: 300, wipeAfterFailedUnlocks: 3, delayAfterFailures: 5 },
+        });
+        await again.ready;
+        const afterRestart = again.session.state();
+        expect(afterRestart.kind === 'locked' ? afterRestart.profiles : null).toEqual([
+          { id: erased, displayName: 'Dr Ana Lima', attemptsBeforeErase: 1 },
+          { id: kept, displayName: 'Sam Okafor' },
+        ]);
+        await again.close();
+      }
     }
+    expect(warnings).toEqual([2, 1, undefined]);
     expect(outcomes[1]).toMatch(/Warning: after 1 more wrong attempt, this profile will be erased/);
     expect(outcomes[2]).toMatch(/has been erased/);
     const state = harness.core.session.state();

@@ -159,7 +159,10 @@ export class SessionController {
   state(): SessionState {
     if (this.#blocked !== null) return { kind: 'blocked', message: this.#blocked };
     const lock = this.#lock;
-    const profiles = this.#profiles.map(({ id, displayName }) => ({ id, displayName }));
+    // Only what the picker shows: names, and a coming erase once someone has guessed wrong.
+    const profiles = this.#profiles.map(({ id, displayName, attemptsBeforeErase }) =>
+      attemptsBeforeErase === undefined ? { id, displayName } : { id, displayName, attemptsBeforeErase },
+    );
     switch (lock.kind) {
       case 'no-profile':
         return { kind: 'no-profile', profiles, notice: this.#notice };
@@ -208,8 +211,9 @@ export class SessionController {
       const priorFailures = await this.deps.registry.failureCounters(profileId);
       // Vault errors (wrong PIN, delay, keychain) pass through with their own messages.
       const keyHex = await this.deps.registry.unlockProfile(profileId, pin).catch(async (error: unknown) => {
-        // A policy wipe: the erased profile leaves the picker at once.
-        if (isVaultError(error, 'wiped')) await this.#refreshProfiles();
+        // A policy wipe: the erased profile leaves the picker at once. A wrong PIN: the picker's
+        // warning of a coming erase (attemptsBeforeErase) is brought up to date.
+        if (isVaultError(error, 'wiped') || isVaultError(error, 'wrong-pin')) await this.#refreshProfiles().catch(() => undefined);
         throw error;
       });
       await this.#lockCurrent('user-switch');

@@ -56,6 +56,8 @@ export type { WipePolicy } from './profileFile.js';
 export interface ProfileListing {
   id: string;
   displayName: string;
+  /** Under a wipe policy, when few are left: wrong PINs until this profile is erased (for a warning before anyone types). */
+  attemptsBeforeErase?: number;
 }
 
 export interface ProfileDetails extends ProfileListing {
@@ -190,7 +192,15 @@ export class ProfileRegistry {
       try {
         const record = await readProfileRecord(this.dataDir, name);
         // No profile.json: a removal in progress. Damaged: it cannot be opened, so not offered.
-        if (record) listings.push({ id: record.id, displayName: record.displayName });
+        if (!record) continue;
+        const limit = this.#wipeLimit(record);
+        // Only once someone has got it wrong: a profile nobody has guessed at shows nothing extra.
+        const remaining = limit === null || record.failures.consecutive === 0 ? null : Math.max(1, limit - record.failures.consecutive);
+        listings.push({
+          id: record.id,
+          displayName: record.displayName,
+          ...(remaining !== null && remaining <= warnWhenRemaining ? { attemptsBeforeErase: remaining } : {}),
+        });
       } catch (error) {
         if (!(error instanceof VaultError)) throw error;
       }
