@@ -22,7 +22,7 @@ const open: CoreUnderTest[] = [];
 beforeAll(async () => {
   keyring = await startKeyring();
   applyKeyringEnv(keyring.env);
-  server = await startProsody({ users: ['lead', 'nurse', 'lead2', 'nurse2', 'lead3', 'nurse3', 'lead4'].map((username) => ({ username, password: `${username}-password` })) });
+  server = await startProsody({ users: ['lead', 'nurse', 'lead2', 'nurse2', 'lead3', 'nurse3', 'lead4', 'lead5', 'nurse5'].map((username) => ({ username, password: `${username}-password` })) });
 });
 
 afterAll(async () => {
@@ -149,5 +149,24 @@ describe('refused incident messages', () => {
     await lead.call('session:unlock', { profileId: session.kind === 'locked' ? (session.lockedProfileId ?? '') : '', pin: '482913' });
     await until('the board is back after unlock', async () => (await lead.call('incident:state', {})).incident !== null);
     expect((await lead.call('incident:state', {})).incident?.undelivered).toEqual(state.incident?.undelivered);
+  });
+});
+
+describe('incident messages queued while the server was away', () => {
+  it('a call-in made during a server outage reaches the room once the server is back, not refused for going out before the room was rejoined (review finding)', async () => {
+    const announcement = `mi-outage@${server.mucDomain}`;
+    const adminPolicy = await incidentPolicy({ announcementRoom: announcement, declarers: [`lead5@${server.domain}`] });
+    const lead = await person('Dr Nia Hughes', 'Site manager', 'lead5', adminPolicy);
+    await lead.call('incident:declare', { name: 'Power failure', exercise: true, details: '', coordinators: [], displays: [], announcementRoom: null, coordinationRoom: null });
+    const nurse = await person('Tom Reid', 'ED nurse', 'nurse5', adminPolicy);
+    await until('the nurse is in the announcement room', async () => (await nurse.call('conversations:list', {})).some((c) => c.address === announcement));
+
+    await server.kill();
+    await until('the lead is offline', async () => (await lead.call('chat:connection', {})).kind !== 'online');
+    await lead.call('incident:request', { lines: [{ role: 'ED nurse', count: 1, location: 'ED resus', by: null }], note: '' });
+    await server.restart();
+
+    await until('the nurse sees the call-in', async () => ((await nurse.call('incident:state', {})).incident?.requests.length ?? 0) > 0, 30_000);
+    expect((await lead.call('incident:state', {})).incident?.undelivered).toEqual([]);
   });
 });

@@ -346,6 +346,15 @@ class Chat implements ChatService {
 
   sendStanza(stanza: XmlElement): Promise<void> {
     if (this.#stopped) return Promise.reject(new ChatSendError('stopped', 'Messaging has stopped.'));
+    // A room refuses a message from someone not in it. Offline, or online but not yet set up
+    // (rooms not rejoined), a room message is not queued on the connection, where it would go out
+    // first thing on the next session and be refused: the caller keeps it for 'session-ready'.
+    if (stanza.attrs['type'] === 'groupchat') {
+      const ready = this.#connection.state().kind === 'online' && this.#setUpFinished === this.#session;
+      if (!ready || !this.#rooms.joined.has(bareJidOf(stanza.attrs['to']) ?? '')) {
+        return Promise.reject(new ChatSendError('not-in-room', 'Not in that room yet.'));
+      }
+    }
     return this.#connection.send(stanza);
   }
 
@@ -481,6 +490,7 @@ class Chat implements ChatService {
           this.#outbox.setReady(true);
           void this.#outbox.flush();
           void this.#retractions.flush();
+          this.#emit({ type: 'session-ready' });
           return;
         }
         this.#log('chat session-resumed setup=again');
@@ -543,6 +553,7 @@ class Chat implements ChatService {
       const flushed = await this.#outbox.flush();
       void this.#retractions.flush();
       this.#log(`chat session-ready rooms=${this.#rooms.joined.size} archived=${fetched} flushed=${flushed} ms=${this.#now() - started}`);
+      this.#emit({ type: 'session-ready' });
     } catch (error) {
       this.#log(`chat session-setup-failed error=${errorName(error)}`);
       // Still send what we can: 1:1 messages do not need rooms or the archive.
@@ -550,6 +561,7 @@ class Chat implements ChatService {
         this.#setUpFinished = session;
         this.#outbox.setReady(true);
         void this.#outbox.flush();
+        this.#emit({ type: 'session-ready' });
       }
     }
   }

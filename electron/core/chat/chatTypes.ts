@@ -54,6 +54,8 @@ export type ChatEvent =
   | { type: 'held-changed'; senders: number }
   /** Signed in to the server (a fresh session, not a resumption). For the audit trail. */
   | { type: 'signed-in'; jid: string }
+  /** Set up (rooms rejoined, archives caught up) or resumed: what waited for the connection may go now. */
+  | { type: 'session-ready' }
   /** The server refused our credentials for good (SASL condition, e.g. not-authorized, account-disabled). */
   | { type: 'credentials-refused'; condition: string }
   /** One of our messages was refused for good (no automatic resend is coming). No content. */

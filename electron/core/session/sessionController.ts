@@ -542,12 +542,11 @@ export class SessionController {
     chat.on((event) => {
       // Only the chat of the profile that is still open may speak to the renderer.
       if (this.#open !== open) return;
-      // Incident messages that could not be sent before go out with the new session.
-      if (event.type === 'signed-in') {
-        void incident.flush();
-        // After this session's set-up has begun (it resets room state first): join once, then bookmarks keep it.
-        setImmediate(() => void this.#watchPolicyRoom(open, chat));
-      }
+      // After this session's set-up has begun (it resets room state first): join once, then bookmarks keep it.
+      if (event.type === 'signed-in') setImmediate(() => void this.#watchPolicyRoom(open, chat));
+      // Incident messages that could not be sent before go out once rooms are rejoined: a room
+      // refuses a message from someone not (yet) in it.
+      if (event.type === 'session-ready') void incident.flush();
       void this.#governChatEvent(open, chat, event);
       if (event.type === 'connection') this.deps.events.emit('chat:connection', event.state);
       else if (event.type === 'conversations-changed') this.#conversationsChanged.push(event.conversationIds);
