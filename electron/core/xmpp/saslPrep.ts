@@ -1,6 +1,7 @@
 // SASLprep (RFC 4013), enough for passwords: Node has no stringprep, and SCRAM hashes the prepared
 // form, so "café" typed as NFD must hash like the server's NFKC copy. Prosody applies the same
 // profile when it stores a password.
+import { XmppError } from './xmppError.js';
 
 // RFC 3454 C.1.2 non-ASCII spaces map to U+0020; B.1 "commonly mapped to nothing" are removed.
 const NON_ASCII_SPACE = /[\u00a0\u1680\u2000-\u200b\u202f\u205f\u3000]/g;
@@ -12,6 +13,11 @@ const PROHIBITED = /[\u0000-\u001f\u007f-\u009f\u06dd\u070f\u180e\u200e\u200f\u2
 export function saslPrep(value: string): string {
   const prepared = value.replace(NON_ASCII_SPACE, ' ').replace(MAPPED_TO_NOTHING, '').normalize('NFKC');
   // \ud800-\udfff with the u flag only matches lone surrogates, which is what we want to refuse.
-  if (PROHIBITED.test(prepared)) throw new TypeError('The password contains characters SASLprep prohibits.');
+  // An account problem, not a network one: retrying cannot help, so it is never retried.
+  if (PROHIBITED.test(prepared)) {
+    throw new XmppError('auth', 'The account name or password contains characters XMPP sign-in does not allow (control characters). Check it, or ask IT to set a new password.', {
+      condition: 'invalid-password-characters',
+    });
+  }
   return prepared;
 }
