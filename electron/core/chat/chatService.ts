@@ -349,11 +349,9 @@ class Chat implements ChatService {
     // A room refuses a message from someone not in it. Offline, or online but not yet set up
     // (rooms not rejoined), a room message is not queued on the connection, where it would go out
     // first thing on the next session and be refused: the caller keeps it for 'session-ready'.
-    if (stanza.attrs['type'] === 'groupchat') {
-      const ready = this.#connection.state().kind === 'online' && this.#setUpFinished === this.#session;
-      if (!ready || !this.#rooms.joined.has(bareJidOf(stanza.attrs['to']) ?? '')) {
-        return Promise.reject(new ChatSendError('not-in-room', 'Not in that room yet.'));
-      }
+    // Once set up, it goes to the server even to a room we are not in, whose refusal the caller shows.
+    if (stanza.attrs['type'] === 'groupchat' && !(this.#connection.state().kind === 'online' && this.#setUpFinished === this.#session)) {
+      return Promise.reject(new ChatSendError('not-in-room', 'Not back in the room yet: it goes once messaging has reconnected.'));
     }
     return this.#connection.send(stanza);
   }
