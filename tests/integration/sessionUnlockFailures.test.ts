@@ -15,6 +15,7 @@ import { applyKeyringEnv, startKeyring, type Keyring } from '../fixtures/keyring
 
 const CTX: CallContext = { senderUrl: 'app://wardline/index.html', isMainFrame: true };
 const PIN = '246810';
+const WIPE_AFTER_3: LockPolicy = { idleLockSeconds: 300, wipeAfterFailedUnlocks: 3, delayAfterFailures: 5 };
 
 let keyring: Keyring;
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -30,10 +31,9 @@ afterAll(async () => {
   await keyring?.stop();
 });
 
-function start(policy?: LockPolicy): { core: WardlineCore; dataDir: string; logs: string[]; call: (channel: string, payload: object) => Promise<{ ok: boolean; value?: unknown; error?: { code: string; message: string } }> } {
-  const dataDir = mkdtempSync(join(tmpdir(), 'wardline-unlock-failures-'));
-  const logs: string[] = [];
-  const core = createWardlineCore({
+/** A whole core on `dataDir` with the real keyring (no messaging server needed here). */
+function coreOn(dataDir: string, policy?: LockPolicy, log?: (line: string) => void): WardlineCore {
+  return createWardlineCore({
     dataDir,
     shell: 'chromium',
     version: 'test',
@@ -42,9 +42,15 @@ function start(policy?: LockPolicy): { core: WardlineCore; dataDir: string; logs
     confirmAndOpen: async () => false,
     idle: { idleSeconds: () => 0 },
     ticker: { every: () => () => undefined },
-    log: (line) => logs.push(line),
+    ...(log ? { log } : {}),
     ...(policy ? { policy } : {}),
   });
+}
+
+function start(policy?: LockPolicy): { core: WardlineCore; dataDir: string; logs: string[]; call: (channel: string, payload: object) => Promise<{ ok: boolean; value?: unknown; error?: { code: string; message: string } }> } {
+  const dataDir = mkdtempSync(join(tmpdir(), 'wardline-unlock-failures-'));
+  const logs: string[] = [];
+  const core = coreOn(dataDir, policy, (line) => logs.push(line));
   cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }), () => core.close());
   // The contract's types are exercised elsewhere; here only codes and messages matter.
   const call = (channel: string, payload: object) => core.dispatch(CTX, channel as never, payload as never) as never;
@@ -83,7 +89,7 @@ describe('unlock failures a person can act on', () => {
   });
 
   it('takes a profile erased by the wrong-PIN policy off the picker at once', async () => {
-    const harness = start({ idleLockSeconds: 300, wipeAfterFailedUnlocks: 3, delayAfterFailures: 5 });
+    const harness = start(WIPE_AFTER_3);
     const erased = await createLocked(harness, 'Dr Ana Lima');
     const kept = await createLocked(harness, 'Sam Okafor');
     const outcomes: string[] = [];
@@ -96,17 +102,7 @@ describe('unlock failures a person can act on', () => {
       warnings.push(state.kind === 'locked' ? state.profiles.find((p) => p.id === erased)?.attemptsBeforeErase : undefined);
       if (i === 1) {
         // Still said after a restart: the counters are on disk.
-        const again = createWardlineCore({
-          dataDir: harness.dataDir,
-          shell: 'chromium',
-          version: 'test',
-          platform: process.platform,
-          appOrigin: 'app://wardline',
-          confirmAndOpen: async () => false,
-          idle: { idleSeconds: () => 0 },
-          ticker: { every: () => () => undefined },
-          policy: { idleLockSeconds: 300, wipeAfterFailedUnlocks: 3, delayAfterFailures: 5 },
-        });
+        const again = coreOn(harness.dataDir, WIPE_AFTER_3);
         await again.ready;
         const afterRestart = again.session.state();
         expect(afterRestart.kind === 'locked' ? afterRestart.profiles : null).toEqual([

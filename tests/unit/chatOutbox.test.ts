@@ -18,11 +18,11 @@ const entry: OutboxEntry = {
   createdAt: 0,
 };
 
-function harness() {
+function harness(storeOverride?: WardlineStore) {
   const acks: (() => void)[] = [];
   const sent: XmlElement[] = [];
   const marked: number[] = [];
-  const store = { markSent: async (id: number) => (marked.push(id), true), recordSendAttempt: async () => undefined } as unknown as WardlineStore;
+  const store = storeOverride ?? ({ markSent: async (id: number) => (marked.push(id), true), recordSendAttempt: async () => undefined } as unknown as WardlineStore);
   const outbox = new Outbox({
     store,
     send: (stanza) => {
@@ -79,25 +79,12 @@ describe('Outbox and a flush racing the server’s ack (XMPP review finding)', (
       markSent: (id: number) => serial(() => pending.delete(id)),
       recordSendAttempt: () => serial(() => undefined),
     } as unknown as WardlineStore;
-    const wire: string[] = [];
-    const acks: (() => void)[] = [];
-    const outbox = new Outbox({
-      store,
-      send: (stanza) => {
-        wire.push(stanza.attrs['id'] ?? '');
-        return new Promise<void>((resolve) => acks.push(resolve));
-      },
-      self: { name: 'Alice', role: 'Bed manager' },
-      canSend: () => true,
-      changed: () => undefined,
-      log: () => undefined,
-    });
-    outbox.setReady(true);
+    const { outbox, acks, sent } = harness(store);
     outbox.queued(entry); // on the wire, awaiting the server's ack
     acks.shift()!(); // the server acks; 'sent' goes to the store's queue...
     const flushing = outbox.flush(); // ...behind which a flush (a room joined, a resume) reads the outbox
     await flushing;
     await new Promise((resolve) => setTimeout(resolve, 20));
-    expect(wire).toEqual(['wl-abc']);
+    expect(sent.map((stanza) => stanza.attrs['id'])).toEqual(['wl-abc']);
   });
 });
