@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { createSecureContext, createServer as createTlsServer, TLSSocket } from 'node:tls';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { connectXmpp, xml, XmppError, type XmppConnection, type XmppConnectionState } from '../../electron/core/xmpp/index.js';
+import { STABLE_SESSION_MS } from '../../electron/core/xmpp/xmppConnection.js';
 import { startScriptedXmppServer, type ScriptedServer, type ScriptedServerHooks } from '../fixtures/scriptedXmppServer.js';
 import { createTestCertificates, type TestCertificates } from '../fixtures/testCa.js';
 
@@ -225,5 +226,37 @@ describe('XMPP connection against a server that misbehaves after sign-in (review
     expect(error).toBeInstanceOf(XmppError);
     expect((error as XmppError).kind).toBe('closed');
     expect(Date.now() - started).toBeLessThan(100);
+  });
+});
+
+describe('XMPP connection after a session that was working', () => {
+  it('reconnects at once, without a backoff wait, when a session that lasted a while drops, and resumes it', async () => {
+    let clock = 1_000_000;
+    const server = await startScriptedXmppServer({
+      domain: DOMAIN,
+      certs,
+      password: 'secret',
+      hooks: {
+        onResume: (socket, previd) => socket.write(`<resumed xmlns='urn:xmpp:sm:3' previd='${previd}' h='0'/>`),
+      },
+    });
+    cleanups.push(() => server.close());
+    const waits: number[] = [];
+    const sockets: { destroy(): void }[] = [];
+    const connection = connectTo(server.port, {
+      sessionClock: () => clock,
+      timers: { setTimeout: (callback, ms) => (waits.push(ms), setImmediate(callback)), clearTimeout: (handle) => clearImmediate(handle as NodeJS.Immediate) },
+      onSocket: (socket) => sockets.push(socket),
+    });
+    const resumed = new Promise<void>((resolve) => connection.on('resumed', () => resolve()));
+    await new Promise<void>((resolve) => {
+      const off = connection.on('state', (state) => state.kind === 'online' && (off(), resolve()));
+    });
+    clock += STABLE_SESSION_MS; // the session has been up for ten seconds
+    sockets[0]?.destroy();
+    await resumed;
+    expect(waits).toEqual([]);
+    expect(server.connections).toBe(2);
+    expect(server.received[1]).toContain('<resume ');
   });
 });

@@ -37,9 +37,10 @@ export interface XmppConnectionOptions {
   keepaliveMs?: number;
   /** How long the server gets to answer that probe before the link counts as dead. */
   probeTimeoutMs?: number;
-  /** Injectable for tests: [0, 1) like Math.random, and the timer used for backoff waits. */
+  /** Injectable for tests: [0, 1) like Math.random, the timer used for backoff waits, and how long a session lasted. */
   random?: () => number;
   timers?: Timers;
+  sessionClock?: () => number;
   /** Sees each new TCP socket (tests use it to drop the connection under the stream). */
   onSocket?: (socket: Socket) => void;
   /** Content-free diagnostics (never stanza contents). */
@@ -206,12 +207,13 @@ class Connection implements XmppConnection {
           return;
         }
         attempt = 0;
-        const upAt = Date.now();
+        const clock = this.#options.sessionClock ?? Date.now;
+        const upAt = clock();
         error = await this.#runSession(outcome);
         outageSince = Date.now();
         this.#log('session-ended', { kind: error.kind, ...(error.condition ? { condition: error.condition } : {}) });
         if (this.#closed) return;
-        if (outageSince - upAt >= STABLE_SESSION_MS) {
+        if (clock() - upAt >= STABLE_SESSION_MS) {
           // A link that was working most likely dropped for a moment: try again at once (the SM
           // session is still resumable), and only back off if that fails.
           failures = 0;
