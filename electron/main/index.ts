@@ -35,7 +35,7 @@ function log(line: string): void {
 function start(): void {
   const forbidden = app.isPackaged ? findForbiddenSwitches(process.argv) : [];
   if (forbidden.length > 0) {
-    console.error(`[wardline] refusing to start with debugging switches: ${forbidden.join(' ')}`);
+    console.error(`[wardline] refusing to start with command-line switches: ${forbidden.join(' ')}`);
     app.exit(1);
     return;
   }

@@ -179,10 +179,14 @@ describe('web preferences', () => {
 });
 
 describe('startup guards', () => {
-  it('finds debugging switches in every spelling Chromium accepts', () => {
-    const argv = ['Wardline.exe', '--remote-debugging-port=9222', '-remote-debugging-pipe', '/REMOTE-DEBUGGING-PORT=1', '--inspect-brk=0', '--js-flags=--allow-natives-syntax', '--lang=en-GB', 'C:\\notes.txt'];
-    expect(findForbiddenSwitches(argv)).toEqual(argv.slice(1, 6));
-    expect(findForbiddenSwitches(['Wardline.exe', '--squirrel-firstrun'])).toEqual([]);
+  it('refuses every switch but the installer’s, in every spelling Chromium accepts', () => {
+    const argv = ['Wardline.exe', '--remote-debugging-port=9222', '-remote-debugging-pipe', '/REMOTE-DEBUGGING-PORT=1', '--inspect-brk=0', '--js-flags=--allow-natives-syntax'];
+    expect(findForbiddenSwitches(argv)).toEqual(argv.slice(1));
+    // Missed by the old block-list (review finding): profiles moved, sandbox off, and the rest.
+    const missed = ['--user-data-dir=C:\\Users\\Public\\w', '--no-sandbox', '/disable-features=x', '--lang=en-GB', '--proxy-server=evil:8080'];
+    expect(findForbiddenSwitches(['Wardline.exe', ...missed])).toEqual(missed);
+    expect(findForbiddenSwitches(['Wardline.exe', '--squirrel-firstrun', '--squirrel-updated=1.2.0', 'C:\\notes.txt'])).toEqual([]);
+    expect(findForbiddenSwitches(['/Applications/Wardline.app/Contents/MacOS/Wardline', '-psn_0_123456'])).toEqual([]);
   });
 
   it('ignores the environment for userData in packaged builds', () => {

@@ -56,6 +56,30 @@ describe('auto-lock', () => {
   });
 });
 
+describe('auto-lock and a locked OS screen (Linux sends no lock-screen event)', () => {
+  it('locks at once, as an OS lock, when the OS reports its screen locked, whatever the idle time', () => {
+    let locked = false;
+    let tick: () => void = () => {};
+    const ticker: Ticker = { every: (_ms, fn) => ((tick = fn), () => (tick = () => {})) };
+    const reasons: string[] = [];
+    // Through the fail-safe wrapper, as the core builds it.
+    const idle = new FailSafeIdle({ idleSeconds: () => 0, screenLocked: () => locked }, { now: () => 0 });
+    new AutoLock(idle, ticker, (reason) => reasons.push(reason)).start(() => 300);
+    tick();
+    expect(reasons).toEqual([]);
+    locked = true;
+    tick();
+    expect(reasons).toEqual(['os-lock']);
+  });
+
+  it('treats an OS source that cannot say (or throws) as not locked, and the idle rule still applies', () => {
+    const quiet = new FailSafeIdle({ idleSeconds: () => 0 }, { now: () => 0 });
+    const broken = new FailSafeIdle({ idleSeconds: () => 0, screenLocked: () => { throw new Error('no D-Bus'); } }, { now: () => 0 });
+    expect(quiet.screenLocked()).toBe(false);
+    expect(broken.screenLocked()).toBe(false);
+  });
+});
+
 describe('fail-safe idle (OS idle time that may be stuck)', () => {
   const setup = (os: () => number) => {
     let now = 1_000_000;

@@ -15,9 +15,10 @@ import { createWardlineCore } from '../../electron/core/wardlineCore.js';
 
 type Shown = Parameters<NotificationPort['show']>[0];
 
-function recorder(): { port: NotificationPort; shown: Shown[] } {
+function recorder(): { port: NotificationPort; shown: Shown[]; withdrawn: number[] } {
   const shown: Shown[] = [];
-  return { port: { show: (n) => void shown.push(n) }, shown };
+  const withdrawn: number[] = [];
+  return { port: { show: (n) => void shown.push(n), withdrawAll: () => void withdrawn.push(shown.length) }, shown, withdrawn };
 }
 
 const arrived = (conversationId: number, senderName: string | null = 'Dr Okafor', urgent = false): ChatEvent => ({
@@ -185,7 +186,7 @@ describe('createWardlineCore notify wiring', () => {
   it('notifies through the port, honours ui:focus, passes the urgent policy, and is silent for a locked profile’s chat', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'wardline-notify-'));
     dirs.push(dataDir);
-    const { port, shown } = recorder();
+    const { port, shown, withdrawn } = recorder();
     const started: ChatServiceOptions[] = [];
     const chats: ReturnType<typeof fakeChat>[] = [];
     const core = createWardlineCore({
@@ -230,8 +231,11 @@ describe('createWardlineCore notify wiring', () => {
     chat.emit(pending(6));
     expect(shown.at(-1)).toEqual({ title: 'Wardline', body: 'Urgent message', urgent: true });
 
-    // Once locked, the old chat's late events never reach the OS.
+    // Once locked, what is still in the notification centre is taken back (it named Dr Okafor),
+    // and the old chat's late events never reach the OS.
+    const withdrawnBefore = withdrawn.length;
     expect(await call('session:lock', {})).toMatchObject({ ok: true });
+    expect(withdrawn.length).toBe(withdrawnBefore + 1);
     const before = shown.length;
     chat.emit(arrived(7, 'Dr Okafor'));
     chat.emit(pending(7));

@@ -18,6 +18,8 @@ import { DEFAULT_NOTIFICATION_POLICY, redactNotification, type NotificationKind,
 /** What the shell shows. Title and body are already redacted; `urgent` asks for sound and persistence. */
 export interface NotificationPort {
   show(notification: { title: string; body: string; urgent: boolean }): void;
+  /** Takes back every notification still shown (the OS notification centre outlives a lock). */
+  withdrawAll?(): void;
 }
 
 /** What the renderer reports through 'ui:focus'. */
@@ -79,6 +81,9 @@ export class Notifier {
     if (locked) {
       this.#focus = NOT_FOCUSED;
       this.#urgentSenders.clear();
+      // Even redacted, "Urgent message from <name>" left in the notification centre tells the next
+      // person at the PC who wrote; the lock screen's counts say what is waiting.
+      this.#port.withdrawAll?.();
     }
   }
 

@@ -6,6 +6,12 @@
 export interface IdleSource {
   /** Seconds since the person last used keyboard or mouse, system-wide. */
   idleSeconds(): number;
+  /**
+   * Whether the OS screen is locked now, where that can be asked (Electron's
+   * getSystemIdleState). Linux sends Electron no lock-screen event, so the auto-lock's check is
+   * how a locked screen locks Wardline there.
+   */
+  screenLocked?(): boolean;
 }
 
 export interface Ticker {
@@ -35,14 +41,15 @@ export class AutoLock {
   constructor(
     private readonly idle: IdleSource,
     private readonly ticker: Ticker,
-    private readonly onIdle: () => void,
+    private readonly onLock: (reason: 'idle' | 'os-lock') => void,
   ) {}
 
   /** Starts checking; `limitSeconds` is re-read on every tick so a change applies at once. */
   start(limitSeconds: () => number, checkEveryMs = 5_000): void {
     this.stop();
     this.#stop = this.ticker.every(checkEveryMs, () => {
-      if (this.idle.idleSeconds() >= limitSeconds()) this.onIdle();
+      if (this.idle.screenLocked?.() === true) this.onLock('os-lock');
+      else if (this.idle.idleSeconds() >= limitSeconds()) this.onLock('idle');
     });
   }
 

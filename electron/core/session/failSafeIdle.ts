@@ -36,6 +36,14 @@ export class FailSafeIdle implements IdleSource {
     this.#osPausedAt = this.#inputAt = this.#now();
   }
 
+  screenLocked(): boolean {
+    try {
+      return this.#os.screenLocked?.() === true;
+    } catch {
+      return false;
+    }
+  }
+
   /** Input in Wardline's own window; also called at unlock (the PIN was just typed). */
   noteInput(): void {
     this.#inputAt = this.#now();

@@ -132,7 +132,7 @@ export class SessionController {
   #stopDormantSweeps: (() => void) | null = null;
 
   constructor(private readonly deps: SessionDeps) {
-    this.#autoLock = new AutoLock(deps.idle, deps.ticker, () => void this.lock('idle'));
+    this.#autoLock = new AutoLock(deps.idle, deps.ticker, (reason) => void this.lock(reason));
   }
 
   /** `blocked`: the message to show instead of any profile (an invalid admin policy). */

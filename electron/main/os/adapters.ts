@@ -26,6 +26,8 @@ export interface NotificationRequest {
 export interface Notifier {
   isSupported(): boolean;
   show(request: NotificationRequest, onClick?: () => void): void;
+  /** Closes (and takes out of the notification centre) everything still shown. */
+  closeAll(): void;
 }
 
 export interface ContentProtection {

@@ -33,6 +33,10 @@ export function createNotifier(): Notifier {
       kept.add(notification);
       notification.show();
     },
+    closeAll(): void {
+      for (const notification of [...kept]) notification.close();
+      kept.clear();
+    },
   };
 }
 
@@ -43,5 +47,6 @@ export function notificationPort(onClick: () => void): NotificationPort {
     show(request) {
       if (notifier.isSupported()) notifier.show(request, onClick);
     },
+    withdrawAll: () => notifier.closeAll(),
   };
 }

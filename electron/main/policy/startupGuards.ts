@@ -1,10 +1,12 @@
 /**
- * Command-line switches a packaged Wardline refuses to start with. Fuses turn
- * off Node's --inspect, but Chromium's --remote-debugging-* would still hand
- * the unlocked renderer to anything on the machine; a packaged build refuses them.
- * (The Chromium dev shell is the debugging tool, and it cannot ship.)
+ * Command-line switches a packaged Wardline refuses to start with: all of them, but the installer's.
+ * A block-list kept missing some: --remote-debugging-* hands the unlocked renderer to anything on
+ * the machine, --user-data-dir moves the profiles (and the single-instance lock with them),
+ * --no-sandbox turns Chromium's sandbox off, and Chromium has hundreds more. A packaged build
+ * needs none: Squirrel's install events (--squirrel-*) and macOS's -psn_ are the only ones let
+ * through. (The Chromium dev shell is the debugging tool, and it cannot ship.)
  */
-const FORBIDDEN_PREFIXES = ['remote-debugging-', 'inspect', 'debug', 'js-flags', 'remote-allow-origins'];
+const ALLOWED_PREFIXES = ['squirrel-', 'psn_'];
 
 /** Chromium accepts "--x", "-x" and, on Windows, "/x"; names are case-insensitive there. */
 function switchName(arg: string): string | null {
@@ -15,7 +17,7 @@ function switchName(arg: string): string | null {
 export function findForbiddenSwitches(argv: readonly string[]): string[] {
   return argv.filter((arg) => {
     const name = switchName(arg);
-    return name !== null && FORBIDDEN_PREFIXES.some((prefix) => name.startsWith(prefix));
+    return name !== null && !ALLOWED_PREFIXES.some((prefix) => name.startsWith(prefix));
   });
 }
 
