@@ -3,10 +3,12 @@
  * ./policy (pure, unit-tested), business logic in ../core (plain Node).
  */
 import { app, BrowserWindow, session } from 'electron';
+import { lstat } from 'node:fs/promises';
 import path from 'node:path';
 import { createWardlineCore, type WardlineCore } from '../core/wardlineCore.js';
 import { DEFAULT_ADMIN_POLICY } from '../core/policy/adminPolicy.js';
-import { loadAdminPolicy, policyFilePath } from '../core/policy/policyFile.js';
+import { loadAdminPolicy, policyFilePath, type PolicyTrust } from '../core/policy/policyFile.js';
+import { readWindowsPolicyPin } from './os/policyPin.js';
 import { registerAppScheme, serveAppProtocol } from './appProtocol.js';
 import { guardWebContents } from './contentsGuards.js';
 import { createConfirmAndOpen } from './externalLinks.js';
@@ -87,7 +89,13 @@ function start(): void {
     applyPermissionPolicy(session.defaultSession);
     serveAppProtocol(paths.rendererDist);
     // The machine-wide policy; an invalid one blocks every profile (the window shows IT's message).
-    const adminPolicy = await loadAdminPolicy({ path: policyFilePath(process.platform, process.env, { isPackaged: app.isPackaged }) });
+    // Packaged: only a policy an administrator wrote (root-owned on macOS/Linux, pinned in HKLM on Windows).
+    const trust: PolicyTrust | undefined = !app.isPackaged
+      ? undefined
+      : process.platform === 'win32'
+        ? { kind: 'windows-pin', readPin: () => readWindowsPolicyPin() }
+        : { kind: 'posix-root', lstat: (file) => lstat(file) };
+    const adminPolicy = await loadAdminPolicy({ path: policyFilePath(process.platform, process.env, { isPackaged: app.isPackaged }), ...(trust ? { trust } : {}) });
     log(`policy ${adminPolicy.kind} path=${adminPolicy.path}`);
     const admin = adminPolicy.kind === 'managed' ? adminPolicy.policy : DEFAULT_ADMIN_POLICY;
     // Fail closed: an invalid policy keeps content protection on.

@@ -16,6 +16,7 @@ import {
   policyFilePath,
   type PolicyLoad,
 } from '../../electron/core/policy/policyFile.js';
+import { decideWindowsPolicy, parseRegistryPin, pathsUpFrom, posixOwnershipOf, posixOwnershipProblem, type Lstat } from '../../electron/core/policy/policyTrust.js';
 
 describe('policyFilePath', () => {
   const dev = { isPackaged: false };
@@ -28,9 +29,9 @@ describe('policyFilePath', () => {
     expect(policyFilePath('freebsd', {}, packaged)).toBe('/etc/wardline/policy.json');
   });
 
-  it('Windows: a packaged build ignores %ProgramData% (a person can set it for their own processes)', () => {
-    expect(policyFilePath('win32', { ProgramData: 'C:\\Users\\clerk\\empty' }, packaged)).toBe('C:\\ProgramData\\Wardline\\policy.json');
-    expect(policyFilePath('win32', { PROGRAMDATA: 'E:\\PD' }, packaged)).toBe('C:\\ProgramData\\Wardline\\policy.json');
+  it('Windows: %ProgramData% (not always on C:), packaged too: the administrator’s pin, not the folder, decides', () => {
+    expect(policyFilePath('win32', { ProgramData: 'D:\\ProgramData' }, packaged)).toBe('D:\\ProgramData\\Wardline\\policy.json');
+    expect(policyFilePath('win32', { PROGRAMDATA: 'E:\\PD' }, packaged)).toBe('E:\\PD\\Wardline\\policy.json');
   });
 
   it('Windows development builds: %ProgramData% in any case, C:\\ProgramData when missing or not absolute', () => {
@@ -211,5 +212,81 @@ describe('policyFailureMessage', () => {
     expect(policyFailureMessage({ kind: 'invalid', path: 'C:\\ProgramData\\Wardline\\policy.json', problem: 'It is not UTF-8 text.' })).toMatch(
       /^Wardline cannot start: the hospital's policy file C:\\ProgramData\\Wardline\\policy\.json is invalid\. It is not UTF-8 text\. Contact your IT/,
     );
+  });
+});
+
+describe('who wrote the policy (review finding: any Windows user can create C:\\ProgramData\\Wardline\\policy.json)', () => {
+  const rootOnly = (uid = 0, mode = 0o40755): ReturnType<Lstat> => Promise.resolve({ uid, mode, isSymbolicLink: () => false });
+
+  it('macOS/Linux: root must own the file and every folder above it, none writable by anyone else', async () => {
+    expect(pathsUpFrom('/etc/wardline/policy.json')).toEqual(['/etc/wardline/policy.json', '/etc/wardline', '/etc', '/']);
+    expect(posixOwnershipProblem([{ path: '/etc/wardline/policy.json', uid: 0, mode: 0o100644, isSymbolicLink: false }])).toBeNull();
+    expect(posixOwnershipProblem([{ path: '/etc/wardline/policy.json', uid: 1000, mode: 0o100644, isSymbolicLink: false }])).toMatch(/not owned by root \(owner uid 1000\)/);
+    expect(posixOwnershipProblem([{ path: '/etc/wardline', uid: 0, mode: 0o40775, isSymbolicLink: false }])).toMatch(/can be changed by users other than root \(mode 775\)/);
+    expect(posixOwnershipProblem([{ path: '/etc/wardline/policy.json', uid: 0, mode: 0o100666, isSymbolicLink: false }])).toMatch(/mode 666/);
+    expect(posixOwnershipProblem([{ path: '/etc/wardline', uid: 0, mode: 0o120777, isSymbolicLink: true }])).toMatch(/symbolic link/);
+    // A folder above it that cannot be examined fails too.
+    expect(await posixOwnershipOf('/etc/wardline/policy.json', (p) => (p === '/etc' ? Promise.reject(Object.assign(new Error('x'), { code: 'EACCES' })) : rootOnly()))).toMatch(/\/etc cannot be examined \(EACCES\)/);
+  });
+
+  it('macOS/Linux, on this machine: a file under the shared temp folder is refused, a root-owned system file passes', async () => {
+    const { lstat } = await import('node:fs/promises');
+    expect(await posixOwnershipOf('/etc/passwd', lstat)).toBeNull();
+    const dir = await mkdtemp(join(tmpdir(), 'wardline-trust-'));
+    try {
+      await writeFile(join(dir, 'policy.json'), '{}');
+      expect(await posixOwnershipOf(join(dir, 'policy.json'), lstat)).toMatch(/can be changed by users other than root/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('loads a root-owned policy, and refuses one (or a CA bundle) anyone else could have written', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'wardline-trust-load-'));
+    try {
+      const file = join(dir, 'policy.json');
+      const ca = join(dir, 'ca.pem');
+      await writeFile(ca, rootCertificates[0] ?? '');
+      await writeFile(file, JSON.stringify({ version: 1, caBundlePath: ca }));
+      const owners = new Map<string, number>();
+      const lstat: Lstat = (p) => rootOnly(owners.get(p) ?? 0, 0o100644);
+      expect((await loadAdminPolicy({ path: file, trust: { kind: 'posix-root', lstat } })).kind).toBe('managed');
+      owners.set(file, 1000);
+      expect(await loadAdminPolicy({ path: file, trust: { kind: 'posix-root', lstat } })).toMatchObject({ kind: 'invalid', problem: expect.stringMatching(/not owned by root/) });
+      owners.delete(file);
+      owners.set(ca, 1000);
+      expect(await loadAdminPolicy({ path: file, trust: { kind: 'posix-root', lstat } })).toMatchObject({ kind: 'invalid', problem: expect.stringMatching(/^caBundlePath: .*not owned by root/) });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('Windows: reads the pin from reg.exe output, and uses a file only when its digest is the pinned one', async () => {
+    const digest = 'ab'.repeat(32);
+    const output = `\r\nHKEY_LOCAL_MACHINE\\SOFTWARE\\Policies\\Wardline\r\n    PolicySha256    REG_SZ    ${digest.toUpperCase()}\r\n\r\n`;
+    expect(parseRegistryPin(output)).toBe(digest);
+    expect(parseRegistryPin('ERROR: The system was unable to find the specified registry key or value.')).toBeNull();
+    expect(parseRegistryPin('    PolicySha256    REG_SZ    not-a-digest')).toBeNull();
+    expect(decideWindowsPolicy({ pin: null, fileSha256: null })).toEqual({ kind: 'default' });
+    expect(decideWindowsPolicy({ pin: digest, fileSha256: digest })).toEqual({ kind: 'use' });
+    expect(decideWindowsPolicy({ pin: null, fileSha256: digest })).toMatchObject({ kind: 'invalid', problem: expect.stringMatching(/not pinned by an administrator/) });
+    expect(decideWindowsPolicy({ pin: digest, fileSha256: null })).toMatchObject({ kind: 'invalid', problem: expect.stringMatching(/file is missing/) });
+    expect(decideWindowsPolicy({ pin: digest, fileSha256: 'cd'.repeat(32) })).toMatchObject({ kind: 'invalid', problem: expect.stringMatching(/not the one an administrator pinned/) });
+
+    const dir = await mkdtemp(join(tmpdir(), 'wardline-pin-'));
+    try {
+      const file = join(dir, 'policy.json');
+      const planted = JSON.stringify({ version: 1, idleLockMinutes: 60 });
+      expect(await loadAdminPolicy({ path: file, trust: { kind: 'windows-pin', readPin: async () => null } })).toEqual({ kind: 'default', path: file });
+      await writeFile(file, planted);
+      // Planted by a ward user, nothing pinned: Wardline stays closed rather than obey it.
+      expect(await loadAdminPolicy({ path: file, trust: { kind: 'windows-pin', readPin: async () => null } })).toMatchObject({ kind: 'invalid' });
+      const pinned = createHash('sha256').update(planted).digest('hex');
+      expect(await loadAdminPolicy({ path: file, trust: { kind: 'windows-pin', readPin: async () => pinned } })).toMatchObject({ kind: 'managed', sha256: pinned });
+      await writeFile(file, JSON.stringify({ version: 1, idleLockMinutes: 5 }));
+      expect(await loadAdminPolicy({ path: file, trust: { kind: 'windows-pin', readPin: async () => pinned } })).toMatchObject({ kind: 'invalid' });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

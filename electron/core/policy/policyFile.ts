@@ -9,6 +9,7 @@ import { open } from 'node:fs/promises';
 import path from 'node:path';
 import { parsePemBundle } from '../xmpp/tlsTrust.js';
 import { parseAdminPolicy, type AdminPolicy } from './adminPolicy.js';
+import { decideWindowsPolicy, posixOwnershipOf, type Lstat } from './policyTrust.js';
 
 /**
  * Development and tests only: an absolute path to read the policy from instead of the
@@ -38,9 +39,10 @@ export function policyFilePath(platform: NodeJS.Platform, env: Env, options: { i
   const paths = platform === 'win32' ? path.win32 : path.posix;
   const override = env[POLICY_FILE_ENV];
   if (!options.isPackaged && override && paths.isAbsolute(override)) return override;
-  // A packaged build never takes the folder from the environment: a person can set ProgramData
-  // for their own processes and would otherwise point Wardline at a folder with no policy in it.
-  if (platform === 'win32') return path.win32.join(options.isPackaged ? 'C:\\ProgramData' : windowsProgramData(env), 'Wardline', 'policy.json');
+  // %ProgramData% (not always on C:). A person can set it for their own processes, but a packaged
+  // build only uses a file whose digest an administrator pinned in HKLM (policyTrust.ts), and a
+  // pinned policy that is missing keeps Wardline closed: pointing elsewhere gains nothing.
+  if (platform === 'win32') return path.win32.join(windowsProgramData(env), 'Wardline', 'policy.json');
   if (platform === 'darwin') return '/Library/Application Support/Wardline/policy.json';
   return '/etc/wardline/policy.json';
 }
@@ -124,21 +126,42 @@ async function caBundleProblem(caPath: string, readFile: ReadFileAtMost): Promis
   return null;
 }
 
+/**
+ * How a packaged build decides the file came from an administrator (policyTrust.ts); development
+ * builds and tests pass none.
+ */
+export type PolicyTrust =
+  | { kind: 'posix-root'; lstat: Lstat }
+  /** The administrator's pinned SHA-256 (lower-case hex), or null when there is none. */
+  | { kind: 'windows-pin'; readPin: () => Promise<string | null> };
+
 /** Reads and validates the policy file (and the CA bundle it names). Never throws. */
-export async function loadAdminPolicy(options: { path: string; readFile?: ReadFileAtMost }): Promise<PolicyLoad> {
-  const { path: file } = options;
+export async function loadAdminPolicy(options: { path: string; readFile?: ReadFileAtMost; trust?: PolicyTrust }): Promise<PolicyLoad> {
+  const { path: file, trust } = options;
   const readFile = options.readFile ?? readFileAtMost;
   const invalid = (problem: string): PolicyLoad => ({ kind: 'invalid', path: file, problem });
+  const pin = trust?.kind === 'windows-pin' ? await trust.readPin().catch(() => null) : null;
 
   let bytes: Uint8Array;
   try {
     bytes = await readFile(file, MAX_POLICY_BYTES);
   } catch (error) {
     // Only "no such file" means "no managed policy"; anything else is a broken deployment.
-    if (errorCode(error) === 'ENOENT') return { kind: 'default', path: file };
+    if (errorCode(error) === 'ENOENT') {
+      const decision = trust?.kind === 'windows-pin' ? decideWindowsPolicy({ pin, fileSha256: null }) : { kind: 'default' as const };
+      return decision.kind === 'invalid' ? invalid(decision.problem) : { kind: 'default', path: file };
+    }
     return invalid(`It cannot be read (${unreadableReason(error)})`);
   }
   if (bytes.length > MAX_POLICY_BYTES) return invalid('It is larger than 64 KiB, so it cannot be a Wardline policy');
+  const sha256 = createHash('sha256').update(bytes).digest('hex');
+  if (trust?.kind === 'windows-pin') {
+    const decision = decideWindowsPolicy({ pin, fileSha256: sha256 });
+    if (decision.kind === 'invalid') return invalid(decision.problem);
+  } else if (trust?.kind === 'posix-root') {
+    const problem = await posixOwnershipOf(file, trust.lstat);
+    if (problem !== null) return invalid(problem);
+  }
 
   let text: string;
   try {
@@ -159,8 +182,10 @@ export async function loadAdminPolicy(options: { path: string; readFile?: ReadFi
   if (parsed.policy.caBundlePath !== undefined) {
     const problem = await caBundleProblem(parsed.policy.caBundlePath, readFile);
     if (problem !== null) return invalid(problem);
+    // The CA Wardline will trust for every person on the PC: as much an administrator's as the policy.
+    const owner = trust?.kind === 'posix-root' ? await posixOwnershipOf(parsed.policy.caBundlePath, trust.lstat) : null;
+    if (owner !== null) return invalid(`caBundlePath: ${owner}`);
   }
-  const sha256 = createHash('sha256').update(bytes).digest('hex');
   return { kind: 'managed', path: file, policy: parsed.policy, sha256 };
 }
 
