@@ -1,6 +1,6 @@
 /** Exports (FHIR transcription, audit log, incident timeline) are saved where the person chooses. */
 import { dialog, type BrowserWindow } from 'electron';
-import { writeFile } from 'node:fs/promises';
+import { chmod, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { ExportFile } from '../../core/governance/exportFile.js';
 
@@ -15,8 +15,11 @@ export function createSaveDialogExport(getWindow: () => BrowserWindow | null): E
     const window = getWindow();
     const choice = window ? await dialog.showSaveDialog(window, options) : await dialog.showSaveDialog(options);
     if (choice.canceled || choice.filePath === undefined || !stillAllowed()) return { saved: false, location: null };
-    // Owner-only: exports can hold clinical text (transcriptions) or staff activity (audit).
+    // Owner-only: exports can hold clinical text (transcriptions) or staff activity (audit). The
+    // mode applies only to a new file, so an overwritten one is tightened too (POSIX; Windows
+    // gives the file its folder's ACL).
     await writeFile(choice.filePath, content, { encoding: 'utf8', mode: 0o600 });
+    if (process.platform !== 'win32') await chmod(choice.filePath, 0o600);
     return { saved: true, location: choice.filePath };
   };
 }
