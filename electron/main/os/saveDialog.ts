@@ -16,10 +16,10 @@ export function createSaveDialogExport(getWindow: () => BrowserWindow | null): E
     const choice = window ? await dialog.showSaveDialog(window, options) : await dialog.showSaveDialog(options);
     if (choice.canceled || choice.filePath === undefined || !stillAllowed()) return { saved: false, location: null };
     // Owner-only: exports can hold clinical text (transcriptions) or staff activity (audit). The
-    // mode applies only to a new file, so an overwritten one is tightened too (POSIX; Windows
-    // gives the file its folder's ACL).
+    // mode applies only to a new file, so a file being overwritten is tightened first, before the
+    // text is in it (POSIX; on Windows the file keeps its folder's ACL).
+    if (process.platform !== 'win32') await chmod(choice.filePath, 0o600).catch(() => undefined);
     await writeFile(choice.filePath, content, { encoding: 'utf8', mode: 0o600 });
-    if (process.platform !== 'win32') await chmod(choice.filePath, 0o600);
     return { saved: true, location: choice.filePath };
   };
 }
