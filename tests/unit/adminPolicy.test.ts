@@ -279,6 +279,6 @@ describe('docs/policy.schema.json', () => {
       ...Object.entries(property.properties ?? {}).map(([inner, p]) => [`${name}.${inner}`, p.description]),
     ]);
     for (const [name, description] of described) expect(description, name).toMatch(/\w{3}/);
-    expect(Object.keys(schema.properties).sort()).toEqual(['$schema', ...Object.keys(DEFAULT_ADMIN_POLICY), 'caBundlePath', 'incident', 'server'].sort());
+    expect(Object.keys(schema.properties).sort()).toEqual(['$schema', ...Object.keys(DEFAULT_ADMIN_POLICY), 'caBundlePath', 'caBundleSha256', 'incident', 'server'].sort());
   });
 });

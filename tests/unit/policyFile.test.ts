@@ -276,6 +276,21 @@ describe('who wrote the policy (review finding: any Windows user can create C:\\
     const dir = await mkdtemp(join(tmpdir(), 'wardline-pin-'));
     try {
       const file = join(dir, 'policy.json');
+      // The CA bundle a pinned policy names is vouched for by its own digest in the policy.
+      const ca = join(dir, 'ca.pem');
+      const caPem = rootCertificates[0] ?? '';
+      await writeFile(ca, caPem);
+      const caDigest = createHash('sha256').update(caPem).digest('hex');
+      const withCa = (extra: object): string => JSON.stringify({ version: 1, caBundlePath: ca, ...extra });
+      const pinnedLoad = async (text: string) => {
+        await writeFile(file, text);
+        return loadAdminPolicy({ path: file, trust: { kind: 'windows-pin', readPin: async () => createHash('sha256').update(text).digest('hex') } });
+      };
+      expect(await pinnedLoad(withCa({}))).toMatchObject({ kind: 'invalid', problem: expect.stringMatching(/^caBundleSha256: required with caBundlePath on Windows/) });
+      expect(await pinnedLoad(withCa({ caBundleSha256: 'cd'.repeat(32) }))).toMatchObject({ kind: 'invalid', problem: expect.stringMatching(/^caBundleSha256: the CA bundle .* has SHA-256/) });
+      expect((await pinnedLoad(withCa({ caBundleSha256: caDigest }))).kind).toBe('managed');
+      await rm(file);
+
       const planted = JSON.stringify({ version: 1, idleLockMinutes: 60 });
       expect(await loadAdminPolicy({ path: file, trust: { kind: 'windows-pin', readPin: async () => null } })).toEqual({ kind: 'default', path: file });
       await writeFile(file, planted);

@@ -98,6 +98,14 @@ export const AdminPolicySchema = z
         "Absolute path of a PEM file with the hospital's CA certificate(s), trusted in addition to the operating system's. " +
           'Wardline refuses to start if the file is missing, unreadable or holds no certificate.',
       ),
+    caBundleSha256: z
+      .string()
+      .regex(/^[0-9a-f]{64}$/, { error: 'must be the SHA-256 of the CA bundle file, 64 lower-case hex digits' })
+      .optional()
+      .describe(
+        "SHA-256 (lower-case hex) of the CA bundle file's bytes. Wardline refuses to start if the file's digest differs. " +
+          'Required on Windows with caBundlePath, where the pinned policy cannot vouch for who wrote the bundle.',
+      ),
     idleLockMinutes: z
       .int()
       .min(1)

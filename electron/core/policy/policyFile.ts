@@ -108,7 +108,7 @@ function unreadableReason(error: unknown): string {
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
-async function caBundleProblem(caPath: string, readFile: ReadFileAtMost): Promise<string | null> {
+async function caBundleProblem(caPath: string, pinned: string | null, readFile: ReadFileAtMost): Promise<string | null> {
   let bytes: Uint8Array;
   try {
     bytes = await readFile(caPath, MAX_CA_BUNDLE_BYTES);
@@ -116,6 +116,8 @@ async function caBundleProblem(caPath: string, readFile: ReadFileAtMost): Promis
     return `caBundlePath: the CA bundle ${caPath} cannot be read (${unreadableReason(error)})`;
   }
   if (bytes.length > MAX_CA_BUNDLE_BYTES) return `caBundlePath: the CA bundle ${caPath} is larger than 1 MiB`;
+  const digest = createHash('sha256').update(bytes).digest('hex');
+  if (pinned !== null && digest !== pinned) return `caBundleSha256: the CA bundle ${caPath} has SHA-256 ${digest}, not the one the policy names`;
   try {
     // The same check the connection makes, done now so IT hears about it at start-up.
     parsePemBundle(new TextDecoder().decode(bytes), `CA bundle ${caPath}`);
@@ -180,7 +182,11 @@ export async function loadAdminPolicy(options: { path: string; readFile?: ReadFi
   const parsed = parseAdminPolicy(json);
   if (!parsed.ok) return invalid(parsed.problem);
   if (parsed.policy.caBundlePath !== undefined) {
-    const problem = await caBundleProblem(parsed.policy.caBundlePath, readFile);
+    // On Windows the pinned policy vouches for itself, not for the file it names (users can create files in ProgramData).
+    if (trust?.kind === 'windows-pin' && parsed.policy.caBundleSha256 === undefined) {
+      return invalid('caBundleSha256: required with caBundlePath on Windows, so the CA bundle is the one IT deployed');
+    }
+    const problem = await caBundleProblem(parsed.policy.caBundlePath, parsed.policy.caBundleSha256 ?? null, readFile);
     if (problem !== null) return invalid(problem);
     // The CA Wardline will trust for every person on the PC: as much an administrator's as the policy.
     const owner = trust?.kind === 'posix-root' ? await posixOwnershipOf(parsed.policy.caBundlePath, trust.lstat) : null;
