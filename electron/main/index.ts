@@ -8,6 +8,7 @@ import path from 'node:path';
 import { createWardlineCore, type WardlineCore } from '../core/wardlineCore.js';
 import { DEFAULT_ADMIN_POLICY } from '../core/policy/adminPolicy.js';
 import { loadAdminPolicy, policyFilePath, type PolicyTrust } from '../core/policy/policyFile.js';
+import { administratorGroups } from '../core/policy/policyTrust.js';
 import { readWindowsPolicyPin } from './os/policyPin.js';
 import { registerAppScheme, serveAppProtocol } from './appProtocol.js';
 import { guardWebContents } from './contentsGuards.js';
@@ -94,7 +95,7 @@ function start(): void {
       ? undefined
       : process.platform === 'win32'
         ? { kind: 'windows-pin', readPin: () => readWindowsPolicyPin() }
-        : { kind: 'posix-root', lstat: (file) => lstat(file) };
+        : { kind: 'posix-root', lstat: (file) => lstat(file), adminGroups: administratorGroups(process.platform) };
     const adminPolicy = await loadAdminPolicy({ path: policyFilePath(process.platform, process.env, { isPackaged: app.isPackaged }), ...(trust ? { trust } : {}) });
     log(`policy ${adminPolicy.kind} path=${adminPolicy.path}`);
     const admin = adminPolicy.kind === 'managed' ? adminPolicy.policy : DEFAULT_ADMIN_POLICY;

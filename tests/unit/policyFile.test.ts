@@ -16,7 +16,7 @@ import {
   policyFilePath,
   type PolicyLoad,
 } from '../../electron/core/policy/policyFile.js';
-import { decideWindowsPolicy, parseRegistryPin, pathsUpFrom, posixOwnershipOf, posixOwnershipProblem, type Lstat } from '../../electron/core/policy/policyTrust.js';
+import { administratorGroups, decideWindowsPolicy, parseRegistryPin, pathsUpFrom, posixOwnershipOf, posixOwnershipProblem, type Lstat } from '../../electron/core/policy/policyTrust.js';
 
 describe('policyFilePath', () => {
   const dev = { isPackaged: false };
@@ -216,15 +216,20 @@ describe('policyFailureMessage', () => {
 });
 
 describe('who wrote the policy (review finding: any Windows user can create C:\\ProgramData\\Wardline\\policy.json)', () => {
-  const rootOnly = (uid = 0, mode = 0o40755): ReturnType<Lstat> => Promise.resolve({ uid, mode, isSymbolicLink: () => false });
+  const rootOnly = (uid = 0, mode = 0o40755): ReturnType<Lstat> => Promise.resolve({ uid, gid: 0, mode, isSymbolicLink: () => false });
 
   it('macOS/Linux: root must own the file and every folder above it, none writable by anyone else', async () => {
     expect(pathsUpFrom('/etc/wardline/policy.json')).toEqual(['/etc/wardline/policy.json', '/etc/wardline', '/etc', '/']);
-    expect(posixOwnershipProblem([{ path: '/etc/wardline/policy.json', uid: 0, mode: 0o100644, isSymbolicLink: false }])).toBeNull();
-    expect(posixOwnershipProblem([{ path: '/etc/wardline/policy.json', uid: 1000, mode: 0o100644, isSymbolicLink: false }])).toMatch(/not owned by root \(owner uid 1000\)/);
-    expect(posixOwnershipProblem([{ path: '/etc/wardline', uid: 0, mode: 0o40775, isSymbolicLink: false }])).toMatch(/can be changed by users other than root \(mode 775\)/);
-    expect(posixOwnershipProblem([{ path: '/etc/wardline/policy.json', uid: 0, mode: 0o100666, isSymbolicLink: false }])).toMatch(/mode 666/);
-    expect(posixOwnershipProblem([{ path: '/etc/wardline', uid: 0, mode: 0o120777, isSymbolicLink: true }])).toMatch(/symbolic link/);
+    const at = (path: string, uid: number, gid: number, mode: number, isSymbolicLink = false) => [{ path, uid, gid, mode, isSymbolicLink }];
+    expect(posixOwnershipProblem(at('/etc/wardline/policy.json', 0, 0, 0o100644))).toBeNull();
+    expect(posixOwnershipProblem(at('/etc/wardline/policy.json', 1000, 0, 0o100644))).toMatch(/not owned by root \(owner uid 1000\)/);
+    expect(posixOwnershipProblem(at('/etc/wardline', 0, 100, 0o40775))).toMatch(/can be changed by members of group 100 \(mode 775\)/);
+    expect(posixOwnershipProblem(at('/etc/wardline/policy.json', 0, 0, 0o100666))).toMatch(/can be changed by any user \(mode 666\)/);
+    expect(posixOwnershipProblem(at('/etc/wardline', 0, 0, 0o120777, true))).toMatch(/symbolic link/);
+    // Group write by administrators is no hole: root/wheel everywhere, and macOS's admin group.
+    expect(posixOwnershipProblem(at('/etc/wardline', 0, 0, 0o40775))).toBeNull();
+    expect(posixOwnershipProblem(at('/Library/Application Support', 0, 80, 0o40775), administratorGroups('darwin'))).toBeNull();
+    expect(posixOwnershipProblem(at('/Library/Application Support', 0, 80, 0o40775), administratorGroups('linux'))).toMatch(/group 80/);
     // A folder above it that cannot be examined fails too.
     expect(await posixOwnershipOf('/etc/wardline/policy.json', (p) => (p === '/etc' ? Promise.reject(Object.assign(new Error('x'), { code: 'EACCES' })) : rootOnly()))).toMatch(/\/etc cannot be examined \(EACCES\)/);
   });
@@ -235,7 +240,7 @@ describe('who wrote the policy (review finding: any Windows user can create C:\\
     const dir = await mkdtemp(join(tmpdir(), 'wardline-trust-'));
     try {
       await writeFile(join(dir, 'policy.json'), '{}');
-      expect(await posixOwnershipOf(join(dir, 'policy.json'), lstat)).toMatch(/can be changed by users other than root/);
+      expect(await posixOwnershipOf(join(dir, 'policy.json'), lstat)).toMatch(/can be changed by any user/);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

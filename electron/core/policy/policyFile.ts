@@ -133,7 +133,7 @@ async function caBundleProblem(caPath: string, pinned: string | null, readFile: 
  * builds and tests pass none.
  */
 export type PolicyTrust =
-  | { kind: 'posix-root'; lstat: Lstat }
+  | { kind: 'posix-root'; lstat: Lstat; adminGroups?: ReadonlySet<number> }
   /** The administrator's pinned SHA-256 (lower-case hex), or null when there is none. */
   | { kind: 'windows-pin'; readPin: () => Promise<string | null> };
 
@@ -161,7 +161,7 @@ export async function loadAdminPolicy(options: { path: string; readFile?: ReadFi
     const decision = decideWindowsPolicy({ pin, fileSha256: sha256 });
     if (decision.kind === 'invalid') return invalid(decision.problem);
   } else if (trust?.kind === 'posix-root') {
-    const problem = await posixOwnershipOf(file, trust.lstat);
+    const problem = await posixOwnershipOf(file, trust.lstat, trust.adminGroups);
     if (problem !== null) return invalid(problem);
   }
 
@@ -189,7 +189,7 @@ export async function loadAdminPolicy(options: { path: string; readFile?: ReadFi
     const problem = await caBundleProblem(parsed.policy.caBundlePath, parsed.policy.caBundleSha256 ?? null, readFile);
     if (problem !== null) return invalid(problem);
     // The CA Wardline will trust for every person on the PC: as much an administrator's as the policy.
-    const owner = trust?.kind === 'posix-root' ? await posixOwnershipOf(parsed.policy.caBundlePath, trust.lstat) : null;
+    const owner = trust?.kind === 'posix-root' ? await posixOwnershipOf(parsed.policy.caBundlePath, trust.lstat, trust.adminGroups) : null;
     if (owner !== null) return invalid(`caBundlePath: ${owner}`);
   }
   return { kind: 'managed', path: file, policy: parsed.policy, sha256 };

@@ -4,7 +4,8 @@
  * administrator, not from whoever used the PC before:
  *
  * - macOS and Linux: the file, the CA bundle it names and every folder above them must be owned
- *   by root and writable by nobody else. Anything less is a broken deployment (fail closed).
+ *   by root and writable by no one but administrators (root, and on macOS the admin group).
+ *   Anything less is a broken deployment (fail closed).
  * - Windows: any user may create folders and files under C:\ProgramData, so a file there proves
  *   nothing. IT pins the policy by its SHA-256 in HKLM\SOFTWARE\Policies\Wardline (value
  *   PolicySha256, REG_SZ), which only administrators can write (Group Policy, Intune, or an
@@ -17,20 +18,33 @@ import path from 'node:path';
 export interface PathOwnership {
   path: string;
   uid: number;
+  gid: number;
   /** st_mode, permission bits included. */
   mode: number;
   isSymbolicLink: boolean;
 }
 
-const GROUP_OR_OTHER_WRITE = 0o022;
+const GROUP_WRITE = 0o020;
+const OTHER_WRITE = 0o002;
 
-/** Null when root owns every path and nobody else can write to any; else why not, for IT. */
-export function posixOwnershipProblem(chain: readonly PathOwnership[]): string | null {
+/**
+ * Groups whose members are administrators anyway, so group write by them is no hole: root/wheel
+ * (gid 0) everywhere, and macOS's admin group (gid 80), which owns folders such as
+ * /Library/Application Support.
+ */
+export function administratorGroups(platform: NodeJS.Platform): ReadonlySet<number> {
+  return new Set(platform === 'darwin' ? [0, 80] : [0]);
+}
+
+/** Null when root owns every path and no one but administrators can write to any; else why not, for IT. */
+export function posixOwnershipProblem(chain: readonly PathOwnership[], adminGroups: ReadonlySet<number> = new Set([0])): string | null {
   for (const entry of chain) {
     if (entry.isSymbolicLink) return `${entry.path} is a symbolic link; the policy and its folders must be real files and folders owned by root`;
     if (entry.uid !== 0) return `${entry.path} is not owned by root (owner uid ${entry.uid}), so someone other than an administrator could have written it`;
-    if ((entry.mode & GROUP_OR_OTHER_WRITE) !== 0) {
-      return `${entry.path} can be changed by users other than root (mode ${(entry.mode & 0o7777).toString(8)}); remove group and other write permission`;
+    const permissions = (entry.mode & 0o7777).toString(8);
+    if ((entry.mode & OTHER_WRITE) !== 0) return `${entry.path} can be changed by any user (mode ${permissions}); remove other write permission`;
+    if ((entry.mode & GROUP_WRITE) !== 0 && !adminGroups.has(entry.gid)) {
+      return `${entry.path} can be changed by members of group ${entry.gid} (mode ${permissions}); remove group write permission`;
     }
   }
   return null;
@@ -48,20 +62,20 @@ export function pathsUpFrom(filePath: string): string[] {
   }
 }
 
-export type Lstat = (filePath: string) => Promise<{ uid: number; mode: number; isSymbolicLink(): boolean }>;
+export type Lstat = (filePath: string) => Promise<{ uid: number; gid: number; mode: number; isSymbolicLink(): boolean }>;
 
 /** Walks from the file to `/`; a path that cannot be examined is a problem, not a pass. */
-export async function posixOwnershipOf(filePath: string, lstat: Lstat): Promise<string | null> {
+export async function posixOwnershipOf(filePath: string, lstat: Lstat, adminGroups?: ReadonlySet<number>): Promise<string | null> {
   const chain: PathOwnership[] = [];
   for (const entry of pathsUpFrom(filePath)) {
     try {
       const info = await lstat(entry);
-      chain.push({ path: entry, uid: info.uid, mode: info.mode, isSymbolicLink: info.isSymbolicLink() });
+      chain.push({ path: entry, uid: info.uid, gid: info.gid, mode: info.mode, isSymbolicLink: info.isSymbolicLink() });
     } catch (error) {
       return `${entry} cannot be examined (${(error as { code?: string } | null)?.code ?? String(error)})`;
     }
   }
-  return posixOwnershipProblem(chain);
+  return posixOwnershipProblem(chain, adminGroups);
 }
 
 export const WINDOWS_PIN_KEY = 'HKLM\\SOFTWARE\\Policies\\Wardline';
