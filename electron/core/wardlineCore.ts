@@ -108,7 +108,7 @@ export function createWardlineCore(options: CoreOptions): WardlineCore {
     now,
     log,
     startChat: options.startChat ?? startChat,
-    chatTrust: options.chatTrust ?? toChatTrust(admin),
+    chatTrust: options.chatTrust ?? toChatTrust(admin, load.kind === 'managed' ? load.caBundlePem : undefined),
     prepareStore: options.openStore ? undefined : prestartStoreWorker,
     urgent: urgentReminderOptions(notificationPolicy),
     onChatEvent: notifier ? (event) => notifier.handle(event) : undefined,

@@ -232,6 +232,8 @@ describe('mappings', () => {
     const trust = toChatTrust(managed);
     expect(trust).toEqual({ adminCa: { paths: ['/etc/wardline/ca.pem'] }, trustedDomains: ['nhs.net'] });
     expect(trust.trustedDomains).not.toBe(managed.allowedDomains);
+    // With the text the policy load checked, that text is trusted, never the file read again.
+    expect(toChatTrust(managed, 'PEM TEXT')).toEqual({ adminCa: { pem: 'PEM TEXT' }, trustedDomains: ['nhs.net'] });
   });
 });
 

@@ -29,9 +29,9 @@ describe('policyFilePath', () => {
     expect(policyFilePath('freebsd', {}, packaged)).toBe('/etc/wardline/policy.json');
   });
 
-  it('Windows: %ProgramData% (not always on C:), packaged too: the administrator’s pin, not the folder, decides', () => {
-    expect(policyFilePath('win32', { ProgramData: 'D:\\ProgramData' }, packaged)).toBe('D:\\ProgramData\\Wardline\\policy.json');
-    expect(policyFilePath('win32', { PROGRAMDATA: 'E:\\PD' }, packaged)).toBe('E:\\PD\\Wardline\\policy.json');
+  it('Windows: a packaged build ignores %ProgramData% (with SystemRoot, a person could have their own file accepted)', () => {
+    expect(policyFilePath('win32', { ProgramData: 'C:\\Users\\clerk\\empty' }, packaged)).toBe('C:\\ProgramData\\Wardline\\policy.json');
+    expect(policyFilePath('win32', { PROGRAMDATA: 'E:\\PD' }, packaged)).toBe('C:\\ProgramData\\Wardline\\policy.json');
   });
 
   it('Windows development builds: %ProgramData% in any case, C:\\ProgramData when missing or not absolute', () => {
@@ -270,6 +270,8 @@ describe('who wrote the policy (review finding: any Windows user can create C:\\
     const digest = 'ab'.repeat(32);
     const output = `\r\nHKEY_LOCAL_MACHINE\\SOFTWARE\\Policies\\Wardline\r\n    PolicySha256    REG_SZ    ${digest.toUpperCase()}\r\n\r\n`;
     expect(parseRegistryPin(output)).toBe(digest);
+    // Value names are case-insensitive, and Group Policy may write REG_EXPAND_SZ.
+    expect(parseRegistryPin(`    policysha256    REG_EXPAND_SZ    ${digest}`)).toBe(digest);
     expect(parseRegistryPin('ERROR: The system was unable to find the specified registry key or value.')).toBeNull();
     expect(parseRegistryPin('    PolicySha256    REG_SZ    not-a-digest')).toBeNull();
     expect(decideWindowsPolicy({ pin: null, fileSha256: null })).toEqual({ kind: 'default' });
@@ -293,7 +295,10 @@ describe('who wrote the policy (review finding: any Windows user can create C:\\
       };
       expect(await pinnedLoad(withCa({}))).toMatchObject({ kind: 'invalid', problem: expect.stringMatching(/^caBundleSha256: required with caBundlePath on Windows/) });
       expect(await pinnedLoad(withCa({ caBundleSha256: 'cd'.repeat(32) }))).toMatchObject({ kind: 'invalid', problem: expect.stringMatching(/^caBundleSha256: the CA bundle .* has SHA-256/) });
-      expect((await pinnedLoad(withCa({ caBundleSha256: caDigest }))).kind).toBe('managed');
+      // What was checked is what the connection will trust: the text, not the path to read again.
+      expect(await pinnedLoad(withCa({ caBundleSha256: caDigest }))).toMatchObject({ kind: 'managed', caBundlePem: caPem });
+      // Get-FileHash prints upper case.
+      expect((await pinnedLoad(withCa({ caBundleSha256: caDigest.toUpperCase() }))).kind).toBe('managed');
       await rm(file);
 
       const planted = JSON.stringify({ version: 1, idleLockMinutes: 60 });

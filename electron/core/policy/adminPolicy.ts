@@ -100,7 +100,9 @@ export const AdminPolicySchema = z
       ),
     caBundleSha256: z
       .string()
-      .regex(/^[0-9a-f]{64}$/, { error: 'must be the SHA-256 of the CA bundle file, 64 lower-case hex digits' })
+      .regex(/^[0-9A-Fa-f]{64}$/, { error: 'must be the SHA-256 of the CA bundle file, 64 hex digits' })
+      // Get-FileHash prints upper case.
+      .transform((digest) => digest.toLowerCase())
       .optional()
       .describe(
         "SHA-256 (lower-case hex) of the CA bundle file's bytes. Wardline refuses to start if the file's digest differs. " +
@@ -362,8 +364,10 @@ export function toNotificationPolicy(policy: AdminPolicy): NotificationPolicy {
   };
 }
 
-export function toChatTrust(policy: AdminPolicy): ChatTrust {
+/** `caBundlePem`: the bundle's text as the policy load checked it, so what was checked is what is trusted. */
+export function toChatTrust(policy: AdminPolicy, caBundlePem?: string): ChatTrust {
   const trustedDomains = [...policy.allowedDomains];
+  if (caBundlePem !== undefined) return { adminCa: { pem: caBundlePem }, trustedDomains };
   return policy.caBundlePath === undefined ? { trustedDomains } : { adminCa: { paths: [policy.caBundlePath] }, trustedDomains };
 }
 

@@ -39,10 +39,11 @@ export function policyFilePath(platform: NodeJS.Platform, env: Env, options: { i
   const paths = platform === 'win32' ? path.win32 : path.posix;
   const override = env[POLICY_FILE_ENV];
   if (!options.isPackaged && override && paths.isAbsolute(override)) return override;
-  // %ProgramData% (not always on C:). A person can set it for their own processes, but a packaged
-  // build only uses a file whose digest an administrator pinned in HKLM (policyTrust.ts), and a
-  // pinned policy that is missing keeps Wardline closed: pointing elsewhere gains nothing.
-  if (platform === 'win32') return path.win32.join(windowsProgramData(env), 'Wardline', 'policy.json');
+  // A packaged build never takes the folder from the environment: a person can set ProgramData (and
+  // SystemRoot, for reg.exe) for their own processes, and with both could have their own file
+  // accepted. So packaged builds read C:\ProgramData (a PC whose system drive is not C: needs IT to
+  // provide that folder).
+  if (platform === 'win32') return path.win32.join(options.isPackaged ? 'C:\\ProgramData' : windowsProgramData(env), 'Wardline', 'policy.json');
   if (platform === 'darwin') return '/Library/Application Support/Wardline/policy.json';
   return '/etc/wardline/policy.json';
 }
@@ -77,8 +78,8 @@ export const readFileAtMost: ReadFileAtMost = async (filePath, maxBytes) => {
 export type PolicyLoad =
   /** No file: no managed policy, built-in defaults apply. */
   | { kind: 'default'; path: string }
-  /** sha256 (hex) of the file's bytes, for the audit log. */
-  | { kind: 'managed'; path: string; policy: AdminPolicy; sha256: string }
+  /** sha256 (hex) of the file's bytes, for the audit log; the CA bundle's text as checked, if it names one. */
+  | { kind: 'managed'; path: string; policy: AdminPolicy; sha256: string; caBundlePem?: string }
   /** The file exists but is unusable: Wardline must not start. */
   | { kind: 'invalid'; path: string; problem: string };
 
@@ -108,24 +109,29 @@ function unreadableReason(error: unknown): string {
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
-async function caBundleProblem(caPath: string, pinned: string | null, readFile: ReadFileAtMost): Promise<string | null> {
+/**
+ * Reads, checks and returns the CA bundle's text. The connection trusts exactly these bytes: read
+ * again at each connect, a file someone could replace after start-up would undo the checks here.
+ */
+async function readCaBundle(caPath: string, pinned: string | null, readFile: ReadFileAtMost): Promise<{ pem: string } | { problem: string }> {
   let bytes: Uint8Array;
   try {
     bytes = await readFile(caPath, MAX_CA_BUNDLE_BYTES);
   } catch (error) {
-    return `caBundlePath: the CA bundle ${caPath} cannot be read (${unreadableReason(error)})`;
+    return { problem: `caBundlePath: the CA bundle ${caPath} cannot be read (${unreadableReason(error)})` };
   }
-  if (bytes.length > MAX_CA_BUNDLE_BYTES) return `caBundlePath: the CA bundle ${caPath} is larger than 1 MiB`;
+  if (bytes.length > MAX_CA_BUNDLE_BYTES) return { problem: `caBundlePath: the CA bundle ${caPath} is larger than 1 MiB` };
   const digest = createHash('sha256').update(bytes).digest('hex');
-  if (pinned !== null && digest !== pinned) return `caBundleSha256: the CA bundle ${caPath} has SHA-256 ${digest}, not the one the policy names`;
+  if (pinned !== null && digest !== pinned) return { problem: `caBundleSha256: the CA bundle ${caPath} has SHA-256 ${digest}, not the one the policy names` };
+  const pem = new TextDecoder().decode(bytes);
   try {
     // The same check the connection makes, done now so IT hears about it at start-up.
-    parsePemBundle(new TextDecoder().decode(bytes), `CA bundle ${caPath}`);
+    parsePemBundle(pem, `CA bundle ${caPath}`);
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
-    return `caBundlePath: ${reason.replace(/^The /, 'the ').replace(/\.$/, '')}`;
+    return { problem: `caBundlePath: ${reason.replace(/^The /, 'the ').replace(/\.$/, '')}` };
   }
-  return null;
+  return { pem };
 }
 
 /**
@@ -186,11 +192,12 @@ export async function loadAdminPolicy(options: { path: string; readFile?: ReadFi
     if (trust?.kind === 'windows-pin' && parsed.policy.caBundleSha256 === undefined) {
       return invalid('caBundleSha256: required with caBundlePath on Windows, so the CA bundle is the one IT deployed');
     }
-    const problem = await caBundleProblem(parsed.policy.caBundlePath, parsed.policy.caBundleSha256 ?? null, readFile);
-    if (problem !== null) return invalid(problem);
     // The CA Wardline will trust for every person on the PC: as much an administrator's as the policy.
     const owner = trust?.kind === 'posix-root' ? await posixOwnershipOf(parsed.policy.caBundlePath, trust.lstat, trust.adminGroups) : null;
     if (owner !== null) return invalid(`caBundlePath: ${owner}`);
+    const bundle = await readCaBundle(parsed.policy.caBundlePath, parsed.policy.caBundleSha256 ?? null, readFile);
+    if ('problem' in bundle) return invalid(bundle.problem);
+    return { kind: 'managed', path: file, policy: parsed.policy, sha256, caBundlePem: bundle.pem };
   }
   return { kind: 'managed', path: file, policy: parsed.policy, sha256 };
 }

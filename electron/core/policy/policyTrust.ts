@@ -83,7 +83,8 @@ export const WINDOWS_PIN_VALUE = 'PolicySha256';
 
 /** The pinned digest from `reg.exe query <key> /v PolicySha256` output, or null if there is none. */
 export function parseRegistryPin(regQueryOutput: string): string | null {
-  const match = /^\s*PolicySha256\s+REG_SZ\s+([0-9A-Fa-f]{64})\s*$/m.exec(regQueryOutput);
+  // Value names are case-insensitive in the registry; Group Policy may write REG_EXPAND_SZ.
+  const match = /^\s*PolicySha256\s+REG_(?:EXPAND_)?SZ\s+([0-9A-Fa-f]{64})\s*$/im.exec(regQueryOutput);
   return match?.[1]?.toLowerCase() ?? null;
 }
 

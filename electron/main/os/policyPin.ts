@@ -11,7 +11,8 @@ export function readWindowsPolicyPin(env: Readonly<Record<string, string | undef
   const systemRoot = env['SystemRoot'] && path.win32.isAbsolute(env['SystemRoot']) ? env['SystemRoot'] : 'C:\\Windows';
   const reg = path.win32.join(systemRoot, 'System32', 'reg.exe');
   return new Promise((resolve) => {
-    execFile(reg, ['query', WINDOWS_PIN_KEY, '/v', WINDOWS_PIN_VALUE], { timeout: 5_000, windowsHide: true }, (error, stdout) => {
+    // /reg:64: the 64-bit view whatever this process is, where Group Policy writes HKLM\SOFTWARE\Policies.
+    execFile(reg, ['query', WINDOWS_PIN_KEY, '/v', WINDOWS_PIN_VALUE, '/reg:64'], { timeout: 5_000, windowsHide: true }, (error, stdout) => {
       resolve(error ? null : parseRegistryPin(String(stdout)));
     });
   });
