@@ -105,7 +105,7 @@ export const AdminPolicySchema = z
       .transform((digest) => digest.toLowerCase())
       .optional()
       .describe(
-        "SHA-256 (lower-case hex) of the CA bundle file's bytes. Wardline refuses to start if the file's digest differs. " +
+        "SHA-256 (hex, either case, as Get-FileHash prints it) of the CA bundle file's bytes. Wardline refuses to start if the file's digest differs. " +
           'Required on Windows with caBundlePath, where the pinned policy cannot vouch for who wrote the bundle.',
       ),
     idleLockMinutes: z
