@@ -13,7 +13,7 @@ import type { NotificationPolicy } from '../../electron/core/notify/notification
 import type { CallContext } from '../../electron/core/ipc/dispatcher.js';
 import type { PolicyLoad } from '../../electron/core/policy/policyFile.js';
 import type { Ticker } from '../../electron/core/session/autoLock.js';
-import { createWardlineCore, type WardlineCore } from '../../electron/core/wardlineCore.js';
+import { createWardlineCore, type CoreOptions, type WardlineCore } from '../../electron/core/wardlineCore.js';
 import type { ProsodyServer } from '../fixtures/prosody.js';
 
 const CTX: CallContext = { senderUrl: 'app://wardline/index.html', isMainFrame: true };
@@ -30,6 +30,19 @@ export interface CoreUnderTest {
   attempt<C extends RequestChannel>(channel: C, payload: RequestOf<C>): Promise<Result<ResponseOf<C>>>;
   seen<E extends EventName>(event: E): EventPayload<E>[];
   close(): Promise<void>;
+}
+
+/** What every test core shares: the Chromium shell's identity, our origin, no link opening, an OS that is never idle. */
+export function testCoreBase(dataDir: string): Pick<CoreOptions, 'dataDir' | 'shell' | 'version' | 'platform' | 'appOrigin' | 'confirmAndOpen' | 'idle'> {
+  return {
+    dataDir,
+    shell: 'chromium',
+    version: 'test',
+    platform: process.platform,
+    appOrigin: 'app://wardline',
+    confirmAndOpen: async () => false,
+    idle: { idleSeconds: () => 0 },
+  };
 }
 
 export function newDataDir(name: string): string {
@@ -60,13 +73,7 @@ export function startCore(options: {
   const logs: string[] = [];
   const events = new Map<EventName, unknown[]>();
   const core = createWardlineCore({
-    dataDir,
-    shell: 'chromium',
-    version: 'test',
-    platform: process.platform,
-    appOrigin: 'app://wardline',
-    confirmAndOpen: async () => false,
-    idle: { idleSeconds: () => 0 },
+    ...testCoreBase(dataDir),
     log: (line) => logs.push(line),
     chatTrust: { adminCa: { paths: [options.server.caCertPath] }, trustedDomains: [options.server.domain] },
     exportFile: async (request) => {

@@ -12,6 +12,7 @@ import type { CallContext } from '../../electron/core/ipc/dispatcher.js';
 import type { LockPolicy } from '../../electron/core/policy/lockPolicy.js';
 import { createWardlineCore, type WardlineCore } from '../../electron/core/wardlineCore.js';
 import { applyKeyringEnv, startKeyring, type Keyring } from '../fixtures/keyring.js';
+import { testCoreBase } from './coreHarness.js';
 
 const CTX: CallContext = { senderUrl: 'app://wardline/index.html', isMainFrame: true };
 const PIN = '246810';
@@ -34,13 +35,7 @@ afterAll(async () => {
 /** A whole core on `dataDir` with the real keyring (no messaging server needed here). */
 function coreOn(dataDir: string, policy?: LockPolicy, log?: (line: string) => void): WardlineCore {
   return createWardlineCore({
-    dataDir,
-    shell: 'chromium',
-    version: 'test',
-    platform: process.platform,
-    appOrigin: 'app://wardline',
-    confirmAndOpen: async () => false,
-    idle: { idleSeconds: () => 0 },
+    ...testCoreBase(dataDir),
     ticker: { every: () => () => undefined },
     ...(log ? { log } : {}),
     ...(policy ? { policy } : {}),

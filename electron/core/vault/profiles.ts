@@ -152,6 +152,8 @@ export class ProfileRegistry {
   readonly #pinMinLength: number | undefined;
   readonly #delayAfterFailures: number | undefined;
   readonly #files: VaultFileOps;
+  /** Stale temp files of interrupted writes are swept by the first listing only. */
+  #tempsSwept = false;
   readonly #queues = new Map<string, Promise<unknown>>();
 
   constructor(options: ProfileRegistryOptions) {
@@ -185,10 +187,13 @@ export class ProfileRegistry {
     for (const name of names.filter((n) => n.startsWith(tombstonePrefix))) {
       await this.#files.removeTree(join(profilesRoot(this.dataDir), name)).catch(() => undefined);
     }
-    await removeStaleTemps(profilesRoot(this.dataDir));
+    // Temps are left only by a crash, so one sweep per start is enough; the list is read again often.
+    const sweepTemps = !this.#tempsSwept;
+    this.#tempsSwept = true;
+    if (sweepTemps) await removeStaleTemps(profilesRoot(this.dataDir));
     const listings: ProfileListing[] = [];
     for (const name of names.filter(isProfileId)) {
-      await removeStaleTemps(this.profileDir(name));
+      if (sweepTemps) await removeStaleTemps(this.profileDir(name));
       try {
         const record = await readProfileRecord(this.dataDir, name);
         // No profile.json: a removal in progress. Damaged: it cannot be opened, so not offered.
