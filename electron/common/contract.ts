@@ -91,6 +91,8 @@ export const ConversationSummarySchema = z.object({
   /** Our messages here the server bounced, waiting for the person to retry them. */
   undelivered: z.number().int().nonnegative(),
   lastActivityAt: z.number().int().nullable(),
+  /** The person left a draft here (its text is never listed). */
+  hasDraft: z.boolean(),
   /**
    * The start of the newest message, one line, for the list (admin policy may turn previews off:
    * then always null). `author`: "You", the sender's name in a room, null for the other person in 1:1.
@@ -488,6 +490,20 @@ export const requests = {
     // The composer's limit is enforced in main with a clear message; this cap only stops abuse of IPC.
     request: z.object({ conversationId: z.number().int().positive(), body: z.string().max(100_000), urgent: z.boolean() }).strict(),
     response: z.object({ messageId: z.number().int() }),
+    locked: 'refuse',
+  },
+  // What the person typed and has not sent, kept in the encrypted store per conversation, so a
+  // conversation switch, a lock or a restart does not lose it. Sending clears it in main.
+  'drafts:get': {
+    request: z.object({ conversationId: z.number().int().positive() }).strict(),
+    response: z.object({ body: z.string(), urgent: z.boolean() }).nullable(),
+    locked: 'refuse',
+  },
+  'drafts:save': {
+    // A blank body removes the draft. The same IPC cap as a message: a draft over the composer's
+    // limit is still kept, so the person can shorten it later.
+    request: z.object({ conversationId: z.number().int().positive(), body: z.string().max(100_000), urgent: z.boolean() }).strict(),
+    response: z.object({ saved: z.literal(true) }),
     locked: 'refuse',
   },
   // Sends a bounced ('failed') message of ours again, with its original id. Refused while locked;

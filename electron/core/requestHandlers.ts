@@ -16,6 +16,8 @@ import { incidentHandlers } from './incident/incidentHandlers.js';
 const SEARCH_BY_NHS_NUMBER_REFUSED =
   "Searching by NHS number is turned off on this computer: the hospital's policy hides patient identifiers here.";
 
+const NO_SUCH_CONVERSATION = 'This conversation no longer exists, so its draft could not be kept.';
+
 /** Urgent unread first, then most recent activity: what needs attention is at the top. */
 export function byAttention(a: ConversationSummary, b: ConversationSummary): number {
   const urgent = Number(b.urgentUnread > 0) - Number(a.urgentUnread > 0);
@@ -102,6 +104,11 @@ export function requestHandlers(
       return { messages: page.messages.map((m) => toMessageView(m, mask)), before: page.before };
     },
     'messages:send': ({ conversationId, body, urgent }) => personFacing(() => session.chat().send({ conversationId, body, urgent })),
+    'drafts:get': ({ conversationId }) => session.store().draftFor(conversationId),
+    'drafts:save': async ({ conversationId, body, urgent }) => {
+      if (!(await session.saveDraft(conversationId, { body, urgent }))) throw new WardlineFailure('rejected', NO_SUCH_CONVERSATION);
+      return { saved: true as const };
+    },
     'messages:retry': ({ messageId }) =>
       personFacing(async () => {
         await session.chat().retry(messageId);

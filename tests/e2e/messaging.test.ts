@@ -2,7 +2,8 @@
  * Two people, two Wardline windows, one real Prosody: what each of them sees.
  * Real Chromium, real core, real SQLCipher stores, real keyring.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
@@ -13,10 +14,11 @@ import { startProsody, type ProsodyServer } from '../fixtures/prosody.js';
 import { buildChatMessage } from '../../electron/core/messaging/index.js';
 import { connectXmpp } from '../../electron/core/xmpp/index.js';
 import { screenshot } from './screenshot.js';
-import { connectThroughUi, createProfileThroughUi } from './steps.js';
+import { connectThroughUi, createProfileThroughUi, unlockThroughUi } from './steps.js';
 
 interface Person {
   app: OpenWardline;
+  dataDir: string;
   page: Page;
   jid: string;
 }
@@ -38,7 +40,7 @@ describe('messaging between two people, end to end', () => {
     });
     await createProfileThroughUi(app.page, name, role, '246810');
     await connectThroughUi(app.page, server, user, `${user}-password`);
-    return { app, page: app.page, jid: `${user}@${server.domain}` };
+    return { app, dataDir, page: app.page, jid: `${user}@${server.domain}` };
   }
 
   beforeAll(async () => {
@@ -171,6 +173,56 @@ describe('messaging between two people, end to end', () => {
     } finally {
       await visitor.close();
     }
+  });
+
+  it('keeps a half-written message through a conversation switch and a lock, encrypted, and the send uses it up', async () => {
+    const { page } = bob;
+    const nonce = randomBytes(4).toString('hex');
+    const draft = `Half-written: bed 3 needs a falls assessment ${nonce}`;
+    const list = page.getByRole('navigation', { name: 'Conversations' });
+    const withAlice = list.getByRole('button', { name: /Alice Moreno/ });
+    const room = list.getByRole('button', { name: /ward ?7/i });
+    const composer = page.getByLabel('Message', { exact: true });
+    await withAlice.click();
+    await composer.fill(draft);
+    await page.getByLabel('Urgent').check();
+    // Straight to another conversation, without a pause in typing.
+    await room.click();
+    await expect.poll(() => room.getAttribute('aria-current')).toBe('true');
+    expect(await composer.inputValue()).toBe('');
+    await expect.poll(() => withAlice.getAttribute('aria-label')).toMatch(/unsent draft/);
+    await withAlice.click();
+    await expect.poll(() => composer.inputValue()).toBe(draft);
+    expect(await page.getByLabel('Urgent').isChecked()).toBe(true);
+
+    // Still typing, then Ctrl+L: locked at once, and the draft is nowhere in the page...
+    const longer = `${draft} and bed rails`;
+    await composer.fill(longer);
+    await page.keyboard.press('Control+L');
+    await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toBe('Wardline is locked');
+    expect(await page.content()).not.toContain(nonce);
+    // ...nor in plaintext in the profile's files: it is in the encrypted store.
+    for (const entry of await readdir(bob.dataDir, { withFileTypes: true, recursive: true })) {
+      if (!entry.isFile()) continue;
+      const bytes = await readFile(join(entry.parentPath, entry.name)).catch(() => null);
+      expect(bytes?.includes(Buffer.from(nonce)), `${entry.name} holds the draft in plaintext`).not.toBe(true);
+    }
+    await unlockThroughUi(page, 'Dr Bob Reyes', '246810');
+    await expect.poll(() => composer.inputValue()).toBe(longer);
+    await screenshot(page, 'messaging-06-draft-after-unlock');
+
+    // Sent, it reaches Alice once, urgent as chosen, and does not come back as a draft.
+    await composer.press('Enter');
+    await alice.page.getByRole('navigation', { name: 'Conversations' }).getByRole('button', { name: /^Dr Bob Reyes/ }).click();
+    const aliceMessages = alice.page.getByRole('list', { name: 'Messages' });
+    await expect.poll(() => aliceMessages.textContent()).toContain(longer);
+    expect(await aliceMessages.getByText(longer).count()).toBe(1);
+    await expect.poll(() => withAlice.getAttribute('aria-label')).not.toMatch(/unsent draft/);
+    await room.click();
+    await withAlice.click();
+    await expect.poll(() => page.getByRole('list', { name: 'Messages' }).textContent()).toContain(longer);
+    expect(await composer.inputValue()).toBe('');
+    expect(await page.getByLabel('Urgent').isChecked()).toBe(false);
   });
 
   it('finds messages through search', async () => {

@@ -15,7 +15,7 @@ import { sweepRetention } from '../../electron/core/governance/retention.js';
 import { buildIncidentMessage } from '../../electron/core/incident/incidentForms.js';
 import { IncidentService } from '../../electron/core/incident/incidentService.js';
 import { IncidentQueries } from '../../electron/core/store/incidentQueries.js';
-import { openStore, type WardlineStore } from '../../electron/core/store/index.js';
+import { latestSchemaVersion, openStore, type WardlineStore } from '../../electron/core/store/index.js';
 import { containsText } from '../fixtures/storeFiles.js';
 import { declare, INCIDENT, LEAD, request, response } from '../unit/incidentFixtures.js';
 
@@ -95,7 +95,7 @@ describe('incident records on the encrypted store', () => {
 
     const migrated = await openStore(path, keyHex, { create: false });
     try {
-      expect(migrated.schemaVersion).toBe(5);
+      expect(migrated.schemaVersion).toBe(latestSchemaVersion);
       const records = await migrated.loadIncidentRecords();
       expect(records.events.map((e) => JSON.parse(e).kind).sort()).toEqual(['declare', 'request']);
       expect(records.outbox.map((e) => JSON.parse(e).id)).toEqual(['wl-7']);

@@ -34,6 +34,7 @@ const roomSummary = {
   urgentUnread: 0,
   undelivered: 0,
   lastActivityAt: null,
+  hasDraft: false,
   latest: null,
 };
 

@@ -55,6 +55,7 @@ export function toConversationView(c: StoredConversation, maskIdentifiers = fals
     urgentUnread: c.urgentUnread,
     undelivered: c.undelivered,
     lastActivityAt: c.lastActivityAt,
+    hasDraft: c.hasDraft,
     preview: c.latest === null ? null : previewOf(c.latest, c.kind, maskIdentifiers),
   };
 }

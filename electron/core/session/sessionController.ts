@@ -14,7 +14,7 @@ import type { ChatAccount, ChatEvent, ChatService, ChatServiceOptions, ChatTrust
 import type { CoreEvents } from '../events.js';
 import { WardlineFailure } from '../ipc/failure.js';
 import type { LockPolicy } from '../policy/lockPolicy.js';
-import type { StoreError, WardlineStore } from '../store/index.js';
+import type { Draft, StoreError, WardlineStore } from '../store/index.js';
 import { isVaultError } from '../vault/vaultError.js';
 import { storeOpenFailure } from './storeOpenFailure.js';
 import type { ProfileListing, ProfileRegistry } from '../vault/profiles.js';
@@ -182,6 +182,16 @@ export class SessionController {
   /** The unlocked person's store; refuses while locked even if a caller forgot the contract flag. */
   store(): WardlineStore {
     return this.#requireOpen().store;
+  }
+
+  /**
+   * Keeps the open profile's draft for a conversation. The list is told only when a conversation
+   * gains or loses its draft marker, not on every pause in typing. False: no such conversation.
+   */
+  async saveDraft(conversationId: number, draft: Draft): Promise<boolean> {
+    const saved = await this.store().saveDraft(conversationId, draft);
+    if (saved === 'added' || saved === 'removed') this.#conversationsChanged.push([conversationId]);
+    return saved !== 'no-conversation';
   }
 
   /** Creating a profile signs its owner straight in: they have just typed their PIN. */

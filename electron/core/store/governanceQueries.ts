@@ -223,6 +223,8 @@ export class GovernanceQueries {
          WHERE id = ?`,
       );
       for (const row of unread) uncount.run([readNumber(row, 'unread'), readNumber(row, 'urgent'), readNumber(row, 'conversation_id')]);
+      // A draft nobody has touched for the retention period goes the way of the messages.
+      this.statement(`DELETE FROM drafts WHERE updated_at < ?`).run([cutoff]);
       return changes;
     });
   }

@@ -40,7 +40,7 @@ export const PREVIEW_CHARACTERS = 200;
 // per-conversation subquery let the planner walk every message of every conversation through the
 // paging index instead (a 2,000-conversation list: 37 → 363 ms).
 const listColumns = `c.id, c.jid, c.kind, c.title, c.muted, c.unread_count, c.urgent_unread_count, c.last_activity_at,
-  coalesce(u.n, 0) AS undelivered`;
+  coalesce(u.n, 0) AS undelivered, EXISTS (SELECT 1 FROM drafts d WHERE d.conversation_id = c.id) AS has_draft`;
 const listFrom = `conversations c
   LEFT JOIN (
     SELECT m.conversation_id AS conversation_id, count(*) AS n
@@ -176,6 +176,7 @@ export class MessageStore {
         urgentUnread: readNumber(row, 'urgent_unread_count'),
         undelivered: readNumber(row, 'undelivered'),
         lastActivityAt: readOptionalNumber(row, 'last_activity_at'),
+        hasDraft: readNumber(row, 'has_draft') === 1,
         latest: text === null ? null : { fromSelf: readString(row, 'latest_direction') === 'out', senderName: readOptionalString(row, 'latest_sender'), text },
       };
     });

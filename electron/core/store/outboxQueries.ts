@@ -31,7 +31,11 @@ export class OutboxQueries {
     this.statements = new StatementCache(db);
   }
 
-  /** The message (outgoing, pending) and its outbox row in one transaction; the FTS trigger indexes it. */
+  /**
+   * The message (outgoing, pending) and its outbox row in one transaction; the FTS trigger indexes
+   * it. The conversation's draft goes in the same transaction: what was sent never reappears as
+   * a draft to be sent twice, and a crash cannot lose both.
+   */
   queueOutgoing(input: OutgoingMessageInput, now: number): number {
     requireInteger(input.conversationId, 'conversationId');
     requireInteger(input.sentAt, 'sentAt');
@@ -67,6 +71,7 @@ export class OutboxQueries {
         input.sentAt,
         input.conversationId,
       ]);
+      this.statement(`DELETE FROM drafts WHERE conversation_id = ?`).run([input.conversationId]);
       return messageId;
     });
   }

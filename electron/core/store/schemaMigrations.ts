@@ -193,6 +193,22 @@ export const migrations: readonly Migration[] = [
       moveIncidentSettings(db);
     },
   },
+  {
+    version: 6,
+    name: 'drafts: what a person typed but has not sent, one per conversation',
+    up(db) {
+      // Kept here, encrypted, rather than in the page (whose storage is plaintext on disk), so a
+      // conversation switch, a lock or a restart never loses a half-written message.
+      db.exec(`
+        CREATE TABLE drafts (
+          conversation_id INTEGER PRIMARY KEY REFERENCES conversations(id) ON DELETE CASCADE,
+          body TEXT NOT NULL,
+          urgent INTEGER NOT NULL DEFAULT 0 CHECK (urgent IN (0, 1)),
+          updated_at INTEGER NOT NULL
+        ) STRICT;
+      `);
+    },
+  },
 ];
 
 export const latestSchemaVersion = migrations.length;

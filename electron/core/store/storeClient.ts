@@ -17,6 +17,8 @@ import type {
   ListConversationsOptions,
   DeleteResult,
   DirectConversationName,
+  Draft,
+  DraftSaved,
   InsertBatchResult,
   MessageCursor,
   MessagePage,
@@ -72,6 +74,10 @@ export interface WardlineStore {
   findConversationById(id: number): Promise<ConversationRef | null>;
   latestIncoming(conversationId: number): Promise<MarkerTarget | null>;
   unreadUrgent(): Promise<UrgentUnread[]>;
+  // Drafts (draftQueries.ts).
+  /** Keeps what the person typed (blank: removes it); says whether the list's draft marker changed. */
+  saveDraft(conversationId: number, draft: Draft): Promise<DraftSaved>;
+  draftFor(conversationId: number): Promise<Draft | null>;
   // Clinical governance (governanceQueries.ts).
   /** The named messages of one conversation, oldest first. */
   messagesByIds(conversationId: number, ids: readonly number[]): Promise<StoredMessage[]>;
@@ -212,6 +218,12 @@ class StoreClient implements WardlineStore {
   }
   unreadUrgent(): Promise<UrgentUnread[]> {
     return this.call('unreadUrgent');
+  }
+  saveDraft(conversationId: number, draft: Draft): Promise<DraftSaved> {
+    return this.call('saveDraft', conversationId, draft, this.now());
+  }
+  draftFor(conversationId: number): Promise<Draft | null> {
+    return this.call('draftFor', conversationId);
   }
   messagesByIds(conversationId: number, ids: readonly number[]): Promise<StoredMessage[]> {
     return this.call('messagesByIds', conversationId, ids);

@@ -12,6 +12,8 @@ import type {
   ListConversationsOptions,
   DeleteResult,
   DirectConversationName,
+  Draft,
+  DraftSaved,
   InsertBatchResult,
   MessageCursor,
   MessagePage,
@@ -60,6 +62,9 @@ export interface StoreOperations {
   findConversationById: { args: [id: number]; result: ConversationRef | null };
   latestIncoming: { args: [conversationId: number]; result: MarkerTarget | null };
   unreadUrgent: { args: []; result: UrgentUnread[] };
+  // Drafts (draftQueries.ts).
+  saveDraft: { args: [conversationId: number, draft: Draft, now: number]; result: DraftSaved };
+  draftFor: { args: [conversationId: number]; result: Draft | null };
   // Clinical governance (governanceQueries.ts). Removals checkpoint the WAL before they return.
   messagesByIds: { args: [conversationId: number, ids: readonly number[]]; result: StoredMessage[] };
   markTranscribed: { args: [conversationId: number, ids: readonly number[], mark: TranscriptionMark]; result: number };

@@ -25,9 +25,20 @@ export interface ConversationSummary {
   /** Our messages the server bounced, parked until the person retries them. */
   undelivered: number;
   lastActivityAt: number | null;
+  /** A draft is waiting here (its text is never listed). */
+  hasDraft: boolean;
   /** The newest message, for the list's preview line; null unless asked for, or when it has no text. */
   latest: LatestMessage | null;
 }
+
+/** A message being written and not yet sent (the composer's text and its urgent choice). */
+export interface Draft {
+  body: string;
+  urgent: boolean;
+}
+
+/** What saving a draft did: the conversation list marks conversations that have one. */
+export type DraftSaved = 'no-conversation' | 'unchanged' | 'added' | 'removed';
 
 export interface LatestMessage {
   fromSelf: boolean;

@@ -9,6 +9,7 @@ import { StoreError, toStoreError } from './storeErrors.js';
 import type { StoreOperation, StoreOperations, StoreRequest, StoreResponse } from './storeProtocol.js';
 import { GovernanceQueries } from './governanceQueries.js';
 import { OutboxQueries } from './outboxQueries.js';
+import { DraftQueries } from './draftQueries.js';
 import { IncidentQueries } from './incidentQueries.js';
 
 type WorkerState = { state: 'closed' } | { state: 'open'; opened: OpenedStore };
@@ -43,6 +44,7 @@ function lazyQueries<Q>(create: (db: OpenedStore['db']) => Q): () => Q {
 }
 
 const outbox = lazyQueries((db) => new OutboxQueries(db));
+const drafts = lazyQueries((db) => new DraftQueries(db));
 const governance = lazyQueries((db) => new GovernanceQueries(db));
 const incidents = lazyQueries((db) => new IncidentQueries(db));
 
@@ -104,6 +106,8 @@ const handlers: Handlers = {
   findConversationById: (id) => outbox().findConversationById(id),
   latestIncoming: (conversationId) => outbox().latestIncoming(conversationId),
   unreadUrgent: () => outbox().unreadUrgent(),
+  saveDraft: (conversationId, draft, now) => drafts().saveDraft(conversationId, draft, now),
+  draftFor: (conversationId) => drafts().draftFor(conversationId),
   messagesByIds: (conversationId, ids) => governance().messagesByIds(conversationId, ids),
   markTranscribed: (conversationId, ids, mark) => governance().markTranscribed(conversationId, ids, mark),
   removeTranscribed: (conversationId, ids, remover) => {
