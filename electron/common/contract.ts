@@ -180,6 +180,7 @@ export const TranscriptionNoteSchema = z.object({
   text: z.string(),
   /** FHIR R4 JSON (see docs/TRANSCRIPTION.md). */
   fhirJson: z.string(),
+  /** Messages marked transcribed by this call: always 0 now, as they are marked when the note is first copied or saved. */
   transcribed: z.number().int(),
 });
 

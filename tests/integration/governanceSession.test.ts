@@ -92,7 +92,7 @@ describe('transcribe, then delete the originals everywhere', () => {
     await until('alice has the advice', async () => (await messagesWith(alice, bobJid())).some((m) => m.body === ADVICE));
   });
 
-  it('produces an attributed note and marks the message transcribed', async () => {
+  it('produces an attributed note, and marks the message transcribed once the note is saved', async () => {
     const conversation = (await alice.call('conversations:list', {})).find((c) => c.address === bobJid());
     const advice = (await messagesWith(alice, bobJid())).find((m) => m.body === ADVICE);
     // Not in Alice's roster yet: the conversation takes the name Bob signed his first message with.
@@ -106,7 +106,11 @@ describe('transcribe, then delete the originals everywhere', () => {
       nhsNumber: '943 476 5919',
       recordReference: 'EPR-2231',
     });
-    expect(note.transcribed).toBe(1);
+    // Nothing is marked until the note leaves Wardline toward the record.
+    expect(note.transcribed).toBe(0);
+    expect((await messagesWith(alice, bobJid())).find((m) => m.id === advice?.id)?.transcription).toBeNull();
+    expect((await alice.call('governance:needsTranscription', {})).map((n) => n.messageId)).toContain(advice?.id);
+    expect(await auditKinds(alice)).not.toContain('transcription');
     expect(note.text).toContain(ADVICE);
     expect(note.text).toContain('Dr Bob Reyes');
     expect(note.text).toContain('Consultant');
@@ -124,6 +128,32 @@ describe('transcribe, then delete the originals everywhere', () => {
     const marked = (await messagesWith(alice, bobJid())).find((m) => m.id === advice?.id);
     expect(marked?.transcription).toMatchObject({ by: 'Sr Alice Moreno (Ward sister)', recordReference: 'EPR-2231' });
     expect((await alice.call('governance:needsTranscription', {})).map((n) => n.messageId)).not.toContain(advice?.id);
+    const transcriptions = (await alice.call('audit:list', {})).entries.filter((e) => e.kind === 'transcription');
+    expect(transcriptions.map((e) => e.details)).toEqual([expect.objectContaining({ messageIds: String(advice?.id), messages: 1, via: 'saved-fhir' })]);
+  });
+
+  it('leaves a note created but never copied or saved unmarked after a lock: still needing transcription, and not deletable', async () => {
+    const body = `Chase the CRP for 943 476 5919 tomorrow ${Date.now()}`;
+    const { conversationId: toAlice } = await bob.call('conversations:openDirect', { jid: aliceJid() });
+    await bob.call('messages:send', { conversationId: toAlice, body, urgent: false });
+    await until('alice has it', async () => (await messagesWith(alice, bobJid())).some((m) => m.body === body));
+    const conversationId = (await alice.call('conversations:list', {})).find((c) => c.address === bobJid())?.id ?? 0;
+    const id = (await messagesWith(alice, bobJid())).find((m) => m.body === body)?.id ?? 0;
+    const note = await alice.call('transcription:create', { conversationId, messageIds: [id], recordReference: 'EPR-3001' });
+    const transcriptionsBefore = (await auditKinds(alice)).filter((kind) => kind === 'transcription').length;
+
+    await alice.call('session:lock', {});
+    const locked = (await alice.call('session:state', {})) as { kind: 'locked'; profiles: { id: string }[] };
+    await alice.call('session:unlock', { profileId: locked.profiles[0]?.id ?? '', pin: PIN });
+
+    const after = (await messagesWith(alice, bobJid())).find((m) => m.id === id);
+    expect(after).toMatchObject({ body, transcription: null });
+    expect((await alice.call('governance:needsTranscription', {})).map((n) => n.messageId)).toContain(id);
+    expect((await auditKinds(alice)).filter((kind) => kind === 'transcription')).toHaveLength(transcriptionsBefore);
+    expect(await alice.attempt('transcription:saveFhir', { noteId: note.noteId })).toMatchObject({ ok: false, error: { code: 'not-found' } });
+    expect(await alice.attempt('transcription:deleteOriginals', { conversationId, messageIds: [id] })).toMatchObject({ ok: false, error: { code: 'rejected' } });
+    expect((await messagesWith(alice, bobJid())).find((m) => m.id === id)?.body).toBe(body);
+    await until('alice online again', async () => (await alice.call('chat:connection', {})).kind === 'online');
   });
 
   it('deletes the original, and the other participant sees the tombstone instead of the text', async () => {
@@ -152,7 +182,8 @@ describe('transcribe, then delete the originals everywhere', () => {
     await until('alice has it', async () => (await messagesWith(alice, bobJid())).some((m) => m.body === second));
     const conversation = (await alice.call('conversations:list', {})).find((c) => c.address === bobJid());
     const id = (await messagesWith(alice, bobJid())).find((m) => m.body === second)?.id ?? 0;
-    await alice.call('transcription:create', { conversationId: conversation?.id ?? 0, messageIds: [id] });
+    const note = await alice.call('transcription:create', { conversationId: conversation?.id ?? 0, messageIds: [id] });
+    await alice.call('transcription:saveFhir', { noteId: note.noteId });
 
     await server.kill();
     expect(await alice.call('transcription:deleteOriginals', { conversationId: conversation?.id ?? 0, messageIds: [id] })).toEqual({ removed: 1, retractionsQueued: 1 });
@@ -342,7 +373,8 @@ describe('masking patient identifiers (policy "always", for shared screens)', ()
     expect(previews.get(`dave@${server.domain}`)).toEqual({ author: null, text: shown });
     const withDave = conversations.find((c) => c.address === `dave@${server.domain}`);
     const message = (await messagesWith(carol, `dave@${server.domain}`)).find((m) => m.body === shown);
-    await carol.call('transcription:create', { conversationId: withDave?.id ?? 0, messageIds: [message?.id ?? 0], recordReference: 'EPR 9434765919' });
+    const note = await carol.call('transcription:create', { conversationId: withDave?.id ?? 0, messageIds: [message?.id ?? 0], recordReference: 'EPR 9434765919' });
+    await carol.call('transcription:saveFhir', { noteId: note.noteId });
     const transcribed = (await messagesWith(carol, `dave@${server.domain}`)).find((m) => m.id === message?.id);
     expect(transcribed?.transcription?.recordReference).toBe('EPR [NHS no. hidden]');
 

@@ -11,6 +11,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPlainStore } from '../../bench/plainSqlite.js';
+import { AuditTrail } from '../../electron/core/governance/auditTrail.js';
+import { NoteClipboard } from '../../electron/core/governance/clipboard.js';
+import type { ExportRequest } from '../../electron/core/governance/exportFile.js';
+import { Governance } from '../../electron/core/governance/governanceService.js';
 import { GovernanceQueries } from '../../electron/core/store/governanceQueries.js';
 import { openStore, type ReceivedMessageInput, type WardlineStore } from '../../electron/core/store/index.js';
 import { containsText, readWithJourneyapps } from '../fixtures/storeFiles.js';
@@ -172,5 +176,137 @@ describe('governance on the encrypted store', () => {
     await readWithJourneyapps(dbPath, key, `DELETE FROM audit_log WHERE kind = 'deletion'`);
     store = await openStore(dbPath, keyHex);
     expect(await store.verifyAuditChain()).toBe(false);
+  });
+});
+
+describe('transcription counts only once the note leaves Wardline (encrypted store)', () => {
+  const keyHex = randomBytes(32).toString('hex');
+  let store: WardlineStore;
+  let conversation: number;
+  let clock = T0 + DAY;
+  let saveChoice = true;
+  const clipboard: string[] = [];
+  const exports: ExportRequest[] = [];
+  const person = { name: 'Sr Ana Lopes', role: 'Ward sister' };
+
+  function governance(): Governance {
+    const audit = new AuditTrail({ store, actor: 'Sr Ana Lopes (Ward sister)', now: () => clock, log: () => undefined });
+    return new Governance({
+      store,
+      audit,
+      person,
+      account: () => ({ jid: 'ana@trust.example' }),
+      chat: () => null,
+      exportFile: async (request) => {
+        if (!saveChoice) return { saved: false, location: null };
+        exports.push(request);
+        return { saved: true, location: `(test)/${request.suggestedName}` };
+      },
+      retentionDays: 30,
+      now: () => clock,
+      isOpen: () => true,
+      clipboard: new NoteClipboard({
+        writeText: async (text) => void clipboard.push(text),
+        readText: async () => clipboard.at(-1) ?? '',
+        clear: async () => void clipboard.push(''),
+      }),
+    });
+  }
+
+  async function idOf(n: number): Promise<number> {
+    return (await store.pageMessages(conversation, null, 20)).messages.find((m) => m.serverId === `srv-${n}`)?.id ?? 0;
+  }
+
+  async function markOf(id: number): Promise<unknown> {
+    return (await store.messagesByIds(conversation, [id]))[0]?.transcription ?? null;
+  }
+
+  async function transcriptionAudits(): Promise<{ at: number; details: Record<string, unknown> }[]> {
+    return (await store.listAudit(50)).filter((e) => e.kind === 'transcription');
+  }
+
+  beforeAll(async () => {
+    mkdirSync(join(root, 'note-leaves'));
+    store = await openStore(join(root, 'note-leaves', 'store.db'), keyHex);
+    conversation = await store.upsertConversation({ jid: 'dr.okafor@trust.example', kind: 'direct', title: 'Dr Okafor' });
+    await store.insertReceivedBatch([10, 11, 12].map((n) => message(conversation, n, { body: `${advice} (${n})`, patientIdentifier: true, sentAt: T0 + n * 60_000 })));
+  });
+
+  afterAll(async () => {
+    await store.close();
+  });
+
+  it('leaves the messages untranscribed when the note is created and then dropped by a lock, and refuses to delete them', async () => {
+    const id = await idOf(10);
+    const session = governance();
+    const note = await session.transcribe({ conversationId: conversation, messageIds: [id], recordReference: 'EPR-10' });
+    expect(await markOf(id)).toBeNull();
+    expect(note.transcribed).toBe(0);
+    expect(note.text).toContain(`${advice} (10)`);
+    expect((await store.needsTranscription(10)).map((row) => row.messageId)).toContain(id);
+    expect(await transcriptionAudits()).toEqual([]);
+
+    // What the lock does: the note goes, with the clipboard.
+    await session.forgetClipboard();
+    await expect(session.copyNote(note.noteId)).rejects.toMatchObject({ code: 'not-found' });
+    await expect(session.saveFhir(note.noteId)).rejects.toMatchObject({ code: 'not-found' });
+    expect(clipboard).toEqual([]);
+    expect(exports).toEqual([]);
+
+    // After the next unlock: still needing transcription, unmarked, unaudited, and not deletable.
+    const next = governance();
+    expect((await next.needsTranscription()).map((row) => row.messageId)).toContain(id);
+    expect(await markOf(id)).toBeNull();
+    expect(await transcriptionAudits()).toEqual([]);
+    await expect(next.deleteOriginals(conversation, [id])).rejects.toMatchObject({ code: 'rejected' });
+    expect((await store.messagesByIds(conversation, [id]))[0]?.body).toBe(`${advice} (10)`);
+  });
+
+  it('marks and audits on the first copy, with the attribution the note carries, and only once', async () => {
+    const id = await idOf(11);
+    const session = governance();
+    const createdAt = clock;
+    const note = await session.transcribe({ conversationId: conversation, messageIds: [id], recordReference: 'EPR-11', nhsNumber: '943 476 5919' });
+    expect(await markOf(id)).toBeNull();
+
+    clock += 60_000;
+    await session.copyNote(note.noteId);
+    expect(clipboard.at(-1)).toBe(note.text);
+    expect(await markOf(id)).toEqual({ by: 'Sr Ana Lopes (Ward sister)', at: createdAt, recordReference: 'EPR-11' });
+    expect((await store.needsTranscription(10)).map((row) => row.messageId)).not.toContain(id);
+    const [entry, ...more] = await transcriptionAudits();
+    expect(more).toEqual([]);
+    expect(entry).toMatchObject({
+      at: clock,
+      details: { conversationId: conversation, messages: 1, messageIds: String(id), via: 'copied', noteCreatedAt: createdAt, nhsNumberGiven: true, recordReferenceGiven: true },
+    });
+    expect(JSON.stringify(entry)).not.toMatch(/amoxiclav|943.?476.?5919|EPR-11/);
+
+    // Copying again, then saving the same note: exports are audited, the transcription is not repeated.
+    clock += 60_000;
+    await session.copyNote(note.noteId);
+    expect(await session.saveFhir(note.noteId)).toMatchObject({ saved: true });
+    expect(await transcriptionAudits()).toHaveLength(1);
+    expect((await store.listAudit(50)).filter((e) => e.kind === 'export').map((e) => e.details.what)).toEqual(['fhir-transcription', 'note-to-clipboard', 'note-to-clipboard']);
+    expect(await session.deleteOriginals(conversation, [id])).toEqual({ removed: 1, retractionsQueued: 0 });
+  });
+
+  it('marks on a FHIR save, but not when the person cancels the save dialog', async () => {
+    const id = await idOf(12);
+    const session = governance();
+    const note = await session.transcribe({ conversationId: conversation, messageIds: [id] });
+    saveChoice = false;
+    expect(await session.saveFhir(note.noteId)).toEqual({ saved: false, location: null });
+    expect(await markOf(id)).toBeNull();
+    expect(await transcriptionAudits()).toHaveLength(1);
+
+    saveChoice = true;
+    clock += 60_000;
+    expect(await session.saveFhir(note.noteId)).toMatchObject({ saved: true });
+    expect(exports.at(-1)?.content).toBe(note.fhirJson);
+    expect(await markOf(id)).toMatchObject({ by: 'Sr Ana Lopes (Ward sister)', recordReference: null });
+    const audits = await transcriptionAudits();
+    expect(audits).toHaveLength(2);
+    expect(audits[0]?.details).toMatchObject({ messageIds: String(id), via: 'saved-fhir', recordReferenceGiven: false, nhsNumberGiven: false });
   });
 });

@@ -1,7 +1,9 @@
 /**
  * Transcribe-then-delete for the unlocked person (NHS IM guidance: advice is transcribed into
  * the record with attribution, then the original is deleted). Transcription builds the note
- * (plain text + FHIR R4), marks the messages and records it in the audit trail; "Delete
+ * (plain text + FHIR R4). The messages are marked transcribed, and the transcription audited, only
+ * when the note leaves Wardline toward the record: the first time it is copied or saved as FHIR.
+ * A note dropped before that (lock, the person moving on) leaves them untranscribed. "Delete
  * originals" removes the transcribed text with no remnant, leaves a tombstone, and retracts the
  * other participants' copies.
  */
@@ -42,8 +44,23 @@ export interface TranscribeRequest {
 /** Notes are kept for "Save FHIR file" only while the profile stays unlocked, and only a few. */
 const KEPT_NOTES = 10;
 
+/** A note held in main until it is copied or saved, with what marking its messages needs. */
+interface HeldNote {
+  text: string;
+  fhirJson: string;
+  conversationId: number;
+  messageIds: readonly number[];
+  /** The attribution the note carries: the messages are marked with the same. */
+  by: string;
+  at: number;
+  recordReference: string | null;
+  nhsNumberGiven: boolean;
+  /** Set once the note first left Wardline (copied or saved): its messages are marked then, once. */
+  marked: boolean;
+}
+
 export class Governance {
-  readonly #notes = new Map<string, { text: string; fhirJson: string }>();
+  readonly #notes = new Map<string, HeldNote>();
 
   constructor(private readonly deps: GovernanceDeps) {}
 
@@ -71,34 +88,61 @@ export class Governance {
       if (error instanceof TranscriptionError) throw new WardlineFailure('rejected', error.message);
       throw error;
     }
-    const recordReference = request.recordReference?.trim() || null;
-    const transcribed = await store.markTranscribed(request.conversationId, request.messageIds, { by, at, recordReference });
-    await this.deps.audit.record(
-      'transcription',
-      {
-        conversationId: request.conversationId,
-        messages: transcribed,
-        messageIds: request.messageIds.join(','),
-        // Whether one was given, never the number itself: the audit trail holds no patient data.
-        nhsNumberGiven: Boolean(request.nhsNumber?.trim()),
-        recordReferenceGiven: recordReference !== null,
-      },
-      at,
-    );
     const noteId = randomBytes(16).toString('hex');
-    this.#notes.set(noteId, { text: note.text, fhirJson: note.fhirJson });
+    this.#notes.set(noteId, {
+      text: note.text,
+      fhirJson: note.fhirJson,
+      conversationId: request.conversationId,
+      messageIds: [...request.messageIds],
+      by,
+      at,
+      recordReference: request.recordReference?.trim() || null,
+      nhsNumberGiven: Boolean(request.nhsNumber?.trim()),
+      marked: false,
+    });
     for (const old of [...this.#notes.keys()].slice(0, Math.max(0, this.#notes.size - KEPT_NOTES))) this.#notes.delete(old);
-    return { noteId, text: note.text, fhirJson: note.fhirJson, transcribed };
+    // Nothing is marked yet: the note has not left Wardline. Copying or saving it marks the messages.
+    return { noteId, text: note.text, fhirJson: note.fhirJson, transcribed: 0 };
   }
 
-  /** Puts the note on the clipboard for the EPR; taken back on lock or after a few minutes. */
+  /** Puts the note on the clipboard for the EPR (taken back on lock or after a few minutes), and marks its messages. */
   async copyNote(noteId: string): Promise<void> {
     const note = this.#note(noteId);
     if (this.deps.clipboard === null) {
       throw new WardlineFailure('rejected', 'Copying is not available here: select the note above and copy it by hand.');
     }
     await this.deps.clipboard.copy(note.text);
+    await this.#markOnce(noteId, note, 'copied');
     await this.deps.audit.record('export', { what: 'note-to-clipboard', noteId: noteId.slice(0, 8) });
+  }
+
+  /**
+   * The first time a note leaves Wardline toward the record, its messages count as transcribed:
+   * marked with the note's attribution, and audited with how it left. Later copies or saves of the
+   * same note mark nothing again.
+   */
+  async #markOnce(noteId: string, note: HeldNote, via: 'copied' | 'saved-fhir'): Promise<void> {
+    if (note.marked) return;
+    // Claimed before the first await, so a copy and a save racing each other mark once.
+    note.marked = true;
+    try {
+      const { by, at, recordReference } = note;
+      const transcribed = await this.deps.store.markTranscribed(note.conversationId, note.messageIds, { by, at, recordReference });
+      await this.deps.audit.record('transcription', {
+        conversationId: note.conversationId,
+        messages: transcribed,
+        messageIds: note.messageIds.join(','),
+        via,
+        noteId: noteId.slice(0, 8),
+        noteCreatedAt: at,
+        // Whether one was given, never the number itself: the audit trail holds no patient data.
+        nhsNumberGiven: note.nhsNumberGiven,
+        recordReferenceGiven: recordReference !== null,
+      });
+    } catch (error) {
+      note.marked = false;
+      throw error;
+    }
   }
 
   /** On lock: the note leaves the clipboard with the session. */
@@ -107,16 +151,18 @@ export class Governance {
     await this.deps.clipboard?.takeBack();
   }
 
-  #note(noteId: string): { text: string; fhirJson: string } {
+  #note(noteId: string): HeldNote {
     const note = this.#notes.get(noteId);
     if (note === undefined) throw new WardlineFailure('not-found', 'That transcription is no longer available. Transcribe the messages again.');
     return note;
   }
 
   async saveFhir(noteId: string): Promise<ExportResult> {
-    const json = this.#note(noteId).fhirJson;
-    const result = await this.deps.exportFile({ suggestedName: `wardline-transcription-${noteId.slice(0, 8)}.json`, content: json, mediaType: 'application/fhir+json', stillAllowed: this.deps.isOpen });
-    if (result.saved) await this.deps.audit.record('export', { what: 'fhir-transcription', noteId: noteId.slice(0, 8) });
+    const note = this.#note(noteId);
+    const result = await this.deps.exportFile({ suggestedName: `wardline-transcription-${noteId.slice(0, 8)}.json`, content: note.fhirJson, mediaType: 'application/fhir+json', stillAllowed: this.deps.isOpen });
+    if (!result.saved) return result;
+    await this.#markOnce(noteId, note, 'saved-fhir');
+    await this.deps.audit.record('export', { what: 'fhir-transcription', noteId: noteId.slice(0, 8) });
     return result;
   }
 
