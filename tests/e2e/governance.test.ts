@@ -116,9 +116,12 @@ describe('clinical governance, end to end', () => {
     await expect.poll(() => note.inputValue()).toContain(ADVICE);
     const text = await note.inputValue();
     for (const expected of ['Dr Bob Reyes', 'Consultant', bob.jid, 'Sr Alice Moreno', '943 476 5919', 'EPR-2231']) expect(text).toContain(expected);
+    // Not transcribed until the note leaves Wardline: the panel says so, and offers no deletion yet.
+    expect(await panel.getByText(/count as transcribed once you copy this note or save the FHIR file/).isVisible()).toBe(true);
+    expect(await panel.getByRole('button', { name: 'Delete originals' }).count()).toBe(0);
 
     await panel.getByRole('button', { name: 'Copy note for the record' }).click();
-    await expect.poll(() => panel.getByRole('status').textContent()).toContain('Note copied');
+    await expect.poll(() => panel.getByRole('status').textContent()).toContain('Note copied; the messages now count as transcribed');
     expect(await panel.getByRole('status').textContent()).toMatch(/clears it from the clipboard in 3 minutes or when it locks/);
     expect(await alice.page.evaluate('navigator.clipboard.readText()')).toBe(text);
 
@@ -276,14 +279,21 @@ describe('clinical governance, end to end', () => {
   // Last: it restarts the server under everyone.
   it('signs a revoked account out and tells the person why', async () => {
     const carol = await person('Carol Diaz', 'Ward clerk', 'carol');
+    // A conversation is open when it happens: the form to sign in again must still be there.
+    await messageThroughUi(carol.page, `dave@${server.domain}`, 'Bed 4 cleaned and ready.');
+    await expect.poll(() => carol.page.getByRole('list', { name: 'Messages' }).textContent()).toContain('Bed 4 cleaned and ready.');
     await server.unregister('carol');
     await server.kill();
     await server.restart();
     const status = carol.page.getByRole('status', { name: 'Connection' });
     await expect.poll(() => status.textContent(), { timeout: 30_000 }).toMatch(/^Signed out at /);
     await expect.poll(() => carol.page.getByRole('alert').textContent()).toMatch(/no longer accepts this messaging account/);
-    // The account form is back, empty: the password is forgotten.
+    // The account form is back (folded away under the open conversation), empty: the password is forgotten.
+    await carol.page.getByText('Sign in again', { exact: true }).click();
+    expect(await carol.page.getByRole('form', { name: 'Messaging account' }).isVisible()).toBe(true);
     expect(await carol.page.getByRole('form', { name: 'Messaging account' }).getByLabel('Password').inputValue()).toBe('');
+    // Nothing already here is hidden by it: the conversation stays readable below.
+    expect(await carol.page.getByRole('list', { name: 'Messages' }).textContent()).toContain('Bed 4 cleaned and ready.');
     await screenshot(carol.page, 'governance-09-account-revoked');
   });
 });

@@ -19,6 +19,8 @@ import { connectThroughUi, createProfileThroughUi, unlockThroughUi } from './ste
 interface Person {
   app: OpenWardline;
   dataDir: string;
+  /** Titles of the OS notifications main showed (redacted by policy). */
+  notified: string[];
   page: Page;
   jid: string;
 }
@@ -33,14 +35,18 @@ describe('messaging between two people, end to end', () => {
   async function person(name: string, role: string, user: string): Promise<Person> {
     const dataDir = await mkdtemp(join(tmpdir(), `wardline-e2e-${user}-`));
     dirs.push(dataDir);
+    const notified: string[] = [];
     const app = await openWardline({
       dataDir,
       headless: true,
-      core: { chatTrust: { adminCa: { paths: [server.caCertPath] }, trustedDomains: [server.domain] } },
+      core: {
+        chatTrust: { adminCa: { paths: [server.caCertPath] }, trustedDomains: [server.domain] },
+        notify: { show: ({ title }) => void notified.push(title) },
+      },
     });
     await createProfileThroughUi(app.page, name, role, '246810');
     await connectThroughUi(app.page, server, user, `${user}-password`);
-    return { app, dataDir, page: app.page, jid: `${user}@${server.domain}` };
+    return { app, dataDir, notified, page: app.page, jid: `${user}@${server.domain}` };
   }
 
   beforeAll(async () => {
@@ -223,6 +229,46 @@ describe('messaging between two people, end to end', () => {
     await expect.poll(() => page.getByRole('list', { name: 'Messages' }).textContent()).toContain(longer);
     expect(await composer.inputValue()).toBe('');
     expect(await page.getByLabel('Urgent').isChecked()).toBe(false);
+  });
+
+  it('keeps the person’s place through a lock, and alerts for a conversation hidden behind another view', async () => {
+    const { page } = bob;
+    const list = page.getByRole('navigation', { name: 'Conversations' });
+    const withAlice = list.getByRole('button', { name: /Alice Moreno/ });
+    const heading = page.getByRole('heading', { name: /Alice Moreno/ });
+    await withAlice.click();
+    await expect.poll(() => heading.count()).toBe(1);
+    const aliceToBob = async (body: string) => {
+      const composer = alice.page.getByLabel('Message', { exact: true });
+      await alice.page.getByRole('navigation', { name: 'Conversations' }).getByRole('button', { name: /^Dr Bob Reyes/ }).click();
+      await composer.fill(body);
+      await composer.press('Enter');
+    };
+    // On screen: no OS notification for it (main decided when it stored it, before the thread shows it).
+    const before = bob.notified.length;
+    await aliceToBob('Porter booked for 14:30.');
+    await expect.poll(() => page.getByRole('list', { name: 'Messages' }).textContent()).toContain('Porter booked for 14:30.');
+    expect(bob.notified.length).toBe(before);
+    // Behind "New" it is not on screen, so the next message is notified.
+    await page.getByRole('button', { name: 'New', exact: true }).click();
+    await aliceToBob('Porter running ten minutes late.');
+    await expect.poll(() => bob.notified.length).toBeGreaterThan(before);
+
+    // A conversation clicked in the list opens, whatever panel was showing.
+    await page.getByRole('button', { name: 'My audit log' }).click();
+    await expect.poll(() => heading.count()).toBe(0);
+    await withAlice.click();
+    await expect.poll(() => heading.count()).toBe(1);
+
+    // The panel the person had open is where they come back to after a lock.
+    await page.getByRole('button', { name: 'My audit log' }).click();
+    await expect.poll(() => page.getByRole('button', { name: 'My audit log' }).getAttribute('aria-pressed')).toBe('true');
+    await page.keyboard.press('Control+L');
+    await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toBe('Wardline is locked');
+    await unlockThroughUi(page, 'Dr Bob Reyes', '246810');
+    await expect.poll(() => page.getByRole('button', { name: 'My audit log' }).getAttribute('aria-pressed')).toBe('true');
+    await page.getByRole('button', { name: 'My audit log' }).click();
+    await expect.poll(() => heading.count()).toBe(1);
   });
 
   it('finds messages through search', async () => {
