@@ -543,6 +543,8 @@ export const requests = {
   'held:accept': { request: z.object({ jid: Jid }).strict(), response: z.object({ accepted: z.literal(true) }), locked: 'refuse' },
   'held:decline': { request: z.object({ jid: Jid }).strict(), response: z.object({ declined: z.literal(true) }), locked: 'refuse' },
   'directory:list': { request: Empty, response: z.array(DirectoryEntrySchema), locked: 'refuse' },
+  // The person's chosen presence, kept in their profile (what colleagues see while messaging is online).
+  'presence:get': { request: Empty, response: z.object({ presence: PresenceSchema }), locked: 'refuse' },
   'presence:set': { request: z.object({ presence: PresenceSchema }).strict(), response: z.object({ presence: PresenceSchema }), locked: 'refuse' },
   'ui:focus': {
     // Which conversation is open and whether the window has focus: no notification for what is on screen.

@@ -94,10 +94,12 @@ export function requestHandlers(
       await session.chat().declineSender(jid);
       return { declined: true as const };
     },
-    'presence:set': async ({ presence }) => {
-      await session.chat().setPresence(presence);
-      return { presence };
-    },
+    'presence:get': async () => ({ presence: await session.chat().presence() }),
+    'presence:set': ({ presence }) =>
+      personFacing(async () => {
+        await session.chat().setPresence(presence);
+        return { presence };
+      }),
     'messages:page': async ({ conversationId, before, limit }) => {
       const page = await session.store().pageMessages(conversationId, before ?? null, limit);
       const mask = session.masksPatientIdentifiers();

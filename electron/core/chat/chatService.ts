@@ -1,8 +1,9 @@
 /**
  * The messaging service for one unlocked profile: the XMPP connection wired to the encrypted
- * store. On every fresh session it enables carbons, announces presence, rejoins bookmarked
- * rooms, catches up from the archives, and only then flushes the outbox; a resumed session
- * (XEP-0198) needs none of that. See outbox.ts, archiveCatchUp.ts, incoming.ts, rooms.ts.
+ * store. On every fresh session it enables carbons, announces the presence the person chose (kept
+ * in the profile: keptPresence.ts), rejoins bookmarked rooms, catches up from the archives, and only
+ * then flushes the outbox; a resumed session (XEP-0198) needs none of that. See outbox.ts,
+ * archiveCatchUp.ts, incoming.ts, rooms.ts.
  *
  * Logging: event names, counts, ids and JIDs only; never bodies, names or anything a person wrote.
  */
@@ -42,6 +43,7 @@ import { ConversationIds, titleFromJid } from './conversationIds.js';
 import { buildPresence, Directory } from './directory.js';
 import { applyReceived, errorName, LiveQueue, type IncomingDeps, type ReceivedItem } from './incoming.js';
 import { heldDomain, HeldMessages } from './heldMessages.js';
+import { KeptPresence } from './keptPresence.js';
 import { Outbox } from './outbox.js';
 import { Rooms } from './rooms.js';
 import { TranscriptionRetractions } from './transcriptionRetractions.js';
@@ -103,9 +105,12 @@ class Chat implements ChatService {
   readonly #lastMarker = new Map<number, string>();
   readonly #unsubscribe: (() => void)[] = [];
   #view: ChatConnectionView;
-  #presence: Presence = 'available';
+  /** The person's chosen presence, read from (and written to) the profile's encrypted settings. */
+  readonly #presence: KeptPresence;
   /** Bumped per fresh session; a set-up routine from an older one stops at its next step. */
   #session = 0;
+  /** The session whose set-up has announced our presence (after the archive catch-up). */
+  #announced = -1;
   /** The session whose set-up ran to its end (presence sent, rooms rejoined, archives caught up). */
   #setUpFinished = 0;
   #resumed = false;
@@ -124,6 +129,7 @@ class Chat implements ChatService {
     this.#conversations = new ConversationIds(this.#store);
     const log = this.#log;
     this.#held = new HeldMessages({ store: this.#store, log });
+    this.#presence = new KeptPresence({ store: this.#store, log });
     // Read before anything can be held: a write waits for it, so it never replaces the stored list.
     void this.#held
       .load(options.retainedSince?.() ?? null)
@@ -383,9 +389,17 @@ class Chat implements ChatService {
     return [...this.#directory.people(), ...rooms];
   }
 
+  async presence(): Promise<Presence> {
+    await this.#presence.loaded();
+    return this.#presence.now();
+  }
+
   async setPresence(presence: Presence): Promise<void> {
-    this.#presence = presence;
-    if (this.#connection.state().kind === 'online') await this.#connection.send(buildPresence(presence));
+    if (this.#stopped) throw new ChatSendError('stopped', 'Messaging has stopped.');
+    // Kept before it is announced: what colleagues see is what the next session announces too.
+    await this.#presence.set(presence);
+    // Offline, or before this session's set-up has announced us, that set-up announces it.
+    if (this.#connection.state().kind === 'online' && this.#announced === this.#session) await this.#connection.send(buildPresence(presence));
   }
 
   flushRetractions(): void {
@@ -522,6 +536,8 @@ class Chat implements ChatService {
     try {
       // Before any catch-up: accepted outside senders must not be held again.
       await this.#loadAccepted().catch((error: unknown) => this.#log(`chat accepted-load-failed error=${errorName(error)}`));
+      // The first presence this session sends is the kept one, never a default.
+      await this.#presence.loaded();
       await this.#connection.iq(buildEnableCarbons(`carbons-${session}`)).catch((error: unknown) => this.#log(`chat carbons-failed error=${errorName(error)}`));
       await this.#directory.loadRoster().catch((error: unknown) => this.#log(`chat roster-failed error=${errorName(error)}`));
       if (!current()) return;
@@ -530,7 +546,8 @@ class Chat implements ChatService {
       // time (each with a receipt). A top-up after presence closes the gap in between.
       const first = await this.#catchUp.run(this.#ownBare, undefined, current);
       if (!current()) return;
-      this.#connection.send(buildPresence(this.#presence)).catch(() => undefined);
+      this.#connection.send(buildPresence(this.#presence.now())).catch(() => undefined);
+      this.#announced = session;
       const bookmarks = await this.#rooms.loadBookmarks().catch((error: unknown) => {
         this.#log(`chat bookmarks-failed error=${errorName(error)}`);
         return [];
@@ -556,6 +573,11 @@ class Chat implements ChatService {
       this.#log(`chat session-setup-failed error=${errorName(error)}`);
       // Still send what we can: 1:1 messages do not need rooms or the archive.
       if (current()) {
+        // Announced as the person chose, if the failure came before that step.
+        if (this.#announced !== session) {
+          this.#connection.send(buildPresence(this.#presence.now())).catch(() => undefined);
+          this.#announced = session;
+        }
         this.#setUpFinished = session;
         this.#outbox.setReady(true);
         void this.#outbox.flush();

@@ -106,6 +106,9 @@ export interface ChatService {
   acceptSender(jid: string): Promise<void>;
   /** Drops the sender's held messages (from the store too); later ones are held again. */
   declineSender(jid: string): Promise<void>;
+  /** The person's chosen presence, kept in the profile: every fresh session announces it. */
+  presence(): Promise<Presence>;
+  /** Keeps it in the profile, then announces it; rejects (and changes nothing) if it cannot be kept. */
   setPresence(presence: Presence): Promise<void>;
   /**
    * Sends the XEP-0424 retractions the store queued when messages were removed after
