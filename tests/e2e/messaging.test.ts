@@ -96,6 +96,8 @@ describe('messaging between two people, end to end', () => {
     await bob.page.getByLabel('Urgent').check();
     await bob.page.getByRole('button', { name: 'Send urgent', exact: true }).click();
     await expect.poll(() => aliceMessages.textContent()).toContain('Please have a monitor ready.');
+    // The button disabled itself once the box emptied; focus went back to the box, not to the page.
+    await expect.poll(() => bob.page.evaluate('document.activeElement?.id')).toBe('composer-text');
     expect(await aliceMessages.getByText('URGENT', { exact: true }).count()).toBe(1);
     // Alice opened the chat by address ("bob"); Bob's reply carried the name he signs with.
     const aliceList = alice.page.getByRole('navigation', { name: 'Conversations' });
@@ -260,15 +262,19 @@ describe('messaging between two people, end to end', () => {
     await withAlice.click();
     await expect.poll(() => heading.count()).toBe(1);
 
-    // The panel the person had open is where they come back to after a lock.
+    // The panel the person had open is where they come back to after a lock, and so is their status.
+    await page.getByLabel('Status').selectOption('busy');
+    await expect.poll(async () => (await bob.app.core.session.chat().presence())).toBe('busy');
     await page.getByRole('button', { name: 'My audit log' }).click();
     await expect.poll(() => page.getByRole('button', { name: 'My audit log' }).getAttribute('aria-pressed')).toBe('true');
     await page.keyboard.press('Control+L');
     await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toBe('Wardline is locked');
     await unlockThroughUi(page, 'Dr Bob Reyes', '246810');
     await expect.poll(() => page.getByRole('button', { name: 'My audit log' }).getAttribute('aria-pressed')).toBe('true');
+    await expect.poll(() => page.getByLabel('Status').inputValue()).toBe('busy');
     await page.getByRole('button', { name: 'My audit log' }).click();
     await expect.poll(() => heading.count()).toBe(1);
+    await page.getByLabel('Status').selectOption('available');
   });
 
   it('finds messages through search', async () => {
@@ -276,5 +282,9 @@ describe('messaging between two people, end to end', () => {
     await alice.page.getByRole('searchbox').press('Enter');
     const results = alice.page.getByRole('region', { name: 'Search results' });
     await expect.poll(() => results.textContent()).toContain('Please have a monitor ready.');
+    // Opening a hit replaces the results: focus goes to the conversation it opened.
+    await results.getByRole('button').filter({ hasText: 'Please have a monitor ready.' }).first().click();
+    await expect.poll(() => alice.page.evaluate('document.activeElement?.id')).toBe('thread-title');
+    await expect.poll(() => alice.page.getByRole('list', { name: 'Messages' }).textContent()).toContain('Please have a monitor ready.');
   });
 });

@@ -123,10 +123,12 @@ describe('encrypted profiles and the lock, end to end', () => {
     }
     await screenshot(page, 'profiles-04-locked-counts-only');
 
-    // Unlock brings the person back to the conversation they were reading.
+    // Unlock brings the person back to the conversation they were reading, with focus in it (not
+    // lost to the page body when the PIN box went).
     await unlockThroughUi(page, 'Sam Okafor', PIN_A);
     await expect.poll(() => page.getByRole('list', { name: 'Messages' }).textContent()).toContain(SECRET_TEXT);
     expect(await page.getByRole('button', { name: /Ward 7 nursing/ }).getAttribute('aria-current')).toBe('true');
+    await expect.poll(() => page.evaluate('document.activeElement?.id')).toBe('thread-title');
   });
 
   it('lets a person shorten auto-lock but main refuses to lengthen it past policy', async () => {
@@ -136,7 +138,23 @@ describe('encrypted profiles and the lock, end to end', () => {
     const longer = await page.evaluate(`window.wardline.invoke('session:setAutoLock', { seconds: 3600 })`);
     expect(longer).toEqual({ ok: true, value: { seconds: 300, policyMaxSeconds: 300 } });
     await expect.poll(() => page.getByLabel('Lock after').inputValue()).toBe('300');
+
+    // A change main does not make (here its store cannot write the setting) must not leave the
+    // select promising a 1-minute lock while main keeps 5 minutes: it goes back, and says why.
+    const store = app.core.session.store();
+    const setSetting = store.setSetting;
+    store.setSetting = (key, value) => (key === 'autoLockSeconds' ? Promise.reject(new Error('disk full')) : setSetting.call(store, key, value));
+    try {
+      await page.getByLabel('Lock after').selectOption('60');
+      await expect.poll(() => page.getByLabel('Lock after').inputValue()).toBe('300');
+      await expect.poll(() => page.getByRole('alert').filter({ hasText: 'Auto-lock was not changed' }).isVisible()).toBe(true);
+      expect(app.core.session.state()).toMatchObject({ autoLock: { seconds: 300 } });
+    } finally {
+      store.setSetting = setSetting;
+    }
+
     await page.getByLabel('Lock after').selectOption('60');
+    await expect.poll(() => page.getByRole('alert').filter({ hasText: 'Auto-lock was not changed' }).count()).toBe(0);
     await expect.poll(() => app.core.session.state()).toMatchObject({ autoLock: { seconds: 60 } });
     idle = 61;
     ticker.tick();
@@ -169,6 +187,23 @@ describe('encrypted profiles and the lock, end to end', () => {
     await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toBe('Wardline is locked');
     expect(logLines).toContain('session idle-source reason=os-idle-stuck using=wardline-input');
     expect(logLines.join('\n')).toMatch(/locked reason=idle/);
+  });
+
+  it('asks before removing a profile, with focus on Cancel, and Escape backs out', async () => {
+    const { page } = app;
+    if ((await page.getByRole('heading', { level: 1 }).textContent()) !== 'Wardline is locked') await page.keyboard.press('Control+L');
+    await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toBe('Wardline is locked');
+    await page.getByRole('radio', { name: 'Sam Okafor' }).check();
+    await page.getByLabel('PIN or passphrase').fill(PIN_A);
+    await page.getByRole('button', { name: 'Remove profile' }).click();
+    const dialog = page.getByRole('alertdialog');
+    await expect.poll(() => dialog.count()).toBe(1);
+    // The safe choice has focus: Enter on a dialog that just appeared must not erase anyone.
+    await expect.poll(() => page.evaluate('document.activeElement?.textContent')).toBe('Cancel');
+    await page.keyboard.press('Escape');
+    await expect.poll(() => dialog.count()).toBe(0);
+    await expect.poll(() => page.evaluate('document.activeElement?.textContent')).toBe('Remove profile');
+    await page.getByLabel('PIN or passphrase').fill('');
   });
 
   it('says clearly when the PIN is wrong', async () => {
