@@ -74,4 +74,30 @@ describe('a very long thread', () => {
     expect(Math.max(...rowCounts)).toBeLessThan(80);
     await screenshot(page, 'long-thread-scrolled-back');
   });
+
+  it('can be read back from the keyboard: Shift+Tab walks into older pages without losing focus', async () => {
+    const { page } = app;
+    // Start again at the newest message, as after opening the conversation.
+    await page.getByRole('button', { name: 'Lock now' }).click();
+    await unlockThroughUi(page, 'Night coordinator', '975310');
+    const messages = page.getByRole('list', { name: 'Messages' });
+    await expect.poll(() => messages.textContent()).toContain(`Bed state update ${TOTAL - 1}:`);
+    await page.evaluate(`(() => { const s = document.querySelector('.scroller'); s.scrollTop = s.scrollHeight; })()`);
+    await page.waitForTimeout(200);
+    await page.locator('.row input.pick').last().focus();
+    const lost: number[] = [];
+    // Each message row has one control (its selection box): 160 steps cross several page loads.
+    for (let step = 0; step < 160; step++) {
+      await page.keyboard.press('Shift+Tab');
+      const inList = await page.evaluate(`document.activeElement?.closest('ol.messages') !== null && document.activeElement?.matches('input.pick')`);
+      if (!inList) lost.push(step);
+      if (step % 40 === 39) await page.waitForTimeout(150); // let older pages arrive mid-walk
+    }
+    expect(lost).toEqual([]);
+    // Older pages were loaded on the way (the first page held 50), and the DOM stayed a window.
+    expect(Number(await page.locator('.row').first().getAttribute('aria-setsize'))).toBeGreaterThan(150);
+    expect(await page.locator('.row').count()).toBeLessThan(120);
+    const label = await page.evaluate(`document.activeElement?.closest('[data-message-id]')?.textContent ?? ''`);
+    expect(label).toMatch(new RegExp(`Bed state update ${TOTAL - 161}:`));
+  });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mergeById, visibleRange } from '../../renderer/src/lib/windowing.js';
+import { includeRow, mergeById, visibleRange } from '../../renderer/src/lib/windowing.js';
 
 describe('thread windowing', () => {
   it('renders only rows near the viewport of a 100,000-message thread', () => {
@@ -27,5 +27,34 @@ describe('thread windowing', () => {
       { id: 3, sentAt: 15, state: 'sent' },
       { id: 2, sentAt: 20, state: 'read' },
     ]);
+  });
+});
+
+describe('keeping the focused row in the window', () => {
+  const heights = Array.from({ length: 1000 }, () => 80);
+
+  it('leaves a range that already holds the row alone', () => {
+    const range = visibleRange(heights, 40_000, 800);
+    expect(includeRow(range, heights, range.start + 2)).toEqual(range);
+    expect(includeRow(range, heights, -1)).toEqual(range);
+  });
+
+  it('widens the range to the focused row above or below it, spacers adding up to the same height', () => {
+    const range = visibleRange(heights, 40_000, 800);
+    const above = includeRow(range, heights, range.start - 30);
+    expect(above.start).toBe(range.start - 30);
+    expect(above.end).toBe(range.end);
+    const below = includeRow(range, heights, range.end + 5);
+    expect(below.end).toBe(range.end + 6);
+    for (const r of [above, below]) {
+      const rows = heights.slice(r.start, r.end).reduce((a, b) => a + b, 0);
+      expect(r.padTop + rows + r.padBottom).toBe(80_000);
+    }
+  });
+
+  it('lets a row far away go rather than render everything between', () => {
+    const range = visibleRange(heights, 40_000, 800);
+    expect(includeRow(range, heights, 0)).toEqual(range);
+    expect(includeRow(range, heights, 999)).toEqual(range);
   });
 });
