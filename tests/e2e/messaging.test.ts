@@ -174,6 +174,27 @@ describe('messaging between two people, end to end', () => {
       expect(JSON.stringify(await alice.app.core.session.store().search('agency', 10))).toBe('[]');
       await screenshot(alice.page, 'messaging-05-held-outside');
 
+      // If the list cannot be read, the person is told, never shown "nobody held". Main's answer
+      // to 'held:list' is made to fail across a lock; the panel's first read is after the unlock.
+      await alice.page.getByRole('button', { name: 'Lock now' }).click();
+      const core = alice.app.core as { dispatch: OpenWardline['core']['dispatch'] };
+      const dispatch = core.dispatch;
+      core.dispatch = (ctx, channel, payload) =>
+        channel === 'held:list'
+          ? Promise.resolve({ ok: false, error: { code: 'internal', message: 'Wardline hit an internal error. Please try again.' } })
+          : dispatch(ctx, channel, payload);
+      try {
+        await unlockThroughUi(alice.page, 'Alice Moreno', '246810');
+        await held.getByRole('alert').filter({ hasText: 'could not check for messages held from outside your organisation' }).waitFor();
+        expect(await held.textContent()).not.toContain('visitor@partner.test');
+        await screenshot(alice.page, 'messaging-05b-held-list-failed');
+      } finally {
+        core.dispatch = dispatch;
+      }
+      await held.getByRole('button', { name: 'Check again' }).click();
+      await expect.poll(() => held.textContent()).toContain('visitor@partner.test');
+      expect(await held.getByRole('alert').count()).toBe(0);
+
       await alice.page.getByRole('button', { name: 'Accept messages from visitor@partner.test' }).click();
       await expect.poll(() => held.count()).toBe(0);
       await alice.page.getByRole('navigation', { name: 'Conversations' }).getByRole('button', { name: /visitor/ }).click();

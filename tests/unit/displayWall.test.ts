@@ -1,0 +1,97 @@
+import { describe, expect, it } from 'vitest';
+import type { ConnectionView, DisplayViewModel } from '../../electron/common/contract.js';
+import { afterRead, EMPTY_FEED, READ_OVERDUE_MS, wallState, type WallFeed } from '../../renderer/src/incident/wallState.js';
+
+const T0 = Date.UTC(2026, 10, 25, 13, 0);
+const MIN = 60_000;
+const online: ConnectionView = { kind: 'online', since: T0 - 60 * MIN };
+const connecting: ConnectionView = { kind: 'connecting', attempt: 1 };
+const offline: ConnectionView = { kind: 'offline', since: T0 + 5 * MIN, reason: 'The server closed the connection.', retryAt: T0 + 6 * MIN };
+const revoked: ConnectionView = { kind: 'revoked', at: T0 + 7 * MIN, reason: 'The server no longer accepts this messaging account.' };
+
+const board: DisplayViewModel = {
+  title: 'Tram collision',
+  exercise: false,
+  banner: null,
+  incidentName: 'Tram collision',
+  declaredAt: T0 - 30 * MIN,
+  elapsedMs: 30 * MIN,
+  elapsedText: '30 min',
+  closed: false,
+  locations: [{ location: 'ED resus', needed: 2, assigned: 1, arrived: 0, outstanding: 1 }],
+  enRoute: [],
+  announcements: [],
+};
+
+/** A wall that has shown a live board since T0. */
+const liveFeed: WallFeed = afterRead(EMPTY_FEED, { ok: true, value: board }, online, T0);
+
+describe('control-room wall state (never "no incident" when the feed is broken)', () => {
+  it('says "no incident declared" only when connected and main found none', () => {
+    const none = afterRead(EMPTY_FEED, { ok: true, value: null }, online, T0);
+    expect(wallState(none, online, T0)).toEqual({ kind: 'no-incident' });
+    expect(wallState(liveFeed, online, T0)).toEqual({ kind: 'live', board });
+  });
+
+  it('a revoked display: main answers null, the wall keeps the last board, marked, and offers sign-in', () => {
+    // What the old screen took as "No major incident declared.".
+    const after = afterRead(liveFeed, { ok: true, value: null }, revoked, T0 + 8 * MIN);
+    expect(after.board).toBe(board);
+    expect(wallState(after, revoked, T0 + 8 * MIN)).toEqual({
+      kind: 'unavailable',
+      since: revoked.at,
+      reason: 'The server no longer accepts this messaging account. This display has been signed out.',
+      signIn: true,
+      board,
+    });
+  });
+
+  it('a revoked display that never had a board does not claim there is no incident', () => {
+    const after = afterRead(EMPTY_FEED, { ok: true, value: null }, revoked, T0);
+    expect(wallState(after, revoked, T0)).toMatchObject({ kind: 'unavailable', signIn: true, board: null });
+  });
+
+  it('offline: not updating since the connection dropped, with the reason, last board kept', () => {
+    const after = afterRead(liveFeed, { ok: true, value: null }, offline, T0 + 6 * MIN);
+    expect(wallState(after, offline, T0 + 6 * MIN)).toEqual({
+      kind: 'unavailable',
+      since: offline.since,
+      reason: 'No connection to the messaging server. The server closed the connection. Retrying automatically.',
+      signIn: false,
+      board,
+    });
+  });
+
+  it('a failed read while connected: not updating since the last good read, last board kept', () => {
+    const after = afterRead(liveFeed, { ok: false, message: 'Wardline hit an internal error. Please try again.' }, online, T0 + 2 * MIN);
+    expect(wallState(after, online, T0 + 2 * MIN)).toEqual({
+      kind: 'unavailable',
+      since: T0,
+      reason: 'The board could not be read. Wardline hit an internal error. Please try again.',
+      signIn: false,
+      board,
+    });
+    // The next good read makes it live again.
+    expect(wallState(afterRead(after, { ok: true, value: board }, online, T0 + 3 * MIN), online, T0 + 3 * MIN)).toEqual({ kind: 'live', board });
+  });
+
+  it('a failed first read never shows "no incident"', () => {
+    const after = afterRead(EMPTY_FEED, { ok: false, message: 'Wardline did not answer.' }, online, T0);
+    expect(wallState(after, online, T0)).toMatchObject({ kind: 'unavailable', since: null, board: null });
+  });
+
+  it('no answer from main for over a minute while connected: not updating', () => {
+    expect(wallState(liveFeed, online, T0 + READ_OVERDUE_MS)).toEqual({ kind: 'live', board });
+    expect(wallState(liveFeed, online, T0 + READ_OVERDUE_MS + 1)).toMatchObject({ kind: 'unavailable', since: T0, board });
+  });
+
+  it('reconnecting keeps the last board marked; first start-up makes no claim either way', () => {
+    expect(wallState(liveFeed, connecting, T0 + MIN)).toMatchObject({ kind: 'unavailable', since: T0, reason: 'Reconnecting to the messaging server…', board });
+    const firstRead = afterRead(EMPTY_FEED, { ok: true, value: null }, connecting, T0);
+    expect(firstRead.noIncident).toBe(false);
+    expect(wallState(firstRead, connecting, T0)).toEqual({ kind: 'starting', text: 'Connecting to the messaging server…' });
+    // Once connected, a null read is known to mean none declared.
+    expect(wallState(firstRead, online, T0)).toMatchObject({ kind: 'starting' });
+    expect(wallState(afterRead(firstRead, { ok: true, value: null }, online, T0 + 1), online, T0 + 1)).toEqual({ kind: 'no-incident' });
+  });
+});
