@@ -350,9 +350,54 @@ export const DisplayViewSchema = z.object({
 
 const Done = z.object({ done: z.literal(true) });
 
+/**
+ * Half-filled incident forms, kept encrypted in main (as message drafts are) so a lock or "Back to
+ * messages" does not lose what a coordinator typed. Fields as typed: nothing is checked until the
+ * form is submitted.
+ */
+const FormText = z.string().max(4000);
+export const FormNameSchema = z.enum(['incident-declare', 'incident-request']);
+export const FormDraftSchema = z.discriminatedUnion('form', [
+  z
+    .object({
+      form: z.literal('incident-declare'),
+      fields: z
+        .object({
+          name: FormText,
+          exercise: z.boolean(),
+          details: FormText,
+          coordinators: FormText,
+          displays: FormText,
+          announcementRoom: FormText,
+          coordinationRoom: FormText,
+        })
+        .strict(),
+    })
+    .strict(),
+  z
+    .object({
+      form: z.literal('incident-request'),
+      fields: z
+        .object({
+          lines: z.array(z.object({ role: FormText, count: z.number().nullable(), location: FormText, by: FormText }).strict()).max(32),
+          note: FormText,
+        })
+        .strict(),
+    })
+    .strict(),
+]);
+export type FormDraft = z.infer<typeof FormDraftSchema>;
+
 /** Request channels of major-incident mode; merged into `requests` below. */
 const incidentRequests = {
   'incident:state': { request: Empty, response: IncidentStateSchema, locked: 'refuse' },
+  'incident:getFormDraft': { request: z.object({ form: FormNameSchema }).strict(), response: FormDraftSchema.nullable(), locked: 'refuse' },
+  /** `fields: null` forgets the form's draft (it was submitted, or emptied). */
+  'incident:saveFormDraft': {
+    request: z.union([FormDraftSchema, z.object({ form: FormNameSchema, fields: z.null() }).strict()]),
+    response: Done,
+    locked: 'refuse',
+  },
   'incident:declare': {
     request: z
       .object({

@@ -12,6 +12,7 @@ import { openWardline, type OpenWardline } from '../../tools/chromium/openWardli
 import { applyKeyringEnv, startKeyring, type Keyring } from '../fixtures/keyring.js';
 import { startProsody, type ProsodyServer } from '../fixtures/prosody.js';
 import { screenshot } from './screenshot.js';
+import { unlockThroughUi } from './steps.js';
 
 interface Person {
   app: OpenWardline;
@@ -119,6 +120,16 @@ describe('major-incident exercise, end to end', () => {
     await form.getByLabel('Staff announcement room').fill(announce);
     await form.getByLabel('Coordination room').fill(`mi-coord@${server.mucDomain}`);
     await screenshot(lead.page, 'incident-01-coordinator-declare');
+    // Called away mid-form: Lock now, then back. The half-filled form is where it was (kept
+    // encrypted in main, not in the page), and so is the incident screen.
+    await lead.page.keyboard.press('Control+L');
+    await lead.page.getByRole('heading', { level: 1, name: 'Wardline is locked' }).waitFor();
+    expect(await lead.page.content()).not.toContain('Victoria St');
+    await unlockThroughUi(lead.page, 'DEMO Dr Lena Okoro', PIN);
+    await expect.poll(() => form.getByLabel('Incident name').inputValue()).toBe('Tram collision, Victoria St');
+    expect(await form.getByLabel('Details (METHANE)').inputValue()).toContain('N: ~30 casualties');
+    expect(await form.getByLabel('Staff announcement room').inputValue()).toBe(announce);
+    expect(await form.getByLabel(/EXERCISE/).isChecked()).toBe(true);
     await form.getByRole('button', { name: 'Declare EXERCISE' }).click();
     await settled(lead.page, lead.page.getByRole('heading', { name: 'EXERCISE — Tram collision, Victoria St' }));
     await lead.page.getByRole('note', { name: 'Exercise' }).waitFor();
@@ -146,6 +157,12 @@ describe('major-incident exercise, end to end', () => {
     await editor.getByLabel('How many, line 2').fill('2');
     await editor.getByLabel('Report to, line 2').fill('Theatre 3');
     await editor.getByLabel('By when, line 2').fill('23:30');
+    // Back to messages and in again: both lines are still there.
+    await lead.page.getByRole('button', { name: 'Back to messages' }).click();
+    await lead.page.getByRole('button', { name: 'Major incident', exact: true }).click();
+    await expect.poll(() => editor.getByLabel('Report to, line 2').inputValue()).toBe('Theatre 3');
+    expect(await editor.getByLabel('How many, line 2').inputValue()).toBe('2');
+    expect(await editor.getByLabel('Role, line 1').inputValue()).toBe('ED nurse');
     await editor.getByRole('button', { name: 'Send call-in request' }).click();
     await settled(lead.page, lead.page.getByRole('table', { name: /^Lines of the call-in at/ }));
 
@@ -186,6 +203,26 @@ describe('major-incident exercise, end to end', () => {
     await screenshot(wall.page, 'incident-06-display-en-route');
   });
 
+  it('a responder can clear the prefilled role and type another', async () => {
+    const role = cai.page.getByLabel('Your role or grade');
+    expect(await role.inputValue()).toBe('ED nurse');
+    await role.fill('');
+    await role.pressSequentially('Porter');
+    expect(await role.inputValue()).toBe('Porter');
+    await cai.page.getByRole('button', { name: 'Available now' }).click();
+    await row(lead, 'DEMO Cai Jones').filter({ hasText: 'Porter' }).waitFor();
+  });
+
+  it('the coordinator sees only the outcome of their latest action', async () => {
+    // "Sent to 1 person." from coming Amy in is still there...
+    const notice = lead.page.getByRole('status', { name: 'Board notice' });
+    await notice.filter({ hasText: 'Sent to 1 person.' }).waitFor();
+    // ...until an action fails: no line of the call-in is for a porter, and no "Report to" is given.
+    await lead.page.getByRole('button', { name: 'Come in: DEMO Cai Jones' }).click();
+    await lead.page.getByRole('alert').filter({ hasText: `No location to send ${cai.jid} to` }).waitFor();
+    expect(await notice.count()).toBe(0);
+  });
+
   it('responders never see one another’s answers', async () => {
     for (const [p, others] of [
       [amy, ['Ben Adeyemi', 'Cai Jones']],
@@ -209,6 +246,8 @@ describe('major-incident exercise, end to end', () => {
   it('ends the call-in: Ben, who offered and was not assigned, is stood down', async () => {
     await lead.page.getByRole('button', { name: /^End call-in at/ }).click();
     await lead.page.getByRole('status', { name: 'Board notice' }).filter({ hasText: /Call-in ended\. \d+ stood down\./ }).waitFor();
+    // The failed "Come in" before it is no longer on screen beside this success.
+    expect(await lead.page.getByRole('alert').filter({ hasText: 'No location to send' }).count()).toBe(0);
     await ben.page.getByText('Stand down: you are not needed. Thank you.').waitFor();
     await screenshot(ben.page, 'incident-08-responder-stood-down');
     await row(lead, 'DEMO Ben Adeyemi').filter({ hasText: 'Stood down' }).waitFor();
@@ -248,6 +287,9 @@ describe('major-incident exercise, end to end', () => {
   it('a declaration refused for an address with no account shows as not delivered', async () => {
     await lead.page.getByRole('button', { name: 'Declare a new incident' }).click();
     const form = lead.page.getByRole('form', { name: 'Declare major incident' });
+    // The first declaration went, so its draft went with it: a new form starts empty.
+    await expect.poll(() => form.getByLabel('Details (METHANE)').inputValue()).toBe('');
+    expect(await form.getByLabel('Incident name').inputValue()).toBe('');
     await form.getByLabel('Incident name').fill('Power failure, Block C');
     await form.getByLabel('Control-room displays (addresses)').fill(`no-such-screen@${server.domain}`);
     await form.getByRole('button', { name: 'Declare EXERCISE' }).click();
@@ -258,4 +300,37 @@ describe('major-incident exercise, end to end', () => {
     await alert.scrollIntoViewIfNeeded();
     await screenshot(lead.page, 'incident-12-coordinator-not-delivered');
   });
+
+  // Last: these stop and restart the server under everyone.
+  it('the wall never says "no incident" when its feed breaks: offline, it keeps the last board marked not live', async () => {
+    const liveBoard = wall.page.getByRole('region', { name: 'Incident board' });
+    await liveBoard.getByRole('heading', { name: 'Tram collision, Victoria St' }).waitFor();
+    await server.kill();
+    const alert = wall.page.getByRole('alert', { name: 'Board not updating' });
+    await alert.filter({ hasText: 'No connection to the messaging server.' }).waitFor({ timeout: 30_000 });
+    expect(await alert.textContent()).toMatch(/Board not updating since \d\d:\d\d/);
+    const stale = wall.page.getByRole('region', { name: 'Last known board, not live' });
+    await stale.getByRole('heading', { name: 'Tram collision, Victoria St' }).waitFor();
+    expect(await stale.textContent()).toMatch(/NOT LIVE · last received \d\d:\d\d/);
+    expect(await wall.page.getByText('No major incident declared.').count()).toBe(0);
+    await screenshot(wall.page, 'incident-13-display-offline');
+  });
+
+  it('a revoked wall says so over its last board and can be signed in again', async () => {
+    await server.unregister('wall');
+    await server.restart();
+    const alert = wall.page.getByRole('alert', { name: 'Board not updating' });
+    await alert.filter({ hasText: 'no longer accepts this messaging account' }).waitFor({ timeout: 60_000 });
+    expect(await alert.textContent()).toContain('This display has been signed out.');
+    // 'display:view' answers null once signed out: the old wall read that as "No major incident declared.".
+    expect(await wall.page.getByText('No major incident declared.').count()).toBe(0);
+    await wall.page.getByRole('region', { name: 'Last known board, not live' }).getByRole('heading', { name: 'Tram collision, Victoria St' }).waitFor();
+    await screenshot(wall.page, 'incident-14-display-signed-out');
+
+    await server.register('wall', 'wall-password');
+    await wall.page.getByText('Sign this display in again').click();
+    await connect(wall.page, server, 'wall');
+    await wall.page.getByRole('region', { name: 'Incident board' }).getByRole('heading', { name: 'Tram collision, Victoria St' }).waitFor();
+    expect(await alert.count()).toBe(0);
+  }, 120_000);
 });

@@ -21,7 +21,7 @@ describe('draft keeper (composer text kept in main while the person writes)', ()
 
   it('saves after a pause in typing, once, with the latest text', async () => {
     const saved: string[] = [];
-    const keeper = new DraftKeeper(async (d) => (saved.push(d.body), null), () => undefined, NO_DRAFT, 400);
+    const keeper = new DraftKeeper<DraftText>(async (d) => (saved.push(d.body), null), () => undefined, NO_DRAFT, 400);
     for (const text of ['P', 'Pl', 'Ple', 'Please review bed 4']) {
       keeper.changed(typed(text));
       await vi.advanceTimersByTimeAsync(100);
@@ -34,7 +34,7 @@ describe('draft keeper (composer text kept in main while the person writes)', ()
 
   it('does not save what main already holds (the loaded draft), nor a change typed back', async () => {
     const saved: string[] = [];
-    const keeper = new DraftKeeper(async (d) => (saved.push(d.body), null), () => undefined, typed('Held text'), 400);
+    const keeper = new DraftKeeper<DraftText>(async (d) => (saved.push(d.body), null), () => undefined, typed('Held text'), 400);
     keeper.changed(typed('Held text'));
     keeper.changed(typed('Held text!'));
     keeper.changed(typed('Held text'));
@@ -48,7 +48,7 @@ describe('draft keeper (composer text kept in main while the person writes)', ()
 
   it('keeps saves in order: an older text never lands after a newer one', async () => {
     const main = slowMain();
-    const keeper = new DraftKeeper(main.save, () => undefined, NO_DRAFT, 400);
+    const keeper = new DraftKeeper<DraftText>(main.save, () => undefined, NO_DRAFT, 400);
     keeper.changed(typed('first'));
     void keeper.flush();
     keeper.changed(typed('second'));
@@ -73,7 +73,7 @@ describe('draft keeper (composer text kept in main while the person writes)', ()
     const outcomes: Array<string | null> = [];
     let refuse = true;
     const saved: string[] = [];
-    const keeper = new DraftKeeper(
+    const keeper = new DraftKeeper<DraftText>(
       async (d) => (saved.push(d.body), refuse ? 'The store is busy.' : null),
       (failure) => outcomes.push(failure),
       NO_DRAFT,
@@ -92,7 +92,7 @@ describe('draft keeper (composer text kept in main while the person writes)', ()
 
   it('before a send, drops what is pending and waits for saves on their way; after it, nothing is re-saved', async () => {
     const main = slowMain();
-    const keeper = new DraftKeeper(main.save, () => undefined, NO_DRAFT, 400);
+    const keeper = new DraftKeeper<DraftText>(main.save, () => undefined, NO_DRAFT, 400);
     keeper.changed(typed('Transfer to CCU'));
     void keeper.flush();
     keeper.changed(typed('Transfer to CCU now'));
@@ -103,7 +103,7 @@ describe('draft keeper (composer text kept in main while the person writes)', ()
     main.answer();
     await vi.advanceTimersByTimeAsync(0);
     expect(ready).toBe(true);
-    keeper.sent();
+    keeper.settled(NO_DRAFT);
     keeper.changed(NO_DRAFT); // the composer empties itself
     await vi.advanceTimersByTimeAsync(1000);
     expect(main.reached).toEqual(['Transfer to CCU']); // the dropped text was never saved behind the send
@@ -112,8 +112,8 @@ describe('draft keeper (composer text kept in main while the person writes)', ()
 
   it('flushDrafts saves every open composer at once, and gives up waiting after its timeout', async () => {
     const saved: string[] = [];
-    const a = new DraftKeeper(async (d) => (saved.push(d.body), null), () => undefined, NO_DRAFT, 400);
-    const b = new DraftKeeper(async (d) => (saved.push(d.body), null), () => undefined, NO_DRAFT, 400);
+    const a = new DraftKeeper<DraftText>(async (d) => (saved.push(d.body), null), () => undefined, NO_DRAFT, 400);
+    const b = new DraftKeeper<DraftText>(async (d) => (saved.push(d.body), null), () => undefined, NO_DRAFT, 400);
     a.changed(typed('for A'));
     b.changed(typed('for B'));
     await flushDrafts(500);
@@ -121,7 +121,7 @@ describe('draft keeper (composer text kept in main while the person writes)', ()
     await a.dispose();
     await b.dispose();
 
-    const hung = new DraftKeeper(() => new Promise<string | null>(() => undefined), () => undefined, NO_DRAFT, 400);
+    const hung = new DraftKeeper<DraftText>(() => new Promise<string | null>(() => undefined), () => undefined, NO_DRAFT, 400);
     hung.changed(typed('never answered'));
     let done = false;
     void flushDrafts(500).then(() => (done = true));
@@ -134,7 +134,7 @@ describe('draft keeper (composer text kept in main while the person writes)', ()
 
   it('a disposed composer saves what was pending and is no longer flushed', async () => {
     const saved: string[] = [];
-    const keeper = new DraftKeeper(async (d) => (saved.push(d.body), null), () => undefined, NO_DRAFT, 400);
+    const keeper = new DraftKeeper<DraftText>(async (d) => (saved.push(d.body), null), () => undefined, NO_DRAFT, 400);
     keeper.changed(typed('switching conversation mid-sentence'));
     await keeper.dispose();
     expect(saved).toEqual(['switching conversation mid-sentence']);

@@ -8,6 +8,7 @@ import type { Handlers } from '../ipc/dispatcher.js';
 import { WardlineFailure } from '../ipc/failure.js';
 import type { SessionController } from '../session/sessionController.js';
 import { displayView } from './displayView.js';
+import { loadFormDraft, saveFormDraft } from './formDrafts.js';
 import { IncidentError, type IncidentService } from './incidentService.js';
 import { toIncidentState } from './incidentView.js';
 import { timelineCsv, timelineJson } from './timelineExport.js';
@@ -32,6 +33,11 @@ export function incidentHandlers(session: SessionController): Pick<Handlers, Inc
   const service = (): IncidentService => session.incident();
   const done = { done: true as const };
   return {
+    'incident:getFormDraft': ({ form }) => loadFormDraft(session.store(), form),
+    'incident:saveFormDraft': async (draft) => {
+      await saveFormDraft(session.store(), draft);
+      return done;
+    },
     'incident:state': () => {
       const person = session.person();
       let incident: IncidentService;

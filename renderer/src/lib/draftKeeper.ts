@@ -1,8 +1,9 @@
 /**
- * Keeps a composer's text in main's encrypted store while the person writes, never in the page's
- * own storage (plaintext on disk). Saves wait for a pause in typing and run one at a time, in
- * order, so an older text can never land after a newer one. `flushDrafts()` saves every open
- * composer's pending text at once: the lock calls it first, so nothing typed is lost to a lock.
+ * Keeps what a person is writing (a composer's text, a half-filled form) in main's encrypted store
+ * while they write, never in the page's own storage (plaintext on disk). Saves wait for a pause in
+ * typing and run one at a time, in order, so an older text can never land after a newer one.
+ * `flushDrafts()` saves every open keeper's pending text at once: the lock calls it first, so
+ * nothing typed is lost to a lock.
  */
 
 export interface DraftText {
@@ -11,29 +12,30 @@ export interface DraftText {
 }
 
 /** Saves one draft; resolves to a sentence for the person if it was not kept, else null. */
-export type SaveDraft = (draft: DraftText) => Promise<string | null>;
+export type SaveDraft<T> = (draft: T) => Promise<string | null>;
 
 /** Long enough not to save on every keystroke, short enough that a lock rarely finds anything pending. */
 export const DRAFT_PAUSE_MS = 400;
 
 export const NO_DRAFT: DraftText = { body: '', urgent: false };
 
-const same = (a: DraftText, b: DraftText): boolean => a.body === b.body && a.urgent === b.urgent;
+/** Drafts are plain data (text, flags, lists of fields): equal when their JSON is. */
+const same = <T>(a: T, b: T): boolean => JSON.stringify(a) === JSON.stringify(b);
 
-const open = new Set<DraftKeeper>();
+const open = new Set<{ flush(): Promise<void> }>();
 
-export class DraftKeeper {
+export class DraftKeeper<T = DraftText> {
   #timer: ReturnType<typeof setTimeout> | null = null;
-  #pending: DraftText | null = null;
+  #pending: T | null = null;
   /** The latest draft handed to a save (main has it, or will): null after a failure. */
-  #handed: DraftText | null;
+  #handed: T | null;
   #saves: Promise<void> = Promise.resolve();
 
   constructor(
-    private readonly save: SaveDraft,
+    private readonly save: SaveDraft<T>,
     private readonly onOutcome: (failure: string | null) => void,
-    /** What main already holds (the draft the composer loaded). */
-    held: DraftText = NO_DRAFT,
+    /** What main already holds (the draft that was loaded, or the empty form). */
+    held: T,
     private readonly pauseMs = DRAFT_PAUSE_MS,
   ) {
     this.#handed = held;
@@ -41,7 +43,7 @@ export class DraftKeeper {
   }
 
   /** The text changed: saved after a pause, unless it is what main already holds. */
-  changed(draft: DraftText): void {
+  changed(draft: T): void {
     this.#cancelTimer();
     if (this.#handed !== null && same(draft, this.#handed)) {
       this.#pending = null;
@@ -78,9 +80,9 @@ export class DraftKeeper {
     return this.#saves;
   }
 
-  /** The message went: main removed the draft with it. */
-  sent(): void {
-    this.#handed = NO_DRAFT;
+  /** Main now holds `held` (the message went and main removed its draft: the empty draft). */
+  settled(held: T): void {
+    this.#handed = held;
   }
 
   /** The composer is going (another conversation, or a lock): save what is pending, then forget it. */
