@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startChat } from '../../electron/core/chat/index.js';
-import { openStore, type WardlineStore } from '../../electron/core/store/index.js';
+import { openStore, type OutgoingMessageInput, type WardlineStore } from '../../electron/core/store/index.js';
 import { type ProsodyServer, startProsody } from '../fixtures/prosody.js';
 import {
   allMessages,
@@ -236,5 +236,29 @@ describe('chat under faults', () => {
     const got = (await bodies(bob.store, alice.jid, 'in')).filter((b) => b.startsWith('thousand '));
     expect(exactlyOnce(got, expected)).toEqual({ missing: [], doubled: [] });
     console.log(`[chat] 1,000 offline messages caught up in ${elapsed} ms (${bob.logs.slice(mark).find((l) => l.startsWith('chat session-ready'))})`);
+  });
+
+  it('a message typed while the server is down is synced to disk before send() returns; one that leaves at once is not', async () => {
+    // What the chat service asks of the store, recorded on the way through.
+    const synced: Record<string, boolean> = {};
+    const recording = (store: WardlineStore): WardlineStore =>
+      new Proxy(store, {
+        get(target, property) {
+          if (property === 'queueOutgoing') {
+            return (input: OutgoingMessageInput) => ((synced[input.body] = input.syncToDisk === true), target.queueOutgoing(input));
+          }
+          const value: unknown = Reflect.get(target, property);
+          return typeof value === 'function' ? value.bind(target) : value;
+        },
+      });
+    const carol = await pool.open(server, 'carol', { resource: 'durability', storeSeenByChat: recording });
+    const toBob = await carol.chat.openDirect(bob.jid);
+    await carol.chat.send({ conversationId: toBob, body: 'durable online', urgent: false });
+    await server.kill();
+    await waitFor('carol offline', () => (carol.chat.connection().kind !== 'online' ? true : undefined));
+    await carol.chat.send({ conversationId: toBob, body: 'durable offline', urgent: false });
+    expect(synced).toEqual({ 'durable online': false, 'durable offline': true });
+    await server.restart();
+    await settle(carol, bob, ['durable online', 'durable offline'], 'durable ');
   });
 });

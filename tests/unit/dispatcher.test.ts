@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createDispatcher, isOwnPage, type Handlers } from '../../electron/core/ipc/dispatcher.js';
 import { WardlineFailure } from '../../electron/core/ipc/failure.js';
+import { StoreError } from '../../electron/core/store/index.js';
 import { requestChannels, requests } from '../../electron/common/contract.js';
 
 const APP = 'app://wardline';
@@ -125,6 +126,14 @@ describe('IPC dispatcher', () => {
       ok: false,
       error: { code: 'rejected', message: 'Only secure (https) links can be opened.' },
     });
+  });
+
+  it('tells the person what a store failure under an action means, instead of "internal error"', async () => {
+    const failing = (kind: 'io' | 'corrupt' | 'closed' | 'internal') => dispatcherWith({ 'conversations:list': () => { throw new StoreError(kind); } }, true);
+    expect(await failing('io').dispatch(own, 'conversations:list', {})).toMatchObject({ ok: false, error: { code: 'rejected', message: expect.stringMatching(/disk \(it may be full or read-only\)/) } });
+    expect(await failing('corrupt').dispatch(own, 'conversations:list', {})).toMatchObject({ ok: false, error: { message: expect.stringMatching(/damaged.*do not remove your profile/) } });
+    expect(await failing('closed').dispatch(own, 'conversations:list', {})).toMatchObject({ ok: false, error: { message: expect.stringMatching(/Lock and unlock/) } });
+    expect(await failing('internal').dispatch(own, 'conversations:list', {})).toMatchObject({ ok: false, error: { code: 'internal' } });
   });
 
   it('validates responses so core bugs cannot leak extra data to the page', async () => {

@@ -267,6 +267,8 @@ class Chat implements ChatService {
       senderName: this.#options.self.name,
       senderRole: this.#options.self.role,
       patientIdentifier: containsNhsNumber(check.body),
+      // It cannot leave now: until it does, the outbox holds the only copy.
+      syncToDisk: !this.#outbox.ready || this.#connection.state().kind !== 'online',
     });
     // Committed to the outbox, so it may leave now; listeners (the UI's IPC, its re-read of the
     // conversation) hear of it once it is on the wire rather than holding it back.

@@ -13,6 +13,7 @@ import {
   type WardlineError,
 } from '../../common/contract.js';
 import { WardlineFailure } from './failure.js';
+import { storeFailureForPerson } from './storeFailure.js';
 
 export type Handlers = {
   [C in RequestChannel]: (payload: RequestOf<C>) => Promise<ResponseOf<C>> | ResponseOf<C>;
@@ -98,7 +99,7 @@ export function createDispatcher(options: DispatcherOptions): Dispatch {
       return { ok: true, value: checked.data };
     } catch (err) {
       if (err instanceof WardlineFailure) return { ok: false, error: err.toError() };
-      return refuse(name, { code: 'internal', message: 'Wardline hit an internal error. Please try again.' });
+      return refuse(name, storeFailureForPerson(err) ?? { code: 'internal', message: 'Wardline hit an internal error. Please try again.' });
     }
   };
 }

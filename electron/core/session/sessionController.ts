@@ -100,6 +100,8 @@ const USE_STAMP_EVERY_MS = 60 * 60_000;
 const DORMANT_SWEEP_EVERY_MS = 60 * 60_000;
 /** A hung worker or network must not hold a lock open for long. */
 const SHUTDOWN_STEP_MS = 5_000;
+const STORE_FAILED_NOTICE =
+  'Wardline locked because its encrypted store stopped working. Unlock to open it again; your messages are kept. If this happens again, tell IT.';
 const AUTO_LOCK_SETTING = 'autoLockSeconds';
 /** JSON ChatAccount, password included: it lives only inside the encrypted store. */
 const ACCOUNT_SETTING = 'xmpp.account';
@@ -318,6 +320,14 @@ export class SessionController {
     this.#open = open;
     this.#lockedProfileId = profileId;
     this.#transition({ type: 'unlocked', profileId, at: this.deps.now() });
+    // The store's worker died under the person (a native crash, out of memory): nothing can be
+    // read or kept any more, so lock with a notice rather than answer every action with an error.
+    store.onFailure((reason) => {
+      if (this.#open !== open) return;
+      this.deps.log(`session store-failed kind=${reason.kind}`);
+      this.#notice = STORE_FAILED_NOTICE;
+      void this.lock('store-failed');
+    });
     if (account) this.#startChat(open, account);
     // A control-room display shows no patient data; policy may let it stay up unattended.
     if (open.profile.kind === 'display' && this.deps.displayExemptFromIdleLock === true) {
@@ -689,35 +699,30 @@ export class SessionController {
     return true;
   }
 
-  /** Stops messaging, reads the lock-screen counts and closes the store; never throws. */
+  /** Stops messaging, reads the lock-screen counts and closes the store (whatever happens to its worker); never throws. */
   async #shutDown(open: OpenProfile, reason: LockReason): Promise<PendingCounts> {
     let pending = NO_PENDING;
-    try {
-      await withTimeout(open.chat?.stop() ?? Promise.resolve(), SHUTDOWN_STEP_MS);
-    } catch {
-      this.deps.log('lock: messaging did not stop cleanly');
-    }
-    try {
-      await withTimeout(this.#stopIncident(open), SHUTDOWN_STEP_MS);
-    } catch {
-      this.deps.log('lock: incident events not written');
-    }
-    try {
-      const counts = await withTimeout(open.store.unreadCounts(), SHUTDOWN_STEP_MS);
+    // Once a step times out the store is taken to be stuck: the steps that need it are skipped
+    // (each would wait its full limit), and close() stops its worker whatever state it is in.
+    let stuck = false;
+    const step = async (work: () => Promise<void>, failed: string, onStore = true): Promise<void> => {
+      if (stuck && onStore) return this.deps.log(`${failed} (store stuck)`);
+      try {
+        await withTimeout(work(), SHUTDOWN_STEP_MS);
+      } catch (error) {
+        if (error instanceof ShutdownStepTimeout && onStore) stuck = true;
+        this.deps.log(failed);
+      }
+    };
+    // Messaging may be slow to stop for the network's sake: that says nothing about the store.
+    await step(async () => void (await open.chat?.stop()), 'lock: messaging did not stop cleanly', false);
+    await step(() => this.#stopIncident(open), 'lock: incident events not written');
+    await step(async () => {
+      const counts = await open.store.unreadCounts();
       pending = { messages: counts.unread, urgent: counts.urgent };
-    } catch {
-      this.deps.log('lock: counts unavailable');
-    }
-    try {
-      await withTimeout(open.governance.closing(reason), SHUTDOWN_STEP_MS);
-    } catch {
-      this.deps.log('lock: audit entry not written');
-    }
-    try {
-      await withTimeout(open.store.close(), SHUTDOWN_STEP_MS);
-    } catch {
-      this.deps.log('lock: store did not close cleanly');
-    }
+    }, 'lock: counts unavailable');
+    await step(() => open.governance.closing(reason), 'lock: audit entry not written');
+    await open.store.close().catch(() => this.deps.log('lock: store did not close cleanly'));
     return pending;
   }
 
@@ -776,10 +781,12 @@ function toAccountView(account: ChatAccount): AccountView {
   return { jid: account.jid, host: account.host ?? null, port: account.port ?? null };
 }
 
+class ShutdownStepTimeout extends Error {}
+
 function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error('timed out')), ms);
+    timer = setTimeout(() => reject(new ShutdownStepTimeout('timed out')), ms);
     timer.unref?.();
   });
   return Promise.race([work, timeout]).finally(() => clearTimeout(timer));

@@ -34,7 +34,9 @@ export class OutboxQueries {
   /**
    * The message (outgoing, pending) and its outbox row in one transaction; the FTS trigger indexes
    * it. The conversation's draft goes in the same transaction: what was sent never reappears as
-   * a draft to be sent twice, and a crash cannot lose both.
+   * a draft to be sent twice, and a crash cannot lose both. sent_at is never earlier than the
+   * conversation's newest message (one seek down the paging index): a clock set back must not file
+   * what we send now among older history, nor under a message the colleague has already read.
    */
   queueOutgoing(input: OutgoingMessageInput, now: number): number {
     requireInteger(input.conversationId, 'conversationId');
@@ -43,11 +45,24 @@ export class OutboxQueries {
     requireText(input.senderJid, 'senderJid');
     if (typeof input.body !== 'string') throw invalid('body');
     if (input.urgency !== 'normal' && input.urgency !== 'urgent') throw invalid('urgency');
+    // The connection's default is NORMAL (an app crash loses nothing; a power cut can lose the last
+    // commits). It cannot change inside a transaction, so it is raised around this one.
+    if (input.syncToDisk === true) this.db.exec('PRAGMA synchronous = FULL');
+    try {
+      return this.#queue(input, now);
+    } finally {
+      if (input.syncToDisk === true) this.db.exec('PRAGMA synchronous = NORMAL');
+    }
+  }
+
+  #queue(input: OutgoingMessageInput, now: number): number {
     return this.db.transaction(() => {
       const row = this.statement(
         `INSERT INTO messages (conversation_id, origin_id, direction, sender_jid, sender_name, sender_role, body,
            sent_at, received_at, delivery_state, urgency, patient_identifier)
-         VALUES (?, ?, 'out', ?, ?, ?, ?, ?, ?, 'pending', ?, ?) RETURNING id`,
+         VALUES (?, ?, 'out', ?, ?, ?, ?,
+           max(?, coalesce((SELECT sent_at FROM messages WHERE conversation_id = ? ORDER BY sent_at DESC LIMIT 1), 0)),
+           ?, 'pending', ?, ?) RETURNING id, sent_at`,
       ).get([
         input.conversationId,
         input.originId,
@@ -56,6 +71,7 @@ export class OutboxQueries {
         input.senderRole,
         input.body,
         input.sentAt,
+        input.conversationId,
         input.sentAt,
         input.urgency,
         input.patientIdentifier ? 1 : 0,
@@ -68,7 +84,7 @@ export class OutboxQueries {
         now,
       ]);
       this.statement(`UPDATE conversations SET last_activity_at = max(coalesce(last_activity_at, 0), ?) WHERE id = ?`).run([
-        input.sentAt,
+        readNumber(row, 'sent_at'),
         input.conversationId,
       ]);
       this.statement(`DELETE FROM drafts WHERE conversation_id = ?`).run([input.conversationId]);
@@ -271,10 +287,12 @@ export class OutboxQueries {
       ]).changes;
       if (state === 'read') {
         // Earlier messages the server acknowledged were shown too; pending ones are left to the outbox.
+        // Earlier both by time and by when they were stored (our sends are stored in the order they
+        // were made): a wall clock set back dates a later message earlier, and it was not read.
         changed += this.statement(
           `UPDATE messages SET delivery_state = 'read' WHERE conversation_id = ? AND direction = 'out'
-             AND delivery_state IN ('sent', 'delivered') AND (sent_at, id) < (?, ?)`,
-        ).run([conversationId, readNumber(target, 'sent_at'), messageId]).changes;
+             AND delivery_state IN ('sent', 'delivered') AND id < ? AND sent_at <= ?`,
+        ).run([conversationId, messageId, readNumber(target, 'sent_at')]).changes;
       }
       return changed;
     });

@@ -14,6 +14,12 @@ export interface OutgoingMessageInput {
   senderName: string | null;
   senderRole: string | null;
   patientIdentifier: boolean;
+  /**
+   * Synced to disk before it returns (SQLite synchronous = FULL for this commit): the message
+   * cannot leave at once (offline, or the session still setting up), so for a while this copy is
+   * the only one; a power cut must not take it. Sent at once, the server's archive holds it too.
+   */
+  syncToDisk?: boolean;
 }
 
 export interface OutboxEntry {

@@ -100,12 +100,25 @@ export interface WardlineStore {
   loadIncidentRecords(): Promise<IncidentRecords>;
   /** Retention: incidents first recorded before `cutoff` (open ones: before `openCutoff`), deleted whole; WAL checkpointed. */
   purgeIncidentsBefore(cutoff: number, open: readonly string[], openCutoff: number): Promise<IncidentPurge>;
+  /**
+   * Closes the store and always stops its worker: one that does not answer within
+   * STORE_CLOSE_TIMEOUT_MS is terminated anyway, so on lock the key leaves with the thread.
+   */
   close(): Promise<void>;
+  /** Called once if the worker dies or fails on its own (not by close()); every later call rejects. */
+  onFailure(listener: (reason: StoreError) => void): void;
 }
+
+/** Below the session's own per-step limit on lock, so the worker is stopped before the session moves on. */
+export const STORE_CLOSE_TIMEOUT_MS = 4_000;
+/** worker.terminate() cannot interrupt a native call; the session does not wait on one for ever. */
+const TERMINATE_WAIT_MS = 2_000;
 
 export interface StoreClientOptions extends OpenStoreOptions {
   /** Injectable clock for conversation creation and read times. */
   now?: () => number;
+  /** Test seam: where the worker comes from (default: the store worker, prestarted if there is one). */
+  startWorker?: () => Worker;
 }
 
 type Pending = { resolve: (value: unknown) => void; reject: (error: StoreError) => void };
@@ -116,6 +129,7 @@ class StoreClient implements WardlineStore {
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
   private connection: Connection;
+  private failureListener: ((reason: StoreError) => void) | null = null;
   schemaVersion = 0;
 
   constructor(
@@ -124,8 +138,18 @@ class StoreClient implements WardlineStore {
   ) {
     this.connection = { state: 'open', worker };
     worker.on('message', (response: StoreResponse) => this.settle(response));
-    worker.on('error', (error) => this.fail(new StoreError('internal', `The store worker failed: ${error.message}`)));
-    worker.on('exit', () => this.fail(new StoreError('closed')));
+    worker.on('error', (error) => this.failedOnItsOwn(new StoreError('internal', `The store worker failed: ${error.message}`)));
+    worker.on('exit', () => this.failedOnItsOwn(new StoreError('closed')));
+  }
+
+  onFailure(listener: (reason: StoreError) => void): void {
+    this.failureListener = listener;
+  }
+
+  private failedOnItsOwn(reason: StoreError): void {
+    if (this.connection.state === 'closed') return; // closed or terminated by us
+    this.fail(reason);
+    this.failureListener?.(reason);
   }
 
   call<K extends StoreOperation>(op: K, ...args: StoreOperations[K]['args']): Promise<StoreOperations[K]['result']> {
@@ -264,9 +288,18 @@ class StoreClient implements WardlineStore {
 
   async close(): Promise<void> {
     if (this.connection.state === 'closed') return;
+    let timer: NodeJS.Timeout | undefined;
     try {
-      await this.call('close');
+      // A hung worker (a native call that never returns, a request queue stuck behind one) must
+      // not keep the key: past the limit it is terminated without its clean close.
+      const late = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new StoreError('closed', 'The store did not close in time; its worker was stopped.')), STORE_CLOSE_TIMEOUT_MS);
+      });
+      const closing = this.call('close');
+      closing.catch(() => undefined); // rejected by terminate() below if the limit came first
+      await Promise.race([closing, late]);
     } finally {
+      clearTimeout(timer);
       await this.terminate();
     }
   }
@@ -275,7 +308,9 @@ class StoreClient implements WardlineStore {
     if (this.connection.state === 'closed') return;
     const { worker } = this.connection;
     this.fail(new StoreError('closed'));
-    await worker.terminate();
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([worker.terminate(), new Promise((resolve) => (timer = setTimeout(resolve, TERMINATE_WAIT_MS)))]);
+    clearTimeout(timer);
   }
 
   private settle(response: StoreResponse): void {
@@ -298,8 +333,8 @@ class StoreClient implements WardlineStore {
  * Rejects with StoreError: 'wrong-key-or-not-wardline', 'corrupt', 'newer-schema', 'missing', 'invalid-argument', 'io'.
  */
 export async function openStore(path: string, keyHex: string, options: StoreClientOptions = {}): Promise<WardlineStore> {
-  const { now = Date.now, ...openOptions } = options;
-  const client = new StoreClient(takeWorker(), now);
+  const { now = Date.now, startWorker: start = takeWorker, ...openOptions } = options;
+  const client = new StoreClient(start(), now);
   try {
     const opened: OpenResult = await client.call('open', path, keyHex, openOptions);
     client.schemaVersion = opened.schemaVersion;
@@ -348,7 +383,7 @@ function takeWorker(): Worker {
  * --import hooks to a worker's entry, so a tiny bootstrap registers tsx inside
  * the worker first. That path exists only in development and tests.
  */
-function startWorker(): Worker {
+export function startWorker(): Worker {
   const options = { name: 'wardline-store' };
   if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./storeWorker.js', import.meta.url), options);
   const entry = JSON.stringify(new URL('./storeWorker.ts', import.meta.url).href);
