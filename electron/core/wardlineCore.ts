@@ -22,6 +22,7 @@ import type { Keychain } from './vault/keychain.js';
 import { keytarKeychain } from './vault/keytarKeychain.js';
 import type { ClipboardPort } from './governance/clipboard.js';
 import { noExportFile, type ExportFile } from './governance/exportFile.js';
+import { wallClockTrustFor } from './governance/wallClockTrust.js';
 import { DEFAULT_ADMIN_POLICY, toChatTrust, toLockPolicy, toNotificationPolicy, type AdminPolicy } from './policy/adminPolicy.js';
 import { policyFailureMessage, type PolicyLoad } from './policy/policyFile.js';
 import { ProfileRegistry } from './vault/profiles.js';
@@ -52,6 +53,11 @@ export interface CoreOptions {
   now?: () => number;
   /** Monotonic milliseconds for the auto-lock's own input clock (FailSafeIdle); tests move it. */
   idleClock?: () => number;
+  /**
+   * Milliseconds since boot, sleep included (default os.uptime): retention trusts `now` only while
+   * it agrees with this clock. A test that moves `now` days on moves this too.
+   */
+  bootClock?: () => number;
   openStore?: OpenStore;
   /** Admin CA bundle and the organisation's domains (from policy). */
   chatTrust?: ChatTrust;
@@ -76,6 +82,8 @@ export function createWardlineCore(options: CoreOptions): WardlineCore {
   const events = new CoreEvents();
   const log = options.log ?? (() => {});
   const now = options.now ?? Date.now;
+  // Taken from the start, so a jump before the first unlock is seen too; profiles share it by `now`.
+  wallClockTrustFor(now, options.bootClock);
   const load: PolicyLoad = options.adminPolicy ?? { kind: 'default', path: '(built-in defaults)' };
   const admin: AdminPolicy = load.kind === 'managed' ? load.policy : DEFAULT_ADMIN_POLICY;
   const policy = options.policy ?? toLockPolicy(admin);

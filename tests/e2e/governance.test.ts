@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bootClockMs } from '../../electron/core/governance/wallClockTrust.js';
 import { openWardline, type OpenOptions, type OpenWardline } from '../../tools/chromium/openWardline.js';
 import { CHROMIUM_APP_ORIGIN } from '../../tools/chromium/rendererRoute.js';
 import { createFhirR4Validators, fhirR4Problems } from '../fixtures/fhirR4.js';
@@ -47,7 +48,7 @@ describe('clinical governance, end to end', () => {
     return join(await tempDir('no-policy'), 'policy.json');
   }
 
-  async function launch(policyFile: string, exportDir?: string, seams: Pick<NonNullable<OpenOptions['core']>, 'now' | 'ticker'> = {}): Promise<OpenWardline> {
+  async function launch(policyFile: string, exportDir?: string, seams: Pick<NonNullable<OpenOptions['core']>, 'now' | 'bootClock' | 'ticker'> = {}): Promise<OpenWardline> {
     const app = await openWardline({
       dataDir: await tempDir('data'),
       headless: true,
@@ -261,7 +262,8 @@ describe('clinical governance, end to end', () => {
   it('takes messages past the retention period off the open conversation, not only out of the store', async () => {
     let shiftMs = 0;
     const ticker = new ManualTicker();
-    const app = await launch(await noPolicy(), undefined, { now: () => Date.now() + shiftMs, ticker });
+    // The boot clock moves with it: a wall clock alone jumping 31 days would defer the sweep.
+    const app = await launch(await noPolicy(), undefined, { now: () => Date.now() + shiftMs, bootClock: () => bootClockMs() + shiftMs, ticker });
     await createProfileThroughUi(app.page, 'Erin Shaw', 'Ward clerk', '975310');
     await connectThroughUi(app.page, server, 'erin', 'erin-password');
     await messageThroughUi(bob.page, `erin@${server.domain}`, 'Porter booked for bed 6 at 14:00.');

@@ -6,6 +6,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { applyReceived, type IncomingDeps } from '../../electron/core/chat/incoming.js';
+import { ConversationIds } from '../../electron/core/chat/conversationIds.js';
+import type { IncomingMessage } from '../../electron/core/messaging/index.js';
 import { openStore, type OutgoingMessageInput, type StoredMessage, type WardlineStore } from '../../electron/core/store/index.js';
 
 let root: string;
@@ -232,5 +235,66 @@ describe('bounced messages (failed) and retry', () => {
     await store.markFailed(id, 'server-busy');
     expect(await store.updateDeliveryByOriginId(direct, `wl-test-${n}`, 'delivered')).toBe(1);
     expect(await message(direct, id)).toMatchObject({ deliveryState: 'delivered', failureReason: null });
+  });
+});
+
+describe('a wall clock set back (ordering and read markers)', () => {
+  const colleague = 'carol@trust.example';
+  const T = 1_800_000_000_000;
+  const HOUR = 3_600_000;
+
+  /** A live message from Carol with no trusted stamp: parseIncoming dated it by our clock. */
+  async function receiveLive(conversations: ConversationIds, body: string, sentAt: number): Promise<void> {
+    const event: IncomingMessage = {
+      kind: 'message', source: 'live', direction: 'in', type: 'chat', from: `${colleague}/desk`, conversation: colleague, author: null,
+      to: `${me}/pc`, nick: null, messageId: `m-${body}`, originId: `o-${body}`, stanzaId: `s-${body}`, body, truncated: false,
+      urgency: 'normal', receiptRequested: false, markable: true, patientIdentifier: false, sentAt, datedLocally: true, untrusted: false,
+      archiveQueryId: null,
+    };
+    const deps = {
+      store, conversations, ownBare: me, titleFor: () => 'Carol', send: () => undefined, now: () => sentAt, log: () => undefined,
+      changed: () => undefined, urgentArrived: () => undefined, hold: () => undefined, isAccepted: () => true, isTrustedAddress: () => true,
+    } satisfies IncomingDeps;
+    expect(await applyReceived(deps, [{ event, card: null }])).toEqual({ inserted: 1, duplicates: 0 });
+  }
+
+  it('files what we send and undated live messages after the newest, and a marker on an older message does not read a later one', async () => {
+    const conversations = new ConversationIds(store);
+    const carol = (await conversations.resolve(colleague, 'direct', 'Carol'))!;
+    const first = await store.queueOutgoing(outgoing(carol, { body: 'Bed 9 needs a porter', sentAt: T }));
+    await store.markSent(first);
+    await receiveLive(conversations, 'On my way', T + 60_000);
+
+    // The clock is set back an hour (a bad time server), then we send, and Carol answers.
+    const second = await store.queueOutgoing(outgoing(carol, { body: 'Also bed 10', sentAt: T - HOUR }));
+    await store.markSent(second);
+    await receiveLive(conversations, 'Bed 10 done', T - HOUR + 30_000);
+
+    const thread = (await store.pageMessages(carol, null, 50)).messages;
+    expect(thread.map((m) => m.body)).toEqual(['Bed 9 needs a porter', 'On my way', 'Also bed 10', 'Bed 10 done']);
+    expect(thread[2]!.sentAt).toBeGreaterThanOrEqual(T + 60_000);
+    // The read marker we send quotes the message really received last.
+    expect(await store.latestIncoming(carol)).toMatchObject({ originId: 'o-Bed 10 done' });
+
+    // Carol has read only the first message: the one sent after it is not "Read".
+    const { originId } = (await message(carol, first)) as { originId: string };
+    await store.updateDeliveryByOriginId(carol, originId, 'read');
+    expect(await stateOf(carol, first)).toBe('read');
+    expect(await stateOf(carol, second)).toBe('sent');
+  });
+
+  it('a read marker covers only our messages stored before the marked one, whatever time they carry', async () => {
+    const dave = await store.upsertConversation({ jid: 'dave@trust.example', kind: 'direct', title: 'Dave' });
+    const marked = await store.queueOutgoing(outgoing(dave, { sentAt: T }));
+    await store.markSent(marked);
+    // Stored after it with an earlier time (our message from another device, dated by a clock set back).
+    await store.insertReceivedBatch([
+      { conversationId: dave, originId: 'wl-phone-1', senderJid: me, body: 'From the phone', sentAt: T - HOUR, receivedAt: T + 1, fromSelf: true },
+    ]);
+    const later = (await store.pageMessages(dave, null, 10)).messages.find((m) => m.originId === 'wl-phone-1')!;
+    const { originId } = (await message(dave, marked)) as { originId: string };
+    await store.updateDeliveryByOriginId(dave, originId, 'read');
+    expect(await stateOf(dave, marked)).toBe('read');
+    expect(await stateOf(dave, later.id)).toBe('sent');
   });
 });

@@ -89,6 +89,7 @@ describe('live 1:1 messages', () => {
       markable: true,
       patientIdentifier: false,
       sentAt: NOW,
+      datedLocally: true,
       untrusted: false,
       archiveQueryId: null,
     });
@@ -462,6 +463,18 @@ describe('sent time (XEP-0203)', () => {
       parse(groupchat(`<body>x</body><delay xmlns='urn:xmpp:delay' from='${ROOM}' stamp='2026-11-25T11:55:00Z'/>`)),
     );
     expect(event.sentAt).toBe(NOW - 5 * 60_000);
+  });
+
+  // Dated by our own clock, which may have been set back: the store files it no earlier than the
+  // conversation's newest message. Trusted stamps are the server's time and are filed as they are.
+  it('says which messages it dated by our own clock', () => {
+    expect(expectMessage(parse(chat('<body>x</body>'))).datedLocally).toBe(true);
+    expect(expectMessage(parse(delayed(PEER, '2026-11-25T11:55:00Z'))).datedLocally).toBe(true);
+    expect(expectMessage(parse(delayed('trust.nhs.uk', '2001-01-01T00:00:00Z'))).datedLocally).toBe(true);
+    expect(expectMessage(parse(delayed('trust.nhs.uk', '2099-01-01T00:00:00Z'))).datedLocally).toBe(true);
+    expect(expectMessage(parse(delayed('trust.nhs.uk', '2026-11-25T11:50:00Z'))).datedLocally).toBe(false);
+    const archived = `<message xmlns='jabber:client' from='${PEER}/desk' to='${ME}' type='chat'><body>x</body></message>`;
+    expect(expectMessage(parse(mamResult(archived, { stamp: '2026-01-01T00:00:00Z' }))).datedLocally).toBe(false);
   });
 });
 

@@ -35,7 +35,7 @@ export interface OpenOptions {
   /** Where exports are written (the Electron app asks with a save dialog instead); default <dataDir>/exports. */
   exportDir?: string;
   /** Test seams: the same ones the Electron layer fills with OS adapters. */
-  core?: Partial<Pick<CoreOptions, 'idle' | 'idleClock' | 'keychain' | 'policy' | 'ticker' | 'now' | 'chatTrust' | 'notificationPolicy' | 'notify'>>;
+  core?: Partial<Pick<CoreOptions, 'idle' | 'idleClock' | 'keychain' | 'policy' | 'ticker' | 'now' | 'bootClock' | 'chatTrust' | 'notificationPolicy' | 'notify'>>;
 }
 
 /** The page's async clipboard, used by main-side code as Electron's clipboard module would be. */

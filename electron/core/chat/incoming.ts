@@ -106,6 +106,7 @@ export async function applyReceived(deps: IncomingDeps, items: readonly Received
       senderRole: card?.role ?? null,
       body: event.body,
       sentAt: Math.round(event.sentAt),
+      datedLocally: event.datedLocally === true,
       receivedAt,
       urgency: event.urgency,
       patientIdentifier: event.patientIdentifier,

@@ -7,6 +7,7 @@
  * still open on the board is kept until twice the lifespan.
  */
 import type { AuditTrail } from './auditTrail.js';
+import type { WallClockTrust } from './wallClockTrust.js';
 import type { WardlineStore } from '../store/index.js';
 
 const DAY_MS = 24 * 60 * 60_000;
@@ -28,6 +29,11 @@ export interface RetentionDeps {
   audit: AuditTrail;
   days: number;
   now(): number;
+  /**
+   * Is now() believable? A wall clock that jumped ahead of the boot clock defers the sweep (logged,
+   * nothing deleted). Absent: now() is taken as it is (tests of the purge itself).
+   */
+  wallClock?: Pick<WallClockTrust, 'read'>;
   log(line: string): void;
   /** Conversations may have lost messages: the renderer re-reads. */
   changed(): void;
@@ -37,8 +43,15 @@ export interface RetentionDeps {
   openIncidents(): readonly string[];
 }
 
-/** One sweep: purge, record it (counts only), tell the UI. Returns how many messages were deleted. */
+/**
+ * One sweep: purge, record it (counts only), tell the UI. Returns how many messages were deleted.
+ * Deferred to the next sweep while the wall clock is not trusted: a purge cannot be undone.
+ */
 export async function sweepRetention(deps: RetentionDeps): Promise<number> {
+  if (deps.wallClock?.read().trusted === false) {
+    deps.log('retention sweep-deferred reason=wall-clock-ahead');
+    return 0;
+  }
   const now = deps.now();
   const cutoff = retentionCutoff(now, deps.days);
   const { deleted, checkpointed } = await deps.store.purgeSentBefore(cutoff);

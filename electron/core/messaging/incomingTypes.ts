@@ -73,6 +73,11 @@ export interface IncomingMessage extends Envelope {
   patientIdentifier: boolean;
   /** Epoch ms: a trusted, sane XEP-0203 stamp, else the time of parsing. */
   sentAt: number;
+  /**
+   * sentAt is the time of parsing (no trusted stamp): our own clock, which may have been set back,
+   * so the store files it no earlier than the conversation's newest message. Absent: false.
+   */
+  datedLocally?: boolean;
   /** The conversation is with someone outside the organisation's domains: hold for acceptance. */
   untrusted: boolean;
   /** The archive query this arrived in answer to; null unless source is 'archive'. */

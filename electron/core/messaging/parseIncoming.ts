@@ -269,11 +269,15 @@ function trustedStanzaId(message: XmlElement, owner: string): string | null {
  */
 export const LIVE_DELAY_WINDOW_MS = 15 * 60_000;
 
-/** Trusted delay stamps: the wrapper's (set by our server or the archive), or one set by our server or the room. */
-function sentAt(message: XmlElement, frame: Frame, routing: Routing, account: Account): number {
+/**
+ * Trusted delay stamps: the wrapper's (set by our server or the archive), or one set by our server
+ * or the room. Without one the message is dated by our own clock (`local`).
+ */
+function sentAt(message: XmlElement, frame: Frame, routing: Routing, account: Account): { at: number; local: boolean } {
+  const local = { at: account.now, local: true };
   if (frame.source !== 'live' && frame.forwardedDelay !== undefined) {
     const at = parseDelayStamp(attr(frame.forwardedDelay, 'stamp'), account.now);
-    if (at !== null) return at;
+    if (at !== null) return { at, local: false };
   }
   const stampers = new Set([account.own.domain, routing.archiveOwner]);
   for (const delay of childrenNamed(message, 'delay', NS.delay)) {
@@ -281,9 +285,9 @@ function sentAt(message: XmlElement, frame: Frame, routing: Routing, account: Ac
     if (by === null || by.resource !== null || !stampers.has(by.bare)) continue;
     const at = parseDelayStamp(attr(delay, 'stamp'), account.now);
     if (at === null) continue;
-    return frame.source !== 'archive' && at < account.now - LIVE_DELAY_WINDOW_MS ? account.now : at;
+    return frame.source !== 'archive' && at < account.now - LIVE_DELAY_WINDOW_MS ? local : { at, local: false };
   }
-  return account.now;
+  return local;
 }
 
 /** One <body>: the one without xml:lang if any, else the first (several bodies could show different text). */
@@ -336,6 +340,7 @@ function parseMessage(message: XmlElement, frame: Frame, account: Account): Inco
     const peerDomain = parseJid(routing.conversation)?.domain ?? '';
     const untrusted =
       peerDomain !== account.own.domain && !isTrustedDomain(peerDomain, account.context.trustedDomains);
+    const sent = sentAt(message, frame, routing, account);
     return {
       kind: 'message',
       ...envelope,
@@ -350,7 +355,8 @@ function parseMessage(message: XmlElement, frame: Frame, account: Account): Inco
       receiptRequested: messageId !== null && hasChild(message, 'request', NS.receipts),
       markable: hasChild(message, 'markable', NS.markers),
       patientIdentifier: containsNhsNumber(text),
-      sentAt: sentAt(message, frame, routing, account),
+      sentAt: sent.at,
+      datedLocally: sent.local,
       untrusted,
       archiveQueryId: frame.source === 'archive' ? frame.queryId : null,
     };

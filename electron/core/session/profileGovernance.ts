@@ -10,6 +10,7 @@ import { NoteClipboard, type ClipboardPort } from '../governance/clipboard.js';
 import type { ExportFile } from '../governance/exportFile.js';
 import { Governance } from '../governance/governanceService.js';
 import { RETENTION_SWEEP_MS, retentionCutoff, sweepRetention } from '../governance/retention.js';
+import { wallClockTrustFor, type WallClockTrust } from '../governance/wallClockTrust.js';
 import type { WardlineStore } from '../store/index.js';
 import type { Ticker } from './autoLock.js';
 
@@ -40,6 +41,8 @@ export interface ProfileGovernanceDeps {
   exportFile: ExportFile;
   ticker: Ticker;
   now(): number;
+  /** Whether now() can date deletions; default: the one kept for this `now` (wallClockTrustFor). */
+  wallClock?: WallClockTrust;
   log(line: string): void;
   /** Conversations changed under the UI (a purge). */
   changed(): void;
@@ -57,9 +60,11 @@ export interface ProfileGovernanceDeps {
 export class ProfileGovernance {
   readonly audit: AuditTrail;
   readonly governance: Governance;
+  readonly #wallClock: WallClockTrust;
   #stopSweeps: (() => void) | null = null;
 
   constructor(private readonly deps: ProfileGovernanceDeps) {
+    this.#wallClock = deps.wallClock ?? wallClockTrustFor(deps.now);
     this.audit = new AuditTrail({ store: deps.store, actor: `${deps.person.name} (${deps.person.role})`, now: deps.now, log: deps.log });
     this.governance = new Governance({
       store: deps.store,
@@ -75,9 +80,13 @@ export class ProfileGovernance {
     });
   }
 
-  /** Messages sent before this have outlived the retention policy. */
+  /**
+   * Messages sent before this have outlived the retention policy (the archive catch-up drops them
+   * and moves past them for good). While the wall clock is implausibly ahead, counted from where
+   * the boot clock puts it instead, so a wrong year does not drop a whole archive.
+   */
   retainedSince(): number {
-    return retentionCutoff(this.deps.now(), this.deps.policy.retentionDays);
+    return retentionCutoff(this.#wallClock.read().now, this.deps.policy.retentionDays);
   }
 
   /**
@@ -133,6 +142,7 @@ export class ProfileGovernance {
         audit: this.audit,
         days: this.deps.policy.retentionDays,
         now: this.deps.now,
+        wallClock: this.#wallClock,
         log: this.deps.log,
         changed: this.deps.changed,
         incidentsPurged: this.deps.incidentsPurged,

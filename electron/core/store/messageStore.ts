@@ -102,7 +102,8 @@ export class MessageStore {
    * single INSERT ... SELECT. FTS5 flushes its in-memory index at every
    * statement boundary, so row-per-statement inserts made it write (and later
    * merge) one tiny segment per message: about 3x slower. The FTS trigger
-   * still does the indexing, so every insert path stays in sync.
+   * still does the indexing, so every insert path stays in sync. A message dated by our own clock
+   * (datedLocally) is filed no earlier than the newest message before it in its conversation.
    */
   insertReceivedBatch(messages: readonly ReceivedMessageInput[]): InsertBatchResult {
     messages.forEach(validateReceived);
@@ -119,9 +120,24 @@ export class MessageStore {
          unread_count = unread_count + ?, urgent_unread_count = urgent_unread_count + ?
        WHERE id = ?`,
     );
+    const newestStored = this.statement(`SELECT sent_at FROM messages WHERE conversation_id = ? ORDER BY sent_at DESC LIMIT 1`);
     return this.db.transaction(() => {
+      /** Newest sent_at staged so far per conversation; the stored one is looked up only for a locally dated message. */
+      const staged = new Map<number, number>();
+      const stored = new Map<number, number>();
       for (const m of messages) {
         const fromSelf = m.fromSelf === true;
+        let sentAt = m.sentAt;
+        if (m.datedLocally === true) {
+          let newest = stored.get(m.conversationId);
+          if (newest === undefined) {
+            const row = newestStored.get([m.conversationId]);
+            newest = row === undefined ? sentAt : readNumber(row, 'sent_at');
+            stored.set(m.conversationId, newest);
+          }
+          sentAt = Math.max(sentAt, newest, staged.get(m.conversationId) ?? sentAt);
+        }
+        staged.set(m.conversationId, Math.max(sentAt, staged.get(m.conversationId) ?? sentAt));
         stage.run([
           m.conversationId,
           m.serverId ?? null,
@@ -133,7 +149,7 @@ export class MessageStore {
           m.body,
           m.contentType ?? 'text',
           m.payload ?? null,
-          m.sentAt,
+          sentAt,
           m.receivedAt,
           fromSelf ? 'sent' : null,
           m.urgency ?? 'normal',

@@ -75,6 +75,11 @@ export interface ReceivedMessageInput {
   /** JSON for structured content (e.g. incident call-in forms); never logged. */
   payload?: string | null;
   sentAt: number;
+  /**
+   * sentAt was read from this workstation's clock (no trusted stamp): stored no earlier than the
+   * conversation's newest message, so a clock set back cannot file it among older history.
+   */
+  datedLocally?: boolean;
   receivedAt: number;
   urgency?: Urgency;
   expiresAt?: number | null;
