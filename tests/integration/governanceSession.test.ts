@@ -490,6 +490,28 @@ describe('dormant profiles', () => {
     expect(idle.logs.filter((line) => line === 'profiles dormant-erased count=1 days=30')).toHaveLength(1);
   });
 
+  it('does not erase anyone after the wall clock jumps a year ahead, however many hourly sweeps run (review finding)', async () => {
+    const adminPolicy = await policyWith({ eraseDormantProfilesAfterDays: 30 });
+    const dataDir = newDataDir('dormant-jump');
+    let clock = Date.now();
+    const ticker = new ManualTicker();
+    const core = track(startCore({ server, dataDir, adminPolicy, now: () => clock, ticker }));
+    const nurse = await core.call('profiles:create', { displayName: 'Staff Nurse', role: 'Nurse', pin: PIN });
+    await core.call('session:lock', {});
+    // A flat CMOS battery, a bad time server: a year on, in an instant (the boot clock says seconds).
+    clock += 365 * DAY;
+    for (let hour = 1; hour <= 3; hour += 1) {
+      clock += HOUR;
+      ticker.tick();
+      await until(`sweep ${hour} deferred`, async () => core.logs.filter((line) => line.startsWith('profiles dormant-sweep-deferred')).length >= hour || undefined);
+    }
+    expect(core.logs).toContain('profiles dormant-sweep-deferred reason=wall-clock-ahead');
+    expect(core.logs.some((line) => line.startsWith('profiles dormant-erased'))).toBe(false);
+    expect(existsSync(join(dataDir, 'profiles', nurse.id))).toBe(true);
+    const state = await core.call('session:state', {});
+    expect(state.kind === 'locked' ? state.profiles.map((p) => p.id) : null).toEqual([nurse.id]);
+  });
+
   it('records an open profile as in use every hour, before any lock', async () => {
     const adminPolicy = await policyWith({ eraseDormantProfilesAfterDays: 30 });
     const dataDir = newDataDir('dormant-stamp');

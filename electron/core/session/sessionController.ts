@@ -15,6 +15,7 @@ import type { CoreEvents } from '../events.js';
 import { WardlineFailure } from '../ipc/failure.js';
 import type { LockPolicy } from '../policy/lockPolicy.js';
 import type { Draft, StoreError, WardlineStore } from '../store/index.js';
+import { wallClockTrustFor } from '../governance/wallClockTrust.js';
 import { isVaultError } from '../vault/vaultError.js';
 import { storeOpenFailure } from './storeOpenFailure.js';
 import type { ProfileListing, ProfileRegistry } from '../vault/profiles.js';
@@ -684,6 +685,12 @@ export class SessionController {
   async #eraseDormant(spare: ReadonlySet<string> = new Set()): Promise<boolean> {
     const days = this.deps.eraseDormantAfterDays;
     if (days === undefined || days === null) return false;
+    // The registry's own check defers once after a jump; a wall clock still ahead of the boot
+    // clock must not erase anyone at the next sweep either (the instance wardlineCore made for `now`).
+    if (!wallClockTrustFor(this.deps.now).read().trusted) {
+      this.deps.log('profiles dormant-sweep-deferred reason=wall-clock-ahead');
+      return false;
+    }
     const { erased, failed, deferred } = await this.deps.registry.eraseDormant(days, spare).catch((error: unknown) => {
       this.deps.log(`profiles dormant-sweep-failed error=${error instanceof Error ? error.name : 'unknown'}`);
       return { erased: 0, failed: 0, deferred: false };
