@@ -5,6 +5,7 @@
  */
 import Database from '@signalapp/sqlcipher';
 import type { SqlDatabase, SqlParams, SqlRow, SqlRunResult, SqlStatement, SqlValue } from './sqlPort.js';
+import { checkStoreFiles } from './sqlcipherFileCheck.js';
 import { StoreError, toStoreError } from './storeErrors.js';
 
 const rawKeyPattern = /^[0-9a-f]{64}$/i;
@@ -16,10 +17,13 @@ export function isRawKeyHex(keyHex: string): boolean {
 /**
  * Opens (creating if absent) an SQLCipher 4 database with a raw 256-bit key, so
  * there is no KDF cost at open, and proves the key by reading sqlite_master.
+ * First the key is proved against the files on disk, reading only (sqlcipherFileCheck.ts):
+ * once SQLite has a file open, even a failed open may write into it when it closes.
  */
 export function openSqlcipher(path: string, keyHex: string): SqlDatabase {
   // Validated before it is spliced into the PRAGMA: hex only, so no injection.
   if (!isRawKeyHex(keyHex)) throw new StoreError('invalid-argument', 'The database key must be 64 hex digits (256 bits).');
+  checkStoreFiles(path, keyHex);
   let db: Database;
   try {
     db = new Database(path, { cacheStatements: true });
@@ -34,6 +38,7 @@ export function openSqlcipher(path: string, keyHex: string): SqlDatabase {
     // SQLCipher only decrypts on first access: this is where a wrong key shows.
     db.prepare('SELECT count(*) FROM sqlite_master').get();
   } catch (error) {
+    // Safe: checkStoreFiles proved every page this close could checkpoint into the file.
     db.close();
     throw toStoreError(error, 'opening');
   }

@@ -40,10 +40,12 @@ export function openStoreFile(path: string, keyHex: string, options: OpenStoreOp
   const db = openSqlcipher(path, keyHex);
   try {
     applyConnectionSettings(db);
-    const migratedFrom = migrate(db, target);
+    // All steps in one transaction: a failed migration leaves the file as it was, not part-way up.
+    const migratedFrom = db.transaction(() => migrate(db, target));
     restrictSidecars(path);
     return { db, store: new MessageStore(db), schemaVersion: Number(db.pragmaValue('user_version')), migratedFrom };
   } catch (error) {
+    // A failed migration committed nothing, and openSqlcipher proved that any WAL this close checkpoints is the store's own.
     db.close();
     throw toStoreError(error);
   }
