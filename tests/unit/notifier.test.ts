@@ -167,6 +167,7 @@ describe('createWardlineCore notify wiring', () => {
       setSetting: async (key: string, value: string) => void settings.set(key, value),
       unreadCounts: async () => ({ unread: 0, urgent: 0 }),
       close: async () => {},
+      onFailure: () => {},
       appendAudit: async () => ({}),
       purgeSentBefore: async () => ({ deleted: 0, checkpointed: true }),
     };

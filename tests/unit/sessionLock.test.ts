@@ -38,6 +38,7 @@ function fakeStore(overrides: Partial<WardlineStore> = {}): WardlineStore {
     unreadCounts: async () => ({ unread: 2, urgent: 1 }),
     listConversations: async () => [{ id: 1, jid: 'x@y.z', kind: 'direct', title: 'Secret title', muted: false, unread: 0, urgentUnread: 0, undelivered: 0, lastActivityAt: 1 }],
     close: async () => {},
+    onFailure: () => {},
     appendAudit: async () => ({}),
     purgeSentBefore: async () => ({ deleted: 0, checkpointed: true }),
   };
