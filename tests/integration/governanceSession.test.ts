@@ -503,7 +503,7 @@ describe('dormant profiles', () => {
     for (let hour = 1; hour <= 3; hour += 1) {
       clock += HOUR;
       ticker.tick();
-      await until(`sweep ${hour} deferred`, async () => core.logs.filter((line) => line.startsWith('profiles dormant-sweep-deferred')).length >= hour || undefined);
+      await until(`sweep ${hour} deferred`, async () => core.logs.filter((line) => line.startsWith('profiles dormant-sweep-deferred')).length >= hour);
     }
     expect(core.logs).toContain('profiles dormant-sweep-deferred reason=wall-clock-ahead');
     expect(core.logs.some((line) => line.startsWith('profiles dormant-erased'))).toBe(false);
