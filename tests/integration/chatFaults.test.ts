@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startChat } from '../../electron/core/chat/index.js';
-import { openStore, type OutgoingMessageInput, type WardlineStore } from '../../electron/core/store/index.js';
+import { openStore, StoreError, type OutgoingMessageInput, type WardlineStore } from '../../electron/core/store/index.js';
 import { type ProsodyServer, startProsody } from '../fixtures/prosody.js';
 import {
   allMessages,
@@ -236,6 +236,41 @@ describe('chat under faults', () => {
     const got = (await bodies(bob.store, alice.jid, 'in')).filter((b) => b.startsWith('thousand '));
     expect(exactlyOnce(got, expected)).toEqual({ missing: [], doubled: [] });
     console.log(`[chat] 1,000 offline messages caught up in ${elapsed} ms (${bob.logs.slice(mark).find((l) => l.startsWith('chat session-ready'))})`);
+  });
+
+  it('a live message the store could not write (disk full) is fetched again from the archive, without a new session', async () => {
+    let failNext = 0;
+    const failingOnce = (store: WardlineStore): WardlineStore =>
+      new Proxy(store, {
+        get(target, property) {
+          if (property === 'insertReceivedBatch') {
+            return (rows: Parameters<WardlineStore['insertReceivedBatch']>[0]) => {
+              if (failNext > 0 && rows.some((r) => r.body?.startsWith('disk-full '))) {
+                failNext -= 1;
+                return Promise.reject(new StoreError('io'));
+              }
+              return target.insertReceivedBatch(rows);
+            };
+          }
+          const value: unknown = Reflect.get(target, property);
+          return typeof value === 'function' ? value.bind(target) : value;
+        },
+      });
+    const carol = await openWorkstation(server, 'carol', { liveRepairDelaysMs: [200, 400] }, failingOnce);
+    try {
+      await waitReady(carol);
+      const toCarol = await bob.chat.openDirect(carol.jid);
+      failNext = 2; // the live write and the first repair both fail; the second repair stores it
+      await bob.chat.send({ conversationId: toCarol, body: 'disk-full bed 6 ready', urgent: false });
+      await waitFor('stored by the repair', async () => ((await bodies(carol.store, bob.jid, 'in')).includes('disk-full bed 6 ready') ? true : undefined));
+      expect(carol.logs.some((line) => line.startsWith('chat store-failed stage=live'))).toBe(true);
+      expect(carol.logs.some((line) => line.startsWith('chat live-repair failed attempt=1'))).toBe(true);
+      expect(carol.logs.some((line) => line.startsWith('chat live-repair done attempts=2'))).toBe(true);
+      expect(carol.logs.filter((line) => line.startsWith('chat session-ready'))).toHaveLength(1); // no new session
+      expect((await bodies(carol.store, bob.jid, 'in')).filter((b) => b === 'disk-full bed 6 ready')).toHaveLength(1);
+    } finally {
+      await carol.close();
+    }
   });
 
   it('a message typed while the server is down is synced to disk before send() returns; one that leaves at once is not', async () => {

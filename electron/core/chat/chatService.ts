@@ -44,6 +44,7 @@ import { buildPresence, Directory } from './directory.js';
 import { applyReceived, errorName, LiveQueue, type IncomingDeps, type ReceivedItem } from './incoming.js';
 import { heldDomain, HeldMessages } from './heldMessages.js';
 import { KeptPresence } from './keptPresence.js';
+import { LiveRepair } from './liveRepair.js';
 import { Outbox } from './outbox.js';
 import { Rooms } from './rooms.js';
 import { TranscriptionRetractions } from './transcriptionRetractions.js';
@@ -93,6 +94,7 @@ class Chat implements ChatService {
   #bounceWork: Promise<void> = Promise.resolve();
   readonly #catchUp: ArchiveCatchUp;
   readonly #live: LiveQueue;
+  readonly #liveRepair: LiveRepair;
   readonly #urgent: UrgentReminders;
   readonly #retractions: TranscriptionRetractions;
   readonly #incomingDeps: IncomingDeps;
@@ -201,7 +203,8 @@ class Chat implements ChatService {
       initialWindowMs: INITIAL_SYNC_WINDOW_MS,
     });
     this.#context = { ...this.#context, archiveQueries: this.#catchUp.outstanding };
-    this.#live = new LiveQueue((items) => this.#applyLive(items), log);
+    this.#liveRepair = new LiveRepair({ catchUp: () => this.#repairFromArchive(), log, ...(options.liveRepairDelaysMs ? { delaysMs: options.liveRepairDelaysMs } : {}) });
+    this.#live = new LiveQueue((items) => this.#applyLive(items), log, () => this.#liveRepair.failed());
     this.#outbox = new Outbox({
       store: this.#store,
       send,
@@ -420,6 +423,7 @@ class Chat implements ChatService {
     this.#outbox.setReady(false);
     this.#urgent.stop();
     this.#failures.stop();
+    this.#liveRepair.stop();
     await this.#connection.close();
     for (const off of this.#unsubscribe.splice(0)) off();
     // Whatever was received must be written before the store closes.
@@ -586,6 +590,19 @@ class Chat implements ChatService {
         this.#emit({ type: 'session-ready' });
       }
     }
+  }
+
+  /**
+   * After a live message failed to store: the archives again, from their cursors (what was stored
+   * meanwhile is de-duplicated). Offline or mid-set-up there is nothing to do: the next session's
+   * set-up catches up anyway. Rejects if a page could not be stored, so the repair tries again.
+   */
+  async #repairFromArchive(): Promise<void> {
+    const session = this.#session;
+    if (!this.#isCurrent(session) || this.#setUpFinished !== session) return;
+    const current = (): boolean => this.#isCurrent(session);
+    await this.#catchUp.run(this.#ownBare, undefined, current);
+    for (const room of [...this.#rooms.joined.keys()]) await this.#catchUp.run(room, room, current);
   }
 
   async #catchUpRoom(room: string, current: () => boolean): Promise<number> {

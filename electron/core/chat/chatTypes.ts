@@ -148,6 +148,8 @@ export interface ChatServiceOptions {
   onForeignBounce?: (bounce: MessageBounce) => boolean;
   /** Automatic resends after temporary ('wait') bounces: delays (default WAIT_RETRY_DELAYS_MS) and test timers. */
   bounceRetry?: { delaysMs?: readonly number[]; timers?: BounceTimers };
+  /** After a live message fails to store, the archive catch-up is retried after these delays (liveRepair.ts). */
+  liveRepairDelaysMs?: readonly number[];
   /** Transport tuning and test hooks (backoff, keepalive, onSocket, resource). */
   connection?: Pick<XmppConnectionOptions, 'backoff' | 'keepaliveMs' | 'probeTimeoutMs' | 'loginTimeoutMs' | 'onSocket' | 'resource'>;
 }

@@ -238,9 +238,12 @@ export class LiveQueue {
   #items: ReceivedItem[] = [];
   #running: Promise<void> | null = null;
 
-  constructor(apply: (items: ReceivedItem[]) => Promise<void>, log: (line: string) => void) {
+  readonly #onFailed: () => void;
+
+  constructor(apply: (items: ReceivedItem[]) => Promise<void>, log: (line: string) => void, onFailed: () => void = () => undefined) {
     this.#apply = apply;
     this.#log = log;
+    this.#onFailed = onFailed;
   }
 
   push(item: ReceivedItem): void {
@@ -268,6 +271,7 @@ export class LiveQueue {
           await this.#apply(batch);
         } catch (error) {
           this.#log(`chat store-failed stage=live count=${batch.length} error=${errorName(error)}`);
+          this.#onFailed();
         }
       }
     } finally {
