@@ -101,15 +101,16 @@ export interface WardlineStore {
   /** Retention: incidents first recorded before `cutoff` (open ones: before `openCutoff`), deleted whole; WAL checkpointed. */
   purgeIncidentsBefore(cutoff: number, open: readonly string[], openCutoff: number): Promise<IncidentPurge>;
   /**
-   * Closes the store and always stops its worker: one that does not answer within
-   * STORE_CLOSE_TIMEOUT_MS is terminated anyway, so on lock the key leaves with the thread.
+   * Closes the store and stops its worker. One that does not answer within STORE_CLOSE_TIMEOUT_MS
+   * is let go (every call rejects) and stopped once it is free: a worker busy in native code
+   * cannot be terminated without taking the process down.
    */
   close(): Promise<void>;
   /** Called once if the worker dies or fails on its own (not by close()); every later call rejects. */
   onFailure(listener: (reason: StoreError) => void): void;
 }
 
-/** Below the session's own per-step limit on lock, so the worker is stopped before the session moves on. */
+/** Below the session's own per-step limit on lock, so the client lets go before the session moves on. */
 export const STORE_CLOSE_TIMEOUT_MS = 4_000;
 /** worker.terminate() cannot interrupt a native call; the session does not wait on one for ever. */
 const TERMINATE_WAIT_MS = 2_000;
@@ -288,20 +289,23 @@ class StoreClient implements WardlineStore {
 
   async close(): Promise<void> {
     if (this.connection.state === 'closed') return;
+    const { worker } = this.connection;
+    const closeId = this.nextId;
+    const closing = this.call('close');
     let timer: NodeJS.Timeout | undefined;
-    try {
-      // A hung worker (a native call that never returns, a request queue stuck behind one) must
-      // not keep the key: past the limit it is terminated without its clean close.
-      const late = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new StoreError('closed', 'The store did not close in time; its worker was stopped.')), STORE_CLOSE_TIMEOUT_MS);
-      });
-      const closing = this.call('close');
-      closing.catch(() => undefined); // rejected by terminate() below if the limit came first
-      await Promise.race([closing, late]);
-    } finally {
-      clearTimeout(timer);
-      await this.terminate();
-    }
+    const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), STORE_CLOSE_TIMEOUT_MS)));
+    const outcome = await Promise.race([closing.then(() => 'closed' as const), late]).finally(() => clearTimeout(timer));
+    if (outcome === 'closed') return this.terminate();
+    // Late (a long checkpoint, a queue behind a big write, a native call that never returns). A
+    // worker inside a native SQLite call cannot be terminated: the binding's N-API throw aborts
+    // the whole process. So the client lets go at once (every other call rejects, new ones too)
+    // and the worker is stopped once it has finished its queue and its close, idle by then.
+    this.fail(new StoreError('closed', 'The store did not close in time; it is closed as soon as its worker is free.'), closeId);
+    void closing.then(
+      () => worker.terminate(),
+      () => worker.terminate(),
+    );
+    throw new StoreError('closed', 'The store did not close in time; it is closed as soon as its worker is free.');
   }
 
   async terminate(): Promise<void> {
@@ -321,10 +325,14 @@ class StoreClient implements WardlineStore {
     else pending.reject(new StoreError(response.error.kind, response.error.message));
   }
 
-  private fail(reason: StoreError): void {
+  /** Rejects every pending call (but `keep`: a close left to finish) and every later one. */
+  private fail(reason: StoreError, keep?: number): void {
     this.connection = { state: 'closed', reason };
-    for (const { reject } of this.pending.values()) reject(reason);
-    this.pending.clear();
+    for (const [id, { reject }] of this.pending) {
+      if (id === keep) continue;
+      reject(reason);
+      this.pending.delete(id);
+    }
   }
 }
 
