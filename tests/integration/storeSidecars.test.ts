@@ -7,7 +7,7 @@
  * itself must still be replayed.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { appendFileSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, closeSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -165,5 +165,27 @@ describe("the store's own leftover WAL", () => {
       await store.close();
     }
     expect(existsSync(`${path}-wal`)).toBe(false);
+  });
+
+  it('recovers a page 1 torn in the file by a power cut during a checkpoint, from its committed copy in the WAL', async () => {
+    const path = snapshotWhileOpen(
+      keyHex,
+      ({ store }) => {
+        const ward = store.upsertConversation(conversation('ward9@rooms.trust.example', 'Ward 9'), 1);
+        // Enough to grow the file: page 1 (which holds the database size) gets a new copy in the WAL.
+        store.insertReceivedBatch(Array.from({ length: 400 }, (_, n) => ({ conversationId: ward, serverId: `t${n}`, senderJid: 'a@trust.example', body: `Fluid balance ${n}`, sentAt: n, receivedAt: n })));
+      },
+      ({ store }) => void store.upsertConversation(conversation('beds@rooms.trust.example', 'Beds'), 1),
+    );
+    // The checkpoint was writing page 1 when the power went: its tail is garbage now.
+    const fd = openSync(path, 'r+');
+    writeSync(fd, randomBytes(2048), 0, 2048, 1024);
+    closeSync(fd);
+    const store = await openStore(path, keyHex, { create: false });
+    try {
+      expect((await store.listConversations()).map((c) => c.title).sort()).toEqual(['Beds', 'Ward 9']);
+    } finally {
+      await store.close();
+    }
   });
 });

@@ -53,13 +53,23 @@ function checkFiles(path: string, keyHex: string): void {
   // (nothing can be replayed into an empty file); an existing profile never gets here (storeFiles).
   if (read === null || read === 0) return;
   if (read < pageSize) throw new StoreError('wrong-key-or-not-wardline');
-  const hmacKey = pageKey(keyHex, head.subarray(0, saltSize));
+  const wal = `${path}-wal`;
+  let hmacKey = pageKey(keyHex, head.subarray(0, saltSize));
   try {
-    if (!pageAuthentic(head, 1, hmacKey)) throw new StoreError('wrong-key-or-not-wardline');
     if (hotJournal(`${path}-journal`)) {
       throw new StoreError('corrupt', 'A rollback journal (-journal) from another database is next to the store. Neither file was changed.');
     }
-    if (!walAuthentic(`${path}-wal`, hmacKey)) {
+    let check = walCheck(wal, hmacKey);
+    const mainPage1 = pageAuthentic(head, 1, hmacKey);
+    if (!mainPage1 && check.page1Salt !== null) {
+      // Page 1 torn in the file (power lost while a checkpoint wrote it) with a good committed copy
+      // in the WAL: SQLite recovers from the WAL, so the check does too, keyed by that copy's salt.
+      hmacKey.fill(0);
+      hmacKey = pageKey(keyHex, check.page1Salt);
+      check = walCheck(wal, hmacKey);
+    }
+    if (!mainPage1 && !check.page1Authentic) throw new StoreError('wrong-key-or-not-wardline');
+    if (!check.authentic) {
       throw new StoreError(
         'wrong-key-or-not-wardline',
         'The write-ahead log (-wal) next to the store does not decrypt with its key: it is from another database. Neither file was changed.',
@@ -96,28 +106,42 @@ function hotJournal(path: string): boolean {
   return (readFrom(path, first, 0) ?? 0) > 0 && first[0] !== 0;
 }
 
+interface WalCheck {
+  /** Every frame a checkpoint would copy is this store's, under this key. */
+  authentic: boolean;
+  /** The salt of the newest committed copy of page 1 in the WAL (null: none). */
+  page1Salt: Buffer | null;
+  /** That copy authenticates under this key. */
+  page1Authentic: boolean;
+}
+
+const NO_WAL: WalCheck = { authentic: true, page1Salt: null, page1Authentic: false };
+
 /** Mirrors SQLite's WAL recovery (walIndexRecover): checks exactly the frames a checkpoint would copy. */
-function walAuthentic(path: string, hmacKey: Buffer): boolean {
+function walCheck(path: string, hmacKey: Buffer): WalCheck {
   const fd = openIfPresent(path);
-  if (fd === null) return true;
+  if (fd === null) return NO_WAL;
   try {
     const size = fstatSync(fd).size;
     const header = Buffer.alloc(walHeaderSize);
-    if (size <= walHeaderSize || readSync(fd, header, 0, walHeaderSize, 0) < walHeaderSize) return true;
+    if (size <= walHeaderSize || readSync(fd, header, 0, walHeaderSize, 0) < walHeaderSize) return NO_WAL;
     const magic = header.readUInt32BE(0);
     const framePageSize = header.readUInt32BE(8);
     // A header SQLite rejects means it replays nothing (it only deletes the file after a checkpoint).
-    if ((magic & 0xfffffffe) >>> 0 !== walMagic || (framePageSize & (framePageSize - 1)) !== 0 || framePageSize < 512 || framePageSize > 65536) return true;
+    if ((magic & 0xfffffffe) >>> 0 !== walMagic || (framePageSize & (framePageSize - 1)) !== 0 || framePageSize < 512 || framePageSize > 65536) return NO_WAL;
     const bigEndian = (magic & 1) === 1;
     const checksum = walChecksum(bigEndian, header.subarray(0, 24), [0, 0]);
-    if (checksum[0] !== header.readUInt32BE(24) || checksum[1] !== header.readUInt32BE(28)) return true;
+    if (checksum[0] !== header.readUInt32BE(24) || checksum[1] !== header.readUInt32BE(28)) return NO_WAL;
     // SQLite refuses to open such a WAL; so do we, before it is touched.
-    if (header.readUInt32BE(4) !== walVersion) return false;
+    if (header.readUInt32BE(4) !== walVersion) return { ...NO_WAL, authentic: false };
     const salts = header.subarray(16, 24);
     const frame = Buffer.alloc(walFrameHeaderSize + framePageSize);
     const frames = Math.floor((size - walHeaderSize) / frame.length);
     let firstForeign = Infinity;
     let lastCommit = 0;
+    // Page 1's newest copy so far, and the newest as of the last commit.
+    let page1: { salt: Buffer; authentic: boolean } | null = null;
+    let committedPage1: { salt: Buffer; authentic: boolean } | null = null;
     for (let index = 1; index <= frames; index += 1) {
       const offset = walHeaderSize + (index - 1) * frame.length;
       if (readSync(fd, frame, 0, frame.length, offset) < frame.length) break;
@@ -126,13 +150,16 @@ function walAuthentic(path: string, hmacKey: Buffer): boolean {
       walChecksum(bigEndian, frame.subarray(0, 8), checksum);
       walChecksum(bigEndian, frame.subarray(walFrameHeaderSize), checksum);
       if (checksum[0] !== frame.readUInt32BE(16) || checksum[1] !== frame.readUInt32BE(20)) break;
-      if (firstForeign === Infinity && (framePageSize !== pageSize || !pageAuthentic(frame.subarray(walFrameHeaderSize), pageNumber, hmacKey))) {
-        firstForeign = index;
+      const authentic = framePageSize === pageSize && pageAuthentic(frame.subarray(walFrameHeaderSize), pageNumber, hmacKey);
+      if (firstForeign === Infinity && !authentic) firstForeign = index;
+      if (pageNumber === 1) page1 = { salt: Buffer.from(frame.subarray(walFrameHeaderSize, walFrameHeaderSize + saltSize)), authentic };
+      if (frame.readUInt32BE(4) !== 0) {
+        lastCommit = index;
+        committedPage1 = page1;
       }
-      if (frame.readUInt32BE(4) !== 0) lastCommit = index;
     }
     // Frames after the last commit are never replayed, whatever they hold.
-    return firstForeign > lastCommit;
+    return { authentic: firstForeign > lastCommit, page1Salt: committedPage1?.salt ?? null, page1Authentic: committedPage1?.authentic === true };
   } finally {
     closeSync(fd);
   }
