@@ -283,6 +283,18 @@ describe('a wall clock set back (ordering and read markers)', () => {
     expect(await stateOf(carol, second)).toBe('sent');
   });
 
+  it('a message dated by a clock that was a year ahead does not drag later ones there once the clock is put right', async () => {
+    const erin = await store.upsertConversation({ jid: 'erin@trust.example', kind: 'direct', title: 'Erin' });
+    const YEAR = 365 * 24 * HOUR;
+    await store.queueOutgoing(outgoing(erin, { body: 'Sent with the clock a year ahead', sentAt: T + YEAR }));
+    // Corrected: later messages carry the real time again, not the bogus year.
+    const mine = await store.queueOutgoing(outgoing(erin, { body: 'Sent after the correction', sentAt: T }));
+    await store.insertReceivedBatch([{ conversationId: erin, originId: 'o-erin-1', senderJid: 'erin@trust.example', body: 'Live, undated', sentAt: T + 5_000, receivedAt: T + 5_000, datedLocally: true }]);
+    const thread = (await store.pageMessages(erin, null, 10)).messages;
+    expect(thread.find((m) => m.id === mine)?.sentAt).toBe(T);
+    expect(thread.find((m) => m.body === 'Live, undated')?.sentAt).toBe(T + 5_000);
+  });
+
   it('a read marker covers only our messages stored before the marked one, whatever time they carry', async () => {
     const dave = await store.upsertConversation({ jid: 'dave@trust.example', kind: 'direct', title: 'Dave' });
     const marked = await store.queueOutgoing(outgoing(dave, { sentAt: T }));

@@ -35,6 +35,13 @@ const incomingColumns = `conversation_id, server_id, origin_id, direction, sende
 /** Characters of the newest message read for a preview line: a long body is never copied whole. */
 export const PREVIEW_CHARACTERS = 200;
 
+/**
+ * A message dated by our own clock is filed no earlier than the conversation's newest (a clock
+ * set back must not put it among older history), but only a newest at most this far ahead of our
+ * clock counts: one dated by a clock that was a year ahead must not drag every later message there.
+ */
+export const CLAMP_AHEAD_LIMIT_MS = 24 * 60 * 60_000;
+
 // Bounced messages keep an outbox row, and the outbox is small: count them there, once for all
 // conversations. CROSS JOIN keeps the outbox as the outer loop (SQLite never reorders it); a
 // per-conversation subquery let the planner walk every message of every conversation through the
@@ -120,7 +127,7 @@ export class MessageStore {
          unread_count = unread_count + ?, urgent_unread_count = urgent_unread_count + ?
        WHERE id = ?`,
     );
-    const newestStored = this.statement(`SELECT sent_at FROM messages WHERE conversation_id = ? ORDER BY sent_at DESC LIMIT 1`);
+    const newestStored = this.statement(`SELECT sent_at FROM messages WHERE conversation_id = ? AND sent_at <= ? ORDER BY sent_at DESC LIMIT 1`);
     return this.db.transaction(() => {
       /** Newest sent_at staged so far per conversation; the stored one is looked up only for a locally dated message. */
       const staged = new Map<number, number>();
@@ -131,7 +138,7 @@ export class MessageStore {
         if (m.datedLocally === true) {
           let newest = stored.get(m.conversationId);
           if (newest === undefined) {
-            const row = newestStored.get([m.conversationId]);
+            const row = newestStored.get([m.conversationId, sentAt + CLAMP_AHEAD_LIMIT_MS]);
             newest = row === undefined ? sentAt : readNumber(row, 'sent_at');
             stored.set(m.conversationId, newest);
           }

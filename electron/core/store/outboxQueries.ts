@@ -6,6 +6,7 @@
  */
 import { readNumber, readOneOf, readOptionalString, readString } from './rowReaders.js';
 import type { SqlDatabase, SqlRow, SqlStatement } from './sqlPort.js';
+import { CLAMP_AHEAD_LIMIT_MS } from './messageStore.js';
 import { StatementCache } from './statementCache.js';
 import { StoreError } from './storeErrors.js';
 import { invalid, requireInteger, requireText } from './storeArguments.js';
@@ -61,7 +62,7 @@ export class OutboxQueries {
         `INSERT INTO messages (conversation_id, origin_id, direction, sender_jid, sender_name, sender_role, body,
            sent_at, received_at, delivery_state, urgency, patient_identifier)
          VALUES (?, ?, 'out', ?, ?, ?, ?,
-           max(?, coalesce((SELECT sent_at FROM messages WHERE conversation_id = ? ORDER BY sent_at DESC LIMIT 1), 0)),
+           max(?, coalesce((SELECT sent_at FROM messages WHERE conversation_id = ? AND sent_at <= ? ORDER BY sent_at DESC LIMIT 1), 0)),
            ?, 'pending', ?, ?) RETURNING id, sent_at`,
       ).get([
         input.conversationId,
@@ -72,6 +73,7 @@ export class OutboxQueries {
         input.body,
         input.sentAt,
         input.conversationId,
+        input.sentAt + CLAMP_AHEAD_LIMIT_MS,
         input.sentAt,
         input.urgency,
         input.patientIdentifier ? 1 : 0,
