@@ -289,12 +289,13 @@ export class OutboxQueries {
       ]).changes;
       if (state === 'read') {
         // Earlier messages the server acknowledged were shown too; pending ones are left to the outbox.
-        // Earlier both by time and by when they were stored (our sends are stored in the order they
-        // were made): a wall clock set back dates a later message earlier, and it was not read.
+        // Earlier in the thread's order (sent_at, id): a marker means "read up to here", and our own
+        // message from another workstation, stored here later, sits where its time puts it. A clock
+        // set back cannot put a later send of ours before the marked one: sent_at is clamped.
         changed += this.statement(
           `UPDATE messages SET delivery_state = 'read' WHERE conversation_id = ? AND direction = 'out'
-             AND delivery_state IN ('sent', 'delivered') AND id < ? AND sent_at <= ?`,
-        ).run([conversationId, messageId, readNumber(target, 'sent_at')]).changes;
+             AND delivery_state IN ('sent', 'delivered') AND (sent_at, id) < (?, ?)`,
+        ).run([conversationId, readNumber(target, 'sent_at'), messageId]).changes;
       }
       return changed;
     });
