@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CallContext } from '../../electron/core/ipc/dispatcher.js';
-import { openStore, StoreError } from '../../electron/core/store/index.js';
+import { openStore } from '../../electron/core/store/index.js';
 import { startWorker, STORE_CLOSE_TIMEOUT_MS } from '../../electron/core/store/storeClient.js';
 import { createWardlineCore } from '../../electron/core/wardlineCore.js';
 import { applyKeyringEnv, startKeyring, type Keyring } from '../fixtures/keyring.js';
