@@ -56,7 +56,7 @@ const STUB = `
   const answers = {
     'app:info': () => ({ name: 'Wardline', version: 'bench', shell: 'chromium', platform: 'linux' }),
     'session:state': () => ({ kind: 'unlocked', profile: { id: '0'.repeat(32), displayName: 'Lead', role: 'ED consultant', kind: 'person' }, autoLock: { seconds: 300, policyMaxSeconds: 300 } }),
-    'chat:connection': () => ({ kind: 'online', since: Date.now() }),
+    'chat:connection': () => ({ kind: 'online', since: Date.now(), history: 'complete' }),
     'conversations:list': () => [],
     'incident:state': () => state,
   };

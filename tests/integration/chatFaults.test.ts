@@ -238,29 +238,50 @@ describe('chat under faults', () => {
     console.log(`[chat] 1,000 offline messages caught up in ${elapsed} ms (${bob.logs.slice(mark).find((l) => l.startsWith('chat session-ready'))})`);
   });
 
+  /** A store whose received-message inserts fail (disk full) while `failures.left` > 0, for bodies starting with `prefix`. */
+  const failingInserts = (prefix: string, failures: { left: number }) => (store: WardlineStore): WardlineStore =>
+    new Proxy(store, {
+      get(target, property) {
+        if (property === 'insertReceivedBatch') {
+          return (rows: Parameters<WardlineStore['insertReceivedBatch']>[0]) => {
+            if (failures.left > 0 && rows.some((r) => r.body?.startsWith(prefix))) {
+              failures.left -= 1;
+              return Promise.reject(new StoreError('io'));
+            }
+            return target.insertReceivedBatch(rows);
+          };
+        }
+        const value: unknown = Reflect.get(target, property);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+
+  /** The history states the service told the screen about while online, in order. */
+  const historySeen = (workstation: Workstation) =>
+    workstation.events.flatMap((event) => (event.type === 'connection' && event.state.kind === 'online' ? [event.state.history] : []));
+
+  it('an archive page that could not be stored during set-up: history incomplete (never complete) until a repair stores it', async () => {
+    const toCarol = await bob.chat.openDirect(`carol@${server.domain}`);
+    await bob.chat.send({ conversationId: toCarol, body: 'setup-store-fail bed 9', urgent: false });
+    await waitFor('acked', async () => ((await bob.store.pendingOutbox()).length === 0 ? true : undefined));
+    const carol = await openWorkstation(server, 'carol', { liveRepairDelaysMs: [300] }, failingInserts('setup-store-fail ', { left: 1 }));
+    try {
+      await waitFor('set-up failed', () => (carol.logs.some((line) => line.startsWith('chat session-setup-failed')) ? true : undefined));
+      await waitFor('stored by the repair', async () => ((await bodies(carol.store, bob.jid, 'in')).includes('setup-store-fail bed 9') ? true : undefined));
+      await waitFor('history complete', () => (carol.chat.connection().kind === 'online' && historySeen(carol).at(-1) === 'complete' ? true : undefined));
+      expect(historySeen(carol)).toEqual(['catching-up', 'incomplete', 'complete']);
+    } finally {
+      await carol.close();
+    }
+  });
+
   it('a live message the store could not write (disk full) is fetched again from the archive, without a new session', async () => {
-    let failNext = 0;
-    const failingOnce = (store: WardlineStore): WardlineStore =>
-      new Proxy(store, {
-        get(target, property) {
-          if (property === 'insertReceivedBatch') {
-            return (rows: Parameters<WardlineStore['insertReceivedBatch']>[0]) => {
-              if (failNext > 0 && rows.some((r) => r.body?.startsWith('disk-full '))) {
-                failNext -= 1;
-                return Promise.reject(new StoreError('io'));
-              }
-              return target.insertReceivedBatch(rows);
-            };
-          }
-          const value: unknown = Reflect.get(target, property);
-          return typeof value === 'function' ? value.bind(target) : value;
-        },
-      });
-    const carol = await openWorkstation(server, 'carol', { liveRepairDelaysMs: [200, 400] }, failingOnce);
+    const failures = { left: 0 };
+    const carol = await openWorkstation(server, 'carol', { liveRepairDelaysMs: [200, 400] }, failingInserts('disk-full ', failures));
     try {
       await waitReady(carol);
       const toCarol = await bob.chat.openDirect(carol.jid);
-      failNext = 2; // the live write and the first repair both fail; the second repair stores it
+      failures.left = 2; // the live write and the first repair both fail; the second repair stores it
       await bob.chat.send({ conversationId: toCarol, body: 'disk-full bed 6 ready', urgent: false });
       await waitFor('stored by the repair', async () => ((await bodies(carol.store, bob.jid, 'in')).includes('disk-full bed 6 ready') ? true : undefined));
       expect(carol.logs.some((line) => line.startsWith('chat store-failed stage=live'))).toBe(true);
@@ -269,6 +290,9 @@ describe('chat under faults', () => {
       await waitFor('repair logged', () => (carol.logs.some((line) => line.startsWith('chat live-repair done attempts=2')) ? true : undefined));
       expect(carol.logs.filter((line) => line.startsWith('chat session-ready'))).toHaveLength(1); // no new session
       expect((await bodies(carol.store, bob.jid, 'in')).filter((b) => b === 'disk-full bed 6 ready')).toHaveLength(1);
+      // What the screen was told: caught up, then something missing while the repair retried, then complete.
+      expect(historySeen(carol)).toEqual(['catching-up', 'complete', 'incomplete', 'complete']);
+      expect(carol.chat.connection()).toMatchObject({ kind: 'online', history: 'complete' });
     } finally {
       await carol.close();
     }

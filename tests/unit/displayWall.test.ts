@@ -4,7 +4,9 @@ import { afterRead, EMPTY_FEED, READ_OVERDUE_MS, wallState, type WallFeed } from
 
 const T0 = Date.UTC(2026, 10, 25, 13, 0);
 const MIN = 60_000;
-const online: ConnectionView = { kind: 'online', since: T0 - 60 * MIN };
+const online: ConnectionView = { kind: 'online', since: T0 - 60 * MIN, history: 'complete' };
+const catchingUp: ConnectionView = { kind: 'online', since: T0 + 5 * MIN, history: 'catching-up' };
+const incomplete: ConnectionView = { kind: 'online', since: T0 + 5 * MIN, history: 'incomplete' };
 const connecting: ConnectionView = { kind: 'connecting', attempt: 1 };
 const offline: ConnectionView = { kind: 'offline', since: T0 + 5 * MIN, reason: 'The server closed the connection.', retryAt: T0 + 6 * MIN };
 const revoked: ConnectionView = { kind: 'revoked', at: T0 + 7 * MIN, reason: 'The server no longer accepts this messaging account.' };
@@ -93,5 +95,32 @@ describe('control-room wall state (never "no incident" when the feed is broken)'
     // Once connected, a null read is known to mean none declared.
     expect(wallState(firstRead, online, T0)).toMatchObject({ kind: 'starting' });
     expect(wallState(afterRead(firstRead, { ok: true, value: null }, online, T0 + 1), online, T0 + 1)).toEqual({ kind: 'no-incident' });
+  });
+
+  it('connected but still catching up (the declaration may not be fetched yet): no claim, last board marked', () => {
+    // A display's first set-up: main answers null because the room's archive is not in yet.
+    const first = afterRead(EMPTY_FEED, { ok: true, value: null }, catchingUp, T0);
+    expect(first.noIncident).toBe(false);
+    expect(wallState(first, catchingUp, T0)).toEqual({ kind: 'starting', text: 'Catching up with the messaging server…' });
+    // A fresh session after a drop: the last live board stays, marked as not updating.
+    const after = afterRead(liveFeed, { ok: true, value: null }, catchingUp, T0 + 6 * MIN);
+    expect(wallState(after, catchingUp, T0 + 6 * MIN)).toEqual({ kind: 'unavailable', since: T0, reason: 'Catching up with the messaging server…', signIn: false, board });
+    // Caught up: until the read that follows answers, the board read mid-catch-up is not live.
+    expect(wallState(after, online, T0 + 6 * MIN)).toMatchObject({ kind: 'unavailable', reason: 'Reading the board…', board });
+    expect(wallState(first, online, T0)).toEqual({ kind: 'starting', text: 'Reading the board…' });
+    expect(wallState(afterRead(first, { ok: true, value: null }, online, T0 + 1), online, T0 + 1)).toEqual({ kind: 'no-incident' });
+  });
+
+  it('connected with history that could not be fetched: not live, says it is retrying', () => {
+    const after = afterRead(liveFeed, { ok: true, value: board }, incomplete, T0 + 6 * MIN);
+    expect(after.liveAt).toBe(T0);
+    expect(wallState(after, incomplete, T0 + 6 * MIN)).toEqual({
+      kind: 'unavailable',
+      since: T0,
+      reason: 'Some incident messages could not be fetched. Retrying automatically.',
+      signIn: false,
+      board,
+    });
+    expect(wallState(afterRead(EMPTY_FEED, { ok: true, value: null }, incomplete, T0), incomplete, T0)).toMatchObject({ kind: 'unavailable', board: null });
   });
 });

@@ -67,7 +67,7 @@ describe('Notifier', () => {
     const { notifier, shown } = unlockedNotifier();
     notifier.handle({ type: 'conversations-changed', conversationIds: [1] });
     notifier.handle({ type: 'directory-changed' });
-    notifier.handle({ type: 'connection', state: { kind: 'online', since: 1 } });
+    notifier.handle({ type: 'connection', state: { kind: 'online', since: 1, history: 'complete' } });
     notifier.handle(pending(1, 0));
     expect(shown).toEqual([]);
   });

@@ -34,6 +34,7 @@ import type {
   ChatServiceOptions,
   DirectoryEntry,
   HeldSender,
+  HistoryState,
   Presence,
   SendRequest,
 } from './chatTypes.js';
@@ -107,6 +108,12 @@ class Chat implements ChatService {
   readonly #lastMarker = new Map<number, string>();
   readonly #unsubscribe: (() => void)[] = [];
   #view: ChatConnectionView;
+  /** See HistoryState. Kept across a resumed stream; a fresh session starts catching up again. */
+  #history: HistoryState = 'catching-up';
+  /** What the current session's set-up (or its repair) found; restored when its stream resumes. */
+  #setUpHistory: HistoryState = 'catching-up';
+  /** A session in whose set-up a live message could not be stored (its catch-up may have run before). */
+  #missedDuringSetUp = -1;
   /** The person's chosen presence, read from (and written to) the profile's encrypted settings. */
   readonly #presence: KeptPresence;
   /** Bumped per fresh session; a set-up routine from an older one stops at its next step. */
@@ -203,8 +210,8 @@ class Chat implements ChatService {
       initialWindowMs: INITIAL_SYNC_WINDOW_MS,
     });
     this.#context = { ...this.#context, archiveQueries: this.#catchUp.outstanding };
-    this.#liveRepair = new LiveRepair({ catchUp: () => this.#repairFromArchive(), log, ...(options.liveRepairDelaysMs ? { delaysMs: options.liveRepairDelaysMs } : {}) });
-    this.#live = new LiveQueue((items) => this.#applyLive(items), log, () => this.#liveRepair.failed());
+    this.#liveRepair = new LiveRepair({ catchUp: () => this.#repairSession(), log, ...(options.liveRepairDelaysMs ? { delaysMs: options.liveRepairDelaysMs } : {}) });
+    this.#live = new LiveQueue((items) => this.#applyLive(items), log, () => this.#historyMissing());
     this.#outbox = new Outbox({
       store: this.#store,
       send,
@@ -236,7 +243,7 @@ class Chat implements ChatService {
       log,
     });
 
-    this.#view = toView(this.#connection.state());
+    this.#view = toView(this.#connection.state(), this.#history);
     this.#unsubscribe.push(
       this.#connection.on('state', (state) => this.#onState(state)),
       this.#connection.on('stanza', (stanza) => this.#onStanza(stanza)),
@@ -485,7 +492,10 @@ class Chat implements ChatService {
   }
 
   #onState(state: XmppConnectionState): void {
-    this.#view = toView(state);
+    // A dropped stream may resume (history kept, below) or be replaced by a fresh session, which
+    // must catch up before anything may say it is complete.
+    if (state.kind !== 'online') this.#history = 'catching-up';
+    this.#view = toView(state, this.#history);
     this.#emit({ type: 'connection', state: this.#view });
     if (state.kind !== 'online') {
       this.#outbox.setReady(false);
@@ -505,6 +515,7 @@ class Chat implements ChatService {
         // stops while offline) never sent presence or rejoined rooms: run it again, or we would
         // show online and receive nothing live until the next fresh session.
         if (this.#setUpFinished === this.#session) {
+          this.#setHistory(this.#setUpHistory);
           this.#outbox.setReady(true);
           void this.#outbox.flush();
           void this.#retractions.flush();
@@ -554,22 +565,22 @@ class Chat implements ChatService {
       if (!current()) return;
       this.#connection.send(buildPresence(this.#presence.now())).catch(() => undefined);
       this.#announced = session;
-      const bookmarks = await this.#rooms.loadBookmarks().catch((error: unknown) => {
-        this.#log(`chat bookmarks-failed error=${errorName(error)}`);
-        return [];
-      });
-      await Promise.all(
-        bookmarks.map((bookmark) =>
-          this.#rooms.join(bookmark.room, bookmark.name).catch((error: unknown) => this.#log(`chat room-join-failed room=${jidForLog(bookmark.room)} error=${errorName(error)}`)),
-        ),
-      );
+      let complete = await this.#joinBookmarkedRooms();
       if (!current()) return;
       const topUp = await this.#catchUp.run(this.#ownBare, undefined, current);
       if (!current()) return;
       let fetched = first.fetched + topUp.fetched;
-      for (const room of [...this.#rooms.joined.keys()]) fetched += await this.#catchUpRoom(room, current);
+      for (const room of [...this.#rooms.joined.keys()]) {
+        const caught = await this.#catchUpRoom(room, current);
+        if (caught === null) complete = false;
+        else fetched += caught;
+      }
       if (!current()) return;
+      if (this.#missedDuringSetUp === session) complete = false;
       this.#setUpFinished = session;
+      this.#setUpHistory = complete ? 'complete' : 'incomplete';
+      this.#setHistory(this.#setUpHistory);
+      if (!complete) this.#liveRepair.failed();
       this.#outbox.setReady(true);
       const flushed = await this.#outbox.flush();
       void this.#retractions.flush();
@@ -585,6 +596,9 @@ class Chat implements ChatService {
           this.#announced = session;
         }
         this.#setUpFinished = session;
+        this.#setUpHistory = 'incomplete';
+        this.#setHistory('incomplete');
+        this.#liveRepair.failed();
         this.#outbox.setReady(true);
         void this.#outbox.flush();
         this.#emit({ type: 'session-ready' });
@@ -592,25 +606,74 @@ class Chat implements ChatService {
     }
   }
 
+  /** Joins the bookmarked rooms not joined yet; false if the bookmarks or a room could not be. */
+  async #joinBookmarkedRooms(): Promise<boolean> {
+    let bookmarks: { room: string; name: string }[];
+    try {
+      bookmarks = await this.#rooms.loadBookmarks();
+    } catch (error) {
+      this.#log(`chat bookmarks-failed error=${errorName(error)}`);
+      return false;
+    }
+    const joined = await Promise.all(
+      bookmarks
+        .filter((bookmark) => !this.#rooms.joined.has(bookmark.room))
+        .map((bookmark) =>
+          this.#rooms.join(bookmark.room, bookmark.name).then(
+            () => true,
+            (error: unknown) => {
+              this.#log(`chat room-join-failed room=${jidForLog(bookmark.room)} error=${errorName(error)}`);
+              return false;
+            },
+          ),
+        ),
+    );
+    return joined.every(Boolean);
+  }
+
+  /** Something the server holds is missing here (a live message not stored, a catch-up or join failed). */
+  #historyMissing(): void {
+    if (this.#setUpFinished === this.#session) {
+      this.#setUpHistory = 'incomplete';
+      this.#setHistory('incomplete');
+    } else {
+      this.#missedDuringSetUp = this.#session;
+    }
+    this.#liveRepair.failed();
+  }
+
   /**
-   * After a live message failed to store: the archives again, from their cursors (what was stored
-   * meanwhile is de-duplicated). Offline or mid-set-up there is nothing to do: the next session's
-   * set-up catches up anyway. Rejects if a page could not be stored, so the repair tries again.
+   * Repairs a session with something missing: rejoins bookmarked rooms that failed, then the
+   * archives again from their cursors (what was stored meanwhile is de-duplicated). Offline or
+   * mid-set-up there is nothing to do: the next session's set-up catches up anyway. Rejects if a
+   * room or a page could not be, so the repair tries again.
    */
-  async #repairFromArchive(): Promise<void> {
+  async #repairSession(): Promise<void> {
     const session = this.#session;
     if (!this.#isCurrent(session) || this.#setUpFinished !== session) return;
     const current = (): boolean => this.#isCurrent(session);
+    if (!(await this.#joinBookmarkedRooms())) throw new Error('A room could not be joined.');
     await this.#catchUp.run(this.#ownBare, undefined, current);
     for (const room of [...this.#rooms.joined.keys()]) await this.#catchUp.run(room, room, current);
+    if (!current()) return;
+    this.#setUpHistory = 'complete';
+    this.#setHistory('complete');
   }
 
-  async #catchUpRoom(room: string, current: () => boolean): Promise<number> {
+  #setHistory(history: HistoryState): void {
+    this.#history = history;
+    if (this.#view.kind !== 'online' || this.#view.history === history) return;
+    this.#view = { ...this.#view, history };
+    this.#emit({ type: 'connection', state: this.#view });
+  }
+
+  /** Messages fetched, or null if the room's archive could not be caught up. */
+  async #catchUpRoom(room: string, current: () => boolean): Promise<number | null> {
     try {
       return (await this.#catchUp.run(room, room, current)).fetched;
     } catch (error) {
       this.#log(`chat catch-up-failed room=${jidForLog(room)} error=${errorName(error)}`);
-      return 0;
+      return null;
     }
   }
 
@@ -751,12 +814,12 @@ export function isRevocation(condition: string | undefined): boolean {
   return condition !== undefined && REVOCATION_CONDITIONS.has(condition);
 }
 
-function toView(state: XmppConnectionState): ChatConnectionView {
+function toView(state: XmppConnectionState, history: HistoryState): ChatConnectionView {
   switch (state.kind) {
     case 'connecting':
       return { kind: 'connecting', attempt: state.attempt };
     case 'online':
-      return { kind: 'online', since: state.since };
+      return { kind: 'online', since: state.since, history };
     case 'offline':
       return { kind: 'offline', since: state.since, reason: state.reason.message, retryAt: state.retryAt };
   }

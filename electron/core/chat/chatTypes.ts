@@ -26,9 +26,17 @@ export interface ChatTrust {
 
 export type Presence = 'available' | 'busy' | 'off-duty';
 
+/**
+ * Whether this workstation holds what the server holds for the person: 'catching-up' while a
+ * fresh session fetches the archives and rejoins rooms; 'incomplete' when something could not be
+ * fetched, joined or stored (retried automatically); 'complete' otherwise. A screen that says "no
+ * new messages" or "no incident declared" may only do so when complete.
+ */
+export type HistoryState = 'catching-up' | 'complete' | 'incomplete';
+
 export type ChatConnectionView =
   | { kind: 'connecting'; attempt: number }
-  | { kind: 'online'; since: number }
+  | { kind: 'online'; since: number; history: HistoryState }
   | { kind: 'offline'; since: number; reason: string; retryAt: number | null };
 
 export interface DirectoryEntry {

@@ -27,7 +27,9 @@ export type WallRead = { ok: true; value: DisplayViewModel | null } | { ok: fals
 /** The feed after one 'display:view' read, made while the connection was `connection`. */
 export function afterRead(feed: WallFeed, read: WallRead, connection: ConnectionView, now: number): WallFeed {
   if (!read.ok) return { ...feed, failure: { at: now, message: read.message } };
-  const live = connection.kind === 'online';
+  // Live only once this screen holds everything the server does: a board read mid-catch-up may
+  // lack the declaration itself.
+  const live = connection.kind === 'online' && connection.history === 'complete';
   if (read.value !== null) {
     return { board: read.value, readAt: now, liveAt: live ? now : feed.liveAt, noIncident: false, failure: null };
   }
@@ -75,11 +77,22 @@ export function wallState(feed: WallFeed, connection: ConnectionView, now: numbe
       if (feed.liveAt === null && board === null) return { kind: 'starting', text: 'Connecting to the messaging server…' };
       return { kind: 'unavailable', since: feed.liveAt, reason: 'Reconnecting to the messaging server…', signIn: false, board };
     case 'online':
+      if (connection.history === 'catching-up') {
+        if (feed.liveAt === null && board === null) return { kind: 'starting', text: 'Catching up with the messaging server…' };
+        return { kind: 'unavailable', since: feed.liveAt, reason: 'Catching up with the messaging server…', signIn: false, board };
+      }
+      if (connection.history === 'incomplete') {
+        return { kind: 'unavailable', since: feed.liveAt, reason: 'Some incident messages could not be fetched. Retrying automatically.', signIn: false, board };
+      }
       if (feed.failure !== null) {
         return { kind: 'unavailable', since: feed.liveAt, reason: `The board could not be read. ${feed.failure.message}`, signIn: false, board };
       }
       if (feed.readAt !== null && now - feed.readAt > READ_OVERDUE_MS) {
         return { kind: 'unavailable', since: feed.liveAt, reason: 'Wardline has not answered a read of the board for over a minute.', signIn: false, board };
+      }
+      // The last read was made before this screen was caught up: wait for the read that follows.
+      if (feed.readAt !== null && feed.liveAt !== feed.readAt) {
+        return board === null ? { kind: 'starting', text: 'Reading the board…' } : { kind: 'unavailable', since: feed.liveAt, reason: 'Reading the board…', signIn: false, board };
       }
       if (board !== null) return { kind: 'live', board };
       return feed.noIncident ? { kind: 'no-incident' } : { kind: 'starting', text: 'Starting…' };
