@@ -657,6 +657,8 @@ export const requests = {
 /** Events pushed from main to the renderer. */
 export const events = {
   'session:changed': SessionStateSchema,
+  /** The OS is locking the screen: save what is being typed, then ask for the lock (session:lock). */
+  'session:will-lock': z.object({}),
   'chat:connection': ConnectionViewSchema,
   /** Content-free: the renderer re-reads what it shows. */
   'conversations:changed': z.object({ conversationIds: z.array(z.number().int()) }),

@@ -123,7 +123,7 @@ function start(): void {
     });
     const sessionController = core.session;
     // The OS locking, suspending or switching user locks Wardline too, enforced here in main.
-    createLockSignals().onShouldLock((reason) => void sessionController.lock(reason).catch(() => undefined));
+    createLockSignals().onShouldLock((reason) => void sessionController.lockForOs(reason).catch(() => undefined));
     registerIpc(core);
     forwardEvents(core, getWindow);
     openWindow();

@@ -15,6 +15,7 @@ import { buildChatMessage } from '../../electron/core/messaging/index.js';
 import { connectXmpp } from '../../electron/core/xmpp/index.js';
 import { screenshot } from './screenshot.js';
 import { connectThroughUi, createProfileThroughUi, unlockThroughUi } from './steps.js';
+import { DRAFT_PAUSE_MS } from '../../renderer/src/lib/draftKeeper.js';
 
 interface Person {
   app: OpenWardline;
@@ -240,16 +241,28 @@ describe('messaging between two people, end to end', () => {
     await expect.poll(() => composer.inputValue()).toBe(longer);
     await screenshot(page, 'messaging-06-draft-after-unlock');
 
+    // Typing, and the OS locks the screen (Win+L) before the pause that saves: main asks the
+    // window to hand the draft over before it closes the store.
+    const latest = `${longer}, pressure areas too`;
+    await composer.fill(latest);
+    const typed = performance.now();
+    expect((await bob.app.core.session.lockForOs('os-lock')).kind).toBe('locked');
+    // Locked before the composer's own pause would have saved it: the window's handover did.
+    expect(performance.now() - typed).toBeLessThan(DRAFT_PAUSE_MS);
+    await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toBe('Wardline is locked');
+    await unlockThroughUi(page, 'Dr Bob Reyes', '246810');
+    await expect.poll(() => composer.inputValue()).toBe(latest);
+
     // Sent, it reaches Alice once, urgent as chosen, and does not come back as a draft.
     await composer.press('Enter');
     await alice.page.getByRole('navigation', { name: 'Conversations' }).getByRole('button', { name: /^Dr Bob Reyes/ }).click();
     const aliceMessages = alice.page.getByRole('list', { name: 'Messages' });
-    await expect.poll(() => aliceMessages.textContent()).toContain(longer);
-    expect(await aliceMessages.getByText(longer).count()).toBe(1);
+    await expect.poll(() => aliceMessages.textContent()).toContain(latest);
+    expect(await aliceMessages.getByText(latest).count()).toBe(1);
     await expect.poll(() => withAlice.getAttribute('aria-label')).not.toMatch(/unsent draft/);
     await room.click();
     await withAlice.click();
-    await expect.poll(() => page.getByRole('list', { name: 'Messages' }).textContent()).toContain(longer);
+    await expect.poll(() => page.getByRole('list', { name: 'Messages' }).textContent()).toContain(latest);
     expect(await composer.inputValue()).toBe('');
     expect(await page.getByLabel('Urgent').isChecked()).toBe(false);
   });

@@ -99,6 +99,11 @@ const NO_PENDING: PendingCounts = { messages: 0, urgent: 0 };
 const USE_STAMP_EVERY_MS = 60 * 60_000;
 /** How often the dormant-profile sweep runs on its own, besides at start and after each lock. */
 const DORMANT_SWEEP_EVERY_MS = 60 * 60_000;
+/**
+ * How long an OS-initiated lock waits for the window to hand over what is being typed (it saves
+ * drafts for up to 500 ms, then asks for the lock itself: usually a few milliseconds).
+ */
+export const LOCK_HANDOVER_MS = 750;
 /** A hung worker or network must not hold a lock open for long. */
 const SHUTDOWN_STEP_MS = 5_000;
 const STORE_FAILED_NOTICE =
@@ -130,6 +135,8 @@ export class SessionController {
    * work may be queued) must not let the unlock finish behind the OS lock screen.
    */
   #lockRequests = 0;
+  /** An OS lock waiting for the window's handover (see lockForOs). */
+  #handover: { reason: LockReason; timer: NodeJS.Timeout; settle: (locked: Promise<SessionState>) => void; result: Promise<SessionState> } | null = null;
   readonly #autoLock: AutoLock;
   readonly #conversationsChanged = new ChangeCoalescer((conversationIds) => this.deps.events.emit('conversations:changed', { conversationIds }));
   #stopDormantSweeps: (() => void) | null = null;
@@ -344,6 +351,35 @@ export class SessionController {
    * never leaves content on screen.
    */
   lock(reason: LockReason): Promise<SessionState> {
+    const handover = this.#handover;
+    this.#handover = null;
+    if (handover === null) return this.#lockAtOnce(reason);
+    clearTimeout(handover.timer);
+    // The window's own lock after a handover is the OS's lock, and is recorded as such.
+    const locked = this.#lockAtOnce(reason === 'manual' ? handover.reason : reason);
+    handover.settle(locked);
+    return locked;
+  }
+
+  /**
+   * The OS locked the screen or switched user. The OS already hides the window, so it is first
+   * asked ('session:will-lock') to hand over what is being typed; it saves its drafts and then
+   * asks for the lock itself. Without an answer the lock goes ahead after LOCK_HANDOVER_MS.
+   * Suspend does not wait: the machine may sleep first and show the screen on waking.
+   */
+  lockForOs(reason: 'os-lock' | 'suspend' | 'user-switch'): Promise<SessionState> {
+    if (reason === 'suspend' || this.#lock.kind !== 'unlocked') return this.lock(reason);
+    if (this.#handover !== null) return this.#handover.result;
+    let settle!: (locked: Promise<SessionState>) => void;
+    const result = new Promise<SessionState>((resolve) => (settle = resolve));
+    const timer = setTimeout(() => void this.lock(reason).catch(() => undefined), LOCK_HANDOVER_MS);
+    this.#handover = { reason, timer, settle, result };
+    this.deps.log(`lock handover reason=${reason}`);
+    this.deps.events.emit('session:will-lock', {});
+    return result;
+  }
+
+  #lockAtOnce(reason: LockReason): Promise<SessionState> {
     this.#lockRequests++;
     const open = this.#detach();
     if (open) {
