@@ -260,15 +260,29 @@ describe('chat under faults', () => {
   const historySeen = (workstation: Workstation) =>
     workstation.events.flatMap((event) => (event.type === 'connection' && event.state.kind === 'online' ? [event.state.history] : []));
 
-  it('an archive page that could not be stored during set-up: history incomplete (never complete) until a repair stores it', async () => {
-    const toCarol = await bob.chat.openDirect(`carol@${server.domain}`);
+  it('an archive page that could not be stored during set-up: rooms are still joined, and history is incomplete until a repair stores it', async () => {
+    const carolJid = `carol@${server.domain}`;
+    const room = `setup-fail-${Date.now()}@${server.mucDomain}`;
+    const before = await openWorkstation(server, 'carol');
+    await waitReady(before);
+    await before.chat.joinRoom(room, 'Set-up failure ward');
+    await before.chat.addRoomMembers(room, [bob.jid]);
+    const bobRoom = await bob.chat.joinRoom(room);
+    await before.close();
+    const toCarol = await bob.chat.openDirect(carolJid);
     await bob.chat.send({ conversationId: toCarol, body: 'setup-store-fail bed 9', urgent: false });
     await waitFor('acked', async () => ((await bob.store.pendingOutbox()).length === 0 ? true : undefined));
+
     const carol = await openWorkstation(server, 'carol', { liveRepairDelaysMs: [300] }, failingInserts('setup-store-fail ', { left: 1 }));
     try {
-      await waitFor('set-up failed', () => (carol.logs.some((line) => line.startsWith('chat session-setup-failed')) ? true : undefined));
+      await waitReady(carol);
+      expect(carol.logs.some((line) => line.startsWith('chat catch-up-failed archive=own error=io'))).toBe(true);
+      expect(carol.logs.find((line) => line.startsWith('chat session-ready'))).toMatch(/ rooms=1 /);
+      // The failed step did not skip the rooms: a room message arrives live.
+      await bob.chat.send({ conversationId: bobRoom, body: 'after set-up, room live', urgent: false });
+      await waitFor('the room message at carol', async () => ((await bodies(carol.store, room, 'in')).includes('after set-up, room live') ? true : undefined));
       await waitFor('stored by the repair', async () => ((await bodies(carol.store, bob.jid, 'in')).includes('setup-store-fail bed 9') ? true : undefined));
-      await waitFor('history complete', () => (carol.chat.connection().kind === 'online' && historySeen(carol).at(-1) === 'complete' ? true : undefined));
+      await waitFor('history complete', () => (historySeen(carol).at(-1) === 'complete' ? true : undefined));
       expect(historySeen(carol)).toEqual(['catching-up', 'incomplete', 'complete']);
     } finally {
       await carol.close();

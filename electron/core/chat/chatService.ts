@@ -346,7 +346,10 @@ class Chat implements ChatService {
     if (id === null) throw new TypeError('That address is a 1:1 conversation, not a room.');
     this.#emit({ type: 'conversations-changed', conversationIds: [id] });
     const session = this.#session;
-    void this.#catchUpRoom(room.bare, () => this.#isCurrent(session)).then(() => this.#outbox.flush());
+    void this.#catchUpArchive(room.bare, room.bare, () => this.#isCurrent(session)).then((fetched) => {
+      if (fetched === null) this.#historyMissing();
+      return this.#outbox.flush();
+    });
     this.#emit({ type: 'directory-changed' });
     return id;
   }
@@ -561,22 +564,21 @@ class Chat implements ChatService {
       // Archive first, presence second: Prosody does not flood offline messages live to a session
       // that has queried its archive, so a backlog is fetched in pages instead of one stanza at a
       // time (each with a receipt). A top-up after presence closes the gap in between.
-      const first = await this.#catchUp.run(this.#ownBare, undefined, current);
+      // A failed step leaves the history incomplete (repaired later) but never skips the rest:
+      // rooms must still be joined and the outbox flushed.
+      const first = await this.#catchUpArchive(this.#ownBare, undefined, current);
       if (!current()) return;
       this.#connection.send(buildPresence(this.#presence.now())).catch(() => undefined);
       this.#announced = session;
-      let complete = await this.#joinBookmarkedRooms();
+      const joined = await this.#joinBookmarkedRooms();
       if (!current()) return;
-      const topUp = await this.#catchUp.run(this.#ownBare, undefined, current);
+      const topUp = await this.#catchUpArchive(this.#ownBare, undefined, current);
       if (!current()) return;
-      let fetched = first.fetched + topUp.fetched;
-      for (const room of [...this.#rooms.joined.keys()]) {
-        const caught = await this.#catchUpRoom(room, current);
-        if (caught === null) complete = false;
-        else fetched += caught;
-      }
+      const caught = [first, topUp];
+      for (const room of [...this.#rooms.joined.keys()]) caught.push(await this.#catchUpArchive(room, room, current));
       if (!current()) return;
-      if (this.#missedDuringSetUp === session) complete = false;
+      const complete = joined && caught.every((fetched) => fetched !== null) && this.#missedDuringSetUp !== session;
+      const fetched = caught.reduce<number>((sum, n) => sum + (n ?? 0), 0);
       this.#setUpFinished = session;
       this.#setUpHistory = complete ? 'complete' : 'incomplete';
       this.#setHistory(this.#setUpHistory);
@@ -667,12 +669,12 @@ class Chat implements ChatService {
     this.#emit({ type: 'connection', state: this.#view });
   }
 
-  /** Messages fetched, or null if the room's archive could not be caught up. */
-  async #catchUpRoom(room: string, current: () => boolean): Promise<number | null> {
+  /** Messages fetched, or null if the archive (ours, or a room's) could not be caught up. */
+  async #catchUpArchive(archive: string, room: string | undefined, current: () => boolean): Promise<number | null> {
     try {
-      return (await this.#catchUp.run(room, room, current)).fetched;
+      return (await this.#catchUp.run(archive, room, current)).fetched;
     } catch (error) {
-      this.#log(`chat catch-up-failed room=${jidForLog(room)} error=${errorName(error)}`);
+      this.#log(`chat catch-up-failed archive=${room === undefined ? 'own' : jidForLog(room)} error=${errorName(error)}`);
       return null;
     }
   }
