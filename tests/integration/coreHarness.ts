@@ -25,6 +25,8 @@ export interface CoreUnderTest {
   readonly exports: ExportRequest[];
   readonly notifications: { title: string; body: string; urgent: boolean }[];
   readonly logs: string[];
+  /** What the OS clipboard held, in order ('' = cleared), when started with `clipboard: true`. */
+  readonly clipboard: string[];
   /** Resolves with the value, or throws the WardlineError's message. */
   call<C extends RequestChannel>(channel: C, payload: RequestOf<C>): Promise<ResponseOf<C>>;
   attempt<C extends RequestChannel>(channel: C, payload: RequestOf<C>): Promise<Result<ResponseOf<C>>>;
@@ -66,11 +68,14 @@ export function startCore(options: {
   exportDialogMs?: number;
   /** Records OS notifications (already redacted) in `notifications`. */
   notificationPolicy?: NotificationPolicy;
+  /** An OS clipboard recorded in `clipboard`; none by default. */
+  clipboard?: boolean;
 }): CoreUnderTest {
   const dataDir = options.dataDir ?? newDataDir('profile');
   const exports: ExportRequest[] = [];
   const notifications: { title: string; body: string; urgent: boolean }[] = [];
   const logs: string[] = [];
+  const clipboard: string[] = [];
   const events = new Map<EventName, unknown[]>();
   const core = createWardlineCore({
     ...testCoreBase(dataDir),
@@ -86,6 +91,9 @@ export function startCore(options: {
     ...(options.ticker ? { ticker: options.ticker } : {}),
     ...(options.notificationPolicy ? { notificationPolicy: options.notificationPolicy, notify: { show: (n) => void notifications.push(n) } } : {}),
     ...(options.adminPolicy ? { adminPolicy: options.adminPolicy } : {}),
+    ...(options.clipboard
+      ? { clipboard: { writeText: async (text: string) => void clipboard.push(text), readText: async () => clipboard.at(-1) ?? '', clear: async () => void clipboard.push('') } }
+      : {}),
   });
   for (const name of ['session:changed', 'chat:connection', 'conversations:changed', 'held:changed'] as const) {
     core.events.on(name, (payload: unknown) => void (events.get(name) ?? events.set(name, []).get(name))?.push(payload));
@@ -98,6 +106,7 @@ export function startCore(options: {
     exports,
     notifications,
     logs,
+    clipboard,
     attempt,
     call: async (channel, payload) => {
       const result = await attempt(channel, payload);

@@ -156,6 +156,33 @@ describe('transcribe, then delete the originals everywhere', () => {
     await until('alice online again', async () => (await alice.call('chat:connection', {})).kind === 'online');
   });
 
+  it('takes a copied note off the clipboard as the lock screen shows, before slower lock steps (review finding)', async () => {
+    const carol = await person('Sr Carol Diaz', 'Ward sister', 'carol', { clipboard: true });
+    const carolJid = `carol@${server.domain}`;
+    const body = `Hold the 18:00 warfarin for 943 476 5919 ${Date.now()}`;
+    const { conversationId: toCarol } = await bob.call('conversations:openDirect', { jid: carolJid });
+    await bob.call('messages:send', { conversationId: toCarol, body, urgent: false });
+    await until('carol has it', async () => (await messagesWith(carol, bobJid())).some((m) => m.body === body));
+    const conversationId = (await carol.call('conversations:list', {})).find((c) => c.address === bobJid())?.id ?? 0;
+    const id = (await messagesWith(carol, bobJid())).find((m) => m.body === body)?.id ?? 0;
+    const note = await carol.call('transcription:create', { conversationId, messageIds: [id], recordReference: 'EPR-3002' });
+    await carol.call('transcription:copy', { noteId: note.noteId });
+    expect(carol.clipboard.at(-1)).toContain(body);
+
+    // The server hangs, so stopping messaging waits for it (the stream's goodbye) as the lock runs.
+    process.kill(server.pid, 'SIGSTOP');
+    try {
+      const locking = carol.call('session:lock', {});
+      await new Promise((resolve) => setTimeout(resolve, 150));
+      expect((await carol.call('session:state', {})).kind).toBe('locked');
+      expect(carol.clipboard.at(-1)).toBe('');
+      process.kill(server.pid, 'SIGCONT');
+      await locking;
+    } finally {
+      process.kill(server.pid, 'SIGCONT');
+    }
+  });
+
   it('deletes the original, and the other participant sees the tombstone instead of the text', async () => {
     const conversation = (await alice.call('conversations:list', {})).find((c) => c.address === bobJid());
     const advice = (await messagesWith(alice, bobJid())).find((m) => m.body === ADVICE);

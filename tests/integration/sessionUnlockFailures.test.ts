@@ -114,4 +114,25 @@ describe('unlock failures a person can act on', () => {
     expect(state).toMatchObject({ kind: 'locked', profiles: [{ id: kept, displayName: 'Sam Okafor' }] });
     expect(state.kind === 'locked' && state.profiles.some((p) => p.id === erased)).toBe(false);
   });
+
+  it('counts wrong PINs typed into "Remove profile" like any other: the picker warns, and a policy wipe of the open profile locks it first (review finding)', async () => {
+    const harness = start(WIPE_AFTER_3);
+    const other = await createLocked(harness, 'Sam Okafor');
+    const id = await createLocked(harness, 'Dr Ana Lima');
+    // Locked: two wrong PINs in the removal dialog, and the picker warns before the last one.
+    for (let i = 0; i < 2; i += 1) expect((await harness.call('profiles:remove', { profileId: id, pin: '000000' })).error?.code).toBe('wrong-pin');
+    const warned = harness.core.session.state();
+    expect(warned.kind === 'locked' ? warned.profiles.find((p) => p.id === id)?.attemptsBeforeErase : null).toBe(1);
+
+    // Unlocked (which resets the count), then three wrong PINs in the open person's own removal dialog.
+    expect((await harness.call('session:unlock', { profileId: id, pin: PIN })).ok).toBe(true);
+    const outcomes: string[] = [];
+    for (let i = 0; i < 3; i += 1) outcomes.push((await harness.call('profiles:remove', { profileId: id, pin: '000000' })).error?.message ?? 'removed');
+    expect(outcomes[2]).toMatch(/has been erased/);
+    // The erased person's session is closed, not left open on deleted files.
+    expect(harness.core.session.isUnlocked()).toBe(false);
+    expect((await harness.call('conversations:list', {})).ok).toBe(false);
+    expect(harness.core.session.state()).toMatchObject({ kind: 'locked', profiles: [{ id: other, displayName: 'Sam Okafor' }] });
+    expect(existsSync(join(harness.dataDir, 'profiles', id))).toBe(false);
+  });
 });

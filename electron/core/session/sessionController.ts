@@ -230,12 +230,7 @@ export class SessionController {
       // Read before the attempt (which resets them): the audit trail records the failures it ends.
       const priorFailures = await this.deps.registry.failureCounters(profileId);
       // Vault errors (wrong PIN, delay, keychain) pass through with their own messages.
-      const keyHex = await this.deps.registry.unlockProfile(profileId, pin).catch(async (error: unknown) => {
-        // A policy wipe: the erased profile leaves the picker at once. A wrong PIN: the picker's
-        // warning of a coming erase (attemptsBeforeErase) is brought up to date.
-        if (isVaultError(error, 'wiped') || isVaultError(error, 'wrong-pin')) await this.#refreshProfiles().catch(() => undefined);
-        throw error;
-      });
+      const keyHex = await this.deps.registry.unlockProfile(profileId, pin).catch((error: unknown) => this.#afterPinRefused(profileId, error));
       await this.#lockCurrent('user-switch');
       await this.#openProfile(profileId, keyHex, { created: false, priorFailures }, lockRequests);
       return this.state();
@@ -407,7 +402,7 @@ export class SessionController {
   removeProfile(profileId: string, pin: string): Promise<void> {
     return this.#serial(async () => {
       this.#refuseIfBlocked();
-      await this.deps.registry.unlockProfile(profileId, pin);
+      await this.deps.registry.unlockProfile(profileId, pin).catch((error: unknown) => this.#afterPinRefused(profileId, error));
       if (this.#open?.profile.id === profileId) await this.#lockCurrent('profile-removed');
       await this.#removeFiles(profileId);
       this.deps.log('profile removed');
@@ -417,6 +412,24 @@ export class SessionController {
   async #removeFiles(profileId: string): Promise<void> {
       await this.deps.registry.removeProfile(profileId);
       await this.#refreshProfiles();
+  }
+
+  /**
+   * Every PIN check (unlock, Change PIN, Remove) ends a refusal here, then rethrows it. A policy
+   * wipe of the open person's profile closes their session, then finishes erasing files the open
+   * store kept (Windows cannot delete open files); the keychain entry is already gone. A wrong PIN
+   * brings the picker's warning of a coming erase (attemptsBeforeErase) up to date.
+   */
+  async #afterPinRefused(profileId: string, error: unknown): Promise<never> {
+    const wiped = isVaultError(error, 'wiped');
+    if (wiped && this.#open?.profile.id === profileId) {
+      await this.#lockCurrent('profile-removed');
+      await this.deps.registry.removeProfile(profileId).catch((failure: unknown) => {
+        if (!isVaultError(failure, 'not-found')) this.deps.log('profile wipe-unfinished');
+      });
+    }
+    if (wiped || isVaultError(error, 'wrong-pin')) await this.#refreshProfiles().catch(() => undefined);
+    throw error;
   }
 
   /** After profiles were removed: the picker's list, and no lock screen pointing at one that is gone. */
@@ -441,15 +454,7 @@ export class SessionController {
   changePin(currentPin: string, newPin: string): Promise<void> {
     return this.#serial(async () => {
       const open = this.#requireOpen();
-      try {
-        await this.deps.registry.changePin(open.profile.id, currentPin, newPin);
-      } catch (error) {
-        if (isVaultError(error, 'wiped')) {
-          await this.#lockCurrent('profile-removed');
-          await this.#refreshProfiles();
-        }
-        throw error;
-      }
+      await this.deps.registry.changePin(open.profile.id, currentPin, newPin).catch((error: unknown) => this.#afterPinRefused(open.profile.id, error));
       open.governance.audit.recordQuietly('pin-changed');
       this.deps.log('profile pin-changed');
     });
@@ -757,6 +762,8 @@ export class SessionController {
         this.deps.log(failed);
       }
     };
+    // First, before anything that may be slow: a copied transcription note must not outlive the lock screen.
+    await step(() => open.governance.governance.forgetClipboard(), 'lock: clipboard not cleared', false);
     // Messaging may be slow to stop for the network's sake: that says nothing about the store.
     await step(async () => void (await open.chat?.stop()), 'lock: messaging did not stop cleanly', false);
     await step(() => this.#stopIncident(open), 'lock: incident events not written');
