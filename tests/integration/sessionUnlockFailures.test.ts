@@ -4,7 +4,7 @@
  * and a policy wipe (review findings on the vault).
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -134,5 +134,23 @@ describe('unlock failures a person can act on', () => {
     expect((await harness.call('conversations:list', {})).ok).toBe(false);
     expect(harness.core.session.state()).toMatchObject({ kind: 'locked', profiles: [{ id: other, displayName: 'Sam Okafor' }] });
     expect(existsSync(join(harness.dataDir, 'profiles', id))).toBe(false);
+  });
+
+  it('refuses a profile.json restored from before a PIN change, with the old PIN, and says why (review finding)', async () => {
+    const harness = start();
+    await harness.core.ready;
+    const created = await harness.call('profiles:create', { displayName: 'Dr Ana Lima', role: 'Registrar', pin: '111111' });
+    const id = (created.value as { id: string }).id;
+    const file = join(harness.dataDir, 'profiles', id, 'profile.json');
+    const copy = readFileSync(file, 'utf8');
+    expect((await harness.call('session:changePin', { currentPin: '111111', newPin: '222222' })).ok).toBe(true);
+    await harness.call('session:lock', {});
+
+    writeFileSync(file, copy);
+    const restored = await harness.call('session:unlock', { profileId: id, pin: '111111' });
+    expect(restored.ok).toBe(false);
+    expect(restored.error?.code).toBe('rejected');
+    expect(restored.error?.message).toMatch(/older copy, from before its PIN was last changed/);
+    expect(harness.core.session.isUnlocked()).toBe(false);
   });
 });

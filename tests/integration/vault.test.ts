@@ -17,6 +17,7 @@ import keytar from 'keytar';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { keychainService } from '../../electron/core/vault/keychain.js';
 import { keytarKeychain } from '../../electron/core/vault/keytarKeychain.js';
+import { writeProfileRecord } from '../../electron/core/vault/profileFile.js';
 import { ProfileRegistry } from '../../electron/core/vault/profiles.js';
 import { VaultError } from '../../electron/core/vault/vaultError.js';
 import { applyKeyringEnv, startKeyring, type Keyring, type KeyringEnv } from '../fixtures/keyring.js';
@@ -476,5 +477,155 @@ describe('profiles with the real keychain', () => {
     expect(outcome.message).toMatch(/cannot reach the system keychain \(Secret Service.*will not store keys without it/);
     // Nothing written: not even the data directory.
     expect(await readdir(noBusHome)).toEqual([]);
+  });
+});
+
+/** Every keychain account under Wardline's service that belongs to this profile, sorted. */
+async function accountsOf(id: string): Promise<string[]> {
+  return (await keytar.findCredentials(keychainService))
+    .map((credential) => credential.account)
+    .filter((account) => account.startsWith(id))
+    .sort();
+}
+
+describe('an older copy of profile.json (Explorer copy, restored backup) with the real keychain', () => {
+  const supersededMessage = /older copy, from before its PIN was last changed/;
+  const file = (id: string): string => join(dataDir, 'profiles', id, 'profile.json');
+
+  it('does not open with the old PIN once the PIN was changed: the keychain secret was rotated', async () => {
+    const { id, databaseKeyHex } = await registry().createProfile({ displayName: 'Dr Mensah', role: 'registrar', pin: '111111' });
+    const oldCopy = await readFile(file(id), 'utf8');
+    expect(await accountsOf(id)).toEqual([id, `${id}.state`]);
+
+    await registry().changePin(id, '111111', '222222');
+    const current = await readFile(file(id), 'utf8');
+    // A new entry, the old one deleted, and the file names the one it needs.
+    expect(await accountsOf(id)).toEqual([`${id}.state`, `${id}.v1`]);
+    expect(JSON.parse(current)).toMatchObject({ keychainVersion: 1 });
+
+    // IT restores last night's backup: refused with a clear reason, whichever PIN is typed, and not counted.
+    await writeFile(file(id), oldCopy);
+    for (const pin of ['111111', '222222']) {
+      const error = await rejection(registry().unlockProfile(id, pin));
+      expect(error.reason).toEqual({ kind: 'superseded-profile' });
+      expect(error.code).toBe('rejected');
+      expect(error.message).toMatch(supersededMessage);
+    }
+    expect((await rejection(registry().changePin(id, '111111', '333333'))).kind).toBe('superseded-profile');
+    expect((await readProfileJson(id)).failures.consecutive).toBe(0);
+
+    // The current file put back: the new PIN opens the same store key, the old one is wrong.
+    await writeFile(file(id), current);
+    expect((await rejection(registry().unlockProfile(id, '111111'))).code).toBe('wrong-pin');
+    expect(await registry().unlockProfile(id, '222222')).toBe(databaseKeyHex);
+  });
+
+  it('refuses the old copy even when the old keychain entry could not be deleted, and deletes it at the next unlock', async () => {
+    const { id, databaseKeyHex } = await registry().createProfile({ displayName: 'Charge nurse', role: 'nurse', pin: '111111' });
+    const oldCopy = await readFile(file(id), 'utf8');
+    const oldSecret = await keytar.getPassword(keychainService, id);
+    await registry().changePin(id, '111111', '222222');
+    // As if the delete at the end of the change had failed.
+    await keytar.setPassword(keychainService, id, oldSecret ?? '');
+
+    const current = await readFile(file(id), 'utf8');
+    await writeFile(file(id), oldCopy);
+    const error = await rejection(registry().unlockProfile(id, '111111'));
+    expect(error.kind).toBe('superseded-profile');
+    // The refusal also deleted the stale entry.
+    expect(await accountsOf(id)).toEqual([`${id}.state`, `${id}.v1`]);
+
+    await writeFile(file(id), current);
+    await keytar.setPassword(keychainService, id, oldSecret ?? '');
+    expect(await registry().unlockProfile(id, '222222')).toBe(databaseKeyHex);
+    expect(await accountsOf(id)).toEqual([`${id}.state`, `${id}.v1`]);
+  });
+
+  it('is safe at each crash point of a PIN change', async () => {
+    const { id, databaseKeyHex } = await registry().createProfile({ displayName: 'Site manager', role: 'site manager', pin: '111111' });
+    const oldCopy = await readFile(file(id), 'utf8');
+    const oldSecret = await keytar.getPassword(keychainService, id);
+    const oldState = await keytar.getPassword(keychainService, `${id}.state`);
+
+    // New entry written, then the new profile.json cannot be (the charge before it could): nothing
+    // changes, the old PIN still works, and no entry is left over.
+    const newWrapRefused = new ProfileRegistry({
+      dataDir,
+      keychain: keytarKeychain(),
+      now: () => now,
+      fileOps: {
+        writeRecord: async (dir, record) => {
+          if (record.keychainVersion === 1) throw Object.assign(new Error('EPERM: operation not permitted, rename'), { code: 'EPERM' });
+          await writeProfileRecord(dir, record);
+        },
+      },
+    });
+    const unsaved = await rejection(newWrapRefused.changePin(id, '111111', '222222'));
+    expect(unsaved.kind).toBe('profile-unwritable');
+    expect(unsaved.message).toMatch(/your old PIN still works/);
+    expect(await accountsOf(id)).toEqual([id, `${id}.state`]);
+    expect(await registry().unlockProfile(id, '111111')).toBe(databaseKeyHex);
+
+    // The app dies after profile.json was written, before the keychain state and the old entry were updated.
+    await registry().changePin(id, '111111', '222222');
+    await keytar.setPassword(keychainService, id, oldSecret ?? '');
+    await keytar.setPassword(keychainService, `${id}.state`, oldState ?? '');
+    expect(await registry().unlockProfile(id, '222222')).toBe(databaseKeyHex);
+    // That unlock finished the change: the old copy is refused and its secret is gone.
+    expect(await accountsOf(id)).toEqual([`${id}.state`, `${id}.v1`]);
+    await writeFile(file(id), oldCopy);
+    expect((await rejection(registry().unlockProfile(id, '111111'))).kind).toBe('superseded-profile');
+  });
+
+  it('keeps opening a profile made before PINs rotated the secret (no state, no version), and rotates it on the next change', async () => {
+    const { id, databaseKeyHex } = await registry().createProfile({ displayName: 'Long-serving clerk', role: 'clerk', pin: '111111' });
+    await keytar.deletePassword(keychainService, `${id}.state`);
+    const legacy = await readFile(file(id), 'utf8');
+    expect(JSON.parse(legacy)).not.toHaveProperty('keychainVersion');
+
+    expect((await rejection(registry().unlockProfile(id, '000000'))).code).toBe('wrong-pin');
+    expect(await registry().unlockProfile(id, '111111')).toBe(databaseKeyHex);
+    await registry().changePin(id, '111111', '222222');
+    await writeFile(file(id), legacy);
+    expect((await rejection(registry().unlockProfile(id, '111111'))).kind).toBe('superseded-profile');
+  });
+
+  it('removes every keychain entry of a profile, current and stale', async () => {
+    const { id } = await registry().createProfile({ displayName: 'Agency nurse', role: 'nurse', pin: '111111' });
+    const oldSecret = await keytar.getPassword(keychainService, id);
+    await registry().changePin(id, '111111', '222222');
+    await keytar.setPassword(keychainService, id, oldSecret ?? '');
+    expect(await accountsOf(id)).toEqual([id, `${id}.state`, `${id}.v1`]);
+
+    await registry().removeProfile(id);
+    expect(await accountsOf(id)).toEqual([]);
+  });
+
+  it('keeps counting wrong PINs when an older profile.json is put back: delays and the wipe policy still apply', async () => {
+    const { id } = await registry().createProfile({ displayName: 'Ward 4 clerk', role: 'ward clerk', pin: '111111' });
+    const clean = await readFile(file(id), 'utf8');
+    for (let attempt = 1; attempt <= 5; attempt += 1) expect((await rejection(registry().unlockProfile(id, '000000'))).code).toBe('wrong-pin');
+    expect(JSON.parse((await keytar.getPassword(keychainService, `${id}.state`)) ?? '{}')).toMatchObject({ failures: { consecutive: 5, lastFailureAt: now } });
+
+    // The copy taken before the guesses: still throttled after a restart, even for the right PIN.
+    await writeFile(file(id), clean);
+    now += 10_000;
+    const throttled = await rejection(registry().unlockProfile(id, '111111'));
+    expect(throttled.code).toBe('throttled');
+    expect(throttled.retryAt).toBe(now + 20_000);
+    // The next guess counts on from 5, not from 0.
+    now += 20_000;
+    expect((await rejection(registry().unlockProfile(id, '000000'))).retryAt).toBe(now + 60_000);
+
+    // Under a wipe policy, restoring the file does not buy more attempts.
+    const wiping = (): ProfileRegistry => new ProfileRegistry({ dataDir, keychain: keytarKeychain(), now: () => now, wipePolicy: { afterFailures: 3 } });
+    const other = await wiping().createProfile({ displayName: 'Ward 5 clerk', role: 'ward clerk', pin: '111111' });
+    const otherClean = await readFile(file(other.id), 'utf8');
+    expect((await rejection(wiping().unlockProfile(other.id, '000000'))).code).toBe('wrong-pin');
+    expect((await rejection(wiping().unlockProfile(other.id, '000000'))).code).toBe('wrong-pin');
+    await writeFile(file(other.id), otherClean);
+    expect((await rejection(wiping().unlockProfile(other.id, '000000'))).kind).toBe('wiped');
+    expect(await accountsOf(other.id)).toEqual([]);
+    expect(existsSync(join(dataDir, 'profiles', other.id))).toBe(false);
   });
 });

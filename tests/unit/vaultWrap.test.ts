@@ -174,6 +174,7 @@ describe('keytar adapter error mapping', () => {
     getPassword: async () => null,
     setPassword: async () => undefined,
     deletePassword: async () => false,
+    findCredentials: async () => [],
     ...overrides,
   });
 

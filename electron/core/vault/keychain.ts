@@ -9,18 +9,23 @@
  * without touching the registry.
  */
 
-/** The keychain "service" every Wardline entry is filed under; the account is the profile id. */
+/**
+ * The keychain "service" every Wardline entry is filed under. Accounts are named after the profile
+ * id (keychainState.ts: the id itself, `<id>.v<n>`, `<id>.state`).
+ */
 export const keychainService = 'Wardline';
 
 export interface Keychain {
   /**
-   * The stored secret for a profile.
+   * The stored text under an account.
    * Rejects with VaultError 'keychain-entry-missing' when there is no entry,
    * and 'keychain-unavailable' when the keychain cannot be reached or is locked.
    */
-  getSecret(profileId: string): Promise<string>;
-  /** Stores (or replaces) the secret. Rejects with 'keychain-unavailable'. */
-  setSecret(profileId: string, secret: string): Promise<void>;
+  getSecret(account: string): Promise<string>;
+  /** Stores (or replaces) the text. Rejects with 'keychain-unavailable'. */
+  setSecret(account: string, secret: string): Promise<void>;
   /** Removes the entry; resolves false if there was none. Rejects with 'keychain-unavailable'. */
-  deleteSecret(profileId: string): Promise<boolean>;
+  deleteSecret(account: string): Promise<boolean>;
+  /** Every account under Wardline's service, to find a profile's stale entries. Rejects with 'keychain-unavailable'. */
+  listAccounts(): Promise<string[]>;
 }

@@ -20,6 +20,7 @@ export interface KeytarApi {
   getPassword(service: string, account: string): Promise<string | null>;
   setPassword(service: string, account: string, password: string): Promise<void>;
   deletePassword(service: string, account: string): Promise<boolean>;
+  findCredentials(service: string): Promise<Array<{ account: string; password: string }>>;
 }
 
 export interface KeytarKeychainOptions {
@@ -76,8 +77,8 @@ export function keytarKeychain(options: KeytarKeychainOptions = {}): Keychain {
   }
 
   return {
-    async getSecret(profileId) {
-      const lookup = (keytar: KeytarApi): Promise<string | null> => keytar.getPassword(service, profileId);
+    async getSecret(account) {
+      const lookup = (keytar: KeytarApi): Promise<string | null> => keytar.getPassword(service, account);
       let secret = await call(lookup);
       if (!secret) {
         // libsecret answers "no such item" for a LOCKED keyring too, and we
@@ -91,11 +92,16 @@ export function keytarKeychain(options: KeytarKeychainOptions = {}): Keychain {
       if (!secret) throw new VaultError({ kind: 'keychain-entry-missing' }, keychainMessages.entryMissing);
       return secret;
     },
-    async setSecret(profileId, secret) {
-      await call((keytar) => keytar.setPassword(service, profileId, secret));
+    async setSecret(account, secret) {
+      await call((keytar) => keytar.setPassword(service, account, secret));
     },
-    async deleteSecret(profileId) {
-      return call((keytar) => keytar.deletePassword(service, profileId));
+    async deleteSecret(account) {
+      return call((keytar) => keytar.deletePassword(service, account));
+    },
+    async listAccounts() {
+      // keytar has no names-only listing: the secrets come along and are dropped here.
+      const credentials = await call((keytar) => keytar.findCredentials(service));
+      return credentials.map((credential) => credential.account).filter((account) => account !== probeAccount);
     },
   };
 }
@@ -104,7 +110,12 @@ async function importKeytar(): Promise<KeytarApi> {
   // keytar is CommonJS: its functions are on the default export.
   const module = (await import('keytar')) as { default?: KeytarApi } & Partial<KeytarApi>;
   const api = module.default ?? module;
-  if (typeof api.getPassword !== 'function' || typeof api.setPassword !== 'function' || typeof api.deletePassword !== 'function') {
+  if (
+    typeof api.getPassword !== 'function' ||
+    typeof api.setPassword !== 'function' ||
+    typeof api.deletePassword !== 'function' ||
+    typeof api.findCredentials !== 'function'
+  ) {
     throw new Error('keytar loaded without its keychain functions.');
   }
   return api as KeytarApi;

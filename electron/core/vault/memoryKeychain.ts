@@ -17,19 +17,23 @@ export function memoryKeychain(): MemoryKeychain {
   const keychain: MemoryKeychain = {
     entries,
     unavailable: false,
-    async getSecret(profileId) {
+    async getSecret(account) {
       guard();
-      const secret = entries.get(profileId);
+      const secret = entries.get(account);
       if (secret === undefined) throw new VaultError({ kind: 'keychain-entry-missing' }, keychainMessages.entryMissing);
       return secret;
     },
-    async setSecret(profileId, secret) {
+    async setSecret(account, secret) {
       guard();
-      entries.set(profileId, secret);
+      entries.set(account, secret);
     },
-    async deleteSecret(profileId) {
+    async deleteSecret(account) {
       guard();
-      return entries.delete(profileId);
+      return entries.delete(account);
+    },
+    async listAccounts() {
+      guard();
+      return [...entries.keys()];
     },
   };
   function guard(): void {

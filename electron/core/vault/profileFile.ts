@@ -99,6 +99,8 @@ const ProfileRecordSchema = z.object({
     lastFailureAt: z.number().int().nullable(),
   }),
   wipePolicy: WipePolicySchema,
+  /** Which keychain secret the key is wrapped under (keychainState.ts); absent: 0, the original entry. */
+  keychainVersion: z.number().int().min(0).optional(),
 });
 
 export type ProfileRecord = z.infer<typeof ProfileRecordSchema>;
@@ -154,6 +156,10 @@ export function withWrap(record: Omit<ProfileRecord, 'kdf' | 'wrappedKey'>, para
       tag: wrapped.tag.toString('base64'),
     },
   };
+}
+
+export function keychainVersionOf(record: ProfileRecord): number {
+  return record.keychainVersion ?? 0;
 }
 
 export function withFailures(record: ProfileRecord, failures: FailureCounters): ProfileRecord {

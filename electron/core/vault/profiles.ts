@@ -10,11 +10,16 @@
  * attempts cannot lose a failure count. Every failure is a VaultError.
  *
  * Failed-PIN counting fails CLOSED: each attempt is charged (written to
- * profile.json as a failure) BEFORE the PIN is checked, and a correct PIN
- * then resets the counters. If the charge cannot be written, the PIN is not
- * checked at all, so a profile folder made read-only cannot buy unlimited
- * guesses. Once the wipe-policy limit is on disk, no PIN is checked again:
- * every attempt retries the wipe instead.
+ * profile.json AND to the profile's keychain state, keychainState.ts) as a
+ * failure BEFORE the PIN is checked, and a correct PIN then resets the
+ * counters. If either charge cannot be written, the PIN is not checked at
+ * all, so a profile folder made read-only cannot buy unlimited guesses, and
+ * the stricter of the two counts applies, so restoring an older profile.json
+ * resets nothing. Once the wipe-policy limit is reached, no PIN is checked
+ * again: every attempt retries the wipe instead.
+ *
+ * Changing the PIN rotates the keychain secret, so a copy of profile.json
+ * from before the change no longer opens with the old PIN (see changePin).
  *
  * Removing (or policy-wiping) a profile first renames its folder to a
  * tombstone, `<dataDir>/profiles/.removing-<id>-<rand>`: one rename takes the
@@ -27,12 +32,23 @@ import { join } from 'node:path';
 import { ensurePrivateDir, removeStaleTemps, writeFileAtomic } from './atomicFile.js';
 import { defaultScryptParams, deriveKek, keychainSecretBytes, randomSalt, type ScryptParams } from './kdf.js';
 import type { Keychain } from './keychain.js';
+import {
+  accountsOfProfile,
+  noKeychainState,
+  parseKeychainState,
+  secretAccount,
+  secretVersionOf,
+  serializeKeychainState,
+  stateAccount,
+  type KeychainState,
+} from './keychainState.js';
 import { randomDatabaseKey, unwrapKey, wrapKey } from './keyWrap.js';
 import { requireAcceptablePin } from './pinRules.js';
 import {
   isMissingFile,
   isProfileId,
   kdfParamsOf,
+  keychainVersionOf,
   newProfileId,
   noWipe,
   kdfParamsProblem,
@@ -47,7 +63,7 @@ import {
   type ProfileRecord,
   type WipePolicy,
 } from './profileFile.js';
-import { noFailures, retryAt, type FailureCounters } from './unlockThrottle.js';
+import { noFailures, retryAt, stricterFailures, type FailureCounters } from './unlockThrottle.js';
 import { isVaultError, VaultError, keychainMessages, type VaultErrorReason } from './vaultError.js';
 
 export type { WipePolicy } from './profileFile.js';
@@ -122,7 +138,7 @@ const realFileOps: VaultFileOps = {
 
 /** A profile whose PIN was right: the caller zeroes both buffers when done. */
 interface Opened {
-  /** With failure counters reset (not yet written: on disk this attempt is still charged). */
+  /** With failure counters reset (not yet written: on disk and in the keychain this attempt is still charged). */
   record: ProfileRecord;
   databaseKey: Buffer;
   secret: Buffer;
@@ -132,12 +148,14 @@ const tombstonePrefix = '.removing-';
 /** When the last dormant-profile sweep ran (see eraseDormant); not a profile. */
 const sweepClockFile = '.dormancy-sweep.json';
 const dayMs = 86_400_000;
-/** How often the success path tries to write the reset counters (see #settle). */
+/** How often the success path tries to write the reset counters (see #settle), each to file and keychain. */
 const resetWriteAttempts = 3;
 const resetWriteBackoffMs = 100;
 
 const countersUnwritableMessage =
   "Wardline cannot update this profile's security counters, so it will not check PINs for it. Ask IT to check the profile folder's permissions.";
+const supersededMessage =
+  "This profile's settings file is an older copy, from before its PIN was last changed (restored from a backup, or copied back), so Wardline will not open it. Ask IT to put back the current file, or to set the profile up again.";
 
 /** When this few attempts remain before a wipe, every wrong-PIN message warns. */
 const warnWhenRemaining = 3;
@@ -319,17 +337,10 @@ export class ProfileRegistry {
 
     const id = newProfileId();
     const secret = randomBytes(keychainSecretBytes);
-    const secretText = secret.toString('base64');
-    await this.#keychain.setSecret(id, secretText);
-
     const databaseKey = randomDatabaseKey();
     try {
-      // Read it back: a keychain that silently drops writes must fail now, not at the next unlock.
-      if ((await this.#keychain.getSecret(id)) !== secretText) {
-        throw new VaultError({ kind: 'keychain-unavailable', detail: 'unreachable' }, keychainMessages.unreachable, {
-          cause: new Error('The keychain returned a different secret than the one just stored.'),
-        });
-      }
+      await this.#storeSecret(secretAccount(id, 0), secret);
+      await this.#writeState(id, noKeychainState);
       const salt = randomSalt();
       const kek = await deriveKek(input.pin, secret, salt, this.#kdfParams);
       const wrapped = wrapKey(databaseKey, kek, id);
@@ -345,8 +356,9 @@ export class ProfileRegistry {
       await this.#files.writeRecord(this.dataDir, record);
       return { id, displayName, databaseKeyHex: databaseKey.toString('hex') };
     } catch (error) {
-      // Leave neither an orphaned keychain entry nor a half-made folder.
-      await this.#keychain.deleteSecret(id).catch(() => false);
+      // Leave neither orphaned keychain entries nor a half-made folder.
+      await this.#keychain.deleteSecret(secretAccount(id, 0)).catch(() => false);
+      await this.#keychain.deleteSecret(stateAccount(id)).catch(() => false);
       await this.#files.removeTree(this.profileDir(id)).catch(() => undefined);
       throw error;
     } finally {
@@ -369,6 +381,8 @@ export class ProfileRegistry {
           ? await this.#rewrap(opened.record, pin, opened.secret, opened.databaseKey)
           : opened.record;
         await this.#settle({ ...settled, lastUsedAt: this.#now() });
+        // A secret left by a PIN change whose delete failed (see changePin). Best effort.
+        await this.#deleteStaleSecrets(id, keychainVersionOf(settled)).catch(() => undefined);
         return opened.databaseKey.toString('hex');
       } finally {
         opened.databaseKey.fill(0);
@@ -377,16 +391,33 @@ export class ProfileRegistry {
     });
   }
 
-  /** Re-wraps the same database key under the new PIN; the store is not re-encrypted. */
+  /**
+   * Re-wraps the same database key under the new PIN AND a new keychain secret; the store is not
+   * re-encrypted. A new secret, because re-wrapping under the old one would leave every earlier
+   * copy of profile.json (a backup, an Explorer copy) opening with the old PIN.
+   *
+   * Order, for a crash at any point: (1) the new secret goes into a new keychain entry, version
+   * n+1: a crash here leaves the old file and entry working, and an unused entry that the next
+   * change overwrites. (2) profile.json is replaced atomically, naming n+1: from here only the
+   * new PIN opens the current file. (3) The keychain state records n+1, so any file naming a lower
+   * version is refused. (4) The old entries are deleted, so an old file has nothing to unwrap
+   * with. Only if (3) and (4) both fail does an old file still open with the old PIN, until the
+   * current file's next unlock, which retries both.
+   */
   changePin(id: string, oldPin: string, newPin: string): Promise<void> {
     return this.#exclusive(id, async () => {
       requireAcceptablePin(newPin, this.#pinMinLength);
       const opened = await this.#open(await this.#requireRecord(id), oldPin);
+      const version = keychainVersionOf(opened.record) + 1;
+      const secret = randomBytes(keychainSecretBytes);
       try {
-        const rewrapped = await this.#rewrap(opened.record, newPin, opened.secret, opened.databaseKey);
+        // Fails with the keychain's own message; nothing changed, the old PIN still works.
+        await this.#storeSecret(secretAccount(id, version), secret);
+        const rewrapped = { ...(await this.#rewrap(opened.record, newPin, secret, opened.databaseKey)), keychainVersion: version };
         try {
           await this.#files.writeRecord(this.dataDir, rewrapped);
         } catch (error) {
+          await this.#keychain.deleteSecret(secretAccount(id, version)).catch(() => false);
           // The old PIN still works. This attempt stays charged: it cannot be told apart from a guess.
           throw new VaultError(
             { kind: 'profile-unwritable' },
@@ -394,9 +425,12 @@ export class ProfileRegistry {
             { cause: error },
           );
         }
+        await this.#settleState(id, { version, failures: noFailures });
+        await this.#deleteStaleSecrets(id, version).catch(() => undefined);
       } finally {
         opened.databaseKey.fill(0);
         opened.secret.fill(0);
+        secret.fill(0);
       }
     });
   }
@@ -434,7 +468,7 @@ export class ProfileRegistry {
     }
     let keychainError: unknown = null;
     try {
-      await this.#keychain.deleteSecret(id);
+      await this.#deleteKeychainEntries(id);
     } catch (error) {
       keychainError = error;
     }
@@ -457,6 +491,15 @@ export class ProfileRegistry {
    * the charge in place; a right one returns a record with counters reset.
    */
   async #open(record: ProfileRecord, pin: string): Promise<Opened> {
+    // Keychain problems are not PIN failures: they neither count nor delay (nothing is charged yet).
+    const state = await this.#readState(record.id);
+    if (keychainVersionOf(record) < state.version) {
+      // Not a guess, so not charged: a restored copy is refused whatever PIN is typed. Its secret
+      // should be gone already; if its delete failed, try again.
+      await this.#deleteStaleSecrets(record.id, state.version).catch(() => undefined);
+      throw new VaultError({ kind: 'superseded-profile' }, supersededMessage);
+    }
+    record = withFailures(record, stricterFailures(record.failures, state.failures));
     const limit = this.#wipeLimit(record);
     // At the limit, either a wipe was decided and did not finish (it deletes the keychain entry
     // whatever else fails: try the wipe again, never a PIN), or the attempt that reached it was
@@ -464,11 +507,11 @@ export class ProfileRegistry {
     // written. That attempt proved nothing either way, so this one is charged and checked as
     // usual, and a wrong PIN wipes. No guess goes unchecked-and-free, and a right PIN never wipes.
     const atLimit = limit !== null && record.failures.consecutive >= limit;
-    const stored = await this.#keychain.getSecret(record.id).catch((error: unknown) => {
+    const stored = await this.#keychain.getSecret(secretAccount(record.id, keychainVersionOf(record))).catch((error: unknown) => {
       if (atLimit && isVaultError(error, 'keychain-entry-missing')) return null;
       throw error;
     });
-    if (stored === null) throw await this.#wipe(record.id, limit as number);
+    if (stored === null) throw await this.#wipe(record, limit as number);
     const now = this.#now();
     if (record.failures.lastFailureAt !== null && record.failures.lastFailureAt > now) {
       // Failures dated in the future: the clock was ahead then (a dual-boot PC's clock an hour
@@ -476,6 +519,7 @@ export class ProfileRegistry {
       // until the clock caught up. Best effort: unwritten, the next attempt does the same.
       record = withFailures(record, { ...record.failures, lastFailureAt: now });
       await this.#files.writeRecord(this.dataDir, record).catch(() => undefined);
+      await this.#writeState(record.id, { version: state.version, failures: record.failures }).catch(() => undefined);
     }
     // From the counters as they were BEFORE this attempt: the first five attempts stay free.
     const waitUntil = retryAt(record.failures, now, this.#delayAfterFailures);
@@ -483,7 +527,6 @@ export class ProfileRegistry {
       const warning = eraseWarning(limit === null ? null : limit - record.failures.consecutive);
       throw new VaultError({ kind: 'throttled', retryAt: waitUntil }, `Too many wrong attempts. ${tryAgainIn(waitUntil - now)}${warning}`);
     }
-    // Keychain problems are not PIN failures: they neither count nor delay (nothing is charged yet).
     const secret = Buffer.from(stored, 'base64');
     if (secret.length !== keychainSecretBytes) {
       secret.fill(0);
@@ -496,6 +539,13 @@ export class ProfileRegistry {
       // Fail closed: a guess whose failure could not be counted is never checked.
       secret.fill(0);
       throw new VaultError({ kind: 'profile-unwritable' }, countersUnwritableMessage, { cause: error });
+    }
+    try {
+      await this.#writeState(record.id, { version: state.version, failures: charged.failures });
+    } catch (error) {
+      // Fail closed here too: uncounted in the keychain, a restored profile.json would forget it.
+      secret.fill(0);
+      throw error;
     }
     let databaseKey: Buffer | null;
     try {
@@ -522,7 +572,7 @@ export class ProfileRegistry {
   async #failed(charged: ProfileRecord, now: number): Promise<never> {
     const failures = charged.failures;
     const limit = this.#wipeLimit(charged);
-    if (limit !== null && failures.consecutive >= limit) throw await this.#wipe(charged.id, limit);
+    if (limit !== null && failures.consecutive >= limit) throw await this.#wipe(charged, limit);
     const attemptsRemaining = limit === null ? null : limit - failures.consecutive;
     const waitUntil = retryAt(failures, now, this.#delayAfterFailures);
     let message = 'That PIN or passphrase is not right.';
@@ -547,14 +597,51 @@ export class ProfileRegistry {
    * about one profile's counters is itself sensitive.
    */
   async #settle(record: ProfileRecord): Promise<void> {
-    for (let attempt = 1; attempt <= resetWriteAttempts; attempt += 1) {
-      try {
-        await this.#files.writeRecord(this.dataDir, record);
-        return;
-      } catch {
-        if (attempt < resetWriteAttempts) await new Promise((resolve) => setTimeout(resolve, resetWriteBackoffMs * attempt));
-      }
+    await withRetries(() => this.#files.writeRecord(this.dataDir, record));
+    await this.#settleState(record.id, { version: keychainVersionOf(record), failures: record.failures });
+  }
+
+  /** The keychain half of #settle, with the same decision: a state that cannot be written only errs stricter. */
+  async #settleState(id: string, state: KeychainState): Promise<void> {
+    await withRetries(() => this.#writeState(id, state));
+  }
+
+  /** Stores a new secret and reads it back: a keychain that silently drops writes must fail now, not at the next unlock. */
+  async #storeSecret(account: string, secret: Buffer): Promise<void> {
+    const text = secret.toString('base64');
+    await this.#keychain.setSecret(account, text);
+    if ((await this.#keychain.getSecret(account)) !== text) {
+      throw new VaultError({ kind: 'keychain-unavailable', detail: 'unreachable' }, keychainMessages.unreachable, {
+        cause: new Error('The keychain returned a different secret than the one just stored.'),
+      });
     }
+  }
+
+  /** The profile's keychain state. Missing (made before it existed) or not ours: version 0 and no failures, so the file's counters decide. */
+  async #readState(id: string): Promise<KeychainState> {
+    const text = await this.#keychain.getSecret(stateAccount(id)).catch((error: unknown) => {
+      if (isVaultError(error, 'keychain-entry-missing')) return null;
+      throw error;
+    });
+    // Damaged is treated like missing: only someone with this login's keychain can damage it, and they can read the secret too.
+    return (text === null ? null : parseKeychainState(text)) ?? noKeychainState;
+  }
+
+  #writeState(id: string, state: KeychainState): Promise<void> {
+    return this.#keychain.setSecret(stateAccount(id), serializeKeychainState(state));
+  }
+
+  /** Deletes this profile's secrets older than `version`: the ones earlier copies of profile.json were wrapped under. */
+  async #deleteStaleSecrets(id: string, version: number): Promise<void> {
+    for (const account of accountsOfProfile(await this.#keychain.listAccounts(), id)) {
+      const stale = secretVersionOf(account, id);
+      if (stale !== null && stale < version) await this.#keychain.deleteSecret(account);
+    }
+  }
+
+  /** Deletes every keychain entry of this profile: its secrets, current and stale, and its state. */
+  async #deleteKeychainEntries(id: string): Promise<void> {
+    for (const account of accountsOfProfile(await this.#keychain.listAccounts(), id)) await this.#keychain.deleteSecret(account);
   }
 
   /** A fresh salt and IV under the registry's current KDF params; counters reset. */
@@ -575,7 +662,8 @@ export class ProfileRegistry {
    * files are really gone. If not, the counters stay at the limit, so every
    * later attempt is refused and retries this.
    */
-  async #wipe(id: string, limit: number): Promise<VaultError> {
+  async #wipe(record: ProfileRecord, limit: number): Promise<VaultError> {
+    const id = record.id;
     const tombstone = this.#tombstonePath(id);
     try {
       await this.#files.rename(this.profileDir(id), tombstone);
@@ -583,7 +671,9 @@ export class ProfileRegistry {
     } catch {
       await this.#files.removeTree(this.profileDir(id)).catch(() => undefined);
     }
-    await this.#keychain.deleteSecret(id).catch(() => false);
+    // The current secret first and on its own: that alone makes the wrapped key useless.
+    await this.#keychain.deleteSecret(secretAccount(id, keychainVersionOf(record))).catch(() => false);
+    await this.#deleteKeychainEntries(id).catch(() => undefined);
     if (!(await exists(profileFilePath(this.dataDir, id)))) {
       return new VaultError(
         { kind: 'wiped' },
@@ -616,6 +706,18 @@ export class ProfileRegistry {
       if (this.#queues.get(id) === settled) this.#queues.delete(id);
     });
     return next;
+  }
+}
+
+/** Runs `write` up to resetWriteAttempts times, backing off; gives up silently (see #settle). */
+async function withRetries(write: () => Promise<void>): Promise<void> {
+  for (let attempt = 1; attempt <= resetWriteAttempts; attempt += 1) {
+    try {
+      await write();
+      return;
+    } catch {
+      if (attempt < resetWriteAttempts) await new Promise((resolve) => setTimeout(resolve, resetWriteBackoffMs * attempt));
+    }
   }
 }
 

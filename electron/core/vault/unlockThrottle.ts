@@ -3,10 +3,11 @@
  * cost nothing beyond the KDF; from the fifth on, the next attempt waits
  * 30 s, then 60 s, 120 s, … capped at 15 minutes. A correct PIN resets it.
  *
- * The counters live in profile.json, so they survive a restart. They guard
- * the unlock screen against walk-up guessing; someone who can edit files as
- * the same OS user can reset them, but still needs the keychain secret and
- * pays the scrypt cost per guess.
+ * The counters live in profile.json AND in the keychain (keychainState.ts),
+ * so they survive a restart, and restoring an older profile.json does not
+ * reset them: the stricter of the two applies. They guard the unlock screen
+ * against walk-up guessing; someone who can run code as the same OS user can
+ * reset both, but still pays the scrypt cost per guess.
  */
 export const failuresBeforeDelay = 5;
 const firstDelayMs = 30_000;
@@ -36,4 +37,10 @@ export function retryAt(counters: FailureCounters, now: number, threshold: numbe
   if (delay === 0) return null;
   const at = counters.lastFailureAt + delay;
   return at > now ? at : null;
+}
+
+/** The stricter of two records of the same counters: more failures, and the later last one. */
+export function stricterFailures(a: FailureCounters, b: FailureCounters): FailureCounters {
+  const times = [a.lastFailureAt, b.lastFailureAt].filter((t): t is number => t !== null);
+  return { consecutive: Math.max(a.consecutive, b.consecutive), lastFailureAt: times.length === 0 ? null : Math.max(...times) };
 }

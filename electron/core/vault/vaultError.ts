@@ -24,6 +24,8 @@ export type VaultErrorReason =
   | { kind: 'invalid-input' }
   /** profile.json is unreadable or not a Wardline profile. */
   | { kind: 'damaged-profile' }
+  /** profile.json is an older copy, from before the last PIN change (a restored backup): never opened. */
+  | { kind: 'superseded-profile' }
   /**
    * The profile's folder cannot be changed (read-only, permissions, in use),
    * so Wardline refuses the operation: it never checks a PIN whose failure it
@@ -42,6 +44,7 @@ const codeFor: Record<VaultErrorKind, ErrorCode> = {
   'not-found': 'not-found',
   'invalid-input': 'rejected',
   'damaged-profile': 'rejected',
+  'superseded-profile': 'rejected',
   'profile-unwritable': 'rejected',
 };
 

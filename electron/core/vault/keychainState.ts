@@ -1,0 +1,69 @@
+/**
+ * What a profile keeps in the OS keychain, and under which account names.
+ *
+ * - Its keychain secret, one entry per PIN: `<id>` is version 0 (every profile made before PINs
+ *   rotated it, and every new one), `<id>.v<n>` the secret after the n-th PIN change. Change PIN
+ *   writes a NEW secret and deletes the old one, so a copy of profile.json taken before the change
+ *   (an Explorer copy, a restored backup) wraps the key under a secret that no longer exists: the
+ *   old PIN opens nothing.
+ * - `<id>.state`: the secret version profile.json must name, and the failed-unlock counters.
+ *   profile.json keeps its own counters too, and the stricter of the two applies. Why the keychain:
+ *   it is not in the profile folder, so it is not rolled back with it. A restored profile.json can
+ *   neither reset the delays nor the wipe count, and one naming an older version is refused even if
+ *   its old secret could not be deleted yet. Missing (profiles made before this): version 0, no
+ *   failures; it is written at the next attempt.
+ */
+import { z } from 'zod';
+import { noFailures, type FailureCounters } from './unlockThrottle.js';
+
+export interface KeychainState {
+  /** The secret version profile.json must name; a lower one is a superseded copy. */
+  version: number;
+  failures: FailureCounters;
+}
+
+export const noKeychainState: KeychainState = { version: 0, failures: noFailures };
+
+const KeychainStateSchema = z.object({
+  version: z.number().int().min(0),
+  failures: z.object({
+    consecutive: z.number().int().min(0),
+    lastFailureAt: z.number().int().nullable(),
+  }),
+});
+
+/** The account of the profile's secret at `version`; version 0 keeps the original, unversioned name. */
+export function secretAccount(profileId: string, version: number): string {
+  return version === 0 ? profileId : `${profileId}.v${version}`;
+}
+
+export function stateAccount(profileId: string): string {
+  return `${profileId}.state`;
+}
+
+/** Every account among `accounts` that belongs to this profile (its secrets, of any version, and its state). */
+export function accountsOfProfile(accounts: readonly string[], profileId: string): string[] {
+  return accounts.filter((account) => account === profileId || account.startsWith(`${profileId}.`));
+}
+
+/** The version of a secret account of this profile, or null for any other account. */
+export function secretVersionOf(account: string, profileId: string): number | null {
+  if (account === profileId) return 0;
+  if (!account.startsWith(`${profileId}.v`)) return null;
+  const digits = account.slice(profileId.length + 2);
+  return /^[1-9][0-9]{0,8}$/.test(digits) ? Number(digits) : null;
+}
+
+/** The stored state, or null when it is not ours (edited or damaged). */
+export function parseKeychainState(text: string): KeychainState | null {
+  try {
+    const result = KeychainStateSchema.safeParse(JSON.parse(text));
+    return result.success ? result.data : null;
+  } catch {
+    return null;
+  }
+}
+
+export function serializeKeychainState(state: KeychainState): string {
+  return JSON.stringify({ version: state.version, failures: { consecutive: state.failures.consecutive, lastFailureAt: state.failures.lastFailureAt } });
+}

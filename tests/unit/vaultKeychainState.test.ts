@@ -1,0 +1,136 @@
+/**
+ * What a profile keeps in the keychain beside its secret (keychainState.ts), and how the registry
+ * uses it, over an in-memory keychain: secret rotation on a PIN change, counters that a restored
+ * profile.json cannot reset, and failing closed when the keychain half of a charge cannot be written.
+ * The same against the real keychain: tests/integration/vault.test.ts.
+ */
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { ScryptParams } from '../../electron/core/vault/kdf.js';
+import {
+  accountsOfProfile,
+  noKeychainState,
+  parseKeychainState,
+  secretAccount,
+  secretVersionOf,
+  serializeKeychainState,
+  stateAccount,
+} from '../../electron/core/vault/keychainState.js';
+import { memoryKeychain, type MemoryKeychain } from '../../electron/core/vault/memoryKeychain.js';
+import { ProfileRegistry } from '../../electron/core/vault/profiles.js';
+import { stricterFailures } from '../../electron/core/vault/unlockThrottle.js';
+import { VaultError, keychainMessages } from '../../electron/core/vault/vaultError.js';
+
+const cheap: ScryptParams = { N: 2 ** 10, r: 8, p: 1 };
+const id = '0123456789abcdef0123456789abcdef';
+
+async function rejection(promise: Promise<unknown>): Promise<VaultError> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof VaultError) return error;
+    throw error;
+  }
+  throw new Error('expected a VaultError, but the call succeeded');
+}
+
+describe('keychain account names and state', () => {
+  it('keeps the unversioned name for version 0 and reads versions back only for this profile', () => {
+    expect(secretAccount(id, 0)).toBe(id);
+    expect(secretAccount(id, 3)).toBe(`${id}.v3`);
+    expect(secretVersionOf(id, id)).toBe(0);
+    expect(secretVersionOf(`${id}.v3`, id)).toBe(3);
+    for (const other of [stateAccount(id), `${id}.v0`, `${id}.v`, `${id}.v3x`, `${id}v3`, 'keychain-probe', `${'f'.repeat(32)}.v3`]) {
+      expect(secretVersionOf(other, id)).toBeNull();
+    }
+    const other = 'f'.repeat(32);
+    expect(accountsOfProfile([id, `${id}.v2`, stateAccount(id), other, `${other}.state`, 'keychain-probe'], id)).toEqual([id, `${id}.v2`, stateAccount(id)]);
+  });
+
+  it('round-trips the state, and treats anything else as not ours', () => {
+    const state = { version: 2, failures: { consecutive: 4, lastFailureAt: 1_700_000_000_000 } };
+    expect(parseKeychainState(serializeKeychainState(state))).toEqual(state);
+    for (const text of ['', 'not json', '{}', '{"version":-1,"failures":{"consecutive":0,"lastFailureAt":null}}', '{"version":1,"failures":{"consecutive":"9","lastFailureAt":null}}']) {
+      expect(parseKeychainState(text)).toBeNull();
+    }
+  });
+
+  it('takes the stricter of two failure counts: more failures, and the later last one', () => {
+    expect(stricterFailures({ consecutive: 0, lastFailureAt: null }, { consecutive: 6, lastFailureAt: 100 })).toEqual({ consecutive: 6, lastFailureAt: 100 });
+    expect(stricterFailures({ consecutive: 7, lastFailureAt: 50 }, { consecutive: 6, lastFailureAt: 100 })).toEqual({ consecutive: 7, lastFailureAt: 100 });
+    expect(stricterFailures({ consecutive: 0, lastFailureAt: null }, { consecutive: 0, lastFailureAt: null })).toEqual({ consecutive: 0, lastFailureAt: null });
+  });
+});
+
+describe('the registry and the keychain state', () => {
+  let dataDir: string;
+  let keychain: MemoryKeychain;
+  let now: number;
+  const registry = (options: Partial<ConstructorParameters<typeof ProfileRegistry>[0]> = {}): ProfileRegistry =>
+    new ProfileRegistry({ dataDir, keychain, now: () => now, kdfParams: cheap, ...options });
+  const file = (profileId: string): string => join(dataDir, 'profiles', profileId, 'profile.json');
+
+  beforeEach(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), 'wardline-vault-state-'));
+    keychain = memoryKeychain();
+    now = 1_700_000_000_000;
+  });
+  afterEach(async () => {
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('rotates the secret on every PIN change: each older profile.json is refused, the current one opens', async () => {
+    const created = await registry().createProfile({ displayName: 'Dr Okafor', role: 'consultant', pin: '111111' });
+    expect(JSON.parse(keychain.entries.get(stateAccount(created.id)) ?? '')).toEqual(noKeychainState);
+    const copies = [await readFile(file(created.id), 'utf8')];
+    const pins = ['111111', '222222', '333333'];
+    for (let i = 1; i < pins.length; i += 1) {
+      await registry().changePin(created.id, pins[i - 1] as string, pins[i] as string);
+      copies.push(await readFile(file(created.id), 'utf8'));
+    }
+    expect([...keychain.entries.keys()].sort()).toEqual([stateAccount(created.id), `${created.id}.v2`]);
+    for (const [i, copy] of copies.slice(0, -1).entries()) {
+      await writeFile(file(created.id), copy);
+      expect((await rejection(registry().unlockProfile(created.id, pins[i] as string))).kind).toBe('superseded-profile');
+    }
+    await writeFile(file(created.id), copies.at(-1) as string);
+    expect(await registry().unlockProfile(created.id, '333333')).toBe(created.databaseKeyHex);
+  });
+
+  it('changes nothing when the new secret cannot be stored: the old PIN still works', async () => {
+    const created = await registry().createProfile({ displayName: 'Bed manager', role: 'bed manager', pin: '111111' });
+    const failing = { ...keychain, setSecret: async (account: string, secret: string) => {
+      if (account === secretAccount(created.id, 1)) throw new VaultError({ kind: 'keychain-unavailable', detail: 'unreachable' }, keychainMessages.unreachable);
+      await keychain.setSecret(account, secret);
+    } };
+    expect((await rejection(registry({ keychain: failing }).changePin(created.id, '111111', '222222'))).kind).toBe('keychain-unavailable');
+    expect(await registry().unlockProfile(created.id, '111111')).toBe(created.databaseKeyHex);
+  });
+
+  it('refuses every attempt, even the right PIN, while the keychain half of the charge cannot be written', async () => {
+    const created = await registry().createProfile({ displayName: 'Porter desk', role: 'porter', pin: '111111' });
+    const stateUnwritable = { ...keychain, setSecret: async (account: string, secret: string) => {
+      if (account === stateAccount(created.id)) throw new VaultError({ kind: 'keychain-unavailable', detail: 'unreachable' }, keychainMessages.unreachable);
+      await keychain.setSecret(account, secret);
+    } };
+    for (const pin of ['000000', '999999', '111111']) {
+      expect((await rejection(registry({ keychain: stateUnwritable }).unlockProfile(created.id, pin))).kind).toBe('keychain-unavailable');
+    }
+    // Each refused attempt stayed charged in profile.json: stricter, never looser.
+    expect((await registry().profileDetails(created.id)).failures.consecutive).toBe(3);
+    expect(await registry().unlockProfile(created.id, '111111')).toBe(created.databaseKeyHex);
+  });
+
+  it('throttles a profile whose profile.json was put back to before its wrong PINs', async () => {
+    const created = await registry().createProfile({ displayName: 'Ward 7 clerk', role: 'clerk', pin: '111111' });
+    const clean = await readFile(file(created.id), 'utf8');
+    for (let attempt = 1; attempt <= 5; attempt += 1) await rejection(registry().unlockProfile(created.id, '000000'));
+    await writeFile(file(created.id), clean);
+    expect((await rejection(registry().unlockProfile(created.id, '111111'))).reason).toEqual({ kind: 'throttled', retryAt: now + 30_000 });
+    now += 30_000;
+    expect(await registry().unlockProfile(created.id, '111111')).toBe(created.databaseKeyHex);
+    expect(parseKeychainState(keychain.entries.get(stateAccount(created.id)) ?? '')).toEqual(noKeychainState);
+  });
+});
