@@ -46,6 +46,7 @@ import { applyReceived, errorName, LiveQueue, type IncomingDeps, type ReceivedIt
 import { heldDomain, HeldMessages } from './heldMessages.js';
 import { KeptPresence } from './keptPresence.js';
 import { LiveRepair } from './liveRepair.js';
+import { StreamRefusals } from './streamRefusals.js';
 import { Outbox } from './outbox.js';
 import { Rooms } from './rooms.js';
 import { TranscriptionRetractions } from './transcriptionRetractions.js';
@@ -91,6 +92,7 @@ class Chat implements ChatService {
   readonly #directory: Directory;
   readonly #outbox: Outbox;
   readonly #failures: DeliveryFailures;
+  readonly #refusals: StreamRefusals;
   /** Bounces are applied one at a time, and finished before the store closes. */
   #bounceWork: Promise<void> = Promise.resolve();
   readonly #catchUp: ArchiveCatchUp;
@@ -234,6 +236,12 @@ class Chat implements ChatService {
       },
       ...(options.bounceRetry?.delaysMs === undefined ? {} : { waitRetryDelaysMs: options.bounceRetry.delaysMs }),
     });
+    this.#refusals = new StreamRefusals({
+      store: this.#store,
+      changed: (ids) => this.#emit({ type: 'conversations-changed', conversationIds: [...ids] }),
+      failedForGood: (conversationId) => this.#emit({ type: 'delivery-failed', conversationId }),
+      log,
+    });
     this.#urgent = new UrgentReminders({
       store: this.#store,
       timers: options.timers ?? { setInterval: (callback, ms) => setInterval(callback, ms), clearInterval: (handle) => clearInterval(handle as NodeJS.Timeout) },
@@ -252,6 +260,9 @@ class Chat implements ChatService {
         log(`chat session-resumed resent=${resent}`);
       }),
       this.#connection.on('session-restarted', ({ unacked }) => this.#onSessionRestarted(unacked)),
+      this.#connection.on('session-ended', ({ kind, condition }) => {
+        if (kind === 'stream' && condition === 'policy-violation') void this.#refusals.sessionRefused(this.#outbox.inFlightMessages());
+      }),
     );
   }
 

@@ -29,8 +29,8 @@ export class Outbox {
   readonly #deps: OutboxDeps;
   /** origin-id → the entry last transmitted with it, oldest first (a server bounce names only the id). */
   readonly #recent = new Map<string, OutboxEntry>();
-  /** messageId → the attempt currently with the connection. */
-  readonly #inFlight = new Map<number, symbol>();
+  /** messageId → the attempt currently with the connection (and the message's conversation). */
+  readonly #inFlight = new Map<number, { attempt: symbol; conversationId: number }>();
   /**
    * Retried while an earlier attempt was still with the connection: that attempt's late ack must
    * not mark the retry 'sent' (its stanza was the one bounced), so the retry goes out after it.
@@ -93,6 +93,11 @@ export class Outbox {
     return this.#inFlight.size;
   }
 
+  /** The messages with the connection now, not yet acknowledged by the server. */
+  inFlightMessages(): { messageId: number; conversationId: number }[] {
+    return [...this.#inFlight].map(([messageId, { conversationId }]) => ({ messageId, conversationId }));
+  }
+
   /** The message we recently transmitted with this origin-id, if any (this session only). */
   sentRecently(originId: string): OutboxEntry | undefined {
     return this.#recent.get(originId);
@@ -101,7 +106,7 @@ export class Outbox {
   #transmit(entry: OutboxEntry): boolean {
     if (!this.#ready || this.#inFlight.has(entry.messageId) || !this.#deps.canSend(entry)) return false;
     const attempt = Symbol(entry.originId);
-    this.#inFlight.set(entry.messageId, attempt);
+    this.#inFlight.set(entry.messageId, { attempt, conversationId: entry.conversationId });
     this.#recent.delete(entry.originId);
     this.#recent.set(entry.originId, entry);
     const oldest = this.#recent.keys().next();
@@ -110,7 +115,7 @@ export class Outbox {
     const stanza = build({ to: entry.conversationJid, id: entry.originId, body: entry.body, urgency: entry.urgency });
     stanza.append(buildSenderCard(this.#deps.self));
     const done = (): void => {
-      if (this.#inFlight.get(entry.messageId) === attempt) this.#inFlight.delete(entry.messageId);
+      if (this.#inFlight.get(entry.messageId)?.attempt === attempt) this.#inFlight.delete(entry.messageId);
     };
     this.#deps.send(stanza).then(
       async () => {

@@ -70,6 +70,8 @@ export interface XmppConnectionEvents {
    * from this listener to keep them ahead of later sends. Also the cue for a MAM catch-up.
    */
   'session-restarted': { unacked: XmlElement[] };
+  /** A session ended (before any reconnect): how, e.g. a stream error's condition. Stanzas it had not acknowledged are still held. */
+  'session-ended': { kind: XmppErrorData['kind']; condition: string | null };
 }
 
 export interface XmppConnection {
@@ -212,6 +214,7 @@ class Connection implements XmppConnection {
         error = await this.#runSession(outcome);
         outageSince = Date.now();
         this.#log('session-ended', { kind: error.kind, ...(error.condition ? { condition: error.condition } : {}) });
+        this.#emit('session-ended', { kind: error.kind, condition: error.condition ?? null });
         if (this.#closed) return;
         if (clock() - upAt >= STABLE_SESSION_MS) {
           // A link that was working most likely dropped for a moment: try again at once (the SM
