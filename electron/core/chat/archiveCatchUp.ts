@@ -4,9 +4,14 @@
  * a per-archive cursor in the store's settings. Results are accepted only for queries still
  * outstanding here (parseIncoming checks them against `outstanding`), so nobody can inject
  * "history" by sending us forged archive results.
+ *
+ * A run ends only on a page the archive marks complete. A server whose positions go round in a
+ * circle, or that answers empty pages it says are not the last, would otherwise keep set-up (and
+ * with it the outbox) waiting for ever: such a run stops and rejects, like a failed page, so the
+ * service marks history incomplete and tries again later (liveRepair.ts).
  */
 import { randomBytes } from 'node:crypto';
-import { buildPersonalArchiveQuery, buildRoomArchiveQuery, jidForLog, parseArchiveFin } from '../messaging/index.js';
+import { buildPersonalArchiveQuery, buildRoomArchiveQuery, jidForLog, NS, parseArchiveFin } from '../messaging/index.js';
 import type { WardlineStore } from '../store/index.js';
 import type { XmlElement } from '../xmpp/index.js';
 import { errorName, type ApplyResult, type ReceivedItem } from './incoming.js';
@@ -28,6 +33,8 @@ export interface CatchUpDeps {
   pageSize: number;
   /** How far back a first sync of an archive reaches. */
   initialWindowMs: number;
+  /** Pages asked for in one run at most (default MAX_PAGES_PER_RUN). */
+  maxPages?: number;
 }
 
 export interface CatchUpResult {
@@ -40,10 +47,35 @@ const cursorKey = (archive: string): string => `chat.archive-cursor.${archive}`;
 /** Stamps may differ by a little between the archive and us; restarting by date overlaps by this. */
 const DATE_OVERLAP_MS = 5 * 60_000;
 
+/**
+ * Far more than a real catch-up needs. The benchmark's heavy profile (a million messages a year)
+ * puts about 48,000 1:1 messages in the 30 days an archive keeps (DEPLOYMENT.md), all in our own
+ * archive: under 1,000 pages at Prosody's default cap of 50 a page, 200 at the 250 we ask for.
+ * Stopping here loses nothing: the cursor has moved with every stored page, so the next run (the
+ * service's repair, with backoff) carries on from there.
+ */
+export const MAX_PAGES_PER_RUN = 2_000;
+
+/** Why a run gave up on an archive that does not progress towards its end. */
+export type CatchUpStop = 'empty-page' | 'no-position' | 'repeated-position' | 'page-limit';
+
+/** A run stopped because the archive did not progress: the catch-up failed, nothing was lost. */
+export class CatchUpStoppedError extends Error {
+  readonly kind: string;
+
+  constructor(readonly reason: CatchUpStop) {
+    super(`Archive catch-up stopped: ${reason}`);
+    this.name = 'CatchUpStoppedError';
+    this.kind = `catch-up-${reason}`;
+  }
+}
+
 export class ArchiveCatchUp {
   /** queryId → archive JID, for parseIncoming's context. */
   readonly outstanding = new Map<string, string>();
   readonly #pages = new Map<string, ReceivedItem[]>();
+  /** queryId → results the server sent, stored or not (an ignored one still shows the page was not empty). */
+  readonly #results = new Map<string, number>();
   readonly #deps: CatchUpDeps;
 
   constructor(deps: CatchUpDeps) {
@@ -53,6 +85,14 @@ export class ArchiveCatchUp {
   /** An archive result for an outstanding query (parseIncoming has checked where it came from). */
   collect(queryId: string, item: ReceivedItem): void {
     this.#pages.get(queryId)?.push(item);
+  }
+
+  /** Counts any archive result for an outstanding query, before it is parsed (many are ignored). */
+  sawResult(stanza: XmlElement): void {
+    const queryId = stanza.getChild('result', NS.mam)?.attrs['queryid'];
+    if (typeof queryId !== 'string') return;
+    const count = this.#results.get(queryId);
+    if (count !== undefined) this.#results.set(queryId, count + 1);
   }
 
   async readCursor(archive: string): Promise<ArchiveCursor | null> {
@@ -84,16 +124,30 @@ export class ArchiveCatchUp {
     let after = cursor?.after;
     let start = cursor === null ? deps.now() - deps.initialWindowMs : undefined;
     const result: CatchUpResult = { fetched: 0, inserted: 0, pages: 0 };
+    const maxPages = deps.maxPages ?? MAX_PAGES_PER_RUN;
+    /** Positions this run has stood at: coming back to one means the server is going round in a circle. */
+    const seen = new Set<string>(after === undefined ? [] : [after]);
+    let asked = 0;
+    const stop = (reason: CatchUpStop): CatchUpStoppedError => {
+      deps.log(`chat catch-up-stopped archive=${jidForLog(archive)} reason=${reason} pages=${result.pages}`);
+      return new CatchUpStoppedError(reason);
+    };
     while (stillWanted()) {
+      // Counts refused queries too: a server that "loses" each position it hands out must not loop either.
+      if (asked >= maxPages) throw stop('page-limit');
+      asked += 1;
       const queryId = randomBytes(8).toString('hex');
       const page = { iqId: `mam-${queryId}`, queryId, max: deps.pageSize, after, start };
       const request = room === undefined ? buildPersonalArchiveQuery(page) : buildRoomArchiveQuery({ ...page, room });
       this.outstanding.set(queryId, archive);
       this.#pages.set(queryId, []);
+      this.#results.set(queryId, 0);
       let answer: XmlElement;
       try {
         answer = await deps.iq(request, 30_000);
       } catch (error) {
+        this.#pages.delete(queryId);
+        this.#results.delete(queryId);
         const condition = (error as { condition?: unknown }).condition;
         if (condition === 'item-not-found' && after !== undefined && cursor !== null) {
           // The archive no longer has our position (expired): carry on by date instead.
@@ -108,7 +162,9 @@ export class ArchiveCatchUp {
       }
       // Results precede the iq answer on the stream, so the page is complete here.
       const items = this.#pages.get(queryId) ?? [];
+      const received = Math.max(this.#results.get(queryId) ?? 0, items.length);
       this.#pages.delete(queryId);
+      this.#results.delete(queryId);
       const fin = parseArchiveFin(answer);
       if (fin.kind !== 'fin') throw new Error(`archive answer ${fin.kind}`);
       result.pages += 1;
@@ -122,14 +178,21 @@ export class ArchiveCatchUp {
           throw error;
         }
       }
-      const progressed = fin.last !== null && fin.last !== after;
-      if (fin.last !== null) {
+      // What was stored stays stored; a page that does not lead on moves the cursor nowhere.
+      const repeated = fin.last !== null && seen.has(fin.last);
+      if (!fin.complete) {
+        if (received === 0) throw stop('empty-page');
+        if (fin.last === null) throw stop('no-position');
+        if (repeated) throw stop('repeated-position');
+      }
+      if (fin.last !== null && !repeated) {
         const lastAt = newestTime(items) ?? deps.now();
         await this.writeCursor(archive, { after: fin.last, at: lastAt });
+        seen.add(fin.last);
         after = fin.last;
         start = undefined;
       }
-      if (fin.complete || !progressed) break;
+      if (fin.complete) break;
     }
     return result;
   }

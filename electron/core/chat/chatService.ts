@@ -710,6 +710,7 @@ class Chat implements ChatService {
 
   #onMessage(stanza: XmlElement): void {
     if (stanza.attrs['type'] === 'error') return this.#onBounce(stanza);
+    this.#catchUp.sawResult(stanza);
     const event = this.#withLiveAuthor(parseIncoming(stanza, this.#context));
     switch (event.kind) {
       case 'ignored':
