@@ -3,6 +3,8 @@
 // a retry once the account exists must arrive exactly once. A forged bounce from another account
 // must change nothing; a temporary ('wait') refusal is resent automatically, with the same id.
 // A room that removed us (or refuses our rejoin) fails what is queued for it at once, text kept.
+// A refusal that reached us while we were offline (kept in our archive) fails the message too, at
+// the next sign-in; a forged one kept there changes nothing, as live.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { xml, type XmlElement, type XmppConnection } from '../../electron/core/xmpp/index.js';
 import { type ProsodyServer, startProsody } from '../fixtures/prosody.js';
@@ -17,6 +19,7 @@ import {
   PASSWORDS,
   users,
   waitFor,
+  waitReady,
   type Workstation,
   WorkstationPool,
 } from './chatHarness.js';
@@ -211,5 +214,60 @@ describe('bounced messages', () => {
     expect(bodiesSeen()).toHaveLength(2);
     expect(await outgoing(alice, toBob, messageId)).toMatchObject({ deliveryState: 'failed', failureReason: 'server-busy' });
     expect(await conversationOf(alice.store, `bob@${server.domain}`)).toBe(toBob);
+  });
+  it('a refusal that arrives while we are offline fails the message at the next sign-in (from our archive)', async () => {
+    const seen: XmlElement[] = [];
+    const bob = await bareClient('bob', seen);
+    await bob.send(xml('presence'));
+    const toBob = await alice.chat.openDirect(`bob@${server.domain}`);
+    const { messageId } = await alice.chat.send({ conversationId: toBob, body: 'Can you take the handover for bay 2', urgent: false });
+    const got = await waitFor('bob gets it', () => seen.find((s) => s.name === 'message' && s.getChild('body') !== undefined && s.attrs['id'] !== undefined));
+    await waitFor('sent', async () => ((await outgoing(alice, toBob, messageId)).deliveryState === 'sent' ? true : undefined));
+
+    await alice.goOffline();
+    // Bob's client refuses it after alice has gone: the error goes to the full JID that sent it,
+    // and Prosody keeps it in alice's archive.
+    await bob.send(
+      xml('message', { to: String(got.attrs['from']), type: 'error', id: String(got.attrs['id']) }, xml('error', { type: 'cancel' }, xml('not-acceptable', { xmlns: STANZAS }))),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const mark = alice.logs.length;
+    const eventsBefore = alice.events.length;
+    await alice.comeOnline();
+    await waitReady(alice, mark);
+
+    // Applied by the catch-up, before set-up says it is ready.
+    expect(await outgoing(alice, toBob, messageId)).toMatchObject({ deliveryState: 'failed', failureReason: 'refused', body: 'Can you take the handover for bay 2' });
+    expect(alice.logs.slice(mark).some((l) => l.startsWith(`chat bounced message=${messageId} condition=not-acceptable type=cancel reason=refused`))).toBe(true);
+    expect(alice.events.slice(eventsBefore)).toContainEqual({ type: 'delivery-failed', conversationId: toBob });
+    expect(alice.logs.join('\n')).not.toContain('bay 2');
+  });
+
+  it('a forged refusal kept in our archive while we were offline marks nothing failed', async () => {
+    // Alice and mallory have a conversation: the forger's own, the only one a bounce from it can concern.
+    await alice.chat.openDirect(`mallory@${server.domain}`);
+    const toCarol = await alice.chat.openDirect(`carol@${server.domain}`);
+    const { messageId } = await alice.chat.send({ conversationId: toCarol, body: 'Carol the syringe driver is free', urgent: false });
+    await waitFor('sent', async () => ((await outgoing(alice, toCarol, messageId)).deliveryState === 'sent' ? true : undefined));
+    const originId = (await outgoing(alice, toCarol, messageId)).originId!;
+    const signedIn = alice.events.findLast((e) => e.type === 'signed-in');
+    const aliceFull = signedIn?.type === 'signed-in' ? signedIn.jid : alice.jid;
+    expect(aliceFull).toContain('/');
+
+    await alice.goOffline();
+    const mallory = await bareClient('mallory');
+    await mallory.send(
+      xml('message', { to: aliceFull, type: 'error', id: originId }, xml('error', { type: 'cancel' }, xml('item-not-found', { xmlns: STANZAS }))),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const mark = alice.logs.length;
+    await alice.comeOnline();
+    await waitReady(alice, mark);
+
+    // Read from the archive (so this test would notice if it were not) and matched to none of
+    // alice's messages: after a restart a bounce is looked for only among those sent to its sender.
+    expect(alice.logs.slice(mark).some((l) => l.startsWith(`chat bounce-unmatched condition=item-not-found from=mallory@${server.domain}`))).toBe(true);
+    expect(await outgoing(alice, toCarol, messageId)).toMatchObject({ deliveryState: 'sent', failureReason: null });
+    expect(alice.logs.join('\n')).not.toContain('syringe');
   });
 });

@@ -422,6 +422,40 @@ describe('archive results (XEP-0313)', () => {
   });
 });
 
+// A refusal that reached our full JID while we were offline: Prosody keeps it in our archive.
+describe('archived bounces', () => {
+  const refusal = (attrs: string): string =>
+    `<message xmlns='jabber:client' type='error' ${attrs}><body>Please review bed 4</body>` +
+    `<error type='cancel'><not-acceptable xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></message>`;
+  const fromPeer = refusal(`from='${PEER}/desk' to='${ME}/ward7-pc' id='wl-1'`);
+
+  it('reads one from our own archive as a bounce of our message (never its echoed text)', () => {
+    const event = parse(mamResult(fromPeer));
+    expect(event).toMatchObject({ kind: 'bounce', source: 'archive', conversation: PEER, from: `${PEER}/desk`, archiveQueryId: 'q-own' });
+    if (event.kind !== 'bounce') throw new Error('expected a bounce');
+    expect(event.bounce).toMatchObject({ id: 'wl-1', errorType: 'cancel', condition: 'not-acceptable' });
+    expect(event.bounce.from.full).toBe(`${PEER}/desk`);
+    expect(JSON.stringify(event)).not.toContain('bed 4');
+  });
+
+  it('keeps the archive rules: only for our query, from our archive, and addressed to us', () => {
+    expect(parse(mamResult(fromPeer, { queryId: 'q-guessed' }))).toMatchObject({ kind: 'rejected', reason: 'spoofed-mam' });
+    expect(parse(mamResult(fromPeer, { from: PEER }))).toMatchObject({ kind: 'rejected', reason: 'spoofed-mam' });
+    // A room's archive keeps no refusals of our 1:1 messages.
+    expect(parse(mamResult(fromPeer, { from: ROOM, queryId: 'q-room' }))).toEqual({ kind: 'ignored', reason: 'error-stanza' });
+    // One we sent (or one between others) says nothing about our messages.
+    expect(parse(mamResult(refusal(`from='${ME}/ward7-pc' to='${PEER}/desk' id='wl-1'`)))).toEqual({ kind: 'ignored', reason: 'error-stanza' });
+    expect(parse(mamResult(refusal(`from='${PEER}/desk' id='wl-1'`)))).toEqual({ kind: 'ignored', reason: 'error-stanza' });
+    // Without an id there is no message to fail.
+    expect(parse(mamResult(refusal(`from='${PEER}/desk' to='${ME}/ward7-pc'`)))).toEqual({ kind: 'ignored', reason: 'error-stanza' });
+  });
+
+  it('still ignores error stanzas inside carbons', () => {
+    const carbon = `<message xmlns='jabber:client' from='${ME}' to='${ME}/ward7-pc'><received xmlns='urn:xmpp:carbons:2'><forwarded xmlns='urn:xmpp:forward:0'>${fromPeer}</forwarded></received></message>`;
+    expect(parse(carbon)).toEqual({ kind: 'ignored', reason: 'error-stanza' });
+  });
+});
+
 describe('sent time (XEP-0203)', () => {
   const delayed = (from: string, stamp: string): string =>
     chat(`<body>x</body><delay xmlns='urn:xmpp:delay' from='${from}' stamp='${stamp}'/>`);

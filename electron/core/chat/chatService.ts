@@ -23,6 +23,7 @@ import {
   type IncomingMessage,
   type JoinedRoom,
   jidForLog,
+  type MessageBounce,
 } from '../messaging/index.js';
 import type { OutboxEntry } from '../store/index.js';
 import { connectXmpp, xml, type XmlElement, type XmppConnection, type XmppConnectionState } from '../xmpp/index.js';
@@ -200,6 +201,7 @@ class Chat implements ChatService {
       },
       retainedSince: () => options.retainedSince?.() ?? null,
       removedAfterTranscription: ({ conversationId, by }) => this.#emit({ type: 'removed-after-transcription', conversationId, by }),
+      bounced: (bounce) => this.#bounced(bounce),
     };
     this.#retractions = new TranscriptionRetractions({ store: this.#store, send, log });
     this.#catchUp = new ArchiveCatchUp({
@@ -750,10 +752,15 @@ class Chat implements ChatService {
   #onBounce(stanza: XmlElement): void {
     const bounce = parseBounce(stanza);
     if (bounce === null) return this.#log('chat ignored reason=error-stanza');
-    if (this.#options.onForeignBounce?.(bounce) === true) return;
-    this.#bounceWork = this.#bounceWork
-      .then(() => this.#failures.bounced(bounce))
-      .catch((error: unknown) => this.#log(`chat bounce-failed error=${errorName(error)}`));
+    this.#bounced(bounce).catch((error: unknown) => this.#log(`chat bounce-failed error=${errorName(error)}`));
+  }
+
+  /** A live bounce, or one our archive kept while we were offline (its page fails if this does). */
+  #bounced(bounce: MessageBounce): Promise<void> {
+    if (this.#options.onForeignBounce?.(bounce) === true) return Promise.resolve();
+    const applied = this.#bounceWork.then(() => this.#failures.bounced(bounce));
+    this.#bounceWork = applied.catch(() => undefined);
+    return applied;
   }
 
   /** Receipts, markers and retractions from an archive page belong to that page too. */

@@ -4,7 +4,7 @@
  * then delivery updates, read markers and retractions in arrival order. Live stanzas are
  * queued and applied in micro-batches; archive pages are applied by archiveCatchUp.
  */
-import { buildReceipt, jidForLog, type IncomingEvent, type IncomingMessage } from '../messaging/index.js';
+import { buildReceipt, jidForLog, type IncomingBounce, type IncomingEvent, type IncomingMessage, type MessageBounce } from '../messaging/index.js';
 import type { ConversationKind, ReceivedMessageInput, WardlineStore } from '../store/index.js';
 import type { XmlElement } from '../xmpp/index.js';
 import type { ConversationIds } from './conversationIds.js';
@@ -48,6 +48,11 @@ export interface IncomingDeps {
   retainedSince?(): number | null;
   /** Another participant removed a message after transcription (for the audit trail). */
   removedAfterTranscription?(removal: { conversationId: number; by: string }): void;
+  /**
+   * A bounce our archive kept while we were offline: the same handling as a live one. The batch
+   * is not done (so the archive cursor does not move past it) until the promise resolves.
+   */
+  bounced?(bounce: MessageBounce): Promise<void>;
 }
 
 export interface Arrival {
@@ -136,6 +141,11 @@ export async function applyReceived(deps: IncomingDeps, items: readonly Received
 
   for (const { event } of items) {
     if (event.kind === 'message') continue;
+    if (event.kind === 'bounce') {
+      // Marks the message failed and tells the conversation's listeners itself.
+      await deps.bounced?.(event.bounce);
+      continue;
+    }
     const id = await applyUpdate(deps, event);
     if (id !== null) touched.add(id);
   }
@@ -151,7 +161,7 @@ export async function applyReceived(deps: IncomingDeps, items: readonly Received
 }
 
 /** Receipt, marker or retraction; returns the conversation id if something changed. */
-async function applyUpdate(deps: IncomingDeps, event: Exclude<MeaningfulEvent, IncomingMessage>): Promise<number | null> {
+async function applyUpdate(deps: IncomingDeps, event: Exclude<MeaningfulEvent, IncomingMessage | IncomingBounce>): Promise<number | null> {
   const { store } = deps;
   // Cached after the first message: a receipt costs one store round trip, not two.
   const conversationId = await deps.conversations.known(event.conversation, event.type === 'groupchat' ? 'room' : 'direct');

@@ -3,6 +3,7 @@
  * rejected outcomes carry a reason and never content, so they can be logged as they are.
  */
 import type { Urgency } from '../store/storeTypes.js';
+import type { MessageBounce } from './bounces.js';
 import type { ConversationType } from './outgoingStanzas.js';
 
 export interface JoinedRoom {
@@ -110,6 +111,19 @@ export interface IncomingRetraction extends Envelope {
   transcribedBy: string | null;
 }
 
+/**
+ * A bounce of one of our messages kept in our own archive: it reached our full JID while we were
+ * offline (Prosody's mod_mam archives errors sent to a full JID). Applied like a live bounce,
+ * including who may send one (isBounceFromRecipient); never from a room's archive or a carbon.
+ */
+export interface IncomingBounce extends Envelope {
+  kind: 'bounce';
+  source: 'archive';
+  bounce: MessageBounce;
+  /** The archive query this arrived in answer to. */
+  archiveQueryId: string;
+}
+
 export type IgnoreReason =
   | 'malformed'
   | 'not-a-message'
@@ -151,6 +165,7 @@ export type IncomingEvent =
   | IncomingReceipt
   | IncomingDisplayed
   | IncomingRetraction
+  | IncomingBounce
   | { kind: 'ignored'; reason: IgnoreReason }
   /** Security-relevant: log it (reason and sender JID, never content). */
   | { kind: 'rejected'; reason: RejectReason; from: string | null };

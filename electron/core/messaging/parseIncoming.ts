@@ -14,9 +14,12 @@
  *   claim to be theirs, so only the owner could have set it — and only if exactly one such id
  *   is present. Archive results use the result's own id.
  * - Senders outside the organisation's domains are flagged untrusted, not dropped.
+ * - Error messages are bounces. Live ones are read by parseBounce; an archived one counts only
+ *   from our own archive and addressed to us (see archivedBounce).
  */
 import type { XmlElement } from '../xmpp/xml.js';
 import { DEFAULT_BODY_LIMIT, neutraliseName, sanitizeBody } from './bodySafety.js';
+import { parseBounce } from './bounces.js';
 import type {
   Direction,
   IgnoreReason,
@@ -310,7 +313,31 @@ function isInvite(message: XmlElement): boolean {
   return hasChild(message, 'x', NS.conferenceInvite) || (mucUser !== undefined && hasChild(mucUser, 'invite', NS.mucUser));
 }
 
+/**
+ * A bounce our archive kept because it reached our full JID while we were away. Only from our own
+ * archive (a room's keeps none for us) and only one addressed to us: one we sent is not about our
+ * messages. Whether its sender may fail the message is decided where it is applied, as live.
+ */
+function archivedBounce(message: XmlElement, frame: Extract<Frame, { source: 'archive' }>, account: Account): IncomingEvent {
+  if (frame.archive !== account.own.bare) return ignored('error-stanza');
+  const to = parseJid(attr(message, 'to'));
+  const bounce = parseBounce(message);
+  if (bounce === null || to === null || to.bare !== account.own.bare) return ignored('error-stanza');
+  return {
+    kind: 'bounce',
+    source: 'archive',
+    direction: 'in',
+    type: 'chat',
+    from: bounce.from.full,
+    conversation: bounce.from.bare,
+    author: null,
+    bounce,
+    archiveQueryId: frame.queryId,
+  };
+}
+
 function parseMessage(message: XmlElement, frame: Frame, account: Account): IncomingEvent {
+  if (frame.source === 'archive' && attr(message, 'type') === 'error') return archivedBounce(message, frame, account);
   const routing = route(message, frame, account);
   if ('kind' in routing) return routing;
   const source: IncomingSource = frame.source;
