@@ -28,7 +28,9 @@ describe('a message the server ends the stream over', () => {
     const { messageId } = await alice.chat.send({ conversationId: toBob, body: big, urgent: false });
     await alice.chat.send({ conversationId: toBob, body: 'after the refused one: bed 12 ready', urgent: false });
 
-    await waitFor('the later message at bob', async () => ((await bodies(bob.store, alice.jid, 'in')).includes('after the refused one: bed 12 ready') ? true : undefined), 30_000);
+    await waitFor('the later message at bob', async () => ((await bodies(bob.store, alice.jid, 'in')).includes('after the refused one: bed 12 ready') ? true : undefined), 30_000).catch((error: unknown) => {
+      throw new Error(`${String(error)}\n${alice.logs.filter((l) => !l.includes('ECONNREFUSED')).slice(-40).join('\n')}`);
+    });
     const mine = (await allMessages(alice.store, toBob)).find((m) => m.id === messageId);
     expect(mine).toMatchObject({ deliveryState: 'failed', body: big });
     expect(alice.logs).toContain(`chat stream-refused message=${messageId} marked=true`);

@@ -42,7 +42,7 @@ beforeAll(async () => {
   server = await startProsody({
     otherDomains: ['partner.test'],
     users: [
-      ...['alice', 'bob', 'carol', 'dave', 'erin'].map((username) => ({ username, password: `${username}-password` })),
+      ...['alice', 'bob', 'carol', 'dave', 'erin', 'fiona'].map((username) => ({ username, password: `${username}-password` })),
       { username: 'visitor', password: 'visitor-password', domain: 'partner.test' },
     ],
   });
@@ -157,25 +157,25 @@ describe('transcribe, then delete the originals everywhere', () => {
   });
 
   it('takes a copied note off the clipboard as the lock screen shows, before slower lock steps (review finding)', async () => {
-    const carol = await person('Sr Carol Diaz', 'Ward sister', 'carol', { clipboard: true });
-    const carolJid = `carol@${server.domain}`;
+    const fiona = await person('Sr Fiona Diaz', 'Ward sister', 'fiona', { clipboard: true });
+    const fionaJid = `fiona@${server.domain}`;
     const body = `Hold the 18:00 warfarin for 943 476 5919 ${Date.now()}`;
-    const { conversationId: toCarol } = await bob.call('conversations:openDirect', { jid: carolJid });
-    await bob.call('messages:send', { conversationId: toCarol, body, urgent: false });
-    await until('carol has it', async () => (await messagesWith(carol, bobJid())).some((m) => m.body === body));
-    const conversationId = (await carol.call('conversations:list', {})).find((c) => c.address === bobJid())?.id ?? 0;
-    const id = (await messagesWith(carol, bobJid())).find((m) => m.body === body)?.id ?? 0;
-    const note = await carol.call('transcription:create', { conversationId, messageIds: [id], recordReference: 'EPR-3002' });
-    await carol.call('transcription:copy', { noteId: note.noteId });
-    expect(carol.clipboard.at(-1)).toContain(body);
+    const { conversationId: toFiona } = await bob.call('conversations:openDirect', { jid: fionaJid });
+    await bob.call('messages:send', { conversationId: toFiona, body, urgent: false });
+    await until('fiona has it', async () => (await messagesWith(fiona, bobJid())).some((m) => m.body === body));
+    const conversationId = (await fiona.call('conversations:list', {})).find((c) => c.address === bobJid())?.id ?? 0;
+    const id = (await messagesWith(fiona, bobJid())).find((m) => m.body === body)?.id ?? 0;
+    const note = await fiona.call('transcription:create', { conversationId, messageIds: [id], recordReference: 'EPR-3002' });
+    await fiona.call('transcription:copy', { noteId: note.noteId });
+    expect(fiona.clipboard.at(-1)).toContain(body);
 
     // The server hangs, so stopping messaging waits for it (the stream's goodbye) as the lock runs.
     process.kill(server.pid, 'SIGSTOP');
     try {
-      const locking = carol.call('session:lock', {});
+      const locking = fiona.call('session:lock', {});
       await new Promise((resolve) => setTimeout(resolve, 150));
-      expect((await carol.call('session:state', {})).kind).toBe('locked');
-      expect(carol.clipboard.at(-1)).toBe('');
+      expect((await fiona.call('session:state', {})).kind).toBe('locked');
+      expect(fiona.clipboard.at(-1)).toBe('');
       process.kill(server.pid, 'SIGCONT');
       await locking;
     } finally {

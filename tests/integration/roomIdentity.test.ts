@@ -88,6 +88,34 @@ describe('room message authorship', () => {
     expect(own[0]?.direction).toBe('out');
   });
 
+  it('someone holding Alice’s nick does not keep her out: she rejoins under her address, and her messages go and are hers (review finding)', async () => {
+    const alice: Workstation = await pool.open(server, 'alice', { resource: 'nick-test' });
+    const room = `ward10-${Date.now()}@${server.mucDomain}`;
+    const aliceRoom = await alice.chat.joinRoom(room, 'Ward 10');
+    await alice.chat.addRoomMembers(room, [`mallory@${server.domain}`, `bob@${server.domain}`]);
+    await alice.goOffline();
+    const squatter = await memberAs('mallory', room, 'alice');
+    const bob = await memberAs('bob', room, 'bob');
+    const bobSaw: string[] = [];
+    bob.on('stanza', (stanza) => {
+      if (stanza.is('message') && stanza.attrs['type'] === 'groupchat') bobSaw.push(`${stanza.attrs['from']}: ${stanza.getChildText('body')}`);
+    });
+
+    const mark = alice.logs.length;
+    await alice.comeOnline();
+    await waitReady(alice, mark);
+    expect(alice.logs.slice(mark)).toContain(`chat room-nick-taken room=${room}`);
+    const { messageId } = await alice.chat.send({ conversationId: aliceRoom, body: 'Theatre 2 ready', urgent: false });
+    await waitFor('bob has it', () => (bobSaw.includes(`${room}/alice@${server.domain}: Theatre 2 ready`) ? true : undefined));
+    const mine = await waitFor('sent', async () => (await allMessages(alice.store, aliceRoom)).find((m) => m.id === messageId && m.deliveryState !== 'pending'));
+    expect(mine.direction).toBe('out');
+    // The room's copy of it is recognised as hers: stored once.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect((await allMessages(alice.store, aliceRoom)).filter((m) => m.body === 'Theatre 2 ready')).toHaveLength(1);
+    await squatter.close();
+    await bob.close();
+  });
+
   // A private message through the room reaches Alice live (and is ignored there: private messages
   // are not supported), but her server also archives it; her next catch-up reads her own archive
   // before rejoining any room, and must not file it as the room speaking, or as a person's chat.

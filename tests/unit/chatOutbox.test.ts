@@ -87,4 +87,33 @@ describe('Outbox and a flush racing the server’s ack (XMPP review finding)', (
     await new Promise((resolve) => setTimeout(resolve, 20));
     expect(sent.map((stanza) => stanza.attrs['id'])).toEqual(['wl-abc']);
   });
+
+  it('one at a time (after the server ended a stream over a stanza): each waits for the ack before it, until the outbox empties', async () => {
+    const second: OutboxEntry = { ...entry, messageId: 8, originId: 'wl-def', body: 'Bed 4 is free' };
+    let pending = [entry, second];
+    const store = {
+      pendingOutbox: async () => pending,
+      markSent: async (id: number) => ((pending = pending.filter((e) => e.messageId !== id)), true),
+      recordSendAttempt: async () => undefined,
+    } as unknown as WardlineStore;
+    const { outbox, acks, sent } = harness(store);
+    outbox.oneAtATime();
+    await outbox.flush();
+    expect(sent.map((s) => s.getChild('origin-id', 'urn:xmpp:sid:0')?.attrs['id'])).toEqual(['wl-abc']);
+    outbox.queued(second); // typed meanwhile: still waits its turn
+    expect(sent).toHaveLength(1);
+    acks[0]!();
+    await settle();
+    await settle();
+    expect(sent.map((s) => s.getChild('origin-id', 'urn:xmpp:sid:0')?.attrs['id'])).toEqual(['wl-abc', 'wl-def']);
+    acks[1]!();
+    await settle();
+    await settle();
+    // Emptied: back to sending at once.
+    const third: OutboxEntry = { ...entry, messageId: 9, originId: 'wl-ghi' };
+    pending = [third];
+    outbox.queued(third);
+    outbox.queued({ ...third, messageId: 10, originId: 'wl-jkl' });
+    expect(sent).toHaveLength(4);
+  });
 });

@@ -49,7 +49,7 @@ import { KeptPresence } from './keptPresence.js';
 import { LiveRepair } from './liveRepair.js';
 import { StreamRefusals } from './streamRefusals.js';
 import { Outbox } from './outbox.js';
-import { Rooms } from './rooms.js';
+import { RoomJoinError, Rooms } from './rooms.js';
 import { TranscriptionRetractions } from './transcriptionRetractions.js';
 import { readSenderCard } from './senderCard.js';
 import { DEFAULT_URGENT_INTERVAL_MS, DEFAULT_URGENT_MAX_REMINDERS, UrgentReminders } from './urgentReminders.js';
@@ -164,7 +164,15 @@ class Chat implements ChatService {
     const iq = (request: XmlElement, timeoutMs?: number): Promise<XmlElement> => this.#connection.iq(request, timeoutMs);
     const send = (stanza: XmlElement): Promise<void> => this.#connection.send(stanza);
 
-    this.#rooms = new Rooms({ iq, send, log, nick: own.local, closed: (room) => this.#roomClosed(room) });
+    this.#rooms = new Rooms({
+      iq,
+      send,
+      log,
+      nick: own.local,
+      fallbackNick: own.bare,
+      closed: (room) => this.#roomClosed(room),
+      left: () => this.#historyMissing(),
+    });
     this.#directory = new Directory({
       iq,
       send,
@@ -263,7 +271,9 @@ class Chat implements ChatService {
       }),
       this.#connection.on('session-restarted', ({ unacked }) => this.#onSessionRestarted(unacked)),
       this.#connection.on('session-ended', ({ kind, condition }) => {
-        if (kind === 'stream' && condition === 'policy-violation') void this.#refusals.sessionRefused(this.#outbox.inFlightMessages());
+        if (kind !== 'stream' || condition !== 'policy-violation') return;
+        this.#outbox.oneAtATime();
+        void this.#refusals.sessionRefused(this.#outbox.inFlightMessages());
       }),
     );
   }
@@ -637,7 +647,7 @@ class Chat implements ChatService {
           this.#rooms.join(bookmark.room, bookmark.name).then(
             () => true,
             (error: unknown) => {
-              this.#log(`chat room-join-failed room=${jidForLog(bookmark.room)} error=${errorName(error)}`);
+              this.#log(`chat room-join-failed room=${jidForLog(bookmark.room)} error=${error instanceof RoomJoinError ? error.condition : errorName(error)}`);
               return false;
             },
           ),

@@ -37,6 +37,8 @@ export class Outbox {
    */
   readonly #resendAfterAttempt = new Map<number, OutboxEntry>();
   #ready = false;
+  /** After the server ended a stream over a stanza: one message at a time, so the next refusal names it (streamRefusals.ts). */
+  #oneAtATime = false;
   #flushing: Promise<number> | null = null;
   #flushAgain = false;
 
@@ -55,7 +57,20 @@ export class Outbox {
 
   /** The message is already in the outbox: send it now if the session is ready, else on the next flush. */
   queued(entry: OutboxEntry): void {
-    if (this.#ready) this.#transmit(entry);
+    if (this.#ready && !this.#waitsItsTurn()) this.#transmit(entry);
+  }
+
+  /**
+   * Until the outbox next empties, each message waits for the one before it to be acknowledged:
+   * after a session the server ended over one of several unacknowledged messages, the next such
+   * end has only the culprit with the connection.
+   */
+  oneAtATime(): void {
+    this.#oneAtATime = true;
+  }
+
+  #waitsItsTurn(): boolean {
+    return this.#oneAtATime && this.#inFlight.size > 0;
   }
 
   /** A bounced message the person (or an automatic retry) put back: sent again, after any attempt still in flight. */
@@ -77,7 +92,10 @@ export class Outbox {
         do {
           this.#flushAgain = false;
           if (!this.#ready) break;
-          for (const entry of await this.#deps.store.pendingOutbox()) {
+          const pending = await this.#deps.store.pendingOutbox();
+          if (pending.length === 0) this.#oneAtATime = false;
+          for (const entry of pending) {
+            if (this.#waitsItsTurn()) break;
             if (this.#transmit(entry)) sent += 1;
           }
         } while (this.#flushAgain);
@@ -135,6 +153,7 @@ export class Outbox {
         } finally {
           done();
         }
+        if (this.#oneAtATime) void this.flush();
       },
       async (error: unknown) => {
         done();

@@ -45,9 +45,16 @@ export interface RoomsDeps {
   log(line: string): void;
   /** Our nickname in every room: the JID's local part, unique in the organisation. */
   nick: string;
+  /**
+   * Used when someone else holds `nick` in a room (a namesake from another domain): our bare JID,
+   * unique by construction. Without it a namesake kept us out of the room for good.
+   */
+  fallbackNick?: string;
   joinTimeoutMs?: number;
   /** The room removed us, or refused to let us in: nothing we queue for it can go until a join succeeds. */
   closed?(room: string): void;
+  /** We are out of the room for a while (the room service shutting down): join it again later. */
+  left?(room: string): void;
 }
 
 /** Join refusals that last (membership, a ban, a room that is gone), unlike a timeout. */
@@ -170,15 +177,24 @@ export class Rooms {
     // Entering a room that does not exist creates it, with us as its owner: never for a room IT configures.
     if (options.existingOnly === true && !(await this.#exists(room))) throw new RoomJoinError('item-not-found');
     let outcome: { created: boolean };
+    let nick = this.#deps.nick;
     try {
-      outcome = await this.#enter(room);
+      try {
+        outcome = await this.#enter(room, nick);
+      } catch (error) {
+        const fallback = this.#deps.fallbackNick;
+        if (!(error instanceof RoomJoinError && error.condition === 'conflict' && fallback !== undefined)) throw error;
+        this.#deps.log(`chat room-nick-taken room=${jidForLog(room)}`);
+        nick = fallback;
+        outcome = await this.#enter(room, nick);
+      }
     } catch (error) {
       if (error instanceof RoomJoinError && REFUSED_FOR_GOOD.has(error.condition)) this.#close(room);
       throw error;
     }
     if (outcome.created) await this.#configure(room, name);
     this.closed.delete(room);
-    this.joined.set(room, { nick: this.#deps.nick });
+    this.joined.set(room, { nick });
     return outcome;
   }
 
@@ -223,8 +239,14 @@ export class Rooms {
     const codes = new Set((x?.getChildren('status') ?? []).map((status) => status.attrs['code']));
     if (!codes.has('110')) return this.joined.has(room) || pending !== undefined;
     if (presence.attrs['type'] === 'unavailable') {
-      // We were removed (kicked, membership revoked, room destroyed).
       this.joined.delete(room);
+      if (codes.has('332')) {
+        // The room service is shutting down (XEP-0045 status 332): not a removal; join again later.
+        this.#deps.log(`chat room-left room=${jidForLog(room)} reason=shutdown`);
+        this.#deps.left?.(room);
+        return true;
+      }
+      // We were removed (kicked, membership revoked, room destroyed).
       this.#deps.log(`chat room-left room=${jidForLog(room)}`);
       this.#close(room);
       return true;
@@ -251,7 +273,7 @@ export class Rooms {
     occupants.set(nick, real);
   }
 
-  #enter(room: string): Promise<{ created: boolean }> {
+  #enter(room: string, nick: string): Promise<{ created: boolean }> {
     const existing = this.#pending.get(room);
     if (existing !== undefined) this.#settle(room, existing, new RoomJoinError('superseded'));
     const promise = new Promise<{ created: boolean }>((resolve, reject) => {
@@ -262,7 +284,7 @@ export class Rooms {
       this.#pending.set(room, { resolve, reject, timer });
     });
     // History comes from the archive (catch-up), not from the room's replay.
-    const presence = xml('presence', { to: `${room}/${this.#deps.nick}` }, xml('x', { xmlns: MUC }, xml('history', { maxstanzas: '0' })));
+    const presence = xml('presence', { to: `${room}/${nick}` }, xml('x', { xmlns: MUC }, xml('history', { maxstanzas: '0' })));
     this.#deps.send(presence).catch(() => undefined);
     return promise;
   }

@@ -5,7 +5,8 @@
  * everything queued behind it, and the person would see only a clock. A message that was
  * unacknowledged when two sessions in a row ended that way is marked failed ('refused'), text
  * kept, for the person to shorten or retry. Two, not one: several messages may be unacknowledged
- * when it happens, and only the culprit is with the connection again the next time.
+ * when it happens; after it the outbox sends one at a time (Outbox.oneAtATime), so at the next
+ * such end only the culprit is with the connection.
  */
 import type { WardlineStore } from '../store/index.js';
 
