@@ -107,7 +107,7 @@ describe('room message authorship', () => {
     expect(alice.logs.slice(mark)).toContain(`chat room-nick-taken room=${room}`);
     const { messageId } = await alice.chat.send({ conversationId: aliceRoom, body: 'Theatre 2 ready', urgent: false });
     await waitFor('bob has it', () => (bobSaw.includes(`${room}/alice@${server.domain}: Theatre 2 ready`) ? true : undefined));
-    const mine = await waitFor('sent', async () => (await allMessages(alice.store, aliceRoom)).find((m) => m.id === messageId && m.deliveryState !== 'pending'));
+    const mine = await waitFor('sent', async () => (await allMessages(alice.store, aliceRoom)).find((m) => m.id === messageId && m.direction === 'out' && m.deliveryState !== 'pending'));
     expect(mine.direction).toBe('out');
     // The room's copy of it is recognised as hers: stored once.
     await new Promise((resolve) => setTimeout(resolve, 300));
