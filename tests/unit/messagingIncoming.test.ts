@@ -619,6 +619,11 @@ describe('hostile bodies', () => {
   it('ignores a body that is empty once neutralised', () => {
     expect(parse(chat('<body>&#x202E;&#x200F;  </body>'))).toEqual({ kind: 'ignored', reason: 'empty-body' });
   });
+
+  it('an empty unlabelled body does not hide the text of a labelled one, nor a receipt beside it (review finding)', () => {
+    expect(expectMessage(parse(chat(`<body/><body xml:lang='en'>Bed 5 ready</body>`))).body).toBe('Bed 5 ready');
+    expect(parse(chat(`<body/><received xmlns='urn:xmpp:receipts' id='wl-1'/>`))).toMatchObject({ kind: 'receipt', id: 'wl-1' });
+  });
 });
 
 describe('ignored stanzas', () => {

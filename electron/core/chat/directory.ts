@@ -95,12 +95,15 @@ export class Directory {
       return;
     }
     if (type !== undefined && type !== 'unavailable') return;
-    if (from.bare === this.#deps.ownBare) return;
+    // Only the directory's people are shown with a presence: anyone else's is not kept (a flood
+    // of presences from strangers, or from one stranger's endless resources, would only grow memory).
+    if (from.bare === this.#deps.ownBare || !this.#people.has(from.bare)) return;
     const resources = this.#presence.get(from.bare) ?? new Map<string, PresenceState>();
     const state: PresenceState = type === 'unavailable' ? 'offline' : presenceFromShow(presence.getChildText('show'));
-    resources.set(from.resource ?? '', state);
     if (state === 'offline') resources.delete(from.resource ?? '');
-    this.#presence.set(from.bare, resources);
+    else resources.set(from.resource ?? '', state);
+    if (resources.size === 0) this.#presence.delete(from.bare);
+    else this.#presence.set(from.bare, resources);
     this.#deps.changed();
   }
 

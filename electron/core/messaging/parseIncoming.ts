@@ -294,9 +294,12 @@ function sentAt(message: XmlElement, frame: Frame, routing: Routing, account: Ac
 }
 
 /** One <body>: the one without xml:lang if any, else the first (several bodies could show different text). */
+/** The body without a language tag, else the first; an empty one only when all are (a hostile or careless sender's `<body/>` must not hide the text beside it). */
 function pickBody(message: XmlElement): XmlElement | undefined {
   const bodies = clientChildren(message, 'body');
-  return bodies.find((body) => attr(body, 'xml:lang') === undefined) ?? bodies[0];
+  const withText = bodies.filter((body) => body.getText().trim() !== '');
+  const candidates = withText.length > 0 ? withText : bodies;
+  return candidates.find((body) => attr(body, 'xml:lang') === undefined) ?? candidates[0];
 }
 
 const MAX_REMOVER_NAME = 80;
@@ -359,9 +362,11 @@ function parseMessage(message: XmlElement, frame: Frame, account: Account): Inco
   if (isInvite(message)) return ignored('room-invite');
 
   const body = pickBody(message);
-  if (body !== undefined) {
-    const { text, truncated } = sanitizeBody(body.getText(), account.context.bodyLimit ?? DEFAULT_BODY_LIMIT);
-    if (text.trim().length === 0) return ignored('empty-body');
+  const sanitized = body === undefined ? null : sanitizeBody(body.getText(), account.context.bodyLimit ?? DEFAULT_BODY_LIMIT);
+  // An empty body is no message, but must not hide a receipt or marker beside it.
+  const emptyBody = sanitized !== null && sanitized.text.trim().length === 0;
+  if (sanitized !== null && !emptyBody) {
+    const { text, truncated } = sanitized;
     const messageId = idAttr(message, 'id');
     const originId = childNamed(message, 'origin-id', NS.sid);
     const peerDomain = parseJid(routing.conversation)?.domain ?? '';
@@ -399,6 +404,7 @@ function parseMessage(message: XmlElement, frame: Frame, account: Account): Inco
     const id = idAttr(displayed, 'id');
     return id === null ? ignored('malformed-id') : { kind: 'displayed', ...envelope, id };
   }
+  if (emptyBody) return ignored('empty-body');
   if (clientChildren(message, 'subject').length > 0) return ignored('room-subject');
   if (childElements(message).some((child) => child.getNS() === CHAT_STATES)) return ignored('chat-state');
   return ignored('no-content');
