@@ -127,8 +127,8 @@ describe('clinical governance, end to end', () => {
     expect(await alice.page.evaluate('navigator.clipboard.readText()')).toBe(text);
 
     await panel.getByRole('button', { name: 'Save FHIR file' }).click();
-    await expect.poll(() => panel.getByRole('status').textContent()).toMatch(/FHIR file saved to /);
-    const saved = (await panel.getByRole('status').textContent())?.replace(/^.*saved to /, '').trim() ?? '';
+    await expect.poll(() => panel.getByRole('status').textContent()).toMatch(/FHIR file saved to .*This file is not encrypted: anyone using this computer’s login can open it/);
+    const saved = /saved to (.*\.json)\. /.exec((await panel.getByRole('status').textContent()) ?? '')?.[1] ?? '';
     expect(saved.startsWith(alice.exportDir)).toBe(true);
     const fhir: unknown = JSON.parse(await readFile(saved, 'utf8'));
     expect(fhirR4Problems(createFhirR4Validators().validateFhir, fhir)).toEqual([]);

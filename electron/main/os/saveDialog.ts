@@ -9,6 +9,8 @@ export function createSaveDialogExport(getWindow: () => BrowserWindow | null): E
     const extension = mediaType === 'text/csv' ? 'csv' : 'json';
     const options = {
       title: 'Save export',
+      // Shown on macOS; the renderer says the same after every save (renderer/src/lib/exportNotice.ts).
+      message: 'This file will not be encrypted: anyone using this computer’s login can open it.',
       defaultPath: path.basename(suggestedName),
       filters: [{ name: extension.toUpperCase(), extensions: [extension] }],
     };
