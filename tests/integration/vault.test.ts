@@ -19,8 +19,8 @@ import { keychainService } from '../../electron/core/vault/keychain.js';
 import { keytarKeychain } from '../../electron/core/vault/keytarKeychain.js';
 import { writeProfileRecord } from '../../electron/core/vault/profileFile.js';
 import { ProfileRegistry } from '../../electron/core/vault/profiles.js';
-import { VaultError } from '../../electron/core/vault/vaultError.js';
 import { applyKeyringEnv, startKeyring, type Keyring, type KeyringEnv } from '../fixtures/keyring.js';
+import { rejection } from '../fixtures/vaultRejection.js';
 
 const unwritableMessage =
   "Wardline cannot update this profile's security counters, so it will not check PINs for it. Ask IT to check the profile folder's permissions.";
@@ -66,15 +66,6 @@ function registry(): ProfileRegistry {
   return new ProfileRegistry({ dataDir, keychain: keytarKeychain(), now: () => now });
 }
 
-async function rejection(promise: Promise<unknown>): Promise<VaultError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof VaultError) return error;
-    throw error;
-  }
-  throw new Error('expected a VaultError, but the call succeeded');
-}
 
 async function tempDir(prefix: string): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), prefix));

@@ -10,8 +10,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { keytarKeychain } from '../../electron/core/vault/keytarKeychain.js';
 import { ProfileRegistry } from '../../electron/core/vault/profiles.js';
-import { VaultError } from '../../electron/core/vault/vaultError.js';
 import { applyKeyringEnv, startKeyring, type Keyring } from '../fixtures/keyring.js';
+import { rejection } from '../fixtures/vaultRejection.js';
 
 let keyring: Keyring;
 let dataDir: string;
@@ -27,15 +27,6 @@ afterAll(async () => {
   if (dataDir) await rm(dataDir, { recursive: true, force: true });
 });
 
-async function rejection(promise: Promise<unknown>): Promise<VaultError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof VaultError) return error;
-    throw error;
-  }
-  throw new Error('expected a VaultError, but the call succeeded');
-}
 
 describe('a locked keyring', () => {
   it('refuses unlock and create with the "locked" message, counting nothing and writing nothing', async () => {

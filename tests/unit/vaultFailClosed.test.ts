@@ -16,7 +16,7 @@ import type { ScryptParams } from '../../electron/core/vault/kdf.js';
 import { memoryKeychain, type MemoryKeychain } from '../../electron/core/vault/memoryKeychain.js';
 import { kdfMemoryCapBytes, kdfParamsProblem, writeProfileRecord, type ProfileRecord } from '../../electron/core/vault/profileFile.js';
 import { ProfileRegistry, type VaultFileOps } from '../../electron/core/vault/profiles.js';
-import { VaultError } from '../../electron/core/vault/vaultError.js';
+import { rejection } from '../fixtures/vaultRejection.js';
 
 /** Cheap scrypt so unit tests stay fast; the real cost is calibrated in kdf.ts. */
 const cheap: ScryptParams = { N: 2 ** 10, r: 8, p: 1 };
@@ -25,15 +25,6 @@ const wrong = '000000';
 const unwritableMessage =
   "Wardline cannot update this profile's security counters, so it will not check PINs for it. Ask IT to check the profile folder's permissions.";
 
-async function rejection(promise: Promise<unknown>): Promise<VaultError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof VaultError) return error;
-    throw error;
-  }
-  throw new Error('expected a VaultError, but the call succeeded');
-}
 
 /** What Windows says for a read-only profile.json, or a file held open by another process. */
 function fsError(code: 'EPERM' | 'EBUSY', syscall: string): NodeJS.ErrnoException {

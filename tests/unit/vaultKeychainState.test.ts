@@ -22,19 +22,11 @@ import { memoryKeychain, type MemoryKeychain } from '../../electron/core/vault/m
 import { ProfileRegistry } from '../../electron/core/vault/profiles.js';
 import { stricterFailures } from '../../electron/core/vault/unlockThrottle.js';
 import { VaultError, keychainMessages } from '../../electron/core/vault/vaultError.js';
+import { rejection } from '../fixtures/vaultRejection.js';
 
 const cheap: ScryptParams = { N: 2 ** 10, r: 8, p: 1 };
 const id = '0123456789abcdef0123456789abcdef';
 
-async function rejection(promise: Promise<unknown>): Promise<VaultError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof VaultError) return error;
-    throw error;
-  }
-  throw new Error('expected a VaultError, but the call succeeded');
-}
 
 describe('keychain account names and state', () => {
   it('keeps the unversioned name for version 0 and reads versions back only for this profile', () => {

@@ -15,20 +15,11 @@ import { memoryKeychain, type MemoryKeychain } from '../../electron/core/vault/m
 import { pinProblem } from '../../electron/core/vault/pinRules.js';
 import { ProfileRegistry } from '../../electron/core/vault/profiles.js';
 import { delayAfter } from '../../electron/core/vault/unlockThrottle.js';
-import { VaultError } from '../../electron/core/vault/vaultError.js';
+import { rejection } from '../fixtures/vaultRejection.js';
 
 /** Cheap scrypt so unit tests stay fast; the real cost is calibrated in kdf.ts. */
 const cheap: ScryptParams = { N: 2 ** 10, r: 8, p: 1 };
 
-async function rejection(promise: Promise<unknown>): Promise<VaultError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof VaultError) return error;
-    throw error;
-  }
-  throw new Error('expected a VaultError, but the call succeeded');
-}
 
 describe('key wrapping', () => {
   const id = 'a'.repeat(32);
