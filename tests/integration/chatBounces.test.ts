@@ -241,6 +241,18 @@ describe('bounced messages', () => {
     expect(alice.logs.slice(mark).some((l) => l.startsWith(`chat bounced message=${messageId} condition=not-acceptable type=cancel reason=refused`))).toBe(true);
     expect(alice.events.slice(eventsBefore)).toContainEqual({ type: 'delivery-failed', conversationId: toBob });
     expect(alice.logs.join('\n')).not.toContain('bay 2');
+
+    // Alice sends it again and it goes. Read again from the archive (here: its position forgotten,
+    // so the catch-up starts over), the old refusal must not fail it a second time.
+    await alice.chat.retry(messageId);
+    await waitFor('sent again', async () => ((await outgoing(alice, toBob, messageId)).deliveryState === 'sent' ? true : undefined));
+    await alice.goOffline();
+    await alice.store.setSetting(`chat.archive-cursor.${alice.jid}`, '');
+    const again = alice.logs.length;
+    await alice.comeOnline();
+    await waitReady(alice, again);
+    expect((await outgoing(alice, toBob, messageId)).deliveryState).toBe('sent');
+    expect(alice.logs.slice(again)).toContain('chat bounce-already-applied condition=not-acceptable');
   });
 
   it('a forged refusal kept in our archive while we were offline marks nothing failed', async () => {

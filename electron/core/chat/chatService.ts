@@ -46,6 +46,7 @@ import { buildPresence, Directory } from './directory.js';
 import { applyReceived, errorName, LiveQueue, type IncomingDeps, type ReceivedItem } from './incoming.js';
 import { heldDomain, HeldMessages } from './heldMessages.js';
 import { KeptPresence } from './keptPresence.js';
+import { AppliedBounces } from './appliedBounces.js';
 import { LiveRepair } from './liveRepair.js';
 import { StreamRefusals } from './streamRefusals.js';
 import { Outbox } from './outbox.js';
@@ -94,6 +95,7 @@ class Chat implements ChatService {
   readonly #outbox: Outbox;
   readonly #failures: DeliveryFailures;
   readonly #refusals: StreamRefusals;
+  readonly #appliedBounces: AppliedBounces;
   /** Bounces are applied one at a time, and finished before the store closes. */
   #bounceWork: Promise<void> = Promise.resolve();
   readonly #catchUp: ArchiveCatchUp;
@@ -209,7 +211,7 @@ class Chat implements ChatService {
       },
       retainedSince: () => options.retainedSince?.() ?? null,
       removedAfterTranscription: ({ conversationId, by }) => this.#emit({ type: 'removed-after-transcription', conversationId, by }),
-      bounced: (bounce) => this.#bounced(bounce),
+      bounced: (bounce) => this.#bounced(bounce, 'archive'),
     };
     this.#retractions = new TranscriptionRetractions({ store: this.#store, send, log });
     this.#catchUp = new ArchiveCatchUp({
@@ -246,6 +248,7 @@ class Chat implements ChatService {
       },
       ...(options.bounceRetry?.delaysMs === undefined ? {} : { waitRetryDelaysMs: options.bounceRetry.delaysMs }),
     });
+    this.#appliedBounces = new AppliedBounces(this.#store);
     this.#refusals = new StreamRefusals({
       store: this.#store,
       changed: (ids) => this.#emit({ type: 'conversations-changed', conversationIds: [...ids] }),
@@ -762,13 +765,20 @@ class Chat implements ChatService {
   #onBounce(stanza: XmlElement): void {
     const bounce = parseBounce(stanza);
     if (bounce === null) return this.#log('chat ignored reason=error-stanza');
-    this.#bounced(bounce).catch((error: unknown) => this.#log(`chat bounce-failed error=${errorName(error)}`));
+    this.#bounced(bounce, 'live').catch((error: unknown) => this.#log(`chat bounce-failed error=${errorName(error)}`));
   }
 
-  /** A live bounce, or one our archive kept while we were offline (its page fails if this does). */
-  #bounced(bounce: MessageBounce): Promise<void> {
+  /**
+   * A live bounce, or one our archive kept (its page fails if this does). The archive also keeps
+   * every bounce handled live: one already applied is not applied again (appliedBounces.ts).
+   */
+  #bounced(bounce: MessageBounce, source: 'live' | 'archive'): Promise<void> {
     if (this.#options.onForeignBounce?.(bounce) === true) return Promise.resolve();
-    const applied = this.#bounceWork.then(() => this.#failures.bounced(bounce));
+    const applied = this.#bounceWork.then(async () => {
+      if (source === 'archive' && (await this.#appliedBounces.has(bounce))) return this.#log(`chat bounce-already-applied condition=${bounce.condition}`);
+      await this.#failures.bounced(bounce);
+      await this.#appliedBounces.add(bounce);
+    });
     this.#bounceWork = applied.catch(() => undefined);
     return applied;
   }
