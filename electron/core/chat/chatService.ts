@@ -119,6 +119,8 @@ class Chat implements ChatService {
   #setUpHistory: HistoryState = 'catching-up';
   /** A session in whose set-up a live message could not be stored (its catch-up may have run before). */
   #missedDuringSetUp = -1;
+  /** Bumped whenever something goes missing: a repair marks history complete only if nothing went missing while it ran. */
+  #missingCount = 0;
   /** The person's chosen presence, read from (and written to) the profile's encrypted settings. */
   readonly #presence: KeptPresence;
   /** Bumped per fresh session; a set-up routine from an older one stops at its next step. */
@@ -545,6 +547,8 @@ class Chat implements ChatService {
         // show online and receive nothing live until the next fresh session.
         if (this.#setUpFinished === this.#session) {
           this.#setHistory(this.#setUpHistory);
+          // Resuming skips set-up: a repair the drop interrupted must still run.
+          if (this.#setUpHistory !== 'complete') this.#liveRepair.failed();
           this.#outbox.setReady(true);
           void this.#outbox.flush();
           void this.#retractions.flush();
@@ -661,6 +665,7 @@ class Chat implements ChatService {
 
   /** Something the server holds is missing here (a live message not stored, a catch-up or join failed). */
   #historyMissing(): void {
+    this.#missingCount += 1;
     if (this.#setUpFinished === this.#session) {
       this.#setUpHistory = 'incomplete';
       this.#setHistory('incomplete');
@@ -672,18 +677,23 @@ class Chat implements ChatService {
 
   /**
    * Repairs a session with something missing: rejoins bookmarked rooms that failed, then the
-   * archives again from their cursors (what was stored meanwhile is de-duplicated). Offline or
-   * mid-set-up there is nothing to do: the next session's set-up catches up anyway. Rejects if a
-   * room or a page could not be, so the repair tries again.
+   * archives again from their cursors (what was stored meanwhile is de-duplicated). A session
+   * still being set up needs nothing: its set-up catches up. Rejects while offline (the stream may
+   * resume, which skips set-up) or if a room or a page could not be, so the repair tries again.
    */
   async #repairSession(): Promise<void> {
     const session = this.#session;
-    if (!this.#isCurrent(session) || this.#setUpFinished !== session) return;
+    if (this.#stopped || this.#setUpFinished !== session) return;
     const current = (): boolean => this.#isCurrent(session);
+    const offline = (): Error => new Error('Offline: the repair waits for the connection.');
+    if (!current()) throw offline();
+    const missingAt = this.#missingCount;
     if (!(await this.#joinBookmarkedRooms())) throw new Error('A room could not be joined.');
     await this.#catchUp.run(this.#ownBare, undefined, current);
     for (const room of [...this.#rooms.joined.keys()]) await this.#catchUp.run(room, room, current);
-    if (!current()) return;
+    if (!current()) throw offline();
+    // Something that went missing while this ran may be behind where it had got to: LiveRepair runs again.
+    if (this.#missingCount !== missingAt) return;
     this.#setUpHistory = 'complete';
     this.#setHistory('complete');
   }

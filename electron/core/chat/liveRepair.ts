@@ -20,6 +20,8 @@ export class LiveRepair {
   #running = false;
   #attempt = 0;
   #stopped = false;
+  /** failed() while a repair was running: what failed may be behind where it had got to. */
+  #again = false;
 
   constructor(deps: LiveRepairDeps) {
     this.#deps = deps;
@@ -27,8 +29,9 @@ export class LiveRepair {
 
   /** A live batch failed to store: one repair is scheduled (more failures meanwhile join it). */
   failed(): void {
-    if (this.#stopped || this.#timer !== null || this.#running) return;
-    this.#schedule();
+    if (this.#stopped || this.#timer !== null) return;
+    if (this.#running) this.#again = true;
+    else this.#schedule();
   }
 
   stop(): void {
@@ -48,15 +51,21 @@ export class LiveRepair {
     this.#timer = null;
     this.#running = true;
     this.#attempt += 1;
+    let retry = false;
     try {
       await this.#deps.catchUp();
       this.#deps.log(`chat live-repair done attempts=${this.#attempt}`);
       this.#attempt = 0;
     } catch (error) {
       this.#deps.log(`chat live-repair failed attempt=${this.#attempt} error=${error instanceof Error ? error.name : 'unknown'}`);
-      if (!this.#stopped) this.#schedule();
+      retry = true;
     } finally {
       this.#running = false;
     }
+    if (this.#again) {
+      this.#again = false;
+      retry = true;
+    }
+    if (retry && !this.#stopped) this.#schedule();
   }
 }
