@@ -205,7 +205,7 @@ describe('profiles with the real keychain', () => {
     // And no PIN hash to check offline: only the GCM-wrapped key.
     const json = await readFile(join(dir, 'profile.json'), 'utf8');
     expect(Object.keys(JSON.parse(json) as object).sort()).toEqual(
-      ['createdAt', 'displayName', 'failures', 'format', 'id', 'kdf', 'lastUsedAt', 'role', 'wipePolicy', 'wrappedKey'].sort(),
+      ['createdAt', 'displayName', 'failures', 'format', 'id', 'kdf', 'keychainState', 'lastUsedAt', 'role', 'wipePolicy', 'wrappedKey'].sort(),
     );
   });
 
@@ -570,7 +570,11 @@ describe('an older copy of profile.json (Explorer copy, restored backup) with th
 
   it('keeps opening a profile made before PINs rotated the secret (no state, no version), and rotates it on the next change', async () => {
     const { id, databaseKeyHex } = await registry().createProfile({ displayName: 'Long-serving clerk', role: 'clerk', pin: '111111' });
+    // What such a profile looks like: no keychain state, and a file that never recorded one.
     await keytar.deletePassword(keychainService, `${id}.state`);
+    const { keychainState: marker, ...older } = JSON.parse(await readFile(file(id), 'utf8')) as Record<string, unknown>;
+    expect(marker).toBe(true);
+    await writeFile(file(id), JSON.stringify(older));
     const legacy = await readFile(file(id), 'utf8');
     expect(JSON.parse(legacy)).not.toHaveProperty('keychainVersion');
 
@@ -579,6 +583,18 @@ describe('an older copy of profile.json (Explorer copy, restored backup) with th
     await registry().changePin(id, '111111', '222222');
     await writeFile(file(id), legacy);
     expect((await rejection(registry().unlockProfile(id, '111111'))).kind).toBe('superseded-profile');
+  });
+
+  it('refuses a profile whose keychain state was deleted (a walk-up user can delete a credential without reading it), whatever file is put back (review finding)', async () => {
+    const { id } = await registry().createProfile({ displayName: 'Ward 5 clerk', role: 'ward clerk', pin: '111111' });
+    const before = await readFile(file(id), 'utf8');
+    for (let i = 0; i < 5; i += 1) expect((await rejection(registry().unlockProfile(id, '000000'))).code).toBe('wrong-pin');
+    // Resetting the counters: delete the keychain state, put back the file from before the guesses.
+    await keytar.deletePassword(keychainService, `${id}.state`);
+    await writeFile(file(id), before);
+    const refused = await rejection(registry().unlockProfile(id, '111111'));
+    expect(refused.kind).toBe('keychain-entry-missing');
+    expect(refused.message).toMatch(/security counters are missing from the system keychain/);
   });
 
   it('removes every keychain entry of a profile, current and stale', async () => {

@@ -154,6 +154,8 @@ const resetWriteBackoffMs = 100;
 
 const countersUnwritableMessage =
   "Wardline cannot update this profile's security counters, so it will not check PINs for it. Ask IT to check the profile folder's permissions.";
+const countersMissingMessage =
+  "This profile's security counters are missing from the system keychain (removed, or the keychain was reset), so Wardline will not check PINs for it. Ask IT to set the profile up again.";
 const supersededMessage =
   "This profile's settings file is an older copy, from before its PIN was last changed (restored from a backup, or copied back), so Wardline will not open it. Ask IT to put back the current file, or to set the profile up again.";
 
@@ -346,7 +348,7 @@ export class ProfileRegistry {
       const wrapped = wrapKey(databaseKey, kek, id);
       kek.fill(0);
       const record = withWrap(
-        { format: 1, id, displayName, role, ...(input.kind === 'display' ? { kind: 'display' as const } : {}), createdAt: this.#now(), lastUsedAt: this.#now(), failures: { ...noFailures }, wipePolicy: { ...this.#wipePolicy } },
+        { format: 1, id, displayName, role, ...(input.kind === 'display' ? { kind: 'display' as const } : {}), createdAt: this.#now(), lastUsedAt: this.#now(), failures: { ...noFailures }, wipePolicy: { ...this.#wipePolicy }, keychainState: true },
         this.#kdfParams,
         salt,
         wrapped,
@@ -492,7 +494,8 @@ export class ProfileRegistry {
    */
   async #open(record: ProfileRecord, pin: string): Promise<Opened> {
     // Keychain problems are not PIN failures: they neither count nor delay (nothing is charged yet).
-    const state = await this.#readState(record.id);
+    const kept = await this.#readState(record.id);
+    const state = kept ?? noKeychainState;
     if (keychainVersionOf(record) < state.version) {
       // Not a guess, so not charged: a restored copy is refused whatever PIN is typed. Its secret
       // should be gone already; if its delete failed, try again.
@@ -512,6 +515,10 @@ export class ProfileRegistry {
       throw error;
     });
     if (stored === null) throw await this.#wipe(record, limit as number);
+    // Once the keychain has held this profile's state, its absence beside a present secret is
+    // tampering (a walk-up user can delete a credential without reading it, then restore an older
+    // profile file to reset the counters): the counters are unknown, so no PIN is checked.
+    if (kept === null && record.keychainState === true) throw new VaultError({ kind: 'keychain-entry-missing' }, countersMissingMessage);
     const now = this.#now();
     if (record.failures.lastFailureAt !== null && record.failures.lastFailureAt > now) {
       // Failures dated in the future: the clock was ahead then (a dual-boot PC's clock an hour
@@ -597,13 +604,14 @@ export class ProfileRegistry {
    * about one profile's counters is itself sensitive.
    */
   async #settle(record: ProfileRecord): Promise<void> {
-    await withRetries(() => this.#files.writeRecord(this.dataDir, record));
-    await this.#settleState(record.id, { version: keychainVersionOf(record), failures: record.failures });
+    // The keychain first: the file records that the keychain holds this profile's state only once it does.
+    const stateWritten = await this.#settleState(record.id, { version: keychainVersionOf(record), failures: record.failures });
+    await withRetries(() => this.#files.writeRecord(this.dataDir, stateWritten ? { ...record, keychainState: true } : record));
   }
 
   /** The keychain half of #settle, with the same decision: a state that cannot be written only errs stricter. */
-  async #settleState(id: string, state: KeychainState): Promise<void> {
-    await withRetries(() => this.#writeState(id, state));
+  #settleState(id: string, state: KeychainState): Promise<boolean> {
+    return withRetries(() => this.#writeState(id, state));
   }
 
   /** Stores a new secret and reads it back: a keychain that silently drops writes must fail now, not at the next unlock. */
@@ -617,14 +625,13 @@ export class ProfileRegistry {
     }
   }
 
-  /** The profile's keychain state. Missing (made before it existed) or not ours: version 0 and no failures, so the file's counters decide. */
-  async #readState(id: string): Promise<KeychainState> {
+  /** The profile's keychain state; null if missing or damaged (see #open for what that means). */
+  async #readState(id: string): Promise<KeychainState | null> {
     const text = await this.#keychain.getSecret(stateAccount(id)).catch((error: unknown) => {
       if (isVaultError(error, 'keychain-entry-missing')) return null;
       throw error;
     });
-    // Damaged is treated like missing: only someone with this login's keychain can damage it, and they can read the secret too.
-    return (text === null ? null : parseKeychainState(text)) ?? noKeychainState;
+    return text === null ? null : parseKeychainState(text);
   }
 
   #writeState(id: string, state: KeychainState): Promise<void> {
@@ -710,15 +717,17 @@ export class ProfileRegistry {
 }
 
 /** Runs `write` up to resetWriteAttempts times, backing off; gives up silently (see #settle). */
-async function withRetries(write: () => Promise<void>): Promise<void> {
+/** True once written; false if every attempt failed. */
+async function withRetries(write: () => Promise<void>): Promise<boolean> {
   for (let attempt = 1; attempt <= resetWriteAttempts; attempt += 1) {
     try {
       await write();
-      return;
+      return true;
     } catch {
       if (attempt < resetWriteAttempts) await new Promise((resolve) => setTimeout(resolve, resetWriteBackoffMs * attempt));
     }
   }
+  return false;
 }
 
 function notFound(): VaultError {
