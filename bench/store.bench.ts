@@ -12,6 +12,7 @@ import { promisify } from 'node:util';
 import { ARCHIVE_PAGE_SIZE } from '../electron/core/chat/chatService.js';
 import { openStore, type MessageCursor, type OwnMessageConfirmation, type ReceivedMessageInput } from '../electron/core/store/index.js';
 import { OutboxQueries } from '../electron/core/store/outboxQueries.js';
+import { stateAccount } from '../electron/core/vault/keychainState.js';
 import { memoryKeychain } from '../electron/core/vault/memoryKeychain.js';
 import { ProfileRegistry } from '../electron/core/vault/profiles.js';
 import {
@@ -160,6 +161,7 @@ export async function runStoreBench(opts: StoreBenchOptions): Promise<Record<str
         pin: benchPin,
         storeFile,
         keychainSecret: keychain.entries.get(profile.id) ?? '',
+        keychainState: keychain.entries.get(stateAccount(profile.id)) ?? '',
       }),
     );
     return results;

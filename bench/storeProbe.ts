@@ -14,6 +14,7 @@
  */
 import { join } from 'node:path';
 import { openStore, prestartStoreWorker } from '../electron/core/store/index.js';
+import { stateAccount } from '../electron/core/vault/keychainState.js';
 import { memoryKeychain } from '../electron/core/vault/memoryKeychain.js';
 import { ProfileRegistry } from '../electron/core/vault/profiles.js';
 
@@ -22,6 +23,8 @@ export interface ProbeInput {
   profileId: string;
   pin: string;
   storeFile: string;
+  /** The profile's keychain state entry (keychainState.ts): a tracked secret without it is refused. */
+  keychainState: string;
   keychainSecret: string;
 }
 
@@ -54,12 +57,14 @@ function parseInput(text: string): ProbeInput {
     pin: field('pin'),
     storeFile: field('storeFile'),
     keychainSecret: field('keychainSecret'),
+    keychainState: field('keychainState'),
   };
 }
 
 const input = parseInput(await readStdin());
 const keychain = memoryKeychain();
 keychain.entries.set(input.profileId, input.keychainSecret);
+keychain.entries.set(stateAccount(input.profileId), input.keychainState);
 const registry = new ProfileRegistry({ dataDir: input.dataDir, keychain });
 const storePath = join(registry.profileDir(input.profileId), input.storeFile);
 

@@ -189,7 +189,8 @@ describe('profiles with the real keychain', () => {
 
     // The keychain half really is in the Secret Service, under "Wardline".
     const secret = await keytar.getPassword(keychainService, created.id);
-    expect(Buffer.from(secret ?? '', 'base64')).toHaveLength(32);
+    expect(secret?.startsWith('tracked:')).toBe(true);
+    expect(Buffer.from(secret?.slice('tracked:'.length) ?? '', 'base64')).toHaveLength(32);
 
     const dir = join(dataDir, 'profiles', created.id);
     expect((await stat(join(dataDir, 'profiles'))).mode & 0o777).toBe(0o700);
@@ -205,7 +206,7 @@ describe('profiles with the real keychain', () => {
     // And no PIN hash to check offline: only the GCM-wrapped key.
     const json = await readFile(join(dir, 'profile.json'), 'utf8');
     expect(Object.keys(JSON.parse(json) as object).sort()).toEqual(
-      ['createdAt', 'displayName', 'failures', 'format', 'id', 'kdf', 'keychainState', 'lastUsedAt', 'role', 'wipePolicy', 'wrappedKey'].sort(),
+      ['createdAt', 'displayName', 'failures', 'format', 'id', 'kdf', 'lastUsedAt', 'role', 'wipePolicy', 'wrappedKey'].sort(),
     );
   });
 
@@ -570,16 +571,18 @@ describe('an older copy of profile.json (Explorer copy, restored backup) with th
 
   it('keeps opening a profile made before PINs rotated the secret (no state, no version), and rotates it on the next change', async () => {
     const { id, databaseKeyHex } = await registry().createProfile({ displayName: 'Long-serving clerk', role: 'clerk', pin: '111111' });
-    // What such a profile looks like: no keychain state, and a file that never recorded one.
+    // What such a profile looks like: no keychain state, and a secret stored as it was (unmarked).
     await keytar.deletePassword(keychainService, `${id}.state`);
-    const { keychainState: marker, ...older } = JSON.parse(await readFile(file(id), 'utf8')) as Record<string, unknown>;
-    expect(marker).toBe(true);
-    await writeFile(file(id), JSON.stringify(older));
+    const marked = (await keytar.getPassword(keychainService, id)) ?? '';
+    expect(marked.startsWith('tracked:')).toBe(true);
+    await keytar.setPassword(keychainService, id, marked.slice('tracked:'.length));
     const legacy = await readFile(file(id), 'utf8');
     expect(JSON.parse(legacy)).not.toHaveProperty('keychainVersion');
 
     expect((await rejection(registry().unlockProfile(id, '000000'))).code).toBe('wrong-pin');
     expect(await registry().unlockProfile(id, '111111')).toBe(databaseKeyHex);
+    // Marked at that unlock: from now on its state may not go missing.
+    expect(await keytar.getPassword(keychainService, id)).toBe(marked);
     await registry().changePin(id, '111111', '222222');
     await writeFile(file(id), legacy);
     expect((await rejection(registry().unlockProfile(id, '111111'))).kind).toBe('superseded-profile');

@@ -10,10 +10,29 @@
  *   profile.json keeps its own counters too, and the stricter of the two applies. Why the keychain:
  *   it is not in the profile folder, so it is not rolled back with it. A restored profile.json can
  *   neither reset the delays nor the wipe count, and one naming an older version is refused even if
- *   its old secret could not be deleted yet. Missing (profiles made before this): version 0, no
- *   failures; it is written at the next attempt.
+ *   its old secret could not be deleted yet. Missing beside a secret marked as tracked (below): refused.
+ *   Missing for a profile from before (unmarked secret): version 0, no failures; written, and the
+ *   secret marked, at its next unlock.
  */
 import { z } from 'zod';
+
+/**
+ * A secret stored with this prefix says the profile's state is kept in the keychain too, so a
+ * missing state is refused (a walk-up user can delete a credential in Credential Manager without
+ * reading it, then put back an older profile file to reset the counters). The mark lives in the
+ * secret's own entry: removing it means replacing the secret, which nobody can do without
+ * knowing it. Unmarked: a profile from before, marked at its next unlock.
+ */
+const TRACKED = 'tracked:';
+
+export function encodeSecret(secret: Buffer): string {
+  return `${TRACKED}${secret.toString('base64')}`;
+}
+
+export function decodeSecret(text: string): { secret: Buffer; tracked: boolean } {
+  const tracked = text.startsWith(TRACKED);
+  return { secret: Buffer.from(tracked ? text.slice(TRACKED.length) : text, 'base64'), tracked };
+}
 import { noFailures, type FailureCounters } from './unlockThrottle.js';
 
 export interface KeychainState {

@@ -101,11 +101,6 @@ const ProfileRecordSchema = z.object({
   wipePolicy: WipePolicySchema,
   /** Which keychain secret the key is wrapped under (keychainState.ts); absent: 0, the original entry. */
   keychainVersion: z.number().int().min(0).optional(),
-  /**
-   * The keychain has held this profile's state (keychainState.ts): from then on a missing state is
-   * refused, never taken as a fresh start. Absent: a profile from before, until its next unlock.
-   */
-  keychainState: z.literal(true).optional(),
 });
 
 export type ProfileRecord = z.infer<typeof ProfileRecordSchema>;

@@ -34,6 +34,8 @@ import { defaultScryptParams, deriveKek, keychainSecretBytes, randomSalt, type S
 import type { Keychain } from './keychain.js';
 import {
   accountsOfProfile,
+  decodeSecret,
+  encodeSecret,
   noKeychainState,
   parseKeychainState,
   secretAccount,
@@ -142,6 +144,8 @@ interface Opened {
   record: ProfileRecord;
   databaseKey: Buffer;
   secret: Buffer;
+  /** Whether the secret's entry carries the mark that its state is kept too (keychainState.ts). */
+  tracked: boolean;
 }
 
 const tombstonePrefix = '.removing-';
@@ -348,7 +352,7 @@ export class ProfileRegistry {
       const wrapped = wrapKey(databaseKey, kek, id);
       kek.fill(0);
       const record = withWrap(
-        { format: 1, id, displayName, role, ...(input.kind === 'display' ? { kind: 'display' as const } : {}), createdAt: this.#now(), lastUsedAt: this.#now(), failures: { ...noFailures }, wipePolicy: { ...this.#wipePolicy }, keychainState: true },
+        { format: 1, id, displayName, role, ...(input.kind === 'display' ? { kind: 'display' as const } : {}), createdAt: this.#now(), lastUsedAt: this.#now(), failures: { ...noFailures }, wipePolicy: { ...this.#wipePolicy } },
         this.#kdfParams,
         salt,
         wrapped,
@@ -382,7 +386,9 @@ export class ProfileRegistry {
         const settled = stronger(this.#kdfParams, kdfParamsOf(opened.record))
           ? await this.#rewrap(opened.record, pin, opened.secret, opened.databaseKey)
           : opened.record;
-        await this.#settle({ ...settled, lastUsedAt: this.#now() });
+        const stateKept = await this.#settle({ ...settled, lastUsedAt: this.#now() });
+        // A profile from before: its secret is marked once its state is in the keychain. Best effort.
+        if (stateKept && !opened.tracked) await this.#storeSecret(secretAccount(id, keychainVersionOf(settled)), opened.secret).catch(() => undefined);
         // A secret left by a PIN change whose delete failed (see changePin). Best effort.
         await this.#deleteStaleSecrets(id, keychainVersionOf(settled)).catch(() => undefined);
         return opened.databaseKey.toString('hex');
@@ -515,10 +521,13 @@ export class ProfileRegistry {
       throw error;
     });
     if (stored === null) throw await this.#wipe(record, limit as number);
-    // Once the keychain has held this profile's state, its absence beside a present secret is
-    // tampering (a walk-up user can delete a credential without reading it, then restore an older
-    // profile file to reset the counters): the counters are unknown, so no PIN is checked.
-    if (kept === null && record.keychainState === true) throw new VaultError({ kind: 'keychain-entry-missing' }, countersMissingMessage);
+    const { secret, tracked } = decodeSecret(stored);
+    // A marked secret without its state: tampering or loss (keychainState.ts). The counters are
+    // unknown, so no PIN is checked.
+    if (kept === null && tracked) {
+      secret.fill(0);
+      throw new VaultError({ kind: 'keychain-entry-missing' }, countersMissingMessage);
+    }
     const now = this.#now();
     if (record.failures.lastFailureAt !== null && record.failures.lastFailureAt > now) {
       // Failures dated in the future: the clock was ahead then (a dual-boot PC's clock an hour
@@ -534,7 +543,6 @@ export class ProfileRegistry {
       const warning = eraseWarning(limit === null ? null : limit - record.failures.consecutive);
       throw new VaultError({ kind: 'throttled', retryAt: waitUntil }, `Too many wrong attempts. ${tryAgainIn(waitUntil - now)}${warning}`);
     }
-    const secret = Buffer.from(stored, 'base64');
     if (secret.length !== keychainSecretBytes) {
       secret.fill(0);
       throw new VaultError({ kind: 'keychain-entry-missing' }, keychainMessages.entryMissing);
@@ -567,7 +575,7 @@ export class ProfileRegistry {
       secret.fill(0);
       return this.#failed(charged, now);
     }
-    return { record: withFailures(record, noFailures), databaseKey, secret };
+    return { record: withFailures(record, noFailures), databaseKey, secret, tracked };
   }
 
   /** The admin policy in force now wins over the one recorded when the profile was made. */
@@ -603,10 +611,10 @@ export class ProfileRegistry {
    * Nothing is logged: there is nothing the caller can act on, and a log line
    * about one profile's counters is itself sensitive.
    */
-  async #settle(record: ProfileRecord): Promise<void> {
-    // The keychain first: the file records that the keychain holds this profile's state only once it does.
-    const stateWritten = await this.#settleState(record.id, { version: keychainVersionOf(record), failures: record.failures });
-    await withRetries(() => this.#files.writeRecord(this.dataDir, stateWritten ? { ...record, keychainState: true } : record));
+  /** True if the keychain state was written. */
+  async #settle(record: ProfileRecord): Promise<boolean> {
+    await withRetries(() => this.#files.writeRecord(this.dataDir, record));
+    return this.#settleState(record.id, { version: keychainVersionOf(record), failures: record.failures });
   }
 
   /** The keychain half of #settle, with the same decision: a state that cannot be written only errs stricter. */
@@ -616,7 +624,7 @@ export class ProfileRegistry {
 
   /** Stores a new secret and reads it back: a keychain that silently drops writes must fail now, not at the next unlock. */
   async #storeSecret(account: string, secret: Buffer): Promise<void> {
-    const text = secret.toString('base64');
+    const text = encodeSecret(secret);
     await this.#keychain.setSecret(account, text);
     if ((await this.#keychain.getSecret(account)) !== text) {
       throw new VaultError({ kind: 'keychain-unavailable', detail: 'unreachable' }, keychainMessages.unreachable, {
