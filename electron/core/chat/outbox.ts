@@ -30,7 +30,7 @@ export class Outbox {
   /** origin-id → the entry last transmitted with it, oldest first (a server bounce names only the id). */
   readonly #recent = new Map<string, OutboxEntry>();
   /** messageId → the attempt currently with the connection (and the message's conversation). */
-  readonly #inFlight = new Map<number, { attempt: symbol; conversationId: number }>();
+  readonly #inFlight = new Map<number, { attempt: symbol; conversationId: number; at: number }>();
   /**
    * Retried while an earlier attempt was still with the connection: that attempt's late ack must
    * not mark the retry 'sent' (its stanza was the one bounced), so the retry goes out after it.
@@ -92,12 +92,13 @@ export class Outbox {
         do {
           this.#flushAgain = false;
           if (!this.#ready) break;
-          const pending = await this.#deps.store.pendingOutbox();
-          if (pending.length === 0) this.#oneAtATime = false;
-          for (const entry of pending) {
+          for (const entry of await this.#deps.store.pendingOutbox()) {
             if (this.#waitsItsTurn()) break;
             if (this.#transmit(entry)) sent += 1;
           }
+          // Nothing left that can go now (empty, or only room messages waiting for their room):
+          // nothing to single out, so back to sending at once.
+          if (this.#inFlight.size === 0) this.#oneAtATime = false;
         } while (this.#flushAgain);
       } finally {
         this.#flushing = null;
@@ -112,8 +113,8 @@ export class Outbox {
   }
 
   /** The messages with the connection now, not yet acknowledged by the server. */
-  inFlightMessages(): { messageId: number; conversationId: number }[] {
-    return [...this.#inFlight].map(([messageId, { conversationId }]) => ({ messageId, conversationId }));
+  inFlightMessages(): { messageId: number; conversationId: number; sentAt: number }[] {
+    return [...this.#inFlight].map(([messageId, { conversationId, at }]) => ({ messageId, conversationId, sentAt: at }));
   }
 
   /** The message we recently transmitted with this origin-id, if any (this session only). */
@@ -124,7 +125,7 @@ export class Outbox {
   #transmit(entry: OutboxEntry): boolean {
     if (!this.#ready || this.#inFlight.has(entry.messageId) || !this.#deps.canSend(entry)) return false;
     const attempt = Symbol(entry.originId);
-    this.#inFlight.set(entry.messageId, { attempt, conversationId: entry.conversationId });
+    this.#inFlight.set(entry.messageId, { attempt, conversationId: entry.conversationId, at: Date.now() });
     this.#recent.delete(entry.originId);
     this.#recent.set(entry.originId, entry);
     const oldest = this.#recent.keys().next();

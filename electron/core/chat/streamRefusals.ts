@@ -11,6 +11,12 @@
 import type { WardlineStore } from '../store/index.js';
 
 export const REFUSALS_BEFORE_FAILING = 2;
+/**
+ * A server refuses a stanza as it reads it: only a message sent this shortly before the end is a
+ * suspect. (ejabberd also ends streams with policy-violation for its own reasons, e.g. too many
+ * stanzas we had not acknowledged; a message long with the connection did not cause that.)
+ */
+export const REFUSAL_WINDOW_MS = 5_000;
 
 export interface StreamRefusalDeps {
   store: Pick<WardlineStore, 'markFailed'>;
@@ -23,13 +29,24 @@ export interface StreamRefusalDeps {
 export class StreamRefusals {
   /** messageId → refused sessions in a row it was unacknowledged in. */
   #strikes = new Map<number, number>();
+  /** One refusal at a time: each reads and replaces #strikes. */
+  #work: Promise<void> = Promise.resolve();
 
-  constructor(private readonly deps: StreamRefusalDeps) {}
+  constructor(
+    private readonly deps: StreamRefusalDeps,
+    private readonly now: () => number = Date.now,
+  ) {}
 
   /** The session ended with stream error policy-violation while these messages were unacknowledged. */
-  async sessionRefused(unacknowledged: readonly { messageId: number; conversationId: number }[]): Promise<void> {
+  sessionRefused(unacknowledged: readonly { messageId: number; conversationId: number; sentAt: number }[]): Promise<void> {
+    this.#work = this.#work.then(() => this.#refused(unacknowledged));
+    return this.#work;
+  }
+
+  async #refused(unacknowledged: readonly { messageId: number; conversationId: number; sentAt: number }[]): Promise<void> {
     const strikes = new Map<number, number>();
-    for (const { messageId, conversationId } of unacknowledged) {
+    const since = this.now() - REFUSAL_WINDOW_MS;
+    for (const { messageId, conversationId } of unacknowledged.filter((message) => message.sentAt >= since)) {
       const count = (this.#strikes.get(messageId) ?? 0) + 1;
       if (count < REFUSALS_BEFORE_FAILING) {
         strikes.set(messageId, count);

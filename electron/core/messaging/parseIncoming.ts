@@ -293,8 +293,10 @@ function sentAt(message: XmlElement, frame: Frame, routing: Routing, account: Ac
   return local;
 }
 
-/** One <body>: the one without xml:lang if any, else the first (several bodies could show different text). */
-/** The body without a language tag, else the first; an empty one only when all are (a hostile or careless sender's `<body/>` must not hide the text beside it). */
+/**
+ * One <body>: the one without xml:lang if any, else the first (several bodies could show different
+ * text); an empty one only when all are (a careless or hostile `<body/>` must not hide the text beside it).
+ */
 function pickBody(message: XmlElement): XmlElement | undefined {
   const bodies = clientChildren(message, 'body');
   const withText = bodies.filter((body) => body.getText().trim() !== '');

@@ -368,6 +368,7 @@ export class SessionController {
     let settle!: (locked: Promise<SessionState>) => void;
     const result = new Promise<SessionState>((resolve) => (settle = resolve));
     const timer = setTimeout(() => void this.lock(reason).catch(() => undefined), LOCK_HANDOVER_MS);
+    timer.unref?.();
     this.#handover = { reason, timer, settle, result };
     this.deps.log(`lock handover reason=${reason}`);
     this.deps.events.emit('session:will-lock', {});
