@@ -597,7 +597,17 @@ describe('an older copy of profile.json (Explorer copy, restored backup) with th
     await writeFile(file(id), before);
     const refused = await rejection(registry().unlockProfile(id, '111111'));
     expect(refused.kind).toBe('keychain-entry-missing');
-    expect(refused.message).toMatch(/security counters are missing from the system keychain/);
+    expect(refused.message).toMatch(/security counters are missing from the system keychain, or were changed outside Wardline/);
+  });
+
+  it('refuses a keychain state someone wrote in place of Wardline’s (possible without reading any credential), with no failures in it (review finding)', async () => {
+    const { id } = await registry().createProfile({ displayName: 'Ward 6 clerk', role: 'ward clerk', pin: '111111' });
+    const before = await readFile(file(id), 'utf8');
+    for (let i = 0; i < 5; i += 1) expect((await rejection(registry().unlockProfile(id, '000000'))).code).toBe('wrong-pin');
+    const forged = JSON.stringify({ version: 0, failures: { consecutive: 0, lastFailureAt: null }, mac: Buffer.alloc(32).toString('base64') });
+    await keytar.setPassword(keychainService, `${id}.state`, forged);
+    await writeFile(file(id), before);
+    expect((await rejection(registry().unlockProfile(id, '111111'))).message).toMatch(/security counters are missing from the system keychain, or were changed outside Wardline/);
   });
 
   it('removes every keychain entry of a profile, current and stale', async () => {

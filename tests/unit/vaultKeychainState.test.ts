@@ -16,6 +16,7 @@ import {
   secretAccount,
   secretVersionOf,
   serializeKeychainState,
+  verifyKeychainState,
   stateAccount,
 } from '../../electron/core/vault/keychainState.js';
 import { memoryKeychain, type MemoryKeychain } from '../../electron/core/vault/memoryKeychain.js';
@@ -41,9 +42,16 @@ describe('keychain account names and state', () => {
     expect(accountsOfProfile([id, `${id}.v2`, stateAccount(id), other, `${other}.state`, 'keychain-probe'], id)).toEqual([id, `${id}.v2`, stateAccount(id)]);
   });
 
-  it('round-trips the state, and treats anything else as not ours', () => {
+  it('round-trips the state, authenticated by the secret of its version, and treats anything else as not ours', () => {
     const state = { version: 2, failures: { consecutive: 4, lastFailureAt: 1_700_000_000_000 } };
-    expect(parseKeychainState(serializeKeychainState(state))).toEqual(state);
+    const secret = Buffer.alloc(32, 7);
+    const claimed = parseKeychainState(serializeKeychainState(state, secret));
+    expect(claimed).toMatchObject(state);
+    expect(verifyKeychainState(claimed!, secret)).toBe(true);
+    // Anyone on the login can write a credential: one with fewer failures, or under another secret, is not ours.
+    expect(verifyKeychainState({ ...claimed!, failures: { consecutive: 0, lastFailureAt: null } }, secret)).toBe(false);
+    expect(verifyKeychainState(claimed!, Buffer.alloc(32, 8))).toBe(false);
+    expect(verifyKeychainState({ ...claimed!, mac: '' }, secret)).toBe(false);
     for (const text of ['', 'not json', '{}', '{"version":-1,"failures":{"consecutive":0,"lastFailureAt":null}}', '{"version":1,"failures":{"consecutive":"9","lastFailureAt":null}}']) {
       expect(parseKeychainState(text)).toBeNull();
     }
@@ -75,7 +83,7 @@ describe('the registry and the keychain state', () => {
 
   it('rotates the secret on every PIN change: each older profile.json is refused, the current one opens', async () => {
     const created = await registry().createProfile({ displayName: 'Dr Okafor', role: 'consultant', pin: '111111' });
-    expect(JSON.parse(keychain.entries.get(stateAccount(created.id)) ?? '')).toEqual(noKeychainState);
+    expect(parseKeychainState(keychain.entries.get(stateAccount(created.id)) ?? '')).toMatchObject(noKeychainState);
     const copies = [await readFile(file(created.id), 'utf8')];
     const pins = ['111111', '222222', '333333'];
     for (let i = 1; i < pins.length; i += 1) {
@@ -123,6 +131,6 @@ describe('the registry and the keychain state', () => {
     expect((await rejection(registry().unlockProfile(created.id, '111111'))).reason).toEqual({ kind: 'throttled', retryAt: now + 30_000 });
     now += 30_000;
     expect(await registry().unlockProfile(created.id, '111111')).toBe(created.databaseKeyHex);
-    expect(parseKeychainState(keychain.entries.get(stateAccount(created.id)) ?? '')).toEqual(noKeychainState);
+    expect(parseKeychainState(keychain.entries.get(stateAccount(created.id)) ?? '')).toMatchObject(noKeychainState);
   });
 });

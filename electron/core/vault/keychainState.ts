@@ -6,7 +6,9 @@
  *   writes a NEW secret and deletes the old one, so a copy of profile.json taken before the change
  *   (an Explorer copy, a restored backup) wraps the key under a secret that no longer exists: the
  *   old PIN opens nothing.
- * - `<id>.state`: the secret version profile.json must name, and the failed-unlock counters.
+ * - `<id>.state`: the secret version profile.json must name, and the failed-unlock counters,
+ *   authenticated with the secret of that version (anyone on the login can write a credential
+ *   without reading one; a state Wardline did not write is refused like a missing one).
  *   profile.json keeps its own counters too, and the stricter of the two applies. Why the keychain:
  *   it is not in the profile folder, so it is not rolled back with it. A restored profile.json can
  *   neither reset the delays nor the wipe count, and one naming an older version is refused even if
@@ -14,6 +16,7 @@
  *   Missing for a profile from before (unmarked secret): version 0, no failures; written, and the
  *   secret marked, at its next unlock.
  */
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 
 /**
@@ -49,7 +52,27 @@ const KeychainStateSchema = z.object({
     consecutive: z.number().int().min(0),
     lastFailureAt: z.number().int().nullable(),
   }),
+  mac: z.string(),
 });
+
+/** A state as read, not yet checked against the secret of its version. */
+export type ClaimedKeychainState = z.infer<typeof KeychainStateSchema>;
+
+/**
+ * Keyed with the secret of the state's version: anyone on the login can write a credential
+ * without reading one, so an unauthenticated state could be replaced by one with no failures.
+ */
+function stateMac(state: KeychainState, secret: Buffer): string {
+  const canonical = JSON.stringify([state.version, state.failures.consecutive, state.failures.lastFailureAt]);
+  return createHmac('sha256', secret).update('wardline keychain state\0').update(canonical).digest('base64');
+}
+
+/** Whether `claimed` was written by Wardline with `secret` (the secret of claimed.version). */
+export function verifyKeychainState(claimed: ClaimedKeychainState, secret: Buffer): boolean {
+  const expected = Buffer.from(stateMac(claimed, secret), 'base64');
+  const actual = Buffer.from(claimed.mac, 'base64');
+  return actual.length === expected.length && timingSafeEqual(actual, expected);
+}
 
 /** The account of the profile's secret at `version`; version 0 keeps the original, unversioned name. */
 export function secretAccount(profileId: string, version: number): string {
@@ -73,8 +96,8 @@ export function secretVersionOf(account: string, profileId: string): number | nu
   return /^[1-9][0-9]{0,8}$/.test(digits) ? Number(digits) : null;
 }
 
-/** The stored state, or null when it is not ours (edited or damaged). */
-export function parseKeychainState(text: string): KeychainState | null {
+/** The stored state's shape, or null when damaged; verifyKeychainState says whether it is ours. */
+export function parseKeychainState(text: string): ClaimedKeychainState | null {
   try {
     const result = KeychainStateSchema.safeParse(JSON.parse(text));
     return result.success ? result.data : null;
@@ -83,6 +106,8 @@ export function parseKeychainState(text: string): KeychainState | null {
   }
 }
 
-export function serializeKeychainState(state: KeychainState): string {
-  return JSON.stringify({ version: state.version, failures: { consecutive: state.failures.consecutive, lastFailureAt: state.failures.lastFailureAt } });
+/** `secret` is the secret of state.version. */
+export function serializeKeychainState(state: KeychainState, secret: Buffer): string {
+  const failures = { consecutive: state.failures.consecutive, lastFailureAt: state.failures.lastFailureAt };
+  return JSON.stringify({ version: state.version, failures, mac: stateMac(state, secret) });
 }

@@ -41,6 +41,8 @@ import {
   secretAccount,
   secretVersionOf,
   serializeKeychainState,
+  verifyKeychainState,
+  type ClaimedKeychainState,
   stateAccount,
   type KeychainState,
 } from './keychainState.js';
@@ -159,7 +161,7 @@ const resetWriteBackoffMs = 100;
 const countersUnwritableMessage =
   "Wardline cannot update this profile's security counters, so it will not check PINs for it. Ask IT to check the profile folder's permissions.";
 const countersMissingMessage =
-  "This profile's security counters are missing from the system keychain (removed, or the keychain was reset), so Wardline will not check PINs for it. Ask IT to set the profile up again.";
+  "This profile's security counters are missing from the system keychain, or were changed outside Wardline, so Wardline will not check PINs for it. Ask IT to set the profile up again.";
 const supersededMessage =
   "This profile's settings file is an older copy, from before its PIN was last changed (restored from a backup, or copied back), so Wardline will not open it. Ask IT to put back the current file, or to set the profile up again.";
 
@@ -346,7 +348,7 @@ export class ProfileRegistry {
     const databaseKey = randomDatabaseKey();
     try {
       await this.#storeSecret(secretAccount(id, 0), secret);
-      await this.#writeState(id, noKeychainState);
+      await this.#writeState(id, noKeychainState, secret);
       const salt = randomSalt();
       const kek = await deriveKek(input.pin, secret, salt, this.#kdfParams);
       const wrapped = wrapKey(databaseKey, kek, id);
@@ -386,11 +388,13 @@ export class ProfileRegistry {
         const settled = stronger(this.#kdfParams, kdfParamsOf(opened.record))
           ? await this.#rewrap(opened.record, pin, opened.secret, opened.databaseKey)
           : opened.record;
-        const stateKept = await this.#settle({ ...settled, lastUsedAt: this.#now() });
-        // A profile from before: its secret is marked once its state is in the keychain. Best effort.
-        if (stateKept && !opened.tracked) await this.#storeSecret(secretAccount(id, keychainVersionOf(settled)), opened.secret).catch(() => undefined);
-        // A secret left by a PIN change whose delete failed (see changePin). Best effort.
-        await this.#deleteStaleSecrets(id, keychainVersionOf(settled)).catch(() => undefined);
+        const stateKept = await this.#settle({ ...settled, lastUsedAt: this.#now() }, opened.secret);
+        if (stateKept) {
+          // A profile from before: its secret is marked once its state is in the keychain. Best effort.
+          if (!opened.tracked) await this.#storeSecret(secretAccount(id, keychainVersionOf(settled)), opened.secret).catch(() => undefined);
+          // Secrets left by a PIN change whose state or delete failed (see changePin). Best effort.
+          await this.#deleteStaleSecrets(id, keychainVersionOf(settled)).catch(() => undefined);
+        }
         return opened.databaseKey.toString('hex');
       } finally {
         opened.databaseKey.fill(0);
@@ -409,8 +413,9 @@ export class ProfileRegistry {
    * change overwrites. (2) profile.json is replaced atomically, naming n+1: from here only the
    * new PIN opens the current file. (3) The keychain state records n+1, so any file naming a lower
    * version is refused. (4) The old entries are deleted, so an old file has nothing to unwrap
-   * with. Only if (3) and (4) both fail does an old file still open with the old PIN, until the
-   * current file's next unlock, which retries both.
+   * with; only once (3) succeeded, as the state's authentication needs the secret of the version
+   * it names. If (3) or (4) fails, an old file still opens with the old PIN until the current
+   * file's next unlock, which retries both.
    */
   changePin(id: string, oldPin: string, newPin: string): Promise<void> {
     return this.#exclusive(id, async () => {
@@ -433,8 +438,7 @@ export class ProfileRegistry {
             { cause: error },
           );
         }
-        await this.#settleState(id, { version, failures: noFailures });
-        await this.#deleteStaleSecrets(id, version).catch(() => undefined);
+        if (await this.#settleState(id, { version, failures: noFailures }, secret)) await this.#deleteStaleSecrets(id, version).catch(() => undefined);
       } finally {
         opened.databaseKey.fill(0);
         opened.secret.fill(0);
@@ -500,9 +504,12 @@ export class ProfileRegistry {
    */
   async #open(record: ProfileRecord, pin: string): Promise<Opened> {
     // Keychain problems are not PIN failures: they neither count nor delay (nothing is charged yet).
-    const kept = await this.#readState(record.id);
-    const state = kept ?? noKeychainState;
-    if (keychainVersionOf(record) < state.version) {
+    // Read as claimed, and used before it is checked only where a forged one could do no more
+    // than refuse (a higher version, more failures); lower counters count only once verified.
+    const claimed = await this.#readState(record.id);
+    const state = claimed ?? noKeychainState;
+    const version = keychainVersionOf(record);
+    if (version < state.version) {
       // Not a guess, so not charged: a restored copy is refused whatever PIN is typed. Its secret
       // should be gone already; if its delete failed, try again.
       await this.#deleteStaleSecrets(record.id, state.version).catch(() => undefined);
@@ -516,15 +523,15 @@ export class ProfileRegistry {
     // written. That attempt proved nothing either way, so this one is charged and checked as
     // usual, and a wrong PIN wipes. No guess goes unchecked-and-free, and a right PIN never wipes.
     const atLimit = limit !== null && record.failures.consecutive >= limit;
-    const stored = await this.#keychain.getSecret(secretAccount(record.id, keychainVersionOf(record))).catch((error: unknown) => {
+    const stored = await this.#keychain.getSecret(secretAccount(record.id, version)).catch((error: unknown) => {
       if (atLimit && isVaultError(error, 'keychain-entry-missing')) return null;
       throw error;
     });
     if (stored === null) throw await this.#wipe(record, limit as number);
     const { secret, tracked } = decodeSecret(stored);
-    // A marked secret without its state: tampering or loss (keychainState.ts). The counters are
-    // unknown, so no PIN is checked.
-    if (kept === null && tracked) {
+    // A marked secret without a state Wardline wrote: deleted, replaced or lost (keychainState.ts).
+    // The counters are unknown, so no PIN is checked.
+    if (tracked && !(claimed !== null && (await this.#stateIsGenuine(record.id, claimed, version, secret)))) {
       secret.fill(0);
       throw new VaultError({ kind: 'keychain-entry-missing' }, countersMissingMessage);
     }
@@ -535,7 +542,7 @@ export class ProfileRegistry {
       // until the clock caught up. Best effort: unwritten, the next attempt does the same.
       record = withFailures(record, { ...record.failures, lastFailureAt: now });
       await this.#files.writeRecord(this.dataDir, record).catch(() => undefined);
-      await this.#writeState(record.id, { version: state.version, failures: record.failures }).catch(() => undefined);
+      await this.#writeState(record.id, { version, failures: record.failures }, secret).catch(() => undefined);
     }
     // From the counters as they were BEFORE this attempt: the first five attempts stay free.
     const waitUntil = retryAt(record.failures, now, this.#delayAfterFailures);
@@ -556,7 +563,9 @@ export class ProfileRegistry {
       throw new VaultError({ kind: 'profile-unwritable' }, countersUnwritableMessage, { cause: error });
     }
     try {
-      await this.#writeState(record.id, { version: state.version, failures: charged.failures });
+      // Under this file's version (never below the state's, checked above): that also finishes a
+      // PIN change whose state update failed.
+      await this.#writeState(record.id, { version, failures: charged.failures }, secret);
     } catch (error) {
       // Fail closed here too: uncounted in the keychain, a restored profile.json would forget it.
       secret.fill(0);
@@ -611,15 +620,15 @@ export class ProfileRegistry {
    * Nothing is logged: there is nothing the caller can act on, and a log line
    * about one profile's counters is itself sensitive.
    */
-  /** True if the keychain state was written. */
-  async #settle(record: ProfileRecord): Promise<boolean> {
+  /** True if the keychain state was written. `secret`: the secret of the record's version. */
+  async #settle(record: ProfileRecord, secret: Buffer): Promise<boolean> {
     await withRetries(() => this.#files.writeRecord(this.dataDir, record));
-    return this.#settleState(record.id, { version: keychainVersionOf(record), failures: record.failures });
+    return this.#settleState(record.id, { version: keychainVersionOf(record), failures: record.failures }, secret);
   }
 
   /** The keychain half of #settle, with the same decision: a state that cannot be written only errs stricter. */
-  #settleState(id: string, state: KeychainState): Promise<boolean> {
-    return withRetries(() => this.#writeState(id, state));
+  #settleState(id: string, state: KeychainState, secret: Buffer): Promise<boolean> {
+    return withRetries(() => this.#writeState(id, state, secret));
   }
 
   /** Stores a new secret and reads it back: a keychain that silently drops writes must fail now, not at the next unlock. */
@@ -633,8 +642,8 @@ export class ProfileRegistry {
     }
   }
 
-  /** The profile's keychain state; null if missing or damaged (see #open for what that means). */
-  async #readState(id: string): Promise<KeychainState | null> {
+  /** The profile's keychain state as stored, not yet verified; null if missing or damaged (see #open). */
+  async #readState(id: string): Promise<ClaimedKeychainState | null> {
     const text = await this.#keychain.getSecret(stateAccount(id)).catch((error: unknown) => {
       if (isVaultError(error, 'keychain-entry-missing')) return null;
       throw error;
@@ -642,8 +651,26 @@ export class ProfileRegistry {
     return text === null ? null : parseKeychainState(text);
   }
 
-  #writeState(id: string, state: KeychainState): Promise<void> {
-    return this.#keychain.setSecret(stateAccount(id), serializeKeychainState(state));
+  /** `secret`: the secret of state.version, which authenticates it. */
+  #writeState(id: string, state: KeychainState, secret: Buffer): Promise<void> {
+    return this.#keychain.setSecret(stateAccount(id), serializeKeychainState(state, secret));
+  }
+
+  /**
+   * Whether Wardline wrote `claimed`: authenticated with the secret of its version, which is the
+   * file's (`secret`) except after a PIN change whose state update failed (the older secret is kept
+   * until it succeeds).
+   */
+  async #stateIsGenuine(id: string, claimed: ClaimedKeychainState, version: number, secret: Buffer): Promise<boolean> {
+    if (claimed.version === version) return verifyKeychainState(claimed, secret);
+    const older = await this.#keychain.getSecret(secretAccount(id, claimed.version)).catch(() => null);
+    if (older === null) return false;
+    const decoded = decodeSecret(older).secret;
+    try {
+      return verifyKeychainState(claimed, decoded);
+    } finally {
+      decoded.fill(0);
+    }
   }
 
   /** Deletes this profile's secrets older than `version`: the ones earlier copies of profile.json were wrapped under. */
