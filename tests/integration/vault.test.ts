@@ -16,6 +16,7 @@ import { promisify } from 'node:util';
 import keytar from 'keytar';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { keychainService } from '../../electron/core/vault/keychain.js';
+import { decodeSecret, encodeSecret, serializeKeychainState } from '../../electron/core/vault/keychainState.js';
 import { keytarKeychain } from '../../electron/core/vault/keytarKeychain.js';
 import { writeProfileRecord } from '../../electron/core/vault/profileFile.js';
 import { ProfileRegistry } from '../../electron/core/vault/profiles.js';
@@ -524,8 +525,8 @@ describe('an older copy of profile.json (Explorer copy, restored backup) with th
     await writeFile(file(id), oldCopy);
     const error = await rejection(registry().unlockProfile(id, '111111'));
     expect(error.kind).toBe('superseded-profile');
-    // The refusal also deleted the stale entry.
-    expect(await accountsOf(id)).toEqual([`${id}.state`, `${id}.v1`]);
+    // A refusal made on a state not yet verified deletes nothing (a forged one must not destroy secrets).
+    expect(await accountsOf(id)).toEqual([id, `${id}.state`, `${id}.v1`]);
 
     await writeFile(file(id), current);
     await keytar.setPassword(keychainService, id, oldSecret ?? '');
@@ -558,15 +559,43 @@ describe('an older copy of profile.json (Explorer copy, restored backup) with th
     expect(await accountsOf(id)).toEqual([id, `${id}.state`]);
     expect(await registry().unlockProfile(id, '111111')).toBe(databaseKeyHex);
 
-    // The app dies after profile.json was written, before the keychain state and the old entry were updated.
+    // The app dies after the keychain state was written for both versions, before profile.json:
+    // the old file still opens with the old PIN.
+    expect(oldState).not.toBeNull();
     await registry().changePin(id, '111111', '222222');
+    const newSecret = decodeSecret((await keytar.getPassword(keychainService, `${id}.v1`)) ?? '').secret;
+    const bothVersions = serializeKeychainState({ version: 1, failures: { consecutive: 0, lastFailureAt: null } }, new Map([[0, decodeSecret(oldSecret ?? '').secret], [1, newSecret]]));
+    const current = await readFile(file(id), 'utf8');
     await keytar.setPassword(keychainService, id, oldSecret ?? '');
-    await keytar.setPassword(keychainService, `${id}.state`, oldState ?? '');
+    await keytar.setPassword(keychainService, `${id}.state`, bothVersions);
+    await writeFile(file(id), oldCopy);
+    expect(await registry().unlockProfile(id, '111111')).toBe(databaseKeyHex);
+
+    // ...and after profile.json, before the state was narrowed and the old entry deleted: the new one opens.
+    await keytar.setPassword(keychainService, `${id}.state`, bothVersions);
+    await writeFile(file(id), current);
     expect(await registry().unlockProfile(id, '222222')).toBe(databaseKeyHex);
     // That unlock finished the change: the old copy is refused and its secret is gone.
     expect(await accountsOf(id)).toEqual([`${id}.state`, `${id}.v1`]);
     await writeFile(file(id), oldCopy);
     expect((await rejection(registry().unlockProfile(id, '111111'))).kind).toBe('superseded-profile');
+  });
+
+  it('keeps the new PIN when saving profile.json failed after the file was already replaced (a folder sync error) (review finding)', async () => {
+    const { id, databaseKeyHex } = await registry().createProfile({ displayName: 'Theatre coordinator', role: 'coordinator', pin: '111111' });
+    const syncFails = new ProfileRegistry({
+      dataDir,
+      keychain: keytarKeychain(),
+      now: () => now,
+      fileOps: {
+        writeRecord: async (dir, record) => {
+          await writeProfileRecord(dir, record);
+          if (record.keychainVersion === 1) throw Object.assign(new Error('EIO: i/o error, fsync'), { code: 'EIO' });
+        },
+      },
+    });
+    await syncFails.changePin(id, '111111', '222222');
+    expect(await registry().unlockProfile(id, '222222')).toBe(databaseKeyHex);
   });
 
   it('keeps opening a profile made before PINs rotated the secret (no state, no version), and rotates it on the next change', async () => {
@@ -608,6 +637,31 @@ describe('an older copy of profile.json (Explorer copy, restored backup) with th
     await keytar.setPassword(keychainService, `${id}.state`, forged);
     await writeFile(file(id), before);
     expect((await rejection(registry().unlockProfile(id, '111111'))).message).toMatch(/security counters are missing from the system keychain, or were changed outside Wardline/);
+  });
+
+  it('refuses a state authenticated by a secret someone planted under a free older account name (review finding)', async () => {
+    const { id } = await registry().createProfile({ displayName: 'Ward 8 clerk', role: 'ward clerk', pin: '111111' });
+    await registry().changePin(id, '111111', '222222'); // the file now names version 1; <id> (version 0) is free
+    for (let i = 0; i < 5; i += 1) expect((await rejection(registry().unlockProfile(id, '000000'))).code).toBe('wrong-pin');
+    const planted = Buffer.alloc(32, 9);
+    await keytar.setPassword(keychainService, id, encodeSecret(planted));
+    await keytar.setPassword(keychainService, `${id}.state`, serializeKeychainState({ version: 0, failures: { consecutive: 0, lastFailureAt: null } }, new Map([[0, planted]])));
+    const record = JSON.parse(await readFile(file(id), 'utf8')) as { failures: unknown };
+    await writeFile(file(id), JSON.stringify({ ...record, failures: { consecutive: 0, lastFailureAt: null } }));
+    expect((await rejection(registry().unlockProfile(id, '222222'))).message).toMatch(/security counters are missing from the system keychain, or were changed outside Wardline/);
+  });
+
+  it('marks a profile from before at its first attempt, right or wrong: its counters cannot be reset from then on (review finding)', async () => {
+    const { id } = await registry().createProfile({ displayName: 'Night clerk', role: 'ward clerk', pin: '111111' });
+    // As such a profile was: no keychain state, an unmarked secret.
+    await keytar.deletePassword(keychainService, `${id}.state`);
+    await keytar.setPassword(keychainService, id, ((await keytar.getPassword(keychainService, id)) ?? '').replace(/^tracked:/, ''));
+    const before = await readFile(file(id), 'utf8');
+    for (let i = 0; i < 5; i += 1) expect((await rejection(registry().unlockProfile(id, '000000'))).code).toBe('wrong-pin');
+    expect((await keytar.getPassword(keychainService, id))?.startsWith('tracked:')).toBe(true);
+    await keytar.deletePassword(keychainService, `${id}.state`);
+    await writeFile(file(id), before);
+    expect((await rejection(registry().unlockProfile(id, '111111'))).kind).toBe('keychain-entry-missing');
   });
 
   it('removes every keychain entry of a profile, current and stale', async () => {

@@ -16,6 +16,7 @@ import {
   secretAccount,
   secretVersionOf,
   serializeKeychainState,
+  stateCovers,
   verifyKeychainState,
   stateAccount,
 } from '../../electron/core/vault/keychainState.js';
@@ -42,16 +43,22 @@ describe('keychain account names and state', () => {
     expect(accountsOfProfile([id, `${id}.v2`, stateAccount(id), other, `${other}.state`, 'keychain-probe'], id)).toEqual([id, `${id}.v2`, stateAccount(id)]);
   });
 
-  it('round-trips the state, authenticated by the secret of its version, and treats anything else as not ours', () => {
+  it('round-trips the state, authenticated per profile-file version by that version’s secret, and treats anything else as not ours', () => {
     const state = { version: 2, failures: { consecutive: 4, lastFailureAt: 1_700_000_000_000 } };
-    const secret = Buffer.alloc(32, 7);
-    const claimed = parseKeychainState(serializeKeychainState(state, secret));
+    const [one, two] = [Buffer.alloc(32, 1), Buffer.alloc(32, 2)];
+    const claimed = parseKeychainState(serializeKeychainState(state, new Map([[1, one], [2, two]])));
     expect(claimed).toMatchObject(state);
-    expect(verifyKeychainState(claimed!, secret)).toBe(true);
-    // Anyone on the login can write a credential: one with fewer failures, or under another secret, is not ours.
-    expect(verifyKeychainState({ ...claimed!, failures: { consecutive: 0, lastFailureAt: null } }, secret)).toBe(false);
-    expect(verifyKeychainState(claimed!, Buffer.alloc(32, 8))).toBe(false);
-    expect(verifyKeychainState({ ...claimed!, mac: '' }, secret)).toBe(false);
+    expect(verifyKeychainState(claimed!, 2, two)).toBe(true);
+    expect(verifyKeychainState(claimed!, 1, one)).toBe(true); // during a PIN change, either file opens
+    expect(stateCovers(claimed!, 1)).toBe(true);
+    // Anyone on the login can write a credential: fewer failures, another secret, a version it was not written for: not ours.
+    expect(verifyKeychainState({ ...claimed!, failures: { consecutive: 0, lastFailureAt: null } }, 2, two)).toBe(false);
+    expect(verifyKeychainState(claimed!, 2, one)).toBe(false);
+    expect(verifyKeychainState(claimed!, 0, one)).toBe(false);
+    expect(verifyKeychainState({ ...claimed!, macs: { 2: '' } }, 2, two)).toBe(false);
+    const after = parseKeychainState(serializeKeychainState(state, new Map([[2, two]])));
+    expect(stateCovers(after!, 1)).toBe(false);
+    expect(stateCovers(after!, 3)).toBe(true);
     for (const text of ['', 'not json', '{}', '{"version":-1,"failures":{"consecutive":0,"lastFailureAt":null}}', '{"version":1,"failures":{"consecutive":"9","lastFailureAt":null}}']) {
       expect(parseKeychainState(text)).toBeNull();
     }

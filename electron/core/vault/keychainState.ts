@@ -52,26 +52,36 @@ const KeychainStateSchema = z.object({
     consecutive: z.number().int().min(0),
     lastFailureAt: z.number().int().nullable(),
   }),
-  mac: z.string(),
+  /** Secret version → HMAC of this state under that version's secret (see stateMac). */
+  macs: z.record(z.string().regex(/^(0|[1-9][0-9]{0,8})$/), z.string()),
 });
 
-/** A state as read, not yet checked against the secret of its version. */
+/** A state as read, not yet checked against a secret. */
 export type ClaimedKeychainState = z.infer<typeof KeychainStateSchema>;
 
 /**
- * Keyed with the secret of the state's version: anyone on the login can write a credential
- * without reading one, so an unauthenticated state could be replaced by one with no failures.
+ * Keyed with a secret Wardline wrote: anyone on the login can write a credential without reading
+ * one, so an unauthenticated state could be replaced by one with no failures. A state is accepted
+ * for a profile file only under the secret of that file's own version (`forVersion`), the one its
+ * key is wrapped under: a secret someone planted under another account opens nothing.
  */
-function stateMac(state: KeychainState, secret: Buffer): string {
-  const canonical = JSON.stringify([state.version, state.failures.consecutive, state.failures.lastFailureAt]);
+function stateMac(state: KeychainState, forVersion: number, secret: Buffer): string {
+  const canonical = JSON.stringify([state.version, state.failures.consecutive, state.failures.lastFailureAt, forVersion]);
   return createHmac('sha256', secret).update('wardline keychain state\0').update(canonical).digest('base64');
 }
 
-/** Whether `claimed` was written by Wardline with `secret` (the secret of claimed.version). */
-export function verifyKeychainState(claimed: ClaimedKeychainState, secret: Buffer): boolean {
-  const expected = Buffer.from(stateMac(claimed, secret), 'base64');
-  const actual = Buffer.from(claimed.mac, 'base64');
+/** Whether Wardline wrote `claimed` for a profile file at `fileVersion`, whose secret is `secret`. */
+export function verifyKeychainState(claimed: ClaimedKeychainState, fileVersion: number, secret: Buffer): boolean {
+  const mac = claimed.macs[String(fileVersion)];
+  if (mac === undefined) return false;
+  const expected = Buffer.from(stateMac(claimed, fileVersion, secret), 'base64');
+  const actual = Buffer.from(mac, 'base64');
   return actual.length === expected.length && timingSafeEqual(actual, expected);
+}
+
+/** Whether `claimed` covers a profile file at `fileVersion` at all (else the file is an older copy). */
+export function stateCovers(claimed: ClaimedKeychainState, fileVersion: number): boolean {
+  return fileVersion >= claimed.version || Object.hasOwn(claimed.macs, String(fileVersion));
 }
 
 /** The account of the profile's secret at `version`; version 0 keeps the original, unversioned name. */
@@ -106,8 +116,12 @@ export function parseKeychainState(text: string): ClaimedKeychainState | null {
   }
 }
 
-/** `secret` is the secret of state.version. */
-export function serializeKeychainState(state: KeychainState, secret: Buffer): string {
+/**
+ * `secrets`: version → secret, each a version a profile file may name while this state stands:
+ * the current one, and during a PIN change the one before it too (see ProfileRegistry.changePin).
+ */
+export function serializeKeychainState(state: KeychainState, secrets: ReadonlyMap<number, Buffer>): string {
   const failures = { consecutive: state.failures.consecutive, lastFailureAt: state.failures.lastFailureAt };
-  return JSON.stringify({ version: state.version, failures, mac: stateMac(state, secret) });
+  const macs = Object.fromEntries([...secrets].map(([version, secret]) => [String(version), stateMac(state, version, secret)]));
+  return JSON.stringify({ version: state.version, failures, macs });
 }

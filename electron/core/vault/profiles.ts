@@ -39,8 +39,8 @@ import {
   noKeychainState,
   parseKeychainState,
   secretAccount,
-  secretVersionOf,
   serializeKeychainState,
+  stateCovers,
   verifyKeychainState,
   type ClaimedKeychainState,
   stateAccount,
@@ -146,11 +146,11 @@ interface Opened {
   record: ProfileRecord;
   databaseKey: Buffer;
   secret: Buffer;
-  /** Whether the secret's entry carries the mark that its state is kept too (keychainState.ts). */
-  tracked: boolean;
 }
 
 const tombstonePrefix = '.removing-';
+/** How many versions below the current one a sweep of stale secrets deletes. */
+const STALE_SECRETS_SWEPT = 8;
 /** When the last dormant-profile sweep ran (see eraseDormant); not a profile. */
 const sweepClockFile = '.dormancy-sweep.json';
 const dayMs = 86_400_000;
@@ -348,7 +348,7 @@ export class ProfileRegistry {
     const databaseKey = randomDatabaseKey();
     try {
       await this.#storeSecret(secretAccount(id, 0), secret);
-      await this.#writeState(id, noKeychainState, secret);
+      await this.#writeState(id, noKeychainState, new Map([[0, secret]]));
       const salt = randomSalt();
       const kek = await deriveKek(input.pin, secret, salt, this.#kdfParams);
       const wrapped = wrapKey(databaseKey, kek, id);
@@ -388,13 +388,9 @@ export class ProfileRegistry {
         const settled = stronger(this.#kdfParams, kdfParamsOf(opened.record))
           ? await this.#rewrap(opened.record, pin, opened.secret, opened.databaseKey)
           : opened.record;
-        const stateKept = await this.#settle({ ...settled, lastUsedAt: this.#now() }, opened.secret);
-        if (stateKept) {
-          // A profile from before: its secret is marked once its state is in the keychain. Best effort.
-          if (!opened.tracked) await this.#storeSecret(secretAccount(id, keychainVersionOf(settled)), opened.secret).catch(() => undefined);
-          // Secrets left by a PIN change whose state or delete failed (see changePin). Best effort.
-          await this.#deleteStaleSecrets(id, keychainVersionOf(settled)).catch(() => undefined);
-        }
+        await this.#settle({ ...settled, lastUsedAt: this.#now() }, opened.secret);
+        // A secret left by a PIN change whose delete failed (see changePin). Best effort.
+        await this.#deleteStaleSecrets(id, keychainVersionOf(settled)).catch(() => undefined);
         return opened.databaseKey.toString('hex');
       } finally {
         opened.databaseKey.fill(0);
@@ -409,36 +405,46 @@ export class ProfileRegistry {
    * copy of profile.json (a backup, an Explorer copy) opening with the old PIN.
    *
    * Order, for a crash at any point: (1) the new secret goes into a new keychain entry, version
-   * n+1: a crash here leaves the old file and entry working, and an unused entry that the next
-   * change overwrites. (2) profile.json is replaced atomically, naming n+1: from here only the
-   * new PIN opens the current file. (3) The keychain state records n+1, so any file naming a lower
-   * version is refused. (4) The old entries are deleted, so an old file has nothing to unwrap
-   * with; only once (3) succeeded, as the state's authentication needs the secret of the version
-   * it names. If (3) or (4) fails, an old file still opens with the old PIN until the current
-   * file's next unlock, which retries both.
+   * n+1 (a crash leaves an unused entry the next change overwrites). (2) The keychain state is
+   * written for both versions, so whichever file is on disk after a crash opens. (3) profile.json
+   * is replaced atomically, naming n+1: from here only the new PIN opens the current file. (4) The
+   * state is written for n+1 only, and (5) the old secret is deleted: an older copy is refused, and
+   * has nothing to unwrap with. If (4) and (5) both fail, an old copy still opens with the old PIN
+   * until the current file's next attempt, which redoes both.
    */
   changePin(id: string, oldPin: string, newPin: string): Promise<void> {
     return this.#exclusive(id, async () => {
       requireAcceptablePin(newPin, this.#pinMinLength);
       const opened = await this.#open(await this.#requireRecord(id), oldPin);
-      const version = keychainVersionOf(opened.record) + 1;
+      const current = keychainVersionOf(opened.record);
+      const version = current + 1;
       const secret = randomBytes(keychainSecretBytes);
+      const oldPinStillWorks = async (error: unknown): Promise<never> => {
+        await this.#keychain.deleteSecret(secretAccount(id, version)).catch(() => false);
+        if (error instanceof VaultError) throw error;
+        // The old PIN still works. This attempt stays charged: it cannot be told apart from a guess.
+        throw new VaultError(
+          { kind: 'profile-unwritable' },
+          "Wardline could not save the new PIN, so your old PIN still works. Ask IT to check the profile folder's permissions.",
+          { cause: error },
+        );
+      };
       try {
         // Fails with the keychain's own message; nothing changed, the old PIN still works.
         await this.#storeSecret(secretAccount(id, version), secret);
+        const reset = { version, failures: noFailures };
+        await this.#writeState(id, reset, new Map([[current, opened.secret], [version, secret]])).catch(oldPinStillWorks);
         const rewrapped = { ...(await this.#rewrap(opened.record, newPin, secret, opened.databaseKey)), keychainVersion: version };
         try {
           await this.#files.writeRecord(this.dataDir, rewrapped);
         } catch (error) {
-          await this.#keychain.deleteSecret(secretAccount(id, version)).catch(() => false);
-          // The old PIN still works. This attempt stays charged: it cannot be told apart from a guess.
-          throw new VaultError(
-            { kind: 'profile-unwritable' },
-            "Wardline could not save the new PIN, so your old PIN still works. Ask IT to check the profile folder's permissions.",
-            { cause: error },
-          );
+          // The file may have been replaced before the error (a failed folder sync after the
+          // rename): what is on disk decides whether the new secret must stay.
+          const onDisk = await readProfileRecord(this.dataDir, id).catch(() => null);
+          if (onDisk === null || keychainVersionOf(onDisk) !== version) await oldPinStillWorks(error);
         }
-        if (await this.#settleState(id, { version, failures: noFailures }, secret)) await this.#deleteStaleSecrets(id, version).catch(() => undefined);
+        await this.#settleState(id, reset, new Map([[version, secret]]));
+        await this.#deleteStaleSecrets(id, version).catch(() => undefined);
       } finally {
         opened.databaseKey.fill(0);
         opened.secret.fill(0);
@@ -509,10 +515,9 @@ export class ProfileRegistry {
     const claimed = await this.#readState(record.id);
     const state = claimed ?? noKeychainState;
     const version = keychainVersionOf(record);
-    if (version < state.version) {
-      // Not a guess, so not charged: a restored copy is refused whatever PIN is typed. Its secret
-      // should be gone already; if its delete failed, try again.
-      await this.#deleteStaleSecrets(record.id, state.version).catch(() => undefined);
+    if (claimed !== null && !stateCovers(claimed, version)) {
+      // Not a guess, so not charged: a restored copy is refused whatever PIN is typed. Nothing is
+      // deleted on a claim not yet verified (its secret went when the PIN changed).
       throw new VaultError({ kind: 'superseded-profile' }, supersededMessage);
     }
     record = withFailures(record, stricterFailures(record.failures, state.failures));
@@ -531,10 +536,11 @@ export class ProfileRegistry {
     const { secret, tracked } = decodeSecret(stored);
     // A marked secret without a state Wardline wrote: deleted, replaced or lost (keychainState.ts).
     // The counters are unknown, so no PIN is checked.
-    if (tracked && !(claimed !== null && (await this.#stateIsGenuine(record.id, claimed, version, secret)))) {
+    if (tracked && !(claimed !== null && verifyKeychainState(claimed, version, secret))) {
       secret.fill(0);
       throw new VaultError({ kind: 'keychain-entry-missing' }, countersMissingMessage);
     }
+    const thisVersion = new Map([[version, secret]]);
     const now = this.#now();
     if (record.failures.lastFailureAt !== null && record.failures.lastFailureAt > now) {
       // Failures dated in the future: the clock was ahead then (a dual-boot PC's clock an hour
@@ -542,11 +548,12 @@ export class ProfileRegistry {
       // until the clock caught up. Best effort: unwritten, the next attempt does the same.
       record = withFailures(record, { ...record.failures, lastFailureAt: now });
       await this.#files.writeRecord(this.dataDir, record).catch(() => undefined);
-      await this.#writeState(record.id, { version, failures: record.failures }, secret).catch(() => undefined);
+      await this.#writeState(record.id, { version, failures: record.failures }, thisVersion).catch(() => undefined);
     }
     // From the counters as they were BEFORE this attempt: the first five attempts stay free.
     const waitUntil = retryAt(record.failures, now, this.#delayAfterFailures);
     if (waitUntil !== null) {
+      secret.fill(0);
       const warning = eraseWarning(limit === null ? null : limit - record.failures.consecutive);
       throw new VaultError({ kind: 'throttled', retryAt: waitUntil }, `Too many wrong attempts. ${tryAgainIn(waitUntil - now)}${warning}`);
     }
@@ -563,28 +570,32 @@ export class ProfileRegistry {
       throw new VaultError({ kind: 'profile-unwritable' }, countersUnwritableMessage, { cause: error });
     }
     try {
-      // Under this file's version (never below the state's, checked above): that also finishes a
-      // PIN change whose state update failed.
-      await this.#writeState(record.id, { version, failures: charged.failures }, secret);
+      // Under this file's version only: that also finishes a PIN change that stopped after its switch.
+      await this.#writeState(record.id, { version, failures: charged.failures }, thisVersion);
     } catch (error) {
       // Fail closed here too: uncounted in the keychain, a restored profile.json would forget it.
       secret.fill(0);
       throw error;
     }
+    // A profile from before: its secret is marked now its state is kept, so from here on a missing
+    // or altered state is refused (keychainState.ts). Best effort: unmarked, the next attempt does it.
+    if (!tracked) await this.#storeSecret(secretAccount(record.id, version), secret).catch(() => undefined);
     let databaseKey: Buffer | null;
+    let kek: Buffer | null = null;
     try {
-      const kek = await deriveKek(pin, secret, Buffer.from(record.kdf.salt, 'base64'), kdfParamsOf(record));
+      kek = await deriveKek(pin, secret, Buffer.from(record.kdf.salt, 'base64'), kdfParamsOf(record));
       databaseKey = unwrapKey(wrappedKeyOf(record), kek, record.id);
-      kek.fill(0);
     } catch (error) {
       secret.fill(0);
       throw error;
+    } finally {
+      kek?.fill(0);
     }
     if (databaseKey === null) {
       secret.fill(0);
       return this.#failed(charged, now);
     }
-    return { record: withFailures(record, noFailures), databaseKey, secret, tracked };
+    return { record: withFailures(record, noFailures), databaseKey, secret };
   }
 
   /** The admin policy in force now wins over the one recorded when the profile was made. */
@@ -620,15 +631,16 @@ export class ProfileRegistry {
    * Nothing is logged: there is nothing the caller can act on, and a log line
    * about one profile's counters is itself sensitive.
    */
-  /** True if the keychain state was written. `secret`: the secret of the record's version. */
-  async #settle(record: ProfileRecord, secret: Buffer): Promise<boolean> {
+  /** `secret`: the secret of the record's version. */
+  async #settle(record: ProfileRecord, secret: Buffer): Promise<void> {
     await withRetries(() => this.#files.writeRecord(this.dataDir, record));
-    return this.#settleState(record.id, { version: keychainVersionOf(record), failures: record.failures }, secret);
+    const version = keychainVersionOf(record);
+    await this.#settleState(record.id, { version, failures: record.failures }, new Map([[version, secret]]));
   }
 
   /** The keychain half of #settle, with the same decision: a state that cannot be written only errs stricter. */
-  #settleState(id: string, state: KeychainState, secret: Buffer): Promise<boolean> {
-    return withRetries(() => this.#writeState(id, state, secret));
+  async #settleState(id: string, state: KeychainState, secrets: ReadonlyMap<number, Buffer>): Promise<void> {
+    await withRetries(() => this.#writeState(id, state, secrets));
   }
 
   /** Stores a new secret and reads it back: a keychain that silently drops writes must fail now, not at the next unlock. */
@@ -651,34 +663,18 @@ export class ProfileRegistry {
     return text === null ? null : parseKeychainState(text);
   }
 
-  /** `secret`: the secret of state.version, which authenticates it. */
-  #writeState(id: string, state: KeychainState, secret: Buffer): Promise<void> {
-    return this.#keychain.setSecret(stateAccount(id), serializeKeychainState(state, secret));
+  /** `secrets`: version → secret of each profile file version the state is for (see keychainState.ts). */
+  #writeState(id: string, state: KeychainState, secrets: ReadonlyMap<number, Buffer>): Promise<void> {
+    return this.#keychain.setSecret(stateAccount(id), serializeKeychainState(state, secrets));
   }
 
   /**
-   * Whether Wardline wrote `claimed`: authenticated with the secret of its version, which is the
-   * file's (`secret`) except after a PIN change whose state update failed (the older secret is kept
-   * until it succeeds).
+   * Deletes this profile's secrets just below `version`: the ones earlier copies of profile.json
+   * were wrapped under (normally only the one before; a few more if deletes failed). By name, not
+   * by listing the keychain, which would read every profile's secrets into memory.
    */
-  async #stateIsGenuine(id: string, claimed: ClaimedKeychainState, version: number, secret: Buffer): Promise<boolean> {
-    if (claimed.version === version) return verifyKeychainState(claimed, secret);
-    const older = await this.#keychain.getSecret(secretAccount(id, claimed.version)).catch(() => null);
-    if (older === null) return false;
-    const decoded = decodeSecret(older).secret;
-    try {
-      return verifyKeychainState(claimed, decoded);
-    } finally {
-      decoded.fill(0);
-    }
-  }
-
-  /** Deletes this profile's secrets older than `version`: the ones earlier copies of profile.json were wrapped under. */
   async #deleteStaleSecrets(id: string, version: number): Promise<void> {
-    for (const account of accountsOfProfile(await this.#keychain.listAccounts(), id)) {
-      const stale = secretVersionOf(account, id);
-      if (stale !== null && stale < version) await this.#keychain.deleteSecret(account);
-    }
+    for (let stale = Math.max(0, version - STALE_SECRETS_SWEPT); stale < version; stale += 1) await this.#keychain.deleteSecret(secretAccount(id, stale));
   }
 
   /** Deletes every keychain entry of this profile: its secrets, current and stale, and its state. */
