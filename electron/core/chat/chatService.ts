@@ -48,6 +48,7 @@ import { heldDomain, HeldMessages } from './heldMessages.js';
 import { KeptPresence } from './keptPresence.js';
 import { AppliedBounces } from './appliedBounces.js';
 import { LiveRepair } from './liveRepair.js';
+import { SessionHistory } from './sessionHistory.js';
 import { StreamRefusals } from './streamRefusals.js';
 import { Outbox } from './outbox.js';
 import { RoomJoinError, Rooms } from './rooms.js';
@@ -113,14 +114,7 @@ class Chat implements ChatService {
   readonly #lastMarker = new Map<number, string>();
   readonly #unsubscribe: (() => void)[] = [];
   #view: ChatConnectionView;
-  /** See HistoryState. Kept across a resumed stream; a fresh session starts catching up again. */
-  #history: HistoryState = 'catching-up';
-  /** What the current session's set-up (or its repair) found; restored when its stream resumes. */
-  #setUpHistory: HistoryState = 'catching-up';
-  /** A session in whose set-up a live message could not be stored (its catch-up may have run before). */
-  #missedDuringSetUp = -1;
-  /** Bumped whenever something goes missing: a repair marks history complete only if nothing went missing while it ran. */
-  #missingCount = 0;
+  readonly #history = new SessionHistory((history) => this.#showHistory(history));
   /** The person's chosen presence, read from (and written to) the profile's encrypted settings. */
   readonly #presence: KeptPresence;
   /** Bumped per fresh session; a set-up routine from an older one stops at its next step. */
@@ -266,7 +260,7 @@ class Chat implements ChatService {
       log,
     });
 
-    this.#view = toView(this.#connection.state(), this.#history);
+    this.#view = toView(this.#connection.state(), this.#history.current);
     this.#unsubscribe.push(
       this.#connection.on('state', (state) => this.#onState(state)),
       this.#connection.on('stanza', (stanza) => this.#onStanza(stanza)),
@@ -525,8 +519,8 @@ class Chat implements ChatService {
   #onState(state: XmppConnectionState): void {
     // A dropped stream may resume (history kept, below) or be replaced by a fresh session, which
     // must catch up before anything may say it is complete.
-    if (state.kind !== 'online') this.#history = 'catching-up';
-    this.#view = toView(state, this.#history);
+    if (state.kind !== 'online') this.#history.dropped();
+    this.#view = toView(state, this.#history.current);
     this.#emit({ type: 'connection', state: this.#view });
     if (state.kind !== 'online') {
       this.#outbox.setReady(false);
@@ -546,9 +540,8 @@ class Chat implements ChatService {
         // stops while offline) never sent presence or rejoined rooms: run it again, or we would
         // show online and receive nothing live until the next fresh session.
         if (this.#setUpFinished === this.#session) {
-          this.#setHistory(this.#setUpHistory);
           // Resuming skips set-up: a repair the drop interrupted must still run.
-          if (this.#setUpHistory !== 'complete') this.#liveRepair.failed();
+          if (this.#history.resumed() !== 'complete') this.#liveRepair.failed();
           this.#outbox.setReady(true);
           void this.#outbox.flush();
           void this.#retractions.flush();
@@ -583,6 +576,7 @@ class Chat implements ChatService {
     const started = this.#now();
     this.#rooms.sessionLost();
     this.#directory.sessionLost();
+    this.#history.setUpStarted();
     try {
       // Before any catch-up: accepted outside senders must not be held again.
       await this.#loadAccepted().catch((error: unknown) => this.#log(`chat accepted-load-failed error=${errorName(error)}`));
@@ -607,12 +601,9 @@ class Chat implements ChatService {
       const caught = [first, topUp];
       for (const room of [...this.#rooms.joined.keys()]) caught.push(await this.#catchUpArchive(room, room, current));
       if (!current()) return;
-      const complete = joined && caught.every((fetched) => fetched !== null) && this.#missedDuringSetUp !== session;
       const fetched = caught.reduce<number>((sum, n) => sum + (n ?? 0), 0);
       this.#setUpFinished = session;
-      this.#setUpHistory = complete ? 'complete' : 'incomplete';
-      this.#setHistory(this.#setUpHistory);
-      if (!complete) this.#liveRepair.failed();
+      if (this.#history.setUpFinished(joined && caught.every((n) => n !== null)) !== 'complete') this.#liveRepair.failed();
       this.#outbox.setReady(true);
       const flushed = await this.#outbox.flush();
       void this.#retractions.flush();
@@ -628,8 +619,7 @@ class Chat implements ChatService {
           this.#announced = session;
         }
         this.#setUpFinished = session;
-        this.#setUpHistory = 'incomplete';
-        this.#setHistory('incomplete');
+        this.#history.setUpFinished(false);
         this.#liveRepair.failed();
         this.#outbox.setReady(true);
         void this.#outbox.flush();
@@ -665,13 +655,7 @@ class Chat implements ChatService {
 
   /** Something the server holds is missing here (a live message not stored, a catch-up or join failed). */
   #historyMissing(): void {
-    this.#missingCount += 1;
-    if (this.#setUpFinished === this.#session) {
-      this.#setUpHistory = 'incomplete';
-      this.#setHistory('incomplete');
-    } else {
-      this.#missedDuringSetUp = this.#session;
-    }
+    this.#history.missing(this.#setUpFinished === this.#session);
     this.#liveRepair.failed();
   }
 
@@ -687,19 +671,16 @@ class Chat implements ChatService {
     const current = (): boolean => this.#isCurrent(session);
     const offline = (): Error => new Error('Offline: the repair waits for the connection.');
     if (!current()) throw offline();
-    const missingAt = this.#missingCount;
+    const token = this.#history.repairStarted();
     if (!(await this.#joinBookmarkedRooms())) throw new Error('A room could not be joined.');
     await this.#catchUp.run(this.#ownBare, undefined, current);
     for (const room of [...this.#rooms.joined.keys()]) await this.#catchUp.run(room, room, current);
     if (!current()) throw offline();
-    // Something that went missing while this ran may be behind where it had got to: LiveRepair runs again.
-    if (this.#missingCount !== missingAt) return;
-    this.#setUpHistory = 'complete';
-    this.#setHistory('complete');
+    // Not complete if something went missing meanwhile (it may be behind where this had got to): LiveRepair runs again.
+    this.#history.repaired(token);
   }
 
-  #setHistory(history: HistoryState): void {
-    this.#history = history;
+  #showHistory(history: HistoryState): void {
     if (this.#view.kind !== 'online' || this.#view.history === history) return;
     this.#view = { ...this.#view, history };
     this.#emit({ type: 'connection', state: this.#view });
