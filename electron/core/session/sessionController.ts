@@ -91,6 +91,8 @@ interface OpenProfile {
   account: ChatAccount | null;
   /** Set when the server refused this account's credentials after it had worked. */
   revoked: { at: number; reason: string } | null;
+  /** Closed and erased by the revocation policy: a lock queued meanwhile has nothing left to do. */
+  erased: boolean;
 }
 
 const STORE_FILE = 'wardline.db';
@@ -278,6 +280,7 @@ export class SessionController {
         personalIdleSeconds: saved === null ? null : Number(saved),
         account,
         revoked: null,
+        erased: false,
       };
       let lastUseStamp = this.deps.now();
       const governance = new ProfileGovernance({
@@ -383,7 +386,7 @@ export class SessionController {
       this.deps.log(`locked reason=${reason}`);
     }
     return this.#serial(async () => {
-      if (open) {
+      if (open && !open.erased) {
         this.#showPending(await this.#shutDown(open, reason));
         await this.deps.registry.markUsed(open.profile.id);
         // A ward PC may run for weeks without a restart: the dormant sweep also runs at each lock
@@ -668,7 +671,14 @@ export class SessionController {
       this.deps.log(`account revoked wipe=${this.deps.governance.wipeOnRevocation}`);
       if (this.deps.governance.wipeOnRevocation) {
         const profileId = open.profile.id;
-        await this.#lockCurrent('profile-removed');
+        if (this.#open === open) {
+          await this.#lockCurrent('profile-removed');
+        } else {
+          // A lock took the screen while this ran; its shutdown waits behind this one. The store must
+          // be closed before its files go (Windows cannot delete open files).
+          await this.#shutDown(open, 'profile-removed');
+        }
+        open.erased = true;
         await this.#removeFiles(profileId);
         this.#notice = `${reason} As the hospital's policy requires, this profile and its messages were erased from this computer.`;
         this.deps.events.emit('session:changed', this.state());
