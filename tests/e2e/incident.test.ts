@@ -272,6 +272,13 @@ describe('major-incident exercise, end to end', () => {
     expect(refused).toMatchObject({ ok: false, error: { code: 'rejected' } });
     const search = (await wall.page.evaluate("window.wardline.invoke('messages:search', { query: 'x', limit: 5 })")) as { ok: boolean };
     expect(search.ok).toBe(false);
+    // A passer-by at the wall cannot sign it into another account (review finding).
+    const before = (await wall.page.evaluate("window.wardline.invoke('account:get', {})")) as { ok: boolean; value?: { jid: string } };
+    const swapped = (await wall.page.evaluate(
+      `window.wardline.invoke('account:set', { jid: 'amy@${server.domain}', password: 'amy-password' })`,
+    )) as { ok: boolean; error?: { code: string; message: string } };
+    expect(swapped).toMatchObject({ ok: false, error: { code: 'rejected', message: expect.stringMatching(/already signed in/) } });
+    expect(await wall.page.evaluate("window.wardline.invoke('account:get', {})")).toEqual(before);
   });
 
   it('closes the incident: everyone is stood down and the display stops its clock', async () => {

@@ -551,6 +551,11 @@ export class SessionController {
     if (account.port === undefined) delete account.port;
     return this.#serial(async () => {
       const open = this.#requireOpen();
+      // A control-room display stays unlocked on a wall: a passer-by must not sign it into another
+      // account. It signs in only when it has none, or the server signed it out.
+      if (open.profile.kind === 'display' && open.account !== null && open.revoked === null) {
+        throw new WardlineFailure('rejected', 'This display is already signed in. To use another account, IT removes the display profile and sets it up again.');
+      }
       await open.store.setSetting(ACCOUNT_SETTING, JSON.stringify(account));
       await open.chat?.stop();
       await this.#stopIncident(open);
