@@ -21,6 +21,7 @@ import {
   stateAccount,
 } from '../../electron/core/vault/keychainState.js';
 import { memoryKeychain, type MemoryKeychain } from '../../electron/core/vault/memoryKeychain.js';
+import { writeProfileRecord } from '../../electron/core/vault/profileFile.js';
 import { ProfileRegistry } from '../../electron/core/vault/profiles.js';
 import { stricterFailures } from '../../electron/core/vault/unlockThrottle.js';
 import { VaultError, keychainMessages } from '../../electron/core/vault/vaultError.js';
@@ -86,6 +87,23 @@ describe('the registry and the keychain state', () => {
   });
   afterEach(async () => {
     await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('keeps both secrets when it cannot tell whether the new profile.json was saved, and says to try the new PIN first (review finding)', async () => {
+    const created = await registry().createProfile({ displayName: 'Bay 3 nurse', role: 'nurse', pin: '111111' });
+    const unreadable = registry({
+      fileOps: {
+        writeRecord: async (dir, record) => {
+          if (record.keychainVersion !== 1) return writeProfileRecord(dir, record);
+          // Replaced, then the save fails, and what is on disk cannot be read back either.
+          await writeFile(join(dir, 'profiles', record.id, 'profile.json'), '{');
+          throw Object.assign(new Error('EIO: i/o error, fsync'), { code: 'EIO' });
+        },
+      },
+    });
+    expect((await rejection(unreadable.changePin(created.id, '111111', '222222'))).message).toMatch(/could not confirm that the new PIN was saved/);
+    expect(keychain.entries.has(`${created.id}.v1`)).toBe(true);
+    expect(keychain.entries.has(created.id)).toBe(true);
   });
 
   it('rotates the secret on every PIN change: each older profile.json is refused, the current one opens', async () => {

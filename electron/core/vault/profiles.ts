@@ -162,6 +162,8 @@ const countersUnwritableMessage =
   "Wardline cannot update this profile's security counters, so it will not check PINs for it. Ask IT to check the profile folder's permissions.";
 const countersMissingMessage =
   "This profile's security counters are missing from the system keychain, or were changed outside Wardline, so Wardline will not check PINs for it. Ask IT to set the profile up again.";
+const unconfirmedPinMessage =
+  "Wardline could not confirm that the new PIN was saved. Try the new PIN first; if it is refused, your old PIN still works. If neither does, ask IT to check the profile folder's permissions.";
 const supersededMessage =
   "This profile's settings file is an older copy, from before its PIN was last changed (restored from a backup, or copied back), so Wardline will not open it. Ask IT to put back the current file, or to set the profile up again.";
 
@@ -351,8 +353,12 @@ export class ProfileRegistry {
       await this.#writeState(id, noKeychainState, new Map([[0, secret]]));
       const salt = randomSalt();
       const kek = await deriveKek(input.pin, secret, salt, this.#kdfParams);
-      const wrapped = wrapKey(databaseKey, kek, id);
-      kek.fill(0);
+      let wrapped: ReturnType<typeof wrapKey>;
+      try {
+        wrapped = wrapKey(databaseKey, kek, id);
+      } finally {
+        kek.fill(0);
+      }
       const record = withWrap(
         { format: 1, id, displayName, role, ...(input.kind === 'display' ? { kind: 'display' as const } : {}), createdAt: this.#now(), lastUsedAt: this.#now(), failures: { ...noFailures }, wipePolicy: { ...this.#wipePolicy } },
         this.#kdfParams,
@@ -439,8 +445,12 @@ export class ProfileRegistry {
           await this.#files.writeRecord(this.dataDir, rewrapped);
         } catch (error) {
           // The file may have been replaced before the error (a failed folder sync after the
-          // rename): what is on disk decides whether the new secret must stay.
-          const onDisk = await readProfileRecord(this.dataDir, id).catch(() => null);
+          // rename): only a file read back at the old version lets the new secret go. Unknown,
+          // both stay (the state covers both versions), and the person is told to try both PINs.
+          const onDisk = await readProfileRecord(this.dataDir, id).catch(() => undefined);
+          if (onDisk === undefined) {
+            throw new VaultError({ kind: 'profile-unwritable' }, unconfirmedPinMessage, { cause: error });
+          }
           if (onDisk === null || keychainVersionOf(onDisk) !== version) await oldPinStillWorks(error);
         }
         await this.#settleState(id, reset, new Map([[version, secret]]));
@@ -578,8 +588,16 @@ export class ProfileRegistry {
       throw error;
     }
     // A profile from before: its secret is marked now its state is kept, so from here on a missing
-    // or altered state is refused (keychainState.ts). Best effort: unmarked, the next attempt does it.
-    if (!tracked) await this.#storeSecret(secretAccount(record.id, version), secret).catch(() => undefined);
+    // or altered state is refused (keychainState.ts). Fail closed, like the charge: until it is
+    // marked, deleting the state and restoring an older file would reset the counters.
+    if (!tracked) {
+      try {
+        await this.#storeSecret(secretAccount(record.id, version), secret);
+      } catch (error) {
+        secret.fill(0);
+        throw error;
+      }
+    }
     let databaseKey: Buffer | null;
     let kek: Buffer | null = null;
     try {
@@ -686,9 +704,11 @@ export class ProfileRegistry {
   async #rewrap(record: ProfileRecord, pin: string, secret: Buffer, databaseKey: Buffer): Promise<ProfileRecord> {
     const salt = randomSalt();
     const kek = await deriveKek(pin, secret, salt, this.#kdfParams);
-    const wrapped = wrapKey(databaseKey, kek, record.id);
-    kek.fill(0);
-    return withFailures(withWrap(record, this.#kdfParams, salt, wrapped), noFailures);
+    try {
+      return withFailures(withWrap(record, this.#kdfParams, salt, wrapKey(databaseKey, kek, record.id)), noFailures);
+    } finally {
+      kek.fill(0);
+    }
   }
 
   /**
