@@ -564,7 +564,7 @@ describe('an older copy of profile.json (Explorer copy, restored backup) with th
     expect(oldState).not.toBeNull();
     await registry().changePin(id, '111111', '222222');
     const newSecret = decodeSecret((await keytar.getPassword(keychainService, `${id}.v1`)) ?? '').secret;
-    const bothVersions = serializeKeychainState({ version: 1, failures: { consecutive: 0, lastFailureAt: null } }, new Map([[0, decodeSecret(oldSecret ?? '').secret], [1, newSecret]]));
+    const bothVersions = serializeKeychainState({ version: 1, failures: { consecutive: 0, lastFailureAt: null }, wipeAfter: null }, new Map([[0, decodeSecret(oldSecret ?? '').secret], [1, newSecret]]));
     const current = await readFile(file(id), 'utf8');
     await keytar.setPassword(keychainService, id, oldSecret ?? '');
     await keytar.setPassword(keychainService, `${id}.state`, bothVersions);
@@ -645,7 +645,7 @@ describe('an older copy of profile.json (Explorer copy, restored backup) with th
     for (let i = 0; i < 5; i += 1) expect((await rejection(registry().unlockProfile(id, '000000'))).code).toBe('wrong-pin');
     const planted = Buffer.alloc(32, 9);
     await keytar.setPassword(keychainService, id, encodeSecret(planted));
-    await keytar.setPassword(keychainService, `${id}.state`, serializeKeychainState({ version: 0, failures: { consecutive: 0, lastFailureAt: null } }, new Map([[0, planted]])));
+    await keytar.setPassword(keychainService, `${id}.state`, serializeKeychainState({ version: 0, failures: { consecutive: 0, lastFailureAt: null }, wipeAfter: null }, new Map([[0, planted]])));
     const record = JSON.parse(await readFile(file(id), 'utf8')) as { failures: unknown };
     await writeFile(file(id), JSON.stringify({ ...record, failures: { consecutive: 0, lastFailureAt: null } }));
     expect((await rejection(registry().unlockProfile(id, '222222'))).message).toMatch(/security counters are missing from the system keychain, or were changed outside Wardline/);

@@ -45,7 +45,7 @@ describe('keychain account names and state', () => {
   });
 
   it('round-trips the state, authenticated per profile-file version by that version’s secret, and treats anything else as not ours', () => {
-    const state = { version: 2, failures: { consecutive: 4, lastFailureAt: 1_700_000_000_000 } };
+    const state = { version: 2, failures: { consecutive: 4, lastFailureAt: 1_700_000_000_000 }, wipeAfter: 10 };
     const [one, two] = [Buffer.alloc(32, 1), Buffer.alloc(32, 2)];
     const claimed = parseKeychainState(serializeKeychainState(state, new Map([[1, one], [2, two]])));
     expect(claimed).toMatchObject(state);
@@ -54,6 +54,7 @@ describe('keychain account names and state', () => {
     expect(stateCovers(claimed!, 1)).toBe(true);
     // Anyone on the login can write a credential: fewer failures, another secret, a version it was not written for: not ours.
     expect(verifyKeychainState({ ...claimed!, failures: { consecutive: 0, lastFailureAt: null } }, 2, two)).toBe(false);
+    expect(verifyKeychainState({ ...claimed!, wipeAfter: null }, 2, two)).toBe(false);
     expect(verifyKeychainState(claimed!, 2, one)).toBe(false);
     expect(verifyKeychainState(claimed!, 0, one)).toBe(false);
     expect(verifyKeychainState({ ...claimed!, macs: { 2: '' } }, 2, two)).toBe(false);
@@ -104,6 +105,16 @@ describe('the registry and the keychain state', () => {
     expect((await rejection(unreadable.changePin(created.id, '111111', '222222'))).message).toMatch(/could not confirm that the new PIN was saved/);
     expect(keychain.entries.has(`${created.id}.v1`)).toBe(true);
     expect(keychain.entries.has(created.id)).toBe(true);
+  });
+
+  it('keeps the wipe limit a profile was made with even when profile.json is edited to lift it (review finding)', async () => {
+    const created = await registry({ wipePolicy: { afterFailures: 3 } }).createProfile({ displayName: 'Ward 9 clerk', role: 'clerk', pin: '111111' });
+    const record = JSON.parse(await readFile(file(created.id), 'utf8')) as Record<string, unknown>;
+    await writeFile(file(created.id), JSON.stringify({ ...record, wipePolicy: { afterFailures: null } }));
+    // No wipe policy in force now: only the one the profile was made with.
+    const kinds: string[] = [];
+    for (let i = 0; i < 3; i += 1) kinds.push((await rejection(registry().unlockProfile(created.id, '000000'))).reason.kind);
+    expect(kinds).toEqual(['wrong-pin', 'wrong-pin', 'wiped']);
   });
 
   it('rotates the secret on every PIN change: each older profile.json is refused, the current one opens', async () => {

@@ -42,9 +42,21 @@ export interface KeychainState {
   /** The secret version profile.json must name; a lower one is a superseded copy. */
   version: number;
   failures: FailureCounters;
+  /**
+   * The wipe limit snapshotted into the profile when it was made (profile.json's wipePolicy): kept
+   * here too, so editing the file cannot lift it; the stricter of the two applies.
+   */
+  wipeAfter: number | null;
 }
 
-export const noKeychainState: KeychainState = { version: 0, failures: noFailures };
+export const noKeychainState: KeychainState = { version: 0, failures: noFailures, wipeAfter: null };
+
+/** The stricter of two wipe limits: the lower one; null (never wipe) only when both are. */
+export function stricterWipeLimit(a: number | null, b: number | null): number | null {
+  if (a === null) return b;
+  if (b === null) return a;
+  return Math.min(a, b);
+}
 
 const KeychainStateSchema = z.object({
   version: z.number().int().min(0),
@@ -52,6 +64,7 @@ const KeychainStateSchema = z.object({
     consecutive: z.number().int().min(0),
     lastFailureAt: z.number().int().nullable(),
   }),
+  wipeAfter: z.number().int().positive().nullable(),
   /** Secret version → HMAC of this state under that version's secret (see stateMac). */
   macs: z.record(z.string().regex(/^(0|[1-9][0-9]{0,8})$/), z.string()),
 });
@@ -66,7 +79,7 @@ export type ClaimedKeychainState = z.infer<typeof KeychainStateSchema>;
  * key is wrapped under: a secret someone planted under another account opens nothing.
  */
 function stateMac(state: KeychainState, forVersion: number, secret: Buffer): string {
-  const canonical = JSON.stringify([state.version, state.failures.consecutive, state.failures.lastFailureAt, forVersion]);
+  const canonical = JSON.stringify([state.version, state.failures.consecutive, state.failures.lastFailureAt, state.wipeAfter, forVersion]);
   return createHmac('sha256', secret).update('wardline keychain state\0').update(canonical).digest('base64');
 }
 
@@ -123,5 +136,5 @@ export function parseKeychainState(text: string): ClaimedKeychainState | null {
 export function serializeKeychainState(state: KeychainState, secrets: ReadonlyMap<number, Buffer>): string {
   const failures = { consecutive: state.failures.consecutive, lastFailureAt: state.failures.lastFailureAt };
   const macs = Object.fromEntries([...secrets].map(([version, secret]) => [String(version), stateMac(state, version, secret)]));
-  return JSON.stringify({ version: state.version, failures, macs });
+  return JSON.stringify({ version: state.version, failures, wipeAfter: state.wipeAfter, macs });
 }

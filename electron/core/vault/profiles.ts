@@ -41,6 +41,7 @@ import {
   secretAccount,
   serializeKeychainState,
   stateCovers,
+  stricterWipeLimit,
   verifyKeychainState,
   type ClaimedKeychainState,
   stateAccount,
@@ -350,7 +351,7 @@ export class ProfileRegistry {
     const databaseKey = randomDatabaseKey();
     try {
       await this.#storeSecret(secretAccount(id, 0), secret);
-      await this.#writeState(id, noKeychainState, new Map([[0, secret]]));
+      await this.#writeState(id, { ...noKeychainState, wipeAfter: this.#wipePolicy.afterFailures }, new Map([[0, secret]]));
       const salt = randomSalt();
       const kek = await deriveKek(input.pin, secret, salt, this.#kdfParams);
       let wrapped: ReturnType<typeof wrapKey>;
@@ -438,7 +439,7 @@ export class ProfileRegistry {
       try {
         // Fails with the keychain's own message; nothing changed, the old PIN still works.
         await this.#storeSecret(secretAccount(id, version), secret);
-        const reset = { version, failures: noFailures };
+        const reset = stateOf({ ...opened.record, keychainVersion: version });
         await this.#writeState(id, reset, new Map([[current, opened.secret], [version, secret]])).catch(oldPinStillWorks);
         const rewrapped = { ...(await this.#rewrap(opened.record, newPin, secret, opened.databaseKey)), keychainVersion: version };
         try {
@@ -530,7 +531,11 @@ export class ProfileRegistry {
       // deleted on a claim not yet verified (its secret went when the PIN changed).
       throw new VaultError({ kind: 'superseded-profile' }, supersededMessage);
     }
-    record = withFailures(record, stricterFailures(record.failures, state.failures));
+    // The stricter of file and keychain (a forged state can only make it stricter; see above).
+    record = {
+      ...withFailures(record, stricterFailures(record.failures, state.failures)),
+      wipePolicy: { afterFailures: stricterWipeLimit(record.wipePolicy.afterFailures, state.wipeAfter) },
+    };
     const limit = this.#wipeLimit(record);
     // At the limit, either a wipe was decided and did not finish (it deletes the keychain entry
     // whatever else fails: try the wipe again, never a PIN), or the attempt that reached it was
@@ -558,7 +563,7 @@ export class ProfileRegistry {
       // until the clock caught up. Best effort: unwritten, the next attempt does the same.
       record = withFailures(record, { ...record.failures, lastFailureAt: now });
       await this.#files.writeRecord(this.dataDir, record).catch(() => undefined);
-      await this.#writeState(record.id, { version, failures: record.failures }, thisVersion).catch(() => undefined);
+      await this.#writeState(record.id, stateOf(record), thisVersion).catch(() => undefined);
     }
     // From the counters as they were BEFORE this attempt: the first five attempts stay free.
     const waitUntil = retryAt(record.failures, now, this.#delayAfterFailures);
@@ -581,7 +586,7 @@ export class ProfileRegistry {
     }
     try {
       // Under this file's version only: that also finishes a PIN change that stopped after its switch.
-      await this.#writeState(record.id, { version, failures: charged.failures }, thisVersion);
+      await this.#writeState(record.id, stateOf(charged), thisVersion);
     } catch (error) {
       // Fail closed here too: uncounted in the keychain, a restored profile.json would forget it.
       secret.fill(0);
@@ -653,7 +658,7 @@ export class ProfileRegistry {
   async #settle(record: ProfileRecord, secret: Buffer): Promise<void> {
     await withRetries(() => this.#files.writeRecord(this.dataDir, record));
     const version = keychainVersionOf(record);
-    await this.#settleState(record.id, { version, failures: record.failures }, new Map([[version, secret]]));
+    await this.#settleState(record.id, stateOf(record), new Map([[version, secret]]));
   }
 
   /** The keychain half of #settle, with the same decision: a state that cannot be written only errs stricter. */
@@ -768,6 +773,11 @@ export class ProfileRegistry {
 }
 
 /** Runs `write` up to resetWriteAttempts times, backing off; gives up silently (see #settle). */
+/** What the keychain keeps for a profile file (keychainState.ts): its version, counters and wipe limit. */
+function stateOf(record: ProfileRecord): KeychainState {
+  return { version: keychainVersionOf(record), failures: record.failures, wipeAfter: record.wipePolicy.afterFailures };
+}
+
 /** True once written; false if every attempt failed. */
 async function withRetries(write: () => Promise<void>): Promise<boolean> {
   for (let attempt = 1; attempt <= resetWriteAttempts; attempt += 1) {
