@@ -111,14 +111,6 @@ export function accountsOfProfile(accounts: readonly string[], profileId: string
   return accounts.filter((account) => account === profileId || account.startsWith(`${profileId}.`));
 }
 
-/** The version of a secret account of this profile, or null for any other account. */
-export function secretVersionOf(account: string, profileId: string): number | null {
-  if (account === profileId) return 0;
-  if (!account.startsWith(`${profileId}.v`)) return null;
-  const digits = account.slice(profileId.length + 2);
-  return /^[1-9][0-9]{0,8}$/.test(digits) ? Number(digits) : null;
-}
-
 /** The stored state's shape, or null when damaged; verifyKeychainState says whether it is ours. */
 export function parseKeychainState(text: string): ClaimedKeychainState | null {
   try {
