@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { loadFormDraft, saveFormDraft } from '../../electron/core/incident/formDrafts.js';
+import { loadFormDraft, purgeFormDraftsBefore, saveFormDraft } from '../../electron/core/incident/formDrafts.js';
 import { requests } from '../../electron/common/contract.js';
 
 function settings() {
@@ -37,6 +37,23 @@ describe('incident form drafts (kept in the profile’s encrypted settings)', ()
     expect(await loadFormDraft(store, 'incident-declare')).toBeNull();
     // Another form's draft under this key is not handed over.
     store.values.set('form-draft.incident-declare', JSON.stringify({ form: 'incident-request', fields: { lines: [], note: '' } }));
+    expect(await loadFormDraft(store, 'incident-declare')).toBeNull();
+  });
+
+  it('retention drops a form draft nobody has touched for the lifespan, and keeps a recent one', async () => {
+    const store = settings();
+    const DAY = 86_400_000;
+    const request = { form: 'incident-request' as const, fields: { lines: [{ role: 'ODP', count: 2, location: 'Theatre 3', by: '14:30' }], note: '' } };
+    await saveFormDraft(store, declare, 1_000 * DAY);
+    await saveFormDraft(store, request, 1_025 * DAY);
+    expect(await purgeFormDraftsBefore(store, 1_010 * DAY)).toBe(1);
+    expect(await loadFormDraft(store, 'incident-declare')).toBeNull();
+    expect(store.values.get('form-draft.incident-declare')).toBe('');
+    expect(await loadFormDraft(store, 'incident-request')).toEqual(request);
+    // One stored by an older build (no date) is taken as old.
+    store.values.set('form-draft.incident-declare', JSON.stringify(declare));
+    expect(await loadFormDraft(store, 'incident-declare')).toEqual(declare);
+    expect(await purgeFormDraftsBefore(store, 1_010 * DAY)).toBe(1);
     expect(await loadFormDraft(store, 'incident-declare')).toBeNull();
   });
 

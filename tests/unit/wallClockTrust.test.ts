@@ -96,13 +96,15 @@ function fakeStore(purged: number[]) {
       return { deleted: 1, checkpointed: true };
     },
     purgeIncidentsBefore: async () => ({ incidentIds: [], events: 0 }),
+    getSetting: async () => null,
+    setSetting: async () => undefined,
   };
 }
 
 describe('the retention sweep', () => {
   function sweep(now: () => number, wallClock: WallClockTrust, purged: number[], logs: string[]): Promise<number> {
     const deps: RetentionDeps = {
-      store: fakeStore(purged) as unknown as RetentionDeps['store'],
+      store: fakeStore(purged),
       audit: { record: async () => undefined } as unknown as RetentionDeps['audit'],
       days: 30,
       now,

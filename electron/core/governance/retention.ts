@@ -8,6 +8,7 @@
  */
 import type { AuditTrail } from './auditTrail.js';
 import type { WallClockTrust } from './wallClockTrust.js';
+import { purgeFormDraftsBefore } from '../incident/formDrafts.js';
 import type { WardlineStore } from '../store/index.js';
 
 const DAY_MS = 24 * 60 * 60_000;
@@ -25,7 +26,7 @@ export function expiresAt(sentAt: number, days: number): number {
 }
 
 export interface RetentionDeps {
-  store: Pick<WardlineStore, 'purgeSentBefore' | 'purgeIncidentsBefore'>;
+  store: Pick<WardlineStore, 'purgeSentBefore' | 'purgeIncidentsBefore' | 'getSetting' | 'setSetting'>;
   audit: AuditTrail;
   days: number;
   now(): number;
@@ -56,6 +57,8 @@ export async function sweepRetention(deps: RetentionDeps): Promise<number> {
   const cutoff = retentionCutoff(now, deps.days);
   const { deleted, checkpointed } = await deps.store.purgeSentBefore(cutoff);
   const incidents = await deps.store.purgeIncidentsBefore(cutoff, deps.openIncidents(), retentionCutoff(now, 2 * deps.days));
+  // Half-filled incident forms go the way of the composer's drafts (those go with the messages).
+  const formDrafts = await purgeFormDraftsBefore(deps.store, cutoff);
   if (deleted > 0 || incidents.incidentIds.length > 0) {
     await deps.audit.record('retention-purge', {
       deleted,
@@ -68,6 +71,6 @@ export async function sweepRetention(deps: RetentionDeps): Promise<number> {
   }
   if (incidents.incidentIds.length > 0) deps.incidentsPurged(incidents.incidentIds);
   if (deleted > 0) deps.changed();
-  deps.log(`retention swept deleted=${deleted} incidents=${incidents.incidentIds.length} checkpointed=${checkpointed}`);
+  deps.log(`retention swept deleted=${deleted} incidents=${incidents.incidentIds.length} form-drafts=${formDrafts} checkpointed=${checkpointed}`);
   return deleted;
 }
