@@ -85,7 +85,12 @@ export function requestHandlers(
       const mask = session.masksPatientIdentifiers();
       return (await session.chat().directory()).map((entry) => ({ ...entry, name: shownText(entry.name, mask) }));
     },
-    'held:list': () => (session.connection().kind === 'not-configured' ? [] : session.chat().heldSenders()),
+    'held:list': async () => {
+      if (session.connection().kind === 'not-configured') return [];
+      // Refused (with the store's reason) rather than a list silently missing what was held before.
+      await session.chat().heldLoaded();
+      return session.chat().heldSenders();
+    },
     'held:accept': async ({ jid }) => {
       await session.chat().acceptSender(jid);
       return { accepted: true as const };

@@ -3,7 +3,9 @@
 // past them by then (they used to live only in memory, and were lost for good). Accepting the
 // sender stores each exactly once.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HELD_SETTING } from '../../electron/core/chat/heldMessages.js';
 import { buildChatMessage } from '../../electron/core/messaging/index.js';
+import { StoreError, type WardlineStore } from '../../electron/core/store/index.js';
 import { connectXmpp, type XmppConnection } from '../../electron/core/xmpp/index.js';
 import { type ProsodyServer, startProsody } from '../fixtures/prosody.js';
 import { bodies, cleanUpStores, exactlyOnce, users, waitFor, waitReady, type Workstation, WorkstationPool } from './chatHarness.js';
@@ -77,6 +79,36 @@ describe('messages held from outside the organisation', () => {
     const log = alice.logs.join('\n');
     for (const text of texts) expect(log).not.toContain(text);
     expect(log).toContain(`chat held-accepted domain=partner.test count=2`);
+  });
+
+  it('a held list that could not be read at start is refused, not shown short, and read again once it can be (review finding)', async () => {
+    let unreadable = false;
+    const flaky = (store: WardlineStore): WardlineStore =>
+      new Proxy(store, {
+        get(target, property) {
+          if (property === 'getSetting') {
+            return (key: string) => (unreadable && key === HELD_SETTING ? Promise.reject(new StoreError('io')) : target.getSetting(key));
+          }
+          const value: unknown = Reflect.get(target, property);
+          return typeof value === 'function' ? value.bind(target) : value;
+        },
+      });
+    const carol = await pool.open(server, 'carol', { storeSeenByChat: flaky });
+    await visitor.send(buildChatMessage({ to: carol.jid, id: 'visitor-held-carol', body: 'Locum here: which entrance?' }));
+    await waitFor('held', () => (heldFrom(carol, VISITOR) === 1 ? true : undefined));
+    // The archive's cursor moves past it: from now on only the stored list has it.
+    await restart(carol);
+    expect(heldFrom(carol, VISITOR)).toBe(1);
+
+    unreadable = true;
+    await restart(carol);
+    expect(carol.logs).toContain('chat held-load-failed error=StoreError');
+    await expect(carol.chat.heldLoaded()).rejects.toThrow();
+    expect(carol.chat.heldSenders()).toEqual([]); // what a list would have shown: nobody waiting
+
+    unreadable = false;
+    await carol.chat.heldLoaded();
+    expect(heldFrom(carol, VISITOR)).toBe(1);
   });
 
   it('declining drops them from the store too: a restart does not bring them back', async () => {

@@ -466,6 +466,10 @@ class Chat implements ChatService {
     await this.#held.idle();
   }
 
+  heldLoaded(): Promise<void> {
+    return this.#held.loaded();
+  }
+
   /** Who is waiting outside the organisation, with counts: addresses only, never content. */
   heldSenders(): HeldSender[] {
     const senders = new Map<string, HeldSender>();

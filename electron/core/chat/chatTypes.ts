@@ -110,6 +110,11 @@ export interface ChatService {
   directory(): Promise<DirectoryEntry[]>;
   /** Outside senders whose messages are held, not stored as trusted. */
   heldSenders(): HeldSender[];
+  /**
+   * Resolves once the held messages stored earlier are read (retried if they could not be at
+   * start); rejects if they still cannot, so a list shown is never silently short of them.
+   */
+  heldLoaded(): Promise<void>;
   /** Stores the sender's held messages and trusts this address from now on (kept in the profile). */
   acceptSender(jid: string): Promise<void>;
   /** Drops the sender's held messages (from the store too); later ones are held again. */

@@ -58,6 +58,12 @@ export class HeldMessages {
     if (await read) await this.save();
   }
 
+  /** The stored list, read again if it could not be at start; rejects if it still cannot. */
+  async loaded(): Promise<void> {
+    await this.#writing.catch(() => undefined);
+    if (!this.#loaded) await this.#read();
+  }
+
   /** Resolves when no write is pending (before the store closes). */
   async idle(): Promise<void> {
     for (;;) {
