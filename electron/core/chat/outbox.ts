@@ -10,6 +10,7 @@ import type { OutboxEntry, WardlineStore } from '../store/index.js';
 import type { XmlElement } from '../xmpp/index.js';
 import { errorName } from './incoming.js';
 import { buildSenderCard } from './senderCard.js';
+import type { Unacknowledged } from './streamRefusals.js';
 
 export interface OutboxDeps {
   store: WardlineStore;
@@ -113,7 +114,7 @@ export class Outbox {
   }
 
   /** The messages with the connection now, not yet acknowledged by the server. */
-  inFlightMessages(): { messageId: number; conversationId: number; sentAt: number }[] {
+  inFlightMessages(): Unacknowledged[] {
     return [...this.#inFlight].map(([messageId, { conversationId, at }]) => ({ messageId, conversationId, sentAt: at }));
   }
 

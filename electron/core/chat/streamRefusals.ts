@@ -18,6 +18,13 @@ export const REFUSALS_BEFORE_FAILING = 2;
  */
 export const REFUSAL_WINDOW_MS = 5_000;
 
+/** A message that was with the connection, unacknowledged, when the server ended the stream. */
+export interface Unacknowledged {
+  messageId: number;
+  conversationId: number;
+  sentAt: number;
+}
+
 export interface StreamRefusalDeps {
   store: Pick<WardlineStore, 'markFailed'>;
   changed(conversationIds: readonly number[]): void;
@@ -38,12 +45,12 @@ export class StreamRefusals {
   ) {}
 
   /** The session ended with stream error policy-violation while these messages were unacknowledged. */
-  sessionRefused(unacknowledged: readonly { messageId: number; conversationId: number; sentAt: number }[]): Promise<void> {
+  sessionRefused(unacknowledged: readonly Unacknowledged[]): Promise<void> {
     this.#work = this.#work.then(() => this.#refused(unacknowledged));
     return this.#work;
   }
 
-  async #refused(unacknowledged: readonly { messageId: number; conversationId: number; sentAt: number }[]): Promise<void> {
+  async #refused(unacknowledged: readonly Unacknowledged[]): Promise<void> {
     const strikes = new Map<number, number>();
     const since = this.now() - REFUSAL_WINDOW_MS;
     for (const { messageId, conversationId } of unacknowledged.filter((message) => message.sentAt >= since)) {

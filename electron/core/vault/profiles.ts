@@ -778,17 +778,16 @@ function stateOf(record: ProfileRecord): KeychainState {
   return { version: keychainVersionOf(record), failures: record.failures, wipeAfter: record.wipePolicy.afterFailures };
 }
 
-/** True once written; false if every attempt failed. */
-async function withRetries(write: () => Promise<void>): Promise<boolean> {
+/** Tries a write a few times; gives up quietly (callers only ever err stricter by not writing). */
+async function withRetries(write: () => Promise<void>): Promise<void> {
   for (let attempt = 1; attempt <= resetWriteAttempts; attempt += 1) {
     try {
       await write();
-      return true;
+      return;
     } catch {
       if (attempt < resetWriteAttempts) await new Promise((resolve) => setTimeout(resolve, resetWriteBackoffMs * attempt));
     }
   }
-  return false;
 }
 
 function notFound(): VaultError {
