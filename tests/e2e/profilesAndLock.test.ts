@@ -17,7 +17,6 @@ import { createProfileThroughUi, unlockThroughUi } from './steps.js';
 const nonce = randomBytes(4).toString('hex');
 // Nine random digits: long enough that no unrelated file on the machine contains them by chance.
 const PIN_A = String(100_000_000 + (randomBytes(4).readUInt32BE(0) % 900_000_000));
-const testStartedAt = Date.now();
 const PIN_B = `night shift ${nonce}`;
 const PIN_C = String(100_000_000 + (randomBytes(4).readUInt32BE(0) % 900_000_000));
 const SECRET_TEXT = `Bed 14 potassium 6.9 repeat ECG now ${nonce}`;
@@ -35,6 +34,9 @@ describe('encrypted profiles and the lock, end to end', () => {
   let keyring: Keyring;
   let app: OpenWardline;
   let dataDir: string;
+  /** This file's own temp folder (TMPDIR for the core and Chromium), so the scan reads all of it and nothing else's. */
+  let privateTmp: string;
+  const sharedTmpEnv = { TMPDIR: process.env.TMPDIR, TMP: process.env.TMP, TEMP: process.env.TEMP };
   let idle = 0;
   /** Added to the auto-lock's own input clock, so minutes without input pass in an instant. */
   let skewMs = 0;
@@ -42,6 +44,9 @@ describe('encrypted profiles and the lock, end to end', () => {
   const logLines: string[] = [];
 
   beforeAll(async () => {
+    // The machine's shared temp folder can hold other jobs' trees (a CI box's clones), too large to scan in time.
+    privateTmp = await mkdtemp(join(tmpdir(), 'wardline-e2e-tmp-'));
+    for (const name of ['TMPDIR', 'TMP', 'TEMP'] as const) process.env[name] = privateTmp;
     keyring = await startKeyring();
     applyKeyringEnv(keyring.env);
     dataDir = await mkdtemp(join(tmpdir(), 'wardline-e2e-profiles-'));
@@ -56,7 +61,11 @@ describe('encrypted profiles and the lock, end to end', () => {
   afterAll(async () => {
     await app?.close();
     await keyring?.stop();
-    await rm(dataDir, { recursive: true, force: true });
+    for (const [name, value] of Object.entries(sharedTmpEnv)) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
+    await rm(privateTmp, { recursive: true, force: true });
   });
 
   it('creates a profile from the welcome screen and signs its owner in', async () => {
@@ -269,14 +278,14 @@ describe('encrypted profiles and the lock, end to end', () => {
 
   it('leaves no message text or PIN in plaintext on disk, in temp, or in the page storage', async () => {
     const needles = [SECRET_TEXT, URGENT_TEXT, PIN_A, PIN_B, PIN_C].map((s) => Buffer.from(s));
-    const files = [...(await filesUnder(dataDir)), ...(await filesUnder(tmpdir()).catch(() => []))];
+    // dataDir sits inside privateTmp, where the core and Chromium wrote every temp file of this session.
+    expect(dataDir.startsWith(privateTmp) && tmpdir() === privateTmp).toBe(true);
+    const files = await filesUnder(privateTmp);
     let scanned = 0;
     for (const file of files) {
       if (file.includes('wardline-keyring-')) continue; // the keyring's own store, encrypted by gnome-keyring
       const info = await stat(file).catch(() => null);
       if (!info || info.size > 64 * 1024 * 1024) continue;
-      // In the shared temp folder only what was written during this test can be Wardline's.
-      if (!file.startsWith(dataDir) && info.mtimeMs < testStartedAt - 1000) continue;
       const bytes = await readFile(file).catch(() => null);
       if (!bytes) continue;
       if (file.startsWith(dataDir)) scanned++;
