@@ -4,8 +4,9 @@
 // once broke the last. The windows are reached over Chromium's DevTools protocol, as a tester's
 // tool would (WARDLINE_DEMO_CDP_PORTS).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
@@ -16,8 +17,9 @@ const projectRoot = fileURLToPath(new URL('../..', import.meta.url));
 /** Temp dirs the demo makes: its two data folders, its Prosody and its private keyring. */
 const DEMO_PREFIXES = ['wardline-demo-', 'wardline-prosody-', 'wardline-keyring-'];
 
-function demoDirs(): Set<string> {
-  return new Set(readdirSync(tmpdir()).filter((name) => DEMO_PREFIXES.some((prefix) => name.startsWith(prefix))));
+/** What the demo left in its temp folder (its TMPDIR is ours alone, so other jobs' folders never count). */
+function demoDirs(demoTmp: string): string[] {
+  return readdirSync(demoTmp).filter((name) => DEMO_PREFIXES.some((prefix) => name.startsWith(prefix)));
 }
 
 function exited(child: ChildProcess): Promise<void> {
@@ -29,14 +31,14 @@ function exited(child: ChildProcess): Promise<void> {
 
 describe('npm run demo', () => {
   it('starts two DEMO people on a throwaway server who can message each other at once, and Ctrl+C deletes everything it made', async () => {
-    const before = demoDirs();
+    const demoTmp = mkdtempSync(join(tmpdir(), 'wardline-e2e-demo-tmp-'));
     const cdpPorts = await freePorts(2);
     // Its own process group, as a terminal would run it, so "Ctrl+C" reaches every process in it.
     const demo = spawn(process.execPath, ['--import', 'tsx', 'tools/demo.ts', '--chromium'], {
       cwd: projectRoot,
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, WARDLINE_DEMO_CDP_PORTS: cdpPorts.join(',') },
+      env: { ...process.env, TMPDIR: demoTmp, WARDLINE_DEMO_CDP_PORTS: cdpPorts.join(',') },
     });
     let output = '';
     demo.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
@@ -45,7 +47,7 @@ describe('npm run demo', () => {
       await expect.poll(() => output, { timeout: 60_000, interval: 250 }).toContain('Wardline DEMO is running');
       expect(output).toContain('Window 1: DEMO Sam Okafor (Ward clerk)');
       expect(output).toContain('Window 2: DEMO Dr Ana Lima (Consultant)');
-      const made = [...demoDirs()].filter((name) => !before.has(name));
+      const made = demoDirs(demoTmp);
       expect(made.filter((name) => name.startsWith('wardline-demo-'))).toHaveLength(2);
       expect(made.filter((name) => name.startsWith('wardline-prosody-'))).toHaveLength(1);
 
@@ -70,10 +72,11 @@ describe('npm run demo', () => {
 
       process.kill(-(demo.pid ?? 0), 'SIGINT');
       await exited(demo);
-      expect([...demoDirs()].filter((name) => !before.has(name)), output).toEqual([]);
+      expect(demoDirs(demoTmp), output).toEqual([]);
     } finally {
       if (demo.exitCode === null && demo.signalCode === null) process.kill(-(demo.pid ?? 0), 'SIGKILL');
       await exited(demo);
+      rmSync(demoTmp, { recursive: true, force: true });
     }
   });
 });

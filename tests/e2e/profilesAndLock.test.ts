@@ -82,7 +82,8 @@ describe('encrypted profiles and the lock, end to end', () => {
     // Messages arrive as a sync would deliver them (messaging itself is a later issue).
     const store = core.session.store();
     const conversationId = await store.upsertConversation({ jid: 'ward7@conference.wardline.test', kind: 'room', title: 'Ward 7 nursing' });
-    const t = Date.UTC(2026, 10, 25, 9, 30);
+    // Recent, so the unlock's retention sweep (real clock, policy days) keeps them on any date.
+    const t = Date.now() - 10 * 60_000;
     await store.insertReceivedBatch([
       { conversationId, originId: 'o1', senderJid: 'nurse@wardline.test', senderName: 'Priya Shah', senderRole: 'Staff nurse', body: SECRET_TEXT, sentAt: t, receivedAt: t },
       { conversationId, originId: 'o2', senderJid: 'reg@wardline.test', senderName: 'Dr Tom Hale', senderRole: 'Medical registrar', body: URGENT_TEXT, sentAt: t + 60_000, receivedAt: t + 60_000, urgency: 'urgent' },
