@@ -22,6 +22,8 @@ interface Person {
   dataDir: string;
   /** Titles of the OS notifications main showed (redacted by policy). */
   notified: string[];
+  /** The core's log lines (no content: the log is checked for that elsewhere). */
+  logs: string[];
   page: Page;
   jid: string;
 }
@@ -37,9 +39,11 @@ describe('messaging between two people, end to end', () => {
     const dataDir = await mkdtemp(join(tmpdir(), `wardline-e2e-${user}-`));
     dirs.push(dataDir);
     const notified: string[] = [];
+    const logs: string[] = [];
     const app = await openWardline({
       dataDir,
       headless: true,
+      log: (line) => logs.push(line),
       core: {
         chatTrust: { adminCa: { paths: [server.caCertPath] }, trustedDomains: [server.domain] },
         notify: { show: ({ title }) => void notified.push(title) },
@@ -47,7 +51,7 @@ describe('messaging between two people, end to end', () => {
     });
     await createProfileThroughUi(app.page, name, role, '246810');
     await connectThroughUi(app.page, server, user, `${user}-password`);
-    return { app, dataDir, notified, page: app.page, jid: `${user}@${server.domain}` };
+    return { app, dataDir, notified, logs, page: app.page, jid: `${user}@${server.domain}` };
   }
 
   beforeAll(async () => {
@@ -246,9 +250,17 @@ describe('messaging between two people, end to end', () => {
     const latest = `${longer}, pressure areas too`;
     await composer.fill(latest);
     const typed = performance.now();
+    let lockedAt = Number.NaN;
+    const stopWatching = bob.app.core.events.on('session:changed', (state) => {
+      if (state.kind === 'locked' && Number.isNaN(lockedAt)) lockedAt = performance.now();
+    });
     expect((await bob.app.core.session.lockForOs('os-lock')).kind).toBe('locked');
-    // Locked before the composer's own pause would have saved it: the window's handover did.
-    expect(performance.now() - typed).toBeLessThan(DRAFT_PAUSE_MS);
+    stopWatching();
+    // Locked (the state change, not the store's close after it) before the composer's own pause
+    // would have saved the draft: the window's handover did.
+    expect(lockedAt - typed).toBeLessThan(DRAFT_PAUSE_MS);
+    expect(bob.logs).toContain('lock handover reason=os-lock');
+    expect(bob.logs).not.toContain('lock handover unanswered reason=os-lock');
     await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toBe('Wardline is locked');
     await unlockThroughUi(page, 'Dr Bob Reyes', '246810');
     await expect.poll(() => composer.inputValue()).toBe(latest);

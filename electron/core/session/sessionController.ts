@@ -370,7 +370,11 @@ export class SessionController {
     if (this.#handover !== null) return this.#handover.result;
     let settle!: (locked: Promise<SessionState>) => void;
     const result = new Promise<SessionState>((resolve) => (settle = resolve));
-    const timer = setTimeout(() => void this.lock(reason).catch(() => undefined), LOCK_HANDOVER_MS);
+    const timer = setTimeout(() => {
+      // Worth knowing for IT: text typed just before this lock may not have been saved.
+      this.deps.log(`lock handover unanswered reason=${reason}`);
+      void this.lock(reason).catch(() => undefined);
+    }, LOCK_HANDOVER_MS);
     timer.unref?.();
     this.#handover = { reason, timer, settle, result };
     this.deps.log(`lock handover reason=${reason}`);
