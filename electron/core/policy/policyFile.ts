@@ -41,8 +41,8 @@ export function policyFilePath(platform: NodeJS.Platform, env: Env, options: { i
   if (!options.isPackaged && override && paths.isAbsolute(override)) return override;
   // A packaged build never takes the folder from the environment: a person can set ProgramData (and
   // SystemRoot, for reg.exe) for their own processes, and with both could have their own file
-  // accepted. So packaged builds read C:\ProgramData (a PC whose system drive is not C: needs IT to
-  // provide that folder).
+  // accepted. So packaged builds read C:\ProgramData, as the pin is read with C:\Windows's reg.exe
+  // (main/os/policyPin.ts); a PC whose system drive is not C: needs IT to provide those paths.
   if (platform === 'win32') return path.win32.join(options.isPackaged ? 'C:\\ProgramData' : windowsProgramData(env), 'Wardline', 'policy.json');
   if (platform === 'darwin') return '/Library/Application Support/Wardline/policy.json';
   return '/etc/wardline/policy.json';
