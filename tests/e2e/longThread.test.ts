@@ -5,6 +5,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openWardline, type OpenWardline } from '../../tools/chromium/openWardline.js';
 import { applyKeyringEnv, startKeyring, type Keyring } from '../fixtures/keyring.js';
@@ -12,6 +13,11 @@ import { screenshot } from './screenshot.js';
 import { unlockThroughUi } from './steps.js';
 
 const TOTAL = 100_000;
+
+/** How many messages the list has read so far (every row states it), newest page first. */
+async function loadedCount(page: Page): Promise<number> {
+  return Number(await page.locator('.row').first().getAttribute('aria-setsize'));
+}
 
 describe('a very long thread', () => {
   let keyring: Keyring;
@@ -63,13 +69,19 @@ describe('a very long thread', () => {
 
     const rowCounts: number[] = [];
     for (let i = 0; i < 8; i++) {
-      await page.evaluate(`document.querySelector('.scroller').scrollTop = 0`);
-      await page.waitForTimeout(150);
+      // To the top, then wait for the older page it asks for (the list grows). Scrolled again on
+      // each poll: a scroll that lands while a page is still being read asks for nothing.
+      const before = await loadedCount(page);
+      await expect
+        .poll(async () => {
+          await page.evaluate(`document.querySelector('.scroller').scrollTop = 0`);
+          return loadedCount(page);
+        })
+        .toBeGreaterThan(before);
       rowCounts.push(await page.locator('.row').count());
     }
     // Older pages really loaded (the first page held the last 50 messages)...
-    const loaded = Number(await page.locator('.row').first().getAttribute('aria-setsize'));
-    expect(loaded).toBeGreaterThan(200);
+    expect(await loadedCount(page)).toBeGreaterThan(200);
     // ...but the DOM holds only a window of them.
     expect(Math.max(...rowCounts)).toBeLessThan(80);
     await screenshot(page, 'long-thread-scrolled-back');
@@ -83,19 +95,29 @@ describe('a very long thread', () => {
     const messages = page.getByRole('list', { name: 'Messages' });
     await expect.poll(() => messages.textContent()).toContain(`Bed state update ${TOTAL - 1}:`);
     await page.evaluate(`(() => { const s = document.querySelector('.scroller'); s.scrollTop = s.scrollHeight; })()`);
-    await page.waitForTimeout(200);
+    // The newest message is the last row rendered: the walk starts from it.
+    await expect.poll(() => page.locator('.row').last().textContent()).toContain(`Bed state update ${TOTAL - 1}:`);
     await page.locator('.row input.pick').last().focus();
     const lost: number[] = [];
     // Each message row has one control (its selection box): 160 steps cross several page loads.
     for (let step = 0; step < 160; step++) {
       await page.keyboard.press('Shift+Tab');
-      const inList = await page.evaluate(`document.activeElement?.closest('ol.messages') !== null && document.activeElement?.matches('input.pick')`);
-      if (!inList) lost.push(step);
-      if (step % 40 === 39) await page.waitForTimeout(150); // let older pages arrive mid-walk
+      // After a frame, so the list has seen the scroll that focus caused (and moved its window).
+      const at = (await page.evaluate(`new Promise((resolve) => requestAnimationFrame(() => {
+        const focused = document.activeElement;
+        const inList = focused?.closest('ol.messages') !== null && focused?.matches('input.pick') === true;
+        resolve({ inList, position: inList ? Number(focused.closest('.row').getAttribute('aria-posinset')) : null });
+      }))`)) as { inList: boolean; position: number | null };
+      if (!at.inList) lost.push(step);
+      else if (at.position === 1) {
+        // Focus is on the oldest message read so far, scrolled to the top, so the next older page is
+        // on its way; a person pressing Shift+Tab sees it arrive before going on, and so does this test.
+        await expect.poll(() => page.evaluate(`Number(document.activeElement?.closest('.row')?.getAttribute('aria-posinset'))`)).toBeGreaterThan(1);
+      }
     }
     expect(lost).toEqual([]);
     // Older pages were loaded on the way (the first page held 50), and the DOM stayed a window.
-    expect(Number(await page.locator('.row').first().getAttribute('aria-setsize'))).toBeGreaterThan(150);
+    expect(await loadedCount(page)).toBeGreaterThan(150);
     expect(await page.locator('.row').count()).toBeLessThan(120);
     const label = await page.evaluate(`document.activeElement?.closest('[data-message-id]')?.textContent ?? ''`);
     expect(label).toMatch(new RegExp(`Bed state update ${TOTAL - 161}:`));
