@@ -1,7 +1,15 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { LiveRepair } from '../../electron/core/chat/liveRepair.js';
 
-const tick = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+// Fake timers: the repair's backoff and the test's waits run on one clock, so a stalled event loop
+// cannot reorder them. advanceTimersByTimeAsync also lets the repair's promises settle between timers.
+beforeEach(() => {
+  vi.useFakeTimers();
+});
+
+afterEach(() => {
+  vi.useRealTimers();
+});
 
 describe('live repair', () => {
   it('a failure reported while a repair runs gets a repair of its own after it (review finding)', async () => {
@@ -16,13 +24,17 @@ describe('live repair', () => {
       delaysMs: [5],
     });
     repair.failed();
-    await tick(20);
+    await vi.advanceTimersByTimeAsync(4);
+    expect(runs).toBe(0); // waits its delay first
+    await vi.advanceTimersByTimeAsync(1);
     expect(runs).toBe(1);
     repair.failed(); // while the first is still running: it may already be past what failed
+    await vi.advanceTimersByTimeAsync(100);
+    expect(runs).toBe(1); // not alongside the running one
     release();
-    await tick(30);
+    await vi.advanceTimersByTimeAsync(5);
     expect(runs).toBe(2);
-    await tick(30);
+    await vi.advanceTimersByTimeAsync(1_000);
     expect(runs).toBe(2);
     repair.stop();
   });
@@ -35,7 +47,14 @@ describe('live repair', () => {
     };
     const repair = new LiveRepair({ catchUp, log: () => undefined, delaysMs: [5] });
     repair.failed();
-    await tick(80);
+    await vi.advanceTimersByTimeAsync(5);
+    expect(runs).toBe(1);
+    await vi.advanceTimersByTimeAsync(5);
+    expect(runs).toBe(2);
+    await vi.advanceTimersByTimeAsync(5);
+    expect(runs).toBe(3);
+    // Through: no more.
+    await vi.advanceTimersByTimeAsync(1_000);
     expect(runs).toBe(3);
     repair.stop();
   });
