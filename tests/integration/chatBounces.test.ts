@@ -51,6 +51,17 @@ async function bareClient(user: string, stanzas: XmlElement[] = []): Promise<Xmp
   return connection;
 }
 
+/**
+ * Returns once the server has handled everything `connection` sent before it: a ping answered by
+ * the server itself (XEP-0199), on the same stream. Prosody handles one session's stanzas in order,
+ * each to the end (routing, archiving) before the next, so an earlier message is in the archive by
+ * the time the answer comes.
+ */
+async function serverHasHandled(connection: XmppConnection): Promise<void> {
+  const answer = await connection.iq(xml('iq', { type: 'get', to: server.domain }, xml('ping', { xmlns: 'urn:xmpp:ping' })));
+  expect(answer.attrs['type']).toBe('result');
+}
+
 /** A fresh members-only room owned by carol, with mallory as a member who has joined it. */
 async function roomWithMember(name: string, title: string): Promise<{ room: string; owner: Workstation; member: Workstation; memberRoom: number }> {
   const room = `${name}-${Date.now()}@${server.mucDomain}`;
@@ -230,7 +241,7 @@ describe('bounced messages', () => {
     await bob.send(
       xml('message', { to: String(got.attrs['from']), type: 'error', id: String(got.attrs['id']) }, xml('error', { type: 'cancel' }, xml('not-acceptable', { xmlns: STANZAS }))),
     );
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await serverHasHandled(bob);
     const mark = alice.logs.length;
     const eventsBefore = alice.events.length;
     await alice.comeOnline();
@@ -271,7 +282,7 @@ describe('bounced messages', () => {
     await mallory.send(
       xml('message', { to: aliceFull, type: 'error', id: originId }, xml('error', { type: 'cancel' }, xml('item-not-found', { xmlns: STANZAS }))),
     );
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await serverHasHandled(mallory);
     const mark = alice.logs.length;
     await alice.comeOnline();
     await waitReady(alice, mark);
