@@ -9,14 +9,14 @@
  */
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { openWardline } from './chromium/openWardline.js';
+import { openWardline, platformPolicyFile } from './chromium/openWardline.js';
 import { ensureDisplay } from './chromium/xvfb.js';
 
 async function main(): Promise<void> {
   const dataDir = process.env.WARDLINE_DATA_DIR ?? join(homedir(), '.wardline-dev');
   const cdpPort = parsePort(process.env.WARDLINE_CDP_PORT);
   const display = await ensureDisplay();
-  const app = await openWardline({ dataDir, headless: false, cdpPort, log: (l) => console.log(l) });
+  const app = await openWardline({ dataDir, headless: false, cdpPort, policyFile: platformPolicyFile(), log: (l) => console.log(l) });
   console.log(`Wardline (Chromium shell) running. Data: ${dataDir}${display.started ? `, Xvfb on ${display.display}` : ''}`);
   if (cdpPort !== undefined) console.log(`DevTools protocol on http://127.0.0.1:${cdpPort}`);
   const shutdown = async () => {

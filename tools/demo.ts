@@ -17,7 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { createWardlineCore, type WardlineCore } from '../electron/core/wardlineCore.js';
 import { applyKeyringEnv, startKeyring } from '../tests/fixtures/keyring.js';
 import { startProsody, type ProsodyServer } from '../tests/fixtures/prosody.js';
-import { openWardline, type OpenWardline } from './chromium/openWardline.js';
+import { openWardline, platformPolicyFile, type OpenWardline } from './chromium/openWardline.js';
 import { ensureDisplay } from './chromium/xvfb.js';
 
 const PIN = '123456';
@@ -101,7 +101,14 @@ async function main(): Promise<void> {
       dirs.push(dataDir);
       if (binary === null) {
         const cdpPort = cdpPorts?.[i];
-        const app = await openWardline({ dataDir, headless: false, viewport: { width: 1100, height: 760 }, core: { chatTrust }, ...(cdpPort ? { cdpPort } : {}) });
+        const app = await openWardline({
+          dataDir,
+          headless: false,
+          viewport: { width: 1100, height: 760 },
+          policyFile: platformPolicyFile(),
+          core: { chatTrust },
+          ...(cdpPort ? { cdpPort } : {}),
+        });
         windows.push(app);
         await preparePerson(app.core, server, i);
       } else {

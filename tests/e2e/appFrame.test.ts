@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openWardline, type OpenWardline } from '../../tools/chromium/openWardline.js';
+import { noAdminPolicy } from './noAdminPolicy.js';
 import { screenshot } from './screenshot.js';
 
 describe('app frame in real Chromium against the real core', () => {
@@ -11,7 +12,7 @@ describe('app frame in real Chromium against the real core', () => {
 
   beforeAll(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'wardline-e2e-'));
-    app = await openWardline({ dataDir, headless: true });
+    app = await openWardline({ dataDir, headless: true, policyFile: noAdminPolicy(dataDir) });
   });
   afterAll(async () => {
     await app?.close();

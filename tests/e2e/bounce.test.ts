@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openWardline, type OpenWardline } from '../../tools/chromium/openWardline.js';
 import { applyKeyringEnv, startKeyring, type Keyring } from '../fixtures/keyring.js';
 import { startProsody, type ProsodyServer } from '../fixtures/prosody.js';
+import { noAdminPolicy } from './noAdminPolicy.js';
 import { screenshot } from './screenshot.js';
 import { connectThroughUi, createProfileThroughUi } from './steps.js';
 
@@ -28,6 +29,7 @@ describe('a bounced message, end to end', () => {
     app = await openWardline({
       dataDir,
       headless: true,
+      policyFile: noAdminPolicy(dataDir),
       core: { chatTrust: { adminCa: { paths: [server.caCertPath] }, trustedDomains: [server.domain] } },
     });
     await createProfileThroughUi(app.page, 'Alice Moreno', 'Bed manager', '246810');

@@ -9,6 +9,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openWardline, type OpenWardline } from '../../tools/chromium/openWardline.js';
 import { applyKeyringEnv, startKeyring, type Keyring } from '../fixtures/keyring.js';
+import { noAdminPolicy } from './noAdminPolicy.js';
 import { screenshot } from './screenshot.js';
 import { unlockThroughUi } from './steps.js';
 
@@ -28,7 +29,7 @@ describe('a very long thread', () => {
     keyring = await startKeyring();
     applyKeyringEnv(keyring.env);
     dataDir = await mkdtemp(join(tmpdir(), 'wardline-e2e-long-'));
-    app = await openWardline({ dataDir, headless: true });
+    app = await openWardline({ dataDir, headless: true, policyFile: noAdminPolicy(dataDir) });
     await app.core.session.createProfile({ displayName: 'Night coordinator', role: 'Site manager', pin: '975310' });
     const store = app.core.session.store();
     const conversationId = await store.upsertConversation({ jid: 'site@conference.wardline.test', kind: 'room', title: 'Site management' });

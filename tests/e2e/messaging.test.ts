@@ -13,6 +13,7 @@ import { applyKeyringEnv, startKeyring, type Keyring } from '../fixtures/keyring
 import { startProsody, type ProsodyServer } from '../fixtures/prosody.js';
 import { buildChatMessage } from '../../electron/core/messaging/index.js';
 import { connectXmpp } from '../../electron/core/xmpp/index.js';
+import { noAdminPolicy } from './noAdminPolicy.js';
 import { screenshot } from './screenshot.js';
 import { connectThroughUi, createProfileThroughUi, unlockThroughUi } from './steps.js';
 import { DRAFT_PAUSE_MS } from '../../renderer/src/lib/draftKeeper.js';
@@ -44,6 +45,7 @@ describe('messaging between two people, end to end', () => {
       dataDir,
       headless: true,
       log: (line) => logs.push(line),
+      policyFile: noAdminPolicy(dataDir),
       core: {
         chatTrust: { adminCa: { paths: [server.caCertPath] }, trustedDomains: [server.domain] },
         notify: { show: ({ title }) => void notified.push(title) },

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualTicker } from '../fixtures/manualTicker.js';
 import { openWardline, type OpenWardline } from '../../tools/chromium/openWardline.js';
 import { applyKeyringEnv, startKeyring, type Keyring } from '../fixtures/keyring.js';
+import { noAdminPolicy } from './noAdminPolicy.js';
 import { screenshot } from './screenshot.js';
 import { createProfileThroughUi, unlockThroughUi } from './steps.js';
 
@@ -53,6 +54,7 @@ describe('encrypted profiles and the lock, end to end', () => {
     app = await openWardline({
       dataDir,
       headless: true,
+      policyFile: noAdminPolicy(dataDir),
       log: (line) => logLines.push(line),
       core: { idle: { idleSeconds: () => idle }, ticker, idleClock: () => performance.now() + skewMs },
     });

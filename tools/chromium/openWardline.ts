@@ -30,8 +30,12 @@ export interface OpenOptions {
   distDir?: string;
   viewport?: { width: number; height: number };
   log?: (line: string) => void;
-  /** The admin policy file; default: the platform's path (WARDLINE_POLICY_FILE overrides it in development). */
-  policyFile?: string;
+  /**
+   * The admin policy file. No default, so no caller reads the machine's policy by accident: the dev
+   * shell and the demo pass platformPolicyFile() (what the app reads); tests pass their own (a path
+   * that does not exist: the built-in defaults, as on a PC without a managed policy).
+   */
+  policyFile: string;
   /** Where exports are written (the Electron app asks with a save dialog instead); default <dataDir>/exports. */
   exportDir?: string;
   /** Test seams: the same ones the Electron layer fills with OS adapters. */
@@ -76,6 +80,11 @@ function version(): string {
   return pkg.version;
 }
 
+/** The policy file a development build on this machine reads: the platform's path, or WARDLINE_POLICY_FILE. */
+export function platformPolicyFile(): string {
+  return policyFilePath(process.platform, process.env, { isPackaged: false });
+}
+
 export function chromiumArgs(cdpPort?: number): string[] {
   const args = [
     '--no-first-run',
@@ -111,7 +120,7 @@ export async function openWardline(options: OpenOptions): Promise<OpenWardline> 
     await routeRenderer(context, distDir);
     // The dev shell's stand-in for Electron's clipboard module: the page's clipboard, driven from here.
     await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: CHROMIUM_APP_ORIGIN });
-    const adminPolicy = await loadAdminPolicy({ path: options.policyFile ?? policyFilePath(process.platform, process.env, { isPackaged: false }) });
+    const adminPolicy = await loadAdminPolicy({ path: options.policyFile });
     const idle = options.core?.idle ?? (await installPageActivityIdle(context));
     const started = createWardlineCore({
       dataDir: options.dataDir,
