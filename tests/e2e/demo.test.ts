@@ -33,12 +33,15 @@ describe('npm run demo', () => {
   it('starts two DEMO people on a throwaway server who can message each other at once, and Ctrl+C deletes everything it made', async () => {
     const demoTmp = mkdtempSync(join(tmpdir(), 'wardline-e2e-demo-tmp-'));
     const cdpPorts = await freePorts(2);
+    // The demo reads the machine's admin policy, as the dev shell does; this test must not: a policy
+    // file that does not exist (in a folder nothing creates) means the built-in defaults.
+    const noPolicyFile = join(demoTmp, 'no-policy', 'policy.json');
     // Its own process group, as a terminal would run it, so "Ctrl+C" reaches every process in it.
     const demo = spawn(process.execPath, ['--import', 'tsx', 'tools/demo.ts', '--chromium'], {
       cwd: projectRoot,
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, TMPDIR: demoTmp, WARDLINE_DEMO_CDP_PORTS: cdpPorts.join(',') },
+      env: { ...process.env, TMPDIR: demoTmp, WARDLINE_DEMO_CDP_PORTS: cdpPorts.join(','), WARDLINE_POLICY_FILE: noPolicyFile },
     });
     let output = '';
     demo.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
