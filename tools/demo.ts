@@ -9,7 +9,7 @@
  *                            127.0.0.1 (Chromium shell only), so a test can drive the demo
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -70,7 +70,19 @@ function demoCdpPorts(raw: string | undefined): [number, number] | null {
   return [ports[0]!, ports[1]!];
 }
 
+/**
+ * One temp folder for the whole demo, made the temp folder of everything it starts (keyring,
+ * Prosody, Chromium, Electron): what those make for themselves (Chromium's singleton-socket folders,
+ * for one) goes when it goes, on any exit.
+ */
+function useOwnTempFolder(): void {
+  const demoTmp = mkdtempSync(join(tmpdir(), 'wardline-demo-'));
+  for (const name of ['TMPDIR', 'TMP', 'TEMP'] as const) process.env[name] = demoTmp;
+  process.on('exit', () => rmSync(demoTmp, { recursive: true, force: true }));
+}
+
 async function main(): Promise<void> {
+  useOwnTempFolder();
   const binary = process.argv.includes('--chromium') ? null : electronBinary();
   const display = await ensureDisplay();
   const keyring = await startKeyring();
@@ -97,7 +109,7 @@ async function main(): Promise<void> {
 
   try {
     for (const i of [0, 1] as const) {
-      const dataDir = await mkdtemp(join(tmpdir(), 'wardline-demo-'));
+      const dataDir = await mkdtemp(join(tmpdir(), 'wardline-demo-profile-'));
       dirs.push(dataDir);
       if (binary === null) {
         const cdpPort = cdpPorts?.[i];
