@@ -310,6 +310,18 @@ describe('who wrote the policy (review finding: any Windows user can create C:\\
       expect(await loadAdminPolicy({ path: file, trust: { kind: 'windows-pin', readPin: async () => pinned } })).toMatchObject({ kind: 'managed', sha256: pinned });
       await writeFile(file, JSON.stringify({ version: 1, idleLockMinutes: 5 }));
       expect(await loadAdminPolicy({ path: file, trust: { kind: 'windows-pin', readPin: async () => pinned } })).toMatchObject({ kind: 'invalid' });
+
+      // The registry could not be read at all (reg.exe missing, timed out): closed, with or without
+      // a file, and IT is told why, never the defaults in silence (review finding).
+      const unreadable = async (): Promise<string | null> => {
+        throw new Error('C:\\Windows\\System32\\reg.exe could not be run (ENOENT)');
+      };
+      expect(await loadAdminPolicy({ path: file, trust: { kind: 'windows-pin', readPin: unreadable } })).toMatchObject({
+        kind: 'invalid',
+        problem: expect.stringMatching(/PolicySha256\) could not be read: .*reg\.exe could not be run \(ENOENT\)/),
+      });
+      await rm(file);
+      expect(await loadAdminPolicy({ path: file, trust: { kind: 'windows-pin', readPin: unreadable } })).toMatchObject({ kind: 'invalid' });
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

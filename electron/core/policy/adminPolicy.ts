@@ -48,7 +48,7 @@ const ServerSchema = z
       .max(253, { error: 'must be at most 253 characters long' })
       .regex(HOST_NAME, { error: 'must be a host name such as "xmpp.trust.nhs.uk" or an IPv4 address' })
       .optional()
-      .describe('Host name of the XMPP server (or its load balancer). Wardline does no SRV lookup. Default: the domain itself.'),
+      .describe('Host name of the XMPP server (or its load balancer); it overrides a host typed at sign-in. Wardline does no SRV lookup. Default: the host typed at sign-in, else the domain itself.'),
     port: z.int().min(1).max(65535).optional().describe('TCP port of the XMPP server (STARTTLS). Default: 5222.'),
   })
   .describe('The XMPP server. Leave out to use the domain of each person\'s own address.');

@@ -9,7 +9,7 @@ import { open } from 'node:fs/promises';
 import path from 'node:path';
 import { parsePemBundle } from '../xmpp/tlsTrust.js';
 import { parseAdminPolicy, type AdminPolicy } from './adminPolicy.js';
-import { decideWindowsPolicy, posixOwnershipOf, type Lstat } from './policyTrust.js';
+import { decideWindowsPolicy, posixOwnershipOf, WINDOWS_PIN_KEY, WINDOWS_PIN_VALUE, type Lstat } from './policyTrust.js';
 
 /**
  * Development and tests only: an absolute path to read the policy from instead of the
@@ -140,7 +140,10 @@ async function readCaBundle(caPath: string, pinned: string | null, readFile: Rea
  */
 export type PolicyTrust =
   | { kind: 'posix-root'; lstat: Lstat; adminGroups?: ReadonlySet<number> }
-  /** The administrator's pinned SHA-256 (lower-case hex), or null when there is none. */
+  /**
+   * The administrator's pinned SHA-256 (lower-case hex), or null when there is none; rejects when
+   * the registry could not be read at all.
+   */
   | { kind: 'windows-pin'; readPin: () => Promise<string | null> };
 
 /** Reads and validates the policy file (and the CA bundle it names). Never throws. */
@@ -148,7 +151,17 @@ export async function loadAdminPolicy(options: { path: string; readFile?: ReadFi
   const { path: file, trust } = options;
   const readFile = options.readFile ?? readFileAtMost;
   const invalid = (problem: string): PolicyLoad => ({ kind: 'invalid', path: file, problem });
-  const pin = trust?.kind === 'windows-pin' ? await trust.readPin().catch(() => null) : null;
+  let pin: string | null = null;
+  if (trust?.kind === 'windows-pin') {
+    try {
+      pin = await trust.readPin();
+    } catch (error) {
+      // Fail closed: unable to look is not "no pin", or a machine whose lookup breaks would run on
+      // the defaults (or on a file nobody pinned) without a word.
+      const reason = error instanceof Error ? error.message : String(error);
+      return invalid(`The administrator's pin for it (${WINDOWS_PIN_KEY} ${WINDOWS_PIN_VALUE}) could not be read: ${reason}`);
+    }
+  }
 
   let bytes: Uint8Array;
   try {
