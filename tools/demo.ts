@@ -10,15 +10,15 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createWardlineCore, type WardlineCore } from '../electron/core/wardlineCore.js';
-import { applyKeyringEnv, startKeyring } from '../tests/fixtures/keyring.js';
+import { applyKeyringEnv, startKeyring, type Keyring } from '../tests/fixtures/keyring.js';
 import { startProsody, type ProsodyServer } from '../tests/fixtures/prosody.js';
 import { openWardline, platformPolicyFile, type OpenWardline } from './chromium/openWardline.js';
-import { ensureDisplay } from './chromium/xvfb.js';
+import { ensureDisplay, type Display } from './chromium/xvfb.js';
 
 const PIN = '123456';
 const DOMAIN = 'demo.wardline.test';
@@ -71,46 +71,66 @@ function demoCdpPorts(raw: string | undefined): [number, number] | null {
 }
 
 /**
- * One temp folder for the whole demo, made the temp folder of everything it starts (keyring,
- * Prosody, Chromium, Electron): what those make for themselves (Chromium's singleton-socket folders,
- * for one) goes when it goes, on any exit.
+ * One temp folder for the whole demo, made the temp folder of everything it starts (Prosody,
+ * Chromium, Electron): what those make for themselves (Chromium's singleton-socket folders, for
+ * one) goes with it, on any exit. Removed last of the exit handlers' work, and never throwing, so
+ * the fixtures' own exit handlers (which kill their daemons) still run.
  */
 function useOwnTempFolder(): void {
   const demoTmp = mkdtempSync(join(tmpdir(), 'wardline-demo-'));
   for (const name of ['TMPDIR', 'TMP', 'TEMP'] as const) process.env[name] = demoTmp;
-  process.on('exit', () => rmSync(demoTmp, { recursive: true, force: true }));
+  process.on('exit', () => {
+    try {
+      rmSync(demoTmp, { recursive: true, force: true, maxRetries: 5 });
+    } catch (error) {
+      console.error(`The demo could not delete ${demoTmp}: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  });
+}
+
+/** Ends an Electron window's process, waiting for it (then SIGKILL), before its folder goes. */
+async function stopElectron(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 3_000);
+  await exited;
+  clearTimeout(timer);
 }
 
 async function main(): Promise<void> {
   useOwnTempFolder();
-  const binary = process.argv.includes('--chromium') ? null : electronBinary();
-  const display = await ensureDisplay();
-  const keyring = await startKeyring();
-  applyKeyringEnv(keyring.env);
-  const server = await startProsody({
-    domain: DOMAIN,
-    users: PEOPLE.map((p) => ({ username: p.user, password: `${p.user}-demo` })),
-  });
-  const dirs: string[] = [];
-  const windows: OpenWardline[] = [];
-  const electrons: ChildProcess[] = [];
-  const chatTrust = { adminCa: { paths: [server.caCertPath] }, trustedDomains: [DOMAIN] };
-  const cdpPorts = demoCdpPorts(process.env.WARDLINE_DEMO_CDP_PORTS);
-  const cleanup = async () => {
-    for (const child of electrons) child.kill();
-    for (const w of windows) await w.close().catch(() => {});
-    await server.stop().catch(() => {});
-    await keyring.stop().catch(() => {});
-    for (const d of dirs) await rm(d, { recursive: true, force: true });
-    display.stop();
+  // Whatever has started so far; a Ctrl+C at any moment, even during start-up, stops exactly that.
+  const started: { display?: Display; keyring?: Keyring; server?: ProsodyServer; windows: OpenWardline[]; electrons: ChildProcess[] } = {
+    windows: [],
+    electrons: [],
   };
+  let stopping: Promise<void> | null = null;
+  const cleanup = (): Promise<void> =>
+    (stopping ??= (async () => {
+      await Promise.all(started.electrons.map(stopElectron));
+      for (const w of started.windows) await w.close().catch(() => {});
+      await started.server?.stop().catch(() => {});
+      await started.keyring?.stop().catch(() => {});
+      started.display?.stop();
+    })());
   // Ctrl+C, kill, or the terminal window closed: the demo's people, keys and server go with it.
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => void cleanup().then(() => process.exit(0)));
 
   try {
+    const binary = process.argv.includes('--chromium') ? null : electronBinary();
+    const cdpPorts = demoCdpPorts(process.env.WARDLINE_DEMO_CDP_PORTS);
+    const display = (started.display = await ensureDisplay());
+    started.keyring = await startKeyring();
+    applyKeyringEnv(started.keyring.env);
+    const server = (started.server = await startProsody({
+      domain: DOMAIN,
+      users: PEOPLE.map((p) => ({ username: p.user, password: `${p.user}-demo` })),
+    }));
+    const { windows, electrons } = started;
+    const chatTrust = { adminCa: { paths: [server.caCertPath] }, trustedDomains: [DOMAIN] };
     for (const i of [0, 1] as const) {
       const dataDir = await mkdtemp(join(tmpdir(), 'wardline-demo-profile-'));
-      dirs.push(dataDir);
       if (binary === null) {
         const cdpPort = cdpPorts?.[i];
         const app = await openWardline({
