@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createWardlineCore, type WardlineCore } from '../electron/core/wardlineCore.js';
-import { applyKeyringEnv, startKeyring, type Keyring } from '../tests/fixtures/keyring.js';
+import { applyKeyringEnv, startKeyring, terminate, type Keyring } from '../tests/fixtures/keyring.js';
 import { startProsody, type ProsodyServer } from '../tests/fixtures/prosody.js';
 import { openWardline, platformPolicyFile, type OpenWardline } from './chromium/openWardline.js';
 import { ensureDisplay, type Display } from './chromium/xvfb.js';
@@ -88,16 +88,6 @@ function useOwnTempFolder(): void {
   });
 }
 
-/** Ends an Electron window's process, waiting for it (then SIGKILL), before its folder goes. */
-async function stopElectron(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 3_000);
-  await exited;
-  clearTimeout(timer);
-}
-
 async function main(): Promise<void> {
   useOwnTempFolder();
   // Whatever has started so far; a Ctrl+C at any moment, even during start-up, stops exactly that.
@@ -108,7 +98,8 @@ async function main(): Promise<void> {
   let stopping: Promise<void> | null = null;
   const cleanup = (): Promise<void> =>
     (stopping ??= (async () => {
-      await Promise.all(started.electrons.map(stopElectron));
+      // Electron windows are waited for (SIGTERM, then SIGKILL) before their folders go.
+      await Promise.all(started.electrons.map(terminate));
       for (const w of started.windows) await w.close().catch(() => {});
       await started.server?.stop().catch(() => {});
       await started.keyring?.stop().catch(() => {});
