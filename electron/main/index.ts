@@ -6,6 +6,7 @@ import { app, BrowserWindow, session } from 'electron';
 import { lstat } from 'node:fs/promises';
 import path from 'node:path';
 import { createWardlineCore, type WardlineCore } from '../core/wardlineCore.js';
+import { openLogFile, type LogFile } from '../core/diagnostics/logFile.js';
 import { DEFAULT_ADMIN_POLICY } from '../core/policy/adminPolicy.js';
 import { loadAdminPolicy, policyFilePath, type PolicyTrust } from '../core/policy/policyFile.js';
 import { administratorGroups } from '../core/policy/policyTrust.js';
@@ -30,9 +31,13 @@ import { createMainWindow, focusWindow } from './window.js';
 // Must match Squirrel's shortcut identity so Windows attributes notifications to us.
 const WINDOWS_APP_USER_MODEL_ID = 'com.squirrel.wardline.Wardline';
 
+/** Opened once this instance holds the single-instance lock (one writer per data folder). */
+let logFile: LogFile | null = null;
+
 function log(line: string): void {
   // Operational lines only; never payloads (they may hold message text).
   console.log(`[wardline] ${line}`);
+  logFile?.write(line);
 }
 
 function start(): void {
@@ -58,6 +63,13 @@ function start(): void {
   if (!app.requestSingleInstanceLock()) {
     app.quit();
     return;
+  }
+
+  try {
+    logFile = openLogFile(app.getPath('userData'));
+  } catch (error) {
+    // The console still has every line; a log file is for IT, not a reason not to start.
+    log(`log-file unavailable error=${error instanceof Error ? error.name : 'unknown'}`);
   }
 
   registerAppScheme();
@@ -143,6 +155,7 @@ function start(): void {
     event.preventDefault();
     void core.close().finally(() => {
       closed = true;
+      logFile?.close();
       app.quit();
     });
   });
