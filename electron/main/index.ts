@@ -69,7 +69,8 @@ function start(): void {
     logFile = openLogFile(app.getPath('userData'));
   } catch (error) {
     // The console still has every line; a log file is for IT, not a reason not to start.
-    log(`log-file unavailable error=${error instanceof Error ? error.name : 'unknown'}`);
+    const code = (error as NodeJS.ErrnoException | null)?.code;
+    log(`log-file unavailable error=${typeof code === 'string' ? code : 'unknown'}`);
   }
 
   registerAppScheme();
@@ -134,6 +135,13 @@ function start(): void {
       log,
     });
     const sessionController = core.session;
+    // A new pseudonym key at every lock and unlock: one person's session links up in the log for IT,
+    // but not with the next person's on the same PC.
+    let lastSessionKind = sessionController.state().kind;
+    core.events.on('session:changed', (state) => {
+      if (state.kind !== lastSessionKind) logFile?.rekey();
+      lastSessionKind = state.kind;
+    });
     // The OS locking, suspending or switching user locks Wardline too, enforced here in main.
     createLockSignals().onShouldLock((reason) => void sessionController.lockForOs(reason).catch(() => undefined));
     registerIpc(core);

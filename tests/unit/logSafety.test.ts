@@ -6,7 +6,7 @@ import { DeliveryFailures } from '../../electron/core/chat/deliveryFailures.js';
 import { buildIncidentMessage } from '../../electron/core/incident/incidentForms.js';
 import { IncidentService, type IncidentStore } from '../../electron/core/incident/incidentService.js';
 import type { IncidentEventDraft } from '../../electron/core/incident/incidentTypes.js';
-import { jidForLog, NS, parseBounce, parseIncoming, parseJid, type IncomingContext } from '../../electron/core/messaging/index.js';
+import { jidForLog, NS, parseBounce, parseIncoming, parseJid, serverWordForLog, type IncomingContext } from '../../electron/core/messaging/index.js';
 import type { WardlineStore } from '../../electron/core/store/index.js';
 import { xml } from '../../electron/core/xmpp/xml.js';
 
@@ -38,6 +38,14 @@ describe('jidForLog', () => {
     expect(jidForLog(`evil.example\nchat rejected reason=ok`)).toBe('-');
     // Bidi and invisible characters are legal in a localpart; they are shown as escapes.
     expect(jidForLog('ev\u202Ee=x@evil.example')).toBe('ev\\u{202e}e\\u{3d}x@evil.example');
+  });
+});
+
+describe('serverWordForLog', () => {
+  it('escapes a server-chosen word and cuts a huge one (a room service can name its error element anything)', () => {
+    expect(serverWordForLog('item-not-found')).toBe('item-not-found');
+    expect(serverWordForLog('a b\u202e=c')).toBe('a\\u{20}b\\u{202e}\\u{3d}c');
+    expect(serverWordForLog('x'.repeat(100_000))).toBe(`${'x'.repeat(64)}...`);
   });
 });
 

@@ -23,6 +23,7 @@ import {
   type IncomingMessage,
   type JoinedRoom,
   jidForLog,
+  serverWordForLog,
   type MessageBounce,
 } from '../messaging/index.js';
 import type { OutboxEntry } from '../store/index.js';
@@ -157,7 +158,8 @@ class Chat implements ChatService {
       adminCa: options.trust.adminCa,
       ...options.connection,
       log: (event, details) =>
-        log(`xmpp ${event}${Object.entries(details ?? {}).map(([key, value]) => ` ${key}=${String(value)}`).join('')}`),
+        // Values can be a server's words (conditions, element names): escaped and cut.
+        log(`xmpp ${event}${Object.entries(details ?? {}).map(([key, value]) => ` ${key}=${serverWordForLog(String(value))}`).join('')}`),
     });
     const iq = (request: XmlElement, timeoutMs?: number): Promise<XmlElement> => this.#connection.iq(request, timeoutMs);
     const send = (stanza: XmlElement): Promise<void> => this.#connection.send(stanza);
@@ -648,7 +650,7 @@ class Chat implements ChatService {
           this.#rooms.join(bookmark.room, bookmark.name).then(
             () => true,
             (error: unknown) => {
-              this.#log(`chat room-join-failed room=${jidForLog(bookmark.room)} error=${error instanceof RoomJoinError ? error.condition : errorName(error)}`);
+              this.#log(`chat room-join-failed room=${jidForLog(bookmark.room)} error=${error instanceof RoomJoinError ? serverWordForLog(error.condition) : errorName(error)}`);
               return false;
             },
           ),

@@ -4,7 +4,7 @@
  * workstation the person signs in to rejoins the same rooms.
  */
 import { xml, XmppError, type XmlElement } from '../xmpp/index.js';
-import { bareJidOf, jidForLog, type JoinedRoom } from '../messaging/index.js';
+import { bareJidOf, jidForLog, serverWordForLog, type JoinedRoom } from '../messaging/index.js';
 
 const MUC = 'http://jabber.org/protocol/muc';
 const MUC_USER = 'http://jabber.org/protocol/muc#user';
@@ -136,7 +136,7 @@ export class Rooms {
       // every bookmark would replace the last. Any server may also answer precondition-not-met for
       // a node configured otherwise. Either way: configure the node ourselves, then publish with
       // the preconditions every server knows (still private, still persistent).
-      this.#deps.log(`chat bookmarks-configuring-node condition=${error.condition ?? '-'}`);
+      this.#deps.log(`chat bookmarks-configuring-node condition=${serverWordForLog(error.condition ?? '-')}`);
       await this.#configureBookmarksNode();
       await this.#publishBookmark(item, PRIVACY_OPTIONS);
     }

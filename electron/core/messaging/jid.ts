@@ -90,3 +90,8 @@ export function jidForLog(raw: Jid | string | null | undefined): string {
 export function logToken(value: string): string {
   return value.replace(/[^\p{L}\p{N}@.\-_+]/gu, (ch) => `\\u{${(ch.codePointAt(0) ?? 0).toString(16)}}`);
 }
+
+/** A word a server chose (an error condition, an element name) for a log line: escaped, and cut, since it can be huge. */
+export function serverWordForLog(value: string): string {
+  return logToken(value.length > 64 ? `${value.slice(0, 64)}...` : value);
+}
