@@ -115,7 +115,10 @@ export function openLogFile(dataDir: string, options: LogFileOptions = {}): LogF
       if (closed) return;
       quietly(() => {
         const bytes = Buffer.from(`${now().toISOString()} ${cleanLogLine(line, key)}\n`, 'utf8');
-        if (fd !== null && ++linesSinceCheck >= RECHECK_EVERY && !stillAtPath()) closeFile();
+        if (fd !== null && ++linesSinceCheck >= RECHECK_EVERY) {
+          linesSinceCheck = 0;
+          if (!stillAtPath()) closeFile();
+        }
         if (fd === null) openFile();
         if (size > 0 && size + bytes.length > maxBytes) quietly(rotate);
         if (fd === null) openFile();
