@@ -10,8 +10,6 @@ import { type ProsodyServer, startProsody } from '../fixtures/prosody.js';
 import { bodies, cleanUpStores, conversationOf, openWorkstation, users, waitFor, waitReady, type Workstation } from './chatHarness.js';
 
 type Shown = Parameters<NotificationPort['show']>[0];
-/** A notification as shown, with when it was shown (performance.now()), recorded by the port itself. */
-type ShownAt = Shown & { at: number };
 
 /** Short enough for a test, long enough that "no more after read" means something. */
 const INTERVAL_MS = 250;
@@ -47,19 +45,20 @@ afterEach(async () => {
 });
 
 /** A notifier on bob's workstation, unlocked, as the session controller wires it. */
-function notifierOnBob(content: NotificationPolicy['content'] = 'private'): { notifier: Notifier; shown: Shown[]; shownAt: ShownAt[] } {
+function notifierOnBob(content: NotificationPolicy['content'] = 'private'): { notifier: Notifier; shown: Shown[]; shownAtMs: number[] } {
   const shown: Shown[] = [];
-  const shownAt: ShownAt[] = [];
+  /** When each of `shown` was shown (performance.now()), recorded by the port itself. */
+  const shownAtMs: number[] = [];
   const port: NotificationPort = {
     show: (n) => {
       shown.push(n);
-      shownAt.push({ ...n, at: performance.now() });
+      shownAtMs.push(performance.now());
     },
   };
   const notifier = new Notifier({ port, policy: { content }, messageQuietMs: 0 });
   notifier.setLocked(false);
   detach.push(bob.chat.on((event) => notifier.handle(event)));
-  return { notifier, shown, shownAt };
+  return { notifier, shown, shownAtMs };
 }
 
 async function send(body: string, urgent: boolean): Promise<void> {
@@ -85,7 +84,7 @@ function expectNoContent(shown: readonly Shown[], nameAllowed: boolean): void {
 
 describe('private notifications (real Prosody)', () => {
   it('urgent: "Wardline" / "Urgent message", re-notified on the interval until read, then never again', async () => {
-    const { shown, shownAt } = notifierOnBob();
+    const { shown, shownAtMs } = notifierOnBob();
     await send('Crash call ward 7 bed 3', true);
 
     await waitFor('first urgent notification', () => (shown.length >= 1 ? true : undefined));
@@ -98,7 +97,7 @@ describe('private notifications (real Prosody)', () => {
     // took (it can queue behind the arrival's writes). A burst, or no interval, would span ~0 ms:
     // one interval is the bound that tells them apart on any machine.
     await waitFor('three reminders', () => (shown.length >= 4 ? true : undefined), 10_000);
-    expect(shownAt[3]!.at - shownAt[0]!.at).toBeGreaterThanOrEqual(INTERVAL_MS);
+    expect(shownAtMs[3]! - shownAtMs[0]!).toBeGreaterThanOrEqual(INTERVAL_MS);
     expect(shown.every((n) => n.title === 'Wardline' && n.body === 'Urgent message' && n.urgent)).toBe(true);
 
     // Read: a tick already in flight may still land, then silence.

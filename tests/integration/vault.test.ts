@@ -67,6 +67,23 @@ function registry(): ProfileRegistry {
   return new ProfileRegistry({ dataDir, keychain: keytarKeychain(), now: () => now });
 }
 
+/** A registry whose profile.json write for a PIN change (keychain version 1) fails with `error`, before or after the file is written. */
+function registryFailingPinChangeWrite(when: 'before-write' | 'after-write', error: Error): ProfileRegistry {
+  return new ProfileRegistry({
+    dataDir,
+    keychain: keytarKeychain(),
+    now: () => now,
+    fileOps: {
+      writeRecord: async (dir, record) => {
+        const fails = record.keychainVersion === 1;
+        if (fails && when === 'before-write') throw error;
+        await writeProfileRecord(dir, record);
+        if (fails && when === 'after-write') throw error;
+      },
+    },
+  });
+}
+
 
 async function tempDir(prefix: string): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), prefix));
@@ -542,17 +559,7 @@ describe('an older copy of profile.json (Explorer copy, restored backup) with th
 
     // New entry written, then the new profile.json cannot be (the charge before it could): nothing
     // changes, the old PIN still works, and no entry is left over.
-    const newWrapRefused = new ProfileRegistry({
-      dataDir,
-      keychain: keytarKeychain(),
-      now: () => now,
-      fileOps: {
-        writeRecord: async (dir, record) => {
-          if (record.keychainVersion === 1) throw Object.assign(new Error('EPERM: operation not permitted, rename'), { code: 'EPERM' });
-          await writeProfileRecord(dir, record);
-        },
-      },
-    });
+    const newWrapRefused = registryFailingPinChangeWrite('before-write', Object.assign(new Error('EPERM: operation not permitted, rename'), { code: 'EPERM' }));
     const unsaved = await rejection(newWrapRefused.changePin(id, '111111', '222222'));
     expect(unsaved.kind).toBe('profile-unwritable');
     expect(unsaved.message).toMatch(/your old PIN still works/);
@@ -583,17 +590,7 @@ describe('an older copy of profile.json (Explorer copy, restored backup) with th
 
   it('keeps the new PIN when saving profile.json failed after the file was already replaced (a folder sync error) (review finding)', async () => {
     const { id, databaseKeyHex } = await registry().createProfile({ displayName: 'Theatre coordinator', role: 'coordinator', pin: '111111' });
-    const syncFails = new ProfileRegistry({
-      dataDir,
-      keychain: keytarKeychain(),
-      now: () => now,
-      fileOps: {
-        writeRecord: async (dir, record) => {
-          await writeProfileRecord(dir, record);
-          if (record.keychainVersion === 1) throw Object.assign(new Error('EIO: i/o error, fsync'), { code: 'EIO' });
-        },
-      },
-    });
+    const syncFails = registryFailingPinChangeWrite('after-write', Object.assign(new Error('EIO: i/o error, fsync'), { code: 'EIO' }));
     await syncFails.changePin(id, '111111', '222222');
     expect(await registry().unlockProfile(id, '222222')).toBe(databaseKeyHex);
   });
