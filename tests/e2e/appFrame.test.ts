@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openWardline, type OpenWardline } from '../../tools/chromium/openWardline.js';
 import { noAdminPolicy } from './noAdminPolicy.js';
-import { screenshot } from './screenshot.js';
+import { checkScreen } from './checkScreen.js';
 
 describe('app frame in real Chromium against the real core', () => {
   let app: OpenWardline;
@@ -25,7 +25,7 @@ describe('app frame in real Chromium against the real core', () => {
     await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toBe('Welcome to Wardline');
     expect(await page.getByRole('status', { name: 'Session state' }).textContent()).toBe('No profile');
     expect(await page.title()).toBe('Wardline — locked');
-    await screenshot(page, 'app-frame-no-profile');
+    await checkScreen(page, 'app-frame-no-profile');
   });
 
   it('makes a real round trip through window.wardline into the core and back', async () => {

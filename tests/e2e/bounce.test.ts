@@ -11,7 +11,7 @@ import { openWardline, type OpenWardline } from '../../tools/chromium/openWardli
 import { applyKeyringEnv, startKeyring, type Keyring } from '../fixtures/keyring.js';
 import { startProsody, type ProsodyServer } from '../fixtures/prosody.js';
 import { noAdminPolicy } from './noAdminPolicy.js';
-import { screenshot } from './screenshot.js';
+import { checkScreen } from './checkScreen.js';
 import { connectThroughUi, createProfileThroughUi } from './steps.js';
 
 describe('a bounced message, end to end', () => {
@@ -61,7 +61,7 @@ describe('a bounced message, end to end', () => {
     const item = page.getByRole('navigation', { name: 'Conversations' }).getByRole('button', { name: /newcomer, 1 not delivered/ });
     // The list re-reads on a change event, which main sends at most every quarter second.
     await expect.poll(() => item.count()).toBe(1);
-    await screenshot(page, 'bounce-01-not-delivered');
+    await checkScreen(page, 'bounce-01-not-delivered');
 
     await server.register('newcomer', 'newcomer-password');
     await retry.click();
@@ -70,6 +70,6 @@ describe('a bounced message, end to end', () => {
     expect(await messages.textContent()).not.toContain('Not delivered');
     expect(await messages.getByRole('button', { name: /^Retry/ }).count()).toBe(0);
     await expect.poll(() => page.getByRole('navigation', { name: 'Conversations' }).getByRole('button', { name: /not delivered/ }).count()).toBe(0);
-    await screenshot(page, 'bounce-02-retried');
+    await checkScreen(page, 'bounce-02-retried');
   });
 });

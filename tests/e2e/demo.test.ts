@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { freePorts } from '../fixtures/serverProcess.js';
-import { screenshot } from './screenshot.js';
+import { checkScreen } from './checkScreen.js';
 
 const projectRoot = fileURLToPath(new URL('../..', import.meta.url));
 /**
@@ -71,8 +71,8 @@ describe('npm run demo', () => {
         await anaPage.getByRole('navigation', { name: 'Conversations' }).getByRole('button', { name: /sam/i }).click();
         await expect.poll(() => anaPage.getByRole('list', { name: 'Messages' }).textContent()).toContain('DEMO: bed 4 is ready for your patient.');
         await expect.poll(() => samPage.getByRole('list', { name: 'Messages' }).getByLabel('Read').count()).toBe(1);
-        await screenshot(samPage, 'demo-01-sam');
-        await screenshot(anaPage, 'demo-02-ana');
+        await checkScreen(samPage, 'demo-01-sam');
+        await checkScreen(anaPage, 'demo-02-ana');
       } finally {
         // Detach only: the demo owns its windows.
         await Promise.all([sam?.close(), ana?.close()]);

@@ -17,7 +17,7 @@ import { createFhirR4Validators, fhirR4Problems } from '../fixtures/fhirR4.js';
 import { applyKeyringEnv, startKeyring, type Keyring } from '../fixtures/keyring.js';
 import { ManualTicker } from '../fixtures/manualTicker.js';
 import { startProsody, type ProsodyServer } from '../fixtures/prosody.js';
-import { screenshot } from './screenshot.js';
+import { checkScreen } from './checkScreen.js';
 import { connectThroughUi, createProfileThroughUi, messageThroughUi } from './steps.js';
 
 const ADVICE = 'Start co-amoxiclav 1.2g IV tds for 943 476 5919. Review cultures at 48h.';
@@ -94,13 +94,13 @@ describe('clinical governance, end to end', () => {
     await expect.poll(() => messages.textContent()).toContain('co-amoxiclav');
     expect(await messages.getByText('Patient identifiable', { exact: true }).count()).toBe(1);
     expect(await alice.page.getByText('Messages are not the patient record — transcribe advice, then delete.').isVisible()).toBe(true);
-    await screenshot(alice.page, 'governance-01-advice-with-identifier');
+    await checkScreen(alice.page, 'governance-01-advice-with-identifier');
 
     await alice.page.getByRole('button', { name: 'Needs transcription' }).click();
     const list = alice.page.getByRole('list', { name: 'Messages needing transcription' });
     await expect.poll(() => list.textContent()).toMatch(/Dr Bob Reyes/);
     expect(await list.textContent()).toMatch(/deleted in 30 days/);
-    await screenshot(alice.page, 'governance-02-needs-transcription');
+    await checkScreen(alice.page, 'governance-02-needs-transcription');
     await list.getByRole('button').first().click();
   });
 
@@ -133,7 +133,7 @@ describe('clinical governance, end to end', () => {
     const fhir: unknown = JSON.parse(await readFile(saved, 'utf8'));
     expect(fhirR4Problems(createFhirR4Validators().validateFhir, fhir)).toEqual([]);
     expect(JSON.stringify(fhir)).toContain('https://fhir.nhs.uk/Id/nhs-number');
-    await screenshot(alice.page, 'governance-03-transcription-note');
+    await checkScreen(alice.page, 'governance-03-transcription-note');
   });
 
   it('deletes the originals: a tombstone here and on the other person\'s screen', async () => {
@@ -145,12 +145,12 @@ describe('clinical governance, end to end', () => {
     await expect.poll(() => messages.textContent()).toContain(tombstone);
     expect(await messages.textContent()).not.toContain('co-amoxiclav');
     expect(await messages.textContent()).toMatch(/Transcribed to record by Sr Alice Moreno \(Ward sister\) at .* · ref EPR-2231/);
-    await screenshot(alice.page, 'governance-04-tombstone-here');
+    await checkScreen(alice.page, 'governance-04-tombstone-here');
 
     const theirs = bob.page.getByRole('list', { name: 'Messages' });
     await expect.poll(() => theirs.textContent()).toContain(tombstone);
     expect(await theirs.textContent()).not.toContain('co-amoxiclav');
-    await screenshot(bob.page, 'governance-05-tombstone-other-client');
+    await checkScreen(bob.page, 'governance-05-tombstone-other-client');
   });
 
   it('shows the person their own audit log, verified, and exports it', async () => {
@@ -164,7 +164,7 @@ describe('clinical governance, end to end', () => {
     expect(await table.textContent()).not.toContain('amoxiclav');
     await alice.page.getByRole('button', { name: 'Export audit log' }).click();
     await expect.poll(() => alice.page.getByText(/Saved to .*wardline-audit-log\.json/).count()).toBe(1);
-    await screenshot(alice.page, 'governance-06-audit-log');
+    await checkScreen(alice.page, 'governance-06-audit-log');
 
     // The note Wardline put on the clipboard leaves with the session on a shared PC.
     expect(await alice.page.evaluate('navigator.clipboard.readText()')).toContain('co-amoxiclav');
@@ -182,7 +182,7 @@ describe('clinical governance, end to end', () => {
     expect(await alert.textContent()).toMatch(/retentionDays/);
     expect(await app.page.getByRole('heading', { name: 'Wardline cannot start' }).isVisible()).toBe(true);
     expect(await app.page.getByRole('form', { name: 'Create profile' }).count()).toBe(0);
-    await screenshot(app.page, 'governance-07-invalid-policy');
+    await checkScreen(app.page, 'governance-07-invalid-policy');
   });
 
   it('blurs conversation content while the window is not in use, when policy asks', async () => {
@@ -200,7 +200,7 @@ describe('clinical governance, end to end', () => {
     expect(await app.page.evaluate(`document.querySelector('.workspace').inert && document.activeElement?.closest('.workspace') == null`)).toBe(true);
     await app.page.keyboard.press('Tab');
     expect(await app.page.evaluate(`document.activeElement?.closest('.workspace') == null`)).toBe(true);
-    await screenshot(app.page, 'governance-08-privacy-blur');
+    await checkScreen(app.page, 'governance-08-privacy-blur');
     await app.page.evaluate(`window.dispatchEvent(new Event('focus'))`);
     await expect.poll(() => app.page.getByText('Content hidden while Wardline is not in use.', { exact: false }).count()).toBe(0);
     expect(await auditButton.count()).toBe(1);
@@ -229,7 +229,7 @@ describe('clinical governance, end to end', () => {
     await expect.poll(() => alert.textContent()).toMatch(/^One profile not used for 30 days was erased from this computer, with its messages/);
     expect(await later.page.getByRole('heading', { name: 'Welcome to Wardline' }).isVisible()).toBe(true);
     expect(await later.page.getByText('Agency Nurse').count()).toBe(0);
-    await screenshot(later.page, 'governance-08b-dormant-profile-erased');
+    await checkScreen(later.page, 'governance-08b-dormant-profile-erased');
   });
 
   it('hides NHS numbers on a shared screen, and refuses to search by one there', async () => {
@@ -250,7 +250,7 @@ describe('clinical governance, end to end', () => {
     await search.press('Enter');
     const results = app.page.getByRole('region', { name: 'Search results' });
     await expect.poll(() => results.getByRole('alert').textContent()).toContain('Searching by NHS number is turned off on this computer');
-    await screenshot(app.page, 'governance-08c-search-by-nhs-number-refused');
+    await checkScreen(app.page, 'governance-08c-search-by-nhs-number-refused');
     // A new search replaces the refusal, and its results are masked too.
     await search.fill('cultures');
     await search.press('Enter');
@@ -296,6 +296,6 @@ describe('clinical governance, end to end', () => {
     expect(await carol.page.getByRole('form', { name: 'Messaging account' }).getByLabel('Password').inputValue()).toBe('');
     // Nothing already here is hidden by it: the conversation stays readable below.
     expect(await carol.page.getByRole('list', { name: 'Messages' }).textContent()).toContain('Bed 4 cleaned and ready.');
-    await screenshot(carol.page, 'governance-09-account-revoked');
+    await checkScreen(carol.page, 'governance-09-account-revoked');
   });
 });

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openWardline, type OpenWardline } from '../../tools/chromium/openWardline.js';
 import { applyKeyringEnv, startKeyring, type Keyring } from '../fixtures/keyring.js';
 import { startProsody, type ProsodyServer } from '../fixtures/prosody.js';
-import { screenshot } from './screenshot.js';
+import { checkScreen } from './checkScreen.js';
 import { unlockThroughUi } from './steps.js';
 
 interface Person {
@@ -119,7 +119,7 @@ describe('major-incident exercise, end to end', () => {
     await form.getByLabel('Control-room displays (addresses)').fill(wall.jid);
     await form.getByLabel('Staff announcement room').fill(announce);
     await form.getByLabel('Coordination room').fill(`mi-coord@${server.mucDomain}`);
-    await screenshot(lead.page, 'incident-01-coordinator-declare');
+    await checkScreen(lead.page, 'incident-01-coordinator-declare');
     // Called away mid-form: Lock now, then back. The half-filled form is where it was (kept
     // encrypted in main, not in the page), and so is the incident screen.
     await lead.page.keyboard.press('Control+L');
@@ -139,7 +139,7 @@ describe('major-incident exercise, end to end', () => {
       // Staff the policy does not name cannot declare: no form, a plain explanation instead.
       await p.page.getByRole('status').filter({ hasText: 'Only the people your IT team named can declare one.' }).waitFor();
       expect(await p.page.getByRole('form', { name: 'Declare major incident' }).count()).toBe(0);
-      if (p === amy) await screenshot(p.page, 'incident-01b-responder-before-call-in');
+      if (p === amy) await checkScreen(p.page, 'incident-01b-responder-before-call-in');
       const watch = p.page.getByRole('form', { name: 'Receive call-in requests' });
       await watch.getByLabel('Announcement room').fill(announce);
       await watch.getByRole('button', { name: 'Join announcement room' }).click();
@@ -176,7 +176,7 @@ describe('major-incident exercise, end to end', () => {
     await amy.page.getByRole('status', { name: 'Your answer' }).filter({ hasText: 'Available now (ETA 20 min)' }).waitFor();
     await ben.page.getByLabel('ETA (minutes)').fill('35');
     await ben.page.getByRole('button', { name: 'Available now' }).click();
-    await screenshot(amy.page, 'incident-02-responder-answered');
+    await checkScreen(amy.page, 'incident-02-responder-answered');
 
     await row(lead, 'DEMO Amy Ng').filter({ hasText: 'Available now (ETA 20 min)' }).waitFor();
     await row(lead, 'DEMO Ben Adeyemi').waitFor();
@@ -187,20 +187,20 @@ describe('major-incident exercise, end to end', () => {
     await lead.page.getByRole('button', { name: 'Come in: DEMO Amy Ng' }).click();
     const directive = amy.page.getByRole('region', { name: 'Instruction from the coordinator' });
     await directive.getByText('Please come in: report to ED resus.').waitFor();
-    await screenshot(amy.page, 'incident-03-responder-directive');
+    await checkScreen(amy.page, 'incident-03-responder-directive');
     await directive.getByRole('button', { name: 'Acknowledge' }).click();
     await row(lead, 'DEMO Amy Ng').filter({ hasText: '· acknowledged' }).waitFor();
 
     await cai.page.getByLabel('ETA (minutes)').fill('10');
     await cai.page.getByRole('button', { name: 'Available now' }).click();
     await cai.page.getByText('Thank you — not needed now, please stand by.').waitFor({ timeout: 15_000 });
-    await screenshot(cai.page, 'incident-04-responder-not-needed');
-    await screenshot(lead.page, 'incident-05-coordinator-board');
+    await checkScreen(cai.page, 'incident-04-responder-not-needed');
+    await checkScreen(lead.page, 'incident-05-coordinator-board');
 
     // The wall shows Amy en route with her ETA.
     const enRoute = wall.page.getByRole('region', { name: 'En route' });
     await enRoute.getByText('DEMO Amy Ng').waitFor();
-    await screenshot(wall.page, 'incident-06-display-en-route');
+    await checkScreen(wall.page, 'incident-06-display-en-route');
   });
 
   it('a responder can clear the prefilled role and type another', async () => {
@@ -240,7 +240,7 @@ describe('major-incident exercise, end to end', () => {
     await row(lead, 'DEMO Amy Ng').filter({ hasText: 'Arrived' }).waitFor();
     const needs = wall.page.getByRole('region', { name: 'Needs by location' });
     await needs.getByRole('row', { name: /ED resus 1 1 1 0/ }).waitFor();
-    await screenshot(wall.page, 'incident-07-display-arrived');
+    await checkScreen(wall.page, 'incident-07-display-arrived');
   });
 
   it('ends the call-in: Ben, who offered and was not assigned, is stood down', async () => {
@@ -249,7 +249,7 @@ describe('major-incident exercise, end to end', () => {
     // The failed "Come in" before it is no longer on screen beside this success.
     expect(await lead.page.getByRole('alert').filter({ hasText: 'No location to send' }).count()).toBe(0);
     await ben.page.getByText('Stand down: you are not needed. Thank you.').waitFor();
-    await screenshot(ben.page, 'incident-08-responder-stood-down');
+    await checkScreen(ben.page, 'incident-08-responder-stood-down');
     await row(lead, 'DEMO Ben Adeyemi').filter({ hasText: 'Stood down' }).waitFor();
   });
 
@@ -264,7 +264,7 @@ describe('major-incident exercise, end to end', () => {
     const csvText = await readFile(join(dir, csv!), 'utf8');
     for (const kind of ['declare', 'request', 'response', 'assign', 'ack', 'arrive', 'close', 'standdown']) expect(csvText).toContain(kind);
     expect(JSON.parse(await readFile(join(dir, json!), 'utf8'))).toMatchObject({ exercise: true });
-    await screenshot(lead.page, 'incident-09-coordinator-exported');
+    await checkScreen(lead.page, 'incident-09-coordinator-exported');
   });
 
   it('the display refuses conversation channels', async () => {
@@ -287,8 +287,8 @@ describe('major-incident exercise, end to end', () => {
     await lead.page.getByRole('status', { name: 'Board notice' }).filter({ hasText: 'Incident closed.' }).waitFor();
     await amy.page.getByText('The major incident is closed. Thank you.').waitFor();
     await wall.page.getByLabel('Time since declaration').filter({ hasText: 'Closed after' }).waitFor();
-    await screenshot(wall.page, 'incident-10-display-closed');
-    await screenshot(lead.page, 'incident-11-coordinator-closed');
+    await checkScreen(wall.page, 'incident-10-display-closed');
+    await checkScreen(lead.page, 'incident-11-coordinator-closed');
   });
 
   it('a declaration refused for an address with no account shows as not delivered', async () => {
@@ -305,7 +305,7 @@ describe('major-incident exercise, end to end', () => {
     expect(await alert.textContent()).toContain(`The declaration to no-such-screen@${server.domain}`);
     expect(await alert.textContent()).toContain('this address does not exist');
     await alert.scrollIntoViewIfNeeded();
-    await screenshot(lead.page, 'incident-12-coordinator-not-delivered');
+    await checkScreen(lead.page, 'incident-12-coordinator-not-delivered');
   });
 
   // Last: these stop and restart the server under everyone.
@@ -320,7 +320,7 @@ describe('major-incident exercise, end to end', () => {
     await stale.getByRole('heading', { name: 'Tram collision, Victoria St' }).waitFor();
     expect(await stale.textContent()).toMatch(/NOT LIVE · last received \d\d:\d\d/);
     expect(await wall.page.getByText('No major incident declared.').count()).toBe(0);
-    await screenshot(wall.page, 'incident-13-display-offline');
+    await checkScreen(wall.page, 'incident-13-display-offline');
   });
 
   it('a revoked wall says so over its last board and can be signed in again', async () => {
@@ -332,7 +332,7 @@ describe('major-incident exercise, end to end', () => {
     // 'display:view' answers null once signed out: the old wall read that as "No major incident declared.".
     expect(await wall.page.getByText('No major incident declared.').count()).toBe(0);
     await wall.page.getByRole('region', { name: 'Last known board, not live' }).getByRole('heading', { name: 'Tram collision, Victoria St' }).waitFor();
-    await screenshot(wall.page, 'incident-14-display-signed-out');
+    await checkScreen(wall.page, 'incident-14-display-signed-out');
 
     await server.register('wall', 'wall-password');
     await wall.page.getByText('Sign this display in again').click();

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openWardline, type OpenWardline } from '../../tools/chromium/openWardline.js';
 import { applyKeyringEnv, startKeyring, type Keyring } from '../fixtures/keyring.js';
 import { noAdminPolicy } from './noAdminPolicy.js';
-import { screenshot } from './screenshot.js';
+import { checkScreen } from './checkScreen.js';
 import { unlockThroughUi } from './steps.js';
 
 const TOTAL = 100_000;
@@ -85,7 +85,7 @@ describe('a very long thread', () => {
     expect(await loadedCount(page)).toBeGreaterThan(200);
     // ...but the DOM holds only a window of them.
     expect(Math.max(...rowCounts)).toBeLessThan(80);
-    await screenshot(page, 'long-thread-scrolled-back');
+    await checkScreen(page, 'long-thread-scrolled-back');
   });
 
   it('can be read back from the keyboard: Shift+Tab walks into older pages without losing focus', async () => {

@@ -14,7 +14,7 @@ import { startProsody, type ProsodyServer } from '../fixtures/prosody.js';
 import { buildChatMessage } from '../../electron/core/messaging/index.js';
 import { connectXmpp } from '../../electron/core/xmpp/index.js';
 import { noAdminPolicy } from './noAdminPolicy.js';
-import { screenshot } from './screenshot.js';
+import { checkScreen } from './checkScreen.js';
 import { connectThroughUi, createProfileThroughUi, unlockThroughUi } from './steps.js';
 import { DRAFT_PAUSE_MS } from '../../renderer/src/lib/draftKeeper.js';
 
@@ -89,7 +89,7 @@ describe('messaging between two people, end to end', () => {
     const aliceMessages = alice.page.getByRole('list', { name: 'Messages' });
     await expect.poll(() => aliceMessages.textContent()).toContain('Bed 12 free on ward 7');
     await expect.poll(() => aliceMessages.getByLabel('Delivered').count()).toBe(1);
-    await screenshot(alice.page, 'messaging-01-alice-delivered');
+    await checkScreen(alice.page, 'messaging-01-alice-delivered');
 
     // Bob's list shows the new conversation; opening it marks it read.
     const bobItem = bob.page.getByRole('navigation', { name: 'Conversations' }).getByRole('button', { name: /alice/i });
@@ -112,8 +112,8 @@ describe('messaging between two people, end to end', () => {
     await expect.poll(() => alice.page.getByRole('heading', { name: /Dr Bob Reyes/ }).count()).toBe(1);
     // The list previews the newest message on one line (policy allows previews by default).
     await expect.poll(() => aliceList.getByRole('button', { name: /Dr Bob Reyes/ }).textContent()).toContain('Thanks. Sending him up now. Please have a monitor ready.');
-    await screenshot(alice.page, 'messaging-02-alice-conversation');
-    await screenshot(bob.page, 'messaging-03-bob-conversation');
+    await checkScreen(alice.page, 'messaging-02-alice-conversation');
+    await checkScreen(bob.page, 'messaging-03-bob-conversation');
   });
 
   it('shows hostile text as text and refuses over-long messages with a clear message', async () => {
@@ -156,7 +156,7 @@ describe('messaging between two people, end to end', () => {
       .toContain('two discharges before noon');
     // In a room the name is what Bob signed with; beside it, the address the server vouched for.
     expect(await alice.page.getByRole('list', { name: 'Messages' }).textContent()).toContain(bob.jid);
-    await screenshot(alice.page, 'messaging-04-alice-room');
+    await checkScreen(alice.page, 'messaging-04-alice-room');
   });
 
   it('holds messages from outside the organisation until the person accepts them', async () => {
@@ -179,7 +179,7 @@ describe('messaging between two people, end to end', () => {
       // Held means held: the text is nowhere on screen and nowhere in the store.
       expect(await alice.page.content()).not.toContain('agency');
       expect(JSON.stringify(await alice.app.core.session.store().search('agency', 10))).toBe('[]');
-      await screenshot(alice.page, 'messaging-05-held-outside');
+      await checkScreen(alice.page, 'messaging-05-held-outside');
 
       // If the list cannot be read, the person is told, never shown "nobody held". Main's answer
       // to 'held:list' is made to fail across a lock; the panel's first read is after the unlock.
@@ -194,7 +194,7 @@ describe('messaging between two people, end to end', () => {
         await unlockThroughUi(alice.page, 'Alice Moreno', '246810');
         await held.getByRole('alert').filter({ hasText: 'could not check for messages held from outside your organisation' }).waitFor();
         expect(await held.textContent()).not.toContain('visitor@partner.test');
-        await screenshot(alice.page, 'messaging-05b-held-list-failed');
+        await checkScreen(alice.page, 'messaging-05b-held-list-failed');
       } finally {
         core.dispatch = dispatch;
       }
@@ -245,7 +245,7 @@ describe('messaging between two people, end to end', () => {
     }
     await unlockThroughUi(page, 'Dr Bob Reyes', '246810');
     await expect.poll(() => composer.inputValue()).toBe(longer);
-    await screenshot(page, 'messaging-06-draft-after-unlock');
+    await checkScreen(page, 'messaging-06-draft-after-unlock');
 
     // Typing, and the OS locks the screen (Win+L) before the pause that saves: main asks the
     // window to hand the draft over before it closes the store.

@@ -11,7 +11,7 @@ import { ManualTicker } from '../fixtures/manualTicker.js';
 import { openWardline, type OpenWardline } from '../../tools/chromium/openWardline.js';
 import { applyKeyringEnv, startKeyring, type Keyring } from '../fixtures/keyring.js';
 import { noAdminPolicy } from './noAdminPolicy.js';
-import { screenshot } from './screenshot.js';
+import { checkScreen } from './checkScreen.js';
 import { createProfileThroughUi, unlockThroughUi } from './steps.js';
 
 // Built at run time, so the only copies that can exist are ones Wardline wrote (not tsx's source cache).
@@ -73,10 +73,10 @@ describe('encrypted profiles and the lock, end to end', () => {
   it('creates a profile from the welcome screen and signs its owner in', async () => {
     const { page } = app;
     await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toBe('Welcome to Wardline');
-    await screenshot(page, 'profiles-01-welcome');
+    await checkScreen(page, 'profiles-01-welcome');
     await createProfileThroughUi(page, 'Sam Okafor', 'Ward clerk', PIN_A);
     await expect.poll(() => page.getByRole('navigation', { name: 'Conversations' }).getByText('No conversations yet.').isVisible()).toBe(true);
-    await screenshot(page, 'profiles-02-empty-workspace');
+    await checkScreen(page, 'profiles-02-empty-workspace');
   });
 
   it('shows conversations from the encrypted store, then locks on idle with nothing left on screen', async () => {
@@ -97,7 +97,7 @@ describe('encrypted profiles and the lock, end to end', () => {
     await page.getByRole('button', { name: /Ward 7 nursing/ }).click();
     await expect.poll(() => page.getByRole('list', { name: 'Messages' }).textContent()).toContain(SECRET_TEXT);
     expect(await page.getByText('URGENT', { exact: true }).first().isVisible()).toBe(true);
-    await screenshot(page, 'profiles-03-conversation');
+    await checkScreen(page, 'profiles-03-conversation');
 
     // Opening the thread marked it read. Two more arrive elsewhere while the person works.
     const current = core.session.store(); // the one opened by the unlock above
@@ -133,7 +133,7 @@ describe('encrypted profiles and the lock, end to end', () => {
       const result = await page.evaluate(`window.wardline.invoke(${JSON.stringify(channel)}, ${JSON.stringify(payload)})`);
       expect(result, channel).toMatchObject({ ok: false, error: { code: 'locked' } });
     }
-    await screenshot(page, 'profiles-04-locked-counts-only');
+    await checkScreen(page, 'profiles-04-locked-counts-only');
 
     // Unlock brings the person back to the conversation they were reading, with focus in it (not
     // lost to the page body when the PIN box went).
@@ -222,7 +222,7 @@ describe('encrypted profiles and the lock, end to end', () => {
     const { page } = app;
     await unlockThroughUi(page, 'Sam Okafor', '000000');
     await expect.poll(() => page.getByRole('alert').textContent()).toMatch(/PIN/i);
-    await screenshot(page, 'profiles-05-wrong-pin');
+    await checkScreen(page, 'profiles-05-wrong-pin');
     expect(app.core.session.isUnlocked()).toBe(false);
   });
 
@@ -241,7 +241,7 @@ describe('encrypted profiles and the lock, end to end', () => {
     await unlockThroughUi(page, 'Sam Okafor', PIN_B);
     await expect.poll(() => page.getByRole('alert').textContent()).toMatch(/PIN/i);
     expect(core.session.isUnlocked()).toBe(false);
-    await screenshot(page, 'profiles-06-two-profiles');
+    await checkScreen(page, 'profiles-06-two-profiles');
   });
 
   it('lets the owner change their PIN: the old one stops working, the new one opens the same messages', async () => {
@@ -259,7 +259,7 @@ describe('encrypted profiles and the lock, end to end', () => {
     await dialog.getByLabel('Current PIN or passphrase').fill(PIN_A);
     await dialog.getByLabel('New PIN or passphrase', { exact: true }).fill(PIN_C);
     await dialog.getByLabel('Repeat new PIN or passphrase').fill(PIN_C);
-    await screenshot(page, 'profiles-07-change-pin');
+    await checkScreen(page, 'profiles-07-change-pin');
     await dialog.getByRole('button', { name: 'Change PIN' }).click();
     await expect.poll(() => dialog.getByRole('status').textContent()).toContain('Your PIN has been changed');
     await dialog.getByRole('button', { name: 'Close' }).click();
