@@ -139,6 +139,7 @@ describe('clinical governance, end to end', () => {
   it('deletes the originals: a tombstone here and on the other person\'s screen', async () => {
     const panel = alice.page.getByRole('region', { name: /Transcribe 1 message to the record/ });
     await panel.getByRole('button', { name: 'Delete originals' }).click();
+    await checkScreen(alice.page, 'governance-03b-confirm-delete-originals');
     await alice.page.getByRole('alertdialog').getByRole('button', { name: 'Yes, delete originals' }).click();
     const messages = alice.page.getByRole('list', { name: 'Messages' });
     const tombstone = `Removed after transcription into the record by Sr Alice Moreno (${alice.jid}) at`;

@@ -82,6 +82,7 @@ describe('messaging between two people, end to end', () => {
   it('delivers a 1:1 message and shows sent, delivered and read to the sender', async () => {
     await alice.page.getByRole('button', { name: 'New' }).click();
     await alice.page.getByLabel('Message an address').fill(bob.jid);
+    await checkScreen(alice.page, 'messaging-00-new-conversation');
     await alice.page.getByRole('button', { name: 'Message', exact: true }).click();
     const composer = alice.page.getByLabel('Message', { exact: true });
     await composer.fill('Bed 12 free on ward 7 for your patient from ED.');
@@ -330,6 +331,7 @@ describe('messaging between two people, end to end', () => {
     await alice.page.getByRole('searchbox').press('Enter');
     const results = alice.page.getByRole('region', { name: 'Search results' });
     await expect.poll(() => results.textContent()).toContain('Please have a monitor ready.');
+    await checkScreen(alice.page, 'messaging-07-search-results');
     // Opening a hit replaces the results: focus goes to the conversation it opened.
     await results.getByRole('button').filter({ hasText: 'Please have a monitor ready.' }).first().click();
     await expect.poll(() => alice.page.evaluate('document.activeElement?.id')).toBe('thread-title');

@@ -160,6 +160,7 @@ describe('encrypted profiles and the lock, end to end', () => {
       await page.getByLabel('Lock after').selectOption('60');
       await expect.poll(() => page.getByLabel('Lock after').inputValue()).toBe('300');
       await expect.poll(() => page.getByRole('alert').filter({ hasText: 'Auto-lock was not changed' }).isVisible()).toBe(true);
+      await checkScreen(page, 'profiles-04b-auto-lock-not-changed');
       expect(app.core.session.state()).toMatchObject({ autoLock: { seconds: 300 } });
     } finally {
       store.setSetting = setSetting;
@@ -212,6 +213,7 @@ describe('encrypted profiles and the lock, end to end', () => {
     await expect.poll(() => dialog.count()).toBe(1);
     // The safe choice has focus: Enter on a dialog that just appeared must not erase anyone.
     await expect.poll(() => page.evaluate('document.activeElement?.textContent')).toBe('Cancel');
+    await checkScreen(page, 'profiles-06b-confirm-remove');
     await page.keyboard.press('Escape');
     await expect.poll(() => dialog.count()).toBe(0);
     await expect.poll(() => page.evaluate('document.activeElement?.textContent')).toBe('Remove profile');
