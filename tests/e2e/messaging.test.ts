@@ -326,6 +326,36 @@ describe('messaging between two people, end to end', () => {
     await page.getByLabel('Status').selectOption('available');
   });
 
+  it('tells a screen reader of every urgent arrival in the open conversation by name only, and keeps message text out of row names', async () => {
+    const aliceList = alice.page.getByRole('navigation', { name: 'Conversations' });
+    const withBob = aliceList.getByRole('button', { name: /^Dr Bob Reyes/ });
+    await withBob.click();
+    await expect.poll(() => alice.page.getByRole('heading', { name: /Dr Bob Reyes/ }).count()).toBe(1);
+    const news = alice.page.getByRole('log', { name: 'Conversation news' });
+    const entries = news.locator('p');
+    const before = await entries.count();
+    const bobToAlice = async (body: string) => {
+      await bob.page.getByRole('navigation', { name: 'Conversations' }).getByRole('button', { name: /Alice Moreno/ }).click();
+      await bob.page.getByLabel('Message', { exact: true }).fill(body);
+      await bob.page.getByLabel('Urgent').check();
+      await bob.page.getByRole('button', { name: 'Send urgent', exact: true }).click();
+      await expect.poll(() => alice.page.getByRole('list', { name: 'Messages' }).textContent()).toContain(body);
+    };
+    // The same words twice are still two announcements: each arrival is its own entry in the log.
+    await bobToAlice('Sats dropping in bay 4, please come.');
+    await expect.poll(() => entries.count()).toBe(before + 1);
+    await bobToAlice('Now 86% on 15 litres.');
+    await expect.poll(() => entries.count()).toBe(before + 2);
+    expect(await entries.nth(before).textContent()).toBe('Urgent message from Dr Bob Reyes.');
+    expect(await entries.nth(before + 1).textContent()).toBe('Urgent message from Dr Bob Reyes.');
+    expect(await news.textContent()).not.toMatch(/bay 4|15 litres/);
+    // The focused row's name is re-read when it changes: names and counts only. The preview is
+    // its description, there when the person moves to the row.
+    expect(await withBob.getAttribute('aria-label')).not.toMatch(/15 litres/);
+    const described = await withBob.getAttribute('aria-describedby');
+    expect(await alice.page.locator(`#${described}`).textContent()).toContain('Now 86% on 15 litres.');
+  });
+
   it('finds messages through search', async () => {
     await alice.page.getByRole('searchbox').fill('monitor');
     await alice.page.getByRole('searchbox').press('Enter');
