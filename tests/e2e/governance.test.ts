@@ -107,14 +107,27 @@ describe('clinical governance, end to end', () => {
   it('transcribes with attribution: the note on the clipboard and a FHIR R4 file that validates', async () => {
     const messages = alice.page.getByRole('list', { name: 'Messages' });
     await messages.getByRole('checkbox', { name: /Select message from Dr Bob Reyes/ }).check();
-    await alice.page.getByRole('button', { name: 'Transcribe to record (1)' }).click();
+    // From the keyboard, focus follows each step and never falls to the page.
+    const focused = () => alice.page.evaluate(() => {
+      const el = document.activeElement;
+      return el === null || el === document.body ? 'BODY' : (el.getAttribute('aria-label') ?? el.closest('label')?.textContent?.trim() ?? el.textContent?.trim() ?? el.tagName);
+    });
+    const transcribe = alice.page.getByRole('button', { name: 'Transcribe to record (1)' });
+    await transcribe.focus();
+    await alice.page.keyboard.press('Enter');
     const panel = alice.page.getByRole('region', { name: /Transcribe 1 message to the record/ });
-    await panel.getByLabel("Patient's NHS number (optional)").fill('943 476 5919');
+    await expect.poll(focused).toBe("Patient's NHS number (optional)");
+    await panel.getByRole('button', { name: 'Cancel' }).press('Enter');
+    await expect.poll(focused).toBe('Transcribe to record (1)');
+    await alice.page.keyboard.press('Enter');
+    await expect.poll(focused).toBe("Patient's NHS number (optional)");
+    await alice.page.keyboard.type('943 476 5919');
     await panel.getByLabel('Record reference (optional)').fill('EPR-2231');
-    await panel.getByRole('button', { name: 'Create note' }).click();
+    await panel.getByRole('button', { name: 'Create note' }).press('Enter');
 
     const note = panel.getByLabel('Note for the record');
     await expect.poll(() => note.inputValue()).toContain(ADVICE);
+    await expect.poll(focused).toMatch(/^Note for the record/);
     const text = await note.inputValue();
     for (const expected of ['Dr Bob Reyes', 'Consultant', bob.jid, 'Sr Alice Moreno', '943 476 5919', 'EPR-2231']) expect(text).toContain(expected);
     // Not transcribed until the note leaves Wardline: the panel says so, and offers no deletion yet.
@@ -138,9 +151,19 @@ describe('clinical governance, end to end', () => {
 
   it('deletes the originals: a tombstone here and on the other person\'s screen', async () => {
     const panel = alice.page.getByRole('region', { name: /Transcribe 1 message to the record/ });
-    await panel.getByRole('button', { name: 'Delete originals' }).click();
+    const focused = () => alice.page.evaluate(() => (document.activeElement === document.body ? 'BODY' : (document.activeElement?.textContent?.trim() ?? '')));
+    const deleteOriginals = panel.getByRole('button', { name: 'Delete originals', exact: true });
+    await deleteOriginals.click();
     await checkScreen(alice.page, 'governance-03b-confirm-delete-originals');
+    // The safe choice has focus; Escape keeps them and puts focus back on what opened the question.
+    await expect.poll(focused).toBe('Keep them for now');
+    await alice.page.keyboard.press('Escape');
+    await expect.poll(() => alice.page.getByRole('alertdialog').count()).toBe(0);
+    await expect.poll(focused).toBe('Delete originals');
+    await alice.page.keyboard.press('Enter');
     await alice.page.getByRole('alertdialog').getByRole('button', { name: 'Yes, delete originals' }).click();
+    // The panel is gone: focus goes to the conversation's heading, not the page.
+    await expect.poll(() => alice.page.evaluate(() => document.activeElement?.id)).toBe('thread-title');
     const messages = alice.page.getByRole('list', { name: 'Messages' });
     const tombstone = `Removed after transcription into the record by Sr Alice Moreno (${alice.jid}) at`;
     await expect.poll(() => messages.textContent()).toContain(tombstone);
