@@ -108,10 +108,11 @@ describe('clinical governance, end to end', () => {
     const messages = alice.page.getByRole('list', { name: 'Messages' });
     await messages.getByRole('checkbox', { name: /Select message from Dr Bob Reyes/ }).check();
     // From the keyboard, focus follows each step and never falls to the page.
-    const focused = () => alice.page.evaluate(() => {
-      const el = document.activeElement;
-      return el === null || el === document.body ? 'BODY' : (el.getAttribute('aria-label') ?? el.closest('label')?.textContent?.trim() ?? el.textContent?.trim() ?? el.tagName);
-    });
+    const focused = () =>
+      alice.page.evaluate<string>(`(() => {
+        const el = document.activeElement;
+        return el === null || el === document.body ? 'BODY' : (el.getAttribute('aria-label') ?? el.closest('label')?.textContent?.trim() ?? el.textContent?.trim() ?? el.tagName);
+      })()`);
     const transcribe = alice.page.getByRole('button', { name: 'Transcribe to record (1)' });
     await transcribe.focus();
     await alice.page.keyboard.press('Enter');
@@ -151,7 +152,7 @@ describe('clinical governance, end to end', () => {
 
   it('deletes the originals: a tombstone here and on the other person\'s screen', async () => {
     const panel = alice.page.getByRole('region', { name: /Transcribe 1 message to the record/ });
-    const focused = () => alice.page.evaluate(() => (document.activeElement === document.body ? 'BODY' : (document.activeElement?.textContent?.trim() ?? '')));
+    const focused = () => alice.page.evaluate<string>(`document.activeElement === document.body ? 'BODY' : (document.activeElement?.textContent?.trim() ?? '')`);
     const deleteOriginals = panel.getByRole('button', { name: 'Delete originals', exact: true });
     await deleteOriginals.click();
     await checkScreen(alice.page, 'governance-03b-confirm-delete-originals');
@@ -163,7 +164,7 @@ describe('clinical governance, end to end', () => {
     await alice.page.keyboard.press('Enter');
     await alice.page.getByRole('alertdialog').getByRole('button', { name: 'Yes, delete originals' }).click();
     // The panel is gone: focus goes to the conversation's heading, not the page.
-    await expect.poll(() => alice.page.evaluate(() => document.activeElement?.id)).toBe('thread-title');
+    await expect.poll(() => alice.page.evaluate('document.activeElement?.id')).toBe('thread-title');
     const messages = alice.page.getByRole('list', { name: 'Messages' });
     const tombstone = `Removed after transcription into the record by Sr Alice Moreno (${alice.jid}) at`;
     await expect.poll(() => messages.textContent()).toContain(tombstone);

@@ -80,6 +80,14 @@ describe('messaging between two people, end to end', () => {
   });
 
   it('delivers a 1:1 message and shows sent, delivered and read to the sender', async () => {
+    // After connecting, focus is on the next thing to do, not the page.
+    await expect.poll(() => alice.page.evaluate('document.activeElement?.id')).toBe('new-conversation');
+    // New takes focus into its search; Escape closes it and hands focus back to New.
+    await alice.page.keyboard.press('Enter');
+    await expect.poll(() => alice.page.evaluate('document.activeElement?.closest("label")?.textContent?.trim()')).toBe('Find a colleague or team');
+    await alice.page.keyboard.press('Escape');
+    await expect.poll(() => alice.page.getByRole('heading', { name: 'New conversation' }).count()).toBe(0);
+    await expect.poll(() => alice.page.evaluate('document.activeElement?.id')).toBe('new-conversation');
     await alice.page.getByRole('button', { name: 'New' }).click();
     await alice.page.getByLabel('Message an address').fill(bob.jid);
     await checkScreen(alice.page, 'messaging-00-new-conversation');

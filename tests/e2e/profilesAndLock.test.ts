@@ -76,6 +76,8 @@ describe('encrypted profiles and the lock, end to end', () => {
     await checkScreen(page, 'profiles-01-welcome');
     await createProfileThroughUi(page, 'Sam Okafor', 'Ward clerk', PIN_A);
     await expect.poll(() => page.getByRole('navigation', { name: 'Conversations' }).getByText('No conversations yet.').isVisible()).toBe(true);
+    // The form is gone: focus goes to the next thing to do (the messaging account), not the page.
+    await expect.poll(() => page.evaluate('document.activeElement?.placeholder')).toBe('name@hospital.example');
     await checkScreen(page, 'profiles-02-empty-workspace');
   });
 
@@ -243,7 +245,19 @@ describe('encrypted profiles and the lock, end to end', () => {
     await unlockThroughUi(page, 'Sam Okafor', PIN_B);
     await expect.poll(() => page.getByRole('alert').textContent()).toMatch(/PIN/i);
     expect(core.session.isUnlocked()).toBe(false);
+    // The Unlock button disabled itself while checking: focus is back in the PIN box, not the page.
+    await expect.poll(() => page.evaluate('document.activeElement?.type')).toBe('password');
     await checkScreen(page, 'profiles-06-two-profiles');
+    // Arrowing through the names stays on the names (a screen reader hears each one); a click goes on to the PIN.
+    await page.getByRole('radio', { name: 'Sam Okafor' }).focus();
+    await page.keyboard.press('ArrowDown');
+    await expect.poll(() => page.getByRole('radio', { name: 'Dr Ana Lima' }).isChecked()).toBe(true);
+    expect(await page.evaluate('document.activeElement?.value')).toBe(await page.getByRole('radio', { name: 'Dr Ana Lima' }).getAttribute('value'));
+    await page.keyboard.press('ArrowUp');
+    await expect.poll(() => page.getByRole('radio', { name: 'Sam Okafor' }).isChecked()).toBe(true);
+    expect(await page.evaluate('document.activeElement?.type')).toBe('radio');
+    await page.getByText('Dr Ana Lima', { exact: true }).click();
+    await expect.poll(() => page.evaluate('document.activeElement?.type')).toBe('password');
   });
 
   it('lets the owner change their PIN: the old one stops working, the new one opens the same messages', async () => {
@@ -258,13 +272,17 @@ describe('encrypted profiles and the lock, end to end', () => {
     await dialog.getByLabel('Repeat new PIN or passphrase').fill(PIN_C);
     await dialog.getByRole('button', { name: 'Change PIN' }).click();
     await expect.poll(() => dialog.getByRole('alert').textContent()).toMatch(/not right/);
+    // Focus stays in the dialog, on the field to correct (the button disabled itself while it worked).
+    await expect.poll(() => page.evaluate('document.activeElement?.autocomplete')).toBe('current-password');
     await dialog.getByLabel('Current PIN or passphrase').fill(PIN_A);
     await dialog.getByLabel('New PIN or passphrase', { exact: true }).fill(PIN_C);
     await dialog.getByLabel('Repeat new PIN or passphrase').fill(PIN_C);
     await checkScreen(page, 'profiles-07-change-pin');
     await dialog.getByRole('button', { name: 'Change PIN' }).click();
     await expect.poll(() => dialog.getByRole('status').textContent()).toContain('Your PIN has been changed');
-    await dialog.getByRole('button', { name: 'Close' }).click();
+    await expect.poll(() => page.evaluate('document.activeElement?.textContent')).toBe('Close');
+    await page.keyboard.press('Enter');
+    await expect.poll(() => dialog.isVisible()).toBe(false);
     expect(logLines).toContain('profile pin-changed');
 
     await page.keyboard.press('Control+L');
