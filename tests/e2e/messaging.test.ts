@@ -148,10 +148,13 @@ describe('messaging between two people, end to end', () => {
     await alice.page.getByLabel('Join or create a team room').fill(room);
     await alice.page.getByLabel('Room name').fill('Ward 7 nursing');
     await alice.page.getByRole('button', { name: 'Join room' }).click();
-    await alice.page.getByRole('button', { name: 'Add people' }).click();
-    await alice.page.getByLabel('Addresses to add').fill(bob.jid);
-    await alice.page.getByRole('button', { name: 'Add', exact: true }).click();
+    // From the keyboard: focus goes into the form, and back to "Add people" when it is done.
+    await alice.page.getByRole('button', { name: 'Add people' }).press('Enter');
+    await expect.poll(() => alice.page.evaluate('document.activeElement?.closest("label")?.textContent?.trim()')).toBe('Addresses to add');
+    await alice.page.keyboard.type(bob.jid);
+    await alice.page.keyboard.press('Enter');
     await expect.poll(() => alice.page.getByText('Added 1 person.').isVisible()).toBe(true);
+    await expect.poll(() => alice.page.evaluate('document.activeElement?.textContent')).toBe('Add people');
 
     await bob.page.getByRole('button', { name: 'New' }).click();
     await bob.page.getByLabel('Join or create a team room').fill(room);
@@ -211,8 +214,10 @@ describe('messaging between two people, end to end', () => {
       await expect.poll(() => held.textContent()).toContain('visitor@partner.test');
       expect(await held.getByRole('alert').count()).toBe(0);
 
-      await alice.page.getByRole('button', { name: 'Accept messages from visitor@partner.test' }).click();
+      await alice.page.getByRole('button', { name: 'Accept messages from visitor@partner.test' }).press('Enter');
       await expect.poll(() => held.count()).toBe(0);
+      // Its row went with the button: focus moves on to the conversations, not the page.
+      await expect.poll(() => alice.page.evaluate('document.activeElement?.closest("nav")?.getAttribute("aria-label")')).toBe('Conversations');
       await alice.page.getByRole('navigation', { name: 'Conversations' }).getByRole('button', { name: /visitor/ }).click();
       await expect.poll(() => alice.page.getByRole('list', { name: 'Messages' }).textContent()).toContain('from the agency');
     } finally {

@@ -232,7 +232,13 @@ describe('encrypted profiles and the lock, end to end', () => {
 
   it('keeps a second person on the same OS login out of the first person’s data', async () => {
     const { page, core } = app;
-    await page.getByRole('button', { name: 'Add a profile' }).click();
+    // Into the form and back out again from the keyboard, then in to add Ana.
+    await page.getByRole('button', { name: 'Add a profile' }).press('Enter');
+    await expect.poll(() => page.evaluate('document.activeElement?.closest("label")?.textContent?.trim()')).toBe('Your name, as colleagues know you');
+    // Back on the lock screen, the PIN box of the profile that locked has focus, as when it locked.
+    await page.getByRole('button', { name: 'Back' }).press('Enter');
+    await expect.poll(() => page.evaluate('document.activeElement?.type')).toBe('password');
+    await page.getByRole('button', { name: 'Add a profile' }).press('Enter');
     await createProfileThroughUi(page, 'Dr Ana Lima', 'Consultant', PIN_B);
     await expect.poll(() => page.getByText('No conversations yet.').isVisible()).toBe(true);
     const other = await page.evaluate(`window.wardline.invoke('messages:page', { conversationId: 1, limit: 50 })`);
