@@ -45,6 +45,22 @@ async function connect(page: Page, server: ProsodyServer, user: string): Promise
   await page.getByRole('status', { name: 'Connection' }).filter({ hasText: /^Connected$/ }).waitFor({ state: 'attached' });
 }
 
+/**
+ * What has keyboard focus, as a keyboard user meets it: the element's tag and its name (aria-label,
+ * else its label's text, else its own text), or BODY when focus has fallen off the page to the top.
+ */
+async function focused(page: Page): Promise<string> {
+  return (await page.evaluate(
+    `(() => { const el = document.activeElement; return el === null || el === document.body ? 'BODY' : el.tagName + ' ' + (el.getAttribute('aria-label') ?? el.labels?.[0]?.textContent ?? el.textContent ?? '').trim(); })()`,
+  )) as string;
+}
+
+/** Focuses `control` and presses `key` on it, as someone Tabbing through the screen would. */
+async function press(control: ReturnType<Page['getByRole']>, key = 'Enter'): Promise<void> {
+  await control.focus();
+  await control.page().keyboard.press(key);
+}
+
 /** Waits for `done`, failing at once with the page's alert if one appears instead. */
 async function settled(page: Page, done: ReturnType<Page['getByRole']>): Promise<void> {
   const alert = page.getByRole('alert');
@@ -111,7 +127,9 @@ describe('major-incident exercise, end to end', () => {
   const row = (p: Person, name: string) => board(p).getByRole('row').filter({ has: p.page.getByRole('rowheader', { name: new RegExp(name) }) });
 
   it('declares an EXERCISE with its rooms; staff join the announcement room and see it', async () => {
-    await lead.page.getByRole('button', { name: 'Major incident' }).click();
+    // By keyboard: opening the screen puts focus on its heading, not back at the top of the page.
+    await press(lead.page.getByRole('button', { name: 'Major incident' }));
+    await expect.poll(() => focused(lead.page)).toBe('H2 Major incident');
     const form = lead.page.getByRole('form', { name: 'Declare major incident' });
     await form.getByLabel('Incident name').fill('Tram collision, Victoria St');
     expect(await form.getByLabel(/EXERCISE/).isChecked()).toBe(true);
@@ -130,8 +148,10 @@ describe('major-incident exercise, end to end', () => {
     expect(await form.getByLabel('Details (METHANE)').inputValue()).toContain('N: ~30 casualties');
     expect(await form.getByLabel('Staff announcement room').inputValue()).toBe(announce);
     expect(await form.getByLabel(/EXERCISE/).isChecked()).toBe(true);
-    await form.getByRole('button', { name: 'Declare EXERCISE' }).click();
+    await press(form.getByRole('button', { name: 'Declare EXERCISE' }));
     await settled(lead.page, lead.page.getByRole('heading', { name: 'EXERCISE — Tram collision, Victoria St' }));
+    // The form went with the declaration; focus is on the declared incident's heading.
+    await expect.poll(() => focused(lead.page)).toBe('H2 EXERCISE — Tram collision, Victoria St');
     await lead.page.getByRole('note', { name: 'Exercise' }).waitFor();
 
     for (const p of [amy, ben, cai]) {
@@ -152,19 +172,34 @@ describe('major-incident exercise, end to end', () => {
     await editor.getByLabel('Role, line 1').fill('ED nurse');
     await editor.getByLabel('How many, line 1').fill('1');
     await editor.getByLabel('Report to, line 1').fill('ED resus');
-    await editor.getByRole('button', { name: 'Add line' }).click();
-    await editor.getByLabel('Role, line 2').fill('Anaesthetist');
+    // Add line takes focus to the new line's first box, so typing goes there.
+    await press(editor.getByRole('button', { name: 'Add line' }));
+    await expect.poll(() => focused(lead.page)).toBe('INPUT Role, line 2');
+    await lead.page.keyboard.type('Anaesthetist');
+    expect(await editor.getByLabel('Role, line 2').inputValue()).toBe('Anaesthetist');
+    // A line removed: focus to the line before it, not the top of the page.
+    await press(editor.getByRole('button', { name: 'Add line' }));
+    await expect.poll(() => focused(lead.page)).toBe('INPUT Role, line 3');
+    await press(editor.getByRole('button', { name: 'Remove line 3' }));
+    await expect.poll(() => focused(lead.page)).toBe('INPUT Role, line 2');
+    expect(await editor.getByLabel('Role, line 3').count()).toBe(0);
     await editor.getByLabel('How many, line 2').fill('2');
     await editor.getByLabel('Report to, line 2').fill('Theatre 3');
     await editor.getByLabel('By when, line 2').fill('23:30');
-    // Back to messages and in again: both lines are still there.
-    await lead.page.getByRole('button', { name: 'Back to messages' }).click();
-    await lead.page.getByRole('button', { name: 'Major incident', exact: true }).click();
+    // Back to messages and in again: both lines are still there. By keyboard, focus goes back to
+    // the button that opened the screen, and into the screen again.
+    await press(lead.page.getByRole('button', { name: 'Back to messages' }));
+    await expect.poll(() => focused(lead.page)).toBe('BUTTON Major incident');
+    await lead.page.keyboard.press('Enter');
+    await expect.poll(() => focused(lead.page)).toBe('H2 EXERCISE — Tram collision, Victoria St');
     await expect.poll(() => editor.getByLabel('Report to, line 2').inputValue()).toBe('Theatre 3');
     expect(await editor.getByLabel('How many, line 2').inputValue()).toBe('2');
     expect(await editor.getByLabel('Role, line 1').inputValue()).toBe('ED nurse');
-    await editor.getByRole('button', { name: 'Send call-in request' }).click();
+    await press(editor.getByRole('button', { name: 'Send call-in request' }));
     await settled(lead.page, lead.page.getByRole('table', { name: /^Lines of the call-in at/ }));
+    // The editor does not fold away under the person: focus stays on the button they pressed.
+    await editor.getByRole('status').filter({ hasText: 'Call-in request sent.' }).waitFor();
+    await expect.poll(() => focused(lead.page)).toBe('BUTTON Send call-in request');
 
     for (const p of [amy, ben, cai]) await p.page.getByRole('button', { name: 'Available now' }).waitFor();
     // The role is prefilled from the profile.
@@ -183,13 +218,30 @@ describe('major-incident exercise, end to end', () => {
     expect(await row(lead, 'DEMO Amy Ng').textContent()).toContain('changed ×1');
   });
 
+  it('sort buttons are named by their column alone; aria-sort says the order', async () => {
+    const status = board(lead).getByRole('button', { name: 'Status', exact: true });
+    expect(await status.count()).toBe(1);
+    expect(await board(lead).getByRole('columnheader', { name: 'Status' }).getAttribute('aria-sort')).toBe('ascending');
+    await press(board(lead).getByRole('button', { name: 'Name', exact: true }));
+    await expect.poll(() => board(lead).getByRole('columnheader', { name: 'Name' }).getAttribute('aria-sort')).toBe('ascending');
+    expect(await focused(lead.page)).toBe('BUTTON Name ▲');
+    await press(status);
+    await expect.poll(() => board(lead).getByRole('columnheader', { name: 'Status' }).getAttribute('aria-sort')).toBe('ascending');
+  });
+
   it('assigns Amy (she acknowledges); a later offer gets the automatic "not needed now"', async () => {
-    await lead.page.getByRole('button', { name: 'Come in: DEMO Amy Ng' }).click();
+    // Her row re-sorts by its new status; focus stays on the button that was pressed.
+    await press(lead.page.getByRole('button', { name: 'Come in: DEMO Amy Ng' }));
+    await row(lead, 'DEMO Amy Ng').filter({ hasText: 'not yet acknowledged' }).waitFor();
+    await expect.poll(() => focused(lead.page)).toBe('BUTTON Come in: DEMO Amy Ng');
     const directive = amy.page.getByRole('region', { name: 'Instruction from the coordinator' });
     await directive.getByText('Please come in: report to ED resus.').waitFor();
     await checkScreen(amy.page, 'incident-03-responder-directive');
-    await directive.getByRole('button', { name: 'Acknowledge' }).click();
+    // Acknowledge is replaced by "Acknowledged.": focus goes to the card's heading, in the same card.
+    await press(directive.getByRole('button', { name: 'Acknowledge' }));
     await row(lead, 'DEMO Amy Ng').filter({ hasText: '· acknowledged' }).waitFor();
+    await directive.getByRole('status').filter({ hasText: 'Acknowledged.' }).waitFor();
+    await expect.poll(() => focused(amy.page)).toMatch(/^H3 Call-in request · \d\d:\d\d$/);
 
     await cai.page.getByLabel('ETA (minutes)').fill('10');
     await cai.page.getByRole('button', { name: 'Available now' }).click();
@@ -236,8 +288,11 @@ describe('major-incident exercise, end to end', () => {
   });
 
   it("records Amy's arrival on the board and the display", async () => {
-    await amy.page.getByRole('button', { name: "I'm here" }).click();
+    // "I'm here" goes with the whole answer group: focus to the card's heading, not the top of the page.
+    await press(amy.page.getByRole('button', { name: "I'm here" }));
     await row(lead, 'DEMO Amy Ng').filter({ hasText: 'Arrived' }).waitFor();
+    await amy.page.getByRole('status').filter({ hasText: /^Checked in at/ }).waitFor();
+    await expect.poll(() => focused(amy.page)).toMatch(/^H3 Call-in request · \d\d:\d\d$/);
     const needs = wall.page.getByRole('region', { name: 'Needs by location' });
     await needs.getByRole('row', { name: /ED resus 1 1 1 0/ }).waitFor();
     await checkScreen(wall.page, 'incident-07-display-arrived');
@@ -282,9 +337,30 @@ describe('major-incident exercise, end to end', () => {
   });
 
   it('closes the incident: everyone is stood down and the display stops its clock', async () => {
-    await lead.page.getByRole('button', { name: 'Close incident' }).click();
-    await lead.page.getByRole('button', { name: 'Confirm: close incident and stand everyone down' }).click();
+    // The confirmation takes focus to its safe choice; Escape and "Keep incident open" go back to
+    // "Close incident".
+    const close = lead.page.getByRole('button', { name: 'Close incident', exact: true });
+    await press(close);
+    const confirm = lead.page.getByRole('alertdialog', { name: /^Close the incident/ });
+    await confirm.waitFor();
+    await expect.poll(() => focused(lead.page)).toBe('BUTTON Keep incident open');
+    await checkScreen(lead.page, 'incident-10a-coordinator-close-confirm');
+    await lead.page.keyboard.press('Escape');
+    await confirm.waitFor({ state: 'detached' });
+    await expect.poll(() => focused(lead.page)).toBe('BUTTON Close incident');
+    await lead.page.keyboard.press('Enter');
+    await expect.poll(() => focused(lead.page)).toBe('BUTTON Keep incident open');
+    await lead.page.keyboard.press('Enter');
+    await confirm.waitFor({ state: 'detached' });
+    await expect.poll(() => focused(lead.page)).toBe('BUTTON Close incident');
+    await lead.page.keyboard.press('Enter');
+    await expect.poll(() => focused(lead.page)).toBe('BUTTON Keep incident open');
+    await lead.page.keyboard.press('Shift+Tab');
+    expect(await focused(lead.page)).toBe('BUTTON Confirm: close incident and stand everyone down');
+    await lead.page.keyboard.press('Enter');
     await lead.page.getByRole('status', { name: 'Board notice' }).filter({ hasText: 'Incident closed.' }).waitFor();
+    // "Close incident" has gone with the open incident; focus is on the board's next control.
+    await expect.poll(() => focused(lead.page)).toBe('BUTTON Export timeline');
     await amy.page.getByText('The major incident is closed. Thank you.').waitFor();
     await wall.page.getByLabel('Time since declaration').filter({ hasText: 'Closed after' }).waitFor();
     await checkScreen(wall.page, 'incident-10-display-closed');
@@ -292,8 +368,10 @@ describe('major-incident exercise, end to end', () => {
   });
 
   it('a declaration refused for an address with no account shows as not delivered', async () => {
-    await lead.page.getByRole('button', { name: 'Declare a new incident' }).click();
+    await press(lead.page.getByRole('button', { name: 'Declare a new incident' }));
     const form = lead.page.getByRole('form', { name: 'Declare major incident' });
+    // That button is gone; focus goes to the new form's first box.
+    await expect.poll(() => focused(lead.page)).toBe('INPUT Incident name');
     // The first declaration went, so its draft went with it: a new form starts empty.
     await expect.poll(() => form.getByLabel('Details (METHANE)').inputValue()).toBe('');
     expect(await form.getByLabel('Incident name').inputValue()).toBe('');
