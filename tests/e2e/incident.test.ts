@@ -336,6 +336,27 @@ describe('major-incident exercise, end to end', () => {
     expect(await wall.page.evaluate("window.wardline.invoke('account:get', {})")).toEqual(before);
   });
 
+  it('at the wall, every control Tab reaches is in view (none under the board), and Lock now locks it', async () => {
+    const onTop = `(() => { const el = document.activeElement; const r = el.getBoundingClientRect(); return el.contains(document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2)); })()`;
+    const stops: string[] = [];
+    for (let i = 0; i < 6 && !stops.includes('BUTTON Lock now'); i++) {
+      await wall.page.keyboard.press('Tab');
+      const now = await focused(wall.page);
+      expect(now).not.toBe('BODY');
+      expect(await wall.page.evaluate(onTop), `${now} is covered`).toBe(true);
+      stops.push(now);
+    }
+    expect(stops).toContain('BUTTON Lock now');
+    await checkScreen(wall.page, 'incident-06b-display-lock-now-focused');
+    await wall.page.keyboard.press('Enter');
+    await wall.page.getByRole('heading', { level: 1, name: 'Wardline is locked' }).waitFor();
+    await unlockThroughUi(wall.page, 'Control room wall', PIN);
+    await wall.page.getByRole('region', { name: 'Incident board' }).getByRole('heading', { name: 'Tram collision, Victoria St' }).waitFor();
+    // Nothing of the header over the board once focus has left it.
+    await wall.page.evaluate('document.activeElement?.blur()');
+    expect(await wall.page.evaluate(`document.elementFromPoint(20, 20)?.closest('.display') != null`)).toBe(true);
+  });
+
   it('closes the incident: everyone is stood down and the display stops its clock', async () => {
     // The confirmation takes focus to its safe choice; Escape and "Keep incident open" go back to
     // "Close incident".
