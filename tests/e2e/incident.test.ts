@@ -93,6 +93,14 @@ describe('major-incident exercise, end to end', () => {
     const p = { app, page: app.page, jid: `${user}@${server.domain}`, dataDir };
     people.push(p);
     await createProfile(app.page, name, role, options.display === true);
+    if (options.display) {
+      // The profile form is gone: focus is in the account's first field, not on the page.
+      // Polled from here: the app's CSP (no eval) refuses waitForFunction's in-page polling.
+      const focusedField = () => app.page.evaluate('document.activeElement?.placeholder');
+      for (let tries = 0; tries < 50 && (await focusedField()) !== 'name@hospital.example'; tries++) await new Promise((r) => setTimeout(r, 100));
+      if ((await focusedField()) !== 'name@hospital.example') throw new Error('After creating a display profile, focus is not in the account form.');
+      await checkScreen(app.page, 'incident-00-display-setup');
+    }
     await connect(app.page, server, user);
     return p;
   }
