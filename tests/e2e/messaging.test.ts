@@ -333,6 +333,8 @@ describe('messaging between two people, end to end', () => {
     await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toBe('Wardline is locked');
     await unlockThroughUi(page, 'Dr Bob Reyes', '246810');
     await expect.poll(() => page.getByRole('button', { name: 'My audit log' }).getAttribute('aria-pressed')).toBe('true');
+    // Focus comes back to the panel the person was in, not to the first control of the page.
+    await expect.poll(() => page.evaluate('document.activeElement?.id')).toBe('audit-title');
     await expect.poll(() => page.getByLabel('Status').inputValue()).toBe('busy');
     await page.getByRole('button', { name: 'My audit log' }).click();
     await expect.poll(() => heading.count()).toBe(1);
@@ -369,11 +371,53 @@ describe('messaging between two people, end to end', () => {
     expect(await alice.page.locator(`#${described}`).textContent()).toContain('Now 86% on 15 litres.');
   });
 
+  it('keeps the account form and says why when the server refuses the password; a bad port is named before sending', async () => {
+    await server.register('dana', 'dana-password');
+    const dataDir = await mkdtemp(join(tmpdir(), 'wardline-e2e-dana-'));
+    dirs.push(dataDir);
+    const app = await openWardline({
+      dataDir,
+      headless: true,
+      policyFile: noAdminPolicy(dataDir),
+      core: { chatTrust: { adminCa: { paths: [server.caCertPath] }, trustedDomains: [server.domain] } },
+    });
+    try {
+      const { page } = app;
+      await createProfileThroughUi(page, 'Dana Kerr', 'Ward clerk', '246810');
+      const form = page.getByRole('form', { name: 'Messaging account' });
+      await form.getByLabel('Messaging address').fill(`dana@${server.domain}`);
+      await form.getByLabel('Password').fill('not-her-password');
+      await form.getByText('Server settings (only if IT asked you to)').click();
+      await form.getByLabel('Server').fill(server.host);
+      // A port out of range is named here, with focus on it, before anything is sent.
+      await form.getByLabel('Port').fill('99999');
+      await form.getByRole('button', { name: 'Connect' }).press('Enter');
+      await expect.poll(() => form.getByRole('alert').textContent()).toBe('The port must be a number from 1 to 65535, or left empty.');
+      expect(await page.evaluate('document.activeElement?.getAttribute("aria-invalid")')).toBe('true');
+      await form.getByLabel('Port').fill(String(server.c2sPort));
+      await form.getByRole('button', { name: 'Connect' }).press('Enter');
+      // Refused for good: the reason is said, the form stays (it used to vanish with no way back).
+      await expect.poll(() => page.getByRole('alert').filter({ hasText: /will not try again by itself/ }).count()).toBe(1);
+      await checkScreen(page, 'messaging-08-password-refused');
+      // Only the password is retyped: the address and server settings are as they were.
+      expect(await form.getByLabel('Messaging address').inputValue()).toBe(`dana@${server.domain}`);
+      expect(await form.getByLabel('Port').inputValue()).toBe(String(server.c2sPort));
+      await form.getByLabel('Password').fill('dana-password');
+      await form.getByRole('button', { name: 'Connect' }).press('Enter');
+      await page.getByRole('status', { name: 'Connection' }).filter({ hasText: /^Connected$/ }).waitFor();
+      expect(await page.getByRole('alert').filter({ hasText: /will not try again/ }).count()).toBe(0);
+    } finally {
+      await app.close();
+    }
+  });
+
   it('finds messages through search', async () => {
     await alice.page.getByRole('searchbox').fill('monitor');
     await alice.page.getByRole('searchbox').press('Enter');
     const results = alice.page.getByRole('region', { name: 'Search results' });
     await expect.poll(() => results.textContent()).toContain('Please have a monitor ready.');
+    // The outcome is spoken as a count, never the text found.
+    await expect.poll(() => results.getByRole('status').textContent()).toMatch(/^\s*\d+ messages? found\.\s*$/);
     await checkScreen(alice.page, 'messaging-07-search-results');
     // Opening a hit replaces the results: focus goes to the conversation it opened.
     await results.getByRole('button').filter({ hasText: 'Please have a monitor ready.' }).first().click();

@@ -64,6 +64,18 @@ describe('control-room wall state (never "no incident" when the feed is broken)'
     });
   });
 
+  it('offline for good (login refused, no retry): says so and offers signing the display in again', () => {
+    const refused: ConnectionView = { kind: 'offline', since: T0 + 5 * MIN, reason: 'Login refused: wrong username or password.', retryAt: null };
+    const after = afterRead(liveFeed, { ok: true, value: null }, refused, T0 + 6 * MIN);
+    expect(wallState(after, refused, T0 + 6 * MIN)).toEqual({
+      kind: 'unavailable',
+      since: refused.since,
+      reason: 'No connection to the messaging server. Login refused: wrong username or password.',
+      signIn: true,
+      board,
+    });
+  });
+
   it('a failed read while connected: not updating since the last good read, last board kept', () => {
     const after = afterRead(liveFeed, { ok: false, message: 'Wardline hit an internal error. Please try again.' }, online, T0 + 2 * MIN);
     expect(wallState(after, online, T0 + 2 * MIN)).toEqual({

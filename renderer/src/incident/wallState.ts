@@ -70,7 +70,8 @@ export function wallState(feed: WallFeed, connection: ConnectionView, now: numbe
         kind: 'unavailable',
         since: connection.since,
         reason: `No connection to the messaging server. ${connection.reason}${connection.retryAt === null ? '' : ' Retrying automatically.'}`,
-        signIn: false,
+        // Stopped for good (login refused, certificate not trusted): someone must sign it in again.
+        signIn: connection.retryAt === null,
         board,
       };
     case 'connecting':
