@@ -309,6 +309,14 @@ describe('major-incident exercise, end to end', () => {
 
   it('ends the call-in: Ben, who offered and was not assigned, is stood down', async () => {
     await lead.page.getByRole('button', { name: /^End call-in at/ }).click();
+    // Asked first, like closing the incident: the safe choice has focus, Escape keeps it open.
+    const ask = lead.page.getByRole('alertdialog', { name: /End the call-in at/ });
+    await expect.poll(() => lead.page.evaluate('document.activeElement?.textContent')).toBe('Keep call-in open');
+    await lead.page.keyboard.press('Escape');
+    await expect.poll(() => ask.count()).toBe(0);
+    await expect.poll(() => lead.page.evaluate('document.activeElement?.getAttribute("aria-label")')).toMatch(/^End call-in at/);
+    await lead.page.keyboard.press('Enter');
+    await ask.getByRole('button', { name: 'Confirm: end call-in' }).click();
     await lead.page.getByRole('status', { name: 'Board notice' }).filter({ hasText: /Call-in ended\. \d+ stood down\./ }).waitFor();
     // The failed "Come in" before it is no longer on screen beside this success.
     expect(await lead.page.getByRole('alert').filter({ hasText: 'No location to send' }).count()).toBe(0);
