@@ -35,3 +35,16 @@ export function rescueFocus(target: () => HTMLElement | null): void {
     target()?.focus();
   });
 }
+
+/**
+ * Focus `target` once Svelte has applied the change just made: a field a view has just put on
+ * screen, or the control to go back to after a busy button disabled itself (and lost focus).
+ */
+export function focusAfterUpdate(target: () => HTMLElement | null | undefined): void {
+  void tick().then(() => target()?.focus());
+}
+
+/** Action: the element takes focus as it appears (a panel or form opened by the person). */
+export function focusOnMount(node: HTMLElement): void {
+  node.focus();
+}
