@@ -149,7 +149,7 @@ const Jid = z
   .trim()
   .toLowerCase()
   .max(300)
-  .regex(/^[^@/\s]+@[^@/\s]+\.[^@/\s]+$/, 'an address like name@hospital.example');
+  .regex(/^[^@/\s]+@[^@/\s]+\.[^@/\s]+$/, 'enter an address like name@hospital.example');
 const PresenceSchema = z.enum(['available', 'busy', 'off-duty']);
 
 export const AccountViewSchema = z.object({ jid: z.string(), host: z.string().nullable(), port: z.number().int().nullable() });
@@ -413,13 +413,31 @@ const incidentRequests = {
       .strict(),
     response: z.object({ incidentId: z.string() }),
     locked: 'refuse',
+    fields: {
+      name: 'Incident name',
+      details: 'Details (METHANE)',
+      coordinators: 'Other coordinators',
+      'coordinators.*': 'Other coordinators, address #',
+      displays: 'Control-room displays',
+      'displays.*': 'Control-room displays, address #',
+      announcementRoom: 'Staff announcement room',
+      coordinationRoom: 'Coordination room',
+    },
   },
   /** Staff: join the (moderated) announcement room, where call-in requests arrive. */
-  'incident:watch': { request: z.object({ roomJid: Jid }).strict(), response: Done, locked: 'refuse' },
+  'incident:watch': { request: z.object({ roomJid: Jid }).strict(), response: Done, locked: 'refuse', fields: { roomJid: 'Announcement room' } },
   'incident:request': {
     request: z.object({ lines: z.array(RequestLineInputSchema).min(1).max(32), note: z.string().max(1000) }).strict(),
     response: z.object({ requestId: z.string() }),
     locked: 'refuse',
+    fields: {
+      lines: 'Lines',
+      'lines.*.role': 'Role or skill, line #',
+      'lines.*.count': 'How many, line #',
+      'lines.*.location': 'Report to, line #',
+      'lines.*.by': 'By (HH:MM), line #',
+      note: 'Note to staff',
+    },
   },
   'incident:respond': {
     request: z
@@ -427,6 +445,7 @@ const incidentRequests = {
       .strict(),
     response: Done,
     locked: 'refuse',
+    fields: { role: 'Your role or grade', 'availability.etaMinutes': 'ETA (minutes)', 'availability.from': 'From (HH:MM)' },
   },
   'incident:act': {
     request: z
@@ -439,6 +458,7 @@ const incidentRequests = {
       .strict(),
     response: z.object({ sent: z.number().int() }),
     locked: 'refuse',
+    fields: { location: 'Report to' },
   },
   'incident:endCallIn': { request: z.object({ requestId: IncidentId }).strict(), response: z.object({ stoodDown: z.number().int() }), locked: 'refuse' },
   'incident:acknowledge': { request: z.object({ directiveId: IncidentId }).strict(), response: Done, locked: 'refuse' },
@@ -478,6 +498,19 @@ export const DISPLAY_PROFILE_CHANNELS: ReadonlySet<string> = new Set([
  * Request channels. `locked: 'refuse'` marks channels that return message,
  * conversation or patient data: main refuses them unless a profile is unlocked.
  */
+/**
+ * The on-screen label of each field a person types into, by path ('*' for a list position, '#' in
+ * the label for that position counted from 1). Main names the field when it refuses a value.
+ */
+export type FieldLabels = Readonly<Record<string, string>>;
+
+interface RequestSpec {
+  request: z.ZodType;
+  response: z.ZodType;
+  locked: 'allow' | 'refuse';
+  fields?: FieldLabels;
+}
+
 export const requests = {
   'app:info': { request: Empty, response: AppInfoSchema, locked: 'allow' },
   'session:state': { request: Empty, response: SessionStateSchema, locked: 'allow' },
@@ -486,17 +519,20 @@ export const requests = {
     request: z.object({ displayName: Label, role: Label, pin: Pin, kind: z.enum(['person', 'display']).optional() }).strict(),
     response: ProfileSummarySchema,
     locked: 'allow',
+    fields: { displayName: 'Your name', role: 'Role', pin: 'PIN or passphrase' },
   },
   'profiles:remove': {
     // The person's own PIN: nobody else at a shared PC can wipe their profile.
     request: z.object({ profileId: ProfileId, pin: Pin }).strict(),
     response: z.object({ removed: z.literal(true) }),
     locked: 'allow',
+    fields: { pin: 'PIN or passphrase' },
   },
   'session:unlock': {
     request: z.object({ profileId: ProfileId, pin: Pin }).strict(),
     response: SessionStateSchema,
     locked: 'allow',
+    fields: { pin: 'PIN or passphrase' },
   },
   'session:lock': { request: Empty, response: SessionStateSchema, locked: 'allow' },
   'session:changePin': {
@@ -505,6 +541,7 @@ export const requests = {
     request: z.object({ currentPin: Pin, newPin: Pin }).strict(),
     response: z.object({ changed: z.literal(true) }),
     locked: 'refuse',
+    fields: { currentPin: 'Current PIN or passphrase', newPin: 'New PIN or passphrase' },
   },
   'session:setAutoLock': {
     request: z.object({ seconds: z.number().int().min(30).max(24 * 3600) }).strict(),
@@ -525,12 +562,18 @@ export const requests = {
       .object({
         jid: Jid,
         password: z.string().min(1).max(1024),
-        host: z.string().trim().max(253).regex(/^[a-z0-9.-]+$/i).optional(),
+        host: z
+          .string()
+          .trim()
+          .max(253)
+          .regex(/^[a-z0-9.-]+$/i, 'use a server name of letters, digits, dots and hyphens')
+          .optional(),
         port: z.number().int().min(1).max(65535).optional(),
       })
       .strict(),
     response: AccountViewSchema,
     locked: 'refuse',
+    fields: { jid: 'Messaging address', password: 'Password', host: 'Server', port: 'Port' },
   },
   'chat:connection': { request: Empty, response: ConnectionViewSchema, locked: 'refuse' },
   'messages:send': {
@@ -538,6 +581,7 @@ export const requests = {
     request: z.object({ conversationId: z.number().int().positive(), body: z.string().max(100_000), urgent: z.boolean() }).strict(),
     response: z.object({ messageId: z.number().int() }),
     locked: 'refuse',
+    fields: { body: 'Message' },
   },
   // What the person typed and has not sent, kept in the encrypted store per conversation, so a
   // conversation switch, a lock or a restart does not lose it. Sending clears it in main.
@@ -552,6 +596,7 @@ export const requests = {
     request: z.object({ conversationId: z.number().int().positive(), body: z.string().max(100_000), urgent: z.boolean() }).strict(),
     response: z.object({ saved: z.literal(true) }),
     locked: 'refuse',
+    fields: { body: 'Message' },
   },
   // Sends a bounced ('failed') message of ours again, with its original id. Refused while locked;
   // not in DISPLAY_PROFILE_CHANNELS, so a display profile is refused it too.
@@ -564,11 +609,13 @@ export const requests = {
     request: z.object({ query: z.string().trim().min(1).max(200), limit: z.number().int().min(1).max(100) }).strict(),
     response: z.array(SearchHitSchema),
     locked: 'refuse',
+    fields: { query: 'Search' },
   },
   'conversations:openDirect': {
     request: z.object({ jid: Jid }).strict(),
     response: z.object({ conversationId: z.number().int() }),
     locked: 'refuse',
+    fields: { jid: 'Message an address' },
   },
   'conversations:markRead': {
     request: z.object({ conversationId: z.number().int().positive() }).strict(),
@@ -579,11 +626,13 @@ export const requests = {
     request: z.object({ roomJid: Jid, title: Label.optional() }).strict(),
     response: z.object({ conversationId: z.number().int() }),
     locked: 'refuse',
+    fields: { roomJid: 'Join or create a team room', title: 'Room name' },
   },
   'rooms:addMembers': {
     request: z.object({ roomJid: Jid, memberJids: z.array(Jid).min(1).max(200) }).strict(),
     response: z.object({ added: z.number().int() }),
     locked: 'refuse',
+    fields: { memberJids: 'Addresses to add', 'memberJids.*': 'Addresses to add, address #' },
   },
   'held:list': { request: Empty, response: z.array(HeldSenderSchema), locked: 'refuse' },
   'held:accept': { request: z.object({ jid: Jid }).strict(), response: z.object({ accepted: z.literal(true) }), locked: 'refuse' },
@@ -612,12 +661,13 @@ export const requests = {
         conversationId: z.number().int().positive(),
         messageIds: z.array(z.number().int().positive()).min(1).max(200),
         // Checked against Modulus 11 in main; spaces and dashes allowed as people type them.
-        nhsNumber: z.string().trim().max(14).regex(/^[0-9 -]*$/, 'digits').optional(),
+        nhsNumber: z.string().trim().max(14).regex(/^[0-9 -]*$/, 'use digits (spaces and dashes are fine)').optional(),
         recordReference: z.string().trim().max(64).optional(),
       })
       .strict(),
     response: TranscriptionNoteSchema,
     locked: 'refuse',
+    fields: { nhsNumber: "Patient's NHS number", recordReference: 'Record reference' },
   },
   'transcription:copy': {
     // Main writes the clipboard, and takes the note back on lock.
@@ -649,10 +699,7 @@ export const requests = {
     locked: 'refuse',
   },
   ...incidentRequests,
-} as const satisfies Record<
-  string,
-  { request: z.ZodType; response: z.ZodType; locked: 'allow' | 'refuse' }
->;
+} as const satisfies Record<string, RequestSpec>;
 
 /** Events pushed from main to the renderer. */
 export const events = {
@@ -721,6 +768,8 @@ export interface WardlineError {
   code: ErrorCode;
   /** A sentence a clinician can act on. Never contains message content. */
   message: string;
+  /** For `invalid-payload`: the request field refused (e.g. 'roomJid'), when it is one a person types. */
+  field?: string;
   /** For `throttled`: when the next attempt is allowed (epoch ms). */
   retryAt?: number;
 }

@@ -145,7 +145,18 @@ describe('messaging between two people, end to end', () => {
   it('lets a team talk in a members-only room', async () => {
     const room = `ward7-nursing@${server.mucDomain}`;
     await alice.page.getByRole('button', { name: 'New' }).click();
-    await alice.page.getByLabel('Join or create a team room').fill(room);
+    // A slip first: main refuses the address, names the field as the form labels it, and the
+    // cursor goes back into that field, marked invalid, with what was typed still there.
+    const roomField = alice.page.getByLabel('Join or create a team room');
+    await roomField.fill('ward 7 nursing');
+    await alice.page.getByRole('button', { name: 'Join room' }).click();
+    await alice.page.getByRole('alert').filter({ hasText: 'Join or create a team room: enter an address like name@hospital.example.' }).waitFor();
+    await expect.poll(() => alice.page.evaluate('document.activeElement?.getAttribute("name")')).toBe('roomJid');
+    expect(await roomField.getAttribute('aria-invalid')).toBe('true');
+    expect(await roomField.inputValue()).toBe('ward 7 nursing');
+    await checkScreen(alice.page, 'messaging-04a-refused-room-address');
+    await roomField.fill(room);
+    expect(await roomField.getAttribute('aria-invalid')).toBeNull();
     await alice.page.getByLabel('Room name').fill('Ward 7 nursing');
     await alice.page.getByRole('button', { name: 'Join room' }).click();
     // From the keyboard: focus goes into the form, and back to "Add people" when it is done.

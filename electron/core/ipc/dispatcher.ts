@@ -13,6 +13,7 @@ import {
   type WardlineError,
 } from '../../common/contract.js';
 import { WardlineFailure } from './failure.js';
+import { payloadProblem } from './payloadProblem.js';
 import { storeFailureForPerson } from './storeFailure.js';
 
 export type Handlers = {
@@ -80,12 +81,7 @@ export function createDispatcher(options: DispatcherOptions): Dispatch {
     if (guarded && !options.isUnlocked()) return refuse(name, LOCKED);
     if (options.isUnlocked() && options.profileAllows?.(channel) === false) return refuse(name, DISPLAY_ONLY);
     const parsed = spec.request.safeParse(payload ?? {});
-    if (!parsed.success) {
-      return refuse(name, {
-        code: 'invalid-payload',
-        message: `Wardline rejected a malformed request (${parsed.error.issues.length} problem(s)).`,
-      });
-    }
+    if (!parsed.success) return refuse(name, payloadProblem(parsed.error.issues, payload, 'fields' in spec ? spec.fields : undefined));
     try {
       const handler = options.handlers[channel] as (p: unknown) => Promise<unknown> | unknown;
       const value = await handler(parsed.data);
