@@ -225,8 +225,17 @@ describe('major-incident exercise, end to end', () => {
     await amy.page.getByLabel('ETA (minutes)').fill('20');
     await amy.page.getByRole('button', { name: 'Available now' }).click();
     await amy.page.getByRole('status', { name: 'Your answer' }).filter({ hasText: 'Available now (ETA 20 min)' }).waitFor();
+    // Ben answers from the keyboard: Enter in a box answers with that box's choice. A time he
+    // cannot give is named in his card and the box is marked; his answer is spoken once it is in.
+    await ben.page.getByLabel('From (HH:MM)').fill('half four');
+    await ben.page.getByLabel('From (HH:MM)').press('Enter');
+    await ben.page.getByRole('article').getByRole('alert').filter({ hasText: 'Give a time as HH:MM, for example 16:30.' }).waitFor();
+    expect(await ben.page.getByLabel('From (HH:MM)').getAttribute('aria-invalid')).toBe('true');
     await ben.page.getByLabel('ETA (minutes)').fill('35');
-    await ben.page.getByRole('button', { name: 'Available now' }).click();
+    await ben.page.getByLabel('ETA (minutes)').press('Enter');
+    await ben.page.getByRole('status', { name: 'Your answer' }).filter({ hasText: 'Available now (ETA 35 min)' }).waitFor();
+    expect(await focused(ben.page)).toBe('INPUT ETA (minutes)');
+    expect(await ben.page.getByRole('alert').count()).toBe(0);
     await checkScreen(amy.page, 'incident-02-responder-answered');
 
     await row(lead, 'DEMO Amy Ng').filter({ hasText: 'Available now (ETA 20 min)' }).waitFor();

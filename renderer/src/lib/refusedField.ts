@@ -10,11 +10,16 @@ export function showRefusedField(form: HTMLElement, error: WardlineError): void 
   if (error.field === undefined) return;
   const input = form.querySelector<HTMLInputElement | HTMLTextAreaElement>(`[name="${CSS.escape(error.field)}"]`);
   if (input === null) return;
-  input.setAttribute('aria-invalid', 'true');
-  input.addEventListener('input', () => input.removeAttribute('aria-invalid'), { once: true });
+  markInvalid(input);
   void tick().then(() => {
     input.focus();
     // Its explanation, when the form shows it below the fields, comes into view with it.
     form.querySelector('[role="alert"]')?.scrollIntoView({ block: 'nearest' });
   });
+}
+
+/** Marks a field invalid (announced, and drawn in red by app.css) until the person edits it. */
+export function markInvalid(input: HTMLInputElement | HTMLTextAreaElement): void {
+  input.setAttribute('aria-invalid', 'true');
+  input.addEventListener('input', () => input.removeAttribute('aria-invalid'), { once: true });
 }
