@@ -159,6 +159,7 @@ export const ConnectionViewSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('connecting'), attempt: z.number().int() }),
   /** history: see HistoryState in chat/chatTypes.ts ('catching-up' | 'complete' | 'incomplete'). */
   z.object({ kind: z.literal('online'), since: z.number().int(), history: z.enum(['catching-up', 'complete', 'incomplete']) }),
+  /** reason: plain sentences for people, what happened and what to do (chat/connectionReason.ts); retryAt null: stopped for good. */
   z.object({ kind: z.literal('offline'), since: z.number().int(), reason: z.string(), retryAt: z.number().int().nullable() }),
   /** The server refused the credentials of an account that had worked: signed out, password forgotten. */
   z.object({ kind: z.literal('revoked'), at: z.number().int(), reason: z.string() }),

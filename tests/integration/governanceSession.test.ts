@@ -377,10 +377,10 @@ describe('revocation racing a lock', () => {
     const heidi = await person('Heidi Park', 'Nurse', 'heidi', { adminPolicy });
     const unlocked = await heidi.call('session:state', {});
     const profileDir = join(heidi.dataDir, 'profiles', unlocked.kind === 'unlocked' ? unlocked.profile.id : 'none');
-    // Messaging stopping for the revocation says "Signed out.": lock right then, mid-revocation.
+    // Messaging stopping for the revocation says it was signed out: lock right then, mid-revocation.
     let locking: Promise<unknown> | null = null;
     heidi.core.events.on('chat:connection', (state) => {
-      if (locking === null && state.kind === 'offline' && state.reason === 'Signed out.') locking = heidi.core.session.lock('idle');
+      if (locking === null && state.kind === 'offline' && state.reason.startsWith('Messaging was signed out on this computer.')) locking = heidi.core.session.lock('idle');
     });
     await server.unregister('heidi');
     await server.kill();

@@ -157,13 +157,20 @@ describe('XMPP connection against Prosody', () => {
   it('fails a wrong password with a clear auth error and stops: one attempt, no retry storm', async () => {
     const sockets: Socket[] = [];
     const states: XmppConnectionState[] = [];
-    const connection = connect('alice', { password: 'wrong password', onSocket: (socket) => sockets.push(socket) });
+    const logged: { event: string; details: Record<string, unknown> | undefined }[] = [];
+    const connection = connect('alice', {
+      password: 'wrong password',
+      onSocket: (socket) => sockets.push(socket),
+      log: (event, details) => logged.push({ event, details }),
+    });
     connection.on('state', (state) => states.push(state));
 
     const offline = await waitForState(connection, 'offline');
     await delay(1_500);
 
     expect(offline.reason).toMatchObject({ kind: 'auth', condition: 'not-authorized' });
+    // The condition reaches the log for IT (people see plain words instead: chat/connectionReason.ts).
+    expect(logged.find((line) => line.event === 'login-failed')?.details).toEqual({ kind: 'auth', condition: 'not-authorized', attempt: 1 });
     expect(offline.reason.message).toMatch(/wrong username or password/);
     expect(offline.retryAt).toBeNull();
     expect(sockets).toHaveLength(1);

@@ -164,7 +164,7 @@ describe('XMPP connection against hostile servers', () => {
     const offline = await firstOffline(connection);
 
     expect(alpn).toEqual(['xmpp-client']);
-    expect(offline.reason).toMatchObject({ kind: 'unsupported' });
+    expect(offline.reason).toMatchObject({ kind: 'unsupported', condition: 'no-acceptable-mechanism' });
     expect(offline.reason.message).toContain('PLAIN');
     expect(offline.retryAt).toBeNull();
     expect(received.join('')).not.toMatch(/<auth|secret/);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ConnectionView, DisplayViewModel } from '../../electron/common/contract.js';
+import { reasonForPeople } from '../../electron/core/chat/connectionReason.js';
 import { afterRead, EMPTY_FEED, READ_OVERDUE_MS, wallState, type WallFeed } from '../../renderer/src/incident/wallState.js';
 
 const T0 = Date.UTC(2026, 10, 25, 13, 0);
@@ -8,7 +9,9 @@ const online: ConnectionView = { kind: 'online', since: T0 - 60 * MIN, history: 
 const catchingUp: ConnectionView = { kind: 'online', since: T0 + 5 * MIN, history: 'catching-up' };
 const incomplete: ConnectionView = { kind: 'online', since: T0 + 5 * MIN, history: 'incomplete' };
 const connecting: ConnectionView = { kind: 'connecting', attempt: 1 };
-const offline: ConnectionView = { kind: 'offline', since: T0 + 5 * MIN, reason: 'The server closed the connection.', retryAt: T0 + 6 * MIN };
+// Reasons as main words them (connectionReason.ts), so the wall's own sentence is checked around the real thing.
+const dropped = reasonForPeople({ kind: 'network', message: 'The server closed the connection.' }, true);
+const offline: ConnectionView = { kind: 'offline', since: T0 + 5 * MIN, reason: dropped, retryAt: T0 + 6 * MIN };
 const revoked: ConnectionView = { kind: 'revoked', at: T0 + 7 * MIN, reason: 'The server no longer accepts this messaging account.' };
 
 const board: DisplayViewModel = {
@@ -58,19 +61,25 @@ describe('control-room wall state (never "no incident" when the feed is broken)'
     expect(wallState(after, offline, T0 + 6 * MIN)).toEqual({
       kind: 'unavailable',
       since: offline.since,
-      reason: 'No connection to the messaging server. The server closed the connection. Retrying automatically.',
+      // Says once that Wardline keeps trying (the wall used to add 'Retrying automatically.' too).
+      reason:
+        'No connection to the messaging server. The network or the messaging server cut the connection. ' +
+        "Wardline keeps trying by itself; if this lasts more than a few minutes, check this computer's network cable or Wi-Fi, or call the IT service desk.",
       signIn: false,
       board,
     });
   });
 
   it('offline for good (login refused, no retry): says so and offers signing the display in again', () => {
-    const refused: ConnectionView = { kind: 'offline', since: T0 + 5 * MIN, reason: 'Login refused: wrong username or password.', retryAt: null };
+    const wrongPassword = reasonForPeople({ kind: 'auth', message: 'Login refused: wrong username or password.', condition: 'not-authorized' }, false);
+    const refused: ConnectionView = { kind: 'offline', since: T0 + 5 * MIN, reason: wrongPassword, retryAt: null };
     const after = afterRead(liveFeed, { ok: true, value: null }, refused, T0 + 6 * MIN);
     expect(wallState(after, refused, T0 + 6 * MIN)).toEqual({
       kind: 'unavailable',
       since: refused.since,
-      reason: 'No connection to the messaging server. Login refused: wrong username or password.',
+      reason:
+        'No connection to the messaging server. The server refused this messaging address or password. ' +
+        'Wardline will not try again by itself: check them and sign in again, or call the IT service desk.',
       signIn: true,
       board,
     });

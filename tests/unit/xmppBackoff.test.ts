@@ -47,7 +47,9 @@ describe('reconnect loop', () => {
   it('waits the jittered schedule between refused attempts, keeps the outage start, and stops on close()', async () => {
     const waits: number[] = [];
     const states: XmppConnectionState[] = [];
+    const logs: { event: string; details: Record<string, unknown> | undefined }[] = [];
     const connection = connectXmpp({
+      log: (event, details) => logs.push({ event, details }),
       jid: 'alice@wardline.test',
       password: 'x',
       host: '127.0.0.1',
@@ -64,6 +66,8 @@ describe('reconnect loop', () => {
     expect(waits.slice(0, 6)).toEqual([500, 1_000, 2_000, 2_500, 2_500, 2_500]);
     const offline = states.filter((state) => state.kind === 'offline' && state.retryAt !== null);
     expect(offline[0]).toMatchObject({ reason: { kind: 'network', code: 'ECONNREFUSED' } });
+    // People are shown plain words (chat/connectionReason.ts): the technical kind and code are for IT, in the log.
+    expect(logs.find((line) => line.event === 'login-failed')?.details).toEqual({ kind: 'network', code: 'ECONNREFUSED', attempt: 1 });
     expect(new Set(offline.map((state) => (state.kind === 'offline' ? state.since : 0))).size).toBe(1);
     expect(states.filter((state) => state.kind === 'connecting').map((state) => (state.kind === 'connecting' ? state.attempt : 0)).slice(0, 3)).toEqual([2, 3, 4]);
     expect(connection.state()).toMatchObject({ kind: 'offline', retryAt: null, reason: { kind: 'closed' } });

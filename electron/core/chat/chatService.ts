@@ -29,6 +29,7 @@ import {
 import type { OutboxEntry } from '../store/index.js';
 import { connectXmpp, xml, type XmlElement, type XmppConnection, type XmppConnectionState } from '../xmpp/index.js';
 import { ArchiveCatchUp } from './archiveCatchUp.js';
+import { reasonForPeople } from './connectionReason.js';
 import type {
   ChatConnectionView,
   ChatEvent,
@@ -859,7 +860,8 @@ function toView(state: XmppConnectionState, history: HistoryState): ChatConnecti
     case 'online':
       return { kind: 'online', since: state.since, history };
     case 'offline':
-      return { kind: 'offline', since: state.since, reason: state.reason.message, retryAt: state.retryAt };
+      // Plain words for people; the technical kind, code and condition are in the xmpp log lines.
+      return { kind: 'offline', since: state.since, reason: reasonForPeople(state.reason, state.retryAt !== null), retryAt: state.retryAt };
   }
 }
 

@@ -106,7 +106,7 @@ export async function login(params: LoginParams): Promise<LoginOutcome> {
 
     const jid = await bind(stream, features, params.resource);
     // Stream management is what makes "no message lost" hold, so a server without it is refused.
-    if (sm === undefined) throw new XmppError('unsupported', 'The server does not offer stream management (XEP-0198).');
+    if (sm === undefined) throw new XmppError('unsupported', 'The server does not offer stream management (XEP-0198).', { condition: 'no-stream-management' });
     stream.send(xml('enable', { xmlns: SM_NS, resume: 'true' }));
     const enabled = await stream.next();
     if (!enabled.is('enabled', SM_NS)) throw new XmppError('protocol', 'The server refused to enable stream management.');
@@ -194,7 +194,9 @@ async function authenticate(stream: XmlStream, features: XmlElement, params: Log
   const offered = (features.getChild('mechanisms', SASL_NS)?.getChildren('mechanism') ?? []).map((element) => element.text().trim());
   const mechanism = chooseMechanism(offered, params.allowPlain);
   if (mechanism === undefined) {
-    throw new XmppError('unsupported', `No acceptable SASL mechanism (the server offers: ${offered.join(', ') || 'none'}).`);
+    throw new XmppError('unsupported', `No acceptable SASL mechanism (the server offers: ${offered.join(', ') || 'none'}).`, {
+      condition: 'no-acceptable-mechanism',
+    });
   }
   const encode = (text: string): string => Buffer.from(text, 'utf8').toString('base64');
   const decode = (element: XmlElement): string => Buffer.from(element.text().trim(), 'base64').toString('utf8');

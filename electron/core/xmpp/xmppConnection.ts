@@ -213,7 +213,7 @@ class Connection implements XmppConnection {
         const upAt = clock();
         error = await this.#runSession(outcome);
         outageSince = Date.now();
-        this.#log('session-ended', { kind: error.kind, ...(error.condition ? { condition: error.condition } : {}) });
+        this.#log('session-ended', technicalDetails(error));
         this.#emit('session-ended', { kind: error.kind, condition: error.condition ?? null });
         if (this.#closed) return;
         if (clock() - upAt >= STABLE_SESSION_MS) {
@@ -230,7 +230,7 @@ class Connection implements XmppConnection {
         error = asXmppError(thrown, 'network');
         if (this.#closed) return;
         failures += 1;
-        this.#log('login-failed', { kind: error.kind, attempt, ...(error.code ? { code: error.code } : {}) });
+        this.#log('login-failed', { ...technicalDetails(error), attempt });
       }
       if (isPermanent(error)) {
         this.#abandonAll(error);
@@ -512,6 +512,14 @@ class Connection implements XmppConnection {
   #log(event: string, details?: Record<string, string | number | boolean>): void {
     this.#options.log?.(event, details);
   }
+}
+
+/**
+ * What IT needs to tell failures apart, for the log: people are shown plain words instead
+ * (chat/connectionReason.ts). Never the message: it can carry the server's free text.
+ */
+function technicalDetails(error: XmppError): Record<string, string> {
+  return { kind: error.kind, ...(error.code ? { code: error.code } : {}), ...(error.condition ? { condition: error.condition } : {}) };
 }
 
 /** Failures that retrying cannot fix: wrong credentials, a server missing what we require, a resource conflict. */

@@ -25,7 +25,11 @@ export type XmppErrorKind =
 export interface XmppErrorData {
   kind: XmppErrorKind;
   message: string;
-  /** XMPP defined condition (SASL, stream or stanza error), e.g. 'not-authorized'. */
+  /**
+   * XMPP defined condition (SASL, stream or stanza error), e.g. 'not-authorized', or one of ours
+   * where XMPP has none ('starttls-not-offered', 'server-not-verified', 'no-stream-management',
+   * 'no-acceptable-mechanism'…): it is what the log carries for IT, and what people's words follow.
+   */
   condition?: string;
   /** Node error code, e.g. 'ECONNREFUSED' or 'UNABLE_TO_VERIFY_LEAF_SIGNATURE'. */
   code?: string;

@@ -69,8 +69,9 @@ export function wallState(feed: WallFeed, connection: ConnectionView, now: numbe
       return {
         kind: 'unavailable',
         since: connection.since,
-        reason: `No connection to the messaging server. ${connection.reason}${connection.retryAt === null ? '' : ' Retrying automatically.'}`,
-        // Stopped for good (login refused, certificate not trusted): someone must sign it in again.
+        // The reason already says why and whether Wardline keeps trying (connectionReason.ts in main).
+        reason: `No connection to the messaging server. ${connection.reason}`,
+        // Stopped for good (login refused, signed in elsewhere, server missing a feature): someone must sign it in again.
         signIn: connection.retryAt === null,
         board,
       };
