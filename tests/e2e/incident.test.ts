@@ -454,11 +454,21 @@ describe('major-incident exercise, end to end', () => {
     expect(await stale.textContent()).toMatch(/NOT LIVE · last received \d\d:\d\d/);
     expect(await wall.page.getByText('No major incident declared.').count()).toBe(0);
     await checkScreen(wall.page, 'incident-13-display-offline');
+
+    // A workstation says it too, in words a clerk can act on, and that what they send is kept.
+    const outage = amy.page.getByRole('status').filter({ hasText: 'Messaging offline since' });
+    await outage.waitFor({ timeout: 30_000 });
+    const said = (await outage.textContent())?.replace(/\s+/g, ' ');
+    expect(said).toMatch(/Messaging offline since \d\d:\d\d\. .*Wardline keeps trying by itself.* Messages you send wait in this workstation's outbox/);
+    expect(said).not.toMatch(/ECONN|127\.0\.0\.1|5222|connect /);
+    await checkScreen(amy.page, 'incident-13a-workstation-offline');
   });
 
   it('a revoked wall says so over its last board and can be signed in again', async () => {
     await server.unregister('wall');
     await server.restart();
+    // Back online: the workstation's outage note goes by itself.
+    await amy.page.getByRole('status').filter({ hasText: 'Messaging offline since' }).waitFor({ state: 'detached', timeout: 60_000 });
     const alert = wall.page.getByRole('alert', { name: 'Board not updating' });
     await alert.filter({ hasText: 'no longer accepts this messaging account' }).waitFor({ timeout: 60_000 });
     expect(await alert.textContent()).toContain('This display has been signed out.');
