@@ -8,6 +8,7 @@
  * here; nothing else lists channels.
  */
 import { z } from 'zod';
+import { STAND_DOWN_REASONS } from './standDownWords.js';
 
 const Empty = z.object({}).strict();
 
@@ -274,6 +275,7 @@ export const IncidentResponderSchema = z.object({
       at: z.number().int(),
       by: z.string(),
       note: z.string(),
+      standDownReason: z.enum(STAND_DOWN_REASONS).nullable(),
     })
     .nullable(),
   acknowledged: z.boolean(),

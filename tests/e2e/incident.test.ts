@@ -337,7 +337,8 @@ describe('major-incident exercise, end to end', () => {
     await lead.page.getByRole('status', { name: 'Board notice' }).filter({ hasText: /Call-in ended\. \d+ stood down\./ }).waitFor();
     // The failed "Come in" before it is no longer on screen beside this success.
     expect(await lead.page.getByRole('alert').filter({ hasText: 'No location to send' }).count()).toBe(0);
-    await ben.page.getByText('Stand down: you are not needed. Thank you.').waitFor();
+    // The card says why, in the words of the message he was sent.
+    await ben.page.getByText('Stand down: the call-in has ended and you are not needed. Thank you.').waitFor();
     await checkScreen(ben.page, 'incident-08-responder-stood-down');
     await row(lead, 'DEMO Ben Adeyemi').filter({ hasText: 'Stood down' }).waitFor();
   });
@@ -416,7 +417,10 @@ describe('major-incident exercise, end to end', () => {
     await lead.page.getByRole('status', { name: 'Board notice' }).filter({ hasText: 'Incident closed.' }).waitFor();
     // "Close incident" has gone with the open incident; focus is on the board's next control.
     await expect.poll(() => focused(lead.page)).toBe('BUTTON Export timeline');
-    await amy.page.getByText('The major incident is closed. Thank you.').waitFor();
+    await amy.page.getByText('The major incident is closed. Thank you.', { exact: true }).waitFor();
+    // Amy is on site: she is stood down because the incident closed, not told she was not needed.
+    await amy.page.getByRole('region', { name: 'Instruction from the coordinator' }).getByText('Stand down: the major incident is closed. Thank you.').waitFor();
+    expect(await amy.page.getByText('you are not needed').count()).toBe(0);
     await wall.page.getByLabel('Time since declaration').filter({ hasText: 'Closed after' }).waitFor();
     await checkScreen(wall.page, 'incident-10-display-closed');
     await checkScreen(lead.page, 'incident-11-coordinator-closed');

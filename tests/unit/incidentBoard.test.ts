@@ -307,7 +307,10 @@ describe('stand-down targets', () => {
     const after = board([...events, ...drafts.map((d) => asEvent(d, LEAD))]);
     expect(standDownTargets(after, 'call-in')).toEqual([]);
     expect(findRow(after, 'req-1', jid('dan'))?.status).toBe('stood-down');
+    // The card says why, as the message did.
+    expect(findRow(after, 'req-1', jid('dan'))?.directive).toMatchObject({ action: 'stand-down', standDownReason: 'call-in-ended' });
     expect(findRow(after, 'req-1', jid('ben'))?.status).toBe('assigned');
+    expect(findRow(after, 'req-1', jid('ben'))?.directive?.standDownReason).toBeNull();
   });
 
   it('incident: everyone once, stand-downs accepted after the close, nothing assignable after it', () => {
@@ -322,6 +325,7 @@ describe('stand-down targets', () => {
     const after = board([...events, ...drafts.map((d) => asEvent(d, COORD)), comeIn('eve', { at: T0 + 92 * MIN })]);
     // Idempotent: Amy arrived (arrival outranks the stand-down on the board) but has been told.
     expect(standDownTargets(after, 'incident')).toEqual([]);
+    expect(findRow(after, 'req-1', jid('amy'))?.directive).toMatchObject({ action: 'stand-down', standDownReason: 'incident-closed' });
     expect(after.rejected.map((r) => r.reason)).toEqual(['incident-closed']);
   });
 });

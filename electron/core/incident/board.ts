@@ -312,6 +312,7 @@ export function deriveBoard(events: readonly IncidentEvent[], options: BoardOpti
       at: event.at,
       by: event.actor,
       note: event.note,
+      standDownReason: event.kind === 'standdown' ? event.reason : null,
     };
     row.directiveSeq = seq;
     count(row);

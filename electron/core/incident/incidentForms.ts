@@ -9,6 +9,7 @@
  * guessed at, because a wrong count or location is worse than none.
  */
 import { xml, type XmlElement } from '../xmpp/xml.js';
+import { STAND_DOWN_REASONS, standDownWords } from '../../common/standDownWords.js';
 import { neutraliseText, countCharacters } from '../messaging/bodySafety.js';
 import { isSafeId } from '../messaging/ids.js';
 import { parseJid } from '../messaging/jid.js';
@@ -25,7 +26,6 @@ import {
   type IncidentEventDraft,
   type IncidentKind,
   type RequestLine,
-  type StandDownReason,
 } from './incidentTypes.js';
 
 /** Limits on what one form may carry. Generous for a real incident, small for an attacker. */
@@ -228,14 +228,7 @@ export function incidentBody(draft: IncidentEventDraft, options: BodyOptions = {
             : `${draft.note} Please acknowledge.`;
       break;
     case 'standdown':
-      text = withNote(
-        draft.reason === 'incident-closed'
-          ? 'Stand down: the major incident is closed. Thank you.'
-          : draft.reason === 'call-in-ended'
-            ? 'Stand down: the call-in has ended and you are not needed. Thank you.'
-            : 'Stand down: you are not needed. Thank you.',
-        draft.note,
-      );
+      text = withNote(standDownWords(draft.reason), draft.note);
       break;
     case 'ack':
       text = 'Acknowledged.';
@@ -510,7 +503,6 @@ function cleanText(name: string, raw: string, max: number, required: boolean, mu
 
 const AVAILABILITY = ['now', 'from', 'unavailable'] as const;
 const ACTIONS: readonly AssignAction[] = ['come-in', 'standby'];
-const REASONS: readonly StandDownReason[] = ['individual', 'call-in-ended', 'incident-closed'];
 
 function readLines(form: XmlElement, budget: { fields: number }): RequestLine[] {
   const items = childrenNamed(form, 'item', NS.dataForms);
@@ -603,7 +595,7 @@ function readEvent(form: XmlElement, actor: string): IncidentEvent {
         kind,
         requestId: f.optionalId('request-id'),
         responder: f.jid('responder'),
-        reason: f.choice('reason', REASONS),
+        reason: f.choice('reason', STAND_DOWN_REASONS),
         note: f.multiline('note', INCIDENT_LIMITS.note),
       };
     case 'ack':

@@ -39,7 +39,8 @@ export interface RequestLine {
 export type AssignAction = 'come-in' | 'standby';
 
 /** Why someone is stood down: one person, the end of a call-in, or the incident closing. */
-export type StandDownReason = 'individual' | 'call-in-ended' | 'incident-closed';
+export type { StandDownReason } from '../../common/standDownWords.js';
+import type { StandDownReason } from '../../common/standDownWords.js';
 
 interface EventBase {
   incidentId: string;
@@ -212,6 +213,8 @@ export interface Directive {
   by: string;
   /** The coordinator's note (e.g. the automatic "Thank you — not needed now, please stand by."). */
   note: string;
+  /** Why, for a stand-down (null for come-in and standby). */
+  standDownReason: StandDownReason | null;
 }
 
 export interface ResponderRow {

@@ -87,6 +87,7 @@ function rowView(row: ResponderRow): NonNullable<IncidentState['incident']>['res
             at: row.directive.at,
             by: row.directive.by,
             note: mask(row.directive.note),
+            standDownReason: row.directive.standDownReason,
           },
     acknowledged: row.acknowledged,
     arrivedAt: row.arrivedAt,
