@@ -33,6 +33,7 @@ const EVERY_ERROR: readonly XmppErrorData[] = [
   error('tls', { message: 'TLS with trust.nhs.uk failed: the connection closed during the TLS handshake' }),
   error('tls', { condition: 'starttls-not-offered', message: 'The server does not offer STARTTLS; refusing to continue without TLS.' }),
   error('tls', { condition: 'starttls-failure', message: 'The server refused STARTTLS.' }),
+  error('tls', { condition: 'admin-ca-unusable', message: 'The admin CA bundle /etc/wardline/ca.pem cannot be read.' }),
   error('auth', { condition: 'not-authorized', message: 'Login refused: wrong username or password.' }),
   error('auth', { message: 'Login refused.' }),
   error('auth', { condition: 'account-disabled', message: 'Login refused: account-disabled (Call IT on 4444).' }),
@@ -111,6 +112,10 @@ describe('why messaging is offline, for people (reasonForPeople)', () => {
         `The messaging server did not offer a secure connection, so Wardline did not connect. ${SECURITY_STOPPED}`,
       );
     }
+    // This computer's own trusted-certificate list is broken: its set-up, for IT, not an attack.
+    expect(reasonForPeople(error('tls', { condition: 'admin-ca-unusable' }), true)).toBe(
+      "This computer's copy of the hospital's trusted certificates is missing or damaged, so Wardline cannot check the messaging server. Waiting will not fix this: call the IT service desk, as Wardline's set-up on this computer must be repaired.",
+    );
     expect(reasonForPeople(error('tls', { code: 'ECONNRESET' }), true)).toBe(`A secure connection to the messaging server could not be set up. ${SECURITY_RETRYING}`);
     expect(reasonForPeople(error('tls'), false)).toBe(`A secure connection to the messaging server could not be set up. ${SECURITY_STOPPED}`);
     for (const retrying of [true, false]) {

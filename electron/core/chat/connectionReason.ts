@@ -5,7 +5,7 @@
  * a person; IT reads kind, code and condition in the log lines of xmppConnection.ts instead.
  * Nothing here sees message content, and no output carries a host name or a raw error string.
  */
-import type { XmppErrorData } from '../xmpp/index.js';
+import { ADMIN_CA_UNUSABLE, type XmppErrorData } from '../xmpp/index.js';
 
 /** What the person can do about it. */
 type Advice =
@@ -139,13 +139,19 @@ function network(code: string | undefined): Explanation {
 }
 
 function tls(error: XmppErrorData): Explanation {
+  if (error.condition === ADMIN_CA_UNUSABLE) {
+    return {
+      what: "This computer's copy of the hospital's trusted certificates is missing or damaged, so Wardline cannot check the messaging server.",
+      advice: { kind: 'it', because: "Wardline's set-up on this computer must be repaired" },
+    };
+  }
   if (error.condition === 'starttls-not-offered' || error.condition === 'starttls-failure') {
     return { what: 'The messaging server did not offer a secure connection, so Wardline did not connect.', advice: { kind: 'security' } };
   }
   if (error.code !== undefined && CERTIFICATE_REFUSED.has(error.code)) {
     return { what: "The messaging server's security certificate is not trusted, so Wardline did not connect.", advice: { kind: 'security' } };
   }
-  // A handshake that failed another way (or an unreadable admin CA bundle): still never worked round.
+  // A handshake that failed another way: still never worked round.
   return { what: 'A secure connection to the messaging server could not be set up.', advice: { kind: 'security' } };
 }
 

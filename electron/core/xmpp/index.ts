@@ -31,7 +31,7 @@
 export { connectXmpp } from './xmppConnection.js';
 export type { Timers, XmppConnection, XmppConnectionEvents, XmppConnectionOptions, XmppConnectionState } from './xmppConnection.js';
 export { XmppError, type XmppErrorData, type XmppErrorKind } from './xmppError.js';
-export { type AdminCaBundle, parsePemBundle } from './tlsTrust.js';
+export { type AdminCaBundle, ADMIN_CA_UNUSABLE, parsePemBundle } from './tlsTrust.js';
 export { type BackoffPolicy, DEFAULT_BACKOFF } from './backoff.js';
 export type { SaslMechanismName, TlsMode } from './login.js';
 export { xml, type XmlElement, type XmlNode } from './xml.js';

@@ -36,17 +36,23 @@ export function platformTrustAnchors(): readonly string[] {
   return platformAnchors;
 }
 
+/**
+ * Our condition for an admin CA bundle that is missing, empty or damaged: this workstation's set-up
+ * is broken, not the server's certificate, and the log says so (the handshake never started).
+ */
+export const ADMIN_CA_UNUSABLE = 'admin-ca-unusable';
+
 const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
 
 /** Splits PEM text into certificates, refusing anything that does not parse (a typo must not silently trust nothing). */
 export function parsePemBundle(text: string, source = 'admin CA bundle'): string[] {
   const certificates = text.match(PEM_CERTIFICATE) ?? [];
-  if (certificates.length === 0) throw new XmppError('tls', `The ${source} contains no PEM certificate.`);
+  if (certificates.length === 0) throw new XmppError('tls', `The ${source} contains no PEM certificate.`, { condition: ADMIN_CA_UNUSABLE });
   for (const pem of certificates) {
     try {
       new X509Certificate(pem);
     } catch (error) {
-      throw new XmppError('tls', `The ${source} contains a certificate that does not parse.`, { cause: error });
+      throw new XmppError('tls', `The ${source} contains a certificate that does not parse.`, { condition: ADMIN_CA_UNUSABLE, cause: error });
     }
   }
   return certificates;
@@ -61,7 +67,7 @@ export async function loadAdminCa(bundle: AdminCaBundle | undefined): Promise<st
     try {
       text = await readFile(path, 'utf8');
     } catch (error) {
-      throw new XmppError('tls', `The admin CA bundle ${path} cannot be read.`, { cause: error });
+      throw new XmppError('tls', `The admin CA bundle ${path} cannot be read.`, { condition: ADMIN_CA_UNUSABLE, cause: error });
     }
     certificates.push(...parsePemBundle(text, `admin CA bundle ${path}`));
   }
