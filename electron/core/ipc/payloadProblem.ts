@@ -5,6 +5,7 @@
  * hostile page, not a typing slip) keeps the generic refusal. Never echoes the value refused.
  */
 import type { FieldLabels, WardlineError } from '../../common/contract.js';
+import { valueAtPath } from '../schemaPaths.js';
 
 /** The parts of a zod issue this reads (zod 4 issues carry no input unless asked to). */
 export interface PayloadIssue {
@@ -23,7 +24,7 @@ export function payloadProblem(issues: readonly PayloadIssue[], payload: unknown
     const field = issue.path[0];
     const label = labelFor(issue.path, labels);
     if (typeof field !== 'string' || label === null) continue;
-    return { code: 'invalid-payload', field, message: `${label}: ${problem(issue, valueAt(payload, issue.path) === undefined)}.` };
+    return { code: 'invalid-payload', field, message: `${label}: ${problem(issue, valueAtPath(payload, issue.path) === undefined)}.` };
   }
   return { code: 'invalid-payload', message: `Wardline rejected a malformed request (${issues.length} problem(s)).` };
 }
@@ -38,15 +39,6 @@ function labelFor(path: readonly PropertyKey[], labels: FieldLabels): string | n
   if (label === undefined) return null;
   const position = path.find((part): part is number => typeof part === 'number');
   return position === undefined ? label : label.replace('#', String(position + 1));
-}
-
-function valueAt(payload: unknown, path: readonly PropertyKey[]): unknown {
-  let value = payload;
-  for (const part of path) {
-    if (typeof value !== 'object' || value === null) return undefined;
-    value = (value as Record<PropertyKey, unknown>)[part];
-  }
-  return value;
 }
 
 function problem(issue: PayloadIssue, missing: boolean): string {

@@ -17,6 +17,7 @@ import { DEFAULT_NOTIFICATION_POLICY, type NotificationPolicy } from '../notify/
 import { minPinDigits } from '../vault/pinRules.js';
 import { failuresBeforeDelay } from '../vault/unlockThrottle.js';
 import { DEFAULT_LOCK_POLICY, type LockPolicy } from './lockPolicy.js';
+import { valueAtPath } from '../schemaPaths.js';
 
 export const ADMIN_POLICY_VERSION = 1;
 export const ADMIN_POLICY_SCHEMA_ID = 'urn:wardline:admin-policy:1';
@@ -260,15 +261,6 @@ function jsonPath(path: readonly PropertyKey[]): string {
   return out;
 }
 
-function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
-  let value = root;
-  for (const key of path) {
-    if (typeof value !== 'object' || value === null) return undefined;
-    value = (value as Record<PropertyKey, unknown>)[key];
-  }
-  return value;
-}
-
 function expectedWords(expected: string): string {
   switch (expected) {
     case 'int':
@@ -291,7 +283,7 @@ function expectedWords(expected: string): string {
 function issueWords(issue: z.core.$ZodIssue, input: unknown): string {
   switch (issue.code) {
     case 'invalid_type':
-      if (issue.path.length > 0 && valueAt(input, issue.path) === undefined) return 'is required';
+      if (issue.path.length > 0 && valueAtPath(input, issue.path) === undefined) return 'is required';
       if (issue.path.length === 0) return `the file must contain ${expectedWords(issue.expected)}`;
       return `must be ${expectedWords(issue.expected)}`;
     case 'too_big':
@@ -305,7 +297,7 @@ function issueWords(issue: z.core.$ZodIssue, input: unknown): string {
     case 'unrecognized_keys':
       return `${issue.keys.length === 1 ? 'unknown setting' : 'unknown settings'} ${issue.keys.map((k) => JSON.stringify(k)).join(', ')}`;
     case 'invalid_value':
-      return `${valueAt(input, issue.path) === undefined ? 'is required and must be' : 'must be'} ${issue.values.map((v) => JSON.stringify(v)).join(' or ')}`;
+      return `${valueAtPath(input, issue.path) === undefined ? 'is required and must be' : 'must be'} ${issue.values.map((v) => JSON.stringify(v)).join(' or ')}`;
     case 'invalid_union':
       // The unions are null-or-number (wipeAfterFailures, eraseDormantProfilesAfterDays). A number out of range is reported by its branch
       // ("must be at least 5"); this is for the wrong type altogether.
