@@ -422,6 +422,15 @@ describe('major-incident exercise, end to end', () => {
     await amy.page.getByRole('region', { name: 'Instruction from the coordinator' }).getByText('Stand down: the major incident is closed. Thank you.').waitFor();
     expect(await amy.page.getByText('you are not needed').count()).toBe(0);
     await wall.page.getByLabel('Time since declaration').filter({ hasText: 'Closed after' }).waitFor();
+    // The wall says it is over and keeps the final figures: Amy's arrival stays counted (the
+    // close's stand-down does not undo it), and nothing reads as a shortfall still to find.
+    const wallBoard = wall.page.getByRole('region', { name: 'Incident board' });
+    await wallBoard.getByRole('status').filter({ hasText: 'Major incident closed · stand down' }).waitFor();
+    const resus = wallBoard.getByRole('row', { name: /^ED resus/ });
+    expect((await resus.getByRole('cell').allTextContents()).map((t) => t.trim())).toEqual(['1', '1', '1', '—']);
+    // The coordinator's record agrees: the ED nurse line is still filled, with its one arrival.
+    const nurses = lead.page.getByRole('table', { name: /^Lines of the call-in at/ }).getByRole('row', { name: /^ED nurse/ });
+    expect((await nurses.getByRole('cell').allTextContents()).map((t) => t.trim())).toEqual(['ED resus', '1', '2', '1 ✓', '1']);
     await checkScreen(wall.page, 'incident-10-display-closed');
     await checkScreen(lead.page, 'incident-11-coordinator-closed');
   });

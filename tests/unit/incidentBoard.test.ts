@@ -295,6 +295,29 @@ describe('coordinator actions, single and bulk', () => {
   });
 });
 
+describe('an arrival and a later stand-down', () => {
+  const arrived = [declare(), request(), response('amy', { status: 'now', etaMinutes: 20 }), comeIn('amy', { at: T0 + 15 * MIN, location: 'Resus' })];
+  const here = event('arrive', { eventId: 'here-amy', at: T0 + 30 * MIN, actor: jid('amy'), requestId: 'req-1', responder: jid('amy'), location: null });
+  const standDown = (reason: 'individual' | 'call-in-ended', at: number): IncidentEvent =>
+    event('standdown', { eventId: `down-${reason}`, at, actor: LEAD, requestId: 'req-1', responder: jid('amy'), reason, note: '' });
+
+  it('still counts as arrived when the call-in ends after it', () => {
+    const b = board([...arrived, here, standDown('call-in-ended', T0 + 40 * MIN)]);
+    expect(b.requests[0]?.lines[0]).toMatchObject({ assigned: 1, arrived: 1 });
+  });
+
+  it('no longer fills the line once the coordinator releases that person on their own', () => {
+    const b = board([...arrived, here, standDown('individual', T0 + 40 * MIN)]);
+    expect(findRow(b, 'req-1', jid('amy'))?.status).toBe('arrived');
+    expect(b.requests[0]?.lines[0]).toMatchObject({ assigned: 0, arrived: 0 });
+  });
+
+  it('does not fill a line for someone stood down before they turned up', () => {
+    const b = board([...arrived, standDown('individual', T0 + 20 * MIN), here]);
+    expect(b.requests[0]?.lines[0]).toMatchObject({ assigned: 0, arrived: 0 });
+  });
+});
+
 describe('stand-down targets', () => {
   it('call-in: offered or on standby and not assigned, in ended call-ins only; idempotent', () => {
     const events = [...scenario(), event('close', { eventId: 'end', at: T0 + 50 * MIN, actor: LEAD, requestId: 'req-1', note: '' })];
@@ -325,6 +348,10 @@ describe('stand-down targets', () => {
     const after = board([...events, ...drafts.map((d) => asEvent(d, COORD)), comeIn('eve', { at: T0 + 92 * MIN })]);
     // Idempotent: Amy arrived (arrival outranks the stand-down on the board) but has been told.
     expect(standDownTargets(after, 'incident')).toEqual([]);
+    // The record keeps her arrival: she came in as told, and the close does not undo that.
+    expect(after.requests[0]?.lines[0]).toMatchObject({ assigned: 1, arrived: 1 });
+    expect(after.requests[0]).toMatchObject({ totalArrived: 1 });
+    expect(findRow(after, 'req-1', jid('amy'))).toMatchObject({ status: 'arrived', line: 0 });
     expect(findRow(after, 'req-1', jid('amy'))?.directive).toMatchObject({ action: 'stand-down', standDownReason: 'incident-closed' });
     expect(after.rejected.map((r) => r.reason)).toEqual(['incident-closed']);
   });

@@ -23,6 +23,7 @@ import type {
   Declaration,
   DeclareEvent,
   IncidentBoard,
+  Directive,
   IncidentEvent,
   IncidentEventDraft,
   LineTally,
@@ -91,6 +92,18 @@ export function normaliseLabel(text: string): string {
 interface MutableRow extends ResponderRow {
   responseSeq: number;
   directiveSeq: number;
+  /**
+   * The come-in they answered by arriving (null: they turned up unasked). A later stand-down when
+   * the call-in ends or the incident closes does not undo an arrival: they still filled the line.
+   */
+  arrivedFor: Directive | null;
+}
+
+/** The come-in a row counts by: the current directive, else the one an arrival answered (unless since released one by one). */
+function comeInOf(row: MutableRow): Directive | null {
+  if (row.directive?.action === 'come-in') return row.directive;
+  if (row.arrivedFor === null || row.directive?.standDownReason === 'individual') return null;
+  return row.arrivedFor;
 }
 
 function statusOf(row: MutableRow): ResponderStatus {
@@ -111,12 +124,11 @@ function expectedAt(row: ResponderRow): number | null {
 }
 
 /** The line a person counts towards: the coordinator's choice, else role (and location) match, else location. */
-function lineFor(row: ResponderRow, request: RequestEvent): number | null {
-  const directive = row.directive;
-  const comeIn = directive !== null && directive.action === 'come-in';
-  if (comeIn && directive.line !== null) return directive.line;
+function lineFor(row: MutableRow, request: RequestEvent): number | null {
+  const comeIn = comeInOf(row);
+  if (comeIn !== null && comeIn.line !== null) return comeIn.line;
   const role = normaliseLabel(row.role);
-  const location = comeIn && directive.location !== null ? normaliseLabel(directive.location) : null;
+  const location = comeIn !== null && comeIn.location !== null ? normaliseLabel(comeIn.location) : null;
   const byRole = request.lines.flatMap((line, index) => (normaliseLabel(line.role) === role ? [index] : []));
   const atLocation = (index: number): boolean => normaliseLabel(request.lines[index]?.location ?? '') === location;
   if (location !== null) {
@@ -150,7 +162,7 @@ function tally(request: RequestEvent, rows: readonly MutableRow[]): LineTally[] 
     // Only someone told to come in fills a line. A person who turns up unasked (or after a stand
     // down) shows as arrived, for the coordinator to assign, but cannot fill a need by themselves
     // and so trigger "not needed now" for everyone else.
-    const toldToCome = row.directive?.action === 'come-in';
+    const toldToCome = comeInOf(row) !== null;
     if (status === 'assigned' || (status === 'arrived' && toldToCome)) line.assigned += 1;
     if (status === 'arrived' && toldToCome) line.arrived += 1;
   }
@@ -284,6 +296,7 @@ export function deriveBoard(events: readonly IncidentEvent[], options: BoardOpti
         responseCount: 0,
         responseSeq: -1,
         directiveSeq: -1,
+        arrivedFor: null,
       };
       rows.set(key, row);
     }
@@ -401,7 +414,10 @@ export function deriveBoard(events: readonly IncidentEvent[], options: BoardOpti
       case 'arrive': {
         if (!requests.has(event.requestId)) return 'unknown-request';
         const row = rowFor(event.requestId, event.responder);
-        row.arrivedAt ??= event.at;
+        if (row.arrivedAt === null) {
+          row.arrivedAt = event.at;
+          row.arrivedFor = row.directive?.action === 'come-in' ? row.directive : null;
+        }
         count(row);
         return null;
       }
@@ -437,7 +453,7 @@ export function deriveBoard(events: readonly IncidentEvent[], options: BoardOpti
         closedAt: closedRequests.get(request.requestId) ?? null,
       };
     });
-  board.responders = finalRows.map(({ responseSeq: _r, directiveSeq: _d, ...row }) => row);
+  board.responders = finalRows.map(({ responseSeq: _r, directiveSeq: _d, arrivedFor: _a, ...row }) => row);
   board.locations = locationTotals(board.requests);
   board.timeline = timeline;
   return board;
