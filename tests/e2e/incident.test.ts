@@ -341,6 +341,10 @@ describe('major-incident exercise, end to end', () => {
     await ben.page.getByText('Stand down: the call-in has ended and you are not needed. Thank you.').waitFor();
     await checkScreen(ben.page, 'incident-08-responder-stood-down');
     await row(lead, 'DEMO Ben Adeyemi').filter({ hasText: 'Stood down' }).waitFor();
+    // Nobody can be called in on an ended call-in, and a stand-down goes once: those buttons are off.
+    for (const name of ['Come in: DEMO Ben Adeyemi', 'Stand by: DEMO Ben Adeyemi', 'Stand down: DEMO Ben Adeyemi']) {
+      expect(await lead.page.getByRole('button', { name }).isDisabled(), name).toBe(true);
+    }
   });
 
   it('exports the timeline as CSV and JSON, every row marked EXERCISE', async () => {
