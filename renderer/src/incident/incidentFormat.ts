@@ -23,6 +23,16 @@ export const STATUS_TEXT: Record<IncidentResponderView['status'], string> = {
   arrived: 'Arrived',
 };
 
+/** The same states as the responder reads them about themselves ("Offered" is the coordinator's word). */
+export const MY_STATUS_TEXT: Record<IncidentResponderView['status'], string> = {
+  offered: 'sent; waiting for the coordinator',
+  'not-available': 'sent',
+  assigned: 'you are asked to come in',
+  standby: 'you are on standby',
+  'stood-down': 'you are stood down',
+  arrived: 'you have checked in',
+};
+
 /** What one of our refused incident messages was, as a person reads it. */
 export const SENT_KIND_TEXT: Record<NonNullable<IncidentState['incident']>['undelivered'][number]['kind'], string> = {
   declare: 'The declaration',
