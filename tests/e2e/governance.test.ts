@@ -269,6 +269,8 @@ describe('clinical governance, end to end', () => {
     const messages = app.page.getByRole('list', { name: 'Messages' });
     await expect.poll(() => messages.textContent()).toContain('Side room needed for [NHS no. hidden], cultures pending.');
     expect(await messages.textContent()).not.toContain('5919');
+    // Said beside it, so nobody guesses the patient: why it is hidden, and where to see it.
+    expect(await messages.textContent()).toContain('The NHS number is hidden on this computer by hospital policy: see it on a clinical workstation, or ask the sender.');
 
     const search = app.page.getByRole('searchbox');
     await search.fill('943 476 5919');

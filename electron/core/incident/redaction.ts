@@ -6,7 +6,9 @@
 import { neutraliseText } from '../messaging/bodySafety.js';
 import { findNhsNumbers } from '../messaging/nhsNumber.js';
 
-export const NHS_NUMBER_MASK = '[NHS no. hidden]';
+import { NHS_NUMBER_MASK } from '../../common/nhsNumberMask.js';
+
+export { NHS_NUMBER_MASK };
 
 export function maskNhsNumbers(text: string): string {
   const clean = neutraliseText(text);
