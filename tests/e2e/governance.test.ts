@@ -169,6 +169,10 @@ describe('clinical governance, end to end', () => {
     const tombstone = `Removed after transcription into the record by Sr Alice Moreno (${alice.jid}) at`;
     await expect.poll(() => messages.textContent()).toContain(tombstone);
     expect(await messages.textContent()).not.toContain('co-amoxiclav');
+    // Nor in the conversation list's preview line (it showed the removed text until the next change).
+    const list = alice.page.getByRole('navigation', { name: 'Conversations' });
+    await expect.poll(() => list.textContent()).not.toContain('co-amoxiclav');
+    expect(await list.textContent()).not.toContain('943 476');
     expect(await messages.textContent()).toMatch(/Transcribed to record by Sr Alice Moreno \(Ward sister\) at .* · ref EPR-2231/);
     await checkScreen(alice.page, 'governance-04-tombstone-here');
 

@@ -188,6 +188,7 @@ describe('transcription counts only once the note leaves Wardline (encrypted sto
   const clipboard: string[] = [];
   const exports: ExportRequest[] = [];
   const person = { name: 'Sr Ana Lopes', role: 'Ward sister' };
+  let listChanges = 0;
 
   function governance(): Governance {
     const audit = new AuditTrail({ store, actor: 'Sr Ana Lopes (Ward sister)', now: () => clock, log: () => undefined });
@@ -205,6 +206,7 @@ describe('transcription counts only once the note leaves Wardline (encrypted sto
       retentionDays: 30,
       now: () => clock,
       isOpen: () => true,
+      changed: () => void (listChanges += 1),
       clipboard: new NoteClipboard({
         writeText: async (text) => void clipboard.push(text),
         readText: async () => clipboard.at(-1) ?? '',
@@ -288,7 +290,11 @@ describe('transcription counts only once the note leaves Wardline (encrypted sto
     expect(await session.saveFhir(note.noteId)).toMatchObject({ saved: true });
     expect(await transcriptionAudits()).toHaveLength(1);
     expect((await store.listAudit(50)).filter((e) => e.kind === 'export').map((e) => e.details.what)).toEqual(['fhir-transcription', 'note-to-clipboard', 'note-to-clipboard']);
+    const before = listChanges;
     expect(await session.deleteOriginals(conversation, [id])).toEqual({ removed: 1, retractionsQueued: 0 });
+    // The conversation list is told, so its preview of the removed text goes.
+    expect(listChanges).toBe(before + 1);
+    expect((await store.listConversations({ previews: true })).find((c) => c.id === conversation)?.latest?.text).not.toBe(`${advice} (11)`);
   });
 
   it('marks on a FHIR save, but not when the person cancels the save dialog', async () => {

@@ -32,6 +32,8 @@ export interface GovernanceDeps {
   isOpen(): boolean;
   /** Null where the shell has no clipboard (the person copies the note by hand). */
   clipboard: NoteClipboard | null;
+  /** Conversations changed under the UI (originals removed): the list re-reads its previews. */
+  changed(): void;
 }
 
 export interface TranscribeRequest {
@@ -180,6 +182,8 @@ export class Governance {
       throw new WardlineFailure('rejected', 'Only messages that have been transcribed into the record can be deleted here. Transcribe them first.');
     }
     chat?.flushRetractions();
+    // The list's preview may still show the removed text until it re-reads.
+    this.deps.changed();
     // The FHIR copy of a deleted note is not kept around either.
     this.#notes.clear();
     return { removed: removed.length, retractionsQueued };

@@ -44,7 +44,7 @@ export interface ProfileGovernanceDeps {
   /** Whether now() can date deletions; default: the one kept for this `now` (wallClockTrustFor). */
   wallClock?: WallClockTrust;
   log(line: string): void;
-  /** Conversations changed under the UI (a purge). */
+  /** Conversations changed under the UI (a purge, originals removed after transcription). */
   changed(): void;
   /** Retention deleted these incidents from the store. */
   incidentsPurged(incidentIds: readonly string[]): void;
@@ -77,6 +77,7 @@ export class ProfileGovernance {
       now: deps.now,
       isOpen: deps.isOpen,
       clipboard: deps.clipboard ? new NoteClipboard(deps.clipboard) : null,
+      changed: deps.changed,
     });
   }
 
