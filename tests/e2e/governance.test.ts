@@ -250,7 +250,13 @@ describe('clinical governance, end to end', () => {
     }
     // Day 30.5: Wardline starts again; after a gap of more than a day the sweep only notes the time.
     const between = await openWardline({ dataDir, headless: true, policyFile, core: { chatTrust, now: () => Date.now() + 30.5 * 86_400_000 } });
-    await between.close();
+    try {
+      // A fresh start knows nothing of anyone's messages, so its lock screen claims none ("No new messages" was a guess).
+      await between.page.getByRole('heading', { name: 'Wardline is locked' }).waitFor();
+      expect((await between.page.getByRole('status', { name: 'Waiting messages' }).textContent())?.trim()).toBe('');
+    } finally {
+      await between.close();
+    }
     // Day 31: still nobody has unlocked it.
     const later = await openWardline({ dataDir, headless: true, policyFile, core: { chatTrust, now: () => Date.now() + 31 * 86_400_000 } });
     apps.push(later);
