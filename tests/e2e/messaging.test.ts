@@ -429,6 +429,10 @@ describe('messaging between two people, end to end', () => {
     await expect.poll(() => results.textContent()).toContain('Please have a monitor ready.');
     // The outcome is spoken as a count, never the text found.
     await expect.poll(() => results.getByRole('status').textContent()).toMatch(/^\s*\d+ messages? found\.\s*$/);
+    // Each hit is dated (it may be months old), and a 1:1 chat's name is not repeated as its writer's.
+    const hit = (await results.getByRole('button').filter({ hasText: 'Please have a monitor ready.' }).first().textContent()) ?? '';
+    expect(hit).toMatch(/\d\d [A-Z][a-z]{2} \d{4}, \d\d:\d\d/);
+    expect(hit).not.toMatch(/(Dr Bob Reyes) · \1/);
     await checkScreen(alice.page, 'messaging-07-search-results');
     // Opening a hit replaces the results: focus goes to the conversation it opened.
     await results.getByRole('button').filter({ hasText: 'Please have a monitor ready.' }).first().click();
