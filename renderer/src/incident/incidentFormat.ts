@@ -10,7 +10,7 @@ export function availabilityText(row: Pick<IncidentResponderView, 'availability'
   const a = row.availability;
   if (a === null) return '—';
   if (a.status === 'now') return `Available now (ETA ${a.etaMinutes} min)`;
-  if (a.status === 'from') return `Available from ${clock(a.from)}`;
+  if (a.status === 'from') return `Available from ${clockWithDay(a.from)}`;
   return 'Not available';
 }
 
@@ -53,12 +53,33 @@ export function sortRows(rows: readonly IncidentResponderView[], key: SortKey, a
 }
 
 /** "14:30" today (Europe/London as the workstation shows it) → epoch ms; '' → null. */
-export function timeToday(value: string, now = new Date()): number | null {
+/** How long ago a typed clock time may be and still mean today (late), not tomorrow. */
+export const RECENTLY_PASSED_MS = 60 * 60_000;
+
+/**
+ * A typed HH:MM as the moment it names: today, or tomorrow when it passed more than an hour ago
+ * (at 23:50 "from 00:30" is tomorrow's; at 14:05 "by 14:00" is today's, and already late).
+ * Null for anything that is not a real time of day ("25:99" used to roll over into tomorrow).
+ */
+export function clockTime(value: string, now = new Date()): number | null {
   const match = /^(\d{1,2}):(\d{2})$/.exec(value.trim());
   if (match === null) return null;
+  const hours = Number(match[1]);
+  const minutes = Number(match[2]);
+  if (hours > 23 || minutes > 59) return null;
   const at = new Date(now);
-  at.setHours(Number(match[1]), Number(match[2]), 0, 0);
+  at.setHours(hours, minutes, 0, 0);
+  if (now.getTime() - at.getTime() > RECENTLY_PASSED_MS) at.setDate(at.getDate() + 1);
   return at.getTime();
+}
+
+/** A clock time with its day when that is not today: "23:30", "00:30 tomorrow", "Sat 28 Nov 09:00". */
+export function clockWithDay(ms: number, now = Date.now()): string {
+  const day = (t: number): string => new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/London' }).format(t);
+  if (day(ms) === day(now)) return clock(ms);
+  if (day(ms) === day(now + 86_400_000)) return `${clock(ms)} tomorrow`;
+  if (day(ms) === day(now - 86_400_000)) return `${clock(ms)} yesterday`;
+  return new Intl.DateTimeFormat('en-GB', { weekday: 'short', day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit', timeZone: 'Europe/London' }).format(ms);
 }
 
 export function jidList(text: string): string[] {
