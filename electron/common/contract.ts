@@ -773,6 +773,8 @@ export interface WardlineError {
   message: string;
   /** For `invalid-payload`: the request field refused (e.g. 'roomJid'), when it is one a person types. */
   field?: string;
+  /** For `internal`: a short code also written to the log, for IT to find the failure by. */
+  reference?: string;
   /** For `throttled`: when the next attempt is allowed (epoch ms). */
   retryAt?: number;
 }

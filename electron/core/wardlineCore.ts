@@ -149,7 +149,8 @@ export function createWardlineCore(options: CoreOptions): WardlineCore {
     lockEpoch: () => session.epoch(),
     // A control-room display sees the incident and nothing else (allowlist: new channels are refused).
     profileAllows: (channel) => profileAllows(session.profileKind(), channel),
-    onRefused: (channel, error) => log(`ipc refused channel=${channel} code=${error.code}`),
+    onRefused: (channel, error, cause) =>
+      log(`ipc refused channel=${channel} code=${error.code}${error.reference ? ` ref=${error.reference}` : ''}${cause ? ` cause=${cause}` : ''}`),
     handlers: requestHandlers(info, session, options.confirmAndOpen, {
       ...(notifier ? { focus: (state: FocusState) => notifier.focus(state) } : {}),
       input: () => idle.noteInput(),

@@ -121,11 +121,33 @@ describe('IPC dispatcher', () => {
       'links:openExternal': () => { throw new WardlineFailure('rejected', 'Only secure (https) links can be opened.'); },
     }, true);
     const internal = await dispatch(own, 'app:info', {});
-    expect(internal).toEqual({ ok: false, error: { code: 'internal', message: 'Wardline hit an internal error. Please try again.' } });
+    expect(internal).toMatchObject({ ok: false, error: { code: 'internal', reference: expect.stringMatching(/^[0-9A-F]{8}$/) } });
+    expect(JSON.stringify(internal)).not.toMatch(/ENOENT|nurse|secret/);
     expect(await dispatch(own, 'links:openExternal', { url: 'http://x' })).toEqual({
       ok: false,
       error: { code: 'rejected', message: 'Only secure (https) links can be opened.' },
     });
+  });
+
+  it('gives an internal error a reference the person can read out and IT finds in the log, with the error name only', async () => {
+    const logged: { channel: string; reference: string | undefined; cause: string | undefined }[] = [];
+    const dispatch = createDispatcher({
+      appOrigin: APP,
+      handlers: { 'app:info': () => { throw new TypeError('cannot read bed 4 sats 88%'); } } as unknown as Handlers,
+      isUnlocked: () => true,
+      lockEpoch: () => 0,
+      onRefused: (channel, error, cause) => logged.push({ channel, reference: error.reference, cause }),
+    });
+    const first = await dispatch(own, 'app:info', {});
+    const second = await dispatch(own, 'app:info', {});
+    if (first.ok || second.ok) throw new Error('expected internal errors');
+    expect(first.error.message).toBe(`Wardline hit an internal error (reference ${first.error.reference}). Please try again; if it happens again, give IT the reference.`);
+    expect(second.error.reference).not.toBe(first.error.reference);
+    expect(logged).toEqual([
+      { channel: 'app:info', reference: first.error.reference, cause: 'TypeError' },
+      { channel: 'app:info', reference: second.error.reference, cause: 'TypeError' },
+    ]);
+    expect(JSON.stringify(logged)).not.toMatch(/bed 4|88%/);
   });
 
   it('tells the person what a store failure under an action means, instead of "internal error"', async () => {

@@ -14,7 +14,8 @@ import { randomBytes } from 'node:crypto';
 import { buildPersonalArchiveQuery, buildRoomArchiveQuery, jidForLog, NS, parseArchiveFin } from '../messaging/index.js';
 import type { WardlineStore } from '../store/index.js';
 import type { XmlElement } from '../xmpp/index.js';
-import { errorName, type ApplyResult, type ReceivedItem } from './incoming.js';
+import { type ApplyResult, type ReceivedItem } from './incoming.js';
+import { errorName } from '../logSafeErrors.js';
 
 export interface ArchiveCursor {
   /** Archive id of the newest message stored from this archive. */

@@ -9,7 +9,7 @@
  */
 import { decideBounce, isBounceFromRecipient, jidForLog, type MessageBounce } from '../messaging/index.js';
 import type { ConversationKind, OutboxEntry, WardlineStore } from '../store/index.js';
-import { errorName } from './incoming.js';
+import { errorName } from '../logSafeErrors.js';
 
 export interface BounceTimers {
   setTimeout(callback: () => void, ms: number): unknown;

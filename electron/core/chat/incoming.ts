@@ -9,6 +9,7 @@ import type { ConversationKind, ReceivedMessageInput, WardlineStore } from '../s
 import type { XmlElement } from '../xmpp/index.js';
 import type { ConversationIds } from './conversationIds.js';
 import type { SenderCard } from './senderCard.js';
+import { errorName } from '../logSafeErrors.js';
 
 /** The events that carry meaning (ignored and rejected ones are logged where they are parsed). */
 export type MeaningfulEvent = Exclude<IncomingEvent, { kind: 'ignored' } | { kind: 'rejected' }>;
@@ -290,10 +291,4 @@ export class LiveQueue {
   }
 }
 
-export function errorName(error: unknown): string {
-  if (error instanceof Error) {
-    const kind = (error as Error & { kind?: unknown }).kind;
-    return typeof kind === 'string' ? kind : error.name;
-  }
-  return 'unknown';
-}
+

@@ -5,7 +5,7 @@
  */
 import type { WardlineStore } from '../store/index.js';
 import type { Presence } from './chatTypes.js';
-import { errorName } from './incoming.js';
+import { errorName } from '../logSafeErrors.js';
 
 export const PRESENCE_SETTING = 'xmpp.presence';
 

@@ -8,7 +8,7 @@
 import { buildChatMessage, buildGroupchatMessage } from '../messaging/index.js';
 import type { OutboxEntry, WardlineStore } from '../store/index.js';
 import type { XmlElement } from '../xmpp/index.js';
-import { errorName } from './incoming.js';
+import { errorName } from '../logSafeErrors.js';
 import { buildSenderCard } from './senderCard.js';
 import type { Unacknowledged } from './streamRefusals.js';
 

@@ -12,6 +12,8 @@ import {
   type Result,
   type WardlineError,
 } from '../../common/contract.js';
+import { randomBytes } from 'node:crypto';
+import { errorName } from '../logSafeErrors.js';
 import { WardlineFailure } from './failure.js';
 import { payloadProblem } from './payloadProblem.js';
 import { storeFailureForPerson } from './storeFailure.js';
@@ -39,8 +41,11 @@ export interface DispatcherOptions {
    * no conversation access). Checked after the lock, before the payload is even parsed.
    */
   profileAllows?(channel: RequestChannel): boolean;
-  /** Security-relevant refusals. Payloads are never logged: they may hold message text. */
-  onRefused?(channel: string, error: WardlineError): void;
+  /**
+   * Security-relevant refusals. Payloads are never logged: they may hold message text. `cause`:
+   * for an internal error, the failing error's name or kind (never its message).
+   */
+  onRefused?(channel: string, error: WardlineError, cause?: string): void;
 }
 
 export type Dispatch = (ctx: CallContext, channel: unknown, payload: unknown) => Promise<Result<unknown>>;
@@ -62,9 +67,15 @@ export function isOwnPage(appOrigin: string, senderUrl: string): boolean {
 }
 
 export function createDispatcher(options: DispatcherOptions): Dispatch {
-  const refuse = (channel: string, error: WardlineError): Result<never> => {
-    options.onRefused?.(channel, error);
+  const refuse = (channel: string, error: WardlineError, cause?: string): Result<never> => {
+    options.onRefused?.(channel, error, cause);
     return { ok: false, error };
+  };
+  // Said with a reference the log line carries too, so IT can find what failed from what the person reads out.
+  const internal = (channel: string, cause: string): Result<never> => {
+    const reference = randomBytes(4).toString('hex').toUpperCase();
+    const message = `Wardline hit an internal error (reference ${reference}). Please try again; if it happens again, give IT the reference.`;
+    return refuse(channel, { code: 'internal', message, reference }, cause);
   };
 
   return async (ctx, channel, payload) => {
@@ -89,13 +100,12 @@ export function createDispatcher(options: DispatcherOptions): Dispatch {
       if (guarded && (!options.isUnlocked() || options.lockEpoch() !== epoch)) return refuse(name, LOCKED);
       // Validate outbound too: a bug in core must not leak extra fields to the page.
       const checked = spec.response.safeParse(value);
-      if (!checked.success) {
-        return refuse(name, { code: 'internal', message: 'Wardline hit an internal error. Please try again.' });
-      }
+      if (!checked.success) return internal(name, 'response-schema');
       return { ok: true, value: checked.data };
     } catch (err) {
       if (err instanceof WardlineFailure) return { ok: false, error: err.toError() };
-      return refuse(name, storeFailureForPerson(err) ?? { code: 'internal', message: 'Wardline hit an internal error. Please try again.' });
+      const forPerson = storeFailureForPerson(err);
+      return forPerson === null ? internal(name, errorName(err)) : refuse(name, forPerson);
     }
   };
 }
