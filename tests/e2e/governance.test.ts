@@ -94,6 +94,9 @@ describe('clinical governance, end to end', () => {
     await expect.poll(() => messages.textContent()).toContain('co-amoxiclav');
     expect(await messages.getByText('Patient identifiable', { exact: true }).count()).toBe(1);
     expect(await alice.page.getByText('Messages are not the patient record — transcribe advice, then delete.').isVisible()).toBe(true);
+    // The count is on the button, without opening the list.
+    const needsButton = alice.page.getByRole('button', { name: /^Needs transcription/ });
+    await expect.poll(async () => (await needsButton.textContent())?.trim()).toBe('Needs transcription (1)');
     await checkScreen(alice.page, 'governance-01-advice-with-identifier');
 
     await alice.page.getByRole('button', { name: 'Needs transcription' }).click();
@@ -173,6 +176,8 @@ describe('clinical governance, end to end', () => {
     const list = alice.page.getByRole('navigation', { name: 'Conversations' });
     await expect.poll(() => list.textContent()).not.toContain('co-amoxiclav');
     expect(await list.textContent()).not.toContain('943 476');
+    // Transcribed and deleted: nothing waits any more.
+    await expect.poll(async () => (await alice.page.getByRole('button', { name: /^Needs transcription/ }).textContent())?.trim()).toBe('Needs transcription');
     expect(await messages.textContent()).toMatch(/Transcribed to record by Sr Alice Moreno \(Ward sister\) at .* · ref EPR-2231/);
     await checkScreen(alice.page, 'governance-04-tombstone-here');
 
