@@ -2,8 +2,13 @@
 import type { IncidentResponderView, IncidentState } from '../../../electron/common/contract.js';
 import { sortResponders, type ResponderSortKey } from '../../../electron/common/responderSort.js';
 
+// Made once: a board re-renders every row's times on each re-read.
+const clockFormat = new Intl.DateTimeFormat('en-GB', { hour: '2-digit', minute: '2-digit', timeZone: 'Europe/London' });
+const dayFormat = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/London' });
+const datedClockFormat = new Intl.DateTimeFormat('en-GB', { weekday: 'short', day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit', timeZone: 'Europe/London' });
+
 export function clock(ms: number): string {
-  return new Intl.DateTimeFormat('en-GB', { hour: '2-digit', minute: '2-digit', timeZone: 'Europe/London' }).format(ms);
+  return clockFormat.format(ms);
 }
 
 export function availabilityText(row: Pick<IncidentResponderView, 'availability'>): string {
@@ -75,11 +80,11 @@ export function clockTime(value: string, now = new Date()): number | null {
 
 /** A clock time with its day when that is not today: "23:30", "00:30 tomorrow", "Sat 28 Nov 09:00". */
 export function clockWithDay(ms: number, now = Date.now()): string {
-  const day = (t: number): string => new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/London' }).format(t);
-  if (day(ms) === day(now)) return clock(ms);
-  if (day(ms) === day(now + 86_400_000)) return `${clock(ms)} tomorrow`;
-  if (day(ms) === day(now - 86_400_000)) return `${clock(ms)} yesterday`;
-  return new Intl.DateTimeFormat('en-GB', { weekday: 'short', day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit', timeZone: 'Europe/London' }).format(ms);
+  const day = dayFormat.format(ms);
+  if (day === dayFormat.format(now)) return clock(ms);
+  if (day === dayFormat.format(now + 86_400_000)) return `${clock(ms)} tomorrow`;
+  if (day === dayFormat.format(now - 86_400_000)) return `${clock(ms)} yesterday`;
+  return datedClockFormat.format(ms);
 }
 
 export function jidList(text: string): string[] {
