@@ -311,6 +311,8 @@ export const IncidentStateSchema = z.object({
       /** This person's incident messages the server or the recipient refused (kept in the store across a lock or restart). */
       undelivered: z.array(
         z.object({
+          /** Pass to 'incident:resend' to send this message again to the same address. */
+          ref: z.string(),
           kind: z.enum(['declare', 'request', 'response', 'assign', 'ack', 'arrive', 'standdown', 'close']),
           to: z.string(),
           reason: DeliveryFailureReasonSchema,
@@ -463,6 +465,8 @@ const incidentRequests = {
     locked: 'refuse',
     fields: { location: 'Report to' },
   },
+  /** One of this person's refused incident messages, again, to the same address (after IT fixed the cause). */
+  'incident:resend': { request: z.object({ ref: IncidentId }).strict(), response: Done, locked: 'refuse' },
   'incident:endCallIn': { request: z.object({ requestId: IncidentId }).strict(), response: z.object({ stoodDown: z.number().int() }), locked: 'refuse' },
   'incident:acknowledge': { request: z.object({ directiveId: IncidentId }).strict(), response: Done, locked: 'refuse' },
   'incident:arrive': {

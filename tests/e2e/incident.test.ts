@@ -81,7 +81,8 @@ describe('major-incident exercise, end to end', () => {
   /** The hospital's admin policy: it names who may declare (without it, nobody can). */
   let policyFile: string;
 
-  async function person(user: string, name: string, role: string, options: { display?: boolean } = {}): Promise<Person> {
+  /** `setupScreenshot: false` for a second display: its set-up screen is the first's. */
+  async function person(user: string, name: string, role: string, options: { display?: boolean; setupScreenshot?: boolean } = {}): Promise<Person> {
     const dataDir = await mkdtemp(join(tmpdir(), `wardline-e2e-mi-${user}-`));
     const app = await openWardline({
       dataDir,
@@ -99,7 +100,7 @@ describe('major-incident exercise, end to end', () => {
       const focusedField = () => app.page.evaluate('document.activeElement?.placeholder');
       for (let tries = 0; tries < 50 && (await focusedField()) !== 'name@hospital.example'; tries++) await new Promise((r) => setTimeout(r, 100));
       if ((await focusedField()) !== 'name@hospital.example') throw new Error('After creating a display profile, focus is not in the account form.');
-      await checkScreen(app.page, 'incident-00-display-setup');
+      if (options.setupScreenshot !== false) await checkScreen(app.page, 'incident-00-display-setup');
     }
     await connect(app.page, server, user);
     return p;
@@ -439,7 +440,7 @@ describe('major-incident exercise, end to end', () => {
     await checkScreen(lead.page, 'incident-11-coordinator-closed');
   });
 
-  it('a declaration refused for an address with no account shows as not delivered', async () => {
+  it('a declaration refused for an address with no account shows as not delivered; once IT creates it, "Send again" reaches that screen', async () => {
     await press(lead.page.getByRole('button', { name: 'Declare a new incident' }));
     const form = lead.page.getByRole('form', { name: 'Declare major incident' });
     // That button is gone; focus goes to the new form's first box.
@@ -456,6 +457,25 @@ describe('major-incident exercise, end to end', () => {
     expect(await alert.textContent()).toContain('this address does not exist');
     await alert.scrollIntoViewIfNeeded();
     await checkScreen(lead.page, 'incident-12-coordinator-not-delivered');
+
+    // IT creates the screen's account. The coordinator sends the declaration again, by keyboard.
+    const screenJid = `no-such-screen@${server.domain}`;
+    await server.register('no-such-screen', 'no-such-screen-password');
+    await press(alert.getByRole('button', { name: `Send the declaration to ${screenJid} again` }));
+    const sentAgain = lead.page.getByRole('status').filter({ hasText: `Sent again: the declaration to ${screenJid}.` });
+    await sentAgain.waitFor();
+    // Its line (and the button that had focus) are gone: focus is on what happened, not at the top.
+    await expect.poll(() => focused(lead.page)).toMatch(/^P Sent again: the declaration/);
+    expect(await lead.page.getByRole('alert').filter({ hasText: 'Not delivered' }).count()).toBe(0);
+    await checkScreen(lead.page, 'incident-12b-coordinator-sent-again');
+
+    // What the screen received: signed in for the first time, it shows the incident it is named in.
+    const screen = await person('no-such-screen', 'Second control-room screen', 'Display', { display: true, setupScreenshot: false });
+    const screenBoard = screen.page.getByRole('region', { name: 'Incident board' });
+    await screenBoard.getByRole('heading', { name: 'Power failure, Block C' }).waitFor({ timeout: 20_000 });
+    // Still refused nowhere: the server took it this time.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(await lead.page.getByRole('alert').filter({ hasText: 'Not delivered' }).count()).toBe(0);
   });
 
   // Last: these stop and restart the server under everyone.

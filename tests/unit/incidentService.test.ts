@@ -249,17 +249,78 @@ describe('IncidentService', () => {
     expect(lead.undelivered(incidentId)).toEqual([]);
     expect(lines).toContain('incident rejected reason=spoofed-bounce from=mallory@trust.test');
     expect(lead.bounced(bounce(`${WALL}/wall-screen`))).toBe(true);
-    expect(lead.undelivered(incidentId)).toEqual([{ incidentId, kind: 'declare', to: WALL, reason: 'no-such-address', at: T0 }]);
+    expect(lead.undelivered(incidentId)).toEqual([{ ref: id, incidentId, kind: 'declare', to: WALL, reason: 'no-such-address', at: T0 }]);
     // Still there after a lock (the service over the same store starts again); a damaged entry is skipped.
     await settle();
     const restarted = new IncidentService({ store, chat: () => null, self: { jid: LEAD, name: 'Dr Lead', role: 'ED consultant' }, now: () => T0, declarers: [LEAD] });
     await restarted.start();
-    expect(restarted.undelivered(incidentId)).toEqual([{ incidentId, kind: 'declare', to: WALL, reason: 'no-such-address', at: T0 }]);
+    expect(restarted.undelivered(incidentId)).toEqual([{ ref: id, incidentId, kind: 'declare', to: WALL, reason: 'no-such-address', at: T0 }]);
     const saved = JSON.parse((await store.getSetting('incident.undelivered')) ?? '[]') as unknown[];
     await store.setSetting('incident.undelivered', JSON.stringify([...saved, { id: 'x', incidentId, kind: 'declare', to: WALL, reason: 'made-up', at: T0 }]));
     const again = new IncidentService({ store, chat: () => null, self: { jid: LEAD, name: 'Dr Lead', role: 'ED consultant' }, now: () => T0, declarers: [LEAD] });
     await again.start();
     expect(again.undelivered(incidentId)).toHaveLength(1);
+  });
+  it('"Send again" sends a refused message as it was, to the same address; refused again, it is listed once, not twice', async () => {
+    const online = fakeChat();
+    online.goOnline();
+    const store = memoryStore();
+    const lines: string[] = [];
+    const lead = new IncidentService({ store, chat: () => online.chat, self: { jid: LEAD, name: 'Dr Lead', role: 'ED consultant' }, now: () => T0, declarers: [LEAD], log: (l) => lines.push(l) });
+    await lead.start();
+    const { incidentId } = await lead.declare({ name: 'Tram', exercise: false, details: 'M: tram', coordinators: [], displays: [WALL], announcementRoom: null, coordinationRoom: null });
+    await settle();
+    const first = online.sent[0]!;
+    const refuse = (id: string) => lead.bounced({ id, from: parseJid(WALL)!, errorType: 'cancel' as const, condition: 'service-unavailable' });
+    expect(refuse(first.id)).toBe(true);
+    const [refusal] = lead.undelivered(incidentId);
+
+    await lead.resend(refusal!.ref);
+    await settle();
+    // The same declaration (same text) to the same address, as a new transmission; the line is gone.
+    expect(online.sent).toHaveLength(2);
+    const again = online.sent[1]!;
+    expect({ to: again.to, type: again.type, body: again.body }).toEqual({ to: first.to, type: first.type, body: first.body });
+    expect(again.id).not.toBe(first.id);
+    expect(lead.undelivered(incidentId)).toEqual([]);
+    expect(lines).toContain('incident resent kind=declare');
+    // Nothing new on the board: it is the same event.
+    expect(lead.board(incidentId)?.timeline).toHaveLength(1);
+    await expect(lead.resend(refusal!.ref)).rejects.toThrow(/no longer listed as not delivered/);
+
+    // Still refused (IT has not created the account yet): one line again, naming the new transmission.
+    expect(refuse(again.id)).toBe(true);
+    expect(lead.undelivered(incidentId)).toEqual([{ ref: again.id, incidentId, kind: 'declare', to: WALL, reason: 'no-such-address', at: T0 }]);
+
+    // Sent again while offline: kept in the store's outbox, and sent after a restart.
+    await settle();
+    const offline = fakeChat();
+    const later = new IncidentService({ store, chat: () => offline.chat, self: { jid: LEAD, name: 'Dr Lead', role: 'ED consultant' }, now: () => T0, declarers: [LEAD] });
+    await later.start();
+    await later.resend(again.id);
+    later.stop();
+    await later.idle();
+    const restarted = fakeChat();
+    restarted.goOnline();
+    const afterRestart = new IncidentService({ store, chat: () => restarted.chat, self: { jid: LEAD, name: 'Dr Lead', role: 'ED consultant' }, now: () => T0, declarers: [LEAD] });
+    await afterRestart.start();
+    await settle();
+    expect(restarted.sent.map((s) => ({ to: s.to, body: s.body }))).toEqual([{ to: WALL, body: first.body }]);
+    expect(afterRestart.undelivered(incidentId)).toEqual([]);
+  });
+  it('a refusal saved before "Send again" existed cannot be sent again, and says why', async () => {
+    const store = memoryStore();
+    const lead = service(store, fakeChat().chat);
+    await lead.start();
+    const { incidentId } = await lead.declare({ name: 'Tram', exercise: false, details: '', coordinators: [], displays: [WALL], announcementRoom: null, coordinationRoom: null });
+    lead.stop();
+    await lead.idle();
+    await store.setSetting('incident.undelivered', JSON.stringify([{ id: 'wl-old', incidentId, kind: 'declare', to: WALL, reason: 'no-such-address', at: T0 }]));
+    const restarted = service(store, fakeChat().chat);
+    await restarted.start();
+    expect(restarted.undelivered(incidentId).map((u) => u.ref)).toEqual(['wl-old']);
+    await expect(restarted.resend('wl-old')).rejects.toThrow(IncidentError);
+    await expect(restarted.resend('wl-old')).rejects.toThrow('That message is no longer on this computer, so it cannot be sent again.');
   });
   it('an action for several people that fails part-way says how many were already sent (review: it said "not sent")', async () => {
     const store = memoryStore();

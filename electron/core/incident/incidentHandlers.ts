@@ -94,6 +94,11 @@ export function incidentHandlers(session: SessionController): Pick<Handlers, Inc
           action: action === 'come-in' ? { action, ...(location ? { location } : {}) } : action === 'standby' ? { action } : { action, reason: 'individual' },
         }),
       ),
+    'incident:resend': ({ ref }) =>
+      personFacing(async () => {
+        await service().resend(ref);
+        return done;
+      }),
     'incident:endCallIn': ({ requestId }) => personFacing(() => service().endCallIn({ requestId })),
     'incident:acknowledge': ({ directiveId }) =>
       personFacing(async () => {

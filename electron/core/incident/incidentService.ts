@@ -65,6 +65,8 @@ interface PendingSend {
 
 /** One of our incident messages the server or its recipient refused. */
 export interface UndeliveredIncidentMessage {
+  /** Names this refusal when asking to send the message again (the transmission's stanza id). */
+  ref: string;
   incidentId: string;
   kind: IncidentEventDraft['kind'];
   to: string;
@@ -111,6 +113,14 @@ const MAX_CLOCK_SKEW_MS = 5 * 60_000;
 const LOGGABLE_FIELD = /^[A-Za-z_-]{1,32}$/;
 
 export const newIncidentId = (prefix: string): string => `${prefix}-${randomBytes(9).toString('hex')}`;
+/** A stanza id for one transmission of an event: a bounce names only this. */
+const newTransmitId = (): string => `wl-${randomBytes(12).toString('hex')}`;
+
+/**
+ * A refusal as kept in the store. `eventId` and `type` (what to send again, and how) are absent
+ * from refusals saved before "Send again" existed.
+ */
+type StoredRefusal = Omit<UndeliveredIncidentMessage, 'ref'> & { id: string; eventId?: string; type?: 'chat' | 'groupchat' };
 
 export class IncidentService {
   readonly #deps: IncidentServiceDeps;
@@ -125,7 +135,7 @@ export class IncidentService {
   readonly #inFlight = new Set<string>();
   /** id → what we transmitted with it: a bounce names only the id. */
   readonly #transmitted = new Map<string, PendingSend>();
-  #undelivered: (UndeliveredIncidentMessage & { id: string })[] = [];
+  #undelivered: StoredRefusal[] = [];
   /** The one pending retry of a failed store write, and how long the next one waits. */
   #persistRetry: NodeJS.Timeout | null = null;
   #persistRetryMs = PERSIST_RETRY_MS;
@@ -482,10 +492,20 @@ export class IncidentService {
       return true;
     }
     this.#transmitted.delete(bounce.id);
-    // One line per message: a resend refused again replaces its earlier line.
+    // One line per message and address: a copy sent again and refused again replaces its earlier line.
+    const refusal: StoredRefusal = {
+      id: bounce.id,
+      incidentId: sent.draft.incidentId,
+      kind: sent.draft.kind,
+      to: sent.to,
+      reason: failureReason(bounce.condition, kind),
+      at: this.#now(),
+      eventId: sent.draft.eventId,
+      type: sent.type,
+    };
     this.#undelivered = [
-      ...this.#undelivered.filter((entry) => entry.id !== bounce.id),
-      { id: bounce.id, incidentId: sent.draft.incidentId, kind: sent.draft.kind, to: sent.to, reason: failureReason(bounce.condition, kind), at: this.#now() },
+      ...this.#undelivered.filter((entry) => entry.id !== bounce.id && !(entry.eventId === refusal.eventId && entry.to === refusal.to)),
+      refusal,
     ].slice(-UNDELIVERED_MEMORY);
     this.#saveUndelivered();
     this.#log(`incident bounced kind=${sent.draft.kind} condition=${bounce.condition}`);
@@ -495,7 +515,43 @@ export class IncidentService {
 
   /** Our incident messages refused, oldest first (kept across a lock or restart). */
   undelivered(incidentId: string): UndeliveredIncidentMessage[] {
-    return this.#undelivered.filter((entry) => entry.incidentId === incidentId).map(({ id: _id, ...entry }) => entry);
+    return this.#undelivered
+      .filter((entry) => entry.incidentId === incidentId)
+      .map(({ id, incidentId: incident, kind, to, reason, at }) => ({ ref: id, incidentId: incident, kind, to, reason, at }));
+  }
+
+  /**
+   * Sends one refused message again, to the same address, as it was: once the cause is fixed
+   * (IT created the account, or made this person a moderator of the room). The same event id, so
+   * a recipient that already holds it keeps one copy. Refused again, it is listed again.
+   */
+  async resend(ref: string): Promise<void> {
+    const refusal = this.#undelivered.find((entry) => entry.id === ref);
+    if (refusal === undefined) throw new IncidentError('That message is no longer listed as not delivered: it may have been sent again already.');
+    const event = refusal.eventId === undefined ? undefined : this.#ownEvent(refusal.incidentId, refusal.eventId);
+    if (event === undefined) throw new IncidentError('That message is no longer on this computer, so it cannot be sent again.');
+    const draft = asDraft(event);
+    const entry: PendingSend = { id: newTransmitId(), to: refusal.to, type: refusal.type ?? this.#typeFor(refusal), draft };
+    this.#queue([entry]);
+    this.#undelivered = this.#undelivered.filter((other) => other.id !== ref);
+    this.#saveUndelivered();
+    await this.#persist;
+    this.#log(`incident resent kind=${draft.kind}`);
+    this.#changed();
+    void this.flush();
+  }
+
+  #ownEvent(incidentId: string, eventId: string): IncidentEvent | undefined {
+    for (const event of this.#events.values()) {
+      if (event.actor === this.#self && event.incidentId === incidentId && event.eventId === eventId) return event;
+    }
+    return undefined;
+  }
+
+  /** Refusals saved before the message type was kept: the incident's rooms take groupchat. */
+  #typeFor(refusal: StoredRefusal): PendingSend['type'] {
+    const declaration = this.board(refusal.incidentId)?.declaration;
+    return refusal.to === declaration?.announcementRoom || refusal.to === declaration?.coordinationRoom ? 'groupchat' : 'chat';
   }
 
   /** Best effort: a refusal that could not be saved is still shown until the next lock. */
@@ -567,21 +623,25 @@ export class IncidentService {
     const board = draft.kind === 'declare' ? null : this.board(draft.incidentId);
     const routes = this.#routes(draft, board);
     const destinations = incidentDestinations(draft, routes);
-    const entries = destinations.map((destination): PendingSend => ({ id: `wl-${randomBytes(12).toString('hex')}`, ...destination, draft }));
-    const records = entries.map((entry) => JSON.stringify(entry));
+    const entries = destinations.map((destination): PendingSend => ({ id: newTransmitId(), ...destination, draft }));
     // Our own copy is folded in at once: the board shows it before the server has it.
-    if (records.some((record) => record.length > INCIDENT_RECORD_MAX_CHARS) || !this.#add({ ...draft, actor: this.#self } as IncidentEvent)) {
+    if (entries.some((entry) => JSON.stringify(entry).length > INCIDENT_RECORD_MAX_CHARS) || !this.#add({ ...draft, actor: this.#self } as IncidentEvent)) {
       throw new IncidentError('That could not be recorded on this computer: it is too long, or this incident has too many records. It was not sent.');
     }
-    entries.forEach((entry, index) => {
-      this.#outbox.push(entry);
-      this.#unsaved.queued.push({ id: entry.id, incidentId: draft.incidentId, entry: records[index]! });
-    });
-    this.#schedulePersist();
+    this.#queue(entries);
     await this.#persist;
     this.#log(`incident sent kind=${draft.kind} copies=${destinations.length}`);
     this.#changed();
     void this.flush();
+  }
+
+  /** Into the outbox, here and (next turn of the persist queue) in the store. */
+  #queue(entries: readonly PendingSend[]): void {
+    for (const entry of entries) {
+      this.#outbox.push(entry);
+      this.#unsaved.queued.push({ id: entry.id, incidentId: entry.draft.incidentId, entry: JSON.stringify(entry) });
+    }
+    this.#schedulePersist();
   }
 
   #routes(draft: IncidentEventDraft, board: IncidentBoard | null): IncidentRoutes {
@@ -749,6 +809,13 @@ export class IncidentService {
   }
 }
 
+/** An event as it is sent: who sent it is what the server vouches for, never a field of the message. */
+function asDraft(event: IncidentEvent): IncidentEventDraft {
+  const draft: Partial<IncidentEvent> = { ...event };
+  delete draft.actor;
+  return draft as IncidentEventDraft;
+}
+
 const hasChanges = (changes: IncidentChanges): boolean => changes.events.length + changes.queued.length + changes.sent.length > 0;
 
 function unique(jids: readonly string[]): string[] {
@@ -787,11 +854,13 @@ function parseList(raw: string | null): unknown[] {
   }
 }
 
-function isUndelivered(value: unknown): value is UndeliveredIncidentMessage & { id: string } {
+function isUndelivered(value: unknown): value is StoredRefusal {
   if (value === null || typeof value !== 'object') return false;
   const entry = value as Record<string, unknown>;
   return (
     typeof entry['id'] === 'string' &&
+    (entry['eventId'] === undefined || typeof entry['eventId'] === 'string') &&
+    (entry['type'] === undefined || entry['type'] === 'chat' || entry['type'] === 'groupchat') &&
     typeof entry['incidentId'] === 'string' &&
     (INCIDENT_KINDS as readonly unknown[]).includes(entry['kind']) &&
     typeof entry['to'] === 'string' &&
