@@ -498,6 +498,10 @@ describe('major-incident exercise, end to end', () => {
     const said = (await outage.textContent())?.replace(/\s+/g, ' ');
     expect(said).toMatch(/Messaging offline since \d\d:\d\d\. .*Wardline keeps trying by itself.* Messages you send wait in this workstation's outbox/);
     expect(said).not.toMatch(/ECONN|127\.0\.0\.1|5222|connect /);
+    // Her status still reads "Available", so it says nobody sees it just now.
+    const status = amy.page.getByRole('combobox', { name: 'Status' });
+    expect(await status.getAttribute('aria-describedby')).not.toBeNull();
+    expect(await amy.page.locator(`#${await status.getAttribute('aria-describedby')}`).textContent()).toBe('colleagues see you offline until reconnected');
     await checkScreen(amy.page, 'incident-13a-workstation-offline');
   });
 
@@ -506,6 +510,7 @@ describe('major-incident exercise, end to end', () => {
     await server.restart();
     // Back online: the workstation's outage note goes by itself.
     await amy.page.getByRole('status').filter({ hasText: 'Messaging offline since' }).waitFor({ state: 'detached', timeout: 60_000 });
+    await expect.poll(() => amy.page.getByText('colleagues see you offline until reconnected').count()).toBe(0);
     const alert = wall.page.getByRole('alert', { name: 'Board not updating' });
     await alert.filter({ hasText: 'no longer accepts this messaging account' }).waitFor({ timeout: 60_000 });
     expect(await alert.textContent()).toContain('This display has been signed out.');
