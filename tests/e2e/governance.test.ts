@@ -196,6 +196,10 @@ describe('clinical governance, end to end', () => {
     }
     expect(await alice.page.getByText('Integrity check passed').isVisible()).toBe(true);
     expect(await table.textContent()).not.toContain('amoxiclav');
+    // Details in words a governance lead reads, not the stored keys.
+    const deletion = table.getByRole('row').filter({ hasText: 'Deleted after transcription' });
+    expect(await deletion.getByRole('cell').last().textContent()).toMatch(/^1 message · after transcription · 1 removal request to the other participants · conversation #\d+ · message id \d+$/);
+    expect(await table.textContent()).not.toMatch(/retractionsQueued|conversationId|nhsNumberGiven/);
     await alice.page.getByRole('button', { name: 'Export audit log' }).click();
     await expect.poll(() => alice.page.getByText(/Saved to .*wardline-audit-log\.json/).count()).toBe(1);
     await checkScreen(alice.page, 'governance-06-audit-log');
