@@ -117,6 +117,9 @@ async function main(): Promise<void> {
     const server = (started.server = await startProsody({
       domain: DOMAIN,
       users: PEOPLE.map((p) => ({ username: p.user, password: `${p.user}-demo` })),
+      // Names in everyone's directory, filled by the server as IT would (docs/DEPLOYMENT.md): a
+      // conversation is titled "DEMO Dr Ana Lima" from the start, not "ana.lima".
+      sharedRoster: [{ group: 'DEMO Ward 7', members: PEOPLE.map((p, i) => ({ jid: jid(i), name: p.name })) }],
     }));
     const { windows, electrons } = started;
     const chatTrust = { adminCa: { paths: [server.caCertPath] }, trustedDomains: [DOMAIN] };

@@ -64,11 +64,13 @@ describe('npm run demo', () => {
       try {
         const samPage = sam!.contexts()[0]!.pages()[0]!;
         const anaPage = ana!.contexts()[0]!.pages()[0]!;
-        await samPage.getByRole('navigation', { name: 'Conversations' }).getByRole('button', { name: /ana/i }).click();
+        // Named from the server's shared directory before anyone has written: not the address's "ana.lima".
+        await samPage.getByRole('navigation', { name: 'Conversations' }).getByRole('button', { name: /^DEMO Dr Ana Lima/ }).click();
+        await samPage.getByRole('heading', { name: 'DEMO Dr Ana Lima' }).waitFor();
         const composer = samPage.getByLabel('Message', { exact: true });
         await composer.fill('DEMO: bed 4 is ready for your patient.');
         await composer.press('Enter');
-        await anaPage.getByRole('navigation', { name: 'Conversations' }).getByRole('button', { name: /sam/i }).click();
+        await anaPage.getByRole('navigation', { name: 'Conversations' }).getByRole('button', { name: /^DEMO Sam Okafor/ }).click();
         await expect.poll(() => anaPage.getByRole('list', { name: 'Messages' }).textContent()).toContain('DEMO: bed 4 is ready for your patient.');
         await expect.poll(() => samPage.getByRole('list', { name: 'Messages' }).getByLabel('Read').count()).toBe(1);
         await checkScreen(samPage, 'demo-01-sam');
