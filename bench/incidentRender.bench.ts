@@ -26,7 +26,7 @@ function benchState(rows: number, declaredAt: number): IncidentState {
   const state: IncidentState = {
     incident: {
       incidentId: 'mi-bench', name: 'Bench incident', details: '', exercise: true, declaredAt, declaredBy: 'lead@bench.test',
-      closedAt: null, myRole: 'coordinator', coordinators: ['lead@bench.test'], displays: [], announcementRoom: null, coordinationRoom: null,
+      declaredByName: null, closedAt: null, myRole: 'coordinator', coordinators: ['lead@bench.test'], displays: [], announcementRoom: null, coordinationRoom: null,
       requests: [{ requestId: 'req', at: declaredAt, by: 'lead@bench.test', note: '', closedAt: null, filled: false, totalNeeded: 600, totalAssigned: 0, totalArrived: 0,
         lines: [{ index: 0, role: 'ED nurse', location: 'ED majors', by: null, needed: 400, offered: rows, assigned: 0, arrived: 0, filled: false },
                 { index: 1, role: 'Porter', location: 'ED majors', by: null, needed: 200, offered: 0, assigned: 0, arrived: 0, filled: false }] }],

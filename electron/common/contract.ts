@@ -299,6 +299,8 @@ export const IncidentStateSchema = z.object({
       exercise: z.boolean(),
       declaredAt: z.number().int(),
       declaredBy: z.string(),
+      /** The declarer's name as the directory (IT's roster) gives it; null when it has none. */
+      declaredByName: z.string().nullable(),
       closedAt: z.number().int().nullable(),
       myRole: z.enum(['coordinator', 'display', 'responder']),
       coordinators: z.array(z.string()),

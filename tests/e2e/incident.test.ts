@@ -110,7 +110,11 @@ describe('major-incident exercise, end to end', () => {
     keyring = await startKeyring();
     applyKeyringEnv(keyring.env);
     const users = ['lead', 'amy', 'ben', 'cai', 'wall'];
-    server = await startProsody({ users: users.map((username) => ({ username, password: `${username}-password` })) });
+    server = await startProsody({
+      users: users.map((username) => ({ username, password: `${username}-password` })),
+      // The coordinator is in IT's directory by name (mod_groups), as in a deployment; the others are not.
+      sharedRoster: [{ group: 'ED', members: [{ jid: 'lead@wardline.test', name: 'Dr Lena Okoro' }, { jid: 'amy@wardline.test', name: 'Amy Ng' }] }],
+    });
     announce = `mi-staff@${server.mucDomain}`;
     const policyDir = await mkdtemp(join(tmpdir(), 'wardline-e2e-mi-policy-'));
     policyFile = join(policyDir, 'policy.json');
@@ -182,6 +186,10 @@ describe('major-incident exercise, end to end', () => {
       await watch.getByRole('button', { name: 'Join announcement room' }).click();
     }
     for (const p of [amy, ben, cai]) await p.page.getByRole('heading', { name: 'EXERCISE — Tram collision, Victoria St' }).waitFor();
+    // Who declared it: by the directory's name where IT's directory has one, always with the address.
+    await expect.poll(() => amy.page.getByText(/^Declared \d\d:\d\d by Dr Lena Okoro \(lead@wardline\.test\)\s*$/).count()).toBe(1);
+    expect(await ben.page.getByText(/^Declared \d\d:\d\d by lead@wardline\.test\s*$/).count()).toBe(1);
+    expect(await lead.page.getByText(/^Declared \d\d:\d\d by you\s*$/).count()).toBe(1);
   });
 
   it('sends a call-in request; responders answer privately (one changes, one after filled)', async () => {

@@ -25,6 +25,12 @@ describe('incident view', () => {
     expect(() => IncidentStateSchema.parse(state)).not.toThrow();
   });
 
+  it('names the declarer as the directory does, and only then', () => {
+    const named = toIncidentState(board, 'responder', 'ben@trust.nhs.uk', { unsent: 0, canDeclare: false, nameOf: (jid) => (jid === LEAD ? 'Dr Lena Okoro' : null) }, me);
+    expect({ by: named.incident?.declaredBy, name: named.incident?.declaredByName }).toEqual({ by: LEAD, name: 'Dr Lena Okoro' });
+    expect(toIncidentState(board, 'responder', 'ben@trust.nhs.uk', { unsent: 0, canDeclare: false }, me).incident?.declaredByName).toBeNull();
+  });
+
   it('a responder sees only their own row and no offer counts', () => {
     const state = toIncidentState(board, 'responder', 'ben@trust.nhs.uk', { unsent: 0, canDeclare: false }, me);
     expect(state.incident?.responders.map((r) => r.jid)).toEqual(['ben@trust.nhs.uk']);

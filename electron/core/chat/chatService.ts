@@ -420,6 +420,12 @@ class Chat implements ChatService {
     this.#connection.send(buildDisplayedMarker({ to: conversation.jid, id, type })).catch(() => undefined);
   }
 
+  /** The name the directory (the roster, filled by IT) gives a colleague, or null. */
+  colleagueName(jid: string): string | null {
+    const bare = parseJid(jid)?.bare;
+    return bare === undefined ? null : (this.#directory.nameOf(bare) ?? null);
+  }
+
   async directory(): Promise<DirectoryEntry[]> {
     const rooms = [...this.#rooms.bookmarks.values()].map((bookmark) => ({
       jid: bookmark.room,

@@ -108,6 +108,8 @@ export interface ChatService {
   /** Marks the conversation read locally and sends displayed markers for what was shown. */
   markRead(conversationId: number): Promise<void>;
   directory(): Promise<DirectoryEntry[]>;
+  /** The name the directory (the roster, filled by IT) gives a colleague, or null. */
+  colleagueName(jid: string): string | null;
   /** Outside senders whose messages are held, not stored as trusted. */
   heldSenders(): HeldSender[];
   /**

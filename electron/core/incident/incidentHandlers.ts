@@ -52,7 +52,12 @@ export function incidentHandlers(session: SessionController): Pick<Handlers, Inc
         board,
         role,
         person.jid,
-        { unsent: incident.unsent(), canDeclare: incident.canDeclare(), undelivered: board === null ? [] : incident.undelivered(board.incidentId) },
+        {
+          unsent: incident.unsent(),
+          canDeclare: incident.canDeclare(),
+          undelivered: board === null ? [] : incident.undelivered(board.incidentId),
+          nameOf: (jid) => session.chat().colleagueName(jid),
+        },
         person,
       );
     },

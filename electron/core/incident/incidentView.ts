@@ -12,7 +12,13 @@ export function toIncidentState(
   board: IncidentBoard | null,
   role: 'coordinator' | 'display' | 'responder',
   self: string | null,
-  here: { unsent: number; canDeclare: boolean; undelivered?: readonly UndeliveredIncidentMessage[] },
+  here: {
+    unsent: number;
+    canDeclare: boolean;
+    undelivered?: readonly UndeliveredIncidentMessage[];
+    /** The directory's name for a colleague (IT's roster), when it has one. */
+    nameOf?: (jid: string) => string | null;
+  },
   me: { name: string; role: string },
 ): IncidentState {
   const meView = { jid: self, name: me.name, role: me.role };
@@ -28,6 +34,7 @@ export function toIncidentState(
       exercise: declaration.exercise,
       declaredAt: declaration.declaredAt,
       declaredBy: declaration.declaredBy,
+      declaredByName: here.nameOf?.(declaration.declaredBy) ?? null,
       closedAt: board.closedAt,
       myRole: role,
       coordinators: declaration.coordinators,
