@@ -101,7 +101,8 @@ describe('clinical governance, end to end', () => {
 
     await alice.page.getByRole('button', { name: 'Needs transcription' }).click();
     const list = alice.page.getByRole('list', { name: 'Messages needing transcription' });
-    await expect.poll(() => list.textContent()).toMatch(/Dr Bob Reyes/);
+    // A 1:1 conversation is titled with the sender's name: it is said once.
+    await expect.poll(() => list.getByRole('button').first().textContent()).toMatch(/^\s*From Dr Bob Reyes, \w+day, \d+ \w+ \d{4} \d\d:\d\d\s*$/);
     expect(await list.textContent()).toMatch(/deleted in 30 days/);
     await checkScreen(alice.page, 'governance-02-needs-transcription');
     await list.getByRole('button').first().click();

@@ -142,13 +142,23 @@ describe('refused incident messages', () => {
     await lead.call('incident:declare', { name: 'Gas leak', exercise: true, details: '', coordinators: [], displays: [nobody], announcementRoom: null, coordinationRoom: null });
     await until('the refusal is on the coordinator\'s screen', async () => ((await lead.call('incident:state', {})).incident?.undelivered.length ?? 0) > 0);
     const state = await lead.call('incident:state', {});
-    expect(state.incident?.undelivered).toEqual([{ kind: 'declare', to: nobody, reason: 'no-such-address', at: expect.any(Number) }]);
+    expect(state.incident?.undelivered).toEqual([{ ref: expect.stringMatching(/^wl-[0-9a-f]{24}$/), kind: 'declare', to: nobody, reason: 'no-such-address', at: expect.any(Number) }]);
     expect(lead.logs).toContain('incident bounced kind=declare condition=service-unavailable');
     // An idle lock must not make the refusal vanish from the coordinator's screen.
     const session = await lead.call('session:lock', {});
     await lead.call('session:unlock', { profileId: session.kind === 'locked' ? (session.lockedProfileId ?? '') : '', pin: '482913' });
     await until('the board is back after unlock', async () => (await lead.call('incident:state', {})).incident !== null);
     expect((await lead.call('incident:state', {})).incident?.undelivered).toEqual(state.incident?.undelivered);
+    // Sent again after the lock (what to send is kept with the refusal): still no such account, so
+    // the server refuses the new copy and the line comes back once, for the new transmission.
+    const first = state.incident!.undelivered[0]!.ref;
+    await lead.call('incident:resend', { ref: first });
+    await until('the copy sent again is refused too', async () => {
+      const again = (await lead.call('incident:state', {})).incident?.undelivered ?? [];
+      return again.length === 1 && again[0]!.ref !== first;
+    });
+    expect(lead.logs).toContain('incident resent kind=declare');
+    expect(lead.logs.filter((line) => line === 'incident bounced kind=declare condition=service-unavailable')).toHaveLength(2);
   });
 });
 

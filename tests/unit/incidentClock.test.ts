@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { clockTime, clockWithDay } from '../../renderer/src/incident/incidentFormat.js';
+import { clockTime, clockWithDay, etaWords } from '../../renderer/src/incident/incidentFormat.js';
 
 // November: Europe/London is UTC, so these read the same on any CI clock set to either.
 const at = (iso: string): Date => new Date(iso);
@@ -31,5 +31,15 @@ describe('a time shown with its day when that is not today', () => {
     expect(clockWithDay(at('2026-11-28T00:30:00').getTime(), now)).toBe('00:30 tomorrow');
     expect(clockWithDay(at('2026-11-26T23:30:00').getTime(), now)).toBe('23:30 yesterday');
     expect(clockWithDay(at('2026-11-30T09:00:00').getTime(), now)).toBe('Mon 30 Nov, 09:00');
+  });
+});
+
+describe('the wall countdown to an arrival', () => {
+  const now = at('2026-11-27T14:05:00').getTime();
+  it('counts minutes while near, hours beyond, and names the day when not today', () => {
+    expect(etaWords(20, at('2026-11-27T14:25:00').getTime(), now)).toBe('20 min · 14:25');
+    expect(etaWords(89, at('2026-11-27T15:34:00').getTime(), now)).toBe('89 min · 15:34');
+    expect(etaWords(175, at('2026-11-27T17:00:00').getTime(), now)).toBe('3 h · 17:00');
+    expect(etaWords(1075, at('2026-11-28T08:00:00').getTime(), now)).toBe('18 h · 08:00 tomorrow');
   });
 });

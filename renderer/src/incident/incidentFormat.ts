@@ -87,6 +87,15 @@ export function clockWithDay(ms: number, now = Date.now()): string {
   return datedClockFormat.format(ms);
 }
 
+/**
+ * The wall's countdown to someone's arrival: minutes while it is near, hours beyond (nobody reads
+ * "700 min" across a room), and the day when it is not today.
+ */
+export function etaWords(minutesAway: number, expectedAt: number, now = Date.now()): string {
+  const away = minutesAway < 90 ? `${minutesAway} min` : `${Math.round(minutesAway / 60)} h`;
+  return `${away} · ${clockWithDay(expectedAt, now)}`;
+}
+
 export function jidList(text: string): string[] {
   return text
     .split(/[\s,;]+/)
