@@ -384,7 +384,7 @@ describe('major-incident exercise, end to end', () => {
     expect(await wall.page.evaluate("window.wardline.invoke('account:get', {})")).toEqual(before);
   });
 
-  it('at the wall, every control Tab reaches is in view (none under the board), and Lock now locks it', async () => {
+  it('at the wall, every control Tab reaches is in view (none under the board), and Lock now locks it, by keyboard or mouse', async () => {
     const onTop = `(() => { const el = document.activeElement; const r = el.getBoundingClientRect(); return el.contains(document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2)); })()`;
     const stops: string[] = [];
     for (let i = 0; i < 6 && !stops.includes('BUTTON Lock now'); i++) {
@@ -403,6 +403,17 @@ describe('major-incident exercise, end to end', () => {
     // Nothing of the header over the board once focus has left it.
     await wall.page.evaluate('document.activeElement?.blur()');
     expect(await wall.page.evaluate(`document.elementFromPoint(20, 20)?.closest('.display') != null`)).toBe(true);
+
+    // With only a mouse: moving it brings up "Lock this screen" over the board; it locks the wall.
+    const pointerLock = wall.page.getByRole('button', { name: 'Lock this screen' });
+    await wall.page.mouse.move(900, 500);
+    await wall.page.mouse.move(960, 540);
+    await pointerLock.waitFor();
+    await checkScreen(wall.page, 'incident-06c-display-pointer-lock');
+    await pointerLock.click();
+    await wall.page.getByRole('heading', { level: 1, name: 'Wardline is locked' }).waitFor();
+    await unlockThroughUi(wall.page, 'Control room wall', PIN);
+    await wall.page.getByRole('region', { name: 'Incident board' }).getByRole('heading', { name: 'Tram collision, Victoria St' }).waitFor();
   });
 
   it('closes the incident: everyone is stood down and the display stops its clock', async () => {
