@@ -176,7 +176,9 @@ function secure(tcp: Socket, params: LoginParams): Promise<TLSSocket> {
       // rejectUnauthorized is on (the default), so this is belt and braces.
       if (!socket.authorized) {
         socket.destroy();
-        reject(new XmppError('tls', `The certificate of ${params.domain} is not trusted.`, { code: String(socket.authorizationError) }));
+        // Node gives an Error here (its code names OpenSSL's verdict), not the code itself.
+        const verdict: unknown = socket.authorizationError;
+        reject(new XmppError('tls', `The certificate of ${params.domain} is not trusted.`, { code: (verdict === null || verdict === undefined ? undefined : codeOf(verdict)) ?? 'CERT_REJECTED' }));
         return;
       }
       resolve(socket);
