@@ -315,6 +315,8 @@ export const IncidentStateSchema = z.object({
         z.object({
           /** Pass to 'incident:resend' to send this message again to the same address. */
           ref: z.string(),
+          /** 'ready': it can be sent again; 'queued': sent again, waiting for the server; 'no': it cannot be (refused before Wardline kept what to resend). */
+          resend: z.enum(['ready', 'queued', 'no']),
           kind: z.enum(['declare', 'request', 'response', 'assign', 'ack', 'arrive', 'standdown', 'close']),
           to: z.string(),
           reason: DeliveryFailureReasonSchema,

@@ -480,7 +480,7 @@ describe('major-incident exercise, end to end', () => {
     // IT creates the screen's account. The coordinator sends the declaration again, by keyboard.
     const screenJid = `no-such-screen@${server.domain}`;
     await server.register('no-such-screen', 'no-such-screen-password');
-    await press(alert.getByRole('button', { name: `Send the declaration to ${screenJid} again` }));
+    await press(alert.getByRole('button', { name: `Send again: the declaration to ${screenJid}` }));
     const sentAgain = lead.page.getByRole('status').filter({ hasText: `Sent again: the declaration to ${screenJid}.` });
     await sentAgain.waitFor();
     // Its line (and the button that had focus) are gone: focus is on what happened, not at the top.

@@ -142,7 +142,7 @@ describe('refused incident messages', () => {
     await lead.call('incident:declare', { name: 'Gas leak', exercise: true, details: '', coordinators: [], displays: [nobody], announcementRoom: null, coordinationRoom: null });
     await until('the refusal is on the coordinator\'s screen', async () => ((await lead.call('incident:state', {})).incident?.undelivered.length ?? 0) > 0);
     const state = await lead.call('incident:state', {});
-    expect(state.incident?.undelivered).toEqual([{ ref: expect.stringMatching(/^wl-[0-9a-f]{24}$/), kind: 'declare', to: nobody, reason: 'no-such-address', at: expect.any(Number) }]);
+    expect(state.incident?.undelivered).toEqual([{ ref: expect.stringMatching(/^wl-[0-9a-f]{24}$/), resend: 'ready', kind: 'declare', to: nobody, reason: 'no-such-address', at: expect.any(Number) }]);
     expect(lead.logs).toContain('incident bounced kind=declare condition=service-unavailable');
     // An idle lock must not make the refusal vanish from the coordinator's screen.
     const session = await lead.call('session:lock', {});

@@ -37,7 +37,7 @@ describe('auditDetailsInWords', () => {
 
   it('still shows a detail it has no words for, and an unknown lock reason, as recorded', () => {
     expect(auditDetailsInWords('lock', { reason: 'meteor' }, time)).toBe('reason: meteor');
-    expect(auditDetailsInWords('sign-in', { account: 'amy@trust.test', newThing: 3 }, time)).toBe('amy@trust.test · newThing: 3');
+    expect(auditDetailsInWords('sign-in', { account: 'amy@trust.test', newThing: 3, newFlag: false }, time)).toBe('amy@trust.test · newThing: 3 · newFlag: false');
   });
 
   it('shortens the policy file fingerprint and says where the policy came from', () => {

@@ -249,12 +249,12 @@ describe('IncidentService', () => {
     expect(lead.undelivered(incidentId)).toEqual([]);
     expect(lines).toContain('incident rejected reason=spoofed-bounce from=mallory@trust.test');
     expect(lead.bounced(bounce(`${WALL}/wall-screen`))).toBe(true);
-    expect(lead.undelivered(incidentId)).toEqual([{ ref: id, incidentId, kind: 'declare', to: WALL, reason: 'no-such-address', at: T0 }]);
+    expect(lead.undelivered(incidentId)).toEqual([{ ref: id, resend: 'ready', incidentId, kind: 'declare', to: WALL, reason: 'no-such-address', at: T0 }]);
     // Still there after a lock (the service over the same store starts again); a damaged entry is skipped.
     await settle();
     const restarted = new IncidentService({ store, chat: () => null, self: { jid: LEAD, name: 'Dr Lead', role: 'ED consultant' }, now: () => T0, declarers: [LEAD] });
     await restarted.start();
-    expect(restarted.undelivered(incidentId)).toEqual([{ ref: id, incidentId, kind: 'declare', to: WALL, reason: 'no-such-address', at: T0 }]);
+    expect(restarted.undelivered(incidentId)).toEqual([{ ref: id, resend: 'ready', incidentId, kind: 'declare', to: WALL, reason: 'no-such-address', at: T0 }]);
     const saved = JSON.parse((await store.getSetting('incident.undelivered')) ?? '[]') as unknown[];
     await store.setSetting('incident.undelivered', JSON.stringify([...saved, { id: 'x', incidentId, kind: 'declare', to: WALL, reason: 'made-up', at: T0 }]));
     const again = new IncidentService({ store, chat: () => null, self: { jid: LEAD, name: 'Dr Lead', role: 'ED consultant' }, now: () => T0, declarers: [LEAD] });
@@ -290,7 +290,7 @@ describe('IncidentService', () => {
 
     // Still refused (IT has not created the account yet): one line again, naming the new transmission.
     expect(refuse(again.id)).toBe(true);
-    expect(lead.undelivered(incidentId)).toEqual([{ ref: again.id, incidentId, kind: 'declare', to: WALL, reason: 'no-such-address', at: T0 }]);
+    expect(lead.undelivered(incidentId)).toEqual([{ ref: again.id, resend: 'ready', incidentId, kind: 'declare', to: WALL, reason: 'no-such-address', at: T0 }]);
 
     // Sent again while offline: kept in the store's outbox, and sent after a restart.
     await settle();
@@ -298,6 +298,9 @@ describe('IncidentService', () => {
     const later = new IncidentService({ store, chat: () => offline.chat, self: { jid: LEAD, name: 'Dr Lead', role: 'ED consultant' }, now: () => T0, declarers: [LEAD] });
     await later.start();
     await later.resend(again.id);
+    // Listed until the server has the new copy, as waiting; a second press is refused, not sent twice.
+    expect(later.undelivered(incidentId).map((u) => u.resend)).toEqual(['queued']);
+    await expect(later.resend(again.id)).rejects.toThrow('That message is already waiting to be sent again.');
     later.stop();
     await later.idle();
     const restarted = fakeChat();
@@ -318,9 +321,37 @@ describe('IncidentService', () => {
     await store.setSetting('incident.undelivered', JSON.stringify([{ id: 'wl-old', incidentId, kind: 'declare', to: WALL, reason: 'no-such-address', at: T0 }]));
     const restarted = service(store, fakeChat().chat);
     await restarted.start();
-    expect(restarted.undelivered(incidentId).map((u) => u.ref)).toEqual(['wl-old']);
+    expect(restarted.undelivered(incidentId).map((u) => ({ ref: u.ref, resend: u.resend }))).toEqual([{ ref: 'wl-old', resend: 'no' }]);
     await expect(restarted.resend('wl-old')).rejects.toThrow(IncidentError);
-    await expect(restarted.resend('wl-old')).rejects.toThrow('That message is no longer on this computer, so it cannot be sent again.');
+    await expect(restarted.resend('wl-old')).rejects.toThrow('it was refused before this version kept what to resend. Pass it on by phone.');
+  });
+  it('a copy sent again that the store could not save is not lost: after a restart the refusal is still listed, to send again', async () => {
+    const store = memoryStore();
+    const online = fakeChat();
+    online.goOnline();
+    const lead = service(store, online.chat);
+    await lead.start();
+    const { incidentId } = await lead.declare({ name: 'Tram', exercise: false, details: '', coordinators: [], displays: [WALL], announcementRoom: null, coordinationRoom: null });
+    await settle();
+    lead.bounced({ id: online.sent[0]!.id, from: parseJid(WALL)!, errorType: 'cancel' as const, condition: 'service-unavailable' });
+    await settle();
+    lead.stop();
+    await lead.idle();
+
+    // Offline, and every store write now fails: the resend is only in memory.
+    const offline = fakeChat();
+    const broken = service(store, offline.chat);
+    await broken.start();
+    store.saveIncidentChanges = () => Promise.reject(new Error('disk full'));
+    const [refusal] = broken.undelivered(incidentId);
+    await broken.resend(refusal!.ref);
+    broken.stop();
+    await broken.idle();
+
+    const restarted = service(store, fakeChat().chat);
+    await restarted.start();
+    expect(restarted.unsent()).toBe(0);
+    expect(restarted.undelivered(incidentId).map((u) => ({ ref: u.ref, resend: u.resend }))).toEqual([{ ref: refusal!.ref, resend: 'ready' }]);
   });
   it('an action for several people that fails part-way says how many were already sent (review: it said "not sent")', async () => {
     const store = memoryStore();

@@ -61,12 +61,16 @@ interface PendingSend {
   to: string;
   type: 'chat' | 'groupchat';
   draft: IncidentEventDraft;
+  /** Sent again for this refusal (its id): the refusal's line goes once the server takes this copy. */
+  replaces?: string;
 }
 
 /** One of our incident messages the server or its recipient refused. */
 export interface UndeliveredIncidentMessage {
   /** Names this refusal when asking to send the message again (the transmission's stanza id). */
   ref: string;
+  /** 'ready': it can be sent again; 'queued': sent again, waiting for the server; 'no': refused before Wardline kept what to resend. */
+  resend: 'ready' | 'queued' | 'no';
   incidentId: string;
   kind: IncidentEventDraft['kind'];
   to: string;
@@ -117,10 +121,10 @@ export const newIncidentId = (prefix: string): string => `${prefix}-${randomByte
 const newTransmitId = (): string => `wl-${randomBytes(12).toString('hex')}`;
 
 /**
- * A refusal as kept in the store. `eventId` and `type` (what to send again, and how) are absent
- * from refusals saved before "Send again" existed.
+ * A refusal as kept in the store. `resend` (which of our events, and how it went) is absent from
+ * refusals saved before "Send again" existed: those can only be shown.
  */
-type StoredRefusal = Omit<UndeliveredIncidentMessage, 'ref'> & { id: string; eventId?: string; type?: 'chat' | 'groupchat' };
+type StoredRefusal = Omit<UndeliveredIncidentMessage, 'ref' | 'resend'> & { id: string; resend?: { eventId: string; type: 'chat' | 'groupchat' } };
 
 export class IncidentService {
   readonly #deps: IncidentServiceDeps;
@@ -457,7 +461,7 @@ export class IncidentService {
       } catch {
         // Cannot be built (a bug or a corrupt record): drop it loudly rather than retry forever.
         this.#log(`incident send-dropped kind=${entry.draft.kind} reason=invalid`);
-        this.#settled(entry.id);
+        this.#settled(entry.id, false);
         continue;
       }
       this.#remember(entry);
@@ -500,11 +504,10 @@ export class IncidentService {
       to: sent.to,
       reason: failureReason(bounce.condition, kind),
       at: this.#now(),
-      eventId: sent.draft.eventId,
-      type: sent.type,
+      resend: { eventId: sent.draft.eventId, type: sent.type },
     };
     this.#undelivered = [
-      ...this.#undelivered.filter((entry) => entry.id !== bounce.id && !(entry.eventId === refusal.eventId && entry.to === refusal.to)),
+      ...this.#undelivered.filter((entry) => entry.id !== bounce.id && !(entry.resend?.eventId === sent.draft.eventId && entry.to === refusal.to)),
       refusal,
     ].slice(-UNDELIVERED_MEMORY);
     this.#saveUndelivered();
@@ -515,28 +518,40 @@ export class IncidentService {
 
   /** Our incident messages refused, oldest first (kept across a lock or restart). */
   undelivered(incidentId: string): UndeliveredIncidentMessage[] {
+    const queued = new Set(this.#outbox.map((entry) => entry.replaces));
     return this.#undelivered
       .filter((entry) => entry.incidentId === incidentId)
-      .map(({ id, incidentId: incident, kind, to, reason, at }) => ({ ref: id, incidentId: incident, kind, to, reason, at }));
+      .map(({ id, incidentId: incident, kind, to, reason, at, resend }) => ({
+        ref: id,
+        resend: queued.has(id) ? 'queued' : resend !== undefined && this.#ownEvent(incident, resend.eventId) !== undefined ? 'ready' : 'no',
+        incidentId: incident,
+        kind,
+        to,
+        reason,
+        at,
+      }));
   }
 
   /**
    * Sends one refused message again, to the same address, as it was: once the cause is fixed
    * (IT created the account, or made this person a moderator of the room). The same event id, so
-   * a recipient that already holds it keeps one copy. Refused again, it is listed again.
+   * a recipient that already holds it keeps one copy. The refusal stays listed (as waiting) until
+   * the server takes the new copy, so a failed save or a restart before then loses nothing; a new
+   * refusal replaces it.
    */
   async resend(ref: string): Promise<void> {
     const refusal = this.#undelivered.find((entry) => entry.id === ref);
     if (refusal === undefined) throw new IncidentError('That message is no longer listed as not delivered: it may have been sent again already.');
-    const event = refusal.eventId === undefined ? undefined : this.#ownEvent(refusal.incidentId, refusal.eventId);
-    if (event === undefined) throw new IncidentError('That message is no longer on this computer, so it cannot be sent again.');
-    const draft = asDraft(event);
-    const entry: PendingSend = { id: newTransmitId(), to: refusal.to, type: refusal.type ?? this.#typeFor(refusal), draft };
+    if (this.#outbox.some((entry) => entry.replaces === ref)) throw new IncidentError('That message is already waiting to be sent again.');
+    const event = refusal.resend === undefined ? undefined : this.#ownEvent(refusal.incidentId, refusal.resend.eventId);
+    if (refusal.resend === undefined || event === undefined) {
+      throw new IncidentError('Wardline cannot send that message again: it was refused before this version kept what to resend. Pass it on by phone.');
+    }
+    const entry: PendingSend = { id: newTransmitId(), to: refusal.to, type: refusal.resend.type, draft: asDraft(event), replaces: ref };
+    if (!fitsRecord(entry)) throw new IncidentError('That message is too long to be recorded again on this computer. Pass it on by phone.');
     this.#queue([entry]);
-    this.#undelivered = this.#undelivered.filter((other) => other.id !== ref);
-    this.#saveUndelivered();
     await this.#persist;
-    this.#log(`incident resent kind=${draft.kind}`);
+    this.#log(`incident resent kind=${event.kind}`);
     this.#changed();
     void this.flush();
   }
@@ -546,12 +561,6 @@ export class IncidentService {
       if (event.actor === this.#self && event.incidentId === incidentId && event.eventId === eventId) return event;
     }
     return undefined;
-  }
-
-  /** Refusals saved before the message type was kept: the incident's rooms take groupchat. */
-  #typeFor(refusal: StoredRefusal): PendingSend['type'] {
-    const declaration = this.board(refusal.incidentId)?.declaration;
-    return refusal.to === declaration?.announcementRoom || refusal.to === declaration?.coordinationRoom ? 'groupchat' : 'chat';
   }
 
   /** Best effort: a refusal that could not be saved is still shown until the next lock. */
@@ -569,8 +578,15 @@ export class IncidentService {
   }
 
   /** Acknowledged by the server (or unsendable): out of the outbox, here and in the store. */
-  #settled(id: string): void {
+  #settled(id: string, acknowledged = true): void {
+    const replaces = acknowledged ? this.#outbox.find((e) => e.id === id)?.replaces : undefined;
     this.#outbox = this.#outbox.filter((e) => e.id !== id);
+    if (replaces !== undefined && this.#undelivered.some((entry) => entry.id === replaces)) {
+      // The copy sent again is with the server: its old refusal goes (a new one would replace it anyway).
+      this.#undelivered = this.#undelivered.filter((entry) => entry.id !== replaces);
+      this.#saveUndelivered();
+      this.#changed();
+    }
     this.#inFlight.delete(id);
     this.#unsaved.sent.push(id);
     this.#schedulePersist();
@@ -625,7 +641,7 @@ export class IncidentService {
     const destinations = incidentDestinations(draft, routes);
     const entries = destinations.map((destination): PendingSend => ({ id: newTransmitId(), ...destination, draft }));
     // Our own copy is folded in at once: the board shows it before the server has it.
-    if (entries.some((entry) => JSON.stringify(entry).length > INCIDENT_RECORD_MAX_CHARS) || !this.#add({ ...draft, actor: this.#self } as IncidentEvent)) {
+    if (!entries.every(fitsRecord) || !this.#add({ ...draft, actor: this.#self } as IncidentEvent)) {
       throw new IncidentError('That could not be recorded on this computer: it is too long, or this incident has too many records. It was not sent.');
     }
     this.#queue(entries);
@@ -809,6 +825,9 @@ export class IncidentService {
   }
 }
 
+/** Whether an outbox entry fits the store's record limit (a larger one would refuse every write after it). */
+const fitsRecord = (entry: PendingSend): boolean => JSON.stringify(entry).length <= INCIDENT_RECORD_MAX_CHARS;
+
 /** An event as it is sent: who sent it is what the server vouches for, never a field of the message. */
 function asDraft(event: IncidentEvent): IncidentEventDraft {
   const draft: Partial<IncidentEvent> = { ...event };
@@ -859,8 +878,7 @@ function isUndelivered(value: unknown): value is StoredRefusal {
   const entry = value as Record<string, unknown>;
   return (
     typeof entry['id'] === 'string' &&
-    (entry['eventId'] === undefined || typeof entry['eventId'] === 'string') &&
-    (entry['type'] === undefined || entry['type'] === 'chat' || entry['type'] === 'groupchat') &&
+    (entry['resend'] === undefined || isResendRecord(entry['resend'])) &&
     typeof entry['incidentId'] === 'string' &&
     (INCIDENT_KINDS as readonly unknown[]).includes(entry['kind']) &&
     typeof entry['to'] === 'string' &&
@@ -869,10 +887,17 @@ function isUndelivered(value: unknown): value is StoredRefusal {
   );
 }
 
+function isResendRecord(value: unknown): boolean {
+  if (value === null || typeof value !== 'object') return false;
+  const resend = value as Record<string, unknown>;
+  return typeof resend['eventId'] === 'string' && (resend['type'] === 'chat' || resend['type'] === 'groupchat');
+}
+
 function isPendingSend(value: Record<string, unknown>): boolean {
   const draft = value['draft'];
   return (
     typeof value['id'] === 'string' &&
+    (value['replaces'] === undefined || typeof value['replaces'] === 'string') &&
     typeof value['to'] === 'string' &&
     (value['type'] === 'chat' || value['type'] === 'groupchat') &&
     draft !== null &&

@@ -66,7 +66,7 @@ export function toIncidentState(
       })),
       responders: visible.map(rowView),
       locations: board.locations.map((l) => ({ ...l, location: mask(l.location) })),
-      undelivered: (here.undelivered ?? []).map(({ ref, kind, to, reason, at }) => ({ ref, kind, to, reason, at })),
+      undelivered: (here.undelivered ?? []).map(({ ref, resend, kind, to, reason, at }) => ({ ref, resend, kind, to, reason, at })),
     },
     unsent,
     canDeclare,

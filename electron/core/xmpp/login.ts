@@ -176,9 +176,10 @@ function secure(tcp: Socket, params: LoginParams): Promise<TLSSocket> {
       // rejectUnauthorized is on (the default), so this is belt and braces.
       if (!socket.authorized) {
         socket.destroy();
-        // Node gives an Error here (its code names OpenSSL's verdict), not the code itself.
+        // Typed as an Error, but a client socket's is OpenSSL's verdict code as a string (Node's _tls_wrap).
         const verdict: unknown = socket.authorizationError;
-        reject(new XmppError('tls', `The certificate of ${params.domain} is not trusted.`, { code: (verdict === null || verdict === undefined ? undefined : codeOf(verdict)) ?? 'CERT_REJECTED' }));
+        const code = typeof verdict === 'string' ? verdict : verdict !== null && typeof verdict === 'object' ? codeOf(verdict) : undefined;
+        reject(new XmppError('tls', `The certificate of ${params.domain} is not trusted.`, { code: code ?? 'CERT_REJECTED' }));
         return;
       }
       resolve(socket);

@@ -37,10 +37,14 @@ const VIA: Record<string, string> = { copied: 'note copied to the clipboard', 's
 
 const POLICY_SOURCES: Record<string, string> = { managed: 'hospital policy file', default: 'built-in defaults (no policy file)' };
 
-/** One detail in words, or null to leave it out (false flags, empty values). */
+const FLAGS: ReadonlySet<string> = new Set(['nhsNumberGiven', 'recordReferenceGiven', 'created', 'walTruncated']);
+
+/** One detail in words, or null to leave it out (known flags when false, empty values). */
 function phrase(key: string, value: Value, time: TimeWords): string | null {
   if (key === 'wipe' && typeof value === 'boolean') return value ? 'profile wiped, as policy requires' : 'profile kept, as policy allows';
-  if (value === null || value === '' || value === false) return null;
+  if (value === null || value === '') return null;
+  // A flag this knows reads as nothing when false ("NHS number given" is simply not said).
+  if (value === false && FLAGS.has(key)) return null;
   const n = typeof value === 'number' ? value : null;
   const s = String(value);
   switch (key) {
