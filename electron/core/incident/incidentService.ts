@@ -518,18 +518,21 @@ export class IncidentService {
 
   /** Our incident messages refused, oldest first (kept across a lock or restart). */
   undelivered(incidentId: string): UndeliveredIncidentMessage[] {
+    const refusals = this.#undelivered.filter((entry) => entry.incidentId === incidentId);
+    if (refusals.length === 0) return [];
     const queued = new Set(this.#outbox.map((entry) => entry.replaces));
-    return this.#undelivered
-      .filter((entry) => entry.incidentId === incidentId)
-      .map(({ id, incidentId: incident, kind, to, reason, at, resend }) => ({
-        ref: id,
-        resend: queued.has(id) ? 'queued' : resend !== undefined && this.#ownEvent(incident, resend.eventId) !== undefined ? 'ready' : 'no',
-        incidentId: incident,
-        kind,
-        to,
-        reason,
-        at,
-      }));
+    // One walk over the events (read on every board refresh), not one per refusal.
+    const mine = new Set<string>();
+    for (const event of this.#events.values()) if (event.actor === this.#self && event.incidentId === incidentId) mine.add(event.eventId);
+    return refusals.map(({ id, kind, to, reason, at, resend }) => ({
+      ref: id,
+      resend: queued.has(id) ? 'queued' : resend !== undefined && mine.has(resend.eventId) ? 'ready' : 'no',
+      incidentId,
+      kind,
+      to,
+      reason,
+      at,
+    }));
   }
 
   /**
