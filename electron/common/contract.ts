@@ -697,6 +697,8 @@ export const requests = {
     locked: 'refuse',
   },
   'governance:needsTranscription': { request: Empty, response: z.array(NeedsTranscriptionSchema), locked: 'refuse' },
+  /** How many wait (the list above is the oldest 200): the count on the workspace's button. */
+  'governance:needsTranscriptionCount': { request: Empty, response: z.object({ count: z.number().int().nonnegative() }), locked: 'refuse' },
   'audit:list': {
     request: Empty,
     response: z.object({ entries: z.array(AuditEntryViewSchema), chainIntact: z.boolean() }),

@@ -150,6 +150,7 @@ export function requestHandlers(
       const mask = session.masksPatientIdentifiers();
       return (await session.governance().needsTranscription()).map((entry) => ({ ...entry, conversationTitle: shownText(entry.conversationTitle, mask) }));
     },
+    'governance:needsTranscriptionCount': async () => ({ count: await session.governance().needsTranscriptionCount() }),
     'audit:list': async () => {
       const { entries, chainIntact } = await session.auditTrail().view(500);
       return { entries: entries.map(({ seq, at, kind, actor, details }) => ({ seq, at, kind, actor, details: { ...details } })), chainIntact };

@@ -99,6 +99,7 @@ describe('transcribe, then delete the originals everywhere', () => {
     expect(conversation?.title).toBe('Dr Bob Reyes');
     expect(advice?.patientIdentifier).toBe(true);
     expect((await alice.call('governance:needsTranscription', {})).map((n) => n.messageId)).toContain(advice?.id);
+    expect((await alice.call('governance:needsTranscriptionCount', {})).count).toBe((await alice.call('governance:needsTranscription', {})).length);
 
     const note = await alice.call('transcription:create', {
       conversationId: conversation?.id ?? 0,

@@ -143,6 +143,9 @@ describe('governance on the encrypted store', () => {
   it('lists untranscribed patient-identifiable messages, oldest (soonest to expire) first', async () => {
     const list = await store.needsTranscription(10);
     expect(list.map((row) => row.sentAt)).toEqual([T0 - 20 * DAY, T0 + 60_000]);
+    // The count is of all of them, not of a page.
+    expect(await store.countNeedsTranscription()).toBe(2);
+    expect(await store.needsTranscription(1)).toHaveLength(1);
     expect(list[0]).toMatchObject({ conversationTitle: 'Dr Okafor', senderName: 'Dr Okafor' });
   });
 

@@ -189,6 +189,11 @@ export class Governance {
     return { removed: removed.length, retractionsQueued };
   }
 
+  /** All of them, for the count on the button (the list is a page of the oldest). */
+  needsTranscriptionCount(): Promise<number> {
+    return this.deps.store.countNeedsTranscription();
+  }
+
   async needsTranscription(): Promise<NeedsTranscriptionView[]> {
     const rows = await this.deps.store.needsTranscription(200);
     return rows.map((row) => ({ ...row, expiresAt: expiresAt(row.sentAt, this.deps.retentionDays) }));

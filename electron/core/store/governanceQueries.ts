@@ -229,6 +229,15 @@ export class GovernanceQueries {
     });
   }
 
+  /** How many patient-identifiable messages nobody has transcribed yet (all of them, not a page). */
+  countNeedsTranscription(): number {
+    const row = this.statement(
+      `SELECT count(*) AS n FROM messages INDEXED BY messages_needing_transcription
+       WHERE patient_identifier = 1 AND transcribed_at IS NULL AND retracted_at IS NULL`,
+    ).get([]);
+    return row === undefined ? 0 : readNumber(row, 'n');
+  }
+
   /** Patient-identifiable messages nobody has transcribed yet, oldest (soonest to expire) first. */
   needsTranscription(limit: number): NeedsTranscription[] {
     const rows = this.statement(

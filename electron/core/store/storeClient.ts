@@ -92,6 +92,7 @@ export interface WardlineStore {
   /** Retention: deletes messages sent before `cutoff`, with no remnant. */
   purgeSentBefore(cutoff: number): Promise<DeleteResult>;
   needsTranscription(limit: number): Promise<NeedsTranscription[]>;
+  countNeedsTranscription(): Promise<number>;
   /** Newest first. */
   listAudit(limit: number): Promise<AuditEntry[]>;
   // Major incident (incidentQueries.ts).
@@ -273,6 +274,9 @@ class StoreClient implements WardlineStore {
   }
   needsTranscription(limit: number): Promise<NeedsTranscription[]> {
     return this.call('needsTranscription', limit);
+  }
+  countNeedsTranscription(): Promise<number> {
+    return this.call('countNeedsTranscription');
   }
   listAudit(limit: number): Promise<AuditEntry[]> {
     return this.call('listAudit', limit);

@@ -74,6 +74,7 @@ export interface StoreOperations {
   forgetPendingRetraction: { args: [id: string]; result: null };
   purgeSentBefore: { args: [cutoff: number]; result: DeleteResult };
   needsTranscription: { args: [limit: number]; result: NeedsTranscription[] };
+  countNeedsTranscription: { args: []; result: number };
   listAudit: { args: [limit: number]; result: AuditEntry[] };
   // Major incident (incidentQueries.ts). Purges checkpoint the WAL before they return.
   saveIncidentChanges: { args: [changes: IncidentChanges, now: number]; result: null };

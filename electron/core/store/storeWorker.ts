@@ -128,6 +128,7 @@ const handlers: Handlers = {
     return { deleted: result, checkpointed };
   },
   needsTranscription: (limit) => governance().needsTranscription(limit),
+  countNeedsTranscription: () => governance().countNeedsTranscription(),
   listAudit: (limit) => governance().listAudit(limit),
   saveIncidentChanges: (changes, now) => {
     incidents().save(changes, now);
