@@ -250,6 +250,8 @@ describe('major-incident exercise, end to end', () => {
     await row(lead, 'DEMO Amy Ng').filter({ hasText: 'Available now (ETA 20 min)' }).waitFor();
     await row(lead, 'DEMO Ben Adeyemi').waitFor();
     expect(await row(lead, 'DEMO Amy Ng').textContent()).toContain('changed answer once');
+    // Beside the name each typed, the address the server vouches for.
+    expect(await row(lead, 'DEMO Amy Ng').getByRole('rowheader').textContent()).toMatch(/^DEMO Amy Ng \(changed answer once\) amy@wardline\.test$/);
   });
 
   it('sort buttons are named by their column alone; aria-sort says the order', async () => {
