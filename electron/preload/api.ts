@@ -22,6 +22,9 @@ export interface PreloadTransport {
 const REQUESTS: ReadonlySet<string> = new Set(requestChannels);
 const EVENTS: ReadonlySet<string> = new Set(eventNames);
 
+/** The request never reached Wardline's main process (it stopped, or the window lost its link to it). */
+export const TRANSPORT_FAILED = 'Wardline did not answer. Try again; if it keeps happening, close and reopen Wardline, and tell IT.';
+
 const refused = (message: string): Result<never> => ({ ok: false, error: { code: 'unknown-channel', message } });
 
 export function createWardlineApi(transport: PreloadTransport): WardlineApi {
@@ -33,7 +36,8 @@ export function createWardlineApi(transport: PreloadTransport): WardlineApi {
       return await transport.invoke(ipcChannelName(channel as (typeof requestChannels)[number]), payload);
     } catch {
       // Electron's rejection text can carry main-process details; the page gets a plain result.
-      return { ok: false, error: { code: 'internal', message: 'Wardline hit an internal error. Please try again.' } };
+      // Main never saw the call, so there is no reference to give: say what to do instead.
+      return { ok: false, error: { code: 'internal', message: TRANSPORT_FAILED } };
     }
   };
 

@@ -281,7 +281,7 @@ describe('preload api', () => {
       subscribe: () => () => {},
     });
     const result = await api.invoke('app:info', {});
-    expect(result).toEqual({ ok: false, error: { code: 'internal', message: 'Wardline hit an internal error. Please try again.' } });
+    expect(result).toEqual({ ok: false, error: { code: 'internal', message: 'Wardline did not answer. Try again; if it keeps happening, close and reopen Wardline, and tell IT.' } });
   });
 
   it('delivers contract events as payload only, with unsubscribe', () => {
