@@ -305,6 +305,33 @@ describe('encrypted profiles and the lock, end to end', () => {
     await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toBe('Wardline is locked');
   });
 
+  it('on a PC with many profiles, finds a name as it is typed, and Enter goes on to the PIN', async () => {
+    const { page, core } = app;
+    // A ward's worth of staff on one OS login (made through the core: the form is tested above).
+    for (const name of ['Zoë Brown', 'Priya Shah', 'Tom Reid', 'Kofi Mensah', 'Li Wei']) {
+      await core.session.createProfile({ displayName: name, role: 'Staff nurse', pin: PIN_B });
+      await core.session.lock('manual');
+    }
+    await expect.poll(() => page.getByRole('radio').count()).toBe(7);
+    const find = page.getByLabel('Find your name');
+    await find.fill('nobody here');
+    await page.getByRole('status').filter({ hasText: 'No profile on this computer matches “nobody here”.' }).waitFor();
+    expect(await page.getByRole('radio').count()).toBe(0);
+    // Case and accents do not matter; the last user's name (preselected) is not kept in view.
+    await find.fill('ZOE');
+    await expect.poll(() => page.getByRole('radio').count()).toBe(1);
+    expect(await page.getByLabel('PIN or passphrase', { exact: true }).isDisabled()).toBe(true);
+    await find.press('Enter');
+    await expect.poll(() => page.evaluate('document.activeElement?.type')).toBe('password');
+    expect(await page.getByRole('radio', { name: 'Zoë Brown' }).isChecked()).toBe(true);
+    await checkScreen(page, 'profiles-08-find-your-name');
+    await page.keyboard.type(PIN_B);
+    await page.keyboard.press('Enter');
+    await expect.poll(() => core.session.state()).toMatchObject({ kind: 'unlocked', profile: { displayName: 'Zoë Brown' } });
+    await page.keyboard.press('Control+L');
+    await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toBe('Wardline is locked');
+  });
+
   it('leaves no message text or PIN in plaintext on disk, in temp, or in the page storage', async () => {
     const needles = [SECRET_TEXT, URGENT_TEXT, PIN_A, PIN_B, PIN_C].map((s) => Buffer.from(s));
     // dataDir sits inside privateTmp, where the core and Chromium wrote every temp file of this session.

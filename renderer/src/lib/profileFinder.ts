@@ -1,0 +1,20 @@
+/**
+ * The lock screen's "Find your name" on a ward PC with many profiles: the names whose words
+ * contain what was typed, ignoring case and accents ("zoe" finds "Zoë Brown"). The profile someone
+ * clicked stays in the list whatever they type next.
+ */
+export interface NamedProfile {
+  id: string;
+  displayName: string;
+}
+
+/** From this many profiles the lock screen offers the box; below, the list is short enough to scan. */
+export const FIND_FROM = 7;
+
+const folded = (text: string): string => text.normalize('NFD').replace(/\p{M}/gu, '').toLocaleLowerCase('en-GB').trim();
+
+export function profilesMatching<T extends NamedProfile>(profiles: readonly T[], typed: string, chosen: string | null): T[] {
+  const wanted = folded(typed);
+  if (wanted === '') return [...profiles];
+  return profiles.filter((p) => p.id === chosen || folded(p.displayName).includes(wanted));
+}
