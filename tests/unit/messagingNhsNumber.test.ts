@@ -5,7 +5,8 @@ import {
   isValidNhsNumber,
   nhsCheckDigit,
 } from '../../electron/core/messaging/index.js';
-import { maskNhsNumbers, NHS_NUMBER_MASK } from '../../electron/core/incident/redaction.js';
+import { maskNhsNumbers } from '../../electron/core/incident/redaction.js';
+import { NHS_NUMBER_MASK } from '../../electron/common/nhsNumberMask.js';
 import { seededRandom } from '../fixtures/seededRandom.js';
 
 function randomDigits(random: () => number, count: number): string {

@@ -522,8 +522,7 @@ export class IncidentService {
     if (refusals.length === 0) return [];
     const queued = new Set(this.#outbox.map((entry) => entry.replaces));
     // One walk over the events (read on every board refresh), not one per refusal.
-    const mine = new Set<string>();
-    for (const event of this.#events.values()) if (event.actor === this.#self && event.incidentId === incidentId) mine.add(event.eventId);
+    const mine = new Set(Array.from(this.#ownEvents(incidentId), (event) => event.eventId));
     return refusals.map(({ id, kind, to, reason, at, resend }) => ({
       ref: id,
       resend: queued.has(id) ? 'queued' : resend !== undefined && mine.has(resend.eventId) ? 'ready' : 'no',
@@ -546,7 +545,8 @@ export class IncidentService {
     const refusal = this.#undelivered.find((entry) => entry.id === ref);
     if (refusal === undefined) throw new IncidentError('That message is no longer listed as not delivered: it may have been sent again already.');
     if (this.#outbox.some((entry) => entry.replaces === ref)) throw new IncidentError('That message is already waiting to be sent again.');
-    const event = refusal.resend === undefined ? undefined : this.#ownEvent(refusal.incidentId, refusal.resend.eventId);
+    const eventId = refusal.resend?.eventId;
+    const event = eventId === undefined ? undefined : Array.from(this.#ownEvents(refusal.incidentId)).find((own) => own.eventId === eventId);
     if (refusal.resend === undefined || event === undefined) {
       throw new IncidentError('Wardline cannot send that message again: it was refused before this version kept what to resend. Pass it on by phone.');
     }
@@ -559,11 +559,9 @@ export class IncidentService {
     void this.flush();
   }
 
-  #ownEvent(incidentId: string, eventId: string): IncidentEvent | undefined {
-    for (const event of this.#events.values()) {
-      if (event.actor === this.#self && event.incidentId === incidentId && event.eventId === eventId) return event;
-    }
-    return undefined;
+  /** This person's own events in one incident (what "Send again" may send). */
+  *#ownEvents(incidentId: string): Generator<IncidentEvent> {
+    for (const event of this.#events.values()) if (event.actor === this.#self && event.incidentId === incidentId) yield event;
   }
 
   /** Best effort: a refusal that could not be saved is still shown until the next lock. */

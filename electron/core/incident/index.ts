@@ -54,4 +54,4 @@ export {
   type DisplayLocation,
   type EnRoute,
 } from './displayView.js';
-export { maskNhsNumbers, NHS_NUMBER_MASK } from './redaction.js';
+export { maskNhsNumbers } from './redaction.js';

@@ -8,8 +8,6 @@ import { findNhsNumbers } from '../messaging/nhsNumber.js';
 
 import { NHS_NUMBER_MASK } from '../../common/nhsNumberMask.js';
 
-export { NHS_NUMBER_MASK };
-
 export function maskNhsNumbers(text: string): string {
   const clean = neutraliseText(text);
   const matches = findNhsNumbers(clean);

@@ -178,7 +178,7 @@ function secure(tcp: Socket, params: LoginParams): Promise<TLSSocket> {
         socket.destroy();
         // Typed as an Error, but a client socket's is OpenSSL's verdict code as a string (Node's _tls_wrap).
         const verdict: unknown = socket.authorizationError;
-        const code = typeof verdict === 'string' ? verdict : verdict !== null && typeof verdict === 'object' ? codeOf(verdict) : undefined;
+        const code = typeof verdict === 'string' ? verdict : codeOf(verdict);
         reject(new XmppError('tls', `The certificate of ${params.domain} is not trusted.`, { code: code ?? 'CERT_REJECTED' }));
         return;
       }
@@ -289,6 +289,7 @@ function stanzaErrorCondition(element: XmlElement): string {
 }
 
 function codeOf(error: unknown): string | undefined {
+  if (error === null || typeof error !== 'object') return undefined;
   const code = (error as { code?: unknown }).code;
   return typeof code === 'string' ? code : undefined;
 }
