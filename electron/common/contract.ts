@@ -9,6 +9,7 @@
  */
 import { z } from 'zod';
 import { STAND_DOWN_REASONS } from './standDownWords.js';
+import { NOTIFY_LEVELS } from './notifyLevels.js';
 
 const Empty = z.object({}).strict();
 
@@ -94,6 +95,8 @@ export const ConversationSummarySchema = z.object({
   lastActivityAt: z.number().int().nullable(),
   /** The person left a draft here (its text is never listed). */
   hasDraft: z.boolean(),
+  /** How much it may interrupt (a team room's setting; 1:1 conversations are always 'all'). */
+  notify: z.enum(NOTIFY_LEVELS),
   /**
    * The start of the newest message, one line, for the list (admin policy may turn previews off:
    * then always null). `author`: "You", the sender's name in a room, null for the other person in 1:1.
@@ -632,6 +635,13 @@ export const requests = {
     request: z.object({ conversationId: z.number().int().positive() }).strict(),
     response: z.object({ done: z.literal(true) }),
     locked: 'refuse',
+  },
+  /** A team room's notification level (urgent messages notify at every level). */
+  'conversations:setNotify': {
+    request: z.object({ conversationId: z.number().int().positive(), level: z.enum(NOTIFY_LEVELS) }).strict(),
+    response: z.object({ notify: z.enum(NOTIFY_LEVELS) }),
+    locked: 'refuse',
+    fields: { level: 'Notify me' },
   },
   'rooms:join': {
     request: z.object({ roomJid: Jid, title: Label.optional() }).strict(),

@@ -16,6 +16,8 @@ import { incidentHandlers } from './incident/incidentHandlers.js';
 const SEARCH_BY_NHS_NUMBER_REFUSED =
   "Searching by NHS number is turned off on this computer: the hospital's policy hides patient identifiers here.";
 
+const ONLY_ROOMS_QUIETENED = 'Only a team room can be made quieter: a message sent to you alone always notifies.';
+
 const NO_SUCH_CONVERSATION = 'This conversation no longer exists, so its draft could not be kept.';
 
 /** Urgent unread first, then most recent activity: what needs attention is at the top. */
@@ -74,6 +76,10 @@ export function requestHandlers(
       if (session.connection().kind === 'not-configured') await session.store().markConversationRead(conversationId);
       else await session.chat().markRead(conversationId);
       return { done: true as const };
+    },
+    'conversations:setNotify': async ({ conversationId, level }) => {
+      if (!(await session.chat().setRoomNotify(conversationId, level))) throw new WardlineFailure('rejected', ONLY_ROOMS_QUIETENED);
+      return { notify: level };
     },
     'rooms:join': ({ roomJid, title }) => personFacing(async () => ({ conversationId: await session.chat().joinRoom(roomJid, title) })),
     'rooms:addMembers': ({ roomJid, memberJids }) =>

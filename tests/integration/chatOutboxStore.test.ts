@@ -253,7 +253,7 @@ describe('a wall clock set back (ordering and read markers)', () => {
     };
     const deps = {
       store, conversations, ownBare: me, titleFor: () => 'Carol', send: () => undefined, now: () => sentAt, log: () => undefined,
-      changed: () => undefined, urgentArrived: () => undefined, hold: () => undefined, isAccepted: () => true, isTrustedAddress: () => true,
+      changed: () => undefined, urgentArrived: () => undefined, mentionsYou: () => false, hold: () => undefined, isAccepted: () => true, isTrustedAddress: () => true,
     } satisfies IncomingDeps;
     expect(await applyReceived(deps, [{ event, card: null }])).toEqual({ inserted: 1, duplicates: 0 });
   }

@@ -197,4 +197,38 @@ describe('private notifications (real Prosody)', () => {
     expect(shown[0]?.body).not.toMatch(/nobody/i);
     expectNoContent(shown, false);
   });
+  it('a team room set to "only when I am mentioned": silent while the room talks, "You were mentioned" for @bob, urgent always', async () => {
+    const room = `bed-management@${server.mucDomain}`;
+    const aliceRoom = await alice.chat.joinRoom(room, 'Bed management');
+    await alice.chat.addRoomMembers(room, [bob.jid]);
+    const bobRoom = await bob.chat.joinRoom(room);
+    expect(await bob.chat.setRoomNotify(bobRoom, 'mentions')).toBe(true);
+    // A message to Bob alone is never quietened.
+    expect(await bob.chat.setRoomNotify((await conversationOf(bob.store, alice.jid))!, 'urgent')).toBe(false);
+    const { shown } = notifierOnBob();
+    const say = async (body: string, urgent = false): Promise<void> => {
+      sentBodies.push(body);
+      await alice.chat.send({ conversationId: aliceRoom, body, urgent });
+      await waitFor('bob stores it', async () => ((await bodies(bob.store, room, 'in')).includes(body) ? true : undefined));
+    };
+
+    await say('Two discharges pending on ward 9, porter booked');
+    await say('Bobby from estates is fixing the bed lift');
+    await sleep(2 * INTERVAL_MS);
+    expect(shown).toEqual([]);
+
+    await say('@bob can you review bed 4 before noon?');
+    await waitFor('the mention', () => (shown.length >= 1 ? true : undefined));
+    expect(shown).toEqual([{ title: 'Wardline', body: 'You were mentioned', urgent: false }]);
+
+    expect(await bob.chat.setRoomNotify(bobRoom, 'urgent')).toBe(true);
+    await say('@bob and the family in bay 2 are asking for you');
+    await say('Crash call ward 9 bay 1', true);
+    await waitFor('the urgent one', () => (shown.length >= 2 ? true : undefined));
+    await sleep(2 * INTERVAL_MS);
+    expect(shown.map((n) => n.body)).toEqual(['You were mentioned', ...Array(shown.length - 1).fill('Urgent message')]);
+    expectNoContent(shown, false);
+    await bob.chat.markRead(bobRoom);
+    expect((await bob.store.listConversations()).find((c) => c.id === bobRoom)?.notify).toBe('urgent');
+  });
 });

@@ -205,6 +205,20 @@ describe('encrypted store', () => {
     expect(await store.getSetting('idleLockMinutes')).toBe('2');
   });
 
+  it('keeps a team room quieter when asked, never a 1:1 conversation, and a renamed room keeps its level', async () => {
+    const levelOf = async (id: number) => (await store.listConversations()).find((c) => c.id === id)?.notify;
+    expect(await levelOf(ward)).toBe('all');
+    expect(await store.setRoomNotify(ward, 'mentions')).toBe(true);
+    expect(await store.setRoomNotify(direct, 'urgent')).toBe(false);
+    expect(await store.setRoomNotify(999_999, 'urgent')).toBe(false);
+    await expect(store.setRoomNotify(ward, 'silent' as 'all')).rejects.toMatchObject({ kind: 'invalid-argument' });
+    // Joining again (a bookmark's new name) updates the title, not the person's choice.
+    await store.upsertConversation({ jid: 'ward7@rooms.trust.example', kind: 'room', title: 'Ward 7 nursing' });
+    expect(await levelOf(ward)).toBe('mentions');
+    expect(await levelOf(direct)).toBe('all');
+    expect(await store.setRoomNotify(ward, 'all')).toBe(true);
+  });
+
   it('chains the audit log', async () => {
     const first = await store.appendAudit({ at: 1, kind: 'message.deleted', actor: 'sr.patel@trust.example', details: { count: 1 } });
     const second = await store.appendAudit({ at: 2, kind: 'profile.unlocked', actor: 'sr.patel@trust.example', details: {} });

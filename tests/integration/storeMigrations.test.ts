@@ -72,6 +72,25 @@ describe('schema migrations', () => {
     });
   }
 
+  it('turns a room muted before version 7 into "only urgent messages", and keeps everyone else at every message', async () => {
+    const path = join(root, 'muted', 'store.db');
+    const old = await openStore(path, keyHex, { schemaVersion: 6 });
+    const quiet = await old.upsertConversation({ jid: 'bed-management@rooms.trust.example', kind: 'room', title: 'Bed management' });
+    const loud = await old.upsertConversation({ jid: 'theatres@rooms.trust.example', kind: 'room', title: 'Theatres' });
+    await old.close();
+    const { db } = openStoreFile(path, keyHex, { create: false, schemaVersion: 6 });
+    db.prepare('UPDATE conversations SET muted = 1 WHERE id = ?').run([quiet]);
+    db.close();
+
+    const migrated = await openStore(path, keyHex, { create: false });
+    try {
+      const levels = new Map((await migrated.listConversations()).map((c) => [c.id, c.notify]));
+      expect(levels).toEqual(new Map([[quiet, 'urgent'], [loud, 'all']]));
+    } finally {
+      await migrated.close();
+    }
+  });
+
   it('refuses a store written by a newer Wardline', async () => {
     const path = join(root, 'newer', 'store.db');
     const { db } = openStoreFile(path, keyHex);

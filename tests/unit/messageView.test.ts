@@ -29,7 +29,7 @@ const roomSummary = {
   jid: 'bed4@conference.trust.example',
   kind: 'room' as const,
   title: 'Bed 4',
-  muted: false,
+  notify: 'all' as const,
   unread: 0,
   urgentUnread: 0,
   undelivered: 0,

@@ -2,6 +2,7 @@
 // Pure, so tested exhaustively, plus a property-style sweep with a seeded generator.
 import { describe, expect, it } from 'vitest';
 import {
+  arrivalKind,
   DEFAULT_NOTIFICATION_POLICY,
   MAX_SENDER_NAME,
   neutraliseSenderName,
@@ -81,8 +82,12 @@ describe('redactNotification', () => {
   });
 
   it('the full truth table: only these bodies ever come out', () => {
-    const allowed = new Set(['New message', 'Urgent message', 'New message from X', 'Urgent message from X', '7 new messages', '7 urgent messages']);
-    for (const kind of ['message', 'urgent'] as const)
+    const allowed = new Set([
+      'New message', 'Urgent message', 'You were mentioned',
+      'New message from X', 'Urgent message from X', 'You were mentioned by X',
+      '7 new messages', '7 urgent messages',
+    ]);
+    for (const kind of ['message', 'mention', 'urgent'] as const)
       for (const sessionLocked of [false, true])
         for (const conversationFocused of [false, true])
           for (const content of ['private', 'sender-only'] as const)
@@ -100,9 +105,28 @@ describe('redactNotification', () => {
               }
   });
 
+  it('a mention says so, names the writer only under sender-only, and never becomes a count while locked', () => {
+    expect(redactNotification({ ...base, kind: 'mention' })).toEqual({ title: 'Wardline', body: 'You were mentioned' });
+    expect(redactNotification({ ...base, kind: 'mention', policy: { content: 'sender-only' } })?.body).toBe('You were mentioned by Dr Amara Okafor');
+    expect(redactNotification({ ...base, kind: 'mention', sessionLocked: true, count: 4, policy: { content: 'sender-only' } })?.body).toBe('You were mentioned');
+  });
+
   it('message text is not an input: extra fields are ignored, not echoed', () => {
     const sneaky = { ...base, body: 'Patient 943 476 5919 in bed 4', text: 'secret' } as NotificationInput;
     expect(JSON.stringify(redactNotification({ ...sneaky, policy: { content: 'sender-only' } }))).not.toMatch(/943|bed 4|secret/);
+  });
+});
+
+describe('arrivalKind: what a new, not urgent arrival notifies as at its room level', () => {
+  it.each([
+    ['all', false, 'message'],
+    ['all', true, 'mention'],
+    ['mentions', false, null],
+    ['mentions', true, 'mention'],
+    ['urgent', false, null],
+    ['urgent', true, null],
+  ] as const)('%s, mentions you: %s → %s', (level, mentions, kind) => {
+    expect(arrivalKind(level, mentions)).toBe(kind);
   });
 });
 

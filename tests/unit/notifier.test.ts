@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ChatEvent, ChatService, ChatServiceOptions } from '../../electron/core/chat/chatTypes.js';
+import type { NotifyLevel } from '../../electron/common/notifyLevels.js';
 import type { CallContext } from '../../electron/core/ipc/dispatcher.js';
 import { DEFAULT_NOTIFICATION_POLICY } from '../../electron/core/notify/notificationPolicy.js';
 import { DEFAULT_MESSAGE_QUIET_MS, Notifier, urgentReminderOptions, type NotificationPort } from '../../electron/core/notify/notifier.js';
@@ -21,11 +22,18 @@ function recorder(): { port: NotificationPort; shown: Shown[]; withdrawn: number
   return { port: { show: (n) => void shown.push(n), withdrawAll: () => void withdrawn.push(shown.length) }, shown, withdrawn };
 }
 
-const arrived = (conversationId: number, senderName: string | null = 'Dr Okafor', urgent = false): ChatEvent => ({
+const arrived = (
+  conversationId: number,
+  senderName: string | null = 'Dr Okafor',
+  urgent = false,
+  room: { mentionsYou?: boolean; notify?: NotifyLevel } = {},
+): ChatEvent => ({
   type: 'message-arrived',
   conversationId,
   urgent,
   senderName,
+  mentionsYou: room.mentionsYou ?? false,
+  notify: room.notify ?? 'all',
 });
 const pending = (conversationId: number, unreadUrgent = 1): ChatEvent => ({ type: 'urgent-pending', conversationId, unreadUrgent });
 
@@ -116,6 +124,32 @@ describe('Notifier', () => {
     expect(shown).toHaveLength(2);
     for (let i = 1; i <= 5; i += 1) notifier.handle(pending(i));
     expect(shown).toHaveLength(7);
+  });
+
+  it('a quieter team room: silent for ordinary messages, "You were mentioned" when named (unless urgent only), urgent always', () => {
+    const { notifier, shown, advance } = unlockedNotifier();
+    notifier.handle(arrived(4, 'Dr Okafor', false, { notify: 'mentions' }));
+    notifier.handle(arrived(5, 'Dr Okafor', false, { notify: 'urgent' }));
+    notifier.handle(arrived(5, 'Dr Okafor', false, { notify: 'urgent', mentionsYou: true }));
+    expect(shown).toEqual([]);
+    notifier.handle(arrived(4, 'Dr Okafor', false, { notify: 'mentions', mentionsYou: true }));
+    expect(shown).toEqual([{ title: 'Wardline', body: 'You were mentioned', urgent: false }]);
+    advance(DEFAULT_MESSAGE_QUIET_MS);
+    notifier.handle(arrived(5, 'Dr Okafor', true, { notify: 'urgent' }));
+    notifier.handle(pending(5));
+    expect(shown.at(-1)).toEqual({ title: 'Wardline', body: 'Urgent message', urgent: true });
+  });
+
+  it('a mention is not held back by an ordinary message a moment before, only by another mention', () => {
+    const { notifier, shown, advance } = unlockedNotifier();
+    notifier.handle(arrived(1));
+    notifier.handle(arrived(2, 'Dr Okafor', false, { mentionsYou: true }));
+    notifier.handle(arrived(3, 'Dr Okafor', false, { mentionsYou: true }));
+    notifier.handle(arrived(4));
+    expect(shown.map((n) => n.body)).toEqual(['New message', 'You were mentioned']);
+    advance(DEFAULT_MESSAGE_QUIET_MS);
+    notifier.handle(arrived(3, 'Dr Okafor', false, { mentionsYou: true }));
+    expect(shown.map((n) => n.body)).toEqual(['New message', 'You were mentioned', 'You were mentioned']);
   });
 
   it('a suppressed (focused) message does not start the quiet period', () => {

@@ -57,6 +57,9 @@ import { Outbox } from './outbox.js';
 import { RoomJoinError, Rooms } from './rooms.js';
 import { TranscriptionRetractions } from './transcriptionRetractions.js';
 import { readSenderCard } from './senderCard.js';
+import { RoomNotifyLevels } from './roomNotifyLevels.js';
+import { mentionsYou } from '../../common/mentions.js';
+import type { NotifyLevel } from '../../common/notifyLevels.js';
 import { DEFAULT_URGENT_INTERVAL_MS, DEFAULT_URGENT_MAX_REMINDERS, UrgentReminders } from './urgentReminders.js';
 
 /** Asked per archive page; Prosody caps it at max_archive_query_results (default 50). */
@@ -106,6 +109,7 @@ class Chat implements ChatService {
   readonly #live: LiveQueue;
   readonly #liveRepair: LiveRepair;
   readonly #urgent: UrgentReminders;
+  readonly #notifyLevels: RoomNotifyLevels;
   readonly #retractions: TranscriptionRetractions;
   readonly #incomingDeps: IncomingDeps;
   #context: IncomingContext;
@@ -189,6 +193,7 @@ class Chat implements ChatService {
       archiveQueries: new Map(),
       now: this.#now,
     };
+    this.#notifyLevels = new RoomNotifyLevels(this.#store, log);
     this.#incomingDeps = {
       store: this.#store,
       conversations: this.#conversations,
@@ -199,9 +204,11 @@ class Chat implements ChatService {
       now: this.#now,
       log,
       changed: (ids) => this.#emit({ type: 'conversations-changed', conversationIds: [...ids] }),
-      arrived: (arrivals) => {
-        for (const { conversationId, urgent, senderName } of arrivals) this.#emit({ type: 'message-arrived', conversationId, urgent, senderName });
-      },
+      mentionsYou: (body) => mentionsYou(body, { handle: own.local, name: options.self.name }),
+      arrived: (arrivals) =>
+        void this.#notifyLevels.loaded.then(() => {
+          for (const arrival of arrivals) this.#emit({ type: 'message-arrived', ...arrival, notify: this.#notifyLevels.of(arrival.conversationId) });
+        }),
       urgentArrived: (ids) => void this.#urgent.arrived(ids).catch(() => log('chat urgent-notify-failed')),
       hold: (message) => this.#hold(message),
       isAccepted: (jid) => this.#accepted.has(jid),
@@ -401,6 +408,13 @@ class Chat implements ChatService {
       return Promise.reject(new ChatSendError('not-in-room', 'Not back in the room yet: it goes once messaging has reconnected.'));
     }
     return this.#connection.send(stanza);
+  }
+
+  /** A team room's notification level, stored; false when the conversation is not a team room. */
+  async setRoomNotify(conversationId: number, level: NotifyLevel): Promise<boolean> {
+    if (!(await this.#notifyLevels.set(conversationId, level))) return false;
+    this.#emit({ type: 'conversations-changed', conversationIds: [conversationId] });
+    return true;
   }
 
   async markRead(conversationId: number): Promise<void> {

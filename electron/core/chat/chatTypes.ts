@@ -3,6 +3,7 @@
  * handlers use it. One ChatService per unlocked profile: started after unlock,
  * stopped before the store closes on lock.
  */
+import type { NotifyLevel } from '../../common/notifyLevels.js';
 import type { WardlineStore } from '../store/index.js';
 import type { IncomingSource, MessageBounce } from '../messaging/index.js';
 import type { AdminCaBundle, XmlElement, XmppConnectionOptions } from '../xmpp/index.js';
@@ -54,9 +55,10 @@ export type ChatEvent =
   | { type: 'urgent-pending'; conversationId: number; unreadUrgent: number }
   /**
    * Someone else's message(s) newly stored in this conversation (one event per conversation per
-   * batch). For notifications: the sender's display name (null if several), never the text.
+   * batch). For notifications: the sender's display name (null if several), whether one of them
+   * names this person (rooms), and the room's notification level; never the text.
    */
-  | { type: 'message-arrived'; conversationId: number; urgent: boolean; senderName: string | null }
+  | { type: 'message-arrived'; conversationId: number; urgent: boolean; senderName: string | null; mentionsYou: boolean; notify: NotifyLevel }
   | { type: 'directory-changed' }
   /** Messages from outside the organisation are waiting for the person to accept or decline. */
   | { type: 'held-changed'; senders: number }
@@ -107,6 +109,8 @@ export interface ChatService {
   sendStanza(stanza: XmlElement): Promise<void>;
   /** Marks the conversation read locally and sends displayed markers for what was shown. */
   markRead(conversationId: number): Promise<void>;
+  /** A team room's notification level, stored; false when the conversation is not a team room. */
+  setRoomNotify(conversationId: number, level: NotifyLevel): Promise<boolean>;
   directory(): Promise<DirectoryEntry[]>;
   /** The name the directory (the roster, filled by IT) gives a colleague, or null. */
   colleagueName(jid: string): string | null;

@@ -36,6 +36,8 @@ export interface IncomingDeps {
   urgentArrived(conversationIds: readonly number[]): void;
   /** Others' messages newly stored, per conversation (for notifications; no text). */
   arrived?(arrivals: readonly Arrival[]): void;
+  /** A room message's text names this person (common/mentions.ts). */
+  mentionsYou(body: string | null): boolean;
   /**
    * A message from outside the organisation: kept for acceptance, not stored as trusted. The
    * batch is not done (so an archive cursor does not move past it) until the promise resolves.
@@ -61,6 +63,8 @@ export interface Arrival {
   urgent: boolean;
   /** The sender's display name; null when several people wrote in this batch. */
   senderName: string | null;
+  /** One of them names this person (team rooms only: in 1:1 every message is for them). */
+  mentionsYou: boolean;
 }
 
 export interface ApplyResult {
@@ -120,7 +124,14 @@ export async function applyReceived(deps: IncomingDeps, items: readonly Received
     });
     touched.add(conversationId);
     if (!fromSelf && event.urgency === 'urgent') urgent.add(conversationId);
-    if (!fromSelf) noteArrival(arrivals, conversationId, event.urgency === 'urgent', card?.name ?? event.nick);
+    if (!fromSelf) {
+      noteArrival(arrivals, {
+        conversationId,
+        urgent: event.urgency === 'urgent',
+        senderName: card?.name ?? event.nick,
+        mentionsYou: kind === 'room' && deps.mentionsYou(event.body),
+      });
+    }
     if (fromSelf && event.originId !== null) {
       // A room's reflection means the room broadcast it; our own 1:1 archive copy only means the
       // server started routing it (it may have died before the recipient's archive got it).
@@ -224,14 +235,15 @@ function senderOf(deps: IncomingDeps, event: { direction: 'in' | 'out'; type: 'c
   return event.author ?? event.from;
 }
 
-function noteArrival(arrivals: Map<number, Arrival>, conversationId: number, urgent: boolean, senderName: string | null): void {
-  const seen = arrivals.get(conversationId);
+function noteArrival(arrivals: Map<number, Arrival>, arrival: Arrival): void {
+  const seen = arrivals.get(arrival.conversationId);
   if (seen === undefined) {
-    arrivals.set(conversationId, { conversationId, urgent, senderName });
+    arrivals.set(arrival.conversationId, { ...arrival });
     return;
   }
-  seen.urgent ||= urgent;
-  if (seen.senderName !== senderName) seen.senderName = null;
+  seen.urgent ||= arrival.urgent;
+  seen.mentionsYou ||= arrival.mentionsYou;
+  if (seen.senderName !== arrival.senderName) seen.senderName = null;
 }
 
 function bareOf(jid: string): string {

@@ -11,14 +11,17 @@
  *   notifications outlive Wardline's lock in the OS notification centre.
  * - While Wardline is locked: counts at most, never a name, whatever the policy says.
  * - Nothing while the conversation is open in the focused window.
+ * - 'mention' (a team room message names the person): "You were mentioned", plus "by NAME" under
+ *   'sender-only'. Never the room: its name can say what it is about ("Bay 3 sepsis").
  * - 'not-delivered' (one of ours was refused): "A message you sent was not delivered", never a
  *   name under any policy (it would name who it was for, which says what it was about).
  */
 import { maskNhsNumbers } from '../incident/redaction.js';
 import { neutraliseName } from '../messaging/bodySafety.js';
+import type { NotifyLevel } from '../../common/notifyLevels.js';
 
 export type NotificationContent = 'private' | 'sender-only';
-export type NotificationKind = 'message' | 'urgent' | 'not-delivered';
+export type NotificationKind = 'message' | 'mention' | 'urgent' | 'not-delivered';
 
 /** The notification part of admin policy (issue 5 §7 "notification mode"; issue 4 §4 interval and limit). */
 export interface NotificationPolicy {
@@ -67,14 +70,22 @@ export function neutraliseSenderName(raw: string | null): string | null {
 
 export const NOT_DELIVERED_BODY = 'A message you sent was not delivered';
 
-function privateBody(kind: NotificationKind): string {
-  if (kind === 'not-delivered') return NOT_DELIVERED_BODY;
-  return kind === 'urgent' ? 'Urgent message' : 'New message';
-}
+const PRIVATE_BODIES: Readonly<Record<NotificationKind, string>> = {
+  message: 'New message',
+  mention: 'You were mentioned',
+  urgent: 'Urgent message',
+  'not-delivered': NOT_DELIVERED_BODY,
+};
 
 function countedBody(kind: NotificationKind, count: number | null | undefined): string {
-  if (kind === 'not-delivered' || typeof count !== 'number' || !Number.isSafeInteger(count) || count < 2) return privateBody(kind);
+  if (kind === 'not-delivered' || kind === 'mention' || typeof count !== 'number' || !Number.isSafeInteger(count) || count < 2) return PRIVATE_BODIES[kind];
   return kind === 'urgent' ? `${count} urgent messages` : `${count} new messages`;
+}
+
+/** What a new, not urgent arrival notifies as at its conversation's level (urgent ones always notify, as 'urgent'). */
+export function arrivalKind(level: NotifyLevel, mentionsYou: boolean): 'message' | 'mention' | null {
+  if (mentionsYou) return level === 'urgent' ? null : 'mention';
+  return level === 'all' ? 'message' : null;
 }
 
 /** The notification to show, or null for none. Never throws. */
@@ -84,8 +95,9 @@ export function redactNotification(input: NotificationInput): RedactedNotificati
     return { title: NOTIFICATION_TITLE, body: countedBody(input.kind, input.count) };
   }
   if (input.conversationFocused) return null;
-  const body = privateBody(input.kind);
+  const body = PRIVATE_BODIES[input.kind];
   if (input.policy.content !== 'sender-only' || input.kind === 'not-delivered') return { title: NOTIFICATION_TITLE, body };
   const name = neutraliseSenderName(input.senderName);
-  return { title: NOTIFICATION_TITLE, body: name === null ? body : `${body} from ${name}` };
+  if (name === null) return { title: NOTIFICATION_TITLE, body };
+  return { title: NOTIFICATION_TITLE, body: `${body} ${input.kind === 'mention' ? 'by' : 'from'} ${name}` };
 }

@@ -5,7 +5,9 @@
  * is open and whether the window has focus ('ui:focus'); the session tells us when it locks.
  *
  * - A new normal message: one "New message" notification. Bursts are coalesced: at most one
- *   per messageQuietMs, so an archive catch-up after sign-in does not fire dozens.
+ *   per messageQuietMs, so an archive catch-up after sign-in does not fire dozens. A team room
+ *   set to "only when I am mentioned" or "only urgent messages" stays quiet unless one names the
+ *   person ("You were mentioned", coalesced among mentions only) or is urgent.
  * - An urgent message: the chat's 'urgent-pending' is emitted on arrival and again on every
  *   reminder tick until read (interval and limit from NotificationPolicy); each one shows.
  * - One of our messages refused for good: "A message you sent was not delivered" (urgent, so it
@@ -13,7 +15,7 @@
  * - Nothing for the conversation that is open in the focused window.
  */
 import type { ChatEvent, ChatServiceOptions } from '../chat/chatTypes.js';
-import { DEFAULT_NOTIFICATION_POLICY, redactNotification, type NotificationKind, type NotificationPolicy } from './notificationPolicy.js';
+import { arrivalKind, DEFAULT_NOTIFICATION_POLICY, redactNotification, type NotificationKind, type NotificationPolicy } from './notificationPolicy.js';
 
 /** What the shell shows. Title and body are already redacted; `urgent` asks for sound and persistence. */
 export interface NotificationPort {
@@ -58,6 +60,7 @@ export class Notifier {
   #focus: FocusState = NOT_FOCUSED;
   #locked = true;
   #lastMessageAt = Number.NEGATIVE_INFINITY;
+  #lastMentionAt = Number.NEGATIVE_INFINITY;
   /** Who sent the latest urgent message per conversation, for 'sender-only' reminders. Cleared on lock. */
   readonly #urgentSenders = new Map<number, string | null>();
 
@@ -89,15 +92,21 @@ export class Notifier {
 
   handle(event: ChatEvent): void {
     switch (event.type) {
-      case 'message-arrived':
+      case 'message-arrived': {
         if (event.urgent) {
-          // 'urgent-pending' follows and notifies; remember who, for 'sender-only'.
+          // 'urgent-pending' follows and notifies at every room level; remember who, for 'sender-only'.
           this.#urgentSenders.set(event.conversationId, event.senderName);
           return;
         }
-        if (this.#now() - this.#lastMessageAt < this.#quietMs) return;
-        if (this.#show('message', event.conversationId, event.senderName, null)) this.#lastMessageAt = this.#now();
+        const kind = arrivalKind(event.notify, event.mentionsYou);
+        if (kind === null) return;
+        // A mention is not held back by an ordinary message shown a moment before, only by another mention.
+        if (this.#now() - (kind === 'mention' ? this.#lastMentionAt : this.#lastMessageAt) < this.#quietMs) return;
+        if (!this.#show(kind, event.conversationId, event.senderName, null)) return;
+        this.#lastMessageAt = this.#now();
+        if (kind === 'mention') this.#lastMentionAt = this.#now();
         return;
+      }
       case 'urgent-pending':
         if (event.unreadUrgent < 1) return;
         this.#show('urgent', event.conversationId, this.#urgentSenders.get(event.conversationId) ?? null, event.unreadUrgent);
@@ -126,7 +135,7 @@ export class Notifier {
     });
     if (redacted === null) return false;
     try {
-      this.#port.show({ ...redacted, urgent: kind !== 'message' });
+      this.#port.show({ ...redacted, urgent: kind === 'urgent' || kind === 'not-delivered' });
       return true;
     } catch {
       this.#log(`notify show-failed kind=${kind}`);

@@ -56,6 +56,7 @@ export function toConversationView(c: StoredConversation, maskIdentifiers = fals
     undelivered: c.undelivered,
     lastActivityAt: c.lastActivityAt,
     hasDraft: c.hasDraft,
+    notify: c.notify,
     preview: c.latest === null ? null : previewOf(c.latest, c.kind, maskIdentifiers),
   };
 }

@@ -10,6 +10,7 @@ import type { SqlDatabase, SqlStatement } from './sqlPort.js';
 import { StatementCache } from './statementCache.js';
 import { StoreError } from './storeErrors.js';
 import { invalid, requireInteger, requireText } from './storeArguments.js';
+import { isNotifyLevel, NOTIFY_LEVELS, type NotifyLevel } from '../../common/notifyLevels.js';
 import type {
   AuditEntry,
   AuditEntryInput,
@@ -46,7 +47,7 @@ export const CLAMP_AHEAD_LIMIT_MS = 24 * 60 * 60_000;
 // conversations. CROSS JOIN keeps the outbox as the outer loop (SQLite never reorders it); a
 // per-conversation subquery let the planner walk every message of every conversation through the
 // paging index instead (a 2,000-conversation list: 37 → 363 ms).
-const listColumns = `c.id, c.jid, c.kind, c.title, c.muted, c.unread_count, c.urgent_unread_count, c.last_activity_at,
+const listColumns = `c.id, c.jid, c.kind, c.title, c.notify, c.unread_count, c.urgent_unread_count, c.last_activity_at,
   coalesce(u.n, 0) AS undelivered, EXISTS (SELECT 1 FROM drafts d WHERE d.conversation_id = c.id) AS has_draft`;
 const listFrom = `conversations c
   LEFT JOIN (
@@ -81,10 +82,10 @@ export class MessageStore {
     requireText(input.title, 'title');
     if (input.kind !== 'direct' && input.kind !== 'room') throw invalid('kind');
     const row = this.statement(
-      `INSERT INTO conversations (jid, kind, title, muted, created_at) VALUES (?, ?, ?, ?, ?)
-       ON CONFLICT (jid) DO UPDATE SET kind = excluded.kind, title = excluded.title, muted = excluded.muted
+      `INSERT INTO conversations (jid, kind, title, created_at) VALUES (?, ?, ?, ?)
+       ON CONFLICT (jid) DO UPDATE SET kind = excluded.kind, title = excluded.title
        RETURNING id`,
-    ).get([input.jid, input.kind, input.title, input.muted === true ? 1 : 0, now]);
+    ).get([input.jid, input.kind, input.title, now]);
     if (row === undefined) throw new StoreError('internal', 'Upsert returned no row.');
     return readNumber(row, 'id');
   }
@@ -194,7 +195,7 @@ export class MessageStore {
         jid: readString(row, 'jid'),
         kind: readOneOf(row, 'kind', ['direct', 'room'] as const),
         title: readString(row, 'title'),
-        muted: readNumber(row, 'muted') === 1,
+        notify: readOneOf(row, 'notify', NOTIFY_LEVELS),
         unread: readNumber(row, 'unread_count'),
         urgentUnread: readNumber(row, 'urgent_unread_count'),
         undelivered: readNumber(row, 'undelivered'),
@@ -243,6 +244,16 @@ export class MessageStore {
       `SELECT coalesce(sum(unread_count), 0) AS unread, coalesce(sum(urgent_unread_count), 0) AS urgent FROM conversations`,
     ).get();
     return row === undefined ? { unread: 0, urgent: 0 } : { unread: readNumber(row, 'unread'), urgent: readNumber(row, 'urgent') };
+  }
+
+  /**
+   * A team room's notification level. 1:1 conversations stay at 'all': a message addressed to the
+   * person alone is never quietened. False when there is no such room.
+   */
+  setRoomNotify(conversationId: number, level: NotifyLevel): boolean {
+    requireInteger(conversationId, 'conversationId');
+    if (!isNotifyLevel(level)) throw invalid('level');
+    return this.statement(`UPDATE conversations SET notify = ? WHERE id = ? AND kind = 'room'`).run([level, conversationId]).changes === 1;
   }
 
   markConversationRead(conversationId: number, at: number): void {

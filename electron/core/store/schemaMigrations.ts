@@ -209,6 +209,19 @@ export const migrations: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 7,
+    name: 'notification level per conversation (replaces the muted flag nothing set)',
+    up(db) {
+      // Three levels, not two: a busy team room can still sound when someone names the person.
+      // Urgent messages notify at every level (electron/common/notifyLevels.ts).
+      db.exec(`
+        ALTER TABLE conversations ADD COLUMN notify TEXT NOT NULL DEFAULT 'all' CHECK (notify IN ('all', 'mentions', 'urgent'));
+        UPDATE conversations SET notify = 'urgent' WHERE muted = 1;
+        ALTER TABLE conversations DROP COLUMN muted;
+      `);
+    },
+  },
 ];
 
 export const latestSchemaVersion = migrations.length;

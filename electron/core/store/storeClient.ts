@@ -2,6 +2,7 @@
  * The main-thread face of the store: an async API over the store worker.
  * This is what the session and messaging layers hold.
  */
+import type { NotifyLevel } from '../../common/notifyLevels.js';
 import { Worker } from 'node:worker_threads';
 import type { OpenStoreOptions } from './storeFiles.js';
 import { StoreError } from './storeErrors.js';
@@ -44,6 +45,8 @@ export interface WardlineStore {
   /** Totals for the lock screen: counts only. */
   unreadCounts(): Promise<UnreadCounts>;
   markConversationRead(conversationId: number): Promise<void>;
+  /** A team room's notification level; false when there is no such room (1:1 stays 'all'). */
+  setRoomNotify(conversationId: number, level: NotifyLevel): Promise<boolean>;
   /** Deletes rows, their index entries, and truncates the WAL. */
   deleteMessages(ids: readonly number[]): Promise<DeleteResult>;
   getSetting(key: string): Promise<string | null>;
@@ -187,6 +190,9 @@ class StoreClient implements WardlineStore {
   }
   async markConversationRead(conversationId: number): Promise<void> {
     await this.call('markConversationRead', conversationId, this.now());
+  }
+  setRoomNotify(conversationId: number, level: NotifyLevel): Promise<boolean> {
+    return this.call('setRoomNotify', conversationId, level);
   }
   deleteMessages(ids: readonly number[]): Promise<DeleteResult> {
     return this.call('deleteMessages', ids);

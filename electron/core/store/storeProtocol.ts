@@ -2,6 +2,7 @@
  * The request/response protocol between the main thread and the store worker.
  * One table of operations types both sides.
  */
+import type { NotifyLevel } from '../../common/notifyLevels.js';
 import type { OpenStoreOptions } from './storeFiles.js';
 import type { StoreErrorData } from './storeErrors.js';
 import type {
@@ -42,6 +43,7 @@ export interface StoreOperations {
   search: { args: [query: string, limit: number]; result: StoredMessage[] };
   unreadCounts: { args: []; result: UnreadCounts };
   markConversationRead: { args: [conversationId: number, at: number]; result: null };
+  setRoomNotify: { args: [conversationId: number, level: NotifyLevel]; result: boolean };
   deleteMessages: { args: [ids: readonly number[]]; result: DeleteResult };
   getSetting: { args: [key: string]; result: string | null };
   setSetting: { args: [key: string, value: string]; result: null };

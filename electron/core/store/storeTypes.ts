@@ -2,6 +2,8 @@
  * Public data shapes of the store. Times are Unix epoch milliseconds.
  * Ids are local integers; XMPP identities (jids, stanza ids) are separate fields.
  */
+import type { NotifyLevel } from '../../common/notifyLevels.js';
+
 export type ConversationKind = 'direct' | 'room';
 export type Urgency = 'normal' | 'urgent';
 export type DeliveryState = 'pending' | 'sent' | 'delivered' | 'read' | 'failed';
@@ -11,7 +13,6 @@ export interface ConversationInput {
   jid: string;
   kind: ConversationKind;
   title: string;
-  muted?: boolean;
 }
 
 export interface ConversationSummary {
@@ -19,7 +20,8 @@ export interface ConversationSummary {
   jid: string;
   kind: ConversationKind;
   title: string;
-  muted: boolean;
+  /** How much it may interrupt (team rooms; 1:1 conversations stay at 'all'). */
+  notify: NotifyLevel;
   unread: number;
   urgentUnread: number;
   /** Our messages the server bounced, parked until the person retries them. */

@@ -81,6 +81,7 @@ const handlers: Handlers = {
     openStore().markConversationRead(conversationId, at);
     return null;
   },
+  setRoomNotify: (conversationId, level) => openStore().setRoomNotify(conversationId, level),
   deleteMessages: (ids) => openStore().deleteMessages(ids),
   getSetting: (key) => openStore().getSetting(key),
   setSetting: (key, value) => {
