@@ -16,3 +16,9 @@ export const NOTIFY_LEVEL_WORDS: Readonly<Record<NotifyLevel, string>> = Object.
 export function isNotifyLevel(value: unknown): value is NotifyLevel {
   return typeof value === 'string' && (NOTIFY_LEVELS as readonly string[]).includes(value);
 }
+
+/** Beside a quieter room in the conversation list (a room at 'all' shows nothing). */
+export const NOTIFY_LEVEL_MARKS: Readonly<Record<Exclude<NotifyLevel, 'all'>, string>> = Object.freeze({
+  mentions: 'Mentions only',
+  urgent: 'Urgent only',
+});

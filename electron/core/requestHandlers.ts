@@ -114,7 +114,8 @@ export function requestHandlers(
     'messages:page': async ({ conversationId, before, limit }) => {
       const page = await session.store().pageMessages(conversationId, before ?? null, limit);
       const mask = session.masksPatientIdentifiers();
-      return { messages: page.messages.map((m) => toMessageView(m, mask)), before: page.before };
+      const you = session.mentionTarget();
+      return { messages: page.messages.map((m) => toMessageView(m, mask, you)), before: page.before };
     },
     'messages:send': ({ conversationId, body, urgent }) => personFacing(() => session.chat().send({ conversationId, body, urgent })),
     'drafts:get': ({ conversationId }) => session.store().draftFor(conversationId),

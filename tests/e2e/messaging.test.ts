@@ -21,7 +21,7 @@ import { DRAFT_PAUSE_MS } from '../../renderer/src/lib/draftKeeper.js';
 interface Person {
   app: OpenWardline;
   dataDir: string;
-  /** Titles of the OS notifications main showed (redacted by policy). */
+  /** What the OS notifications main showed said (bodies, redacted by policy; the title is always "Wardline"). */
   notified: string[];
   /** The core's log lines (no content: the log is checked for that elsewhere). */
   logs: string[];
@@ -48,7 +48,7 @@ describe('messaging between two people, end to end', () => {
       policyFile: noAdminPolicy(dataDir),
       core: {
         chatTrust: { adminCa: { paths: [server.caCertPath] }, trustedDomains: [server.domain] },
-        notify: { show: ({ title }) => void notified.push(title) },
+        notify: { show: ({ body }) => void notified.push(body) },
       },
     });
     await createProfileThroughUi(app.page, name, role, '246810');
@@ -180,6 +180,44 @@ describe('messaging between two people, end to end', () => {
     // In a room the name is what Bob signed with; beside it, the address the server vouched for.
     expect(await alice.page.getByRole('list', { name: 'Messages' }).textContent()).toContain(bob.jid);
     await checkScreen(alice.page, 'messaging-04-alice-room');
+  });
+
+  it('lets a person quieten a busy room to mentions only, and still be reached by @name', async () => {
+    const { page } = bob;
+    const list = page.getByRole('navigation', { name: 'Conversations' });
+    const roomRow = list.getByRole('button', { name: /^ward ?7/i });
+    await roomRow.click();
+    const notifyMe = page.getByLabel('Notify me');
+    expect(await notifyMe.inputValue()).toBe('all');
+    await notifyMe.selectOption({ label: 'Only when I am mentioned' });
+    // Stored in main, and said in the list: the row's name and its mark.
+    await expect.poll(() => roomRow.getAttribute('aria-label')).toMatch(/mentions only$/);
+    expect(await roomRow.textContent()).toContain('Mentions only');
+    // Another conversation in front, so nothing is hidden by the room being on screen.
+    await list.getByRole('button', { name: /^Alice Moreno/ }).click();
+
+    const aliceSays = async (body: string) => {
+      await alice.page.getByRole('navigation', { name: 'Conversations' }).getByRole('button', { name: /^# Ward 7 nursing|^Ward 7 nursing/ }).click();
+      const composer = alice.page.getByLabel('Message', { exact: true });
+      await composer.fill(body);
+      await composer.press('Enter');
+    };
+    const before = bob.notified.length;
+    await aliceSays('Ward 7: bay 2 cleaned, ready for the next admission.');
+    await expect.poll(() => roomRow.getAttribute('aria-label')).toMatch(/1 unread/);
+    expect(bob.notified.slice(before)).toEqual([]);
+    await aliceSays('@bob can you review the patient in bay 2 before noon?');
+    await expect.poll(() => bob.notified.slice(before)).toEqual(['You were mentioned']);
+
+    await roomRow.click();
+    const mention = page.getByRole('list', { name: 'Messages' }).getByRole('article').filter({ hasText: 'can you review the patient in bay 2' });
+    await expect.poll(() => mention.textContent()).toContain('Mentions you');
+    const plain = page.getByRole('list', { name: 'Messages' }).getByRole('article').filter({ hasText: 'ready for the next admission' });
+    expect(await plain.textContent()).not.toContain('Mentions you');
+    await checkScreen(page, 'messaging-04b-bob-room-mentions-only');
+    // Back to every message for the tests after this one.
+    await notifyMe.selectOption('all');
+    await expect.poll(() => roomRow.getAttribute('aria-label')).not.toMatch(/mentions only/);
   });
 
   it('holds messages from outside the organisation until the person accepts them', async () => {

@@ -34,6 +34,7 @@ const CONVERSATION_CHANNELS = [
   'conversations:list',
   'conversations:openDirect',
   'conversations:markRead',
+  'conversations:setNotify',
   'messages:page',
   'messages:send',
   'messages:retry',

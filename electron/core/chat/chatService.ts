@@ -58,7 +58,7 @@ import { RoomJoinError, Rooms } from './rooms.js';
 import { TranscriptionRetractions } from './transcriptionRetractions.js';
 import { readSenderCard } from './senderCard.js';
 import { RoomNotifyLevels } from './roomNotifyLevels.js';
-import { mentionsYou } from '../../common/mentions.js';
+import { mentionsYou, type MentionTarget } from '../../common/mentions.js';
 import type { NotifyLevel } from '../../common/notifyLevels.js';
 import { DEFAULT_URGENT_INTERVAL_MS, DEFAULT_URGENT_MAX_REMINDERS, UrgentReminders } from './urgentReminders.js';
 
@@ -204,7 +204,7 @@ class Chat implements ChatService {
       now: this.#now,
       log,
       changed: (ids) => this.#emit({ type: 'conversations-changed', conversationIds: [...ids] }),
-      mentionsYou: (body) => mentionsYou(body, { handle: own.local, name: options.self.name }),
+      mentionsYou: (body) => mentionsYou(body, this.mentionTarget()),
       arrived: (arrivals) =>
         void this.#notifyLevels.loaded.then(() => {
           for (const arrival of arrivals) this.#emit({ type: 'message-arrived', ...arrival, notify: this.#notifyLevels.of(arrival.conversationId) });
@@ -408,6 +408,11 @@ class Chat implements ChatService {
       return Promise.reject(new ChatSendError('not-in-room', 'Not back in the room yet: it goes once messaging has reconnected.'));
     }
     return this.#connection.send(stanza);
+  }
+
+  mentionTarget(): MentionTarget {
+    // Rooms show us by our nick, which is the account's local part (Rooms' `nick` above).
+    return { handle: parseJid(this.#ownBare)?.local ?? null, name: this.#options.self.name };
   }
 
   /** A team room's notification level, stored; false when the conversation is not a team room. */

@@ -3,6 +3,7 @@
  * handlers use it. One ChatService per unlocked profile: started after unlock,
  * stopped before the store closes on lock.
  */
+import type { MentionTarget } from '../../common/mentions.js';
 import type { NotifyLevel } from '../../common/notifyLevels.js';
 import type { WardlineStore } from '../store/index.js';
 import type { IncomingSource, MessageBounce } from '../messaging/index.js';
@@ -109,6 +110,8 @@ export interface ChatService {
   sendStanza(stanza: XmlElement): Promise<void>;
   /** Marks the conversation read locally and sends displayed markers for what was shown. */
   markRead(conversationId: number): Promise<void>;
+  /** What a room message must contain to mention this person: @ their room nick, or their whole name. */
+  mentionTarget(): MentionTarget;
   /** A team room's notification level, stored; false when the conversation is not a team room. */
   setRoomNotify(conversationId: number, level: NotifyLevel): Promise<boolean>;
   directory(): Promise<DirectoryEntry[]>;

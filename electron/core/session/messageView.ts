@@ -1,4 +1,5 @@
 import { DeliveryFailureReasonSchema, type ConversationSummary, type DeliveryFailureReason, type MessageView } from '../../common/contract.js';
+import { mentionsYou, type MentionTarget } from '../../common/mentions.js';
 import { maskNhsNumbers } from '../incident/redaction.js';
 import type { LatestMessage, ConversationSummary as StoredConversation, StoredMessage } from '../store/index.js';
 
@@ -13,7 +14,8 @@ export function shownText(text: string, maskIdentifiers: boolean): string {
  * record reference someone typed when transcribing it, and in the names and roles people give
  * themselves (a room nickname can be anything).
  */
-export function toMessageView(message: StoredMessage, maskIdentifiers = false): MessageView {
+/** `you`: whom a colleague's message may mention (null without a messaging account). */
+export function toMessageView(message: StoredMessage, maskIdentifiers = false, you: MentionTarget | null = null): MessageView {
   const body = message.retraction ? null : message.body;
   const { transcription } = message;
   return {
@@ -28,6 +30,7 @@ export function toMessageView(message: StoredMessage, maskIdentifiers = false): 
     deliveryState: message.direction === 'out' ? message.deliveryState : null,
     failureReason: message.direction === 'out' && message.deliveryState === 'failed' ? failureReasonOf(message.failureReason) : null,
     patientIdentifier: message.patientIdentifier,
+    mentionsYou: message.direction === 'in' && you !== null && mentionsYou(body, you),
     transcription:
       transcription?.recordReference != null ? { ...transcription, recordReference: shownText(transcription.recordReference, maskIdentifiers) } : transcription,
     removal: message.retraction

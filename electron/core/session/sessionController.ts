@@ -8,6 +8,7 @@ import { DEFAULT_URGENT_INTERVAL_MS, DEFAULT_URGENT_MAX_REMINDERS } from '../cha
 import { awaitingAnswer, IncidentReminders } from '../incident/incidentReminders.js';
 import { join } from 'node:path';
 import type { AccountView, AutoLock as AutoLockView, ConnectionView, ProfileKind, ProfileSummary, SessionState } from '../../common/contract.js';
+import type { MentionTarget } from '../../common/mentions.js';
 import { IncidentService } from '../incident/incidentService.js';
 import type { IncidentRooms } from '../incident/incidentTypes.js';
 import type { ChatAccount, ChatEvent, ChatService, ChatServiceOptions, ChatTrust, StartChat } from '../chat/chatTypes.js';
@@ -484,6 +485,11 @@ export class SessionController {
     const open = this.#requireOpen();
     if (!open.chat) throw new WardlineFailure('rejected', 'Set up your messaging account first.');
     return open.chat;
+  }
+
+  /** Whom a colleague's message must name to mention the unlocked person; null before messaging is set up. */
+  mentionTarget(): MentionTarget | null {
+    return this.#open?.chat?.mentionTarget() ?? null;
   }
 
   /** The unlocked person's major-incident service; refuses before messaging is set up. */
