@@ -206,7 +206,18 @@ describe('messaging between two people, end to end', () => {
     await aliceSays('Ward 7: bay 2 cleaned, ready for the next admission.');
     await expect.poll(() => roomRow.getAttribute('aria-label')).toMatch(/1 unread/);
     expect(bob.notified.slice(before)).toEqual([]);
-    await aliceSays('@bob can you review the patient in bay 2 before noon?');
+    // Alice need not know Bob's address: "@" offers colleagues from her directory (here a roster
+    // item without a name, so his handle alone), and Enter writes the mention.
+    const composer = alice.page.getByLabel('Message', { exact: true });
+    await composer.pressSequentially('@bo');
+    const offered = alice.page.getByRole('listbox', { name: 'Mention a colleague' }).getByRole('option');
+    await expect.poll(async () => (await offered.allTextContents()).map((t) => t.trim())).toEqual(['@bob']);
+    expect(await composer.getAttribute('aria-activedescendant')).toBe(await offered.first().getAttribute('id'));
+    await checkScreen(alice.page, 'messaging-04c-alice-mentions-bob');
+    await composer.press('Enter');
+    expect(await composer.inputValue()).toBe('@bob ');
+    await composer.pressSequentially('can you review the patient in bay 2 before noon?');
+    await composer.press('Enter');
     await expect.poll(() => bob.notified.slice(before)).toEqual(['You were mentioned']);
 
     await roomRow.click();
