@@ -60,6 +60,16 @@ describe('toMessageView', () => {
     expect(toMessageView({ ...base, direction: 'out', deliveryState: 'sent', failureReason: null } as StoredMessage).senderAddress).toBeNull();
   });
 
+  it("marks a colleague's message that names the person; never our own, a removed one, or without an account", () => {
+    const you = { handle: 'sam', name: 'Sam Okoro' };
+    const asking = { ...base, body: '@sam bloods for bay 4 are back' };
+    expect(toMessageView(asking, false, you).mentionsYou).toBe(true);
+    expect(toMessageView(asking, false, null).mentionsYou).toBe(false);
+    expect(toMessageView({ ...asking, direction: 'out', deliveryState: 'sent', failureReason: null } as StoredMessage, false, you).mentionsYou).toBe(false);
+    expect(toMessageView({ ...asking, retraction: { by: 'x@trust.example', byName: null, at: 3, reason: 'retracted' as const } }, false, you).mentionsYou).toBe(false);
+    expect(toMessageView(base, false, you).mentionsYou).toBe(false);
+  });
+
   it('masks NHS numbers in the names and roles people give themselves, under the same policy', () => {
     const claimed = { ...base, senderName: 'Pt 943 476 5919 DNR', senderRole: 'bay 9434765919' };
     expect(toMessageView(claimed)).toMatchObject({ senderName: 'Pt 943 476 5919 DNR', senderRole: 'bay 9434765919' });

@@ -16,6 +16,7 @@ function message(id: number, over: Partial<MessageView> = {}): MessageView {
     deliveryState: null,
     failureReason: null,
     patientIdentifier: false,
+    mentionsYou: false,
     transcription: null,
     removal: null,
     ...over,
@@ -43,5 +44,16 @@ describe('what a screen reader hears in the open conversation', () => {
     const bounced = { ...sending, deliveryState: 'failed' as const };
     expect(threadAnnouncement([sending], [bounced])).toMatch(/^Your message from \d\d:\d\d was not delivered\.$/);
     expect(threadAnnouncement([bounced], [bounced])).toBeNull();
+  });
+
+  it('in a team room, says who mentioned the person (an urgent mention once, as urgent); not in 1:1, never the text', () => {
+    const named = message(2, { mentionsYou: true, senderName: 'Sr Ana Lopes' });
+    expect(threadAnnouncement([message(1)], [message(1), named], true)).toBe('Sr Ana Lopes mentioned you.');
+    expect(threadAnnouncement([message(1)], [message(1), named], false)).toBeNull();
+    expect(threadAnnouncement([named], [named], true)).toBeNull();
+    const both = message(3, { mentionsYou: true, urgency: 'urgent', senderName: 'Bed bureau' });
+    expect(threadAnnouncement([], [both], true)).toBe('Urgent message from Bed bureau.');
+    const more = message(4, { mentionsYou: true, senderName: 'Dr Tom Hale' });
+    expect(threadAnnouncement([], [named, more], true)).toBe('You were mentioned 2 times, the latest by Dr Tom Hale.');
   });
 });
