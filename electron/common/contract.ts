@@ -657,6 +657,12 @@ export const requests = {
     locked: 'refuse',
     fields: { memberJids: 'Addresses to add', 'memberJids.*': 'Addresses to add, address #' },
   },
+  /** Who is in a team room now (occupants whose address the room reveals), for "People here" and "@". */
+  'rooms:present': {
+    request: z.object({ roomJid: Jid }).strict(),
+    response: z.array(z.object({ jid: z.string(), name: z.string() })),
+    locked: 'refuse',
+  },
   'held:list': { request: Empty, response: z.array(HeldSenderSchema), locked: 'refuse' },
   'held:accept': { request: z.object({ jid: Jid }).strict(), response: z.object({ accepted: z.literal(true) }), locked: 'refuse' },
   'held:decline': { request: z.object({ jid: Jid }).strict(), response: z.object({ declined: z.literal(true) }), locked: 'refuse' },

@@ -91,6 +91,10 @@ export function requestHandlers(
       const mask = session.masksPatientIdentifiers();
       return (await session.chat().directory()).map((entry) => ({ ...entry, name: shownText(entry.name, mask) }));
     },
+    'rooms:present': ({ roomJid }) => {
+      const mask = session.masksPatientIdentifiers();
+      return session.chat().roomPresent(roomJid).map((person) => ({ ...person, name: shownText(person.name, mask) }));
+    },
     'held:list': async () => {
       if (session.connection().kind === 'not-configured') return [];
       // Refused (with the store's reason) rather than a list silently missing what was held before.

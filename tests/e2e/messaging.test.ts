@@ -225,7 +225,13 @@ describe('messaging between two people, end to end', () => {
     await expect.poll(() => mention.textContent()).toContain('Mentions you');
     const plain = page.getByRole('list', { name: 'Messages' }).getByRole('article').filter({ hasText: 'ready for the next admission' });
     expect(await plain.textContent()).not.toContain('Mentions you');
+    // Who else is in the room now, by the address the room reveals.
+    const peopleHere = page.getByRole('button', { name: 'People here' });
+    await peopleHere.click();
+    expect(await peopleHere.getAttribute('aria-expanded')).toBe('true');
+    await expect.poll(() => page.getByRole('list', { name: 'People in this room' }).textContent()).toContain(alice.jid);
     await checkScreen(page, 'messaging-04b-bob-room-mentions-only');
+    await peopleHere.click();
     // Back to every message for the tests after this one.
     await notifyMe.selectOption('all');
     await expect.poll(() => roomRow.getAttribute('aria-label')).not.toMatch(/mentions only/);

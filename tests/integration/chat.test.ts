@@ -117,6 +117,9 @@ describe('chat service', () => {
     expect(bobSide.filter((m) => m.body === 'Handover at 19:00')).toHaveLength(1);
     // The room is in the directory (bookmarked).
     expect(await alice.chat.directory()).toContainEqual(expect.objectContaining({ jid: room, kind: 'room', name: 'Ward 7 nursing' }));
+    // Each sees the other in the room (by the address the room reveals), never themselves.
+    expect(alice.chat.roomPresent(room).map((p) => p.jid)).toEqual([bob.jid]);
+    expect(bob.chat.roomPresent(room).map((p) => p.jid)).toEqual([alice.jid]);
 
     // A non-member cannot get in: the room is members-only.
     const carol = await workstation('carol');

@@ -41,6 +41,7 @@ const CONVERSATION_CHANNELS = [
   'messages:search',
   'rooms:join',
   'rooms:addMembers',
+  'rooms:present',
   'held:list',
   'held:accept',
   'directory:list',

@@ -39,6 +39,7 @@ import type {
   HeldSender,
   HistoryState,
   Presence,
+  RoomOccupant,
   SendRequest,
 } from './chatTypes.js';
 import { structuredDelivery } from './structured.js';
@@ -385,6 +386,17 @@ class Chat implements ChatService {
     });
     this.#emit({ type: 'directory-changed' });
     return id;
+  }
+
+  roomPresent(roomJid: string): RoomOccupant[] {
+    const room = bareJidOf(roomJid);
+    if (room === null) throw new TypeError('Not a room JID.');
+    const people = new Map<string, RoomOccupant>();
+    // One line per person however many workstations they are in it from; the directory's name first.
+    for (const [nick, jid] of this.#rooms.present(room)) {
+      if (jid !== this.#ownBare && !people.has(jid)) people.set(jid, { jid, name: this.#directory.nameOf(jid) ?? nick });
+    }
+    return [...people.values()].sort((a, b) => a.name.localeCompare(b.name, 'en-GB') || a.jid.localeCompare(b.jid));
   }
 
   async addRoomMembers(roomJid: string, memberJids: readonly string[], affiliation: 'member' | 'admin' = 'member'): Promise<void> {

@@ -110,6 +110,8 @@ export interface ChatService {
   sendStanza(stanza: XmlElement): Promise<void>;
   /** Marks the conversation read locally and sends displayed markers for what was shown. */
   markRead(conversationId: number): Promise<void>;
+  /** Who is in the room now (the room revealed their address), not us, by name. */
+  roomPresent(roomJid: string): RoomOccupant[];
   /** What a room message must contain to mention this person: @ their room nick, or their whole name. */
   mentionTarget(): MentionTarget;
   /** A team room's notification level, stored; false when the conversation is not a team room. */
@@ -141,6 +143,12 @@ export interface ChatService {
   on(listener: (event: ChatEvent) => void): () => void;
   /** Stops sending and receiving; the outbox keeps whatever was not acknowledged. */
   stop(): Promise<void>;
+}
+
+export interface RoomOccupant {
+  jid: string;
+  /** The directory's name for them, else their nick in the room. */
+  name: string;
 }
 
 export interface ChatServiceOptions {

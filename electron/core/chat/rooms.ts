@@ -198,6 +198,11 @@ export class Rooms {
     return outcome;
   }
 
+  /** Everyone in a room we are in whose address it revealed (nick → bare JID), ourselves included. */
+  present(room: string): ReadonlyMap<string, string> {
+    return this.#occupants.get(room) ?? new Map();
+  }
+
   /** The real bare JID behind a room nick, when the room revealed it in the occupant's presence. */
   realJid(room: string, nick: string): string | null {
     return this.#occupants.get(room)?.get(nick) ?? null;
