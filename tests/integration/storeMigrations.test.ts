@@ -72,20 +72,22 @@ describe('schema migrations', () => {
     });
   }
 
-  it('turns a room muted before version 7 into "only urgent messages", and keeps everyone else at every message', async () => {
+  it('turns a room muted before version 7 into "only urgent messages", and keeps other rooms and every 1:1 at every message', async () => {
     const path = join(root, 'muted', 'store.db');
     const old = await openStore(path, keyHex, { schemaVersion: 6 });
     const quiet = await old.upsertConversation({ jid: 'bed-management@rooms.trust.example', kind: 'room', title: 'Bed management' });
     const loud = await old.upsertConversation({ jid: 'theatres@rooms.trust.example', kind: 'room', title: 'Theatres' });
+    const direct = await old.upsertConversation({ jid: 'dr.okafor@trust.example', kind: 'direct', title: 'Dr Okafor' });
     await old.close();
     const { db } = openStoreFile(path, keyHex, { create: false, schemaVersion: 6 });
-    db.prepare('UPDATE conversations SET muted = 1 WHERE id = ?').run([quiet]);
+    db.prepare('UPDATE conversations SET muted = 1 WHERE id IN (?, ?)').run([quiet, direct]);
     db.close();
 
     const migrated = await openStore(path, keyHex, { create: false });
     try {
       const levels = new Map((await migrated.listConversations()).map((c) => [c.id, c.notify]));
-      expect(levels).toEqual(new Map([[quiet, 'urgent'], [loud, 'all']]));
+      // A message to the person alone is never quietened, whatever an old flag said.
+      expect(levels).toEqual(new Map([[quiet, 'urgent'], [loud, 'all'], [direct, 'all']]));
     } finally {
       await migrated.close();
     }

@@ -28,12 +28,13 @@ describe('mentionQuery', () => {
 });
 
 describe('suggestMentions', () => {
-  it('offers people by handle first, then by any word of their name, accent-blind; never rooms or oneself', () => {
-    expect(suggestMentions(directory, 'b', 'me@trust.example').map((s) => s.handle)).toEqual(['bob', 'zoe.b']);
+  it('offers people by handle first, then by any word of their name, accent-blind; never rooms or addresses without a person', () => {
+    expect(suggestMentions(directory, 'b').map((s) => s.handle)).toEqual(['bob', 'zoe.b']);
+    expect(suggestMentions([person('trust.example', 'Trust server')], 't')).toEqual([]);
     expect(suggestMentions(directory, 'oka').map((s) => s.handle)).toEqual(['a.okafor']);
     expect(suggestMentions(directory, 'zoe').map((s) => s.name)).toEqual(['Zoë Brown']);
     expect(suggestMentions(directory, 'bed')).toEqual([]);
-    expect(suggestMentions(directory, '', 'me@trust.example').map((s) => s.handle)).toEqual(['a.okafor', 'bob', 'zoe.b']);
+    expect(suggestMentions(directory, '').map((s) => s.handle)).toEqual(['me', 'a.okafor', 'bob', 'zoe.b']);
   });
 
   it('keeps the list short', () => {

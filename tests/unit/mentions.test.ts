@@ -22,6 +22,9 @@ describe('mentionsYou', () => {
     ['@alice-marie is in resus', 'a hyphenated handle that goes on'],
     ['Alice is in resus', 'the first name alone'],
     ['Malice Morenos', 'the name inside other words'],
+    ['see https://wiki.trust/@alice for the rota', 'a path'],
+    ['\u{20000}@alice', 'after a letter outside the basic plane'],
+    ['@alice\u{1D400}', 'before a letter outside the basic plane'],
     ['', 'nothing'],
   ])('does not find %j (%s)', (body) => {
     expect(mentionsYou(body, alice)).toBe(false);
@@ -32,10 +35,11 @@ describe('mentionsYou', () => {
     expect(mentionsYou('Zoë Brown, bay 3 please', { handle: null, name: 'Zoe Brown' })).toBe(true);
   });
 
-  it('ignores a missing body, an empty or spaced handle, and a name too short to mean one person', () => {
+  it('ignores a missing body, an empty or spaced handle, and a one-word name (too many people share it)', () => {
     expect(mentionsYou(null, alice)).toBe(false);
     expect(mentionsYou('@ hello', { handle: '', name: null })).toBe(false);
     expect(mentionsYou('@a b', { handle: 'a b', name: null })).toBe(false);
-    expect(mentionsYou('Al, bay 3', { handle: null, name: 'Al' })).toBe(false);
+    expect(mentionsYou('Sam, bay 3 please', { handle: null, name: 'Sam' })).toBe(false);
+    expect(mentionsYou('😀@alice 😀', alice)).toBe(true);
   });
 });

@@ -208,6 +208,7 @@ class Chat implements ChatService {
       mentionsYou: (body) => mentionsYou(body, this.mentionTarget()),
       arrived: (arrivals) =>
         void this.#notifyLevels.loaded.then(() => {
+          if (this.#stopped) return;
           for (const arrival of arrivals) this.#emit({ type: 'message-arrived', ...arrival, notify: this.#notifyLevels.of(arrival.conversationId) });
         }),
       urgentArrived: (ids) => void this.#urgent.arrived(ids).catch(() => log('chat urgent-notify-failed')),

@@ -107,6 +107,7 @@ export async function applyReceived(deps: IncomingDeps, items: readonly Received
     }
     if (signedName !== null) names.set(conversationId, { id: conversationId, jid: event.conversation, name: title });
     const fromSelf = event.direction === 'out';
+    const mentions = !fromSelf && kind === 'room' && deps.mentionsYou(event.body);
     rows.push({
       conversationId,
       serverId: event.stanzaId,
@@ -121,17 +122,11 @@ export async function applyReceived(deps: IncomingDeps, items: readonly Received
       urgency: event.urgency,
       patientIdentifier: event.patientIdentifier,
       fromSelf,
+      ...(mentions ? { mentionsYou: true } : {}),
     });
     touched.add(conversationId);
     if (!fromSelf && event.urgency === 'urgent') urgent.add(conversationId);
-    if (!fromSelf) {
-      noteArrival(arrivals, {
-        conversationId,
-        urgent: event.urgency === 'urgent',
-        senderName: card?.name ?? event.nick,
-        mentionsYou: kind === 'room' && deps.mentionsYou(event.body),
-      });
-    }
+    if (!fromSelf) noteArrival(arrivals, { conversationId, urgent: event.urgency === 'urgent', senderName: card?.name ?? event.nick, mentionsYou: false });
     if (fromSelf && event.originId !== null) {
       // A room's reflection means the room broadcast it; our own 1:1 archive copy only means the
       // server started routing it (it may have died before the recipient's archive got it).
@@ -163,6 +158,11 @@ export async function applyReceived(deps: IncomingDeps, items: readonly Received
   }
 
   if (touched.size > 0) deps.changed([...touched]);
+  // Only a mention stored for the first time notifies as one (a catch-up fetches live ones again).
+  for (const id of result.mentioned ?? []) {
+    const arrival = arrivals.get(id);
+    if (arrival !== undefined) arrival.mentionsYou = true;
+  }
   if (arrivals.size > 0 && result.inserted > 0) deps.arrived?.([...arrivals.values()]);
   if (urgent.size > 0 && result.inserted > 0) deps.urgentArrived([...urgent]);
   // Held messages must be in the store before this batch counts as applied (an archive cursor
@@ -242,7 +242,6 @@ function noteArrival(arrivals: Map<number, Arrival>, arrival: Arrival): void {
     return;
   }
   seen.urgent ||= arrival.urgent;
-  seen.mentionsYou ||= arrival.mentionsYou;
   if (seen.senderName !== arrival.senderName) seen.senderName = null;
 }
 

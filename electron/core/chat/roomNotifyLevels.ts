@@ -17,7 +17,7 @@ export class RoomNotifyLevels {
     this.#store = store;
     this.loaded = store.listConversations().then(
       (conversations) => {
-        for (const { id, notify } of conversations) if (notify !== 'all' && !this.#levels.has(id)) this.#levels.set(id, notify);
+        for (const { id, kind, notify } of conversations) if (kind === 'room' && notify !== 'all' && !this.#levels.has(id)) this.#levels.set(id, notify);
       },
       (error: unknown) => log(`chat notify-levels-unread error=${errorName(error)}`),
     );

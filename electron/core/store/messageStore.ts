@@ -130,6 +130,8 @@ export class MessageStore {
     );
     const newestStored = this.statement(`SELECT sent_at FROM messages WHERE conversation_id = ? AND sent_at <= ? ORDER BY sent_at DESC LIMIT 1`);
     return this.db.transaction(() => {
+      // Asked for rarely (mentions), so looked up one by one, before the copies are moved in.
+      const mentioned = [...new Set(messages.filter((m) => m.mentionsYou === true && !this.#stored(m)).map((m) => m.conversationId))];
       /** Newest sent_at staged so far per conversation; the stored one is looked up only for a locally dated message. */
       const staged = new Map<number, number>();
       const stored = new Map<number, number>();
@@ -182,8 +184,20 @@ export class MessageStore {
       for (const [conversationId, entry] of activity) {
         touch.run([entry.lastAt, entry.unread, entry.urgent, conversationId]);
       }
-      return { inserted: inserted.length, duplicates: messages.length - inserted.length };
+      const result = { inserted: inserted.length, duplicates: messages.length - inserted.length };
+      return mentioned.length === 0 ? result : { ...result, mentioned };
     });
+  }
+
+  /** A copy of this message is already stored: the de-dup indexes' own keys. */
+  #stored(m: ReceivedMessageInput): boolean {
+    const byServer =
+      m.serverId != null && this.statement(`SELECT 1 FROM messages WHERE conversation_id = ? AND server_id = ?`).get([m.conversationId, m.serverId]) !== undefined;
+    return (
+      byServer ||
+      (m.originId != null &&
+        this.statement(`SELECT 1 FROM messages WHERE conversation_id = ? AND origin_id = ? AND sender_jid = ?`).get([m.conversationId, m.originId, m.senderJid]) !== undefined)
+    );
   }
 
   listConversations(options: ListConversationsOptions = { previews: false }): ConversationSummary[] {

@@ -217,7 +217,7 @@ export const migrations: readonly Migration[] = [
       // Urgent messages notify at every level (electron/common/notifyLevels.ts).
       db.exec(`
         ALTER TABLE conversations ADD COLUMN notify TEXT NOT NULL DEFAULT 'all' CHECK (notify IN ('all', 'mentions', 'urgent'));
-        UPDATE conversations SET notify = 'urgent' WHERE muted = 1;
+        UPDATE conversations SET notify = 'urgent' WHERE muted = 1 AND kind = 'room';
         ALTER TABLE conversations DROP COLUMN muted;
       `);
     },

@@ -89,6 +89,11 @@ export interface ReceivedMessageInput {
   encryption?: 'none' | 'omemo';
   /** Our own message sent from another device (carbon or archive): stored as outgoing, not unread. */
   fromSelf?: boolean;
+  /**
+   * It names the person (a room mention). Not stored: the result's `mentioned` lists its
+   * conversation only if this copy was new, so a catch-up that fetches it again does not notify again.
+   */
+  mentionsYou?: boolean;
 }
 
 export interface Transcription {
@@ -153,6 +158,8 @@ export interface MessagePage {
 export interface InsertBatchResult {
   inserted: number;
   duplicates: number;
+  /** Conversations where a row marked `mentionsYou` was new (absent when none). */
+  mentioned?: number[];
 }
 
 export interface UnreadCounts {

@@ -4,6 +4,7 @@
  * what common/mentions.ts looks for, whatever name they signed with.
  */
 import type { DirectoryEntry } from '../../../electron/common/contract.js';
+import { foldForMatching } from '../../../electron/common/mentions.js';
 
 /** At most this many names are offered: a short list to read, not the whole trust. */
 export const MAX_SUGGESTIONS = 6;
@@ -29,23 +30,19 @@ export function mentionQuery(text: string, caret: number): MentionQuery | null {
   return { start: caret - query.length - 1, query };
 }
 
-function fold(text: string): string {
-  return text.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase();
-}
-
 /**
  * People (not rooms) whose handle or any word of whose name starts with the query, handles first,
  * then by name; case- and accent-blind. An empty query offers the first few by name.
  */
-export function suggestMentions(entries: readonly DirectoryEntry[], query: string, self: string | null = null): MentionSuggestion[] {
-  const wanted = fold(query);
+export function suggestMentions(entries: readonly DirectoryEntry[], query: string): MentionSuggestion[] {
+  const wanted = foldForMatching(query);
   const scored: { score: number; suggestion: MentionSuggestion }[] = [];
   for (const entry of entries) {
-    if (entry.kind !== 'person' || entry.jid === self) continue;
-    const handle = entry.jid.slice(0, entry.jid.indexOf('@'));
-    if (handle === '') continue;
-    const byHandle = fold(handle).startsWith(wanted);
-    const byName = fold(entry.name).split(/\s+/u).some((word) => word.startsWith(wanted));
+    const at = entry.jid.indexOf('@');
+    if (entry.kind !== 'person' || at <= 0) continue;
+    const handle = entry.jid.slice(0, at);
+    const byHandle = foldForMatching(handle).startsWith(wanted);
+    const byName = foldForMatching(entry.name).split(' ').some((word) => word.startsWith(wanted));
     if (!byHandle && !byName) continue;
     scored.push({ score: byHandle ? 0 : 1, suggestion: { handle, name: entry.name, jid: entry.jid } });
   }
