@@ -130,6 +130,8 @@ export const MessageViewSchema = z.object({
   patientIdentifier: z.boolean(),
   /** A colleague's message that names this person (@handle or their whole name; common/mentions.ts). */
   mentionsYou: z.boolean(),
+  /** A colleague's message this person has not seen yet (the thread marks where the new ones start). */
+  unread: z.boolean(),
   /** Transcribed into the patient record: by whom ("Name (Role)"), when, and the reference typed. */
   transcription: z.object({ by: z.string(), at: z.number().int(), recordReference: z.string().nullable() }).nullable(),
   /** The text was removed: after transcription (byName set) or retracted by its sender. */

@@ -221,6 +221,11 @@ describe('messaging between two people, end to end', () => {
     await expect.poll(() => bob.notified.slice(before)).toEqual(['You were mentioned']);
 
     await roomRow.click();
+    // Where the unseen ones start, above the first of them (Bob's own earlier message is above it).
+    const newLine = page.getByRole('separator', { name: 'New messages' });
+    await newLine.waitFor();
+    const following = await newLine.evaluate((line) => line.nextElementSibling?.textContent ?? '');
+    expect(following).toContain('bay 2 cleaned, ready for the next admission');
     const mention = page.getByRole('list', { name: 'Messages' }).getByRole('article').filter({ hasText: 'can you review the patient in bay 2' });
     await expect.poll(() => mention.textContent()).toContain('Mentions you');
     const plain = page.getByRole('list', { name: 'Messages' }).getByRole('article').filter({ hasText: 'ready for the next admission' });

@@ -17,6 +17,7 @@ function message(id: number, over: Partial<MessageView> = {}): MessageView {
     failureReason: null,
     patientIdentifier: false,
     mentionsYou: false,
+    unread: false,
     transcription: null,
     removal: null,
     ...over,

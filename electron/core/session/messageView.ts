@@ -31,6 +31,7 @@ export function toMessageView(message: StoredMessage, maskIdentifiers = false, y
     failureReason: message.direction === 'out' && message.deliveryState === 'failed' ? failureReasonOf(message.failureReason) : null,
     patientIdentifier: message.patientIdentifier,
     mentionsYou: message.direction === 'in' && you !== null && mentionsYou(body, you),
+    unread: message.direction === 'in' && message.readAt === null,
     transcription:
       transcription?.recordReference != null ? { ...transcription, recordReference: shownText(transcription.recordReference, maskIdentifiers) } : transcription,
     removal: message.retraction
