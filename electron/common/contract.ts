@@ -665,6 +665,20 @@ export const requests = {
     response: z.array(z.object({ jid: z.string(), name: z.string() })),
     locked: 'refuse',
   },
+  /** Everyone who may read a team room (asked of the server), owners first. */
+  'rooms:members': {
+    request: z.object({ roomJid: Jid }).strict(),
+    response: z.array(
+      z.object({ jid: z.string(), name: z.string(), affiliation: z.enum(['owner', 'admin', 'member']), here: z.boolean(), you: z.boolean() }),
+    ),
+    locked: 'refuse',
+  },
+  /** Takes someone out of a members-only team room (owners and admins; the server decides). */
+  'rooms:removeMember': {
+    request: z.object({ roomJid: Jid, memberJid: Jid }).strict(),
+    response: z.object({ removed: z.literal(true) }),
+    locked: 'refuse',
+  },
   'held:list': { request: Empty, response: z.array(HeldSenderSchema), locked: 'refuse' },
   'held:accept': { request: z.object({ jid: Jid }).strict(), response: z.object({ accepted: z.literal(true) }), locked: 'refuse' },
   'held:decline': { request: z.object({ jid: Jid }).strict(), response: z.object({ declined: z.literal(true) }), locked: 'refuse' },

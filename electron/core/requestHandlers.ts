@@ -3,7 +3,7 @@
  * sender, the lock and the payload by the time any of these runs.
  */
 import type { AppInfo, ConversationSummary } from '../common/contract.js';
-import { ChatSendError, RoomJoinError } from './chat/index.js';
+import { ChatSendError, RoomJoinError, RoomMembershipError } from './chat/index.js';
 import type { Handlers } from './ipc/dispatcher.js';
 import { WardlineFailure } from './ipc/failure.js';
 import { isAllowedExternalUrl, type ConfirmAndOpen } from './links/externalLink.js';
@@ -31,7 +31,7 @@ async function personFacing<T>(work: () => Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (error) {
-    if (error instanceof ChatSendError || error instanceof RoomJoinError) throw new WardlineFailure('rejected', error.message);
+    if (error instanceof ChatSendError || error instanceof RoomJoinError || error instanceof RoomMembershipError) throw new WardlineFailure('rejected', error.message);
     throw error;
   }
 }
@@ -95,6 +95,18 @@ export function requestHandlers(
       const mask = session.masksPatientIdentifiers();
       return session.chat().roomPresent(roomJid).map((person) => ({ ...person, name: shownText(person.name, mask) }));
     },
+    'rooms:members': ({ roomJid }) =>
+      personFacing(async () => {
+        const mask = session.masksPatientIdentifiers();
+        return (await session.chat().roomMembers(roomJid)).map((member) => ({ ...member, name: shownText(member.name, mask) }));
+      }),
+    'rooms:removeMember': ({ roomJid, memberJid }) =>
+      personFacing(async () => {
+        await session.chat().removeRoomMember(roomJid, memberJid);
+        // Who can read a clinical room changed: accountable, like every other governance step.
+        session.auditTrail().recordQuietly('room-member-removed', { member: memberJid, room: roomJid });
+        return { removed: true as const };
+      }),
     'held:list': async () => {
       if (session.connection().kind === 'not-configured') return [];
       // Refused (with the store's reason) rather than a list silently missing what was held before.

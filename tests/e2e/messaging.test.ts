@@ -230,11 +230,12 @@ describe('messaging between two people, end to end', () => {
     await expect.poll(() => mention.textContent()).toContain('Mentions you');
     const plain = page.getByRole('list', { name: 'Messages' }).getByRole('article').filter({ hasText: 'ready for the next admission' });
     expect(await plain.textContent()).not.toContain('Mentions you');
-    // Who else is in the room now, by the address the room reveals.
-    const peopleHere = page.getByRole('button', { name: 'People here' });
+    // Who can read the room, and who is in it now (by the address the room reveals).
+    const peopleHere = page.getByRole('button', { name: 'People', exact: true });
     await peopleHere.click();
     expect(await peopleHere.getAttribute('aria-expanded')).toBe('true');
-    await expect.poll(() => page.getByRole('list', { name: 'People in this room' }).textContent()).toContain(alice.jid);
+    const aliceRow = page.getByRole('list', { name: 'People who can read this room' }).getByRole('listitem').filter({ hasText: alice.jid });
+    await expect.poll(() => aliceRow.textContent()).toMatch(/Owner[\s\S]*here now/);
     await checkScreen(page, 'messaging-04b-bob-room-mentions-only');
     await peopleHere.click();
     // Back to every message for the tests after this one.
@@ -498,5 +499,50 @@ describe('messaging between two people, end to end', () => {
     await results.getByRole('button').filter({ hasText: 'Please have a monitor ready.' }).first().click();
     await expect.poll(() => alice.page.evaluate('document.activeElement?.id')).toBe('thread-title');
     await expect.poll(() => alice.page.getByRole('list', { name: 'Messages' }).textContent()).toContain('Please have a monitor ready.');
+  });
+
+  it('shows everyone who can read a room, and lets its owner take someone out, confirmed and audited', async () => {
+    const room = `bed-management@${server.mucDomain}`;
+    await alice.page.getByRole('button', { name: 'New' }).click();
+    await alice.page.getByLabel('Join or create a team room').fill(room);
+    await alice.page.getByLabel('Room name').fill('Bed management');
+    await alice.page.getByRole('button', { name: 'Join room' }).click();
+    await alice.page.getByRole('button', { name: 'Add people' }).click();
+    await alice.page.getByLabel('Addresses to add').fill(bob.jid);
+    await alice.page.getByLabel('Addresses to add').press('Enter');
+    await expect.poll(() => alice.page.getByText('Added 1 person.').isVisible()).toBe(true);
+    await bob.page.getByRole('button', { name: 'New' }).click();
+    await bob.page.getByLabel('Join or create a team room').fill(room);
+    await bob.page.getByRole('button', { name: 'Join room' }).click();
+    await bob.page.getByRole('heading', { name: /bed-management/ }).waitFor();
+
+    const people = alice.page.getByRole('button', { name: 'People', exact: true });
+    const readers = alice.page.getByRole('list', { name: 'People who can read this room' });
+    const bobRow = readers.getByRole('listitem').filter({ hasText: bob.jid });
+    // Bob's arrival in the room may land just after the first read: read again until he is there.
+    await expect
+      .poll(async () => {
+        if ((await people.getAttribute('aria-expanded')) === 'true') await people.click();
+        await people.click();
+        return (await bobRow.textContent()) ?? '';
+      })
+      .toContain('here now');
+    expect(await readers.getByRole('listitem').filter({ hasText: alice.jid }).textContent()).toMatch(/\(you\)[\s\S]*Owner/);
+    await checkScreen(alice.page, 'messaging-09-room-people');
+
+    await bobRow.getByRole('button', { name: 'Remove bob from this room' }).click();
+    // Confirmed first, and the safe choice has focus.
+    await expect.poll(() => alice.page.evaluate('document.activeElement?.textContent')).toBe('Keep');
+    await alice.page.getByRole('group', { name: 'Remove bob?' }).getByRole('button', { name: 'Remove', exact: true }).click();
+    await expect.poll(() => alice.page.getByText('bob can no longer read this room.').isVisible()).toBe(true);
+    // The list, read again from the server, has Alice alone.
+    await expect.poll(async () => (await readers.getByRole('listitem').allTextContents()).map((t) => t.replace(/\s+/g, ' ').trim())).toEqual([
+      expect.stringMatching(new RegExp(`^alice \\(you\\) ${alice.jid} Owner`)),
+    ]);
+
+    // Who can read a clinical room changed: in Alice's audit log, in words.
+    await alice.page.getByRole('button', { name: 'My audit log' }).click();
+    const removal = alice.page.getByRole('table', { name: 'Audit entries' }).getByRole('row').filter({ hasText: 'Removed someone from a team room' });
+    await expect.poll(() => removal.getByRole('cell').last().textContent()).toBe(`${bob.jid} · from ${room}`);
   });
 });

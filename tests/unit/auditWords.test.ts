@@ -14,6 +14,12 @@ describe('auditDetailsInWords', () => {
     expect(words).toBe('2 messages · note saved as a FHIR file · NHS number given (not kept here) · conversation #4 · message ids 11, 12 · note a2f2b8dc · note written T1000');
   });
 
+  it('says whom the person took out of which room', () => {
+    expect(auditDetailsInWords('room-member-removed', { room: 'ward7@rooms.trust.example', member: 'bob@trust.example' }, time)).toBe(
+      'bob@trust.example · from ward7@rooms.trust.example',
+    );
+  });
+
   it('names each lock reason and export in words', () => {
     expect(auditDetailsInWords('lock', { reason: 'idle' }, time)).toBe('after the idle time');
     expect(auditDetailsInWords('lock', { reason: 'os-lock' }, time)).toBe('the computer was locked');

@@ -42,6 +42,8 @@ const CONVERSATION_CHANNELS = [
   'rooms:join',
   'rooms:addMembers',
   'rooms:present',
+  'rooms:members',
+  'rooms:removeMember',
   'held:list',
   'held:accept',
   'directory:list',

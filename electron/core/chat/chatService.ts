@@ -39,6 +39,7 @@ import type {
   HeldSender,
   HistoryState,
   Presence,
+  RoomMember,
   RoomOccupant,
   SendRequest,
 } from './chatTypes.js';
@@ -398,6 +399,29 @@ class Chat implements ChatService {
       if (jid !== this.#ownBare && !people.has(jid)) people.set(jid, { jid, name: this.#directory.nameOf(jid) ?? nick });
     }
     return [...people.values()].sort((a, b) => a.name.localeCompare(b.name, 'en-GB') || a.jid.localeCompare(b.jid));
+  }
+
+  async roomMembers(roomJid: string): Promise<RoomMember[]> {
+    const room = bareJidOf(roomJid);
+    if (room === null) throw new TypeError('Not a room JID.');
+    const here = new Map([...this.#rooms.present(room)].map(([nick, jid]) => [jid, nick]));
+    const rank = { owner: 0, admin: 1, member: 2 } as const;
+    return (await this.#rooms.members(room))
+      .map(({ jid, affiliation }) => ({
+        jid,
+        name: this.#directory.nameOf(jid) ?? here.get(jid) ?? titleFromJid(jid),
+        affiliation,
+        here: here.has(jid),
+        you: jid === this.#ownBare,
+      }))
+      .sort((a, b) => rank[a.affiliation] - rank[b.affiliation] || a.name.localeCompare(b.name, 'en-GB') || a.jid.localeCompare(b.jid));
+  }
+
+  async removeRoomMember(roomJid: string, memberJid: string): Promise<void> {
+    const room = bareJidOf(roomJid);
+    const member = bareJidOf(memberJid);
+    if (room === null || member === null) throw new TypeError('Not a JID.');
+    await this.#rooms.removeMember(room, member);
   }
 
   async addRoomMembers(roomJid: string, memberJids: readonly string[], affiliation: 'member' | 'admin' = 'member'): Promise<void> {

@@ -5,6 +5,7 @@
  */
 import type { MentionTarget } from '../../common/mentions.js';
 import type { NotifyLevel } from '../../common/notifyLevels.js';
+import type { RoomAffiliation } from './rooms.js';
 import type { WardlineStore } from '../store/index.js';
 import type { IncomingSource, MessageBounce } from '../messaging/index.js';
 import type { AdminCaBundle, XmlElement, XmppConnectionOptions } from '../xmpp/index.js';
@@ -112,6 +113,10 @@ export interface ChatService {
   markRead(conversationId: number): Promise<void>;
   /** Who is in the room now (the room revealed their address), not us, by name. */
   roomPresent(roomJid: string): RoomOccupant[];
+  /** Everyone who may read the room (asked of the server); RoomMembershipError when it refuses. */
+  roomMembers(roomJid: string): Promise<RoomMember[]>;
+  /** Takes someone's membership away; RoomMembershipError when the server refuses. */
+  removeRoomMember(roomJid: string, memberJid: string): Promise<void>;
   /** What a room message must contain to mention this person: @ their room nick, or their whole name. */
   mentionTarget(): MentionTarget;
   /** A team room's notification level, stored; false when the conversation is not a team room. */
@@ -149,6 +154,17 @@ export interface RoomOccupant {
   jid: string;
   /** The directory's name for them, else their nick in the room. */
   name: string;
+}
+
+/** Someone who may read a members-only room. */
+export interface RoomMember {
+  jid: string;
+  /** The directory's name for them, else their nick in the room, else the address's local part. */
+  name: string;
+  affiliation: RoomAffiliation;
+  /** In the room now (the room revealed their address). */
+  here: boolean;
+  you: boolean;
 }
 
 export interface ChatServiceOptions {

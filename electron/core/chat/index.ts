@@ -4,5 +4,5 @@
  */
 export { startChat, ChatSendError, ARCHIVE_PAGE_SIZE, INITIAL_SYNC_WINDOW_MS } from './chatService.js';
 export { DEFAULT_URGENT_INTERVAL_MS, DEFAULT_URGENT_MAX_REMINDERS } from './urgentReminders.js';
-export { RoomJoinError } from './rooms.js';
+export { RoomJoinError, RoomMembershipError } from './rooms.js';
 export type * from './chatTypes.js';

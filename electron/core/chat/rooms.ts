@@ -68,6 +68,27 @@ interface PendingJoin {
 
 const DISCO_INFO = 'http://jabber.org/protocol/disco#info';
 
+/** Who may read a members-only room, by affiliation (XEP-0045 §9.5, §10.5). */
+export type RoomAffiliation = 'owner' | 'admin' | 'member';
+const AFFILIATIONS: readonly RoomAffiliation[] = ['owner', 'admin', 'member'];
+
+/** The room (or the server) would not list or change its members: said in people's words. */
+export class RoomMembershipError extends Error {
+  constructor(message: string, readonly condition: string) {
+    super(message);
+    this.name = 'RoomMembershipError';
+  }
+}
+
+/** Server refusal → a sentence for the person (the condition goes to the log). */
+function membershipError(error: unknown, refusedWords: string): RoomMembershipError {
+  const condition = error instanceof XmppError ? (error.condition ?? error.kind) : 'error';
+  if (error instanceof XmppError && error.kind === 'iq' && ['forbidden', 'not-allowed', 'not-authorized'].includes(condition)) {
+    return new RoomMembershipError(refusedWords, condition);
+  }
+  return new RoomMembershipError('The server did not answer. Try again once messaging is connected.', condition);
+}
+
 export class RoomJoinError extends Error {
   constructor(readonly condition: string) {
     super(`The room could not be joined: ${condition}.`);
@@ -196,6 +217,40 @@ export class Rooms {
     this.closed.delete(room);
     this.joined.set(room, { nick });
     return outcome;
+  }
+
+  /**
+   * Everyone who may read the room, by affiliation: one request per list (Prosody lets members of
+   * a members-only room that reveals addresses read them). Refused → RoomMembershipError.
+   */
+  async members(room: string): Promise<{ jid: string; affiliation: RoomAffiliation }[]> {
+    try {
+      const lists = await Promise.all(
+        AFFILIATIONS.map(async (affiliation) => {
+          const answer = await this.#deps.iq(xml('iq', { type: 'get', to: room }, xml('query', { xmlns: MUC_ADMIN }, xml('item', { affiliation }))));
+          const items = answer.getChild('query', MUC_ADMIN)?.getChildren('item') ?? [];
+          return items.flatMap((item) => {
+            const jid = bareJidOf(item.attrs['jid']);
+            return jid === null ? [] : [{ jid, affiliation }];
+          });
+        }),
+      );
+      // Highest affiliation first; a JID listed twice keeps the first.
+      const byJid = new Map<string, RoomAffiliation>();
+      for (const { jid, affiliation } of lists.flat()) if (!byJid.has(jid)) byJid.set(jid, affiliation);
+      return [...byJid].map(([jid, affiliation]) => ({ jid, affiliation }));
+    } catch (error) {
+      throw membershipError(error, 'This room does not show its members to you.');
+    }
+  }
+
+  /** Takes a person's membership away (affiliation none): a members-only room then removes them. */
+  async removeMember(room: string, jid: string): Promise<void> {
+    try {
+      await this.#deps.iq(xml('iq', { type: 'set', to: room }, xml('query', { xmlns: MUC_ADMIN }, xml('item', { affiliation: 'none', jid }))));
+    } catch (error) {
+      throw membershipError(error, "Only the room's owners and admins can remove people, and an admin cannot remove an owner.");
+    }
   }
 
   /** Everyone in a room we are in whose address it revealed (nick → bare JID), ourselves included. */

@@ -18,7 +18,9 @@ export type AuditKind =
   | 'retention-purge'
   | 'export'
   | 'policy-load'
-  | 'account-revoked';
+  | 'account-revoked'
+  /** This person took someone's membership of a team room away (who can read it changed). */
+  | 'room-member-removed';
 
 export type AuditDetails = Readonly<Record<string, string | number | boolean | null>>;
 

@@ -98,7 +98,10 @@ function phrase(key: string, value: Value, time: TimeWords): string | null {
     case 'sha256':
       return `SHA-256 ${s.slice(0, 12)}…`;
     case 'account':
+    case 'member':
       return s;
+    case 'room':
+      return `from ${s}`;
     case 'condition':
       return `server said: ${s}`;
     case 'fields':
@@ -122,7 +125,7 @@ export function auditDetailsInWords(kind: string, details: Details, time: TimeWo
  * "conversation #1 · message id 7 · 1 message".
  */
 const ORDER = [
-  'what', 'account', 'source', 'path', 'sha256', 'messages', 'deleted', 'incidents', 'incidentEvents', 'entries', 'attempts',
+  'what', 'account', 'member', 'room', 'source', 'path', 'sha256', 'messages', 'deleted', 'incidents', 'incidentEvents', 'entries', 'attempts',
   'via', 'reason', 'by', 'condition', 'wipe', 'fields', 'created', 'nhsNumberGiven', 'recordReferenceGiven', 'retractionsQueued',
   'conversationId', 'messageIds', 'noteId', 'noteCreatedAt', 'cutoff', 'retentionDays', 'lastAttemptAt', 'walTruncated',
 ];
