@@ -97,6 +97,8 @@ export const ConversationSummarySchema = z.object({
   hasDraft: z.boolean(),
   /** How much it may interrupt (a team room's setting; 1:1 conversations are always 'all'). */
   notify: z.enum(NOTIFY_LEVELS),
+  /** A team room that removed this person or would not let them back in this session: readable, nothing can be sent. */
+  closed: z.boolean(),
   /**
    * The start of the newest message, one line, for the list (admin policy may turn previews off:
    * then always null). `author`: "You", the sender's name in a room, null for the other person in 1:1.

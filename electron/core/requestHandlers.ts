@@ -68,7 +68,8 @@ export function requestHandlers(
     'conversations:list': async () => {
       const mask = session.masksPatientIdentifiers();
       const conversations = await session.store().listConversations({ previews: session.showsConversationPreviews() });
-      return conversations.map((c) => toConversationView(c, mask)).sort(byAttention);
+      const closed = session.connection().kind === 'not-configured' ? new Set<string>() : session.chat().closedRooms();
+      return conversations.map((c) => toConversationView(c, mask, closed)).sort(byAttention);
     },
     'conversations:openDirect': async ({ jid }) => ({ conversationId: await session.chat().openDirect(jid) }),
     'conversations:markRead': async ({ conversationId }) => {

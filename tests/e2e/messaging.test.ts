@@ -540,6 +540,12 @@ describe('messaging between two people, end to end', () => {
       expect.stringMatching(new RegExp(`^alice \\(you\\) ${alice.jid} Owner`)),
     ]);
 
+    // Bob's side: the history stays, and nothing can be typed where it could not go.
+    await bob.page.getByRole('navigation', { name: 'Conversations' }).getByRole('button', { name: /bed-management/ }).click();
+    await expect.poll(() => bob.page.getByText('You are not in this room any more').isVisible()).toBe(true);
+    expect(await bob.page.getByLabel('Message', { exact: true }).count()).toBe(0);
+    await checkScreen(bob.page, 'messaging-09b-bob-removed-from-room');
+
     // Who can read a clinical room changed: in Alice's audit log, in words.
     await alice.page.getByRole('button', { name: 'My audit log' }).click();
     const removal = alice.page.getByRole('table', { name: 'Audit entries' }).getByRole('row').filter({ hasText: 'Removed someone from a team room' });

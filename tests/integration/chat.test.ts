@@ -249,6 +249,7 @@ describe('chat service', () => {
     // The server took Bob out of the room at once, and he can no longer see who is in it.
     await waitFor('bob out of the room', () => (alice.chat.roomPresent(room).length === 0 ? true : undefined));
     await expect(bob.chat.roomMembers(room)).rejects.toThrow('This room does not show its members to you.');
+    await waitFor('bob told he is out', () => (bob.chat.closedRooms().has(room) ? true : undefined));
     await expect(bob.chat.joinRoom(room)).rejects.toThrow(/registration-required|forbidden/);
   });
 });

@@ -344,6 +344,11 @@ class Chat implements ChatService {
 
   #roomClosed(room: string): void {
     this.#failures.roomClosed(room).catch((error: unknown) => this.#log(`chat room-closed-failed error=${errorName(error)}`));
+    // The conversation now says so, and offers no composer.
+    void this.#conversations.known(room, 'room').then(
+      (id) => id !== null && this.#emit({ type: 'conversations-changed', conversationIds: [id] }),
+      () => undefined,
+    );
   }
 
   /** A conversation's address and kind never change, so one lookup serves every later send. */
@@ -388,6 +393,10 @@ class Chat implements ChatService {
     });
     this.#emit({ type: 'directory-changed' });
     return id;
+  }
+
+  closedRooms(): ReadonlySet<string> {
+    return this.#rooms.closed;
   }
 
   roomPresent(roomJid: string): RoomOccupant[] {

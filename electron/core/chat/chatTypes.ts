@@ -113,6 +113,8 @@ export interface ChatService {
   markRead(conversationId: number): Promise<void>;
   /** Who is in the room now (the room revealed their address), not us, by name. */
   roomPresent(roomJid: string): RoomOccupant[];
+  /** Rooms that removed us or would not let us back in, this session. */
+  closedRooms(): ReadonlySet<string>;
   /** Everyone who may read the room (asked of the server); RoomMembershipError when it refuses. */
   roomMembers(roomJid: string): Promise<RoomMember[]>;
   /** Takes someone's membership away; RoomMembershipError when the server refuses. */

@@ -49,7 +49,8 @@ export function toMessageView(message: StoredMessage, maskIdentifiers = false, y
 export const PREVIEW_SHOWN_CHARACTERS = 120;
 
 /** Titles are typed by people (a room named after a patient), so masking covers them too. */
-export function toConversationView(c: StoredConversation, maskIdentifiers = false): ConversationSummary {
+/** `closedRooms`: team rooms that removed this person or would not let them back in (this session). */
+export function toConversationView(c: StoredConversation, maskIdentifiers = false, closedRooms: ReadonlySet<string> = new Set()): ConversationSummary {
   return {
     id: c.id,
     title: shownText(c.title, maskIdentifiers),
@@ -61,6 +62,7 @@ export function toConversationView(c: StoredConversation, maskIdentifiers = fals
     lastActivityAt: c.lastActivityAt,
     hasDraft: c.hasDraft,
     notify: c.notify,
+    closed: c.kind === 'room' && closedRooms.has(c.jid),
     preview: c.latest === null ? null : previewOf(c.latest, c.kind, maskIdentifiers),
   };
 }
