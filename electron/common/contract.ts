@@ -667,12 +667,15 @@ export const requests = {
     response: z.array(z.object({ jid: z.string(), name: z.string() })),
     locked: 'refuse',
   },
-  /** Everyone who may read a team room (asked of the server), owners first. */
+  /** A team room's owners, admins and members (asked of the server), owners first; membersOnly: only they can read it. */
   'rooms:members': {
     request: z.object({ roomJid: Jid }).strict(),
-    response: z.array(
-      z.object({ jid: z.string(), name: z.string(), affiliation: z.enum(['owner', 'admin', 'member']), here: z.boolean(), you: z.boolean() }),
-    ),
+    response: z.object({
+      membersOnly: z.boolean(),
+      members: z.array(
+        z.object({ jid: z.string(), name: z.string(), affiliation: z.enum(['owner', 'admin', 'member']), here: z.boolean(), you: z.boolean() }),
+      ),
+    }),
     locked: 'refuse',
   },
   /** Takes someone out of a members-only team room (owners and admins; the server decides). */

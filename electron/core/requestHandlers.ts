@@ -99,7 +99,8 @@ export function requestHandlers(
     'rooms:members': ({ roomJid }) =>
       personFacing(async () => {
         const mask = session.masksPatientIdentifiers();
-        return (await session.chat().roomMembers(roomJid)).map((member) => ({ ...member, name: shownText(member.name, mask) }));
+        const { membersOnly, members } = await session.chat().roomMembers(roomJid);
+        return { membersOnly, members: members.map((member) => ({ ...member, name: shownText(member.name, mask) })) };
       }),
     'rooms:removeMember': ({ roomJid, memberJid }) =>
       personFacing(async () => {

@@ -533,7 +533,7 @@ describe('messaging between two people, end to end', () => {
     await bobRow.getByRole('button', { name: 'Remove bob from this room' }).click();
     // Confirmed first, and the safe choice has focus.
     await expect.poll(() => alice.page.evaluate('document.activeElement?.textContent')).toBe('Keep');
-    await alice.page.getByRole('group', { name: 'Remove bob?' }).getByRole('button', { name: 'Remove', exact: true }).click();
+    await alice.page.getByRole('alertdialog', { name: /^Remove bob from this room\?/ }).getByRole('button', { name: 'Remove', exact: true }).click();
     await expect.poll(() => alice.page.getByText('bob can no longer read this room.').isVisible()).toBe(true);
     // The list, read again from the server, has Alice alone.
     await expect.poll(async () => (await readers.getByRole('listitem').allTextContents()).map((t) => t.replace(/\s+/g, ' ').trim())).toEqual([

@@ -233,19 +233,22 @@ describe('chat service', () => {
     await alice.chat.joinRoom(room, 'Handover');
     await alice.chat.addRoomMembers(room, [bob.jid]);
     await bob.chat.joinRoom(room);
-    await waitFor('bob in the room', async () => ((await alice.chat.roomMembers(room)).find((m) => m.jid === bob.jid)?.here ? true : undefined));
-    expect(await alice.chat.roomMembers(room)).toEqual([
-      { jid: alice.jid, name: 'alice', affiliation: 'owner', here: true, you: true },
-      { jid: bob.jid, name: 'bob', affiliation: 'member', here: true, you: false },
-    ]);
-    expect((await bob.chat.roomMembers(room)).map((m) => [m.jid, m.affiliation, m.you])).toEqual([
+    await waitFor('bob in the room', async () => ((await alice.chat.roomMembers(room)).members.find((m) => m.jid === bob.jid)?.here ? true : undefined));
+    expect(await alice.chat.roomMembers(room)).toEqual({
+      membersOnly: true,
+      members: [
+        { jid: alice.jid, name: 'alice', affiliation: 'owner', here: true, you: true },
+        { jid: bob.jid, name: 'bob', affiliation: 'member', here: true, you: false },
+      ],
+    });
+    expect((await bob.chat.roomMembers(room)).members.map((m) => [m.jid, m.affiliation, m.you])).toEqual([
       [alice.jid, 'owner', false],
       [bob.jid, 'member', true],
     ]);
     await expect(bob.chat.removeRoomMember(room, alice.jid)).rejects.toThrow("Only the room's owners and admins can remove people");
 
     await alice.chat.removeRoomMember(room, bob.jid);
-    expect((await alice.chat.roomMembers(room)).map((m) => m.jid)).toEqual([alice.jid]);
+    expect((await alice.chat.roomMembers(room)).members.map((m) => m.jid)).toEqual([alice.jid]);
     // The server took Bob out of the room at once, and he can no longer see who is in it.
     await waitFor('bob out of the room', () => (alice.chat.roomPresent(room).length === 0 ? true : undefined));
     await expect(bob.chat.roomMembers(room)).rejects.toThrow('This room does not show its members to you.');

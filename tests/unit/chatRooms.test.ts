@@ -154,3 +154,39 @@ describe('adding members', () => {
     expect(asked).toEqual([['b@trust.test'], ['c@trust.test'], ['d@trust.test']]);
   });
 });
+
+describe('room lists (who can read a room)', () => {
+  const MUC_ADMIN = 'http://jabber.org/protocol/muc#admin';
+  const list = (...jids: string[]): XmlElement => xml('iq', { type: 'result' }, xml('query', { xmlns: MUC_ADMIN }, ...jids.map((jid) => xml('item', { jid }))));
+  const info = (...features: string[]): XmlElement =>
+    xml('iq', { type: 'result' }, xml('query', { xmlns: 'http://jabber.org/protocol/disco#info' }, ...features.map((v) => xml('feature', { var: v }))));
+
+  it('leaves out a list the room will not show (an admin asking for owners), and says whether only members may enter', async () => {
+    // Answers in request order: disco#info, then owner, admin, member lists.
+    const { rooms } = harness([info('muc_persistent'), iqError('forbidden'), list('lead@trust.test'), list('amy@trust.test/desk', 'lead@trust.test')]);
+    expect(await rooms.members(ROOM)).toEqual({
+      membersOnly: false,
+      members: [
+        { jid: 'lead@trust.test', affiliation: 'admin' },
+        { jid: 'amy@trust.test', affiliation: 'member' },
+      ],
+    });
+  });
+
+  it('refuses in words when every list is refused, or when the server does not answer, and logs the condition without content', async () => {
+    const refused = harness([info('muc_membersonly'), iqError('forbidden'), iqError('forbidden'), iqError('forbidden')]);
+    await expect(refused.rooms.members(ROOM)).rejects.toThrow('This room does not show its members to you.');
+    expect(refused.logs).toHaveLength(1);
+    expect(refused.logs[0]).toMatch(/^chat room-members-failed room=\S+ condition=forbidden$/);
+    const silent = harness([info('muc_membersonly'), list('a@trust.test'), new XmppError('timeout', 'no answer'), list()]);
+    await expect(silent.rooms.members(ROOM)).rejects.toThrow('The server did not answer. Try again once messaging is connected.');
+  });
+
+  it('says why a removal was refused, in words for a refusal and with the condition otherwise', async () => {
+    await expect(harness([iqError('not-allowed')]).rooms.removeMember(ROOM, 'lead@trust.test')).rejects.toThrow(
+      "Only the room's owners and admins can remove people, and an admin can remove members only.",
+    );
+    await expect(harness([iqError('conflict')]).rooms.removeMember(ROOM, 'me@trust.test')).rejects.toThrow('The server refused this (conflict).');
+  });
+});
+

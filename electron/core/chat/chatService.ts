@@ -39,7 +39,7 @@ import type {
   HeldSender,
   HistoryState,
   Presence,
-  RoomMember,
+  RoomMembers,
   RoomOccupant,
   SendRequest,
 } from './chatTypes.js';
@@ -410,12 +410,13 @@ class Chat implements ChatService {
     return [...people.values()].sort((a, b) => a.name.localeCompare(b.name, 'en-GB') || a.jid.localeCompare(b.jid));
   }
 
-  async roomMembers(roomJid: string): Promise<RoomMember[]> {
+  async roomMembers(roomJid: string): Promise<RoomMembers> {
     const room = bareJidOf(roomJid);
     if (room === null) throw new TypeError('Not a room JID.');
     const here = new Map([...this.#rooms.present(room)].map(([nick, jid]) => [jid, nick]));
     const rank = { owner: 0, admin: 1, member: 2 } as const;
-    return (await this.#rooms.members(room))
+    const { membersOnly, members } = await this.#rooms.members(room);
+    const listed = members
       .map(({ jid, affiliation }) => ({
         jid,
         name: this.#directory.nameOf(jid) ?? here.get(jid) ?? titleFromJid(jid),
@@ -424,6 +425,7 @@ class Chat implements ChatService {
         you: jid === this.#ownBare,
       }))
       .sort((a, b) => rank[a.affiliation] - rank[b.affiliation] || a.name.localeCompare(b.name, 'en-GB') || a.jid.localeCompare(b.jid));
+    return { membersOnly, members: listed };
   }
 
   async removeRoomMember(roomJid: string, memberJid: string): Promise<void> {

@@ -115,8 +115,8 @@ export interface ChatService {
   roomPresent(roomJid: string): RoomOccupant[];
   /** Rooms that removed us or would not let us back in, this session. */
   closedRooms(): ReadonlySet<string>;
-  /** Everyone who may read the room (asked of the server); RoomMembershipError when it refuses. */
-  roomMembers(roomJid: string): Promise<RoomMember[]>;
+  /** The room's lists (asked of the server); RoomMembershipError when it refuses them all. */
+  roomMembers(roomJid: string): Promise<RoomMembers>;
   /** Takes someone's membership away; RoomMembershipError when the server refuses. */
   removeRoomMember(roomJid: string, memberJid: string): Promise<void>;
   /** What a room message must contain to mention this person: @ their room nick, or their whole name. */
@@ -158,7 +158,13 @@ export interface RoomOccupant {
   name: string;
 }
 
-/** Someone who may read a members-only room. */
+/** A room's lists as the server keeps them; only in a members-only room do they say who can read it. */
+export interface RoomMembers {
+  membersOnly: boolean;
+  members: RoomMember[];
+}
+
+/** Someone on a room's owner, admin or member list. */
 export interface RoomMember {
   jid: string;
   /** The directory's name for them, else their nick in the room, else the address's local part. */

@@ -80,12 +80,17 @@ export class RoomMembershipError extends Error {
   }
 }
 
-/** Server refusal → a sentence for the person (the condition goes to the log). */
+const REFUSALS: ReadonlySet<string> = new Set(['forbidden', 'not-allowed', 'not-authorized']);
+
+function isRefusal(error: unknown): boolean {
+  return error instanceof XmppError && error.kind === 'iq' && REFUSALS.has(error.condition ?? '');
+}
+
+/** Server answer → a sentence for the person; the condition is logged for IT by the caller. */
 function membershipError(error: unknown, refusedWords: string): RoomMembershipError {
   const condition = error instanceof XmppError ? (error.condition ?? error.kind) : 'error';
-  if (error instanceof XmppError && error.kind === 'iq' && ['forbidden', 'not-allowed', 'not-authorized'].includes(condition)) {
-    return new RoomMembershipError(refusedWords, condition);
-  }
+  if (isRefusal(error)) return new RoomMembershipError(refusedWords, condition);
+  if (error instanceof XmppError && error.kind === 'iq') return new RoomMembershipError(`The server refused this (${condition}).`, condition);
   return new RoomMembershipError('The server did not answer. Try again once messaging is connected.', condition);
 }
 
@@ -220,28 +225,37 @@ export class Rooms {
   }
 
   /**
-   * Everyone who may read the room, by affiliation: one request per list (Prosody lets members of
-   * a members-only room that reveals addresses read them). Refused → RoomMembershipError.
+   * Who is on the room's lists, by affiliation (one request per list), and whether only they may
+   * enter (members-only). Prosody lets members of a members-only room that reveals addresses read
+   * every list, and an admin elsewhere only the lists at or below their own: a list refused is left
+   * out; all three refused (or no answer) → RoomMembershipError.
    */
-  async members(room: string): Promise<{ jid: string; affiliation: RoomAffiliation }[]> {
-    try {
-      const lists = await Promise.all(
-        AFFILIATIONS.map(async (affiliation) => {
-          const answer = await this.#deps.iq(xml('iq', { type: 'get', to: room }, xml('query', { xmlns: MUC_ADMIN }, xml('item', { affiliation }))));
-          const items = answer.getChild('query', MUC_ADMIN)?.getChildren('item') ?? [];
-          return items.flatMap((item) => {
-            const jid = bareJidOf(item.attrs['jid']);
-            return jid === null ? [] : [{ jid, affiliation }];
-          });
-        }),
-      );
-      // Highest affiliation first; a JID listed twice keeps the first.
-      const byJid = new Map<string, RoomAffiliation>();
-      for (const { jid, affiliation } of lists.flat()) if (!byJid.has(jid)) byJid.set(jid, affiliation);
-      return [...byJid].map(([jid, affiliation]) => ({ jid, affiliation }));
-    } catch (error) {
-      throw membershipError(error, 'This room does not show its members to you.');
+  async members(room: string): Promise<{ membersOnly: boolean; members: { jid: string; affiliation: RoomAffiliation }[] }> {
+    const [info, ...lists] = await Promise.allSettled([
+      this.#deps.iq(xml('iq', { type: 'get', to: room }, xml('query', { xmlns: DISCO_INFO }))),
+      ...AFFILIATIONS.map((affiliation) => this.#deps.iq(xml('iq', { type: 'get', to: room }, xml('query', { xmlns: MUC_ADMIN }, xml('item', { affiliation }))))),
+    ]);
+    const failed = lists.find((list): list is PromiseRejectedResult => list.status === 'rejected' && !isRefusal(list.reason));
+    const refusedAll = lists.every((list) => list.status === 'rejected');
+    if (failed !== undefined || refusedAll) {
+      const reason = failed?.reason ?? (lists[0] as PromiseRejectedResult).reason;
+      this.#deps.log(`chat room-members-failed room=${jidForLog(room)} condition=${serverWordForLog(membershipError(reason, '').condition)}`);
+      throw membershipError(reason, 'This room does not show its members to you.');
     }
+    // Highest affiliation first; a JID listed twice keeps the first.
+    const byJid = new Map<string, RoomAffiliation>();
+    lists.forEach((list, i) => {
+      if (list.status !== 'fulfilled') return;
+      for (const item of list.value.getChild('query', MUC_ADMIN)?.getChildren('item') ?? []) {
+        const jid = bareJidOf(item.attrs['jid']);
+        if (jid !== null && !byJid.has(jid)) byJid.set(jid, AFFILIATIONS[i] ?? 'member');
+      }
+    });
+    const features = info.status === 'fulfilled' ? (info.value.getChild('query', DISCO_INFO)?.getChildren('feature') ?? []) : [];
+    return {
+      membersOnly: features.some((feature) => feature.attrs['var'] === 'muc_membersonly'),
+      members: [...byJid].map(([jid, affiliation]) => ({ jid, affiliation })),
+    };
   }
 
   /** Takes a person's membership away (affiliation none): a members-only room then removes them. */
@@ -249,7 +263,9 @@ export class Rooms {
     try {
       await this.#deps.iq(xml('iq', { type: 'set', to: room }, xml('query', { xmlns: MUC_ADMIN }, xml('item', { affiliation: 'none', jid }))));
     } catch (error) {
-      throw membershipError(error, "Only the room's owners and admins can remove people, and an admin cannot remove an owner.");
+      const refusal = membershipError(error, "Only the room's owners and admins can remove people, and an admin can remove members only.");
+      this.#deps.log(`chat room-member-remove-failed room=${jidForLog(room)} condition=${serverWordForLog(refusal.condition)}`);
+      throw refusal;
     }
   }
 
