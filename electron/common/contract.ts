@@ -661,7 +661,7 @@ export const requests = {
     locked: 'refuse',
     fields: { memberJids: 'Addresses to add', 'memberJids.*': 'Addresses to add, address #' },
   },
-  /** Who is in a team room now (occupants whose address the room reveals), for "People here" and "@". */
+  /** Who is in a team room now (occupants whose address the room reveals): "@" suggestions, and "People" when the room hides its lists. */
   'rooms:present': {
     request: z.object({ roomJid: Jid }).strict(),
     response: z.array(z.object({ jid: z.string(), name: z.string() })),

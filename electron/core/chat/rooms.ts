@@ -86,9 +86,13 @@ function isRefusal(error: unknown): boolean {
   return error instanceof XmppError && error.kind === 'iq' && REFUSALS.has(error.condition ?? '');
 }
 
+function conditionOf(error: unknown): string {
+  return error instanceof XmppError ? (error.condition ?? error.kind) : 'error';
+}
+
 /** Server answer → a sentence for the person; the condition is logged for IT by the caller. */
 function membershipError(error: unknown, refusedWords: string): RoomMembershipError {
-  const condition = error instanceof XmppError ? (error.condition ?? error.kind) : 'error';
+  const condition = conditionOf(error);
   if (isRefusal(error)) return new RoomMembershipError(refusedWords, condition);
   if (error instanceof XmppError && error.kind === 'iq') return new RoomMembershipError(`The server refused this (${condition}).`, condition);
   return new RoomMembershipError('The server did not answer. Try again once messaging is connected.', condition);
@@ -239,7 +243,7 @@ export class Rooms {
     const refusedAll = lists.every((list) => list.status === 'rejected');
     if (failed !== undefined || refusedAll) {
       const reason = failed?.reason ?? (lists[0] as PromiseRejectedResult).reason;
-      this.#deps.log(`chat room-members-failed room=${jidForLog(room)} condition=${serverWordForLog(membershipError(reason, '').condition)}`);
+      this.#deps.log(`chat room-members-failed room=${jidForLog(room)} condition=${serverWordForLog(conditionOf(reason))}`);
       throw membershipError(reason, 'This room does not show its members to you.');
     }
     // Highest affiliation first; a JID listed twice keeps the first.
