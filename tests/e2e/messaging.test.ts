@@ -213,6 +213,11 @@ describe('messaging between two people, end to end', () => {
     const offered = alice.page.getByRole('listbox', { name: 'Mention a colleague' }).getByRole('option');
     await expect.poll(async () => (await offered.allTextContents()).map((t) => t.trim())).toEqual(['@bob']);
     expect(await composer.getAttribute('aria-activedescendant')).toBe(await offered.first().getAttribute('id'));
+    // The list follows the caret: away from the @word it closes, back on it it opens again.
+    await composer.press('Home');
+    await expect.poll(() => offered.count()).toBe(0);
+    await composer.press('End');
+    await expect.poll(() => offered.count()).toBe(1);
     await checkScreen(alice.page, 'messaging-04c-alice-mentions-bob');
     await composer.press('Enter');
     expect(await composer.inputValue()).toBe('@bob ');
