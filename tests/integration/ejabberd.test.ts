@@ -119,6 +119,16 @@ describe('chat service on ejabberd', () => {
     expect(bobSide.filter((m) => m.body === 'Handover at 19:00')).toMatchObject([{ direction: 'in', senderJid: alice.jid, senderName: 'Name of alice' }]);
     expect(bobSide.filter((m) => m.body === 'Noted')).toMatchObject([{ direction: 'out' }]);
     expect(await alice.chat.directory()).toContainEqual(expect.objectContaining({ jid: room, kind: 'room', name: 'Ward 7 nursing' }));
+    // Who can read it: ejabberd, like Prosody, shows a members-only room's lists to its members too.
+    for (const w of [alice, bob]) {
+      expect(await w.chat.roomMembers(room)).toMatchObject({
+        membersOnly: true,
+        members: [
+          { jid: alice.jid, affiliation: 'owner', you: w === alice },
+          { jid: bob.jid, affiliation: 'member', you: w === bob },
+        ],
+      });
+    }
 
     // What the server holds: members-only, persistent, hidden and archived.
     const probe = connectXmpp({ ...accountOf('carol'), adminCa: { paths: [server.caCertPath] }, resource: 'disco' });
