@@ -673,7 +673,14 @@ export const requests = {
     response: z.object({
       membersOnly: z.boolean(),
       members: z.array(
-        z.object({ jid: z.string(), name: z.string(), affiliation: z.enum(['owner', 'admin', 'member']), here: z.boolean(), you: z.boolean() }),
+        z.object({
+          jid: z.string(),
+          name: z.string(),
+          affiliation: z.enum(['owner', 'admin', 'member']),
+          here: z.boolean(),
+          you: z.boolean(),
+          presence: z.enum(['available', 'busy', 'off-duty', 'offline']).nullable(),
+        }),
       ),
     }),
     locked: 'refuse',

@@ -234,13 +234,17 @@ describe('chat service', () => {
     await alice.chat.addRoomMembers(room, [bob.jid]);
     await bob.chat.joinRoom(room);
     await waitFor('bob in the room', async () => ((await alice.chat.roomMembers(room)).members.find((m) => m.jid === bob.jid)?.here ? true : undefined));
+    // With each person's status from the directory: is Bob free to answer?
+    await bob.chat.setPresence('busy');
+    await waitFor('bob busy', async () => ((await alice.chat.roomMembers(room)).members.find((m) => m.jid === bob.jid)?.presence === 'busy' ? true : undefined));
     expect(await alice.chat.roomMembers(room)).toEqual({
       membersOnly: true,
       members: [
-        { jid: alice.jid, name: 'alice', affiliation: 'owner', here: true, you: true },
-        { jid: bob.jid, name: 'bob', affiliation: 'member', here: true, you: false },
+        { jid: alice.jid, name: 'alice', affiliation: 'owner', here: true, you: true, presence: null },
+        { jid: bob.jid, name: 'bob', affiliation: 'member', here: true, you: false, presence: 'busy' },
       ],
     });
+    await bob.chat.setPresence('available');
     expect((await bob.chat.roomMembers(room)).members.map((m) => [m.jid, m.affiliation, m.you])).toEqual([
       [alice.jid, 'owner', false],
       [bob.jid, 'member', true],

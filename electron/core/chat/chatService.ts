@@ -423,6 +423,7 @@ class Chat implements ChatService {
         affiliation,
         here: here.has(jid),
         you: jid === this.#ownBare,
+        presence: jid !== this.#ownBare && this.#directory.has(jid) ? this.#directory.presenceOf(jid) : null,
       }))
       .sort((a, b) => rank[a.affiliation] - rank[b.affiliation] || a.name.localeCompare(b.name, 'en-GB') || a.jid.localeCompare(b.jid));
     return { membersOnly, members: listed };

@@ -173,6 +173,8 @@ export interface RoomMember {
   /** In the room now (the room revealed their address). */
   here: boolean;
   you: boolean;
+  /** Their status as the directory sees it; null when they are not in it (or it is us). */
+  presence: Presence | 'offline' | null;
 }
 
 export interface ChatServiceOptions {
