@@ -258,5 +258,10 @@ describe('chat service', () => {
     await expect(bob.chat.roomMembers(room)).rejects.toThrow('This room does not show its members to you.');
     await waitFor('bob told he is out', () => (bob.chat.closedRooms().has(room) ? true : undefined));
     await expect(bob.chat.joinRoom(room)).rejects.toThrow(/registration-required|forbidden/);
+
+    // Added again, Bob joins again (under New): in the room, and no longer told he is out.
+    await alice.chat.addRoomMembers(room, [bob.jid]);
+    await bob.chat.joinRoom(room);
+    expect(bob.chat.closedRooms().has(room)).toBe(false);
   });
 });

@@ -345,6 +345,10 @@ class Chat implements ChatService {
   #roomClosed(room: string): void {
     this.#failures.roomClosed(room).catch((error: unknown) => this.#log(`chat room-closed-failed error=${errorName(error)}`));
     // The conversation now says so, and offers no composer.
+    this.#roomStateChanged(room);
+  }
+
+  #roomStateChanged(room: string): void {
     void this.#conversations.known(room, 'room').then(
       (id) => id !== null && this.#emit({ type: 'conversations-changed', conversationIds: [id] }),
       () => undefined,
@@ -656,7 +660,10 @@ class Chat implements ChatService {
     const session = ++this.#session;
     const current = (): boolean => this.#isCurrent(session);
     const started = this.#now();
+    const shutOut = [...this.#rooms.closed];
     this.#rooms.sessionLost();
+    // Tried again this session: no longer "not in this room" unless the room refuses us again.
+    for (const room of shutOut) this.#roomStateChanged(room);
     this.#directory.sessionLost();
     this.#history.setUpStarted();
     try {
