@@ -8,6 +8,8 @@
  * and "Ana Lima" is not in "Banana Limas". The name counts only when it has two words or more: a
  * first name alone ("Sam") is shared by too many people on a ward to interrupt anyone for.
  */
+import { foldForMatching } from './textFolding.js';
+
 export interface MentionTarget {
   /** The account's local part ("alice" for alice@trust.nhs.uk): the nick rooms show. */
   handle: string | null;
@@ -22,11 +24,6 @@ export function mentionsYou(body: string | null, target: MentionTarget): boolean
   if (handle !== '' && !handle.includes(' ') && containsWord(text, `@${handle}`)) return true;
   const name = target.name === null ? '' : foldForMatching(target.name);
   return name.includes(' ') && containsWord(text, name);
-}
-
-/** Lower case, accents off, runs of whitespace as one space: how names and handles are compared. */
-export function foldForMatching(text: string): string {
-  return text.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase().replace(/\s+/gu, ' ').trim();
 }
 
 function containsWord(text: string, word: string): boolean {

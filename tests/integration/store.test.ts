@@ -216,6 +216,7 @@ describe('encrypted store', () => {
     await store.upsertConversation({ jid: 'ward7@rooms.trust.example', kind: 'room', title: 'Ward 7 nursing' });
     expect(await levelOf(ward)).toBe('mentions');
     expect(await levelOf(direct)).toBe('all');
+    expect(await store.quietRooms()).toEqual([{ conversationId: ward, notify: 'mentions' }]);
     expect(await store.setRoomNotify(ward, 'all')).toBe(true);
   });
 

@@ -8,16 +8,17 @@ import type { WardlineStore } from '../store/index.js';
 import { errorName } from '../logSafeErrors.js';
 
 export class RoomNotifyLevels {
-  readonly #store: Pick<WardlineStore, 'listConversations' | 'setRoomNotify'>;
+  readonly #store: Pick<WardlineStore, 'quietRooms' | 'setRoomNotify'>;
   readonly #levels = new Map<number, NotifyLevel>();
   /** Settles (never rejects) once the stored levels are in. */
   readonly loaded: Promise<void>;
 
-  constructor(store: Pick<WardlineStore, 'listConversations' | 'setRoomNotify'>, log: (line: string) => void) {
+  constructor(store: Pick<WardlineStore, 'quietRooms' | 'setRoomNotify'>, log: (line: string) => void) {
     this.#store = store;
-    this.loaded = store.listConversations().then(
-      (conversations) => {
-        for (const { id, kind, notify } of conversations) if (kind === 'room' && notify !== 'all' && !this.#levels.has(id)) this.#levels.set(id, notify);
+    this.loaded = store.quietRooms().then(
+      (rooms) => {
+        // A level set while this read was on its way is newer: kept.
+        for (const { conversationId, notify } of rooms) if (!this.#levels.has(conversationId)) this.#levels.set(conversationId, notify);
       },
       (error: unknown) => log(`chat notify-levels-unread error=${errorName(error)}`),
     );

@@ -260,6 +260,13 @@ export class MessageStore {
     return row === undefined ? { unread: 0, urgent: 0 } : { unread: readNumber(row, 'unread'), urgent: readNumber(row, 'urgent') };
   }
 
+  /** Team rooms made quieter than 'all' (every other conversation is 'all'): read once when messaging starts. */
+  quietRooms(): { conversationId: number; notify: NotifyLevel }[] {
+    return this.statement(`SELECT id, notify FROM conversations WHERE kind = 'room' AND notify != 'all'`)
+      .all()
+      .map((row) => ({ conversationId: readNumber(row, 'id'), notify: readOneOf(row, 'notify', NOTIFY_LEVELS) }));
+  }
+
   /**
    * A team room's notification level. 1:1 conversations stay at 'all': a message addressed to the
    * person alone is never quietened. False when there is no such room.

@@ -47,6 +47,8 @@ export interface WardlineStore {
   markConversationRead(conversationId: number): Promise<void>;
   /** A team room's notification level; false when there is no such room (1:1 stays 'all'). */
   setRoomNotify(conversationId: number, level: NotifyLevel): Promise<boolean>;
+  /** Team rooms made quieter than 'all'. */
+  quietRooms(): Promise<{ conversationId: number; notify: NotifyLevel }[]>;
   /** Deletes rows, their index entries, and truncates the WAL. */
   deleteMessages(ids: readonly number[]): Promise<DeleteResult>;
   getSetting(key: string): Promise<string | null>;
@@ -193,6 +195,9 @@ class StoreClient implements WardlineStore {
   }
   setRoomNotify(conversationId: number, level: NotifyLevel): Promise<boolean> {
     return this.call('setRoomNotify', conversationId, level);
+  }
+  quietRooms(): Promise<{ conversationId: number; notify: NotifyLevel }[]> {
+    return this.call('quietRooms');
   }
   deleteMessages(ids: readonly number[]): Promise<DeleteResult> {
     return this.call('deleteMessages', ids);

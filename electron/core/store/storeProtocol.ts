@@ -44,6 +44,7 @@ export interface StoreOperations {
   unreadCounts: { args: []; result: UnreadCounts };
   markConversationRead: { args: [conversationId: number, at: number]; result: null };
   setRoomNotify: { args: [conversationId: number, level: NotifyLevel]; result: boolean };
+  quietRooms: { args: []; result: { conversationId: number; notify: NotifyLevel }[] };
   deleteMessages: { args: [ids: readonly number[]]; result: DeleteResult };
   getSetting: { args: [key: string]; result: string | null };
   setSetting: { args: [key: string, value: string]; result: null };

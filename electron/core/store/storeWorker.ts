@@ -82,6 +82,7 @@ const handlers: Handlers = {
     return null;
   },
   setRoomNotify: (conversationId, level) => openStore().setRoomNotify(conversationId, level),
+  quietRooms: () => openStore().quietRooms(),
   deleteMessages: (ids) => openStore().deleteMessages(ids),
   getSetting: (key) => openStore().getSetting(key),
   setSetting: (key, value) => {

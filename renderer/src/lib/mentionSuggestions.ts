@@ -4,7 +4,7 @@
  * what common/mentions.ts looks for, whatever name they signed with.
  */
 import type { DirectoryEntry } from '../../../electron/common/contract.js';
-import { foldForMatching } from '../../../electron/common/mentions.js';
+import { foldForMatching } from '../../../electron/common/textFolding.js';
 
 /** At most this many names are offered: a short list to read, not the whole trust. */
 export const MAX_SUGGESTIONS = 6;

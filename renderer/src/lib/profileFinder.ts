@@ -3,6 +3,8 @@
  * contain what was typed, ignoring case and accents ("zoe" finds "Zoë Brown"). The profile someone
  * clicked stays in the list whatever they type next.
  */
+import { foldForMatching } from '../../../electron/common/textFolding.js';
+
 export interface NamedProfile {
   id: string;
   displayName: string;
@@ -11,10 +13,8 @@ export interface NamedProfile {
 /** From this many profiles the lock screen offers the box; below, the list is short enough to scan. */
 export const FIND_FROM = 7;
 
-const folded = (text: string): string => text.normalize('NFD').replace(/\p{M}/gu, '').toLocaleLowerCase('en-GB').trim();
-
 export function profilesMatching<T extends NamedProfile>(profiles: readonly T[], typed: string, chosen: string | null): T[] {
-  const wanted = folded(typed);
+  const wanted = foldForMatching(typed);
   if (wanted === '') return [...profiles];
-  return profiles.filter((p) => p.id === chosen || folded(p.displayName).includes(wanted));
+  return profiles.filter((p) => p.id === chosen || foldForMatching(p.displayName).includes(wanted));
 }
