@@ -68,14 +68,15 @@ export function requestHandlers(
     'conversations:list': async () => {
       const mask = session.masksPatientIdentifiers();
       const conversations = await session.store().listConversations({ previews: session.showsConversationPreviews() });
-      const closed = session.connection().kind === 'not-configured' ? new Set<string>() : session.chat().closedRooms();
+      const closed = session.messagingIfRunning()?.closedRooms() ?? new Set<string>();
       return conversations.map((c) => toConversationView(c, mask, closed)).sort(byAttention);
     },
     'conversations:openDirect': async ({ jid }) => ({ conversationId: await session.chat().openDirect(jid) }),
     'conversations:markRead': async ({ conversationId }) => {
-      // Without an account there is nobody to send read markers to; the local state still counts.
-      if (session.connection().kind === 'not-configured') await session.store().markConversationRead(conversationId);
-      else await session.chat().markRead(conversationId);
+      // Without messaging (not set up, or signed out) there is nobody to send read markers to; the local state still counts.
+      const chat = session.messagingIfRunning();
+      if (chat === null) await session.store().markConversationRead(conversationId);
+      else await chat.markRead(conversationId);
       return { done: true as const };
     },
     'conversations:setNotify': async ({ conversationId, level }) => {
@@ -110,10 +111,11 @@ export function requestHandlers(
         return { removed: true as const };
       }),
     'held:list': async () => {
-      if (session.connection().kind === 'not-configured') return [];
+      const chat = session.messagingIfRunning();
+      if (chat === null) return [];
       // Refused (with the store's reason) rather than a list silently missing what was held before.
-      await session.chat().heldLoaded();
-      return session.chat().heldSenders();
+      await chat.heldLoaded();
+      return chat.heldSenders();
     },
     'held:accept': async ({ jid }) => {
       await session.chat().acceptSender(jid);

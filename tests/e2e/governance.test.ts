@@ -339,12 +339,18 @@ describe('clinical governance, end to end', () => {
     const status = carol.page.getByRole('status', { name: 'Connection' });
     await expect.poll(() => status.textContent(), { timeout: 30_000 }).toMatch(/^Signed out at /);
     await expect.poll(() => carol.page.getByRole('alert').textContent()).toMatch(/no longer accepts this messaging account/);
-    // The account form is back (folded away under the open conversation), empty: the password is forgotten.
+    // The account form is back (folded away under the open conversation): the password is forgotten,
+    // the address kept, so signing in again once IT says so is one field.
     await carol.page.getByText('Sign in again', { exact: true }).click();
-    expect(await carol.page.getByRole('form', { name: 'Messaging account' }).isVisible()).toBe(true);
-    expect(await carol.page.getByRole('form', { name: 'Messaging account' }).getByLabel('Password').inputValue()).toBe('');
-    // Nothing already here is hidden by it: the conversation stays readable below.
+    const form = carol.page.getByRole('form', { name: 'Messaging account' });
+    expect(await form.isVisible()).toBe(true);
+    expect(await form.getByLabel('Password').inputValue()).toBe('');
+    await expect.poll(() => form.getByLabel('Messaging address').inputValue()).toBe(`carol@${server.domain}`);
+    // Nothing already here is hidden by it: the conversation stays readable below, and listed.
     expect(await carol.page.getByRole('list', { name: 'Messages' }).textContent()).toContain('Bed 4 cleaned and ready.');
+    const list = carol.page.getByRole('navigation', { name: 'Conversations' });
+    await expect.poll(() => list.getByRole('listitem').count()).toBe(1);
+    expect(await list.getByRole('alert').count()).toBe(0);
     await checkScreen(carol.page, 'governance-09-account-revoked');
   });
 });

@@ -348,8 +348,15 @@ describe('account revocation', () => {
     await until('frank is told', async () => (await frank.call('chat:connection', {})).kind === 'revoked', 30_000);
     const connection = await frank.call('chat:connection', {});
     expect(connection).toMatchObject({ kind: 'revoked', reason: expect.stringMatching(/no longer accepts this messaging account/) });
-    expect(await frank.call('account:get', {})).toBeNull();
+    // The password is forgotten; the address and server settings stay for signing in again.
+    expect(await frank.call('account:get', {})).toEqual({ jid: `frank@${server.domain}`, host: server.host, port: server.c2sPort });
     expect(await auditKinds(frank)).toContain('account-revoked');
+    // Forgotten on disk too: unlocked again, nothing signs in (an account without password is none).
+    await frank.call('session:lock', {});
+    const locked = await frank.call('session:state', {});
+    await frank.call('session:unlock', { profileId: locked.kind === 'locked' ? (locked.lockedProfileId ?? '') : '', pin: PIN });
+    expect(await frank.call('chat:connection', {})).toEqual({ kind: 'not-configured' });
+    expect(await frank.call('account:get', {})).toEqual({ jid: `frank@${server.domain}`, host: server.host, port: server.c2sPort });
   });
 
   it('wipes the profile when policy says so, and the lock screen says why', async () => {

@@ -487,6 +487,11 @@ export class SessionController {
     return open.chat;
   }
 
+  /** The messaging service if it runs: null before setup and after the server signed the person out. */
+  messagingIfRunning(): ChatService | null {
+    return this.#requireOpen().chat;
+  }
+
   /** Whom a colleague's message must name to mention the unlocked person; null before messaging is set up. */
   mentionTarget(): MentionTarget | null {
     return this.#open?.chat?.mentionTarget() ?? null;
@@ -545,7 +550,7 @@ export class SessionController {
   }
 
   async account(): Promise<AccountView | null> {
-    const account = await readAccount(this.#requireOpen().store);
+    const account = await readSavedAccount(this.#requireOpen().store);
     return account ? toAccountView(account) : null;
   }
 
@@ -680,8 +685,9 @@ export class SessionController {
       await chat.stop().catch(() => {});
       await this.#stopIncident(open).catch(() => {});
       open.chat = null;
+      // The password goes; the address stays, so "Sign in again" asks only for the password.
+      await open.store.setSetting(ACCOUNT_SETTING, open.account === null ? '' : JSON.stringify(toAccountView(open.account)));
       open.account = null;
-      await open.store.setSetting(ACCOUNT_SETTING, '');
       open.revoked = { at: this.deps.now(), reason };
       this.deps.log(`account revoked wipe=${this.deps.governance.wipeOnRevocation}`);
       if (this.deps.governance.wipeOnRevocation) {
@@ -836,15 +842,22 @@ export class SessionController {
   }
 }
 
+/** The saved account; null when there is none or a revocation forgot its password. */
 async function readAccount(store: WardlineStore): Promise<ChatAccount | null> {
+  const saved = await readSavedAccount(store);
+  return saved !== null && saved.password !== undefined ? { ...saved, password: saved.password } : null;
+}
+
+/** What "Sign in again" fills in: the address and server settings, kept when a revocation forgot the password. */
+async function readSavedAccount(store: WardlineStore): Promise<(Omit<ChatAccount, 'password'> & { password?: string }) | null> {
   const raw = await store.getSetting(ACCOUNT_SETTING);
-  if (raw === null) return null;
+  if (raw === null || raw === '') return null;
   try {
     const parsed = JSON.parse(raw) as Partial<ChatAccount>;
-    if (typeof parsed.jid !== 'string' || typeof parsed.password !== 'string') return null;
+    if (typeof parsed.jid !== 'string') return null;
     return {
       jid: parsed.jid,
-      password: parsed.password,
+      ...(typeof parsed.password === 'string' ? { password: parsed.password } : {}),
       ...(typeof parsed.host === 'string' ? { host: parsed.host } : {}),
       ...(typeof parsed.port === 'number' ? { port: parsed.port } : {}),
     };
@@ -853,7 +866,7 @@ async function readAccount(store: WardlineStore): Promise<ChatAccount | null> {
   }
 }
 
-function toAccountView(account: ChatAccount): AccountView {
+function toAccountView(account: Omit<ChatAccount, 'password'>): AccountView {
   return { jid: account.jid, host: account.host ?? null, port: account.port ?? null };
 }
 
