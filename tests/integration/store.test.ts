@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import BetterSqlite from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore, prestartStoreWorker, StoreError, type ReceivedMessageInput, type WardlineStore } from '../../electron/core/store/index.js';
-import { PREVIEW_CHARACTERS } from '../../electron/core/store/messageStore.js';
+import { PREVIEW_CHARACTERS } from '../../electron/core/store/conversationPreview.js';
 import { openPlainStore } from '../../bench/plainSqlite.js';
 import { containsText, readWithJourneyapps } from '../fixtures/storeFiles.js';
 
@@ -288,6 +288,37 @@ describe('conversation previews', () => {
       expect((await store.listConversations({ previews: true })).find((c) => c.id === handover)?.latest).toBeNull();
     });
   });
+
+  it('keeps the kept copy of the newest message true through late arrivals, sending, deletion and retention', async () => {
+    await withFreshStore('preview-upkeep', async (store) => {
+      const ward = await store.upsertConversation({ jid: 'ward7@rooms.trust.example', kind: 'room', title: 'Ward 7' });
+      const other = await store.upsertConversation({ jid: 'theatres@rooms.trust.example', kind: 'room', title: 'Theatres' });
+      const preview = async (id = ward) => (await store.listConversations({ previews: true })).find((c) => c.id === id)?.latest ?? null;
+      await store.insertReceivedBatch([received(ward, 5, { body: 'Bed 12 ready' }), received(other, 1, { body: 'List running late' })]);
+      // An older message caught up from the archive afterwards does not take the newest's place.
+      await store.insertReceivedBatch([received(ward, 2, { body: 'Bed 12 being cleaned' })]);
+      expect(await preview()).toMatchObject({ text: 'Bed 12 ready', fromSelf: false });
+      // Sending: the person's own message is the newest now.
+      const sent = await store.queueOutgoing({
+        conversationId: ward, originId: 'own-1', body: 'Thanks, sending the porter', urgency: 'normal', sentAt: 1_700_000_009_000,
+        senderJid: 'me@trust.example', senderName: 'Me', senderRole: 'Nurse', patientIdentifier: false,
+      });
+      expect(await preview()).toMatchObject({ text: 'Thanks, sending the porter', fromSelf: true });
+      // Deleting the newest (after transcription) shows the one before; deleting an older one changes nothing.
+      const older = (await store.pageMessages(ward, null, 10)).messages.find((m) => m.body === 'Bed 12 being cleaned')?.id ?? -1;
+      await store.deleteMessages([older]);
+      expect(await preview()).toMatchObject({ text: 'Thanks, sending the porter' });
+      await store.deleteMessages([sent]);
+      expect(await preview()).toMatchObject({ text: 'Bed 12 ready', senderName: 'Dr Patel' });
+      // Retention takes the rest: no preview, and the other conversation's is untouched.
+      await store.purgeSentBefore(1_700_000_100_000);
+      expect(await preview()).toBeNull();
+      expect(await preview(other)).toBeNull();
+      await store.insertReceivedBatch([received(other, 200, { body: 'Theatre 3 free' })]);
+      expect(await preview(other)).toMatchObject({ text: 'Theatre 3 free' });
+      expect(await preview()).toBeNull();
+    });
+  });
 });
 
 describe('deletion on disk, without encryption in the way', () => {
@@ -298,6 +329,7 @@ describe('deletion on disk, without encryption in the way', () => {
     const { db, store } = openPlainStore(path);
     const conversation = store.upsertConversation({ jid: 'ward9@rooms.trust.example', kind: 'room', title: 'Ward 9' }, 0);
     const filler = Array.from({ length: 300 }, (_, n) => received(conversation, n));
+    // The newest message, so the conversation's preview holds a copy of its start too.
     store.insertReceivedBatch([...filler, received(conversation, 500, { body: secret })]);
     store.checkpoint();
     expect(containsText(path, secretWord)).toBe(true); // the probe works

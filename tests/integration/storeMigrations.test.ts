@@ -43,20 +43,26 @@ describe('schema migrations', () => {
   for (let from = 1; from < latestSchemaVersion; from += 1) {
     it(`migrates a version ${from} store to version ${latestSchemaVersion}, keeping its data`, async () => {
       const path = join(root, `v${from}`, 'store.db');
-      const old = await openStore(path, keyHex, { schemaVersion: from });
+      // Written as that version's store wrote it: today's store code expects today's columns.
+      const old = openStoreFile(path, keyHex, { schemaVersion: from });
       expect(old.schemaVersion).toBe(from);
-      const conversation = await old.upsertConversation({ jid: 'theatres@rooms.trust.example', kind: 'room', title: 'Theatres' });
-      await old.insertReceivedBatch([
-        { conversationId: conversation, serverId: 's1', senderJid: 'a@trust.example', body: 'Theatre 3 running late', sentAt: 1, receivedAt: 2 },
-        { conversationId: conversation, serverId: 's2', senderJid: 'a@trust.example', body: 'Anaesthetist on the way', sentAt: 3, receivedAt: 4, urgency: 'urgent' },
-      ]);
-      await old.setSetting('theme', 'high-contrast');
-      await old.close();
+      const conversation = Number(
+        old.db.prepare(`INSERT INTO conversations (jid, kind, title, created_at, last_activity_at, unread_count, urgent_unread_count)
+          VALUES ('theatres@rooms.trust.example', 'room', 'Theatres', 0, 3, 2, 1) RETURNING id`).get()?.['id'],
+      );
+      const addMessage = old.db.prepare(`INSERT INTO messages (conversation_id, server_id, direction, sender_jid, body, sent_at, received_at, urgency)
+        VALUES (?, ?, 'in', 'a@trust.example', ?, ?, ?, ?)`);
+      addMessage.run([conversation, 's1', 'Theatre 3 running late', 1, 2, 'normal']);
+      addMessage.run([conversation, 's2', 'Anaesthetist on the way', 3, 4, 'urgent']);
+      old.db.prepare(`INSERT INTO settings (key, value) VALUES ('theme', 'high-contrast')`).run();
+      old.db.close();
 
       const migrated = await openStore(path, keyHex, { create: false });
       try {
         expect(migrated.schemaVersion).toBe(latestSchemaVersion);
-        expect(await migrated.listConversations()).toMatchObject([{ title: 'Theatres', unread: 2, urgentUnread: 1 }]);
+        expect(await migrated.listConversations({ previews: true })).toMatchObject([
+          { title: 'Theatres', unread: 2, urgentUnread: 1, latest: { fromSelf: false, text: 'Anaesthetist on the way' } },
+        ]);
         expect((await migrated.pageMessages(conversation, null, 10)).messages.map((m) => m.body)).toEqual([
           'Theatre 3 running late',
           'Anaesthetist on the way',

@@ -3,6 +3,7 @@
  * store worker in the app; the benchmark also runs it over plain SQLite.
  */
 import { appendAuditEntry, verifyAuditChain } from './auditLog.js';
+import { PREVIEW_FROM_NEWEST } from './conversationPreview.js';
 import { messageColumns, toStoredMessage } from './messageRows.js';
 import { readNumber, readOneOf, readOptionalNumber, readOptionalString, readString } from './rowReaders.js';
 import { toFtsQuery } from './searchQuery.js';
@@ -33,9 +34,6 @@ const maxSearchResults = 500;
 const incomingColumns = `conversation_id, server_id, origin_id, direction, sender_jid, sender_name, sender_role,
   body, content_type, payload, sent_at, received_at, delivery_state, urgency, encryption, patient_identifier, expires_at`;
 
-/** Characters of the newest message read for a preview line: a long body is never copied whole. */
-export const PREVIEW_CHARACTERS = 200;
-
 /**
  * A message dated by our own clock is filed no earlier than the conversation's newest (a clock
  * set back must not put it among older history), but only a newest at most this far ahead of our
@@ -58,15 +56,8 @@ const listFrom = `conversations c
   ) u ON u.conversation_id = c.id`;
 const listOrder = `ORDER BY c.last_activity_at IS NULL, c.last_activity_at DESC, c.id DESC`;
 const listSql = `SELECT ${listColumns} FROM ${listFrom} ${listOrder}`;
-// The newest message is one seek down the paging index per conversation. A removed (retracted)
-// or structured newest message gives no preview rather than an older message's text.
-const listWithPreviewsSql = `SELECT ${listColumns}, l.direction AS latest_direction, l.sender_name AS latest_sender,
-    CASE WHEN l.retracted_at IS NULL AND l.content_type = 'text' THEN substr(l.body, 1, ${PREVIEW_CHARACTERS}) END AS latest_text
-  FROM ${listFrom}
-  LEFT JOIN messages l ON l.id = (
-    SELECT m.id FROM messages m WHERE m.conversation_id = c.id ORDER BY m.sent_at DESC, m.id DESC LIMIT 1
-  )
-  ${listOrder}`;
+// The newest message's start is kept on the conversation row (conversationPreview.ts).
+const listWithPreviewsSql = `SELECT ${listColumns}, c.latest_direction, c.latest_sender, c.latest_text FROM ${listFrom} ${listOrder}`;
 
 export class MessageStore {
   private readonly statements: StatementCache;
@@ -125,7 +116,7 @@ export class MessageStore {
     );
     const touch = this.statement(
       `UPDATE conversations SET last_activity_at = max(coalesce(last_activity_at, 0), ?),
-         unread_count = unread_count + ?, urgent_unread_count = urgent_unread_count + ?
+         unread_count = unread_count + ?, urgent_unread_count = urgent_unread_count + ?, ${PREVIEW_FROM_NEWEST}
        WHERE id = ?`,
     );
     const newestStored = this.statement(`SELECT sent_at FROM messages WHERE conversation_id = ? AND sent_at <= ? ORDER BY sent_at DESC LIMIT 1`);

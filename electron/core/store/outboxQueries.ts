@@ -6,6 +6,7 @@
  */
 import { readNumber, readOneOf, readOptionalString, readString } from './rowReaders.js';
 import type { SqlDatabase, SqlRow, SqlStatement } from './sqlPort.js';
+import { PREVIEW_FROM_NEWEST } from './conversationPreview.js';
 import { CLAMP_AHEAD_LIMIT_MS } from './messageStore.js';
 import { StatementCache } from './statementCache.js';
 import { StoreError } from './storeErrors.js';
@@ -85,7 +86,7 @@ export class OutboxQueries {
         now,
         now,
       ]);
-      this.statement(`UPDATE conversations SET last_activity_at = max(coalesce(last_activity_at, 0), ?) WHERE id = ?`).run([
+      this.statement(`UPDATE conversations SET last_activity_at = max(coalesce(last_activity_at, 0), ?), ${PREVIEW_FROM_NEWEST} WHERE id = ?`).run([
         readNumber(row, 'sent_at'),
         input.conversationId,
       ]);

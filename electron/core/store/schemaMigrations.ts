@@ -6,6 +6,7 @@
 import type { SqlDatabase } from './sqlPort.js';
 import { StoreError } from './storeErrors.js';
 import { incidentEventKey } from './incidentQueries.js';
+import { refreshPreviewSql } from './conversationPreview.js';
 
 export interface Migration {
   version: number;
@@ -219,6 +220,31 @@ export const migrations: readonly Migration[] = [
         ALTER TABLE conversations ADD COLUMN notify TEXT NOT NULL DEFAULT 'all' CHECK (notify IN ('all', 'mentions', 'urgent'));
         UPDATE conversations SET notify = 'urgent' WHERE muted = 1 AND kind = 'room';
         ALTER TABLE conversations DROP COLUMN muted;
+      `);
+    },
+  },
+  {
+    version: 8,
+    name: "each conversation keeps its newest message's preview, refreshed when that message goes or changes",
+    up(db) {
+      // Why, and the rule that the copy never outlives its message: conversationPreview.ts. The store
+      // refreshes it after inserts (once per conversation per batch, off the per-row insert path).
+      db.exec(`
+        ALTER TABLE conversations ADD COLUMN latest_message_id INTEGER;
+        ALTER TABLE conversations ADD COLUMN latest_direction TEXT;
+        ALTER TABLE conversations ADD COLUMN latest_sender TEXT;
+        ALTER TABLE conversations ADD COLUMN latest_text TEXT;
+        CREATE TRIGGER conversations_preview_delete AFTER DELETE ON messages
+          WHEN old.id = (SELECT latest_message_id FROM conversations WHERE id = old.conversation_id)
+        BEGIN
+          ${refreshPreviewSql('old.conversation_id')};
+        END;
+        CREATE TRIGGER conversations_preview_update AFTER UPDATE OF body, content_type, retracted_at, sent_at, direction, sender_name ON messages
+          WHEN old.id = (SELECT latest_message_id FROM conversations WHERE id = old.conversation_id) OR new.sent_at IS NOT old.sent_at
+        BEGIN
+          ${refreshPreviewSql('old.conversation_id')};
+        END;
+        ${refreshPreviewSql('conversations.id')};
       `);
     },
   },

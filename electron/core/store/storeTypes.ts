@@ -45,7 +45,7 @@ export type DraftSaved = 'no-conversation' | 'unchanged' | 'added' | 'removed';
 export interface LatestMessage {
   fromSelf: boolean;
   senderName: string | null;
-  /** The start of the body only (PREVIEW_CHARACTERS), never the whole of a long message. */
+  /** The start of the body only (PREVIEW_CHARACTERS, conversationPreview.ts), never the whole of a long message. */
   text: string;
 }
 
