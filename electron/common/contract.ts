@@ -97,8 +97,11 @@ export const ConversationSummarySchema = z.object({
   hasDraft: z.boolean(),
   /** How much it may interrupt (a team room's setting; 1:1 conversations are always 'all'). */
   notify: z.enum(NOTIFY_LEVELS),
-  /** A team room that removed this person or would not let them back in this session: readable, nothing can be sent. */
-  closed: z.boolean(),
+  /**
+   * Why nothing can be sent in this team room (its history stays readable): 'removed', it removed
+   * this person or would not let them back in this session; 'left', they left it. Null otherwise.
+   */
+  closed: z.enum(['removed', 'left']).nullable(),
   /**
    * The start of the newest message, one line, for the list (admin policy may turn previews off:
    * then always null). `author`: "You", the sender's name in a room, null for the other person in 1:1.
@@ -689,6 +692,12 @@ export const requests = {
   'rooms:removeMember': {
     request: z.object({ roomJid: Jid, memberJid: Jid }).strict(),
     response: z.object({ removed: z.literal(true) }),
+    locked: 'refuse',
+  },
+  /** The person leaves a team room, on every workstation (its bookmark goes); its history stays. Not an incident room. */
+  'rooms:leave': {
+    request: z.object({ roomJid: Jid }).strict(),
+    response: z.object({ left: z.literal(true) }),
     locked: 'refuse',
   },
   'held:list': { request: Empty, response: z.array(HeldSenderSchema), locked: 'refuse' },

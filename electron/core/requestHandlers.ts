@@ -27,6 +27,8 @@ export function byAttention(a: ConversationSummary, b: ConversationSummary): num
 }
 
 /** Messaging refusals carry sentences meant for the person; pass them on as such. */
+const INCIDENT_ROOM_KEPT = 'This room is used for major incidents, so it cannot be left. Turn its notifications down instead (Notify me).';
+
 async function personFacing<T>(work: () => Promise<T>): Promise<T> {
   try {
     return await work();
@@ -109,6 +111,13 @@ export function requestHandlers(
         // Who can read a clinical room changed: accountable, like every other governance step.
         session.auditTrail().recordQuietly('room-member-removed', { member: memberJid, room: roomJid });
         return { removed: true as const };
+      }),
+    'rooms:leave': ({ roomJid }) =>
+      personFacing(async () => {
+        // How the hospital reaches its staff in a major incident: not something one click drops.
+        if (session.incidentRoomsInUse().has(roomJid.toLowerCase())) throw new WardlineFailure('rejected', INCIDENT_ROOM_KEPT);
+        await session.chat().leaveRoom(roomJid);
+        return { left: true as const };
       }),
     'held:list': async () => {
       const chat = session.messagingIfRunning();

@@ -264,4 +264,40 @@ describe('chat service', () => {
     await bob.chat.joinRoom(room);
     expect(bob.chat.closedRooms().has(room)).toBe(false);
   });
+
+  it('leaving a room: out at once, off every workstation and the next sign-in, history kept, not taken for a removal; joining again works', async () => {
+    const room = `rota@${server.mucDomain}`;
+    await alice.chat.joinRoom(room, 'Rota');
+    await alice.chat.addRoomMembers(room, [bob.jid]);
+    await bob.chat.joinRoom(room, 'Rota');
+    const conversation = (await conversationOf(alice.store, room))!;
+    await alice.chat.send({ conversationId: conversation, body: 'Rota swap for Saturday agreed', urgent: false });
+    const bobsRoom = (await conversationOf(bob.store, room))!;
+    await waitFor('bob has it', async () => ((await allMessages(bob.store, bobsRoom)).some((m) => m.body === 'Rota swap for Saturday agreed') ? true : undefined));
+    await waitFor('alice sees bob', () => (alice.chat.roomPresent(room).some((p) => p.jid === bob.jid) ? true : undefined));
+
+    await bob.chat.leaveRoom(room);
+    await waitFor('bob gone from the room', () => (alice.chat.roomPresent(room).some((p) => p.jid === bob.jid) ? undefined : true));
+    const listed = (await bob.store.listConversations()).find((c) => c.id === bobsRoom);
+    expect(listed?.leftAt).not.toBeNull();
+    expect((await allMessages(bob.store, bobsRoom)).map((m) => m.body)).toContain('Rota swap for Saturday agreed');
+    await waitFor('the room said goodbye', () => (bob.logs.some((line) => line.includes('room-left') && line.includes('reason=left')) ? true : undefined));
+    expect(bob.chat.closedRooms().has(room)).toBe(false);
+    await expect(bob.chat.send({ conversationId: bobsRoom, body: 'Still here?', urgent: false })).rejects.toThrow('You left this room. Join it again to write in it.');
+    // Still a member: leaving is the person's own step, not the owner's list.
+    expect((await alice.chat.roomMembers(room)).members.map((m) => m.jid)).toContain(bob.jid);
+
+    // The bookmark went too: Bob's other workstation signs in and does not join the room.
+    const bobElsewhere = await workstation('bob', 'ward-office');
+    expect(await conversationOf(bobElsewhere.store, room)).toBeUndefined();
+    expect(alice.chat.roomPresent(room).some((p) => p.jid === bob.jid)).toBe(false);
+    await bobElsewhere.close();
+
+    // Joining again: in the room, able to write, no longer marked left.
+    await bob.chat.joinRoom(room, 'Rota');
+    expect((await bob.store.listConversations()).find((c) => c.id === bobsRoom)?.leftAt).toBeNull();
+    await bob.chat.send({ conversationId: bobsRoom, body: 'Back in: I will take Saturday', urgent: false });
+    await waitFor('alice has it', async () => ((await allMessages(alice.store, conversation)).some((m) => m.body === 'Back in: I will take Saturday') ? true : undefined));
+    await expect(bob.chat.leaveRoom(`nobody@${server.domain}`)).rejects.toThrow('That is not one of your team rooms.');
+  });
 });

@@ -66,6 +66,10 @@ describe("the policy's incident rooms", () => {
     await until('the nurse is in the announcement room', async () => (await nurse.call('conversations:list', {})).some((c) => c.address === announcement));
     await lead.call('incident:request', { lines: [{ role: 'ED nurse', count: 1, location: 'ED resus', by: null }], note: '' });
     await until('the nurse sees the call-in', async () => (await nurse.call('incident:state', {})).incident !== null);
+    // Nor can anyone leave it, or the coordination room, as they can leave a team room.
+    await expect(nurse.call('rooms:leave', { roomJid: announcement })).rejects.toThrow(/used for major incidents, so it cannot be left/);
+    await expect(lead.call('rooms:leave', { roomJid: coordination.toUpperCase() })).rejects.toThrow(/used for major incidents/);
+    expect((await nurse.call('conversations:list', {})).find((c) => c.address === announcement)?.closed).toBeNull();
   });
 });
 
@@ -88,6 +92,8 @@ describe('call-in alerts', () => {
     const { requestId } = await lead.call('incident:request', { lines: [{ role: 'ED nurse', count: 2, location: 'ED resus', by: null }], note: '' });
 
     await until('the nurse is alerted', async () => nurse.notifications.length > 0);
+    // A declared incident's own rooms (not in policy) are kept while it is open.
+    await expect(nurse.call('rooms:leave', { roomJid: announcements })).rejects.toThrow(/used for major incidents/);
     expect(nurse.notifications.every((n) => n.title === 'Wardline' && n.body === 'Urgent message' && n.urgent)).toBe(true);
     // Reading the announcement room does not count as answering the call-in.
     const room = (await nurse.call('conversations:list', {})).find((c) => c.address === announcements);

@@ -177,6 +177,8 @@ describe('encrypted store', () => {
     const keyPragma = `PRAGMA key = "x'${keyHex}'"`;
     const rows = await readWithJourneyapps(dbPath, [keyPragma], `SELECT body FROM messages WHERE body LIKE '%nebuliser%'`);
     expect(rows).toEqual([{ body: secret }]);
+    // The newest in its room, so the room's preview holds a copy of it too (what deletion must also remove).
+    expect(await readWithJourneyapps(dbPath, [keyPragma], `SELECT latest_text FROM conversations WHERE latest_text LIKE '%nebuliser%'`)).toEqual([{ latest_text: secret }]);
     await expect(readWithJourneyapps(dbPath, [], 'SELECT count(*) FROM sqlite_master')).rejects.toThrow(/not a database/);
     const wrong = `PRAGMA key = "x'${randomBytes(32).toString('hex')}'"`;
     await expect(readWithJourneyapps(dbPath, [wrong], 'SELECT count(*) FROM sqlite_master')).rejects.toThrow(/not a database/);
@@ -195,6 +197,8 @@ describe('encrypted store', () => {
     await withStoreClosed(async () => {
       const rows = await readWithJourneyapps(dbPath, [`PRAGMA key = "x'${keyHex}'"`], `SELECT count(*) AS n FROM messages WHERE body LIKE '%nebuliser%'`);
       expect(rows).toEqual([{ n: 0 }]);
+      const copies = await readWithJourneyapps(dbPath, [`PRAGMA key = "x'${keyHex}'"`], `SELECT count(*) AS n FROM conversations WHERE latest_text LIKE '%nebuliser%'`);
+      expect(copies).toEqual([{ n: 0 }]);
     });
   });
 
@@ -203,6 +207,17 @@ describe('encrypted store', () => {
     await store.setSetting('idleLockMinutes', '3');
     await store.setSetting('idleLockMinutes', '2');
     expect(await store.getSetting('idleLockMinutes')).toBe('2');
+  });
+
+  it('remembers a team room the person left until they join it again; never a 1:1 conversation', async () => {
+    const leftAtOf = async (id: number) => (await store.listConversations()).find((c) => c.id === id)?.leftAt;
+    expect(await store.setRoomLeft(ward, 1_700_000_000_000)).toBe(true);
+    expect(await store.setRoomLeft(direct, 1_700_000_000_000)).toBe(false);
+    expect([await leftAtOf(ward), await leftAtOf(direct)]).toEqual([1_700_000_000_000, null]);
+    expect(await store.leftRooms()).toEqual(['ward7@rooms.trust.example']);
+    expect(await store.setRoomLeft(ward, null)).toBe(true);
+    expect(await store.leftRooms()).toEqual([]);
+    await expect(store.setRoomLeft(ward, 1.5)).rejects.toMatchObject({ kind: 'invalid-argument' });
   });
 
   it('keeps a team room quieter when asked, never a 1:1 conversation, and a renamed room keeps its level', async () => {
@@ -294,10 +309,11 @@ describe('conversation previews', () => {
       const ward = await store.upsertConversation({ jid: 'ward7@rooms.trust.example', kind: 'room', title: 'Ward 7' });
       const other = await store.upsertConversation({ jid: 'theatres@rooms.trust.example', kind: 'room', title: 'Theatres' });
       const preview = async (id = ward) => (await store.listConversations({ previews: true })).find((c) => c.id === id)?.latest ?? null;
-      await store.insertReceivedBatch([received(ward, 5, { body: 'Bed 12 ready' }), received(other, 1, { body: 'List running late' })]);
+      const long = `Bed 12 ready. ${'Handover notes follow. '.repeat(40)}`;
+      await store.insertReceivedBatch([received(ward, 5, { body: long }), received(other, 1, { body: 'List running late' })]);
       // An older message caught up from the archive afterwards does not take the newest's place.
       await store.insertReceivedBatch([received(ward, 2, { body: 'Bed 12 being cleaned' })]);
-      expect(await preview()).toMatchObject({ text: 'Bed 12 ready', fromSelf: false });
+      expect(await preview()).toMatchObject({ text: long.slice(0, PREVIEW_CHARACTERS), fromSelf: false });
       // Sending: the person's own message is the newest now.
       const sent = await store.queueOutgoing({
         conversationId: ward, originId: 'own-1', body: 'Thanks, sending the porter', urgency: 'normal', sentAt: 1_700_000_009_000,
@@ -309,7 +325,8 @@ describe('conversation previews', () => {
       await store.deleteMessages([older]);
       expect(await preview()).toMatchObject({ text: 'Thanks, sending the porter' });
       await store.deleteMessages([sent]);
-      expect(await preview()).toMatchObject({ text: 'Bed 12 ready', senderName: 'Dr Patel' });
+      // Re-read by the trigger: the same start, cut at the same length, as the insert wrote.
+      expect(await preview()).toEqual({ text: long.slice(0, PREVIEW_CHARACTERS), senderName: 'Dr Patel', fromSelf: false });
       // Retention takes the rest: no preview, and the other conversation's is untouched.
       await store.purgeSentBefore(1_700_000_100_000);
       expect(await preview()).toBeNull();
@@ -333,6 +350,7 @@ describe('deletion on disk, without encryption in the way', () => {
     store.insertReceivedBatch([...filler, received(conversation, 500, { body: secret })]);
     store.checkpoint();
     expect(containsText(path, secretWord)).toBe(true); // the probe works
+    expect(db.prepare('SELECT latest_text FROM conversations WHERE id = ?').get([conversation])).toEqual({ latest_text: secret });
 
     const id = store.search(secretWord, 1)[0]?.id ?? -1;
     expect(store.deleteMessages([id])).toEqual({ deleted: 1, checkpointed: true });

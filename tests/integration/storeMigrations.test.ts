@@ -10,6 +10,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { latestSchemaVersion, openStore } from '../../electron/core/store/index.js';
 import { migrate, migrations } from '../../electron/core/store/schemaMigrations.js';
 import { openStoreFile } from '../../electron/core/store/storeFiles.js';
+import { PREVIEW_FROM_NEWEST } from '../../electron/core/store/conversationPreview.js';
 
 const root = mkdtempSync(join(tmpdir(), 'wardline-migrations-'));
 const keyHex = randomBytes(32).toString('hex');
@@ -55,6 +56,8 @@ describe('schema migrations', () => {
       addMessage.run([conversation, 's1', 'Theatre 3 running late', 1, 2, 'normal']);
       addMessage.run([conversation, 's2', 'Anaesthetist on the way', 3, 4, 'urgent']);
       old.db.prepare(`INSERT INTO settings (key, value) VALUES ('theme', 'high-contrast')`).run();
+      // From schema 8 the store keeps the preview up to date after each insert.
+      if (from >= 8) old.db.prepare(`UPDATE conversations SET ${PREVIEW_FROM_NEWEST}`).run();
       old.db.close();
 
       const migrated = await openStore(path, keyHex, { create: false });

@@ -44,6 +44,7 @@ const CONVERSATION_CHANNELS = [
   'rooms:present',
   'rooms:members',
   'rooms:removeMember',
+  'rooms:leave',
   'held:list',
   'held:accept',
   'directory:list',

@@ -35,8 +35,19 @@ const roomSummary = {
   undelivered: 0,
   lastActivityAt: null,
   hasDraft: false,
+  leftAt: null,
   latest: null,
 };
+
+describe('toConversationView closed', () => {
+  it("says why nothing can be sent in a room: left (the person's choice, kept) before removed (this session); never for 1:1", () => {
+    const removedThisSession = new Set([roomSummary.jid]);
+    expect(toConversationView(roomSummary).closed).toBeNull();
+    expect(toConversationView(roomSummary, false, removedThisSession).closed).toBe('removed');
+    expect(toConversationView({ ...roomSummary, leftAt: 5 }, false, removedThisSession).closed).toBe('left');
+    expect(toConversationView({ ...roomSummary, kind: 'direct' }, false, removedThisSession).closed).toBeNull();
+  });
+});
 
 describe('toMessageView', () => {
   it('shows NHS numbers unless policy masks them, and keeps the patient-identifiable marker either way', () => {

@@ -56,7 +56,7 @@ import { LiveRepair } from './liveRepair.js';
 import { SessionHistory } from './sessionHistory.js';
 import { StreamRefusals } from './streamRefusals.js';
 import { Outbox } from './outbox.js';
-import { RoomJoinError, Rooms } from './rooms.js';
+import { RoomJoinError, RoomMembershipError, Rooms } from './rooms.js';
 import { TranscriptionRetractions } from './transcriptionRetractions.js';
 import { readSenderCard } from './senderCard.js';
 import { RoomNotifyLevels } from './roomNotifyLevels.js';
@@ -299,6 +299,9 @@ class Chat implements ChatService {
     if (this.#stopped) throw new ChatSendError('stopped', 'Messaging has stopped.');
     const conversation = await this.#conversationFor(request.conversationId);
     if (conversation === null) throw new ChatSendError('unknown-conversation', 'There is no such conversation.');
+    if (conversation.kind === 'room' && !this.#rooms.joined.has(conversation.jid) && (await this.#store.leftRooms()).includes(conversation.jid)) {
+      throw new ChatSendError('not-in-room', 'You left this room. Join it again to write in it.');
+    }
     const check = checkOutgoingBody(request.body);
     if (!check.ok) throw new ChatSendError(check.reason, check.message);
     const originId = `wl-${randomBytes(12).toString('hex')}`;
@@ -389,6 +392,7 @@ class Chat implements ChatService {
     await this.#rooms.bookmark(room.bare, name).catch((error: unknown) => this.#log(`chat bookmark-failed room=${jidForLog(room)} error=${errorName(error)}`));
     const id = await this.#conversations.resolve(room.bare, 'room', name);
     if (id === null) throw new TypeError('That address is a 1:1 conversation, not a room.');
+    await this.#store.setRoomLeft(id, null);
     this.#emit({ type: 'conversations-changed', conversationIds: [id] });
     const session = this.#session;
     void this.#catchUpArchive(room.bare, room.bare, () => this.#isCurrent(session)).then((fetched) => {
@@ -438,6 +442,22 @@ class Chat implements ChatService {
     const member = bareJidOf(memberJid);
     if (room === null || member === null) throw new TypeError('Not a JID.');
     await this.#rooms.removeMember(room, member);
+  }
+
+  async leaveRoom(roomJid: string): Promise<void> {
+    const room = bareJidOf(roomJid);
+    const conversation = room === null ? null : await this.#store.findConversationByJid(room);
+    if (room === null || conversation?.kind !== 'room') throw new RoomMembershipError('That is not one of your team rooms.', 'not-a-room');
+    // They could never go from here once we are out of the room: the person decides first.
+    const waiting = (await this.#store.pendingOutbox()).filter((entry) => entry.conversationId === conversation.id).length;
+    if (waiting > 0) {
+      throw new RoomMembershipError(`${waiting} of your messages to this room ${waiting === 1 ? 'has' : 'have'} not gone yet. Leave the room once they have.`, 'outbox-waiting');
+    }
+    // Stored first: if the server cannot be told now, the next sign-in finishes it (#joinBookmarkedRooms).
+    await this.#store.setRoomLeft(conversation.id, this.#now());
+    await this.#rooms.leave(room).catch((error: unknown) => this.#log(`chat room-leave-unfinished room=${jidForLog(room)} error=${errorName(error)}`));
+    this.#emit({ type: 'conversations-changed', conversationIds: [conversation.id] });
+    this.#emit({ type: 'directory-changed' });
   }
 
   async addRoomMembers(roomJid: string, memberJids: readonly string[], affiliation: 'member' | 'admin' = 'member'): Promise<void> {
@@ -720,15 +740,21 @@ class Chat implements ChatService {
   /** Joins the bookmarked rooms not joined yet; false if the bookmarks or a room could not be. */
   async #joinBookmarkedRooms(): Promise<boolean> {
     let bookmarks: { room: string; name: string }[];
+    let left: ReadonlySet<string>;
     try {
       bookmarks = await this.#rooms.loadBookmarks();
+      left = new Set(await this.#store.leftRooms());
     } catch (error) {
       this.#log(`chat bookmarks-failed error=${errorName(error)}`);
       return false;
     }
+    // A room left while the server could not be told: its bookmark goes now, and it is not joined.
+    for (const room of bookmarks.filter((bookmark) => left.has(bookmark.room)).map((bookmark) => bookmark.room)) {
+      await this.#rooms.forgetBookmark(room).catch((error: unknown) => this.#log(`chat room-leave-unfinished room=${jidForLog(room)} error=${errorName(error)}`));
+    }
     const joined = await Promise.all(
       bookmarks
-        .filter((bookmark) => !this.#rooms.joined.has(bookmark.room))
+        .filter((bookmark) => !this.#rooms.joined.has(bookmark.room) && !left.has(bookmark.room))
         .map((bookmark) =>
           this.#rooms.join(bookmark.room, bookmark.name).then(
             () => true,

@@ -119,6 +119,12 @@ export interface ChatService {
   roomMembers(roomJid: string): Promise<RoomMembers>;
   /** Takes someone's membership away; RoomMembershipError when the server refuses. */
   removeRoomMember(roomJid: string, memberJid: string): Promise<void>;
+  /**
+   * The person leaves a team room on every workstation: out of it now, its bookmark retracted
+   * (again at the next sign-in if offline now), marked left in the store. History stays.
+   * RoomMembershipError while messages to it wait in the outbox.
+   */
+  leaveRoom(roomJid: string): Promise<void>;
   /** What a room message must contain to mention this person: @ their room nick, or their whole name. */
   mentionTarget(): MentionTarget;
   /** A team room's notification level, stored; false when the conversation is not a team room. */

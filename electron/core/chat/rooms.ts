@@ -116,6 +116,8 @@ export class Rooms {
   /** Rooms to create moderated (incident announcement rooms): only moderators speak. */
   readonly #moderated = new Set<string>();
   readonly #pending = new Map<string, PendingJoin>();
+  /** Rooms we are leaving: the room's goodbye to us is not a removal. */
+  readonly #leaving = new Set<string>();
   readonly #deps: RoomsDeps;
 
   constructor(deps: RoomsDeps) {
@@ -127,6 +129,7 @@ export class Rooms {
     this.joined.clear();
     this.closed.clear();
     this.#occupants.clear();
+    this.#leaving.clear();
     for (const [room, pending] of this.#pending) {
       clearTimeout(pending.timer);
       pending.reject(new RoomJoinError('session-lost'));
@@ -171,6 +174,27 @@ export class Rooms {
       await this.#publishBookmark(item, PRIVACY_OPTIONS);
     }
     this.bookmarks.set(room, { room, name, nick: this.#deps.nick });
+  }
+
+  /**
+   * We leave: out of the room now if we are in it, and its bookmark retracted so no workstation of
+   * ours joins it again. The retraction needs the server: it rejects offline (the caller retries it).
+   */
+  async leave(room: string): Promise<void> {
+    const joined = this.joined.get(room);
+    if (joined !== undefined) {
+      this.joined.delete(room);
+      this.#occupants.delete(room);
+      this.#leaving.add(room);
+      this.#deps.send(xml('presence', { to: `${room}/${joined.nick}`, type: 'unavailable' })).catch(() => undefined);
+    }
+    await this.forgetBookmark(room);
+  }
+
+  /** Retracts a room's bookmark (XEP-0402: one item per room, so other workstations see it go). */
+  async forgetBookmark(room: string): Promise<void> {
+    await this.#deps.iq(xml('iq', { type: 'set' }, xml('pubsub', { xmlns: PUBSUB }, xml('retract', { node: BOOKMARKS, notify: 'true' }, xml('item', { id: room })))));
+    this.bookmarks.delete(room);
   }
 
   async #publishBookmark(item: XmlElement, options: readonly (readonly [string, string])[]): Promise<void> {
@@ -224,6 +248,7 @@ export class Rooms {
     }
     if (outcome.created) await this.#configure(room, name);
     this.closed.delete(room);
+    this.#leaving.delete(room);
     this.joined.set(room, { nick });
     return outcome;
   }
@@ -320,6 +345,10 @@ export class Rooms {
     if (!codes.has('110')) return this.joined.has(room) || pending !== undefined;
     if (presence.attrs['type'] === 'unavailable') {
       this.joined.delete(room);
+      if (this.#leaving.delete(room)) {
+        this.#deps.log(`chat room-left room=${jidForLog(room)} reason=left`);
+        return true;
+      }
       if (codes.has('332')) {
         // The room service is shutting down (XEP-0045 status 332): not a removal; join again later.
         this.#deps.log(`chat room-left room=${jidForLog(room)} reason=shutdown`);

@@ -600,6 +600,14 @@ export class IncidentService {
       .filter((incidentId) => this.board(incidentId)?.closedAt === null);
   }
 
+  /** The announcement and coordination rooms of the incidents not closed. */
+  roomsInUse(): string[] {
+    return this.openIncidentIds().flatMap((incidentId) => {
+      const declaration = this.board(incidentId)?.declaration;
+      return declaration ? [declaration.announcementRoom, declaration.coordinationRoom].filter((room) => room !== null) : [];
+    });
+  }
+
   /** Retention purged these incidents from the store: drop them here too. */
   forget(incidentIds: readonly string[]): void {
     if (incidentIds.length === 0) return;

@@ -62,7 +62,7 @@ export function toConversationView(c: StoredConversation, maskIdentifiers = fals
     lastActivityAt: c.lastActivityAt,
     hasDraft: c.hasDraft,
     notify: c.notify,
-    closed: c.kind === 'room' && closedRooms.has(c.jid),
+    closed: c.kind !== 'room' ? null : c.leftAt !== null ? 'left' : closedRooms.has(c.jid) ? 'removed' : null,
     preview: c.latest === null ? null : previewOf(c.latest, c.kind, maskIdentifiers),
   };
 }

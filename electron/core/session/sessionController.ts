@@ -657,6 +657,12 @@ export class SessionController {
     }
   }
 
+  /** Rooms a major incident uses: policy's standing rooms and those of incidents not closed (lower case). */
+  incidentRoomsInUse(): ReadonlySet<string> {
+    const rooms = [...Object.values(this.incidentRooms()), ...(this.#open?.incident?.roomsInUse() ?? [])];
+    return new Set(rooms.filter((room) => room !== undefined).map((room) => room.toLowerCase()));
+  }
+
   /** The preconfigured major-incident rooms from policy, if any. */
   incidentRooms(): IncidentRooms {
     return this.deps.incidentRooms ?? {};

@@ -45,7 +45,7 @@ export const CLAMP_AHEAD_LIMIT_MS = 24 * 60 * 60_000;
 // conversations. CROSS JOIN keeps the outbox as the outer loop (SQLite never reorders it); a
 // per-conversation subquery let the planner walk every message of every conversation through the
 // paging index instead (a 2,000-conversation list: 37 → 363 ms).
-const listColumns = `c.id, c.jid, c.kind, c.title, c.notify, c.unread_count, c.urgent_unread_count, c.last_activity_at,
+const listColumns = `c.id, c.jid, c.kind, c.title, c.notify, c.unread_count, c.urgent_unread_count, c.last_activity_at, c.left_at,
   coalesce(u.n, 0) AS undelivered, EXISTS (SELECT 1 FROM drafts d WHERE d.conversation_id = c.id) AS has_draft`;
 const listFrom = `conversations c
   LEFT JOIN (
@@ -206,6 +206,7 @@ export class MessageStore {
         undelivered: readNumber(row, 'undelivered'),
         lastActivityAt: readOptionalNumber(row, 'last_activity_at'),
         hasDraft: readNumber(row, 'has_draft') === 1,
+        leftAt: readOptionalNumber(row, 'left_at'),
         latest: text === null ? null : { fromSelf: readString(row, 'latest_direction') === 'out', senderName: readOptionalString(row, 'latest_sender'), text },
       };
     });
@@ -266,6 +267,20 @@ export class MessageStore {
     requireInteger(conversationId, 'conversationId');
     if (!isNotifyLevel(level)) throw invalid('level');
     return this.statement(`UPDATE conversations SET notify = ? WHERE id = ? AND kind = 'room'`).run([level, conversationId]).changes === 1;
+  }
+
+  /** Marks a team room as left by the person, or (at null) joined again. False when there is no such room. */
+  setRoomLeft(conversationId: number, at: number | null): boolean {
+    requireInteger(conversationId, 'conversationId');
+    if (at !== null) requireInteger(at, 'at');
+    return this.statement(`UPDATE conversations SET left_at = ? WHERE id = ? AND kind = 'room'`).run([at, conversationId]).changes === 1;
+  }
+
+  /** Addresses of the team rooms the person left: a bookmark must not bring them back. */
+  leftRooms(): string[] {
+    return this.statement(`SELECT jid FROM conversations WHERE kind = 'room' AND left_at IS NOT NULL`)
+      .all()
+      .map((row) => readString(row, 'jid'));
   }
 
   markConversationRead(conversationId: number, at: number): void {

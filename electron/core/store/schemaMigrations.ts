@@ -6,7 +6,6 @@
 import type { SqlDatabase } from './sqlPort.js';
 import { StoreError } from './storeErrors.js';
 import { incidentEventKey } from './incidentQueries.js';
-import { refreshPreviewSql } from './conversationPreview.js';
 
 export interface Migration {
   version: number;
@@ -229,6 +228,12 @@ export const migrations: readonly Migration[] = [
     up(db) {
       // Why, and the rule that the copy never outlives its message: conversationPreview.ts. The store
       // refreshes it after inserts (once per conversation per batch, off the per-row insert path).
+      // The SQL is written out, not built from PREVIEW_FROM_NEWEST: a shipped migration never changes.
+      const refresh = (conversationId: string): string => `UPDATE conversations SET (latest_message_id, latest_direction, latest_sender, latest_text) = (
+          SELECT m.id, m.direction, m.sender_name,
+            CASE WHEN m.retracted_at IS NULL AND m.content_type = 'text' THEN substr(m.body, 1, 200) END
+          FROM messages m WHERE m.conversation_id = conversations.id ORDER BY m.sent_at DESC, m.id DESC LIMIT 1
+        ) WHERE id = ${conversationId}`;
       db.exec(`
         ALTER TABLE conversations ADD COLUMN latest_message_id INTEGER;
         ALTER TABLE conversations ADD COLUMN latest_direction TEXT;
@@ -237,15 +242,28 @@ export const migrations: readonly Migration[] = [
         CREATE TRIGGER conversations_preview_delete AFTER DELETE ON messages
           WHEN old.id = (SELECT latest_message_id FROM conversations WHERE id = old.conversation_id)
         BEGIN
-          ${refreshPreviewSql('old.conversation_id')};
+          ${refresh('old.conversation_id')};
         END;
-        CREATE TRIGGER conversations_preview_update AFTER UPDATE OF body, content_type, retracted_at, sent_at, direction, sender_name ON messages
-          WHEN old.id = (SELECT latest_message_id FROM conversations WHERE id = old.conversation_id) OR new.sent_at IS NOT old.sent_at
+        -- A message moved to another conversation refreshes both (nothing moves messages today).
+        CREATE TRIGGER conversations_preview_update
+          AFTER UPDATE OF body, content_type, retracted_at, sent_at, direction, sender_name, conversation_id ON messages
+          WHEN old.id = (SELECT latest_message_id FROM conversations WHERE id = old.conversation_id)
+            OR new.sent_at IS NOT old.sent_at OR new.conversation_id IS NOT old.conversation_id
         BEGIN
-          ${refreshPreviewSql('old.conversation_id')};
+          ${refresh('old.conversation_id')};
+          ${refresh('new.conversation_id')};
         END;
-        ${refreshPreviewSql('conversations.id')};
+        ${refresh('conversations.id')};
       `);
+    },
+  },
+  {
+    version: 9,
+    name: 'team rooms the person left',
+    up(db) {
+      // Kept here as well as by the bookmark's removal: a removal that failed (offline) must not
+      // bring the room back at the next sign-in, and the conversation says it was left.
+      db.exec(`ALTER TABLE conversations ADD COLUMN left_at INTEGER;`);
     },
   },
 ];

@@ -49,6 +49,8 @@ export interface WardlineStore {
   setRoomNotify(conversationId: number, level: NotifyLevel): Promise<boolean>;
   /** Team rooms made quieter than 'all'. */
   quietRooms(): Promise<{ conversationId: number; notify: NotifyLevel }[]>;
+  setRoomLeft(conversationId: number, at: number | null): Promise<boolean>;
+  leftRooms(): Promise<string[]>;
   /** Deletes rows, their index entries, and truncates the WAL. */
   deleteMessages(ids: readonly number[]): Promise<DeleteResult>;
   getSetting(key: string): Promise<string | null>;
@@ -198,6 +200,14 @@ class StoreClient implements WardlineStore {
   }
   quietRooms(): Promise<{ conversationId: number; notify: NotifyLevel }[]> {
     return this.call('quietRooms');
+  }
+
+  setRoomLeft(conversationId: number, at: number | null): Promise<boolean> {
+    return this.call('setRoomLeft', conversationId, at);
+  }
+
+  leftRooms(): Promise<string[]> {
+    return this.call('leftRooms');
   }
   deleteMessages(ids: readonly number[]): Promise<DeleteResult> {
     return this.call('deleteMessages', ids);

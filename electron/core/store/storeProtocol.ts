@@ -45,6 +45,8 @@ export interface StoreOperations {
   markConversationRead: { args: [conversationId: number, at: number]; result: null };
   setRoomNotify: { args: [conversationId: number, level: NotifyLevel]; result: boolean };
   quietRooms: { args: []; result: { conversationId: number; notify: NotifyLevel }[] };
+  setRoomLeft: { args: [conversationId: number, at: number | null]; result: boolean };
+  leftRooms: { args: []; result: string[] };
   deleteMessages: { args: [ids: readonly number[]]; result: DeleteResult };
   getSetting: { args: [key: string]; result: string | null };
   setSetting: { args: [key: string, value: string]; result: null };

@@ -29,6 +29,8 @@ export interface ConversationSummary {
   lastActivityAt: number | null;
   /** A draft is waiting here (its text is never listed). */
   hasDraft: boolean;
+  /** When the person left this team room; null while they take part (and for 1:1 conversations). */
+  leftAt: number | null;
   /** The newest message, for the list's preview line; null unless asked for, or when it has no text. */
   latest: LatestMessage | null;
 }

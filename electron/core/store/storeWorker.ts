@@ -83,6 +83,8 @@ const handlers: Handlers = {
   },
   setRoomNotify: (conversationId, level) => openStore().setRoomNotify(conversationId, level),
   quietRooms: () => openStore().quietRooms(),
+  setRoomLeft: (conversationId, at) => openStore().setRoomLeft(conversationId, at),
+  leftRooms: () => openStore().leftRooms(),
   deleteMessages: (ids) => openStore().deleteMessages(ids),
   getSetting: (key) => openStore().getSetting(key),
   setSetting: (key, value) => {
