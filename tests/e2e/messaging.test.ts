@@ -556,4 +556,44 @@ describe('messaging between two people, end to end', () => {
     const removal = alice.page.getByRole('table', { name: 'Audit entries' }).getByRole('row').filter({ hasText: 'Removed someone from a team room' });
     await expect.poll(() => removal.getByRole('cell').last().textContent()).toBe(`${bob.jid} · from ${room}`);
   });
+
+  it('lets a person leave a team room, confirmed, keep its history, and join it again', async () => {
+    const room = `discharge-lounge@${server.mucDomain}`;
+    await alice.page.getByRole('button', { name: 'New' }).click();
+    await alice.page.getByLabel('Join or create a team room').fill(room);
+    await alice.page.getByLabel('Room name').fill('Discharge lounge');
+    await alice.page.getByRole('button', { name: 'Join room' }).click();
+    await alice.page.getByRole('button', { name: 'Add people' }).click();
+    await alice.page.getByLabel('Addresses to add').fill(bob.jid);
+    await alice.page.getByLabel('Addresses to add').press('Enter');
+    await expect.poll(() => alice.page.getByText('Added 1 person.').isVisible()).toBe(true);
+    await alice.page.getByLabel('Message', { exact: true }).fill('Two chairs free in the lounge');
+    await alice.page.getByLabel('Message', { exact: true }).press('Enter');
+    await bob.page.getByRole('button', { name: 'New' }).click();
+    await bob.page.getByLabel('Join or create a team room').fill(room);
+    await bob.page.getByRole('button', { name: 'Join room' }).click();
+    const messages = bob.page.getByRole('list', { name: 'Messages' });
+    await expect.poll(() => messages.textContent()).toContain('Two chairs free in the lounge');
+
+    await bob.page.getByRole('button', { name: 'Leave room' }).click();
+    // Confirmed first, and the safe choice has focus.
+    await expect.poll(() => bob.page.evaluate('document.activeElement?.textContent')).toBe('Stay');
+    const question = bob.page.getByRole('alertdialog', { name: /^Leave discharge-lounge\?/ });
+    await checkScreen(bob.page, 'messaging-10a-leave-room-confirm');
+    await question.getByRole('button', { name: 'Leave room' }).click();
+    await expect.poll(() => bob.page.getByText('You left this room. Its history stays here to read.').isVisible()).toBe(true);
+    expect(await bob.page.getByLabel('Message', { exact: true }).count()).toBe(0);
+    expect(await messages.textContent()).toContain('Two chairs free in the lounge');
+    const listed = bob.page.getByRole('navigation', { name: 'Conversations' }).getByRole('button', { name: /discharge-lounge/ });
+    expect(await listed.getAttribute('aria-label')).toMatch(/you left$/);
+    await checkScreen(bob.page, 'messaging-10-bob-left-room');
+
+    await bob.page.getByRole('button', { name: 'Join again' }).click();
+    // Back in: the composer returns with the cursor in it, and what Bob writes reaches Alice.
+    await expect.poll(() => bob.page.evaluate('document.activeElement?.id')).toBe('composer-text');
+    await bob.page.keyboard.type('Back in: I can take the lounge');
+    await bob.page.keyboard.press('Enter');
+    await expect.poll(() => alice.page.getByRole('list', { name: 'Messages' }).textContent()).toContain('Back in: I can take the lounge');
+    expect(await listed.getAttribute('aria-label')).not.toMatch(/you left/);
+  });
 });
