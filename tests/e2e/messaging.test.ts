@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openWardline, type OpenWardline } from '../../tools/chromium/openWardline.js';
 import { applyKeyringEnv, startKeyring, type Keyring } from '../fixtures/keyring.js';
@@ -574,6 +574,26 @@ describe('messaging between two people, end to end', () => {
     await bob.page.getByRole('button', { name: 'Join room' }).click();
     const messages = bob.page.getByRole('list', { name: 'Messages' });
     await expect.poll(() => messages.textContent()).toContain('Two chairs free in the lounge');
+
+    // On a 1024×768 ward screen too, a room's tools leave the message and the composer in view.
+    const usual = bob.page.viewportSize();
+    await bob.page.setViewportSize({ width: 1024, height: 768 });
+    // Seen, not merely laid out: what is at its centre on screen is the element itself (not clipped away
+    // by its scroller, not under something else, not below the window).
+    const seen = (element: Locator) =>
+      element.evaluate((el) => {
+        // This file is typed without the DOM library: the few browser calls used, spelled out.
+        type Box = { left: number; top: number; width: number; height: number; bottom: number };
+        const node = el as unknown as { getBoundingClientRect(): Box; contains(other: unknown): boolean };
+        const page = globalThis as unknown as { innerHeight: number; document: { elementFromPoint(x: number, y: number): unknown } };
+        const r = node.getBoundingClientRect();
+        const hit = page.document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+        return r.bottom <= page.innerHeight && hit !== null && (hit === el || node.contains(hit));
+      });
+    await expect.poll(() => seen(messages.getByText('Two chairs free in the lounge'))).toBe(true);
+    expect(await seen(bob.page.getByRole('button', { name: 'Send' }))).toBe(true);
+    await checkScreen(bob.page, 'messaging-10-room-on-1024x768');
+    if (usual !== null) await bob.page.setViewportSize(usual);
 
     await bob.page.getByRole('button', { name: 'Leave room' }).click();
     // Confirmed first, and the safe choice has focus.
