@@ -8,6 +8,7 @@ import type { Handlers } from './ipc/dispatcher.js';
 import { WardlineFailure } from './ipc/failure.js';
 import { isAllowedExternalUrl, type ConfirmAndOpen } from './links/externalLink.js';
 import type { FocusState } from './notify/notifier.js';
+import { bareJidOf } from './messaging/jid.js';
 import { findNhsNumbers } from './messaging/nhsNumber.js';
 import { shownText, toConversationView, toMessageView } from './session/messageView.js';
 import type { SessionController } from './session/sessionController.js';
@@ -26,9 +27,9 @@ export function byAttention(a: ConversationSummary, b: ConversationSummary): num
   return urgent !== 0 ? urgent : (b.lastActivityAt ?? 0) - (a.lastActivityAt ?? 0);
 }
 
-/** Messaging refusals carry sentences meant for the person; pass them on as such. */
 const INCIDENT_ROOM_KEPT = 'This room is used for major incidents, so it cannot be left. Turn its notifications down instead (Notify me).';
 
+/** Messaging refusals carry sentences meant for the person; pass them on as such. */
 async function personFacing<T>(work: () => Promise<T>): Promise<T> {
   try {
     return await work();
@@ -114,8 +115,9 @@ export function requestHandlers(
       }),
     'rooms:leave': ({ roomJid }) =>
       personFacing(async () => {
-        // How the hospital reaches its staff in a major incident: not something one click drops.
-        if (session.incidentRoomsInUse().has(roomJid.toLowerCase())) throw new WardlineFailure('rejected', INCIDENT_ROOM_KEPT);
+        // How the hospital reaches its staff in a major incident: not something one click drops. Compared
+        // as the chat service will address it (a trailing dot or capitals must not slip past).
+        if (session.incidentRoomsInUse().has(bareJidOf(roomJid) ?? roomJid)) throw new WardlineFailure('rejected', INCIDENT_ROOM_KEPT);
         await session.chat().leaveRoom(roomJid);
         return { left: true as const };
       }),

@@ -595,13 +595,21 @@ describe('messaging between two people, end to end', () => {
     await checkScreen(bob.page, 'messaging-10-room-on-1024x768');
     if (usual !== null) await bob.page.setViewportSize(usual);
 
-    await bob.page.getByRole('button', { name: 'Leave room' }).click();
-    // Confirmed first, and the safe choice has focus.
+    const leaveButton = bob.page.getByRole('button', { name: 'Leave room', expanded: false });
+    await leaveButton.click();
+    // Confirmed first, and the safe choice has focus; Stay puts the cursor back where it was.
+    await expect.poll(() => bob.page.evaluate('document.activeElement?.textContent')).toBe('Stay');
+    await bob.page.keyboard.press('Enter');
+    await expect.poll(() => bob.page.evaluate('document.activeElement?.getAttribute("aria-expanded")')).toBe('false');
+    await bob.page.keyboard.press('Enter');
     await expect.poll(() => bob.page.evaluate('document.activeElement?.textContent')).toBe('Stay');
     const question = bob.page.getByRole('alertdialog', { name: /^Leave discharge-lounge\?/ });
     await checkScreen(bob.page, 'messaging-10a-leave-room-confirm');
     await question.getByRole('button', { name: 'Leave room' }).click();
     await expect.poll(() => bob.page.getByText('You left this room. Its history stays here to read.').isVisible()).toBe(true);
+    // The cursor lands on Join again, which a screen reader announces with that note.
+    await expect.poll(() => bob.page.evaluate('document.activeElement?.id')).toBe('join-again');
+    expect(await bob.page.getByRole('button', { name: 'Join again' }).getAttribute('aria-describedby')).toBe('left-note');
     expect(await bob.page.getByLabel('Message', { exact: true }).count()).toBe(0);
     expect(await messages.textContent()).toContain('Two chairs free in the lounge');
     const listed = bob.page.getByRole('navigation', { name: 'Conversations' }).getByRole('button', { name: /discharge-lounge/ });

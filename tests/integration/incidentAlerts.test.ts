@@ -69,6 +69,8 @@ describe("the policy's incident rooms", () => {
     // Nor can anyone leave it, or the coordination room, as they can leave a team room.
     await expect(nurse.call('rooms:leave', { roomJid: announcement })).rejects.toThrow(/used for major incidents, so it cannot be left/);
     await expect(lead.call('rooms:leave', { roomJid: coordination.toUpperCase() })).rejects.toThrow(/used for major incidents/);
+    // Nor by an address written another way that names the same room (review finding).
+    await expect(nurse.call('rooms:leave', { roomJid: `${announcement}.` })).rejects.toThrow(/used for major incidents/);
     expect((await nurse.call('conversations:list', {})).find((c) => c.address === announcement)?.closed).toBeNull();
   });
 });

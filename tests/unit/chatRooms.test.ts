@@ -190,3 +190,52 @@ describe('room lists (who can read a room)', () => {
   });
 });
 
+
+describe('leaving a room', () => {
+  const selfPresence = (type?: 'unavailable') =>
+    xml('presence', { from: `${ROOM}/alice`, ...(type ? { type } : {}) }, xml('x', { xmlns: MUC_USER }, xml('item', { affiliation: 'member', role: type ? 'none' : 'participant' }), xml('status', { code: '110' })));
+
+  it('goes out of the room, retracts its bookmark, and takes the goodbye for a leave, not a removal', async () => {
+    const closed: string[] = [];
+    const h = harness([result()]);
+    const rooms = new Rooms({ iq: async (r) => (h.iqs.push(r), result()), send: async (s) => void h.sent.push(s), log: (l) => h.logs.push(l), nick: 'alice', closed: (room) => closed.push(room) });
+    const joining = rooms.join(ROOM, 'Ward 7');
+    await new Promise((resolve) => setImmediate(resolve));
+    rooms.handlePresence(selfPresence());
+    await joining;
+    await rooms.leave(ROOM);
+    expect(rooms.joined.has(ROOM)).toBe(false);
+    expect(h.sent.at(-1)?.attrs).toMatchObject({ to: `${ROOM}/alice`, type: 'unavailable' });
+    const retract = h.iqs.at(-1)?.getChild('pubsub')?.getChild('retract');
+    expect(retract?.attrs).toMatchObject({ node: 'urn:xmpp:bookmarks:1', notify: 'true' });
+    expect(retract?.getChild('item')?.attrs['id']).toBe(ROOM);
+    expect(rooms.handlePresence(selfPresence('unavailable'))).toBe(true);
+    expect(closed).toEqual([]);
+    expect(rooms.closed.has(ROOM)).toBe(false);
+    expect(h.logs).toContain(`chat room-left room=${ROOM} reason=left`);
+  });
+
+  it('a join still on its way fails rather than putting the person back in the room they left (review finding)', async () => {
+    const h = harness([result()]);
+    const joining = h.rooms.join(ROOM, 'Ward 7');
+    await new Promise((resolve) => setImmediate(resolve));
+    await h.rooms.leave(ROOM);
+    await expect(joining).rejects.toMatchObject({ name: 'RoomJoinError', condition: 'left' });
+    expect(h.sent.at(-1)?.attrs).toMatchObject({ to: `${ROOM}/alice`, type: 'unavailable' });
+    // The room's late answer to the join does not count as being in it.
+    h.rooms.handlePresence(selfPresence());
+    expect(h.rooms.joined.has(ROOM)).toBe(false);
+  });
+
+  it('reads the bookmark list afresh (another workstation may have removed one), and says when there is none', async () => {
+    const item = (id: string) => xml('item', { id }, xml('conference', { xmlns: 'urn:xmpp:bookmarks:1', name: id }));
+    const items = (...ids: string[]) => xml('items', { node: 'urn:xmpp:bookmarks:1' }, ...ids.map(item));
+    const list = (...ids: string[]) => xml('iq', { type: 'result' }, xml('pubsub', { xmlns: 'http://jabber.org/protocol/pubsub' }, items(...ids)));
+    const h = harness([list(ROOM, 'theatres@conference.trust.test'), list('theatres@conference.trust.test'), iqError('item-not-found')]);
+    expect((await h.rooms.loadBookmarks())?.map((b) => b.room)).toEqual([ROOM, 'theatres@conference.trust.test']);
+    expect((await h.rooms.loadBookmarks())?.map((b) => b.room)).toEqual(['theatres@conference.trust.test']);
+    expect([...h.rooms.bookmarks.keys()]).toEqual(['theatres@conference.trust.test']);
+    expect(await h.rooms.loadBookmarks()).toBeNull();
+    expect(h.rooms.bookmarks.size).toBe(0);
+  });
+});

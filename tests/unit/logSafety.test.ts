@@ -79,6 +79,7 @@ describe('chat log lines', () => {
       changed: () => undefined,
       failedForGood: () => undefined,
       log: (line) => lines.push(line),
+      roomShut: () => false,
       timers: { setTimeout: () => 0, clearTimeout: () => undefined },
     });
     for (const id of ['o-1', 'o-2']) {

@@ -26,7 +26,7 @@ import {
   serverWordForLog,
   type MessageBounce,
 } from '../messaging/index.js';
-import type { OutboxEntry } from '../store/index.js';
+import type { OutboxEntry, TeamRoom } from '../store/index.js';
 import { connectXmpp, xml, type XmlElement, type XmppConnection, type XmppConnectionState } from '../xmpp/index.js';
 import { ArchiveCatchUp } from './archiveCatchUp.js';
 import { reasonForPeople } from './connectionReason.js';
@@ -72,7 +72,7 @@ export const INITIAL_SYNC_WINDOW_MS = 30 * 24 * 60 * 60_000;
 const ACCEPTED_SETTING = 'xmpp.acceptedSenders';
 
 /** A send the composer must refuse: empty, too long, or not a conversation we have. */
-const ROOM_CLOSED_MESSAGE = 'This room has not let you back in: ask its owner to add you again, rejoin it, then retry. The message is kept.';
+const ROOM_CLOSED_MESSAGE = 'This room is not taking your messages: you left it, or it has not let you back in. Join it again (ask its owner to add you if it refuses), then retry. The message is kept.';
 
 export class ChatSendError extends Error {
   constructor(
@@ -100,6 +100,8 @@ class Chat implements ChatService {
   readonly #listeners = new Set<(event: ChatEvent) => void>();
   readonly #conversations: ConversationIds;
   readonly #rooms: Rooms;
+  /** Rooms the person left (here, or on another workstation: read at each sign-in); nothing goes to them. */
+  readonly #left = new Set<string>();
   readonly #directory: Directory;
   readonly #outbox: Outbox;
   readonly #failures: DeliveryFailures;
@@ -252,6 +254,7 @@ class Chat implements ChatService {
       changed: (ids) => this.#emit({ type: 'conversations-changed', conversationIds: [...ids] }),
       failedForGood: (conversationId) => this.#emit({ type: 'delivery-failed', conversationId }),
       log,
+      roomShut: (room) => this.#rooms.closed.has(room) || this.#left.has(room),
       timers: options.bounceRetry?.timers ?? {
         setTimeout: (callback, ms) => setTimeout(callback, ms).unref(),
         clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
@@ -299,7 +302,7 @@ class Chat implements ChatService {
     if (this.#stopped) throw new ChatSendError('stopped', 'Messaging has stopped.');
     const conversation = await this.#conversationFor(request.conversationId);
     if (conversation === null) throw new ChatSendError('unknown-conversation', 'There is no such conversation.');
-    if (conversation.kind === 'room' && !this.#rooms.joined.has(conversation.jid) && (await this.#store.leftRooms()).includes(conversation.jid)) {
+    if (conversation.kind === 'room' && this.#left.has(conversation.jid)) {
       throw new ChatSendError('not-in-room', 'You left this room. Join it again to write in it.');
     }
     const check = checkOutgoingBody(request.body);
@@ -340,7 +343,7 @@ class Chat implements ChatService {
 
   async retry(messageId: number): Promise<void> {
     if (this.#stopped) throw new ChatSendError('stopped', 'Messaging has stopped.');
-    const outcome = await this.#failures.retry(messageId, (room) => this.#rooms.closed.has(room));
+    const outcome = await this.#failures.retry(messageId);
     if (outcome === 'not-failed') throw new ChatSendError('not-failed', 'This message is not waiting to be sent again.');
     if (outcome === 'room-closed') throw new ChatSendError('not-in-room', ROOM_CLOSED_MESSAGE);
   }
@@ -393,6 +396,7 @@ class Chat implements ChatService {
     const id = await this.#conversations.resolve(room.bare, 'room', name);
     if (id === null) throw new TypeError('That address is a 1:1 conversation, not a room.');
     await this.#store.setRoomLeft(id, null);
+    this.#left.delete(room.bare);
     this.#emit({ type: 'conversations-changed', conversationIds: [id] });
     const session = this.#session;
     void this.#catchUpArchive(room.bare, room.bare, () => this.#isCurrent(session)).then((fetched) => {
@@ -455,7 +459,12 @@ class Chat implements ChatService {
     }
     // Stored first: if the server cannot be told now, the next sign-in finishes it (#joinBookmarkedRooms).
     await this.#store.setRoomLeft(conversation.id, this.#now());
-    await this.#rooms.leave(room).catch((error: unknown) => this.#log(`chat room-leave-unfinished room=${jidForLog(room)} error=${errorName(error)}`));
+    this.#left.add(room);
+    // Nothing in a room left is waiting for the person any more: no urgent reminders from it.
+    await this.#store.markConversationRead(conversation.id);
+    this.#urgent.read(conversation.id);
+    // Not waited for: offline, the bookmark's retraction would hold the person for the request's timeout.
+    void this.#rooms.leave(room).catch((error: unknown) => this.#log(`chat room-leave-unfinished room=${jidForLog(room)} error=${errorName(error)}`));
     this.#emit({ type: 'conversations-changed', conversationIds: [conversation.id] });
     this.#emit({ type: 'directory-changed' });
   }
@@ -739,22 +748,26 @@ class Chat implements ChatService {
 
   /** Joins the bookmarked rooms not joined yet; false if the bookmarks or a room could not be. */
   async #joinBookmarkedRooms(): Promise<boolean> {
-    let bookmarks: { room: string; name: string }[];
-    let left: ReadonlySet<string>;
+    let bookmarks: { room: string; name: string }[] | null;
+    let rooms: TeamRoom[];
     try {
       bookmarks = await this.#rooms.loadBookmarks();
-      left = new Set(await this.#store.leftRooms());
+      rooms = await this.#store.teamRooms();
     } catch (error) {
       this.#log(`chat bookmarks-failed error=${errorName(error)}`);
       return false;
     }
+    this.#left.clear();
+    for (const room of rooms) if (room.left) this.#left.add(room.jid);
+    if (bookmarks === null) return true;
     // A room left while the server could not be told: its bookmark goes now, and it is not joined.
-    for (const room of bookmarks.filter((bookmark) => left.has(bookmark.room)).map((bookmark) => bookmark.room)) {
+    for (const room of bookmarks.filter((bookmark) => this.#left.has(bookmark.room)).map((bookmark) => bookmark.room)) {
       await this.#rooms.forgetBookmark(room).catch((error: unknown) => this.#log(`chat room-leave-unfinished room=${jidForLog(room)} error=${errorName(error)}`));
     }
+    await this.#leftElsewhere(rooms, bookmarks);
     const joined = await Promise.all(
       bookmarks
-        .filter((bookmark) => !this.#rooms.joined.has(bookmark.room) && !left.has(bookmark.room))
+        .filter((bookmark) => !this.#rooms.joined.has(bookmark.room) && !this.#left.has(bookmark.room))
         .map((bookmark) =>
           this.#rooms.join(bookmark.room, bookmark.name).then(
             () => true,
@@ -766,6 +779,23 @@ class Chat implements ChatService {
         ),
     );
     return joined.every(Boolean);
+  }
+
+  /**
+   * Every room we join is bookmarked, so a room of ours whose bookmark has gone was left on another
+   * workstation: it is marked left here too, and what waited to go to it fails (visibly) rather than
+   * waiting for ever. Only when the bookmarks exist at all (loadBookmarks gives null for no list).
+   */
+  async #leftElsewhere(rooms: readonly TeamRoom[], bookmarks: readonly { room: string }[]): Promise<void> {
+    const bookmarked = new Set(bookmarks.map((bookmark) => bookmark.room));
+    for (const room of rooms) {
+      if (room.left || bookmarked.has(room.jid) || this.#rooms.joined.has(room.jid)) continue;
+      await this.#store.setRoomLeft(room.conversationId, this.#now());
+      this.#left.add(room.jid);
+      this.#log(`chat room-left room=${jidForLog(room.jid)} reason=elsewhere`);
+      await this.#failures.roomClosed(room.jid);
+      this.#emit({ type: 'conversations-changed', conversationIds: [room.conversationId] });
+    }
   }
 
   /** Something the server holds is missing here (a live message not stored, a catch-up or join failed). */

@@ -27,6 +27,8 @@ export interface DeliveryFailureDeps {
   /** Refused for good: the person must act (an OS notification, without content). */
   failedForGood(conversationId: number): void;
   log(line: string): void;
+  /** A room nothing can go to now: it shut us out, or the person left it. */
+  roomShut(room: string): boolean;
   timers: BounceTimers;
   /** Waits before automatic resends after 'wait' errors (default WAIT_RETRY_DELAYS_MS). */
   waitRetryDelaysMs?: readonly number[];
@@ -96,12 +98,13 @@ export class DeliveryFailures {
 
   /**
    * The person's retry: back into the outbox with its origin-id. 'not-failed' if it is not a failed
-   * message; 'room-closed' (and still failed) if it is for a room that has not let us back in.
+   * message; 'room-closed' (and still failed) if it is for a room that has not let us back in, or
+   * that the person left.
    */
-  async retry(messageId: number, roomClosed: (room: string) => boolean): Promise<'requeued' | 'not-failed' | 'room-closed'> {
+  async retry(messageId: number): Promise<'requeued' | 'not-failed' | 'room-closed'> {
     const entry = await this.#deps.store.requeueFailed(messageId);
     if (entry === null) return 'not-failed';
-    if (entry.conversationKind === 'room' && roomClosed(entry.conversationJid)) {
+    if (entry.conversationKind === 'room' && this.#deps.roomShut(entry.conversationJid)) {
       await this.#deps.store.markFailed(messageId, 'not-allowed-in-room');
       return 'room-closed';
     }
@@ -135,8 +138,14 @@ export class DeliveryFailures {
       if (this.#stopped) return;
       // Still failed (the person may have retried meanwhile): the same resend as theirs.
       void this.#deps.store.requeueFailed(messageId).then(
-        (entry) => {
+        async (entry) => {
           if (entry === null) return;
+          // Left or shut out meanwhile: it could only wait for ever; failed again, for the person to see.
+          if (entry.conversationKind === 'room' && this.#deps.roomShut(entry.conversationJid)) {
+            await this.#deps.store.markFailed(messageId, 'not-allowed-in-room');
+            this.#deps.changed([entry.conversationId]);
+            return;
+          }
           this.#deps.log(`chat retry message=${messageId} by=automatic attempt=${count}`);
           this.#deps.resend(entry);
           this.#deps.changed([entry.conversationId]);

@@ -137,15 +137,22 @@ export class Rooms {
     }
   }
 
-  /** Reads our bookmarks (XEP-0402). No node yet means no rooms. */
-  async loadBookmarks(): Promise<Bookmark[]> {
+  /**
+   * Reads our bookmarks (XEP-0402), replacing what we held (another workstation may have removed
+   * some). Null when there is no bookmark list at all: no rooms, and nothing to tell about leaving.
+   */
+  async loadBookmarks(): Promise<Bookmark[] | null> {
     let answer: XmlElement;
     try {
       answer = await this.#deps.iq(xml('iq', { type: 'get' }, xml('pubsub', { xmlns: PUBSUB }, xml('items', { node: BOOKMARKS }))));
     } catch (error) {
-      if ((error as { condition?: unknown }).condition === 'item-not-found') return [];
+      if ((error as { condition?: unknown }).condition === 'item-not-found') {
+        this.bookmarks.clear();
+        return null;
+      }
       throw error;
     }
+    this.bookmarks.clear();
     const items = answer.getChild('pubsub', PUBSUB)?.getChild('items')?.getChildren('item') ?? [];
     for (const item of items) {
       const room = bareJidOf(item.attrs['id']);
@@ -182,19 +189,23 @@ export class Rooms {
    */
   async leave(room: string): Promise<void> {
     const joined = this.joined.get(room);
-    if (joined !== undefined) {
+    const pending = this.#pending.get(room);
+    // A join still on its way would put us back in: it fails ('left'), and the room hears we go.
+    if (pending !== undefined) this.#settle(room, pending, new RoomJoinError('left'));
+    if (joined !== undefined || pending !== undefined) {
       this.joined.delete(room);
       this.#occupants.delete(room);
       this.#leaving.add(room);
-      this.#deps.send(xml('presence', { to: `${room}/${joined.nick}`, type: 'unavailable' })).catch(() => undefined);
+      this.#deps.send(xml('presence', { to: `${room}/${joined?.nick ?? this.#deps.nick}`, type: 'unavailable' })).catch(() => undefined);
     }
     await this.forgetBookmark(room);
   }
 
   /** Retracts a room's bookmark (XEP-0402: one item per room, so other workstations see it go). */
   async forgetBookmark(room: string): Promise<void> {
-    await this.#deps.iq(xml('iq', { type: 'set' }, xml('pubsub', { xmlns: PUBSUB }, xml('retract', { node: BOOKMARKS, notify: 'true' }, xml('item', { id: room })))));
+    // Gone from our list at once (the directory's rooms); the server's copy when it answers.
     this.bookmarks.delete(room);
+    await this.#deps.iq(xml('iq', { type: 'set' }, xml('pubsub', { xmlns: PUBSUB }, xml('retract', { node: BOOKMARKS, notify: 'true' }, xml('item', { id: room })))));
   }
 
   async #publishBookmark(item: XmlElement, options: readonly (readonly [string, string])[]): Promise<void> {

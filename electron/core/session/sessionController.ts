@@ -11,6 +11,7 @@ import type { AccountView, AutoLock as AutoLockView, ConnectionView, ProfileKind
 import type { MentionTarget } from '../../common/mentions.js';
 import { IncidentService } from '../incident/incidentService.js';
 import type { IncidentRooms } from '../incident/incidentTypes.js';
+import { bareJidOf } from '../messaging/jid.js';
 import type { ChatAccount, ChatEvent, ChatService, ChatServiceOptions, ChatTrust, StartChat } from '../chat/chatTypes.js';
 import type { CoreEvents } from '../events.js';
 import { WardlineFailure } from '../ipc/failure.js';
@@ -657,10 +658,10 @@ export class SessionController {
     }
   }
 
-  /** Rooms a major incident uses: policy's standing rooms and those of incidents not closed (lower case). */
+  /** Rooms a major incident uses: policy's standing rooms and those of incidents not closed (as bare JIDs). */
   incidentRoomsInUse(): ReadonlySet<string> {
     const rooms = [...Object.values(this.incidentRooms()), ...(this.#open?.incident?.roomsInUse() ?? [])];
-    return new Set(rooms.filter((room) => room !== undefined).map((room) => room.toLowerCase()));
+    return new Set(rooms.flatMap((room) => bareJidOf(room) ?? []));
   }
 
   /** The preconfigured major-incident rooms from policy, if any. */

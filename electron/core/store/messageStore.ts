@@ -25,6 +25,7 @@ import type {
   MessagePage,
   ReceivedMessageInput,
   StoredMessage,
+  TeamRoom,
   UnreadCounts,
 } from './storeTypes.js';
 
@@ -276,11 +277,11 @@ export class MessageStore {
     return this.statement(`UPDATE conversations SET left_at = ? WHERE id = ? AND kind = 'room'`).run([at, conversationId]).changes === 1;
   }
 
-  /** Addresses of the team rooms the person left: a bookmark must not bring them back. */
-  leftRooms(): string[] {
-    return this.statement(`SELECT jid FROM conversations WHERE kind = 'room' AND left_at IS NOT NULL`)
+  /** Every team room this profile has, and whether the person left it: what sign-in reconciles with the bookmarks. */
+  teamRooms(): TeamRoom[] {
+    return this.statement(`SELECT id, jid, left_at FROM conversations WHERE kind = 'room'`)
       .all()
-      .map((row) => readString(row, 'jid'));
+      .map((row) => ({ conversationId: readNumber(row, 'id'), jid: readString(row, 'jid'), left: readOptionalNumber(row, 'left_at') !== null }));
   }
 
   markConversationRead(conversationId: number, at: number): void {

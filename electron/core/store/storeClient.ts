@@ -26,6 +26,7 @@ import type {
   ReceivedMessageInput,
   StoredMessage,
   UnreadCounts,
+  TeamRoom,
 } from './storeTypes.js';
 import type { ConversationRef, MarkerTarget, OutboxEntry, OutgoingMessageInput, OutgoingRef, RetractionInput, OwnMessageConfirmation, UrgentUnread } from './outboxTypes.js';
 
@@ -50,7 +51,7 @@ export interface WardlineStore {
   /** Team rooms made quieter than 'all'. */
   quietRooms(): Promise<{ conversationId: number; notify: NotifyLevel }[]>;
   setRoomLeft(conversationId: number, at: number | null): Promise<boolean>;
-  leftRooms(): Promise<string[]>;
+  teamRooms(): Promise<TeamRoom[]>;
   /** Deletes rows, their index entries, and truncates the WAL. */
   deleteMessages(ids: readonly number[]): Promise<DeleteResult>;
   getSetting(key: string): Promise<string | null>;
@@ -206,8 +207,8 @@ class StoreClient implements WardlineStore {
     return this.call('setRoomLeft', conversationId, at);
   }
 
-  leftRooms(): Promise<string[]> {
-    return this.call('leftRooms');
+  teamRooms(): Promise<TeamRoom[]> {
+    return this.call('teamRooms');
   }
   deleteMessages(ids: readonly number[]): Promise<DeleteResult> {
     return this.call('deleteMessages', ids);

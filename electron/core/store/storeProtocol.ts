@@ -21,6 +21,7 @@ import type {
   ReceivedMessageInput,
   StoredMessage,
   UnreadCounts,
+  TeamRoom,
 } from './storeTypes.js';
 import type { NeedsTranscription, RemovalOutcome, RemovalRequest, TranscriptionMark } from './governanceQueries.js';
 import type { PendingRetraction } from './pendingRetractions.js';
@@ -46,7 +47,7 @@ export interface StoreOperations {
   setRoomNotify: { args: [conversationId: number, level: NotifyLevel]; result: boolean };
   quietRooms: { args: []; result: { conversationId: number; notify: NotifyLevel }[] };
   setRoomLeft: { args: [conversationId: number, at: number | null]; result: boolean };
-  leftRooms: { args: []; result: string[] };
+  teamRooms: { args: []; result: TeamRoom[] };
   deleteMessages: { args: [ids: readonly number[]]; result: DeleteResult };
   getSetting: { args: [key: string]; result: string | null };
   setSetting: { args: [key: string, value: string]; result: null };

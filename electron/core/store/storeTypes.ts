@@ -15,6 +15,13 @@ export interface ConversationInput {
   title: string;
 }
 
+/** A team room as sign-in reconciles it with the bookmarks. */
+export interface TeamRoom {
+  conversationId: number;
+  jid: string;
+  left: boolean;
+}
+
 export interface ConversationSummary {
   id: number;
   jid: string;
