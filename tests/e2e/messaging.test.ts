@@ -506,19 +506,28 @@ describe('messaging between two people, end to end', () => {
     await expect.poll(() => alice.page.getByRole('list', { name: 'Messages' }).textContent()).toContain('Please have a monitor ready.');
   });
 
-  it('shows everyone who can read a room, and lets its owner take someone out, confirmed and audited', async () => {
-    const room = `bed-management@${server.mucDomain}`;
+  /** Alice creates a team room through New and adds Bob to its members. */
+  async function aliceOpensRoomWithBob(room: string, name: string): Promise<void> {
     await alice.page.getByRole('button', { name: 'New' }).click();
     await alice.page.getByLabel('Join or create a team room').fill(room);
-    await alice.page.getByLabel('Room name').fill('Bed management');
+    await alice.page.getByLabel('Room name').fill(name);
     await alice.page.getByRole('button', { name: 'Join room' }).click();
     await alice.page.getByRole('button', { name: 'Add people' }).click();
     await alice.page.getByLabel('Addresses to add').fill(bob.jid);
     await alice.page.getByLabel('Addresses to add').press('Enter');
     await expect.poll(() => alice.page.getByText('Added 1 person.').isVisible()).toBe(true);
+  }
+
+  async function bobJoins(room: string): Promise<void> {
     await bob.page.getByRole('button', { name: 'New' }).click();
     await bob.page.getByLabel('Join or create a team room').fill(room);
     await bob.page.getByRole('button', { name: 'Join room' }).click();
+  }
+
+  it('shows everyone who can read a room, and lets its owner take someone out, confirmed and audited', async () => {
+    const room = `bed-management@${server.mucDomain}`;
+    await aliceOpensRoomWithBob(room, 'Bed management');
+    await bobJoins(room);
     await bob.page.getByRole('heading', { name: /bed-management/ }).waitFor();
 
     const people = alice.page.getByRole('button', { name: 'People', exact: true });
@@ -559,19 +568,10 @@ describe('messaging between two people, end to end', () => {
 
   it('lets a person leave a team room, confirmed, keep its history, and join it again', async () => {
     const room = `discharge-lounge@${server.mucDomain}`;
-    await alice.page.getByRole('button', { name: 'New' }).click();
-    await alice.page.getByLabel('Join or create a team room').fill(room);
-    await alice.page.getByLabel('Room name').fill('Discharge lounge');
-    await alice.page.getByRole('button', { name: 'Join room' }).click();
-    await alice.page.getByRole('button', { name: 'Add people' }).click();
-    await alice.page.getByLabel('Addresses to add').fill(bob.jid);
-    await alice.page.getByLabel('Addresses to add').press('Enter');
-    await expect.poll(() => alice.page.getByText('Added 1 person.').isVisible()).toBe(true);
+    await aliceOpensRoomWithBob(room, 'Discharge lounge');
     await alice.page.getByLabel('Message', { exact: true }).fill('Two chairs free in the lounge');
     await alice.page.getByLabel('Message', { exact: true }).press('Enter');
-    await bob.page.getByRole('button', { name: 'New' }).click();
-    await bob.page.getByLabel('Join or create a team room').fill(room);
-    await bob.page.getByRole('button', { name: 'Join room' }).click();
+    await bobJoins(room);
     const messages = bob.page.getByRole('list', { name: 'Messages' });
     await expect.poll(() => messages.textContent()).toContain('Two chairs free in the lounge');
 

@@ -751,14 +751,15 @@ class Chat implements ChatService {
     let bookmarks: { room: string; name: string }[] | null;
     let rooms: TeamRoom[];
     try {
-      bookmarks = await this.#rooms.loadBookmarks();
+      // The rooms left first: nothing may be sent to them even if the bookmarks cannot be read.
       rooms = await this.#store.teamRooms();
+      this.#left.clear();
+      for (const room of rooms) if (room.left) this.#left.add(room.jid);
+      bookmarks = await this.#rooms.loadBookmarks();
     } catch (error) {
       this.#log(`chat bookmarks-failed error=${errorName(error)}`);
       return false;
     }
-    this.#left.clear();
-    for (const room of rooms) if (room.left) this.#left.add(room.jid);
     if (bookmarks === null) return true;
     // A room left while the server could not be told: its bookmark goes now, and it is not joined.
     for (const room of bookmarks.filter((bookmark) => this.#left.has(bookmark.room)).map((bookmark) => bookmark.room)) {

@@ -137,8 +137,9 @@ export class DeliveryFailures {
       this.#timers.delete(handle);
       if (this.#stopped) return;
       // Still failed (the person may have retried meanwhile): the same resend as theirs.
-      void this.#deps.store.requeueFailed(messageId).then(
-        async (entry) => {
+      void this.#deps.store
+        .requeueFailed(messageId)
+        .then(async (entry) => {
           if (entry === null) return;
           // Left or shut out meanwhile: it could only wait for ever; failed again, for the person to see.
           if (entry.conversationKind === 'room' && this.#deps.roomShut(entry.conversationJid)) {
@@ -149,9 +150,8 @@ export class DeliveryFailures {
           this.#deps.log(`chat retry message=${messageId} by=automatic attempt=${count}`);
           this.#deps.resend(entry);
           this.#deps.changed([entry.conversationId]);
-        },
-        (error: unknown) => this.#deps.log(`chat retry-failed message=${messageId} error=${errorName(error)}`),
-      );
+        })
+        .catch((error: unknown) => this.#deps.log(`chat retry-failed message=${messageId} error=${errorName(error)}`));
     }, delayMs);
     this.#timers.add(handle);
   }

@@ -1,0 +1,59 @@
+// A temporary ('wait') bounce is resent automatically later; by then the person may have left the
+// room, or it may have shut them out: the resend must not go back into the outbox to wait for ever.
+import { describe, expect, it } from 'vitest';
+import { DeliveryFailures } from '../../electron/core/chat/deliveryFailures.js';
+import { parseBounce } from '../../electron/core/messaging/index.js';
+import type { OutboxEntry, WardlineStore } from '../../electron/core/store/index.js';
+import { xml } from '../../electron/core/xmpp/xml.js';
+
+const ROOM = 'ward7@conference.trust.test';
+
+function harness(shut: boolean) {
+  const failedAs: string[] = [];
+  const resent: number[] = [];
+  let fire: () => void = () => undefined;
+  const entry = { messageId: 5, conversationId: 2, conversationJid: ROOM, conversationKind: 'room' } as OutboxEntry;
+  const store = {
+    findOutgoing: async () => ({ messageId: 5 }),
+    markFailed: async (_id: number, reason: string) => (failedAs.push(reason), true),
+    requeueFailed: async () => entry,
+  } as unknown as WardlineStore;
+  const failures = new DeliveryFailures({
+    store,
+    ownDomain: 'trust.test',
+    sentRecently: () => ({ conversationId: 2, conversationJid: ROOM, conversationKind: 'room' }),
+    resend: (e) => resent.push(e.messageId),
+    changed: () => undefined,
+    failedForGood: () => undefined,
+    log: () => undefined,
+    roomShut: () => shut,
+    timers: { setTimeout: (callback) => ((fire = callback), 1), clearTimeout: () => undefined },
+  });
+  const bounce = parseBounce(
+    xml(
+      'message',
+      { xmlns: 'jabber:client', type: 'error', id: 'o-5', from: ROOM, to: 'alice@trust.test/ward' },
+      xml('error', { type: 'wait' }, xml('resource-constraint', { xmlns: 'urn:ietf:params:xml:ns:xmpp-stanzas' })),
+    ),
+  );
+  return { failures, bounce, failedAs, resent, fire: () => fire() };
+}
+
+describe('automatic resend after a temporary refusal', () => {
+  it('goes back into the outbox while the room takes messages', async () => {
+    const h = harness(false);
+    await h.failures.bounced(h.bounce!);
+    h.fire();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(h.resent).toEqual([5]);
+  });
+
+  it('is failed again, for the person to see, once they have left the room or it shut them out (review finding)', async () => {
+    const h = harness(true);
+    await h.failures.bounced(h.bounce!);
+    h.fire();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(h.resent).toEqual([]);
+    expect(h.failedAs.at(-1)).toBe('not-allowed-in-room');
+  });
+});
