@@ -102,6 +102,8 @@ export const ConversationSummarySchema = z.object({
    * this person or would not let them back in this session; 'left', they left it. Null otherwise.
    */
   closed: z.enum(['removed', 'left']).nullable(),
+  /** A room major incidents use (policy's, or an open incident's): it cannot be left, so Leave is not offered. */
+  incidentRoom: z.boolean(),
   /**
    * The start of the newest message, one line, for the list (admin policy may turn previews off:
    * then always null). `author`: "You", the sender's name in a room, null for the other person in 1:1.

@@ -72,7 +72,8 @@ export function requestHandlers(
       const mask = session.masksPatientIdentifiers();
       const conversations = await session.store().listConversations({ previews: session.showsConversationPreviews() });
       const closed = session.messagingIfRunning()?.closedRooms() ?? new Set<string>();
-      return conversations.map((c) => toConversationView(c, mask, closed)).sort(byAttention);
+      const context = { maskIdentifiers: mask, closedRooms: closed, incidentRooms: session.incidentRoomsInUse() };
+      return conversations.map((c) => toConversationView(c, context)).sort(byAttention);
     },
     'conversations:openDirect': async ({ jid }) => ({ conversationId: await session.chat().openDirect(jid) }),
     'conversations:markRead': async ({ conversationId }) => {

@@ -43,9 +43,16 @@ describe('toConversationView closed', () => {
   it("says why nothing can be sent in a room: left (the person's choice, kept) before removed (this session); never for 1:1", () => {
     const removedThisSession = new Set([roomSummary.jid]);
     expect(toConversationView(roomSummary).closed).toBeNull();
-    expect(toConversationView(roomSummary, false, removedThisSession).closed).toBe('removed');
-    expect(toConversationView({ ...roomSummary, leftAt: 5 }, false, removedThisSession).closed).toBe('left');
-    expect(toConversationView({ ...roomSummary, kind: 'direct' }, false, removedThisSession).closed).toBeNull();
+    expect(toConversationView(roomSummary, { closedRooms: removedThisSession }).closed).toBe('removed');
+    expect(toConversationView({ ...roomSummary, leftAt: 5 }, { closedRooms: removedThisSession }).closed).toBe('left');
+    expect(toConversationView({ ...roomSummary, kind: 'direct' }, { closedRooms: removedThisSession }).closed).toBeNull();
+  });
+
+  it('marks the rooms major incidents use, which cannot be left', () => {
+    const incidentRooms = new Set([roomSummary.jid]);
+    expect(toConversationView(roomSummary).incidentRoom).toBe(false);
+    expect(toConversationView(roomSummary, { incidentRooms }).incidentRoom).toBe(true);
+    expect(toConversationView({ ...roomSummary, kind: 'direct' }, { incidentRooms }).incidentRoom).toBe(false);
   });
 });
 
@@ -63,7 +70,7 @@ describe('toMessageView', () => {
     expect(toMessageView(transcribed, true).transcription).toEqual({ by: 'Sr Lopes (Ward sister)', at: 5, recordReference: 'EPR/[NHS no. hidden]' });
     const room = { ...roomSummary, title: 'Bed 4 9434765919' };
     expect(toConversationView(room).title).toBe('Bed 4 9434765919');
-    expect(toConversationView(room, true)).toMatchObject({ title: 'Bed 4 [NHS no. hidden]', address: room.jid });
+    expect(toConversationView(room, { maskIdentifiers: true })).toMatchObject({ title: 'Bed 4 [NHS no. hidden]', address: room.jid });
   });
 
   it("gives the writer's address beside the name they signed with, and none for our own", () => {
@@ -124,7 +131,7 @@ describe('conversation preview line', () => {
 
   it('masks NHS numbers before cutting, so a number at the edge is never half shown', () => {
     const edge = `${'x'.repeat(PREVIEW_SHOWN_CHARACTERS - 6)} 943 476 5919 and more`;
-    const masked = toConversationView({ ...roomSummary, ...latest(edge, false, 'Ward 9434765919') }, true).preview;
+    const masked = toConversationView({ ...roomSummary, ...latest(edge, false, 'Ward 9434765919') }, { maskIdentifiers: true }).preview;
     expect(masked?.text).not.toMatch(/\d/);
     expect(masked?.author).toBe('Ward [NHS no. hidden]');
     expect(toConversationView({ ...roomSummary, ...latest(edge) }).preview?.text).toMatch(/943 4…$/);

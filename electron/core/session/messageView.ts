@@ -49,8 +49,16 @@ export function toMessageView(message: StoredMessage, maskIdentifiers = false, y
 export const PREVIEW_SHOWN_CHARACTERS = 120;
 
 /** Titles are typed by people (a room named after a patient), so masking covers them too. */
-/** `closedRooms`: team rooms that removed this person or would not let them back in (this session). */
-export function toConversationView(c: StoredConversation, maskIdentifiers = false, closedRooms: ReadonlySet<string> = new Set()): ConversationSummary {
+export interface ConversationContext {
+  maskIdentifiers?: boolean;
+  /** Team rooms that removed this person or would not let them back in (this session). */
+  closedRooms?: ReadonlySet<string>;
+  /** Rooms major incidents use (bare JIDs): they cannot be left. */
+  incidentRooms?: ReadonlySet<string>;
+}
+
+export function toConversationView(c: StoredConversation, context: ConversationContext = {}): ConversationSummary {
+  const { maskIdentifiers = false, closedRooms = new Set<string>(), incidentRooms = new Set<string>() } = context;
   return {
     id: c.id,
     title: shownText(c.title, maskIdentifiers),
@@ -63,6 +71,7 @@ export function toConversationView(c: StoredConversation, maskIdentifiers = fals
     hasDraft: c.hasDraft,
     notify: c.notify,
     closed: c.kind !== 'room' ? null : c.leftAt !== null ? 'left' : closedRooms.has(c.jid) ? 'removed' : null,
+    incidentRoom: c.kind === 'room' && incidentRooms.has(c.jid),
     preview: c.latest === null ? null : previewOf(c.latest, c.kind, maskIdentifiers),
   };
 }
