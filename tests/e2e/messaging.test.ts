@@ -572,6 +572,7 @@ describe('messaging between two people, end to end', () => {
     await alice.page.getByLabel('Message', { exact: true }).fill('Two chairs free in the lounge');
     await alice.page.getByLabel('Message', { exact: true }).press('Enter');
     await bobJoins(room);
+    await bob.page.getByRole('heading', { name: /discharge-lounge/ }).waitFor();
     const messages = bob.page.getByRole('list', { name: 'Messages' });
     await expect.poll(() => messages.textContent()).toContain('Two chairs free in the lounge');
 
