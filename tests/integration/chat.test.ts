@@ -302,7 +302,7 @@ describe('chat service', () => {
     await expect(bob.chat.leaveRoom(`nobody@${server.domain}`)).rejects.toThrow('That is not one of your team rooms.');
   });
 
-  it('left on one workstation: the other stops at its next session, and what it queued for the room fails visibly (review finding)', async () => {
+  it('left on one workstation: the other stops at its next session, what it queued fails visibly, and a join again there is not undone (review findings)', async () => {
     const room = `porters@${server.mucDomain}`;
     await alice.chat.joinRoom(room, 'Porters');
     await alice.chat.addRoomMembers(room, [bob.jid]);
@@ -315,6 +315,7 @@ describe('chat service', () => {
     await waitFor('the other is in it with alice', () => (other.chat.roomPresent(room).some((p) => p.jid === alice.jid) ? true : undefined));
 
     await bob.chat.leaveRoom(room);
+    await waitFor('the leave is told to the server', async () => ((await bob.store.getSetting('rooms.bookmarkRetractionsOwed')) === '[]' ? true : undefined));
     await other.goOffline();
     await alice.chat.send({ conversationId: aliceRoom, body: 'Porter needed at ward 9', urgent: false });
     // Its next session; something typed there for the room before it is set up waits in the outbox.
@@ -322,15 +323,33 @@ describe('chat service', () => {
     await other.comeOnline();
     const { messageId } = await other.chat.send({ conversationId: othersRoom, body: 'Trolley 3 is free', urgent: false });
     await waitReady(other, before);
-    const listed = (await other.store.listConversations()).find((c) => c.id === othersRoom);
-    expect(listed?.leftAt).not.toBeNull();
-    expect(other.logs.slice(before).join('\n')).toContain(`chat room-left room=${room} reason=elsewhere`);
-    // Not rejoined: nothing of the room after the leave was fetched, and the queued message failed, kept.
+    // No bookmark to join it from: not in the room this session, and says so; nothing inferred or stored.
+    expect(other.logs.slice(before).join('\n')).toContain(`chat room-absent room=${room} reason=no-bookmark`);
+    expect(other.chat.closedRooms().has(room)).toBe(true);
+    expect((await other.store.listConversations()).find((c) => c.id === othersRoom)?.leftAt).toBeNull();
     expect((await allMessages(other.store, othersRoom)).map((m) => m.body)).not.toContain('Porter needed at ward 9');
-    const queued = (await allMessages(other.store, othersRoom)).find((m) => m.id === messageId);
-    expect(queued).toMatchObject({ body: 'Trolley 3 is free', deliveryState: 'failed' });
-    await expect(other.chat.retry(messageId)).rejects.toThrow('This room is not taking your messages: you left it');
-    expect(alice.chat.roomPresent(room).some((p) => p.jid === bob.jid)).toBe(false);
+    const queued = await waitFor('the queued one failed', async () => {
+      const m = (await allMessages(other.store, othersRoom)).find((x) => x.id === messageId);
+      return m?.direction === 'out' && m.deliveryState === 'failed' ? m : undefined;
+    });
+    expect(queued.body).toBe('Trolley 3 is free');
+    await expect(other.chat.retry(messageId)).rejects.toThrow('This room is not taking your messages');
     expect((await allMessages(alice.store, aliceRoom)).map((m) => m.body)).not.toContain('Trolley 3 is free');
+
+    // Bob joins again there; the workstation where he left it restarts: it does not take the room away again.
+    await other.chat.joinRoom(room, 'Porters');
+    const restartAt = bob.logs.length;
+    await bob.goOffline();
+    await bob.comeOnline();
+    await waitReady(bob, restartAt);
+    const otherRestart = other.logs.length;
+    await other.goOffline();
+    await other.comeOnline();
+    await waitReady(other, otherRestart);
+    expect(other.chat.closedRooms().has(room)).toBe(false);
+    await waitFor('the other is back in with alice', () => (other.chat.roomPresent(room).some((p) => p.jid === alice.jid) ? true : undefined));
+    // And the workstation where he left it still says so, until he joins again there too.
+    expect((await bob.store.listConversations()).find((c) => c.jid === room)?.leftAt).not.toBeNull();
+    expect(bob.chat.roomPresent(room)).toEqual([]);
   });
 });

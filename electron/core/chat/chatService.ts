@@ -60,6 +60,7 @@ import { RoomJoinError, RoomMembershipError, Rooms } from './rooms.js';
 import { TranscriptionRetractions } from './transcriptionRetractions.js';
 import { readSenderCard } from './senderCard.js';
 import { RoomNotifyLevels } from './roomNotifyLevels.js';
+import { LeftRooms } from './leftRooms.js';
 import { mentionsYou, type MentionTarget } from '../../common/mentions.js';
 import type { NotifyLevel } from '../../common/notifyLevels.js';
 import { DEFAULT_URGENT_INTERVAL_MS, DEFAULT_URGENT_MAX_REMINDERS, UrgentReminders } from './urgentReminders.js';
@@ -100,8 +101,8 @@ class Chat implements ChatService {
   readonly #listeners = new Set<(event: ChatEvent) => void>();
   readonly #conversations: ConversationIds;
   readonly #rooms: Rooms;
-  /** Rooms the person left (here, or on another workstation: read at each sign-in); nothing goes to them. */
-  readonly #left = new Set<string>();
+  /** Rooms the person left on this workstation; nothing goes to them. */
+  readonly #left: LeftRooms;
   readonly #directory: Directory;
   readonly #outbox: Outbox;
   readonly #failures: DeliveryFailures;
@@ -174,6 +175,7 @@ class Chat implements ChatService {
     const iq = (request: XmlElement, timeoutMs?: number): Promise<XmlElement> => this.#connection.iq(request, timeoutMs);
     const send = (stanza: XmlElement): Promise<void> => this.#connection.send(stanza);
 
+    this.#left = new LeftRooms(this.#store);
     this.#rooms = new Rooms({
       iq,
       send,
@@ -302,7 +304,7 @@ class Chat implements ChatService {
     if (this.#stopped) throw new ChatSendError('stopped', 'Messaging has stopped.');
     const conversation = await this.#conversationFor(request.conversationId);
     if (conversation === null) throw new ChatSendError('unknown-conversation', 'There is no such conversation.');
-    if (conversation.kind === 'room' && this.#left.has(conversation.jid)) {
+    if (conversation.kind === 'room' && (await this.#left.load(), this.#left.has(conversation.jid))) {
       throw new ChatSendError('not-in-room', 'You left this room. Join it again to write in it.');
     }
     const check = checkOutgoingBody(request.body);
@@ -343,6 +345,7 @@ class Chat implements ChatService {
 
   async retry(messageId: number): Promise<void> {
     if (this.#stopped) throw new ChatSendError('stopped', 'Messaging has stopped.');
+    await this.#left.load();
     const outcome = await this.#failures.retry(messageId);
     if (outcome === 'not-failed') throw new ChatSendError('not-failed', 'This message is not waiting to be sent again.');
     if (outcome === 'room-closed') throw new ChatSendError('not-in-room', ROOM_CLOSED_MESSAGE);
@@ -396,7 +399,7 @@ class Chat implements ChatService {
     const id = await this.#conversations.resolve(room.bare, 'room', name);
     if (id === null) throw new TypeError('That address is a 1:1 conversation, not a room.');
     await this.#store.setRoomLeft(id, null);
-    this.#left.delete(room.bare);
+    await this.#left.rejoined(room.bare);
     this.#emit({ type: 'conversations-changed', conversationIds: [id] });
     const session = this.#session;
     void this.#catchUpArchive(room.bare, room.bare, () => this.#isCurrent(session)).then((fetched) => {
@@ -457,14 +460,18 @@ class Chat implements ChatService {
     if (waiting > 0) {
       throw new RoomMembershipError(`${waiting} of your messages to this room ${waiting === 1 ? 'has' : 'have'} not gone yet. Leave the room once they have.`, 'outbox-waiting');
     }
-    // Stored first: if the server cannot be told now, the next sign-in finishes it (#joinBookmarkedRooms).
+    // Stored first, with the bookmark's retraction owed: if the server cannot be told now, the next
+    // sign-in tells it (#joinBookmarkedRooms).
     await this.#store.setRoomLeft(conversation.id, this.#now());
-    this.#left.add(room);
+    await this.#left.left(room);
     // Nothing in a room left is waiting for the person any more: no urgent reminders from it.
     await this.#store.markConversationRead(conversation.id);
     this.#urgent.read(conversation.id);
     // Not waited for: offline, the bookmark's retraction would hold the person for the request's timeout.
-    void this.#rooms.leave(room).catch((error: unknown) => this.#log(`chat room-leave-unfinished room=${jidForLog(room)} error=${errorName(error)}`));
+    void this.#rooms
+      .leave(room)
+      .then(() => this.#left.settled(room))
+      .catch((error: unknown) => this.#log(`chat room-leave-unfinished room=${jidForLog(room)} error=${errorName(error)}`));
     this.#emit({ type: 'conversations-changed', conversationIds: [conversation.id] });
     this.#emit({ type: 'directory-changed' });
   }
@@ -746,26 +753,38 @@ class Chat implements ChatService {
     }
   }
 
-  /** Joins the bookmarked rooms not joined yet; false if the bookmarks or a room could not be. */
+  /**
+   * Joins the bookmarked rooms not joined yet, except those the person left here (whose retraction,
+   * if still owed, is told now); false if the bookmarks or a room could not be. A room of ours with no
+   * bookmark (left on another workstation, or its bookmark never stored) is not joined: it says
+   * "not in this room" this session, and what waits for it fails visibly instead of waiting unseen.
+   */
   async #joinBookmarkedRooms(): Promise<boolean> {
     let bookmarks: { room: string; name: string }[] | null;
     let rooms: TeamRoom[];
     try {
-      // The rooms left first: nothing may be sent to them even if the bookmarks cannot be read.
-      rooms = await this.#store.teamRooms();
-      this.#left.clear();
-      for (const room of rooms) if (room.left) this.#left.add(room.jid);
+      await this.#left.load();
       bookmarks = await this.#rooms.loadBookmarks();
+      rooms = await this.#store.teamRooms();
+      for (const room of await this.#left.owed()) {
+        if (bookmarks?.some((bookmark) => bookmark.room === room) === true) await this.#rooms.forgetBookmark(room);
+        await this.#left.settled(room);
+      }
     } catch (error) {
       this.#log(`chat bookmarks-failed error=${errorName(error)}`);
       return false;
     }
-    if (bookmarks === null) return true;
-    // A room left while the server could not be told: its bookmark goes now, and it is not joined.
-    for (const room of bookmarks.filter((bookmark) => this.#left.has(bookmark.room)).map((bookmark) => bookmark.room)) {
-      await this.#rooms.forgetBookmark(room).catch((error: unknown) => this.#log(`chat room-leave-unfinished room=${jidForLog(room)} error=${errorName(error)}`));
+    // Queued for a room left (before this session knew it was): failed, visibly, not left waiting.
+    for (const room of rooms.filter((r) => r.left)) {
+      await this.#failures.roomClosed(room.jid).catch((error: unknown) => this.#log(`chat room-closed-failed error=${errorName(error)}`));
     }
-    await this.#leftElsewhere(rooms, bookmarks);
+    if (bookmarks === null) return true;
+    const bookmarked = new Set(bookmarks.map((bookmark) => bookmark.room));
+    for (const room of rooms) {
+      if (room.left || bookmarked.has(room.jid) || this.#rooms.joined.has(room.jid)) continue;
+      this.#log(`chat room-absent room=${jidForLog(room.jid)} reason=no-bookmark`);
+      this.#rooms.shutOut(room.jid);
+    }
     const joined = await Promise.all(
       bookmarks
         .filter((bookmark) => !this.#rooms.joined.has(bookmark.room) && !this.#left.has(bookmark.room))
@@ -773,6 +792,8 @@ class Chat implements ChatService {
           this.#rooms.join(bookmark.room, bookmark.name).then(
             () => true,
             (error: unknown) => {
+              // Left while the join was on its way: what the person wanted, not a gap in the history.
+              if (error instanceof RoomJoinError && error.condition === 'left') return true;
               this.#log(`chat room-join-failed room=${jidForLog(bookmark.room)} error=${error instanceof RoomJoinError ? serverWordForLog(error.condition) : errorName(error)}`);
               return false;
             },
@@ -780,23 +801,6 @@ class Chat implements ChatService {
         ),
     );
     return joined.every(Boolean);
-  }
-
-  /**
-   * Every room we join is bookmarked, so a room of ours whose bookmark has gone was left on another
-   * workstation: it is marked left here too, and what waited to go to it fails (visibly) rather than
-   * waiting for ever. Only when the bookmarks exist at all (loadBookmarks gives null for no list).
-   */
-  async #leftElsewhere(rooms: readonly TeamRoom[], bookmarks: readonly { room: string }[]): Promise<void> {
-    const bookmarked = new Set(bookmarks.map((bookmark) => bookmark.room));
-    for (const room of rooms) {
-      if (room.left || bookmarked.has(room.jid) || this.#rooms.joined.has(room.jid)) continue;
-      await this.#store.setRoomLeft(room.conversationId, this.#now());
-      this.#left.add(room.jid);
-      this.#log(`chat room-left room=${jidForLog(room.jid)} reason=elsewhere`);
-      await this.#failures.roomClosed(room.jid);
-      this.#emit({ type: 'conversations-changed', conversationIds: [room.conversationId] });
-    }
   }
 
   /** Something the server holds is missing here (a live message not stored, a catch-up or join failed). */

@@ -145,6 +145,7 @@ export class DeliveryFailures {
           if (entry.conversationKind === 'room' && this.#deps.roomShut(entry.conversationJid)) {
             await this.#deps.store.markFailed(messageId, 'not-allowed-in-room');
             this.#deps.changed([entry.conversationId]);
+            this.#deps.failedForGood(entry.conversationId);
             return;
           }
           this.#deps.log(`chat retry message=${messageId} by=automatic attempt=${count}`);

@@ -375,6 +375,11 @@ export class Rooms {
     return true;
   }
 
+  /** A room of ours we will not be in this session (no bookmark to join it from): shown as such. */
+  shutOut(room: string): void {
+    if (!this.joined.has(room)) this.#close(room);
+  }
+
   #close(room: string): void {
     this.closed.add(room);
     this.#deps.closed?.(room);
