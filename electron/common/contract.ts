@@ -98,8 +98,9 @@ export const ConversationSummarySchema = z.object({
   /** How much it may interrupt (a team room's setting; 1:1 conversations are always 'all'). */
   notify: z.enum(NOTIFY_LEVELS),
   /**
-   * Why nothing can be sent in this team room (its history stays readable): 'removed', it removed
-   * this person or would not let them back in this session; 'left', they left it. Null otherwise.
+   * Why nothing can be sent in this team room (its history stays readable): 'removed', this session
+   * the person is not in it (it removed them or would not let them back in, or no bookmark joins it:
+   * left on another workstation); 'left', they left it here. Null otherwise.
    */
   closed: z.enum(['removed', 'left']).nullable(),
   /** A room major incidents use (policy's, or an open incident's): it cannot be left, so Leave is not offered. */

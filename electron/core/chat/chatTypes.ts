@@ -113,7 +113,7 @@ export interface ChatService {
   markRead(conversationId: number): Promise<void>;
   /** Who is in the room now (the room revealed their address), not us, by name. */
   roomPresent(roomJid: string): RoomOccupant[];
-  /** Rooms that removed us or would not let us back in, this session. */
+  /** Rooms we are not in this session: they removed us or would not let us back in, or no bookmark joins them. */
   closedRooms(): ReadonlySet<string>;
   /** The room's lists (asked of the server); RoomMembershipError when it refuses them all. */
   roomMembers(roomJid: string): Promise<RoomMembers>;
