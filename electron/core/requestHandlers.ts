@@ -118,7 +118,7 @@ export function requestHandlers(
       personFacing(async () => {
         // How the hospital reaches its staff in a major incident: not something one click drops. Compared
         // as the chat service will address it (a trailing dot or capitals must not slip past).
-        if (session.incidentRoomsInUse().has(bareJidOf(roomJid) ?? roomJid)) throw new WardlineFailure('rejected', INCIDENT_ROOM_KEPT);
+        if ((await session.incidentRoomsInUseLoaded()).has(bareJidOf(roomJid) ?? roomJid)) throw new WardlineFailure('rejected', INCIDENT_ROOM_KEPT);
         await session.chat().leaveRoom(roomJid);
         return { left: true as const };
       }),

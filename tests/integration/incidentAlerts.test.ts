@@ -112,6 +112,11 @@ describe('call-in alerts', () => {
     expect(nurse.notifications.length).toBe(afterAnswer);
     // The coordinator is never nagged about their own call-in.
     expect(lead.notifications.filter((n) => n.body === 'Urgent message')).toEqual([]);
+    // Still kept straight after an unlock, before the stored incidents are read again (review finding).
+    await nurse.call('session:lock', {});
+    const locked = await nurse.call('session:state', {});
+    await nurse.call('session:unlock', { profileId: locked.kind === 'locked' ? (locked.lockedProfileId ?? '') : '', pin: '482913' });
+    await expect(nurse.call('rooms:leave', { roomJid: announcements })).rejects.toThrow(/used for major incidents/);
   });
 });
 

@@ -81,6 +81,8 @@ interface OpenProfile {
   profile: ProfileSummary & { role: string; kind: ProfileKind };
   /** Major-incident mode; started with messaging (it needs the account's JID). */
   incident: IncidentService | null;
+  /** Settles once the incident service has read its stored incidents (failed or not). */
+  incidentLoaded: Promise<void>;
   /** Re-notifies an unanswered call-in or unacknowledged instruction. */
   incidentReminders: IncidentReminders | null;
   store: WardlineStore;
@@ -278,6 +280,7 @@ export class SessionController {
         store,
         chat: null,
         incident: null,
+        incidentLoaded: Promise.resolve(),
         incidentReminders: null,
         personalIdleSeconds: saved === null ? null : Number(saved),
         account,
@@ -625,7 +628,7 @@ export class SessionController {
       ...(this.deps.urgent ? { urgent: this.deps.urgent } : {}),
     });
     open.chat = chat;
-    incident.start().catch(() => this.deps.log('incident load-failed'));
+    open.incidentLoaded = incident.start().catch(() => this.deps.log('incident load-failed'));
     chat.on((event) => {
       // Only the chat of the profile that is still open may speak to the renderer.
       if (this.#open !== open) return;
@@ -656,6 +659,12 @@ export class SessionController {
     } catch (error) {
       this.deps.log(`incident policy-room-join-failed error=${error instanceof Error ? error.name : 'unknown'}`);
     }
+  }
+
+  /** incidentRoomsInUse() once the stored incidents are read: just after unlock an open one may not be yet. */
+  async incidentRoomsInUseLoaded(): Promise<ReadonlySet<string>> {
+    await this.#requireOpen().incidentLoaded;
+    return this.incidentRoomsInUse();
   }
 
   /** Rooms a major incident uses: policy's standing rooms and those of incidents not closed (as bare JIDs). */
