@@ -34,6 +34,15 @@ describe('LeftRooms', () => {
     expect([left.has('a@rooms.test'), left.has('b@rooms.test')]).toEqual([true, false]);
   });
 
+  it('takes the rooms sign-in has just read as its load, without reading them again', async () => {
+    const f = fakeStore([]);
+    const left = new LeftRooms(f.store);
+    left.adopt([{ conversationId: 1, jid: 'a@rooms.test', left: true }]);
+    f.failNextRead();
+    await left.load();
+    expect(left.has('a@rooms.test')).toBe(true);
+  });
+
   it('owes the bookmark retraction of a room left until it is settled, and a join again cancels it', async () => {
     const left = new LeftRooms(fakeStore([]).store);
     await Promise.all([left.left('a@rooms.test'), left.left('b@rooms.test')]);

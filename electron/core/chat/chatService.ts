@@ -304,7 +304,8 @@ class Chat implements ChatService {
     if (this.#stopped) throw new ChatSendError('stopped', 'Messaging has stopped.');
     const conversation = await this.#conversationFor(request.conversationId);
     if (conversation === null) throw new ChatSendError('unknown-conversation', 'There is no such conversation.');
-    if (conversation.kind === 'room' && (await this.#left.load(), this.#left.has(conversation.jid))) {
+    if (conversation.kind === 'room') await this.#left.load();
+    if (conversation.kind === 'room' && this.#left.has(conversation.jid)) {
       throw new ChatSendError('not-in-room', 'You left this room. Join it again to write in it.');
     }
     const check = checkOutgoingBody(request.body);
@@ -763,9 +764,10 @@ class Chat implements ChatService {
     let bookmarks: { room: string; name: string }[] | null;
     let rooms: TeamRoom[];
     try {
-      await this.#left.load();
-      bookmarks = await this.#rooms.loadBookmarks();
+      // Read once: the rooms left come from the same rows (no second read on the first session).
       rooms = await this.#store.teamRooms();
+      this.#left.adopt(rooms);
+      bookmarks = await this.#rooms.loadBookmarks();
       for (const room of await this.#left.owed()) {
         if (bookmarks?.some((bookmark) => bookmark.room === room) === true) await this.#rooms.forgetBookmark(room);
         await this.#left.settled(room);
@@ -775,8 +777,11 @@ class Chat implements ChatService {
       return false;
     }
     // Queued for a room left (before this session knew it was): failed, visibly, not left waiting.
-    for (const room of rooms.filter((r) => r.left)) {
-      await this.#failures.roomClosed(room.jid).catch((error: unknown) => this.#log(`chat room-closed-failed error=${errorName(error)}`));
+    // One read of the outbox, and only when a room was left.
+    const left = new Set(rooms.filter((room) => room.left).map((room) => room.jid));
+    const waitingIn = left.size === 0 ? [] : (await this.#store.pendingOutbox().catch((error: unknown) => (this.#log(`chat room-closed-failed error=${errorName(error)}`), []))).filter((entry) => left.has(entry.conversationJid));
+    for (const room of new Set(waitingIn.map((entry) => entry.conversationJid))) {
+      await this.#failures.roomClosed(room).catch((error: unknown) => this.#log(`chat room-closed-failed error=${errorName(error)}`));
     }
     if (bookmarks === null) return true;
     const bookmarked = new Set(bookmarks.map((bookmark) => bookmark.room));

@@ -5,7 +5,7 @@
  * absence or presence: the bookmark list is shared by all the person's workstations, and a join
  * again on one of them must not be undone by another.
  */
-import type { WardlineStore } from '../store/index.js';
+import type { TeamRoom, WardlineStore } from '../store/index.js';
 
 const OWED_SETTING = 'rooms.bookmarkRetractionsOwed';
 
@@ -29,6 +29,13 @@ export class LeftRooms {
       },
     );
     return this.#loaded;
+  }
+
+  /** The rooms as sign-in has just read them: counts as the load, so they are not read twice. */
+  adopt(rooms: readonly TeamRoom[]): void {
+    if (this.#loaded !== null) return;
+    for (const room of rooms) if (room.left) this.#left.add(room.jid);
+    this.#loaded = Promise.resolve();
   }
 
   /** Only meaningful after load(); before it, nothing is known to be left. */

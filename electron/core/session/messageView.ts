@@ -57,8 +57,10 @@ export interface ConversationContext {
   incidentRooms?: ReadonlySet<string>;
 }
 
+const NO_ROOMS: ReadonlySet<string> = new Set();
+
 export function toConversationView(c: StoredConversation, context: ConversationContext = {}): ConversationSummary {
-  const { maskIdentifiers = false, closedRooms = new Set<string>(), incidentRooms = new Set<string>() } = context;
+  const { maskIdentifiers = false, closedRooms = NO_ROOMS, incidentRooms = NO_ROOMS } = context;
   return {
     id: c.id,
     title: shownText(c.title, maskIdentifiers),
