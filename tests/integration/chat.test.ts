@@ -336,10 +336,11 @@ describe('chat service', () => {
     await expect(other.chat.retry(messageId)).rejects.toThrow('This room is not taking your messages');
     expect((await allMessages(alice.store, aliceRoom)).map((m) => m.body)).not.toContain('Trolley 3 is free');
 
-    // Bob joins again there; the workstation where he left it restarts: it does not take the room away again.
+    // Bob joins again there while the workstation where he left it is off; that one restarts: it
+    // does not take the room away again, and follows the join (bookmarked again, nothing owed from here).
+    await bob.goOffline();
     await other.chat.joinRoom(room, 'Porters');
     const restartAt = bob.logs.length;
-    await bob.goOffline();
     await bob.comeOnline();
     await waitReady(bob, restartAt);
     const otherRestart = other.logs.length;
@@ -348,8 +349,68 @@ describe('chat service', () => {
     await waitReady(other, otherRestart);
     expect(other.chat.closedRooms().has(room)).toBe(false);
     await waitFor('the other is back in with alice', () => (other.chat.roomPresent(room).some((p) => p.jid === alice.jid) ? true : undefined));
-    // And the workstation where he left it still says so, until he joins again there too.
-    expect((await bob.store.listConversations()).find((c) => c.jid === room)?.leftAt).not.toBeNull();
-    expect(bob.chat.roomPresent(room)).toEqual([]);
+    expect(bob.logs.slice(restartAt)).toContain(`chat room-joined-elsewhere room=${room}`);
+    expect((await bob.store.listConversations()).find((c) => c.jid === room)?.leftAt).toBeNull();
+    await waitFor('bob is back in with alice', () => (bob.chat.roomPresent(room).some((p) => p.jid === alice.jid) ? true : undefined));
+    expect(await bob.store.getSetting('rooms.bookmarkRetractionsOwed')).toBe('[]');
+  });
+
+  it('two workstations of one person follow each other live: a room left at one is left at the other, joined again or created at one is joined at the other; a forged bookmark change is refused', async () => {
+    const room = `theatres@${server.mucDomain}`;
+    await alice.chat.joinRoom(room, 'Theatres');
+    await alice.chat.addRoomMembers(room, [bob.jid]);
+    await bob.chat.joinRoom(room, 'Theatres');
+    const desk = await workstation('bob', 'theatre-desk');
+    const desksRoom = await waitFor('the desk has the room', () => conversationOf(desk.store, room));
+    await waitFor('the desk is in it with alice', () => (desk.chat.roomPresent(room).some((p) => p.jid === alice.jid) ? true : undefined));
+
+    // Left at the desk: Bob's first workstation is out of the room at once, nothing stored there.
+    const bobsRoom = (await conversationOf(bob.store, room))!;
+    await desk.chat.leaveRoom(room);
+    await waitFor('bob follows the leave', () => (bob.chat.closedRooms().has(room) ? true : undefined));
+    expect(bob.logs).toContain(`chat room-left-elsewhere room=${room}`);
+    await waitFor('no workstation of bob is in the room', () => (alice.chat.roomPresent(room).some((p) => p.jid === bob.jid) ? undefined : true));
+    expect((await bob.store.listConversations()).find((c) => c.id === bobsRoom)?.leftAt).toBeNull();
+    expect(bob.chat.closedRooms().has(room)).toBe(true);
+    // What Bob types there now cannot go, and says so.
+    const { messageId } = await bob.chat.send({ conversationId: bobsRoom, body: 'Theatre 2 running late', urgent: false });
+    await waitFor('it failed visibly', async () => {
+      const m = (await allMessages(bob.store, bobsRoom)).find((x) => x.id === messageId);
+      return m?.direction === 'out' && m.deliveryState === 'failed' ? true : undefined;
+    });
+
+    // Joined again at Bob's first workstation: the desk follows, and is no longer marked left.
+    await bob.chat.joinRoom(room, 'Theatres');
+    await waitFor('the desk follows the join', async () => ((await desk.store.listConversations()).find((c) => c.id === desksRoom)?.leftAt === null ? true : undefined));
+    await waitFor('the desk is back in with alice', () => (desk.chat.roomPresent(room).some((p) => p.jid === alice.jid) ? true : undefined));
+    expect(desk.logs).toContain(`chat room-joined-elsewhere room=${room}`);
+    expect(await desk.store.getSetting('rooms.bookmarkRetractionsOwed')).toBe('[]');
+    await desk.chat.send({ conversationId: desksRoom, body: 'Desk back on the theatre list', urgent: false });
+    const alicesRoom = (await conversationOf(alice.store, room))!;
+    await waitFor('alice has it', async () => ((await allMessages(alice.store, alicesRoom)).some((m) => m.body === 'Desk back on the theatre list') ? true : undefined));
+
+    // A room created at the desk appears at Bob's first workstation, joined.
+    const created = `recovery@${server.mucDomain}`;
+    await desk.chat.joinRoom(created, 'Recovery');
+    const followed = await waitFor('bob has the new room', () => conversationOf(bob.store, created));
+    expect((await bob.store.listConversations()).find((c) => c.id === followed)?.title).toBe('Recovery');
+    // In it: what Bob writes there reaches the desk through the room.
+    await bob.chat.send({ conversationId: followed, body: 'Recovery bay 3 ready', urgent: false });
+    const desksCreated = (await conversationOf(desk.store, created))!;
+    await waitFor('the desk has it', async () => ((await allMessages(desk.store, desksCreated)).some((m) => m.body === 'Recovery bay 3 ready') ? true : undefined));
+    expect(bob.logs.join('\n')).not.toMatch(/room-join-failed|room-follow-failed/);
+    expect(await bob.chat.directory()).toContainEqual(expect.objectContaining({ jid: created, kind: 'room', name: 'Recovery' }));
+
+    // Someone else sends Bob a bookmark change: refused and logged, Bob stays in the room.
+    const forged = xml(
+      'message',
+      { to: bob.jid },
+      xml('event', { xmlns: 'http://jabber.org/protocol/pubsub#event' }, xml('items', { node: 'urn:xmpp:bookmarks:1' }, xml('retract', { id: room }))),
+    );
+    await alice.chat.sendStanza(forged);
+    await waitFor('the forgery is refused', () => (bob.logs.includes(`chat rejected reason=foreign-bookmarks from=${alice.jid}`) ? true : undefined));
+    expect(bob.chat.closedRooms().has(room)).toBe(false);
+    expect(bob.chat.roomPresent(room).some((p) => p.jid === alice.jid)).toBe(true);
+    for (const w of [bob, desk]) expect(w.logs.join('\n')).not.toContain('Theatre 2');
   });
 });

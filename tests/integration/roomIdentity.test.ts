@@ -89,6 +89,8 @@ describe('room message authorship', () => {
   });
 
   it('someone holding Alice’s nick does not keep her out: she rejoins under her address, and her messages go and are hers (review finding)', async () => {
+    // Alice's workstations from the tests above would follow this room's join and hold her nick.
+    await pool.closeAll();
     const alice: Workstation = await pool.open(server, 'alice', { resource: 'nick-test' });
     const room = `ward10-${Date.now()}@${server.mucDomain}`;
     const aliceRoom = await alice.chat.joinRoom(room, 'Ward 10');

@@ -61,6 +61,9 @@ import { TranscriptionRetractions } from './transcriptionRetractions.js';
 import { readSenderCard } from './senderCard.js';
 import { RoomNotifyLevels } from './roomNotifyLevels.js';
 import { LeftRooms } from './leftRooms.js';
+import { readBookmarkEvent } from './bookmarkEvents.js';
+import { discoInfoAnswer } from './entityCaps.js';
+import { RoomFollowing } from './roomFollowing.js';
 import { mentionsYou, type MentionTarget } from '../../common/mentions.js';
 import type { NotifyLevel } from '../../common/notifyLevels.js';
 import { DEFAULT_URGENT_INTERVAL_MS, DEFAULT_URGENT_MAX_REMINDERS, UrgentReminders } from './urgentReminders.js';
@@ -103,6 +106,8 @@ class Chat implements ChatService {
   readonly #rooms: Rooms;
   /** Rooms the person left on this workstation; nothing goes to them. */
   readonly #left: LeftRooms;
+  /** Rooms joined or left at the person's other workstations, followed here. */
+  readonly #following: RoomFollowing;
   readonly #directory: Directory;
   readonly #outbox: Outbox;
   readonly #failures: DeliveryFailures;
@@ -184,6 +189,19 @@ class Chat implements ChatService {
       fallbackNick: own.bare,
       closed: (room) => this.#roomClosed(room),
       left: () => this.#historyMissing(),
+    });
+    this.#following = new RoomFollowing({
+      setUpFinished: () => this.#setUpFinished === this.#session && this.#isCurrent(this.#session),
+      inRoom: (room) => this.#rooms.inRoom(room),
+      leftHere: (room) => this.#left.has(room),
+      kept: (room) => options.keptRooms?.().has(room) ?? false,
+      join: (room, name) => this.#followJoin(room, name),
+      leave: (room) => {
+        const left = this.#rooms.leftElsewhere(room);
+        if (left) this.#emit({ type: 'directory-changed' });
+        return left;
+      },
+      log,
     });
     this.#directory = new Directory({
       iq,
@@ -397,13 +415,29 @@ class Chat implements ChatService {
     if ((await this.#store.findConversationByJid(room.bare))?.kind === 'direct') throw new TypeError('That address is a 1:1 conversation, not a room.');
     await this.#rooms.join(room.bare, name, options);
     await this.#rooms.bookmark(room.bare, name).catch((error: unknown) => this.#log(`chat bookmark-failed room=${jidForLog(room)} error=${errorName(error)}`));
-    const id = await this.#conversations.resolve(room.bare, 'room', name);
+    return this.#roomEntered(room.bare, name);
+  }
+
+  /** Joined at another workstation of the person's (its bookmark published there): joined here too. */
+  async #followJoin(room: string, name: string): Promise<void> {
+    if ((await this.#store.findConversationByJid(room))?.kind === 'direct') throw new TypeError('That address is a 1:1 conversation, not a room.');
+    await this.#rooms.join(room, name).catch((error: unknown) => {
+      if (error instanceof RoomJoinError) this.#log(`chat room-join-failed room=${jidForLog(room)} error=${serverWordForLog(error.condition)}`);
+      throw error;
+    });
+    this.#rooms.bookmarks.set(room, { room, name, nick: this.#rooms.nick });
+    await this.#roomEntered(room, name);
+  }
+
+  /** In the room now: listed, no longer marked left, its history caught up, and what waited for it sent. */
+  async #roomEntered(room: string, name: string): Promise<number> {
+    const id = await this.#conversations.resolve(room, 'room', name);
     if (id === null) throw new TypeError('That address is a 1:1 conversation, not a room.');
     await this.#store.setRoomLeft(id, null);
-    await this.#left.rejoined(room.bare);
+    await this.#left.rejoined(room);
     this.#emit({ type: 'conversations-changed', conversationIds: [id] });
     const session = this.#session;
-    void this.#catchUpArchive(room.bare, room.bare, () => this.#isCurrent(session)).then((fetched) => {
+    void this.#catchUpArchive(room, room, () => this.#isCurrent(session)).then((fetched) => {
       if (fetched === null) this.#historyMissing();
       return this.#outbox.flush();
     });
@@ -668,6 +702,7 @@ class Chat implements ChatService {
           this.#outbox.setReady(true);
           void this.#outbox.flush();
           void this.#retractions.flush();
+          void this.#following.setUpFinished();
           this.#emit({ type: 'session-ready' });
           return;
         }
@@ -699,6 +734,7 @@ class Chat implements ChatService {
     const started = this.#now();
     const shutOut = [...this.#rooms.closed];
     this.#rooms.sessionLost();
+    this.#following.sessionStarted();
     // Tried again this session: no longer "not in this room" unless the room refuses us again.
     for (const room of shutOut) this.#roomStateChanged(room);
     this.#directory.sessionLost();
@@ -733,6 +769,7 @@ class Chat implements ChatService {
       this.#outbox.setReady(true);
       const flushed = await this.#outbox.flush();
       void this.#retractions.flush();
+      void this.#following.setUpFinished();
       this.#log(`chat session-ready rooms=${this.#rooms.joined.size} archived=${fetched} flushed=${flushed} ms=${this.#now() - started}`);
       this.#emit({ type: 'session-ready' });
     } catch (error) {
@@ -749,6 +786,7 @@ class Chat implements ChatService {
         this.#liveRepair.failed();
         this.#outbox.setReady(true);
         void this.#outbox.flush();
+        void this.#following.setUpFinished();
         this.#emit({ type: 'session-ready' });
       }
     }
@@ -763,14 +801,27 @@ class Chat implements ChatService {
   async #joinBookmarkedRooms(): Promise<boolean> {
     let bookmarks: { room: string; name: string }[] | null;
     let rooms: TeamRoom[];
+    const joinedElsewhere = new Set<string>();
     try {
       // Read once: the rooms left come from the same rows (no second read on the first session).
       rooms = await this.#store.teamRooms();
       this.#left.adopt(rooms);
       bookmarks = await this.#rooms.loadBookmarks();
-      for (const room of await this.#left.owed()) {
+      const owed = new Set(await this.#left.owed());
+      for (const room of owed) {
         if (bookmarks?.some((bookmark) => bookmark.room === room) === true) await this.#rooms.forgetBookmark(room);
         await this.#left.settled(room);
+      }
+      // Left here, and bookmarked again since without a retraction still owed from here: the person
+      // joined it again at another workstation. (A leave racing this read is in `owed`: LeftRooms
+      // records it before `rooms` can show it.)
+      for (const room of rooms) {
+        if (!room.left || owed.has(room.jid) || !this.#left.has(room.jid) || bookmarks?.some((bookmark) => bookmark.room === room.jid) !== true) continue;
+        this.#log(`chat room-joined-elsewhere room=${jidForLog(room.jid)}`);
+        await this.#store.setRoomLeft(room.conversationId, null);
+        await this.#left.rejoined(room.jid);
+        joinedElsewhere.add(room.jid);
+        this.#emit({ type: 'conversations-changed', conversationIds: [room.conversationId] });
       }
     } catch (error) {
       this.#log(`chat bookmarks-failed error=${errorName(error)}`);
@@ -778,7 +829,7 @@ class Chat implements ChatService {
     }
     // Queued for a room left (before this session knew it was): failed, visibly, not left waiting.
     // One read of the outbox, and only when a room was left.
-    const left = new Set(rooms.filter((room) => room.left).map((room) => room.jid));
+    const left = new Set(rooms.filter((room) => room.left && !joinedElsewhere.has(room.jid)).map((room) => room.jid));
     const waitingIn = left.size === 0 ? [] : (await this.#store.pendingOutbox().catch((error: unknown) => (this.#log(`chat room-closed-failed error=${errorName(error)}`), []))).filter((entry) => left.has(entry.conversationJid));
     for (const room of new Set(waitingIn.map((entry) => entry.conversationJid))) {
       await this.#failures.roomClosed(room).catch((error: unknown) => this.#log(`chat room-closed-failed error=${errorName(error)}`));
@@ -795,7 +846,7 @@ class Chat implements ChatService {
         .filter((bookmark) => !this.#rooms.joined.has(bookmark.room) && !this.#left.has(bookmark.room))
         .map((bookmark) =>
           this.#rooms.join(bookmark.room, bookmark.name).then(
-            () => true,
+            () => this.#listRoom(bookmark.room, bookmark.name).then(() => true),
             (error: unknown) => {
               // Left while the join was on its way: what the person wanted, not a gap in the history.
               if (error instanceof RoomJoinError && error.condition === 'left') return true;
@@ -806,6 +857,13 @@ class Chat implements ChatService {
         ),
     );
     return joined.every(Boolean);
+  }
+
+  /** A room joined from the bookmarks is in the list even before anyone writes in it (a new workstation). */
+  async #listRoom(room: string, name: string): Promise<void> {
+    if ((await this.#conversations.known(room, 'room')) !== null) return;
+    const id = await this.#conversations.resolve(room, 'room', name);
+    if (id !== null) this.#emit({ type: 'conversations-changed', conversationIds: [id] });
   }
 
   /** Something the server holds is missing here (a live message not stored, a catch-up or join failed). */
@@ -871,6 +929,9 @@ class Chat implements ChatService {
 
   #onMessage(stanza: XmlElement): void {
     if (stanza.attrs['type'] === 'error') return this.#onBounce(stanza);
+    const bookmarks = readBookmarkEvent(stanza, this.#ownBare);
+    if (bookmarks.kind === 'foreign') return this.#log(rejectionLogLine({ reason: 'foreign-bookmarks', from: bookmarks.from }));
+    if (bookmarks.kind === 'changes') return this.#following.changed(bookmarks.changes);
     this.#catchUp.sawResult(stanza);
     const event = this.#withLiveAuthor(parseIncoming(stanza, this.#context));
     switch (event.kind) {
@@ -954,6 +1015,8 @@ class Chat implements ChatService {
     if (roster !== null) return reply(roster);
     const from = iq.attrs['from'];
     if (type === 'get' && iq.getChild('ping', PING) !== undefined) return reply(xml('iq', { type: 'result', id, to: from }));
+    const disco = discoInfoAnswer(iq);
+    if (disco !== null) return reply(disco);
     // RFC 6120 §8.2.3: every get/set gets an answer.
     reply(
       xml(

@@ -208,6 +208,11 @@ export interface ChatServiceOptions {
    * sendStanza). Return true when it was recognised there; the chat layer then ignores it.
    */
   onForeignBounce?: (bounce: MessageBounce) => boolean;
+  /**
+   * Rooms this workstation stays in whatever the person's other workstations do (the rooms a major
+   * incident uses): a bookmark retracted elsewhere does not take them out of these.
+   */
+  keptRooms?: () => ReadonlySet<string>;
   /** Automatic resends after temporary ('wait') bounces: delays (default WAIT_RETRY_DELAYS_MS) and test timers. */
   bounceRetry?: { delaysMs?: readonly number[]; timers?: BounceTimers };
   /** After a live message fails to store, the archive catch-up is retried after these delays (liveRepair.ts). */

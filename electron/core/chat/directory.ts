@@ -7,6 +7,7 @@
 import { bareJidOf, isTrustedDomain, parseJid } from '../messaging/index.js';
 import { xml, type XmlElement } from '../xmpp/index.js';
 import type { DirectoryEntry, Presence } from './chatTypes.js';
+import { capsElement } from './entityCaps.js';
 
 const ROSTER = 'jabber:iq:roster';
 
@@ -25,7 +26,8 @@ export interface DirectoryDeps {
 /** Presence stanza for our own state. */
 export function buildPresence(presence: Presence): XmlElement {
   const show = presence === 'busy' ? 'dnd' : presence === 'off-duty' ? 'xa' : undefined;
-  return show === undefined ? xml('presence') : xml('presence', {}, xml('show', {}, show));
+  // Capabilities in every one: the server pushes our own bookmark changes to us because of them.
+  return xml('presence', {}, ...(show === undefined ? [] : [xml('show', {}, show)]), capsElement());
 }
 
 export function presenceFromShow(show: string | null): Presence {

@@ -5,6 +5,8 @@
  */
 import { xml, XmppError, type XmlElement } from '../xmpp/index.js';
 import { bareJidOf, jidForLog, serverWordForLog, type JoinedRoom } from '../messaging/index.js';
+import { bookmarkOf } from './bookmarkEvents.js';
+import { DISCO_INFO } from './entityCaps.js';
 
 const MUC = 'http://jabber.org/protocol/muc';
 const MUC_USER = 'http://jabber.org/protocol/muc#user';
@@ -66,7 +68,6 @@ interface PendingJoin {
   timer: NodeJS.Timeout;
 }
 
-const DISCO_INFO = 'http://jabber.org/protocol/disco#info';
 
 /** Who may read a members-only room, by affiliation (XEP-0045 §9.5, §10.5). */
 export type RoomAffiliation = 'owner' | 'admin' | 'member';
@@ -137,6 +138,16 @@ export class Rooms {
     }
   }
 
+  /** Our nickname in rooms (the account's local part). */
+  get nick(): string {
+    return this.#deps.nick;
+  }
+
+  /** In the room, or on the way in. */
+  inRoom(room: string): boolean {
+    return this.joined.has(room) || this.#pending.has(room);
+  }
+
   /**
    * Reads our bookmarks (XEP-0402), replacing what we held (another workstation may have removed
    * some). Null when there is no bookmark list at all: no rooms, and nothing to tell about leaving.
@@ -155,11 +166,8 @@ export class Rooms {
     this.bookmarks.clear();
     const items = answer.getChild('pubsub', PUBSUB)?.getChild('items')?.getChildren('item') ?? [];
     for (const item of items) {
-      const room = bareJidOf(item.attrs['id']);
-      const conference = item.getChild('conference', BOOKMARKS);
-      if (room === null || conference === undefined) continue;
-      const name = conference.attrs['name'];
-      this.bookmarks.set(room, { room, name: typeof name === 'string' && name !== '' ? name : room, nick: this.#deps.nick });
+      const bookmark = bookmarkOf(item);
+      if (bookmark !== null) this.bookmarks.set(bookmark.room, { ...bookmark, nick: this.#deps.nick });
     }
     return [...this.bookmarks.values()];
   }
@@ -188,17 +196,33 @@ export class Rooms {
    * ours joins it again. The retraction needs the server: it rejects offline (the caller retries it).
    */
   async leave(room: string): Promise<void> {
+    this.#exit(room);
+    await this.forgetBookmark(room);
+  }
+
+  /**
+   * The person left the room at another workstation (its bookmark was retracted there): out of it
+   * here too, for this session, as if it had had no bookmark at sign-in. False if we were not in it.
+   */
+  leftElsewhere(room: string): boolean {
+    this.bookmarks.delete(room);
+    if (!this.#exit(room)) return false;
+    this.#close(room);
+    return true;
+  }
+
+  /** Out of the room now if we are in it or on our way in; false if neither. */
+  #exit(room: string): boolean {
     const joined = this.joined.get(room);
     const pending = this.#pending.get(room);
     // A join still on its way would put us back in: it fails ('left'), and the room hears we go.
     if (pending !== undefined) this.#settle(room, pending, new RoomJoinError('left'));
-    if (joined !== undefined || pending !== undefined) {
-      this.joined.delete(room);
-      this.#occupants.delete(room);
-      this.#leaving.add(room);
-      this.#deps.send(xml('presence', { to: `${room}/${joined?.nick ?? this.#deps.nick}`, type: 'unavailable' })).catch(() => undefined);
-    }
-    await this.forgetBookmark(room);
+    if (joined === undefined && pending === undefined) return false;
+    this.joined.delete(room);
+    this.#occupants.delete(room);
+    this.#leaving.add(room);
+    this.#deps.send(xml('presence', { to: `${room}/${joined?.nick ?? this.#deps.nick}`, type: 'unavailable' })).catch(() => undefined);
+    return true;
   }
 
   /** Retracts a room's bookmark (XEP-0402: one item per room, so other workstations see it go). */

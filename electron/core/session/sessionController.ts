@@ -618,6 +618,7 @@ export class SessionController {
     const chat = this.deps.startChat({
       onStructured: (delivery) => incident.receive(delivery),
       onForeignBounce: (bounce) => incident.bounced(bounce),
+      keptRooms: () => (this.#open === open ? this.incidentRoomsInUse() : new Set()),
       store: open.store,
       account,
       trust: this.deps.chatTrust,
