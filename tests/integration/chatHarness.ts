@@ -139,10 +139,10 @@ export class WorkstationPool {
 }
 
 /** A bare XMPP client signed in as `user` (no Wardline): what an attacker or another client can send. */
-export async function connectBareClient(server: XmppTestServer, user: string): Promise<XmppConnection> {
+export async function connectBareClient(server: XmppTestServer, user: string, account: { domain?: string; password?: string } = {}): Promise<XmppConnection> {
   const connection = connectXmpp({
-    jid: `${user}@${server.domain}`,
-    password: PASSWORDS[user]!,
+    jid: `${user}@${account.domain ?? server.domain}`,
+    password: account.password ?? PASSWORDS[user]!,
     host: server.host,
     port: server.c2sPort,
     adminCa: { paths: [server.caCertPath] },

@@ -28,6 +28,7 @@ function harness(answers: Answer[]) {
     },
     log: (line) => logs.push(line),
     nick: 'alice',
+    trustedDomains: ['trust.test'],
   });
   return { rooms, iqs, sent, logs };
 }
@@ -198,7 +199,7 @@ describe('leaving a room', () => {
   it('goes out of the room, retracts its bookmark, and takes the goodbye for a leave, not a removal', async () => {
     const closed: string[] = [];
     const h = harness([result()]);
-    const rooms = new Rooms({ iq: async (r) => (h.iqs.push(r), result()), send: async (s) => void h.sent.push(s), log: (l) => h.logs.push(l), nick: 'alice', closed: (room) => closed.push(room) });
+    const rooms = new Rooms({ iq: async (r) => (h.iqs.push(r), result()), send: async (s) => void h.sent.push(s), log: (l) => h.logs.push(l), nick: 'alice', trustedDomains: ['trust.test'], closed: (room) => closed.push(room) });
     const joining = rooms.join(ROOM, 'Ward 7');
     await new Promise((resolve) => setImmediate(resolve));
     rooms.handlePresence(selfPresence());
@@ -239,3 +240,33 @@ describe('leaving a room', () => {
     expect(h.rooms.bookmarks.size).toBe(0);
   });
 });
+
+describe('who a room may say its occupants are', () => {
+  const occupant = (room: string, nick: string, real: string): XmlElement =>
+    xml('presence', { from: `${room}/${nick}` }, xml('x', { xmlns: MUC_USER }, xml('item', { jid: `${real}/pc`, affiliation: 'member', role: 'participant' })));
+
+  async function joined(room: string) {
+    const h = harness([]);
+    const joining = h.rooms.join(room, 'A room');
+    await new Promise((resolve) => setImmediate(resolve));
+    h.rooms.handlePresence(xml('presence', { from: `${room}/alice` }, xml('x', { xmlns: MUC_USER }, xml('item', { jid: 'alice@trust.test/pc' }), xml('status', { code: '110' }))));
+    await joining;
+    return h.rooms;
+  }
+
+  it('believes our own rooms about anyone, and a partner room only about its own organisation', async () => {
+    const ours = await joined(ROOM);
+    ours.handlePresence(occupant(ROOM, 'Dr B', 'consultant@trust.test'));
+    ours.handlePresence(occupant(ROOM, 'Visitor', 'visitor@partner.test'));
+    expect([ours.realJid(ROOM, 'Dr B'), ours.realJid(ROOM, 'Visitor')]).toEqual(['consultant@trust.test', 'visitor@partner.test']);
+
+    const PARTNER = 'lounge@muc.partner.test';
+    const theirs = await joined(PARTNER);
+    // Their server says "Dr B" is our consultant: not believed, so never stored or noted as theirs.
+    theirs.handlePresence(occupant(PARTNER, 'Dr B', 'consultant@trust.test'));
+    theirs.handlePresence(occupant(PARTNER, 'Third', 'someone@elsewhere.test'));
+    theirs.handlePresence(occupant(PARTNER, 'Their nurse', 'nurse@partner.test'));
+    expect([theirs.realJid(PARTNER, 'Dr B'), theirs.realJid(PARTNER, 'Third'), theirs.realJid(PARTNER, 'Their nurse')]).toEqual([null, null, 'nurse@partner.test']);
+  });
+});
+

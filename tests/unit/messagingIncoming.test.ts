@@ -409,6 +409,22 @@ describe('archive results (XEP-0313)', () => {
     expect(expectMessage(parse(groupchat('<body>mine</body>', `${ROOM}/Clerk`))).direction).toBe('out');
   });
 
+  // A partner organisation's room (joined and accepted) archives whatever address its server chooses.
+  it("believes another organisation's room archive only about that organisation's own people", () => {
+    const PARTNER = 'lounge@muc.partner.test';
+    const ctx: IncomingContext = { ...context, joinedRooms: new Map([[PARTNER, { nick: 'Clerk' }]]), archiveQueries: new Map([['q-partner', PARTNER]]) };
+    const byAddress = (jid: string, nick: string): string =>
+      `<message xmlns='jabber:client' from='${PARTNER}/${nick}' type='groupchat'><body>Stop the heparin</body>` +
+      `<x xmlns='http://jabber.org/protocol/muc#user'><item jid='${jid}'/></x></message>`;
+    const fromPartner = { from: PARTNER, queryId: 'q-partner' };
+    // Claimed to be our consultant: not credited to them; the nick is all there is.
+    expect(expectMessage(parse(mamResult(byAddress(PEER, 'Dr B'), fromPartner), ctx))).toMatchObject({ direction: 'in', author: null, nick: 'Dr B' });
+    expect(expectMessage(parse(mamResult(byAddress('x@elsewhere.test', 'Third'), fromPartner), ctx)).author).toBeNull();
+    expect(expectMessage(parse(mamResult(byAddress('nurse@partner.test', 'Nurse'), fromPartner), ctx)).author).toBe('nurse@partner.test');
+    // Our own messages there are still recognised as ours, by our nick.
+    expect(expectMessage(parse(mamResult(byAddress(ME, 'Clerk'), fromPartner), ctx)).direction).toBe('out');
+  });
+
   it("ignores a room occupant's private message, also from the personal archive before any room is joined", () => {
     const privateMessage = `<message xmlns='jabber:client' from='ward9@conference.trust.nhs.uk/mallory' to='${ME}' type='chat'><body>Signed, Dr Jane Smith</body><x xmlns='http://jabber.org/protocol/muc#user'/></message>`;
     expect(parse(mamResult(privateMessage))).toEqual({ kind: 'ignored', reason: 'muc-private-message' });

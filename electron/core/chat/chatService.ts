@@ -187,6 +187,7 @@ class Chat implements ChatService {
       log,
       nick: own.local,
       fallbackNick: own.bare,
+      trustedDomains: [own.domain, ...options.trust.trustedDomains],
       closed: (room) => this.#roomClosed(room),
       left: () => this.#historyMissing(),
     });

@@ -203,10 +203,17 @@ async function applyUpdate(deps: IncomingDeps, event: Exclude<MeaningfulEvent, I
       // In rooms, the writer's real address: whoever holds the nick now cannot withdraw a message
       // someone else wrote under it.
       const senderJid = senderOf(deps, event);
-      // Removing someone else's message after transcription is honoured only inside the
-      // organisation: a 1:1 peer, or a room, on a trusted domain. Anything else counts as a plain
-      // retraction (the sender's own message only).
-      const governed = event.transcribedBy !== null && deps.isTrustedAddress(event.type === 'groupchat' ? event.conversation : senderJid);
+      // Removing someone else's message after transcription is honoured only from inside the
+      // organisation: a 1:1 peer on a trusted domain; in a room on a trusted domain, a remover whose
+      // real address the room revealed and is ours too (a partner organisation's member of one of
+      // our rooms must not wipe colleagues' messages; our own, from another workstation of ours,
+      // counts). Anything else counts as a plain retraction (the sender's own message only).
+      const revealed = event.type !== 'groupchat' || event.direction === 'out' || event.author !== null;
+      const governed =
+        event.transcribedBy !== null &&
+        revealed &&
+        deps.isTrustedAddress(senderJid) &&
+        (event.type !== 'groupchat' || deps.isTrustedAddress(event.conversation));
       const retracted = await store.applyRetraction({
         conversationId,
         senderJid,

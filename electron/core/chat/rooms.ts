@@ -4,7 +4,7 @@
  * workstation the person signs in to rejoins the same rooms.
  */
 import { xml, XmppError, type XmlElement } from '../xmpp/index.js';
-import { bareJidOf, jidForLog, serverWordForLog, type JoinedRoom } from '../messaging/index.js';
+import { bareJidOf, jidForLog, roomVouchesFor, serverWordForLog, type JoinedRoom } from '../messaging/index.js';
 import { bookmarkOf } from './bookmarkEvents.js';
 import { DISCO_INFO } from './entityCaps.js';
 
@@ -47,6 +47,8 @@ export interface RoomsDeps {
   log(line: string): void;
   /** Our nickname in every room: the JID's local part, unique in the organisation. */
   nick: string;
+  /** The organisation's domains, our own included: whose rooms may reveal who is who. */
+  trustedDomains: readonly string[];
   /**
    * Used when someone else holds `nick` in a room (a namesake from another domain): our bare JID,
    * unique by construction. Without it a namesake kept us out of the room for good.
@@ -417,7 +419,8 @@ export class Rooms {
       return;
     }
     const real = bareJidOf(x?.getChild('item')?.attrs['jid']);
-    if (real === null) return;
+    // Another organisation's room may not say an occupant is one of our staff (roomVouchesFor).
+    if (real === null || !roomVouchesFor(room, real, this.#deps.trustedDomains)) return;
     if (occupants === undefined) this.#occupants.set(room, (occupants = new Map()));
     occupants.set(nick, real);
   }

@@ -4,7 +4,7 @@
  * connection and the store.
  */
 export { NS } from './namespaces.js';
-export { parseJid, bareJidOf, isTrustedDomain, jidForLog, logToken, serverWordForLog, type Jid } from './jid.js';
+export { parseJid, bareJidOf, isTrustedDomain, roomVouchesFor, jidForLog, logToken, serverWordForLog, type Jid } from './jid.js';
 export { MAX_ID_LENGTH, isSafeId } from './ids.js';
 export {
   buildChatMessage,

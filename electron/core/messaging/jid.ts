@@ -74,6 +74,21 @@ export function isTrustedDomain(domain: string, trustedDomains: readonly string[
 }
 
 /**
+ * May a room tell us who one of its occupants really is (XEP-0045 real JIDs)? Our organisation's
+ * rooms may: our server authenticated everyone in them. Another organisation's room only for
+ * addresses of that same organisation (its room service's domain or a parent of it): otherwise its
+ * server could attribute messages, and then transcription notes, to our own staff or anyone else.
+ * `trustedDomains` must include our own domain.
+ */
+export function roomVouchesFor(room: string, realJid: string, trustedDomains: readonly string[]): boolean {
+  const roomDomain = parseJid(room)?.domain;
+  const realDomain = parseJid(realJid)?.domain;
+  if (roomDomain === undefined || realDomain === undefined) return false;
+  if (isTrustedDomain(roomDomain, trustedDomains)) return true;
+  return !isTrustedDomain(realDomain, trustedDomains) && (roomDomain === realDomain || roomDomain.endsWith(`.${realDomain}`));
+}
+
+/**
  * A JID as it may appear in a log line: the bare JID only (the resource and a room nick are
  * chosen by the sender: free text that may hold spaces, '=' or a name), with anything but
  * letters, digits and the usual address punctuation escaped as \u{hex}, so the value stays one

@@ -28,7 +28,7 @@ import type {
   IncomingSource,
   RejectReason,
 } from './incomingTypes.js';
-import { isTrustedDomain, parseJid, type Jid } from './jid.js';
+import { isTrustedDomain, parseJid, roomVouchesFor, type Jid } from './jid.js';
 import { NS } from './namespaces.js';
 import { containsNhsNumber } from './nhsNumber.js';
 import type { ConversationType } from './outgoingStanzas.js';
@@ -187,9 +187,10 @@ function route(message: XmlElement, frame: Frame, account: Account): Routing | I
     if (from.resource === null) return ignored('room-system-message');
     // Live, the room guarantees nobody else holds our nick while we are in it. An archive copy may
     // come from whoever held the nick while we were away, so there the real address the room
-    // archived with it decides (our rooms reveal it: whois=anyone); a room that hides it falls back
-    // to the nick.
-    const archivedBy = frame.source === 'archive' ? archivedSender(message) : 'none';
+    // archived with it decides (our rooms reveal it: whois=anyone); a room that hides it, or may
+    // not vouch for it (roomVouchesFor), falls back to the nick.
+    const recorded = frame.source === 'archive' ? archivedSender(message) : 'none';
+    const archivedBy = recorded === 'none' || recorded === 'ambiguous' || roomVouchesFor(room, recorded, [own.domain, ...context.trustedDomains]) ? recorded : 'none';
     const nickIsOurs = joined !== undefined && sameNick(from.resource, joined.nick);
     const ours = archivedBy === 'none' ? nickIsOurs : archivedBy !== 'ambiguous' && archivedBy === own.bare;
     return {
