@@ -88,6 +88,12 @@ describe('sanitizeBody', () => {
     expect(sanitizeBody('🏴\u{E0067}\u{E007F}!').text).toBe('🏴!');
   });
 
+  it('removes noncharacters: U+FFFE and U+FFFF are not XML, and one ended the whole stream (review finding)', () => {
+    expect(sanitizeBody('pasted \uFFFF from EPR\uFFFE \uFDD0bed 4\u{10FFFF}').text).toBe('pasted  from EPR bed 4');
+    expect(checkOutgoingBody('\uFFFF\uFFFE')).toMatchObject({ ok: false });
+    expect(neutraliseText('Sam Okafor\uFFFE')).toBe('Sam Okafor');
+  });
+
   it('repairs lone surrogates', () => {
     expect(sanitizeBody('a\uD800b\uDC00c').text).toBe('a\uFFFDb\uFFFDc');
     expect(sanitizeBody('😀').text).toBe('😀');

@@ -99,6 +99,9 @@ describe('profile registry over an in-memory keychain', () => {
     expect((await rejection(registry().createProfile({ displayName: 'A', role: 'clerk', pin: '1234' }))).code).toBe('rejected');
     expect((await rejection(registry().createProfile({ displayName: '  ', role: 'clerk', pin: '123456' }))).code).toBe('rejected');
     expect((await rejection(registry().createProfile({ displayName: 'A\u202Eevil', role: 'clerk', pin: '123456' }))).code).toBe('rejected');
+    // Not XML: the name goes with every message, and one such character ended the whole stream.
+    expect((await rejection(registry().createProfile({ displayName: 'Sam\uFFFE', role: 'clerk', pin: '123456' }))).code).toBe('rejected');
+    expect((await rejection(registry().createProfile({ displayName: 'Sam', role: 'clerk\uD800', pin: '123456' }))).code).toBe('rejected');
     expect(keychain.entries.size).toBe(0);
   });
 

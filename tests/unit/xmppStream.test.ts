@@ -7,6 +7,7 @@ import { Duplex } from 'node:stream';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { XmlStream } from '../../electron/core/xmpp/xmlStream.js';
+import { xml } from '../../electron/core/xmpp/xml.js';
 import type { XmppError } from '../../electron/core/xmpp/xmppError.js';
 
 const HEADER = "<?xml version='1.0'?><stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' id='s1' version='1.0'>";
@@ -37,6 +38,15 @@ describe('XML stream', () => {
     const features = await stream.next();
     expect(features.is('features', 'http://etherx.jabber.org/streams')).toBe(true);
     expect(features.getChild('bind', 'urn:ietf:params:xml:ns:xmpp-bind')).toBeDefined();
+    stream.fail({ kind: 'closed' } as XmppError);
+  });
+
+  it('never writes a character XML forbids: each becomes U+FFFD, markup untouched (review finding)', () => {
+    const server = fakeServer();
+    const stream = new XmlStream(server.socket, 'wardline.test');
+    stream.open();
+    stream.send(xml('message', { to: 'bob@wardline.test', id: 'a\uFFFEb' }, xml('body', {}, 'x\uFFFFy\u0001z\uD800 \uDC00 😀 tab\tline\n')));
+    expect(server.written.at(-1)).toBe("<message to=\"bob@wardline.test\" id=\"a\uFFFDb\"><body>x\uFFFDy\uFFFDz\uFFFD \uFFFD 😀 tab\tline\n</body></message>");
     stream.fail({ kind: 'closed' } as XmppError);
   });
 

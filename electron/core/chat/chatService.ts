@@ -54,7 +54,7 @@ import { KeptPresence } from './keptPresence.js';
 import { AppliedBounces } from './appliedBounces.js';
 import { LiveRepair } from './liveRepair.js';
 import { SessionHistory } from './sessionHistory.js';
-import { StreamRefusals } from './streamRefusals.js';
+import { REFUSING_STREAM_ERRORS, StreamRefusals } from './streamRefusals.js';
 import { Outbox } from './outbox.js';
 import { RoomJoinError, RoomMembershipError, Rooms } from './rooms.js';
 import { TranscriptionRetractions } from './transcriptionRetractions.js';
@@ -308,7 +308,7 @@ class Chat implements ChatService {
       }),
       this.#connection.on('session-restarted', ({ unacked }) => this.#onSessionRestarted(unacked)),
       this.#connection.on('session-ended', ({ kind, condition }) => {
-        if (kind !== 'stream' || condition !== 'policy-violation') return;
+        if (kind !== 'stream' || !REFUSING_STREAM_ERRORS.has(condition ?? '')) return;
         this.#outbox.oneAtATime();
         void this.#refusals.sessionRefused(this.#outbox.inFlightMessages());
       }),

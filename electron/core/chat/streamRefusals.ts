@@ -12,6 +12,12 @@ import type { WardlineStore } from '../store/index.js';
 
 export const REFUSALS_BEFORE_FAILING = 2;
 /**
+ * Stream errors that end a session over what we sent: policy-violation (size limit, a filtering
+ * module), and XML the server cannot read (a character XML forbids that slipped past our guards,
+ * e.g. in a message queued by an older version).
+ */
+export const REFUSING_STREAM_ERRORS: ReadonlySet<string> = new Set(['policy-violation', 'not-well-formed', 'invalid-xml', 'restricted-xml']);
+/**
  * A server refuses a stanza as it reads it: only a message sent this shortly before the end is a
  * suspect. (ejabberd also ends streams with policy-violation for its own reasons, e.g. too many
  * stanzas we had not acknowledged; a message long with the connection did not cause that.)
@@ -44,7 +50,7 @@ export class StreamRefusals {
     private readonly now: () => number = Date.now,
   ) {}
 
-  /** The session ended with stream error policy-violation while these messages were unacknowledged. */
+  /** The session ended with one of REFUSING_STREAM_ERRORS while these messages were unacknowledged. */
   sessionRefused(unacknowledged: readonly Unacknowledged[]): Promise<void> {
     this.#work = this.#work.then(() => this.#refused(unacknowledged));
     return this.#work;

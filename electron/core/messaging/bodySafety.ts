@@ -41,8 +41,10 @@ const LONE_SURROGATE = /\p{Cs}/gu;
  * A subdivision flag (kept whole), or any control or format character. Bidi controls, marks
  * and all other invisible format characters are category Cf; the unassigned U+2065 and tag
  * block code points (U+E0000, U+E0002–U+E001F) are listed too, being invisible wherever assigned.
+ * Noncharacters too: U+FFFE and U+FFFF are not XML at all, and a server ends the whole stream
+ * over one (the message would then block the outbox at every reconnect).
  */
-const INVISIBLE_OR_CONTROL = /\u{1F3F4}[\u{E0061}-\u{E007A}]{2}[\u{E0030}-\u{E0039}\u{E0061}-\u{E007A}]{1,4}\u{E007F}|[\p{Cc}\p{Cf}\u2065\u{E0000}-\u{E007F}]/gu;
+const INVISIBLE_OR_CONTROL = /\u{1F3F4}[\u{E0061}-\u{E007A}]{2}[\u{E0030}-\u{E0039}\u{E0061}-\u{E007A}]{1,4}\u{E007F}|[\p{Cc}\p{Cf}\p{Noncharacter_Code_Point}\u2065\u{E0000}-\u{E007F}]/gu;
 /** What a ZWJ/ZWNJ may follow: a letter, a combining mark (virama, U+FE0F), a pictograph or a skin-tone modifier. */
 const JOINS_AFTER = /^[\p{L}\p{M}\p{Extended_Pictographic}\p{Emoji_Modifier}]$/u;
 /** What a ZWJ/ZWNJ may precede: a letter, a combining mark or a pictograph. Never a digit. */

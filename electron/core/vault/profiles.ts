@@ -819,8 +819,9 @@ function requireName(value: string, what: string): string {
   if ([...trimmed].length > maxNameChars) {
     throw new VaultError({ kind: 'invalid-input' }, `The ${what} is too long: use at most ${maxNameChars} characters.`);
   }
-  // Control and bidi-override characters could disguise one person's name as another's in the picker.
-  if (/[\p{Cc}\u202A-\u202E\u2066-\u2069]/u.test(trimmed)) {
+  // Control and bidi-override characters could disguise one person's name as another's in the picker;
+  // noncharacters and lone surrogates are not XML, and the name goes with every message.
+  if (/[\p{Cc}\p{Cs}\p{Noncharacter_Code_Point}\u202A-\u202E\u2066-\u2069]/u.test(trimmed)) {
     throw new VaultError({ kind: 'invalid-input' }, `The ${what} contains characters that cannot be shown safely.`);
   }
   return trimmed;

@@ -60,3 +60,19 @@ export function createXmlParser(): XmlStreamParser {
 export function escapeXml(text: string): string {
   return xmlModule.escapeXML(text);
 }
+
+/**
+ * What XML 1.0 (§2.2 Char) forbids anywhere in a document, escaped or not: C0 controls other than
+ * tab, newline and carriage return; U+FFFE and U+FFFF; surrogates that are not part of a pair.
+ */
+const NOT_XML = /[\0-\x08\x0B\x0C\x0E-\x1F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+/**
+ * Serialised XML made well-formed for the wire: each forbidden character becomes U+FFFD. One such
+ * character makes the server end the whole stream (not-well-formed), and the unacknowledged stanza
+ * would be sent again after every reconnect. Message text is cleaned before it is stored
+ * (bodySafety.ts); this is the last guard for every other string that reaches a stanza.
+ */
+export function wellFormed(serialized: string): string {
+  return serialized.replace(NOT_XML, '\uFFFD');
+}

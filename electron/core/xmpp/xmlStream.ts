@@ -5,7 +5,7 @@
 // from a server end this stream and nothing else.
 import type { Duplex } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
-import { createXmlParser, escapeXml, type XmlElement, type XmlStreamParser } from './xml.js';
+import { createXmlParser, escapeXml, wellFormed, type XmlElement, type XmlStreamParser } from './xml.js';
 import { asXmppError, XmppError } from './xmppError.js';
 
 export const STREAM_NS = 'http://etherx.jabber.org/streams';
@@ -76,7 +76,7 @@ export class XmlStream {
   }
 
   send(data: XmlElement | string): void {
-    this.#write(typeof data === 'string' ? data : data.toString());
+    this.#write(wellFormed(typeof data === 'string' ? data : data.toString()));
   }
 
   /** Next top-level element, for the negotiation phase (before a handler is set). */
