@@ -10,6 +10,8 @@ import { allMessages, cleanUpStores, connectBareClient, users, waitFor, waitRead
 
 let server: ProsodyServer;
 const pool = new WorkstationPool();
+/** Repairs a missing history a second after it is noticed. */
+const repairing = new WorkstationPool({ liveRepairDelaysMs: [1_000] });
 const raw: XmppConnection[] = [];
 
 beforeAll(async () => {
@@ -19,6 +21,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.all(raw.splice(0).map((c) => c.close().catch(() => undefined)));
   await pool.closeAll();
+  await repairing.closeAll();
   await server?.stop();
   cleanUpStores();
 });
@@ -208,5 +211,27 @@ describe('room message authorship', () => {
     expect(written.senderJid).toBe(`bob@${server.domain}`);
     await impostor.close();
     await mal.close();
+  });
+
+  it('a room the sign-in could not get back into: what Alice writes there meanwhile goes once the automatic repair rejoins it (review finding)', async () => {
+    await pool.closeAll();
+    const alice = await repairing.open(server, 'alice', { resource: 'repair-test' });
+    const carol = await repairing.open(server, 'carol', { resource: 'repair-test' });
+    const room = `ward11-${Date.now()}@${server.mucDomain}`;
+    const aliceRoom = await alice.chat.joinRoom(room, 'Ward 11');
+    await alice.chat.addRoomMembers(room, [carol.jid, `mallory@${server.domain}`, `bob@${server.domain}`]);
+    const carolsRoom = await carol.chat.joinRoom(room);
+    await alice.goOffline();
+    // Namesakes hold both of Alice's nicks while she signs in: the join fails (conflict).
+    const squatters = [await memberAs('mallory', room, 'alice'), await memberAs('bob', room, `alice@${server.domain}`)];
+    const mark = alice.logs.length;
+    await alice.comeOnline();
+    await waitReady(alice, mark);
+    expect(alice.logs.slice(mark).some((line) => line.startsWith(`chat room-join-failed room=${room}`))).toBe(true);
+    await alice.chat.send({ conversationId: aliceRoom, body: 'Crash call bay 3', urgent: false });
+    for (const squatter of squatters) await squatter.close();
+    await waitFor('the repair ran', () => (alice.logs.slice(mark).some((line) => line.startsWith('chat live-repair done')) ? true : undefined));
+    await waitFor('carol has it', async () => ((await allMessages(carol.store, carolsRoom)).some((m) => m.body === 'Crash call bay 3') ? true : undefined), 10_000);
+    expect(await alice.store.pendingOutbox()).toEqual([]);
   });
 });

@@ -886,7 +886,11 @@ class Chat implements ChatService {
     const offline = (): Error => new Error('Offline: the repair waits for the connection.');
     if (!current()) throw offline();
     const token = this.#history.repairStarted();
-    if (!(await this.#joinBookmarkedRooms())) throw new Error('A room could not be joined.');
+    const joined = await this.#joinBookmarkedRooms();
+    // The outbox holds room messages until their room is joined (Outbox.canSend): rooms this just
+    // got back into may have some waiting.
+    if (current()) void this.#outbox.flush();
+    if (!joined) throw new Error('A room could not be joined.');
     await this.#catchUp.run(this.#ownBare, undefined, current);
     for (const room of [...this.#rooms.joined.keys()]) await this.#catchUp.run(room, room, current);
     if (!current()) throw offline();
