@@ -171,8 +171,28 @@ describe('findNhsNumbers', () => {
       const label = `U+${separator.codePointAt(0)?.toString(16).toUpperCase()}`;
       expect(findNhsNumbers(`NHS 943${separator}476${separator}5919.`), label).toEqual([{ digits: '9434765919', index: 4, length: 12 }]);
     }
-    // Not a digit anywhere: superscripts and circled numbers are symbols, not digits (No, not Nd).
-    expect(findNhsNumbers('⁹⁴³⁴⁷⁶⁵⁹¹⁹ ⑨④③④⑦⑥⑤⑨①⑨')).toEqual([]);
+    // Superscripts, circled and parenthesised digits are symbols (No, not Nd), but a person reads
+    // them as digits: so does the check (review finding).
+    expect(findNhsNumbers('⁹⁴³⁴⁷⁶⁵⁹¹⁹ ⑨④③④⑦⑥⑤⑨①⑨').map((m) => m.digits)).toEqual(['9434765919', '9434765919']);
+    // One that NFKC does not make a single digit (⑩ is "10") stays a symbol.
+    expect(findNhsNumbers('⑩434765919')).toEqual([]);
+  });
+
+  it('finds a number whose digits carry combining marks (underline, overline, dot, keycap), and masks all of it (review finding)', () => {
+    const every = (mark: string): string => [...'9434765919'].map((d) => d + mark).join('');
+    // The match runs from the first digit to the last: a mark after the last digit is outside it.
+    for (const [label, written, length] of [
+      ['low line U+0332', every('\u0332'), 19],
+      ['overline U+0305', every('\u0305'), 19],
+      ['keycap 9️⃣', every('\uFE0F\u20E3'), 28],
+      ['one dot above', '9\u0307434765919', 11],
+    ] as const) {
+      expect(findNhsNumbers(`Patient ${written} bed 4`), label).toEqual([{ digits: '9434765919', index: 8, length }]);
+      expect(containsNhsNumber(`Patient ${written} bed 4`), label).toBe(true);
+      expect(maskNhsNumbers(`re ${written} please`).startsWith(`re ${NHS_NUMBER_MASK}`), label).toBe(true);
+    }
+    // A mark does not join a number onto a longer run of digits.
+    expect(findNhsNumbers('9434765919\u03321')).toEqual([]);
   });
 
   it('masks a number split by invisible characters', () => {

@@ -54,12 +54,15 @@ export function isValidNhsNumber(candidate: string): boolean {
 /**
  * Characters with no visible form of their own: every format character (Cf: zero-width space,
  * joiners, word joiner, soft hyphen, BOM, bidi controls, tags...) and the other default-ignorable
- * code points (variation selectors, combining grapheme joiner, Hangul fillers). Hidden inside a
- * number they must not hide it, so matching runs on the text without them.
+ * code points (variation selectors, combining grapheme joiner, Hangul fillers); and combining marks
+ * (M: an underline, overline or dot on a digit, the keycap around 9️⃣), which leave the digit as
+ * readable as before. Inside a number none may hide it, so matching runs on the text without them.
  */
-const INVISIBLE = /[\p{Cf}\p{Default_Ignorable_Code_Point}]/u;
-/** Anything asRead changes: an invisible character, a look-alike mark, a non-ASCII space or digit. */
-const NEEDS_READING = /[\p{Cf}\p{Default_Ignorable_Code_Point}\u2015\u2212\uFE58\uFE63\uFF0D\uFF0E\uFE52\uFF0F\u2215\u2044]|(?![ 0-9])[\p{Zs}\p{Nd}]/u;
+const INVISIBLE = /[\p{Cf}\p{Default_Ignorable_Code_Point}\p{M}]/u;
+/** Anything asRead changes: an invisible character or mark, a look-alike mark, a non-ASCII space or digit. */
+const NEEDS_READING = /[\p{Cf}\p{Default_Ignorable_Code_Point}\p{M}\p{No}\u2015\u2212\uFE58\uFE63\uFF0D\uFF0E\uFE52\uFF0F\u2215\u2044]|(?![ 0-9])[\p{Zs}\p{Nd}]/u;
+/** Other digit forms (circled ①, superscript ², subscript ₂...): read as the single digit NFKC gives, if it gives one. */
+const OTHER_NUMBER = /^\p{No}$/u;
 /** Decimal digits of any script (fullwidth ０-９, Arabic-Indic, Devanagari, mathematical bold...). */
 const ANY_DIGIT = /^\p{Nd}$/u;
 /** Any space separator (ideographic, medium mathematical, Ogham...): read as a space. */
@@ -89,6 +92,10 @@ function asRead(point: string): string {
   if (INVISIBLE.test(point)) return '';
   if (point.length === 1 && point <= '\x7F') return point;
   if (ANY_DIGIT.test(point)) return String(digitValue(point.codePointAt(0) as number));
+  if (OTHER_NUMBER.test(point)) {
+    const compatible = point.normalize('NFKC');
+    if (/^[0-9]$/.test(compatible)) return compatible;
+  }
   if (ANY_SPACE.test(point)) return ' ';
   return MARK_LOOKALIKES[point] ?? point;
 }
