@@ -264,6 +264,42 @@ describe('bounced messages', () => {
     await waitReady(alice, again);
     expect((await outgoing(alice, toBob, messageId)).deliveryState).toBe('sent');
     expect(alice.logs.slice(again)).toContain('chat bounce-already-applied condition=not-acceptable');
+
+    // But a new refusal of the retry, from the same person for the same reason, is a new refusal
+    // (it used to look like the first and was skipped: a tick on a message never delivered).
+    await alice.goOffline();
+    await bob.send(
+      xml('message', { to: String(got.attrs['from']), type: 'error', id: String(got.attrs['id']) }, xml('error', { type: 'cancel' }, xml('not-acceptable', { xmlns: STANZAS }))),
+    );
+    await serverHasHandled(bob);
+    const third = alice.logs.length;
+    await alice.comeOnline();
+    await waitReady(alice, third);
+    expect(await outgoing(alice, toBob, messageId)).toMatchObject({ deliveryState: 'failed', failureReason: 'refused' });
+    expect(alice.logs.slice(third).filter((l) => l.startsWith(`chat bounced message=${messageId}`))).toHaveLength(1);
+  });
+
+  it('a refusal handled live is known again when read back from the archive, by the id the server archived it under', async () => {
+    const seen: XmlElement[] = [];
+    const bob = await bareClient('bob', seen);
+    await bob.send(xml('presence'));
+    const toBob = await alice.chat.openDirect(`bob@${server.domain}`);
+    const { messageId } = await alice.chat.send({ conversationId: toBob, body: 'Bay 5 needs a porter', urgent: false });
+    const got = await waitFor('bob gets it', () => seen.find((s) => s.name === 'message' && s.getChildText('body') === 'Bay 5 needs a porter'));
+    await bob.send(
+      xml('message', { to: String(got.attrs['from']), type: 'error', id: String(got.attrs['id']) }, xml('error', { type: 'cancel' }, xml('not-acceptable', { xmlns: STANZAS }))),
+    );
+    await waitFor('failed live', async () => ((await outgoing(alice, toBob, messageId)).deliveryState === 'failed' ? true : undefined));
+    await alice.chat.retry(messageId);
+    await waitFor('sent again', async () => ((await outgoing(alice, toBob, messageId)).deliveryState === 'sent' ? true : undefined));
+    await alice.goOffline();
+    await alice.store.setSetting(`chat.archive-cursor.${alice.jid}`, '');
+    const mark = alice.logs.length;
+    await alice.comeOnline();
+    await waitReady(alice, mark);
+    expect((await outgoing(alice, toBob, messageId)).deliveryState).toBe('sent');
+    expect(alice.logs.slice(mark).filter((l) => l.startsWith('chat bounce-already-applied'))).not.toHaveLength(0);
+    expect(alice.logs.slice(mark).some((l) => l.startsWith(`chat bounced message=${messageId}`))).toBe(false);
   });
 
   it('a forged refusal kept in our archive while we were offline marks nothing failed', async () => {

@@ -243,7 +243,7 @@ describe('IncidentService', () => {
     const { incidentId } = await lead.declare({ name: 'Tram', exercise: false, details: '', coordinators: [], displays: [WALL], announcementRoom: null, coordinationRoom: null });
     await settle();
     const id = online.sent[0]?.id ?? '';
-    const bounce = (from: string) => ({ id, from: parseJid(from)!, errorType: 'cancel' as const, condition: 'service-unavailable' });
+    const bounce = (from: string) => ({ id, from: parseJid(from)!, errorType: 'cancel' as const, condition: 'service-unavailable', archiveId: null });
     expect(lead.bounced({ ...bounce(WALL), id: 'wl-not-ours' })).toBe(false);
     expect(lead.bounced(bounce('mallory@trust.test'))).toBe(true);
     expect(lead.undelivered(incidentId)).toEqual([]);
@@ -271,7 +271,7 @@ describe('IncidentService', () => {
     const { incidentId } = await lead.declare({ name: 'Tram', exercise: false, details: 'M: tram', coordinators: [], displays: [WALL], announcementRoom: null, coordinationRoom: null });
     await settle();
     const first = online.sent[0]!;
-    const refuse = (id: string) => lead.bounced({ id, from: parseJid(WALL)!, errorType: 'cancel' as const, condition: 'service-unavailable' });
+    const refuse = (id: string) => lead.bounced({ id, from: parseJid(WALL)!, errorType: 'cancel' as const, condition: 'service-unavailable', archiveId: null });
     expect(refuse(first.id)).toBe(true);
     const [refusal] = lead.undelivered(incidentId);
 
@@ -333,7 +333,7 @@ describe('IncidentService', () => {
     await lead.start();
     const { incidentId } = await lead.declare({ name: 'Tram', exercise: false, details: '', coordinators: [], displays: [WALL], announcementRoom: null, coordinationRoom: null });
     await settle();
-    lead.bounced({ id: online.sent[0]!.id, from: parseJid(WALL)!, errorType: 'cancel' as const, condition: 'service-unavailable' });
+    lead.bounced({ id: online.sent[0]!.id, from: parseJid(WALL)!, errorType: 'cancel' as const, condition: 'service-unavailable', archiveId: null });
     await settle();
     lead.stop();
     await lead.idle();

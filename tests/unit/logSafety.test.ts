@@ -169,7 +169,7 @@ describe('incident log lines', () => {
     await lead.declare({ name: 'Tram', exercise: false, details: '', coordinators: [], displays: ['wall@trust.test'], announcementRoom: null, coordinationRoom: null });
     await new Promise((resolve) => setTimeout(resolve, 20));
     const id = sent[0] ?? '';
-    expect(lead.bounced({ id, from: parseJid(EVE)!, errorType: 'cancel', condition: 'service-unavailable' })).toBe(true);
+    expect(lead.bounced({ id, from: parseJid(EVE)!, errorType: 'cancel', condition: 'service-unavailable', archiveId: null })).toBe(true);
     expect(lines.at(-1)).toBe('incident rejected reason=spoofed-bounce from=eve@evil.example');
     expectClean(lines.at(-1));
   });

@@ -3,6 +3,10 @@
  * error sent to our full JID, online or not, so each bounce we handle live comes back in our
  * archive; read again (a later catch-up, a repair, a lost cursor) it would fail a message the
  * person has since sent again successfully. Keys are ids and addresses only, never text.
+ *
+ * A bounce is known by its archive id: a retry keeps the message's id, so a second, genuine
+ * refusal of the retry (same sender, same condition) is a different bounce and must fail the
+ * message again. Before that, keys were message id, sender and condition: those are still read.
  */
 import type { MessageBounce } from '../messaging/index.js';
 import type { WardlineStore } from '../store/index.js';
@@ -12,6 +16,11 @@ const SETTING = 'chat.applied-bounces';
 export const APPLIED_BOUNCES_KEPT = 500;
 
 function keyOf(bounce: MessageBounce): string {
+  return bounce.archiveId === null ? `bounce ${legacyKeyOf(bounce)}` : `archive ${bounce.archiveId}`;
+}
+
+/** How versions before archive ids knew a bounce. */
+function legacyKeyOf(bounce: MessageBounce): string {
   return `${bounce.id} ${bounce.from.full} ${bounce.condition}`;
 }
 
@@ -21,7 +30,8 @@ export class AppliedBounces {
   constructor(private readonly store: Pick<WardlineStore, 'getSetting' | 'setSetting'>) {}
 
   async has(bounce: MessageBounce): Promise<boolean> {
-    return (await this.#load()).includes(keyOf(bounce));
+    const keys = await this.#load();
+    return keys.includes(keyOf(bounce)) || keys.includes(legacyKeyOf(bounce));
   }
 
   async add(bounce: MessageBounce): Promise<void> {

@@ -975,7 +975,7 @@ class Chat implements ChatService {
 
   /** One of our messages was refused by the server or the recipient (see deliveryFailures.ts). */
   #onBounce(stanza: XmlElement): void {
-    const bounce = parseBounce(stanza);
+    const bounce = parseBounce(stanza, this.#ownBare);
     if (bounce === null) return this.#log('chat ignored reason=error-stanza');
     this.#bounced(bounce, 'live').catch((error: unknown) => this.#log(`chat bounce-failed error=${errorName(error)}`));
   }

@@ -6,7 +6,7 @@
 import type { DeliveryFailureReason } from '../../common/contract.js';
 import type { XmlElement } from '../xmpp/xml.js';
 import { parseJid, type Jid } from './jid.js';
-import { attr, childElements, clientChildren, idAttr, isClientStanza } from './stanzaReading.js';
+import { attr, childElements, clientChildren, idAttr, isClientStanza, trustedStanzaId } from './stanzaReading.js';
 
 const STANZAS = 'urn:ietf:params:xml:ns:xmpp-stanzas';
 
@@ -48,10 +48,19 @@ export interface MessageBounce {
   errorType: StanzaErrorType | null;
   /** A defined condition; anything else reads as 'undefined-condition'. */
   condition: string;
+  /**
+   * Our server's archive id for this bounce: the stanza-id it stamped by our account (XEP-0359: it
+   * stamps what it archives), or the result id when read back from the archive. Null when it was
+   * not archived, and so can never be read again.
+   */
+  archiveId: string | null;
 }
 
-/** The bounce in a stanza, or null if it is not a message error with an id and a sender. */
-export function parseBounce(stanza: XmlElement): MessageBounce | null {
+/**
+ * The bounce in a stanza, or null if it is not a message error with an id and a sender. `ownBare`:
+ * whose archive stamps count (none read when absent).
+ */
+export function parseBounce(stanza: XmlElement, ownBare?: string): MessageBounce | null {
   if (!isClientStanza(stanza, 'message') || attr(stanza, 'type') !== 'error') return null;
   const id = idAttr(stanza, 'id');
   const from = parseJid(attr(stanza, 'from'));
@@ -64,6 +73,7 @@ export function parseBounce(stanza: XmlElement): MessageBounce | null {
     from,
     errorType: rawType !== undefined && ERROR_TYPES.has(rawType) ? (rawType as StanzaErrorType) : null,
     condition: named?.getName() ?? 'undefined-condition',
+    archiveId: ownBare === undefined ? null : trustedStanzaId(stanza, ownBare),
   };
 }
 

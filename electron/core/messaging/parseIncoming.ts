@@ -42,6 +42,7 @@ import {
   hasChild,
   idAttr,
   isClientStanza,
+  trustedStanzaId,
 } from './stanzaReading.js';
 
 const CHAT_STATES = 'http://jabber.org/protocol/chatstates';
@@ -255,14 +256,6 @@ function isRoomPrivateMessage(message: XmlElement): boolean {
   return childNamed(message, 'x', NS.mucUser) !== undefined && !isInvite(message);
 }
 
-/** The one stanza-id stamped by `owner`; none if absent or ambiguous. */
-function trustedStanzaId(message: XmlElement, owner: string): string | null {
-  const stamped = childrenNamed(message, 'stanza-id', NS.sid).filter((element) => {
-    const by = parseJid(attr(element, 'by'));
-    return by !== null && by.resource === null && by.bare === owner;
-  });
-  return stamped.length === 1 && stamped[0] !== undefined ? idAttr(stamped[0], 'id') : null;
-}
 
 /**
  * How far back a live (or carbon-copied) message's own delay stamp may put it. A sender can write any <delay> into
@@ -327,8 +320,9 @@ function isInvite(message: XmlElement): boolean {
 function archivedBounce(message: XmlElement, frame: Extract<Frame, { source: 'archive' }>, account: Account): IncomingEvent {
   if (frame.archive !== account.own.bare) return ignored('error-stanza');
   const to = parseJid(attr(message, 'to'));
-  const bounce = parseBounce(message);
-  if (bounce === null || to === null || to.bare !== account.own.bare) return ignored('error-stanza');
+  const parsed = parseBounce(message);
+  if (parsed === null || to === null || to.bare !== account.own.bare) return ignored('error-stanza');
+  const bounce = { ...parsed, archiveId: frame.archiveId };
   return {
     kind: 'bounce',
     source: 'archive',

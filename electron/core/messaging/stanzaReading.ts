@@ -4,6 +4,7 @@
  */
 import type { XmlElement } from '../xmpp/xml.js';
 import { isSafeId } from './ids.js';
+import { parseJid } from './jid.js';
 import { NS } from './namespaces.js';
 
 
@@ -56,4 +57,13 @@ export function clientChildren(element: XmlElement, name: string): XmlElement[] 
  */
 export function isClientStanza(element: XmlElement, name: 'message' | 'iq'): boolean {
   return element.getName() === name && isClientNamespace(element.getNS());
+}
+
+/** The one stanza-id stamped by `owner`; none if absent or ambiguous. */
+export function trustedStanzaId(message: XmlElement, owner: string): string | null {
+  const stamped = childrenNamed(message, 'stanza-id', NS.sid).filter((element) => {
+    const by = parseJid(attr(element, 'by'));
+    return by !== null && by.resource === null && by.bare === owner;
+  });
+  return stamped.length === 1 && stamped[0] !== undefined ? idAttr(stamped[0], 'id') : null;
 }
