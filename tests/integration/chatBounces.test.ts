@@ -226,6 +226,35 @@ describe('bounced messages', () => {
     expect(await outgoing(alice, toBob, messageId)).toMatchObject({ deliveryState: 'failed', failureReason: 'server-busy' });
     expect(await conversationOf(alice.store, `bob@${server.domain}`)).toBe(toBob);
   });
+  it("a temporary refusal, then Wardline locks before the automatic resend: the next session sends it (review finding)", async () => {
+    const patient = new WorkstationPool({ bounceRetry: { delaysMs: [60_000] } });
+    try {
+      const carol = await patient.open(server, 'carol', { resource: 'lock-test' });
+      const seen: XmlElement[] = [];
+      const bob = await bareClient('bob', seen);
+      await bob.send(xml('presence'));
+      const toBob = await carol.chat.openDirect(`bob@${server.domain}`);
+      const { messageId } = await carol.chat.send({ conversationId: toBob, body: 'Bloods for bed 6 are back', urgent: false });
+      const bodiesSeen = (): XmlElement[] => seen.filter((s) => s.name === 'message' && s.getChildText('body') === 'Bloods for bed 6 are back');
+      const first = await waitFor('bob gets it', () => bodiesSeen()[0]);
+      await bob.send(
+        xml('message', { to: String(first.attrs['from']), type: 'error', id: String(first.attrs['id']) }, xml('error', { type: 'wait' }, xml('resource-constraint', { xmlns: STANZAS }))),
+      );
+      await waitFor('failed for now', async () => ((await outgoing(carol, toBob, messageId)).deliveryState === 'failed' ? true : undefined));
+      // The lock stops the session (and its resend timer) long before the minute is up.
+      await carol.goOffline();
+      expect((await carol.store.pendingOutbox()).map((entry) => entry.messageId)).toEqual([messageId]);
+      const mark = carol.logs.length;
+      await carol.comeOnline();
+      await waitReady(carol, mark);
+      await waitFor('bob gets it again, same id', () => (bodiesSeen().length >= 2 ? true : undefined));
+      expect(bodiesSeen()[1]!.attrs['id']).toBe(first.attrs['id']);
+      await waitFor('sent', async () => ((await outgoing(carol, toBob, messageId)).deliveryState === 'sent' ? true : undefined));
+    } finally {
+      await patient.closeAll();
+    }
+  });
+
   it('a refusal that arrives while we are offline fails the message at the next sign-in (from our archive)', async () => {
     const seen: XmlElement[] = [];
     const bob = await bareClient('bob', seen);

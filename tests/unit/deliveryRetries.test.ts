@@ -11,12 +11,14 @@ const ROOM = 'ward7@conference.trust.test';
 function harness(shut: boolean) {
   const failedAs: string[] = [];
   const resent: number[] = [];
+  const requeued: number[] = [];
+  const cleared: unknown[] = [];
   let fire: () => void = () => undefined;
   const entry = { messageId: 5, conversationId: 2, conversationJid: ROOM, conversationKind: 'room' } as OutboxEntry;
   const store = {
     findOutgoing: async () => ({ messageId: 5 }),
     markFailed: async (_id: number, reason: string) => (failedAs.push(reason), true),
-    requeueFailed: async () => entry,
+    requeueFailed: async (id: number) => (requeued.push(id), entry),
   } as unknown as WardlineStore;
   const failures = new DeliveryFailures({
     store,
@@ -27,7 +29,7 @@ function harness(shut: boolean) {
     failedForGood: () => undefined,
     log: () => undefined,
     roomShut: () => shut,
-    timers: { setTimeout: (callback) => ((fire = callback), 1), clearTimeout: () => undefined },
+    timers: { setTimeout: (callback) => ((fire = callback), 1), clearTimeout: (handle) => void cleared.push(handle) },
   });
   const bounce = parseBounce(
     xml(
@@ -36,7 +38,7 @@ function harness(shut: boolean) {
       xml('error', { type: 'wait' }, xml('resource-constraint', { xmlns: 'urn:ietf:params:xml:ns:xmpp-stanzas' })),
     ),
   );
-  return { failures, bounce, failedAs, resent, fire: () => fire() };
+  return { failures, bounce, failedAs, resent, requeued, cleared, fire: () => fire() };
 }
 
 describe('automatic resend after a temporary refusal', () => {
@@ -55,5 +57,25 @@ describe('automatic resend after a temporary refusal', () => {
     await new Promise((resolve) => setImmediate(resolve));
     expect(h.resent).toEqual([]);
     expect(h.failedAs.at(-1)).toBe('not-allowed-in-room');
+  });
+
+  it('waiting when Wardline locks: put back in the outbox before the store closes, for the next session to send (review finding)', async () => {
+    const h = harness(false);
+    await h.failures.bounced(h.bounce!);
+    await h.failures.stop();
+    expect(h.cleared).toEqual([1]);
+    expect(h.requeued).toEqual([5]);
+    // The cancelled timer sends nothing in this session.
+    h.fire();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(h.resent).toEqual([]);
+  });
+
+  it('a temporary refusal handled while stopping is put back in the outbox too, not left failed unannounced', async () => {
+    const h = harness(false);
+    const stopping = h.failures.stop();
+    await h.failures.bounced(h.bounce!);
+    await stopping;
+    expect(h.requeued).toEqual([5]);
   });
 });

@@ -608,13 +608,14 @@ class Chat implements ChatService {
     this.#session += 1;
     this.#outbox.setReady(false);
     this.#urgent.stop();
-    this.#failures.stop();
+    const resendsKept = this.#failures.stop();
     this.#liveRepair.stop();
     await this.#connection.close();
     for (const off of this.#unsubscribe.splice(0)) off();
     // Whatever was received must be written before the store closes.
     await this.#live.idle();
     await this.#bounceWork;
+    await resendsKept;
     await this.#setUp.catch(() => undefined);
     await this.#accepting;
     await this.#held.idle();

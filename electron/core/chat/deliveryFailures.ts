@@ -41,7 +41,8 @@ export class DeliveryFailures {
   readonly #deps: DeliveryFailureDeps;
   /** messageId → automatic resends so far (this session). */
   readonly #autoRetries = new Map<number, number>();
-  readonly #timers = new Set<unknown>();
+  /** Pending automatic resends: timer → message. */
+  readonly #timers = new Map<unknown, number>();
   #stopped = false;
 
   constructor(deps: DeliveryFailureDeps) {
@@ -76,8 +77,9 @@ export class DeliveryFailures {
     );
     if (!failed) return; // already delivered or read (or already failed): nothing to show or retry
     this.#deps.changed([conversation.id]);
-    if (decision.retryAfterMs !== null) this.#scheduleRetry(target.messageId, retriesSoFar + 1, decision.retryAfterMs);
-    else this.#deps.failedForGood(conversation.id);
+    if (decision.retryAfterMs === null) this.#deps.failedForGood(conversation.id);
+    else if (this.#stopped) await this.#resendNextSession(target.messageId);
+    else this.#scheduleRetry(target.messageId, retriesSoFar + 1, decision.retryAfterMs);
   }
 
   /**
@@ -114,10 +116,28 @@ export class DeliveryFailures {
     return 'requeued';
   }
 
-  stop(): void {
+  /**
+   * Cancels the automatic resends still waiting and puts their messages back in the outbox, so the
+   * next session sends them (a lock or restart must not leave them failed, unannounced, for good).
+   * Resolves once the store has them: before it closes.
+   */
+  async stop(): Promise<void> {
     this.#stopped = true;
-    for (const handle of this.#timers) this.#deps.timers.clearTimeout(handle);
+    const waiting = [...this.#timers.entries()];
     this.#timers.clear();
+    for (const [handle, messageId] of waiting) {
+      this.#deps.timers.clearTimeout(handle);
+      await this.#resendNextSession(messageId);
+    }
+  }
+
+  /** Back in the outbox, unsent: the next session's flush sends it. */
+  async #resendNextSession(messageId: number): Promise<void> {
+    const entry = await this.#deps.store.requeueFailed(messageId).catch((error: unknown) => {
+      this.#deps.log(`chat retry-failed message=${messageId} error=${errorName(error)}`);
+      return null;
+    });
+    if (entry !== null) this.#deps.log(`chat retry message=${messageId} by=automatic at=next-session`);
   }
 
   async #conversationOf(bounce: MessageBounce): Promise<{ id: number; jid: string; kind: ConversationKind } | null> {
@@ -154,6 +174,6 @@ export class DeliveryFailures {
         })
         .catch((error: unknown) => this.#deps.log(`chat retry-failed message=${messageId} error=${errorName(error)}`));
     }, delayMs);
-    this.#timers.add(handle);
+    this.#timers.set(handle, messageId);
   }
 }
