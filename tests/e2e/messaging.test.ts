@@ -556,9 +556,13 @@ describe('messaging between two people, end to end', () => {
 
     // Bob's side: the history stays, and nothing can be typed where it could not go.
     await bob.page.getByRole('navigation', { name: 'Conversations' }).getByRole('button', { name: /bed-management/ }).click();
-    await expect.poll(() => bob.page.getByText('You are not in this room any more').isVisible()).toBe(true);
+    await expect.poll(() => bob.page.getByText(/^You are not in this room any more/).isVisible()).toBe(true);
     expect(await bob.page.getByLabel('Message', { exact: true }).count()).toBe(0);
     await checkScreen(bob.page, 'messaging-09b-bob-removed-from-room');
+    // Joining again is offered, and the room's refusal is said in words, not a server code.
+    await bob.page.getByRole('button', { name: 'Join again' }).click();
+    await expect.poll(() => bob.page.getByRole('alert').filter({ hasText: 'This room lets in only its members: ask its owner to add you.' }).isVisible()).toBe(true);
+    expect(await bob.page.getByLabel('Message', { exact: true }).count()).toBe(0);
 
     // Who can read a clinical room changed: in Alice's audit log, in words.
     await alice.page.getByRole('button', { name: 'My audit log' }).click();
@@ -624,5 +628,37 @@ describe('messaging between two people, end to end', () => {
     await bob.page.keyboard.press('Enter');
     await expect.poll(() => alice.page.getByRole('list', { name: 'Messages' }).textContent()).toContain('Back in: I can take the lounge');
     expect(await listed.getAttribute('aria-label')).not.toMatch(/you left/);
+  });
+  it("follows the person's rooms between their workstations as it happens: a room left at one is left at the other, joined again at one is back at the other", async () => {
+    const room = `theatre-list@${server.mucDomain}`;
+    await aliceOpensRoomWithBob(room, 'Theatre list');
+    await bobJoins(room);
+    await bob.page.getByRole('heading', { name: /theatre-list/ }).waitFor();
+    // Bob signs in at a second workstation: the room is listed there from his bookmarks, before anyone writes in it.
+    const desk = await person('Dr Bob Reyes', 'Consultant', 'bob');
+    try {
+      const row = desk.page.getByRole('navigation', { name: 'Conversations' }).getByRole('button', { name: /theatre-list/ });
+      await row.waitFor();
+      await row.click();
+      const deskComposer = desk.page.getByLabel('Message', { exact: true });
+      await deskComposer.waitFor();
+
+      // He leaves it at his first workstation: the desk is out of it at once, and says so.
+      await bob.page.getByRole('button', { name: 'Leave room', expanded: false }).click();
+      await bob.page.getByRole('alertdialog', { name: /^Leave theatre-list\?/ }).getByRole('button', { name: 'Leave room' }).click();
+      await expect.poll(() => desk.page.getByText(/^You are not in this room any more/).isVisible()).toBe(true);
+      expect(await deskComposer.count()).toBe(0);
+      await checkScreen(desk.page, 'messaging-11-left-on-another-workstation');
+
+      // He joins it again at the first: the desk is back in, and what he writes there reaches Alice.
+      await bob.page.getByRole('button', { name: 'Join again' }).click();
+      await expect.poll(() => deskComposer.count()).toBe(1);
+      await deskComposer.fill('Theatre list ready for 14:00');
+      await deskComposer.press('Enter');
+      await expect.poll(() => alice.page.getByRole('list', { name: 'Messages' }).textContent()).toContain('Theatre list ready for 14:00');
+      await checkScreen(desk.page, 'messaging-11a-joined-again-at-another-workstation');
+    } finally {
+      await desk.app.close();
+    }
   });
 });

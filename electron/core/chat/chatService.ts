@@ -853,7 +853,9 @@ class Chat implements ChatService {
               // Left while the join was on its way: what the person wanted, not a gap in the history.
               if (error instanceof RoomJoinError && error.condition === 'left') return true;
               this.#log(`chat room-join-failed room=${jidForLog(bookmark.room)} error=${error instanceof RoomJoinError ? serverWordForLog(error.condition) : errorName(error)}`);
-              return false;
+              // A room that will not have us (removed, banned, gone) says so in its conversation; it
+              // is no gap to repair. Retrying it for ever kept "history incomplete" up at every sign-in.
+              return error instanceof RoomJoinError && error.refusedForGood;
             },
           ),
         ),

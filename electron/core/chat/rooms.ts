@@ -101,10 +101,27 @@ function membershipError(error: unknown, refusedWords: string): RoomMembershipEr
   return new RoomMembershipError('The server did not answer. Try again once messaging is connected.', condition);
 }
 
+/** What a join refusal means for the person; the condition itself is logged for IT. */
+const JOIN_REFUSALS: Readonly<Record<string, string>> = {
+  'registration-required': "This room lets in only its members: ask its owner to add you.",
+  forbidden: 'This room does not let you in (you may have been banned): ask its owner.',
+  'not-authorized': 'This room needs a password Wardline does not use: ask its owner.',
+  'item-not-found': 'There is no such room.',
+  gone: 'This room has been closed.',
+  conflict: 'Someone else is using your name in this room. Try again in a moment.',
+  timeout: 'The room did not answer. Try again once messaging is connected.',
+  'session-lost': 'The connection dropped while joining. Try again once messaging is connected.',
+};
+
 export class RoomJoinError extends Error {
   constructor(readonly condition: string) {
-    super(`The room could not be joined: ${condition}.`);
+    super(JOIN_REFUSALS[condition] ?? `The room could not be joined (${condition}).`);
     this.name = 'RoomJoinError';
+  }
+
+  /** The room will not have us (membership, a ban, gone): shown as such, not retried as a gap. */
+  get refusedForGood(): boolean {
+    return REFUSED_FOR_GOOD.has(this.condition);
   }
 }
 
@@ -280,7 +297,7 @@ export class Rooms {
         outcome = await this.#enter(room, nick);
       }
     } catch (error) {
-      if (error instanceof RoomJoinError && REFUSED_FOR_GOOD.has(error.condition)) this.#close(room);
+      if (error instanceof RoomJoinError && error.refusedForGood) this.#close(room);
       throw error;
     }
     if (outcome.created) await this.#configure(room, name);
