@@ -796,9 +796,11 @@ class Chat implements ChatService {
 
   /**
    * Joins the bookmarked rooms not joined yet, except those the person left here (whose retraction,
-   * if still owed, is told now); false if the bookmarks or a room could not be. A room of ours with no
-   * bookmark (left on another workstation, or its bookmark never stored) is not joined: it says
-   * "not in this room" this session, and what waits for it fails visibly instead of waiting unseen.
+   * if still owed, is told now; one bookmarked again since, with nothing owed, was joined again
+   * elsewhere and is joined here too); false if the bookmarks or a room could not be (a room that
+   * refuses us for good is no failure: it says so). A room of ours with no bookmark (left on another
+   * workstation, or its bookmark never stored) is not joined: it says "not in this room" this
+   * session, and what waits for it fails visibly instead of waiting unseen.
    */
   async #joinBookmarkedRooms(): Promise<boolean> {
     let bookmarks: { room: string; name: string }[] | null;
