@@ -10,6 +10,7 @@ import {
   cleanUpStores,
   conversationOf,
   exactlyOnce,
+  openWorkstation,
   PASSWORDS,
   users,
   waitFor,
@@ -421,5 +422,68 @@ describe('chat service', () => {
     expect(bob.chat.closedRooms().has(room)).toBe(false);
     expect(bob.chat.roomPresent(room).some((p) => p.jid === alice.jid)).toBe(true);
     for (const w of [bob, desk]) expect(w.logs.join('\n')).not.toContain('Theatre 2');
+  });
+
+  it('a room a major incident uses stays, whatever another workstation does: its bookmark is put back for every later sign-in (review finding)', async () => {
+    const room = `major-coord@${server.mucDomain}`;
+    await alice.chat.joinRoom(room, 'Major incident coordination');
+    await alice.chat.addRoomMembers(room, [bob.jid]);
+    // Bob's ward workstation knows the incident; his desk does not (yet), and leaves the room.
+    const ward = await openWorkstation(server, 'bob', { keptRooms: async () => new Set([room]), connection: { resource: 'incident-ward' } });
+    try {
+      await waitReady(ward);
+      await ward.chat.joinRoom(room, 'Major incident coordination');
+      const desk = await workstation('bob', 'incident-desk');
+      await waitFor('the desk is in it', () => (desk.chat.roomPresent(room).some((p) => p.jid === alice.jid) ? true : undefined));
+      await desk.chat.leaveRoom(room);
+      await waitFor('the ward keeps it', () => (ward.logs.includes(`chat room-kept room=${room} reason=incident`) ? true : undefined));
+      expect(ward.chat.closedRooms().has(room)).toBe(false);
+      // The bookmark is back: a workstation signing in now joins the room, and so does the ward after a lock.
+      const later = await workstation('bob', 'incident-later');
+      await waitFor('a later sign-in is in it', () => (later.chat.roomPresent(room).some((p) => p.jid === alice.jid) ? true : undefined));
+      const at = ward.logs.length;
+      await ward.goOffline();
+      await ward.comeOnline();
+      await waitReady(ward, at);
+      expect(ward.chat.closedRooms().has(room)).toBe(false);
+      expect(ward.logs.slice(at).join('\n')).not.toContain('room-absent');
+    } finally {
+      await ward.close();
+    }
+  });
+
+  it('a leave whose debt to the server cannot be stored is no leave: it says so, and the next sign-in keeps the room (review finding)', async () => {
+    const room = `pharmacy@${server.mucDomain}`;
+    await alice.chat.joinRoom(room, 'Pharmacy');
+    await alice.chat.addRoomMembers(room, [bob.jid]);
+    let failOwed = false;
+    const bedside = await pool.open(server, 'bob', {
+      resource: 'bedside',
+      storeSeenByChat: (store) =>
+        new Proxy(store, {
+          get(target, key, receiver) {
+            if (key === 'setSetting') {
+              return (k: string, v: string) => (failOwed && k === 'rooms.bookmarkRetractionsOwed' ? Promise.reject(new Error('store closed')) : target.setSetting(k, v));
+            }
+            const value: unknown = Reflect.get(target, key, receiver);
+            return typeof value === 'function' ? value.bind(target) : value;
+          },
+        }),
+    });
+    await bedside.chat.joinRoom(room, 'Pharmacy');
+    failOwed = true;
+    await expect(bedside.chat.leaveRoom(room)).rejects.toThrow('store closed');
+    failOwed = false;
+    expect((await bedside.store.listConversations()).find((c) => c.jid === room)?.leftAt).toBeNull();
+    const at = bedside.logs.length;
+    await bedside.goOffline();
+    await bedside.comeOnline();
+    await waitReady(bedside, at);
+    expect(bedside.logs.slice(at).join('\n')).not.toContain('room-joined-elsewhere');
+    expect((await bedside.store.listConversations()).find((c) => c.jid === room)?.leftAt).toBeNull();
+    const id = (await conversationOf(bedside.store, room))!;
+    await bedside.chat.send({ conversationId: id, body: 'Pharmacy: still here', urgent: false });
+    const alicesRoom = (await conversationOf(alice.store, room))!;
+    await waitFor('alice has it', async () => ((await allMessages(alice.store, alicesRoom)).some((m) => m.body === 'Pharmacy: still here') ? true : undefined));
   });
 });

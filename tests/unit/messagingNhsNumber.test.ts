@@ -174,8 +174,15 @@ describe('findNhsNumbers', () => {
     // Superscripts, circled and parenthesised digits are symbols (No, not Nd), but a person reads
     // them as digits: so does the check (review finding).
     expect(findNhsNumbers('⁹⁴³⁴⁷⁶⁵⁹¹⁹ ⑨④③④⑦⑥⑤⑨①⑨').map((m) => m.digits)).toEqual(['9434765919', '9434765919']);
-    // One that NFKC does not make a single digit (⑩ is "10") stays a symbol.
+    // Circled forms NFKC leaves alone too (dingbat, sans-serif, double-circled), and ⓿.
+    const spell = (digits: string, one: number): string => [...digits].map((d) => (d === '0' ? '\u24FF' : String.fromCodePoint(one + Number(d) - 1))).join('');
+    for (const one of [0x2776, 0x2780, 0x278a, 0x24f5]) {
+      expect(findNhsNumbers(spell('9434765919', one)).map((m) => m.digits), one.toString(16)).toEqual(['9434765919']);
+      expect(findNhsNumbers(spell('4000000004', one)).map((m) => m.digits), one.toString(16)).toEqual(['4000000004']);
+    }
+    // One that means "10" (⑩, ❿) is not a digit.
     expect(findNhsNumbers('⑩434765919')).toEqual([]);
+    expect(findNhsNumbers('❿434765919')).toEqual([]);
   });
 
   it('finds a number whose digits carry combining marks (underline, overline, dot, keycap), and masks all of it (review finding)', () => {

@@ -87,13 +87,13 @@ function follower(state: { finished: boolean; inRoom?: Set<string>; leftHere?: S
     setUpFinished: () => state.finished,
     inRoom: (room) => state.inRoom?.has(room) ?? false,
     leftHere: (room) => state.leftHere?.has(room) ?? false,
-    kept: (room) => state.kept?.has(room) ?? false,
+    keep: async (room) => state.kept?.has(room) ?? false,
     join: async (room, name) => {
       calls.push(`join ${room} ${name}`);
       if (room.startsWith('slow')) await new Promise<void>((resolve) => (releaseJoin = resolve));
       if (room.startsWith('refusing')) throw new Error('refused');
     },
-    leave: (room) => {
+    leave: async (room) => {
       calls.push(`leave ${room}`);
       return true;
     },

@@ -27,7 +27,7 @@ import {
   type MessageBounce,
 } from '../messaging/index.js';
 import type { OutboxEntry, TeamRoom } from '../store/index.js';
-import { connectXmpp, xml, type XmlElement, type XmppConnection, type XmppConnectionState } from '../xmpp/index.js';
+import { connectXmpp, xml, XmppError, type XmlElement, type XmppConnection, type XmppConnectionState } from '../xmpp/index.js';
 import { ArchiveCatchUp } from './archiveCatchUp.js';
 import { reasonForPeople } from './connectionReason.js';
 import type {
@@ -93,6 +93,7 @@ export function startChat(options: ChatServiceOptions): ChatService {
 }
 
 const PING = 'urn:xmpp:ping';
+const NO_ROOMS: ReadonlySet<string> = new Set();
 const STANZAS = 'urn:ietf:params:xml:ns:xmpp-stanzas';
 
 class Chat implements ChatService {
@@ -195,13 +196,9 @@ class Chat implements ChatService {
       setUpFinished: () => this.#setUpFinished === this.#session && this.#isCurrent(this.#session),
       inRoom: (room) => this.#rooms.inRoom(room),
       leftHere: (room) => this.#left.has(room),
-      kept: (room) => options.keptRooms?.().has(room) ?? false,
+      keep: (room) => this.#keepRoom(room),
       join: (room, name) => this.#followJoin(room, name),
-      leave: (room) => {
-        const left = this.#rooms.leftElsewhere(room);
-        if (left) this.#emit({ type: 'directory-changed' });
-        return left;
-      },
+      leave: (room) => this.#leftElsewhere(room),
       log,
     });
     this.#directory = new Directory({
@@ -419,15 +416,48 @@ class Chat implements ChatService {
     return this.#roomEntered(room.bare, name);
   }
 
-  /** Joined at another workstation of the person's (its bookmark published there): joined here too. */
+  /**
+   * Joined at another workstation of the person's (its bookmark published there): joined here too.
+   * Never created from here (it exists: it was just joined). A failure that may pass is a gap the
+   * repair closes (it joins the bookmarked rooms again).
+   */
   async #followJoin(room: string, name: string): Promise<void> {
     if ((await this.#store.findConversationByJid(room))?.kind === 'direct') throw new TypeError('That address is a 1:1 conversation, not a room.');
-    await this.#rooms.join(room, name).catch((error: unknown) => {
+    await this.#rooms.join(room, name, { existingOnly: true }).catch((error: unknown) => {
       if (error instanceof RoomJoinError) this.#log(`chat room-join-failed room=${jidForLog(room)} error=${serverWordForLog(error.condition)}`);
+      if (!(error instanceof RoomJoinError && (error.refusedForGood || error.condition === 'left'))) this.#historyMissing();
       throw error;
     });
     this.#rooms.bookmarks.set(room, { room, name, nick: this.#rooms.nick });
     await this.#roomEntered(room, name);
+  }
+
+  /** Left at another workstation: out of it here for this session, and nothing in it waits for the person. */
+  async #leftElsewhere(room: string): Promise<boolean> {
+    if (!this.#rooms.leftElsewhere(room)) return false;
+    this.#emit({ type: 'directory-changed' });
+    const id = await this.#conversations.known(room, 'room');
+    if (id !== null) {
+      await this.#store.markConversationRead(id);
+      this.#urgent.read(id);
+    }
+    return true;
+  }
+
+  /**
+   * A room a major incident uses stays whatever another workstation did: its bookmark is put back,
+   * so the server, later sign-ins and the person's other workstations keep it too.
+   */
+  async #keepRoom(room: string): Promise<boolean> {
+    if (!(await this.#keptRooms()).has(room)) return false;
+    const name = this.#rooms.bookmarks.get(room)?.name ?? (await this.#store.findConversationByJid(room))?.title ?? room;
+    await this.#rooms.bookmark(room, name);
+    return true;
+  }
+
+  /** The rooms a major incident uses, once the stored incidents are read. */
+  async #keptRooms(): Promise<ReadonlySet<string>> {
+    return (await this.#options.keptRooms?.()) ?? NO_ROOMS;
   }
 
   /** In the room now: listed, no longer marked left, its history caught up, and what waited for it sent. */
@@ -497,9 +527,10 @@ class Chat implements ChatService {
       throw new RoomMembershipError(`${waiting} of your messages to this room ${waiting === 1 ? 'has' : 'have'} not gone yet. Leave the room once they have.`, 'outbox-waiting');
     }
     // Stored first, with the bookmark's retraction owed: if the server cannot be told now, the next
-    // sign-in tells it (#joinBookmarkedRooms).
-    await this.#store.setRoomLeft(conversation.id, this.#now());
+    // sign-in tells it (#joinBookmarkedRooms). Owed before marked: sign-in takes a room marked left
+    // but owing nothing, and bookmarked, for one joined again elsewhere.
     await this.#left.left(room);
+    await this.#store.setRoomLeft(conversation.id, this.#now());
     // Nothing in a room left is waiting for the person any more: no urgent reminders from it.
     await this.#store.markConversationRead(conversation.id);
     this.#urgent.read(conversation.id);
@@ -616,6 +647,7 @@ class Chat implements ChatService {
     await this.#live.idle();
     await this.#bounceWork;
     await resendsKept;
+    await this.#following.idle();
     await this.#setUp.catch(() => undefined);
     await this.#accepting;
     await this.#held.idle();
@@ -704,6 +736,7 @@ class Chat implements ChatService {
           this.#outbox.setReady(true);
           void this.#outbox.flush();
           void this.#retractions.flush();
+          void this.#tellOwedLeaves();
           void this.#following.setUpFinished();
           this.#emit({ type: 'session-ready' });
           return;
@@ -838,15 +871,25 @@ class Chat implements ChatService {
     for (const room of new Set(waitingIn.map((entry) => entry.conversationJid))) {
       await this.#failures.roomClosed(room).catch((error: unknown) => this.#log(`chat room-closed-failed error=${errorName(error)}`));
     }
-    if (bookmarks === null) return true;
-    const bookmarked = new Set(bookmarks.map((bookmark) => bookmark.room));
+    const kept = await this.#keptRooms();
+    if (bookmarks === null && kept.size === 0) return true;
+    const toJoin = [...(bookmarks ?? [])];
+    const bookmarked = new Set(toJoin.map((bookmark) => bookmark.room));
     for (const room of rooms) {
       if (room.left || bookmarked.has(room.jid) || this.#rooms.joined.has(room.jid)) continue;
+      if (kept.has(room.jid)) {
+        // A room a major incident uses, its bookmark gone (another workstation left it): put back.
+        const name = (await this.#store.findConversationById(room.conversationId))?.title ?? room.jid;
+        this.#log(`chat room-kept room=${jidForLog(room.jid)} reason=incident`);
+        await this.#rooms.bookmark(room.jid, name).catch((error: unknown) => this.#log(`chat bookmark-failed room=${jidForLog(room.jid)} error=${errorName(error)}`));
+        toJoin.push({ room: room.jid, name });
+        continue;
+      }
       this.#log(`chat room-absent room=${jidForLog(room.jid)} reason=no-bookmark`);
       this.#rooms.shutOut(room.jid);
     }
     const joined = await Promise.all(
-      bookmarks
+      toJoin
         .filter((bookmark) => !this.#rooms.joined.has(bookmark.room) && !this.#left.has(bookmark.room))
         .map((bookmark) =>
           this.#rooms.join(bookmark.room, bookmark.name).then(
@@ -863,6 +906,25 @@ class Chat implements ChatService {
         ),
     );
     return joined.every(Boolean);
+  }
+
+  /**
+   * Leaves made while offline, told to the server on a resumed stream (which runs no set-up, where
+   * they are told otherwise): until then the person's other workstations stay in those rooms.
+   */
+  async #tellOwedLeaves(): Promise<void> {
+    for (const room of await this.#left.owed().catch(() => [])) {
+      try {
+        await this.#rooms.forgetBookmark(room);
+      } catch (error) {
+        // No bookmark to retract is what a leave wants; anything else stays owed.
+        if (!(error instanceof XmppError && error.condition === 'item-not-found')) {
+          this.#log(`chat room-leave-unfinished room=${jidForLog(room)} error=${errorName(error)}`);
+          continue;
+        }
+      }
+      await this.#left.settled(room).catch(() => undefined);
+    }
   }
 
   /** A room joined from the bookmarks is in the list even before anyone writes in it (a new workstation). */

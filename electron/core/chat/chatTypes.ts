@@ -209,10 +209,10 @@ export interface ChatServiceOptions {
    */
   onForeignBounce?: (bounce: MessageBounce) => boolean;
   /**
-   * Rooms this workstation stays in whatever the person's other workstations do (the rooms a major
-   * incident uses): a bookmark retracted elsewhere does not take them out of these.
+   * Rooms the person stays in whatever their other workstations do (the rooms a major incident
+   * uses), once known: a bookmark retracted elsewhere is put back, and a missing one at sign-in too.
    */
-  keptRooms?: () => ReadonlySet<string>;
+  keptRooms?: () => Promise<ReadonlySet<string>>;
   /** Automatic resends after temporary ('wait') bounces: delays (default WAIT_RETRY_DELAYS_MS) and test timers. */
   bounceRetry?: { delaysMs?: readonly number[]; timers?: BounceTimers };
   /** After a live message fails to store, the archive catch-up is retried after these delays (liveRepair.ts). */

@@ -43,10 +43,13 @@ export class LeftRooms {
     return this.#left.has(room);
   }
 
-  /** The person left it here: the server's bookmark is owed its retraction until settled(). */
-  left(room: string): Promise<void> {
+  /**
+   * The person left it here: the server's bookmark is owed its retraction until settled(). Known as
+   * left only once the debt is stored: if that fails, nothing is left (the caller says so).
+   */
+  async left(room: string): Promise<void> {
+    await this.#changeOwed((owed) => owed.add(room));
     this.#left.add(room);
-    return this.#changeOwed((owed) => owed.add(room));
   }
 
   /** Joined again (here): no longer left, and any retraction still owed would undo the join. */

@@ -18,11 +18,14 @@ export interface RoomFollowingDeps {
   inRoom(room: string): boolean;
   /** The person left it on this workstation: the echo of our own retraction changes nothing. */
   leftHere(room: string): boolean;
-  /** Rooms a major incident uses: never left because of another workstation. */
-  kept(room: string): boolean;
+  /**
+   * Rooms a major incident uses are never left because of another workstation: true if this is one
+   * (its bookmark has been put back).
+   */
+  keep(room: string): Promise<boolean>;
   join(room: string, name: string): Promise<void>;
   /** Out of the room for this session; false if we were not in it. */
-  leave(room: string): boolean;
+  leave(room: string): Promise<boolean>;
   log(line: string): void;
 }
 
@@ -51,6 +54,11 @@ export class RoomFollowing {
     return this.#applyWaiting();
   }
 
+  /** Settles once the changes being applied are (the store must not close under them). */
+  idle(): Promise<void> {
+    return this.#applying;
+  }
+
   #applyWaiting(): Promise<void> {
     this.#applying = this.#applying.then(async () => {
       while (this.#waiting.size > 0 && this.deps.setUpFinished()) {
@@ -73,10 +81,10 @@ export class RoomFollowing {
     }
     // Our own leave's echo.
     if (this.deps.leftHere(room)) return;
-    if (this.deps.kept(room)) {
+    if (await this.deps.keep(room)) {
       this.deps.log(`chat room-kept room=${jidForLog(room)} reason=incident`);
       return;
     }
-    if (this.deps.leave(room)) this.deps.log(`chat room-left-elsewhere room=${jidForLog(room)}`);
+    if (await this.deps.leave(room)) this.deps.log(`chat room-left-elsewhere room=${jidForLog(room)}`);
   }
 }

@@ -63,6 +63,18 @@ const INVISIBLE = /[\p{Cf}\p{Default_Ignorable_Code_Point}\p{M}]/u;
 const NEEDS_READING = /[\p{Cf}\p{Default_Ignorable_Code_Point}\p{M}\p{No}\u2015\u2212\uFE58\uFE63\uFF0D\uFF0E\uFE52\uFF0F\u2215\u2044]|(?![ 0-9])[\p{Zs}\p{Nd}]/u;
 /** Other digit forms (circled ①, superscript ², subscript ₂...): read as the single digit NFKC gives, if it gives one. */
 const OTHER_NUMBER = /^\p{No}$/u;
+/**
+ * Circled digits NFKC leaves alone, as runs of one to nine (the tenth of each run is "10"): dingbat
+ * negative ❶, sans-serif ➀, negative sans-serif ➊, double-circled ⓵; and the negative circled zero ⓿.
+ */
+const UNDECOMPOSED_CIRCLED_ONE = [0x2776, 0x2780, 0x278a, 0x24f5] as const;
+const NEGATIVE_CIRCLED_ZERO = 0x24ff;
+
+function circledDigit(point: number): string | null {
+  if (point === NEGATIVE_CIRCLED_ZERO) return '0';
+  for (const one of UNDECOMPOSED_CIRCLED_ONE) if (point >= one && point < one + 9) return String(point - one + 1);
+  return null;
+}
 /** Decimal digits of any script (fullwidth ０-９, Arabic-Indic, Devanagari, mathematical bold...). */
 const ANY_DIGIT = /^\p{Nd}$/u;
 /** Any space separator (ideographic, medium mathematical, Ogham...): read as a space. */
@@ -95,6 +107,8 @@ function asRead(point: string): string {
   if (OTHER_NUMBER.test(point)) {
     const compatible = point.normalize('NFKC');
     if (/^[0-9]$/.test(compatible)) return compatible;
+    const circled = circledDigit(point.codePointAt(0) as number);
+    if (circled !== null) return circled;
   }
   if (ANY_SPACE.test(point)) return ' ';
   return MARK_LOOKALIKES[point] ?? point;

@@ -618,7 +618,10 @@ export class SessionController {
     const chat = this.deps.startChat({
       onStructured: (delivery) => incident.receive(delivery),
       onForeignBounce: (bounce) => incident.bounced(bounce),
-      keptRooms: () => (this.#open === open ? this.incidentRoomsInUse() : new Set()),
+      keptRooms: async () => {
+        await open.incidentLoaded;
+        return this.#open === open ? this.incidentRoomsInUse() : new Set<string>();
+      },
       store: open.store,
       account,
       trust: this.deps.chatTrust,
