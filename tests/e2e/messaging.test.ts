@@ -551,7 +551,7 @@ describe('messaging between two people, end to end', () => {
     await expect.poll(() => alice.page.getByText('bob can no longer read this room.').isVisible()).toBe(true);
     // The list, read again from the server, has Alice alone.
     await expect.poll(async () => (await readers.getByRole('listitem').allTextContents()).map((t) => t.replace(/\s+/g, ' ').trim())).toEqual([
-      expect.stringMatching(new RegExp(`^alice \\(you\\) ${alice.jid} Owner`)),
+      expect.stringMatching(new RegExp(`^Alice Moreno \\(you\\) ${alice.jid} Owner`)),
     ]);
 
     // Bob's side: the history stays, and nothing can be typed where it could not go.

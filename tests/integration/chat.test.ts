@@ -241,7 +241,7 @@ describe('chat service', () => {
     expect(await alice.chat.roomMembers(room)).toEqual({
       membersOnly: true,
       members: [
-        { jid: alice.jid, name: 'alice', affiliation: 'owner', here: true, you: true, presence: null },
+        { jid: alice.jid, name: 'Name of alice', affiliation: 'owner', here: true, you: true, presence: null },
         { jid: bob.jid, name: 'bob', affiliation: 'member', here: true, you: false, presence: 'busy' },
       ],
     });

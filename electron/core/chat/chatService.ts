@@ -500,7 +500,8 @@ class Chat implements ChatService {
     const listed = members
       .map(({ jid, affiliation }) => ({
         jid,
-        name: this.#directory.nameOf(jid) ?? here.get(jid) ?? titleFromJid(jid),
+        // Our own line by the name we sign with (the roster rarely lists ourselves).
+        name: jid === this.#ownBare ? this.#options.self.name : (this.#directory.nameOf(jid) ?? here.get(jid) ?? titleFromJid(jid)),
         affiliation,
         here: here.has(jid),
         you: jid === this.#ownBare,
