@@ -234,4 +234,18 @@ describe('room message authorship', () => {
     await waitFor('carol has it', async () => ((await allMessages(carol.store, carolsRoom)).some((m) => m.body === 'Crash call bay 3') ? true : undefined), 10_000);
     expect(await alice.store.pendingOutbox()).toEqual([]);
   });
+
+  it('a nick made to look like someone else with blank letters is shown with them removed, not as a look-alike', async () => {
+    await pool.closeAll();
+    const alice = await pool.open(server, 'alice', { resource: 'nick-blank' });
+    const room = `ward12-${Date.now()}@${server.mucDomain}`;
+    const aliceRoom = await alice.chat.joinRoom(room, 'Ward 12');
+    await alice.chat.addRoomMembers(room, [`mallory@${server.domain}`]);
+    // Prosody takes a Hangul filler in a nick (stringprep leaves U+1160 as it is); it shows as a space.
+    const mallory = await memberAs('mallory', room, 'Dr\u1160A Smith');
+    await mallory.send(xml('message', { to: room, type: 'groupchat', id: 'blank-1' }, xml('body', {}, 'Discharge bed 4')));
+    const stored = await waitFor('alice has it', async () => (await allMessages(alice.store, aliceRoom)).find((m) => m.body === 'Discharge bed 4'));
+    expect(stored.senderName).toBe('DrA Smith');
+    expect(stored.senderJid).toBe(`mallory@${server.domain}`);
+  });
 });

@@ -4,6 +4,7 @@ import {
   containsNhsNumber,
   countCharacters,
   DEFAULT_BODY_LIMIT,
+  neutraliseName,
   neutraliseText,
   sanitizeBody,
 } from '../../electron/core/messaging/index.js';
@@ -92,6 +93,13 @@ describe('sanitizeBody', () => {
     expect(sanitizeBody('pasted \uFFFF from EPR\uFFFE \uFDD0bed 4\u{10FFFF}').text).toBe('pasted  from EPR bed 4');
     expect(checkOutgoingBody('\uFFFF\uFFFE')).toMatchObject({ ok: false });
     expect(neutraliseText('Sam Okafor\uFFFE')).toBe('Sam Okafor');
+  });
+
+  it('removes blank letters from names (Hangul fillers, the braille blank), which only disguise them', () => {
+    expect(neutraliseName('Dr\u3164A\u115F Smith\u2800', 80)).toBe('DrA Smith');
+    expect(neutraliseName('\u3164\uFFA0\u2800', 80)).toBeNull();
+    // Message text keeps them: only names are shown where a look-alike misleads.
+    expect(sanitizeBody('a\u3164b').text).toBe('a\u3164b');
   });
 
   it('repairs lone surrogates', () => {

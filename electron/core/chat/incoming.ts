@@ -4,12 +4,15 @@
  * then delivery updates, read markers and retractions in arrival order. Live stanzas are
  * queued and applied in micro-batches; archive pages are applied by archiveCatchUp.
  */
-import { buildReceipt, jidForLog, type IncomingBounce, type IncomingEvent, type IncomingMessage, type MessageBounce } from '../messaging/index.js';
+import { buildReceipt, jidForLog, neutraliseName, type IncomingBounce, type IncomingEvent, type IncomingMessage, type MessageBounce } from '../messaging/index.js';
 import type { ConversationKind, ReceivedMessageInput, WardlineStore } from '../store/index.js';
 import type { XmlElement } from '../xmpp/index.js';
 import type { ConversationIds } from './conversationIds.js';
 import type { SenderCard } from './senderCard.js';
 import { errorName } from '../logSafeErrors.js';
+
+/** A room nick shown as a sender's name, at most this many characters (as long as a sender card's name). */
+const MAX_NICK_SHOWN = 80;
 
 /** The events that carry meaning (ignored and rejected ones are logged where they are parsed). */
 export type MeaningfulEvent = Exclude<IncomingEvent, { kind: 'ignored' } | { kind: 'rejected' }>;
@@ -113,7 +116,8 @@ export async function applyReceived(deps: IncomingDeps, items: readonly Received
       serverId: event.stanzaId,
       originId: event.originId,
       senderJid: senderOf(deps, event),
-      senderName: card?.name ?? event.nick,
+      // A room nick is whatever the writer typed (not every server refuses bidi or blank letters).
+      senderName: card?.name ?? neutraliseName(event.nick, MAX_NICK_SHOWN),
       senderRole: card?.role ?? null,
       body: event.body,
       sentAt: Math.round(event.sentAt),

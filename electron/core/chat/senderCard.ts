@@ -3,7 +3,7 @@
  * Wardline element that other clients ignore. The JID stays the identity; this is the label
  * recorded with the message ("who they were then"), so it is neutralised and bounded like a body.
  */
-import { neutraliseText } from '../messaging/index.js';
+import { neutraliseName } from '../messaging/index.js';
 import { xml, type XmlElement } from '../xmpp/index.js';
 
 export const SENDER_NS = 'urn:wardline:sender:0';
@@ -40,8 +40,5 @@ function forwardedMessage(stanza: XmlElement): XmlElement | undefined {
 }
 
 function clean(value: unknown): string | null {
-  if (typeof value !== 'string') return null;
-  const text = neutraliseText(value).replace(/\s+/g, ' ').trim();
-  if (text.length === 0) return null;
-  return [...text].slice(0, MAX_LABEL).join('');
+  return typeof value === 'string' ? neutraliseName(value, MAX_LABEL) : null;
 }

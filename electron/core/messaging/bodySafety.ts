@@ -94,23 +94,25 @@ export function neutraliseText(raw: string): string {
     });
 }
 
-/** Length as a person (and the composer's counter) counts it: Unicode code points. */
 const WHITESPACE_RUN = /\s+/gu;
+/** Letters that show as nothing (Hangul fillers, the braille blank): in a name they only disguise it. */
+const BLANK_LETTERS = /[\u115F\u1160\u3164\uFFA0\u2800]/gu;
 
 /**
- * A name made safe for one line (notifications, tombstones): control, bidi and invisible
- * formatting characters removed, whitespace collapsed, capped at `max` code points with an
- * ellipsis. Null when nothing visible is left.
+ * A name made safe for one line (sender names, notifications, tombstones): control, bidi and
+ * invisible formatting characters and blank letters removed, whitespace collapsed, capped at `max`
+ * code points with an ellipsis. Null when nothing visible is left.
  */
 export function neutraliseName(raw: string | null, max: number): string | null {
   if (raw === null) return null;
-  const flat = neutraliseText(raw).replace(WHITESPACE_RUN, ' ').trim();
+  const flat = neutraliseText(raw).replace(BLANK_LETTERS, '').replace(WHITESPACE_RUN, ' ').trim();
   if (flat === '') return null;
   const points = Array.from(flat);
   if (points.length <= max) return flat;
   return `${points.slice(0, max - 1).join('').trimEnd()}…`;
 }
 
+/** Length as a person (and the composer's counter) counts it: Unicode code points. */
 export function countCharacters(text: string): number {
   let count = 0;
   for (let i = 0; i < text.length; i += 1) {

@@ -45,6 +45,7 @@ export {
   sanitizeBody,
   checkOutgoingBody,
   neutraliseText,
+  neutraliseName,
   countCharacters,
   DEFAULT_BODY_LIMIT,
   type SanitizedBody,
