@@ -661,4 +661,32 @@ describe('messaging between two people, end to end', () => {
       await desk.app.close();
     }
   });
+
+  it('sends a message to the conversation it was written in, even when the person opens another while its draft is still being saved (review finding)', async () => {
+    const nav = alice.page.getByRole('navigation', { name: 'Conversations' });
+    const sent: { conversationId: number; body: string }[] = [];
+    const real = alice.app.core.dispatch;
+    // A busy store (an archive catch-up, say): the draft save takes a second and a half.
+    (alice.app.core as { dispatch: typeof real }).dispatch = async (context, channel, payload) => {
+      if (channel === 'drafts:save') await new Promise((resolve) => setTimeout(resolve, 1_500));
+      if (channel === 'messages:send') sent.push(payload as { conversationId: number; body: string });
+      return real(context, channel, payload);
+    };
+    try {
+      await nav.getByRole('button', { name: /^Dr Bob Reyes/ }).click();
+      const composer = alice.page.getByLabel('Message', { exact: true });
+      await composer.fill('Bed 4 for Dr Reyes only: NHS 943 476 5919');
+      await alice.page.waitForTimeout(DRAFT_PAUSE_MS + 150);
+      await composer.press('Enter');
+      // At once, before the save is done, the person opens another conversation.
+      await nav.getByRole('button', { name: /ward7-nursing|Ward 7 nursing/ }).first().click();
+      await expect.poll(() => sent.length, { timeout: 10_000 }).toBe(1);
+      const list = (await real({ senderUrl: alice.page.url(), isMainFrame: true }, 'conversations:list', {})) as { ok: true; value: { id: number; address: string }[] };
+      expect(sent[0]?.conversationId).toBe(list.value.find((c) => c.address === bob.jid)?.id);
+      await expect.poll(() => bob.page.getByText('Bed 4 for Dr Reyes only', { exact: false }).count()).toBeGreaterThan(0);
+    } finally {
+      (alice.app.core as { dispatch: typeof real }).dispatch = real;
+    }
+  });
 });
+
