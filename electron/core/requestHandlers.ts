@@ -109,17 +109,23 @@ export function requestHandlers(
       }),
     'rooms:removeMember': ({ roomJid, memberJid }) =>
       personFacing(async () => {
-        await session.chat().removeRoomMember(roomJid, memberJid);
+        // This person's chat and audit trail, taken before waiting: a lock and someone else's unlock
+        // meanwhile must not have the step recorded as theirs.
+        const chat = session.chat();
+        const audit = session.auditTrail();
+        await chat.removeRoomMember(roomJid, memberJid);
         // Who can read a clinical room changed: accountable, like every other governance step.
-        session.auditTrail().recordQuietly('room-member-removed', { member: memberJid, room: roomJid });
+        audit.recordQuietly('room-member-removed', { member: memberJid, room: roomJid });
         return { removed: true as const };
       }),
     'rooms:leave': ({ roomJid }) =>
       personFacing(async () => {
+        // Taken before waiting: after a lock and someone else's unlock, session.chat() is theirs.
+        const chat = session.chat();
         // How the hospital reaches its staff in a major incident: not something one click drops. Compared
         // as the chat service will address it (a trailing dot or capitals must not slip past).
         if ((await session.incidentRoomsInUseLoaded()).has(bareJidOf(roomJid) ?? roomJid)) throw new WardlineFailure('rejected', INCIDENT_ROOM_KEPT);
-        await session.chat().leaveRoom(roomJid);
+        await chat.leaveRoom(roomJid);
         return { left: true as const };
       }),
     'held:list': async () => {

@@ -29,4 +29,17 @@ describe('NoteClipboard', () => {
     await notes.takeBack();
     expect(board.text).toBe('bed list from the EPR');
   });
+
+  it('takes back a note whose write was still on its way when the lock came (an asynchronous clipboard; review finding)', async () => {
+    const board = fakeClipboard();
+    let finishWrite: () => void = () => undefined;
+    board.writeText = (text: string) => new Promise<void>((resolve) => (finishWrite = () => ((board.text = text), resolve())));
+    const notes = new NoteClipboard(board);
+    const copying = notes.copy('Advice for 943 476 5919');
+    await notes.takeBack();
+    finishWrite();
+    await copying;
+    expect(board.text).toBe('');
+  });
 });
+

@@ -20,8 +20,14 @@ export class NoteClipboard {
   constructor(private readonly port: ClipboardPort) {}
 
   async copy(text: string): Promise<void> {
-    await this.port.writeText(text);
+    // Known before it is written: a lock while the write is on its way must still take it back.
     this.#copied = text;
+    await this.port.writeText(text);
+    if (this.#copied !== text) {
+      // Taken back (a lock) while it was being written, perhaps before it got there: again, now.
+      if ((await this.port.readText()) === text) await this.port.clear();
+      return;
+    }
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = setTimeout(() => void this.takeBack(), CLIPBOARD_KEEP_MS);
     this.#timer.unref?.();
