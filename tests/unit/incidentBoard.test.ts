@@ -414,3 +414,23 @@ describe('arrivals (security review)', () => {
     expect(b.requests[0]?.lines[0]).toMatchObject({ assigned: 1, arrived: 1 });
   });
 });
+
+describe('withdrawing after an instruction (review finding)', () => {
+  it('someone told to come in who then says "not available" and later offers again is an offer, not "coming in" again', () => {
+    const events = [
+      declare(),
+      request(),
+      response('amy', { status: 'now', etaMinutes: 10 }, { at: T0 + 10 * MIN, eventId: 'a1' }),
+      comeIn('amy', { at: T0 + 11 * MIN }),
+      response('amy', { status: 'unavailable' }, { at: T0 + 12 * MIN, eventId: 'a2' }),
+      response('amy', { status: 'now', etaMinutes: 30 }, { at: T0 + 20 * MIN, eventId: 'a3' }),
+    ];
+    const board = deriveBoard(events, { incidentId: INCIDENT, declarers: [LEAD] });
+    expect(board.responders.find((r) => r.jid.startsWith('amy'))?.status).toBe('offered');
+    expect(board.requests[0]?.lines[0]?.assigned).toBe(0);
+    // A new instruction after the new offer counts as before.
+    const again = deriveBoard([...events, comeIn('amy', { at: T0 + 21 * MIN, eventId: 'c2' })], { incidentId: INCIDENT, declarers: [LEAD] });
+    expect(again.responders.find((r) => r.jid.startsWith('amy'))?.status).toBe('assigned');
+  });
+});
+

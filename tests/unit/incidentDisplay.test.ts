@@ -100,3 +100,21 @@ describe('control-room display', () => {
     expect(formatElapsed(-5)).toBe('0 min');
   });
 });
+
+describe('the control-room display and NHS numbers spaced out (review finding)', () => {
+  it('masks a number written with double spaces, which the wall would show as single ones', () => {
+    const board = deriveBoard(
+      [
+        declare({ details: 'Casualty 943  476  5919 to resus' }),
+        request({ lines: [{ role: 'ED nurse', count: 2, location: 'Resus bay 943  476  5919', by: null }] }),
+        response('amy', { status: 'now', etaMinutes: 10 }),
+        comeIn('amy'),
+      ],
+      { incidentId: INCIDENT, declarers: [LEAD] },
+    );
+    const shown = JSON.stringify(displayView(board, { now: T0 + 20 * MIN })).replace(/\s+/g, ' ');
+    expect(shown).not.toMatch(/943 ?476 ?5919/);
+    expect(maskNhsNumbers('Resus bay 943 \u00A0476   5919')).not.toMatch(/943|5919/);
+  });
+});
+

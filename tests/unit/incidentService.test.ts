@@ -425,3 +425,53 @@ describe('IncidentService', () => {
   });
 });
 
+/** Hands every event `from` wrote to `to`, as 1:1 copies (what the server would deliver). */
+function relay(from: IncidentService, fromJid: string, incidentId: string, to: IncidentService): void {
+  for (const event of from.events(incidentId)) {
+    if (event.actor !== fromJid) continue;
+    const draft: Partial<typeof event> = { ...event };
+    delete draft.actor;
+    to.receive({ message: buildIncidentMessage({ to: 'x@trust.test', type: 'chat', id: `m-${event.eventId}`, event: draft as IncidentEventDraft }), actor: fromJid, source: 'live', conversation: fromJid, type: 'chat' });
+  }
+}
+
+describe('IncidentService (review findings, incident mode)', () => {
+  it('a responder can still answer an open incident after a later one was declared and closed (a drill elsewhere)', async () => {
+    const SITE = 'site@trust.test';
+    let clock = T0;
+    const lead = service(memoryStore(), null, LEAD, () => clock, [LEAD, SITE]);
+    const site = service(memoryStore(), null, SITE, () => clock, [LEAD, SITE]);
+    const amy = service(memoryStore(), null, AMY, () => clock, [LEAD, SITE]);
+    await Promise.all([lead.start(), site.start(), amy.start()]);
+    const { incidentId: real } = await lead.declare({ name: 'Real', exercise: false, details: '', coordinators: [], displays: [], announcementRoom: null, coordinationRoom: null });
+    const { requestId } = await lead.request({ lines: [{ role: 'ED nurse', count: 2, location: 'ED', by: null }], note: '' });
+    relay(lead, LEAD, real, amy);
+    clock += 10 * 60_000;
+    const { incidentId: drill } = await site.declare({ name: 'Drill elsewhere', exercise: true, details: '', coordinators: [], displays: [], announcementRoom: null, coordinationRoom: null });
+    await site.close({});
+    relay(site, SITE, drill, amy);
+    expect(amy.currentId()).toBe(real);
+    await amy.respond({ requestId, availability: { status: 'now', etaMinutes: 10 } });
+    expect(amy.board(real)?.responders.map((r) => r.jid)).toEqual([AMY]);
+  });
+
+  it('refuses an incident whose call-ins could not carry every coordinator and display, instead of showing a call-in never sent', async () => {
+    const { chat, sent, goOnline } = fakeChat();
+    goOnline();
+    const lead = service(memoryStore(), chat);
+    await lead.start();
+    const many = (prefix: string, n: number): string[] => Array.from({ length: n }, (_, i) => `${prefix}${i}@trust.test`);
+    await expect(
+      lead.declare({ name: 'Big', exercise: false, details: '', coordinators: many('c', 24), displays: many('wall', 9), announcementRoom: null, coordinationRoom: null }),
+    ).rejects.toThrow('Name at most 32 coordinators and control-room displays together');
+    expect(lead.board()).toBeNull();
+    await lead.declare({ name: 'Big', exercise: false, details: '', coordinators: many('c', 22), displays: many('wall', 9), announcementRoom: null, coordinationRoom: null });
+    await settle();
+    sent.length = 0;
+    await lead.request({ lines: [{ role: 'ED nurse', count: 2, location: 'ED', by: null }], note: '' });
+    await settle();
+    expect(sent.length).toBe(31);
+    expect(lead.unsent()).toBe(0);
+  });
+});
+

@@ -92,6 +92,8 @@ export function normaliseLabel(text: string): string {
 interface MutableRow extends ResponderRow {
   responseSeq: number;
   directiveSeq: number;
+  /** When they last said "not available": an instruction given before it no longer counts, even if they offer again. */
+  withdrawnSeq: number;
   /**
    * The come-in they answered by arriving (null: they turned up unasked). A later stand-down when
    * the call-in ends or the incident closes does not undo an arrival: they still filled the line.
@@ -99,9 +101,17 @@ interface MutableRow extends ResponderRow {
   arrivedFor: Directive | null;
 }
 
-/** The come-in a row counts by: the current directive, else the one an arrival answered (unless since released one by one). */
+/**
+ * The instruction still in force: none once they said "not available" after it (offering again
+ * later makes them an offer for the coordinator to place, not "coming in" as before; review finding).
+ */
+function directiveInForce(row: MutableRow): Directive | null {
+  return row.directive !== null && row.directiveSeq > row.withdrawnSeq ? row.directive : null;
+}
+
+/** The come-in a row counts by: the instruction in force, else the one an arrival answered (unless since released one by one). */
 function comeInOf(row: MutableRow): Directive | null {
-  if (row.directive?.action === 'come-in') return row.directive;
+  if (directiveInForce(row)?.action === 'come-in') return row.directive;
   if (row.arrivedFor === null || row.directive?.standDownReason === 'individual') return null;
   return row.arrivedFor;
 }
@@ -109,9 +119,10 @@ function comeInOf(row: MutableRow): Directive | null {
 function statusOf(row: MutableRow): ResponderStatus {
   if (row.arrivedAt !== null) return 'arrived';
   const unavailable = row.availability?.status === 'unavailable';
-  if (unavailable && (row.directive === null || row.responseSeq > row.directiveSeq)) return 'not-available';
-  if (row.directive !== null) {
-    return row.directive.action === 'come-in' ? 'assigned' : row.directive.action === 'standby' ? 'standby' : 'stood-down';
+  const directive = directiveInForce(row);
+  if (unavailable && (directive === null || row.responseSeq > row.directiveSeq)) return 'not-available';
+  if (directive !== null) {
+    return directive.action === 'come-in' ? 'assigned' : directive.action === 'standby' ? 'standby' : 'stood-down';
   }
   return unavailable ? 'not-available' : 'offered';
 }
@@ -296,6 +307,7 @@ export function deriveBoard(events: readonly IncidentEvent[], options: BoardOpti
         responseCount: 0,
         responseSeq: -1,
         directiveSeq: -1,
+        withdrawnSeq: -1,
         arrivedFor: null,
       };
       rows.set(key, row);
@@ -381,6 +393,7 @@ export function deriveBoard(events: readonly IncidentEvent[], options: BoardOpti
         row.availability = event.availability;
         row.respondedAt = event.at;
         row.responseSeq = seq;
+        if (event.availability.status === 'unavailable') row.withdrawnSeq = seq;
         row.responseCount += 1;
         row.offeredAfterFilled = event.availability.status !== 'unavailable' && isFilledFor(row, request);
         return null;
@@ -453,7 +466,7 @@ export function deriveBoard(events: readonly IncidentEvent[], options: BoardOpti
         closedAt: closedRequests.get(request.requestId) ?? null,
       };
     });
-  board.responders = finalRows.map(({ responseSeq: _r, directiveSeq: _d, arrivedFor: _a, ...row }) => row);
+  board.responders = finalRows.map(({ responseSeq: _r, directiveSeq: _d, withdrawnSeq: _w, arrivedFor: _a, ...row }) => row);
   board.locations = locationTotals(board.requests);
   board.timeline = timeline;
   return board;

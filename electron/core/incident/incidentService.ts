@@ -18,7 +18,7 @@ import { failureReason, isBounceFromRecipient, jidForLog, parseJid, type Message
 import { DeliveryFailureReasonSchema, type DeliveryFailureReason } from '../../common/contract.js';
 import type { XmlElement } from '../xmpp/index.js';
 import { actionDrafts, autoReplyDrafts, deriveBoard, incidentIdFor, standDownTargets, type CoordinatorAction } from './board.js';
-import { buildIncidentMessage, incidentDestinations, parseIncidentStanza, type IncidentRoutes } from './incidentForms.js';
+import { buildIncidentMessage, INCIDENT_LIMITS, incidentDestinations, parseIncidentStanza, type IncidentRoutes } from './incidentForms.js';
 import { INCIDENT_KINDS, type Availability, type IncidentBoard, type IncidentEvent, type IncidentEventDraft, type RequestLine } from './incidentTypes.js';
 import { INCIDENT_RECORD_MAX_CHARS, type IncidentChanges, type IncidentRecords } from '../store/incidentQueries.js';
 
@@ -268,17 +268,19 @@ export class IncidentService {
   }
 
   /**
-   * The current incident: one this person coordinates or displays and that is still open, else
-   * the most recently declared. A colleague's later declaration never pulls a coordinator away
-   * from the incident they are running.
+   * The current incident: one this person coordinates or displays and that is still open, else the
+   * most recently declared one still open, else the most recently declared. A colleague's later
+   * declaration never pulls a coordinator away from the incident they are running, and a later one
+   * already closed (a drill) never hides an open one from its responders (review finding).
    */
   currentId(): string | null {
     const incidents = this.incidents();
-    const mine = incidents.find(({ incidentId }) => {
+    const open = incidents.filter(({ incidentId }) => this.board(incidentId)?.closedAt === null);
+    const mine = open.find(({ incidentId }) => {
       const board = this.board(incidentId);
-      return board !== null && board.closedAt === null && this.roleIn(board) !== 'responder';
+      return board !== null && this.roleIn(board) !== 'responder';
     });
-    return (mine ?? incidents[0])?.incidentId ?? null;
+    return (mine ?? open[0] ?? incidents[0])?.incidentId ?? null;
   }
 
   board(incidentId: string | null = this.currentId()): IncidentBoard | null {
@@ -324,6 +326,10 @@ export class IncidentService {
     if (name === '') throw new IncidentError('Give the incident a name.');
     const incidentId = incidentIdFor(this.#self);
     const coordinators = unique([this.#self, ...input.coordinators]);
+    // Every call-in names them all as where answers go, in one form field.
+    if (unique([...coordinators, ...input.displays]).length > INCIDENT_LIMITS.values) {
+      throw new IncidentError(`Name at most ${INCIDENT_LIMITS.values} coordinators and control-room displays together (you included): every call-in must reach them all.`);
+    }
     const chat = this.#deps.chat();
     // Rooms first: the declaration names them. A room that cannot be set up is reported, not hidden.
     if (chat !== null) {
@@ -416,7 +422,7 @@ export class IncidentService {
   // Responder actions
 
   async respond(input: { incidentId?: string; requestId: string; availability: Availability; name?: string; role?: string }): Promise<void> {
-    const board = this.#anyBoard(input.incidentId);
+    const board = this.#boardHolding(input.incidentId, (b) => b.requests.some((r) => r.requestId === input.requestId));
     const request = board.requests.find((r) => r.requestId === input.requestId);
     if (request === undefined) throw new IncidentError('That call-in request has not reached this computer.');
     const role = (input.role ?? this.#deps.self.role).trim();
@@ -427,7 +433,7 @@ export class IncidentService {
   }
 
   async acknowledge(input: { incidentId?: string; directiveId: string }): Promise<void> {
-    const board = this.#anyBoard(input.incidentId);
+    const board = this.#boardHolding(input.incidentId, (b) => b.responders.some((r) => r.jid === this.#self && r.directive?.eventId === input.directiveId));
     const row = board.responders.find((r) => r.jid === this.#self && r.directive?.eventId === input.directiveId);
     if (row === undefined) throw new IncidentError('There is no such instruction to acknowledge.');
     await this.#emit({
@@ -440,7 +446,7 @@ export class IncidentService {
   }
 
   async arrive(input: { incidentId?: string; requestId: string; location?: string | null }): Promise<void> {
-    const board = this.#anyBoard(input.incidentId);
+    const board = this.#boardHolding(input.incidentId, (b) => b.requests.some((r) => r.requestId === input.requestId));
     if (!board.requests.some((r) => r.requestId === input.requestId)) throw new IncidentError('That call-in request has not reached this computer.');
     await this.#emit({ ...this.#base(board), kind: 'arrive', requestId: input.requestId, responder: this.#self, location: input.location ?? null });
   }
@@ -649,6 +655,13 @@ export class IncidentService {
     const routes = this.#routes(draft, board);
     const destinations = incidentDestinations(draft, routes);
     const entries = destinations.map((destination): PendingSend => ({ id: newTransmitId(), ...destination, draft }));
+    // Checked before it is shown or queued: one the form cannot carry (e.g. more addresses to reply
+    // to than a form field takes) would otherwise sit on our own board, never sent (review finding).
+    try {
+      buildIncidentMessage({ to: this.#self, type: 'chat', id: 'check', event: draft });
+    } catch {
+      throw new IncidentError(`That is more than a major-incident message can carry (at most ${INCIDENT_LIMITS.values} coordinators and control-room displays together). It was not sent.`);
+    }
     // Our own copy is folded in at once: the board shows it before the server has it.
     if (!entries.every(fitsRecord) || !this.#add({ ...draft, actor: this.#self } as IncidentEvent)) {
       throw new IncidentError('That could not be recorded on this computer: it is too long, or this incident has too many records. It was not sent.');
@@ -712,6 +725,19 @@ export class IncidentService {
     return board;
   }
 
+  /**
+   * A responder's answer names a request or instruction, whose ids are unique: it belongs to the
+   * incident holding it (newest first), whichever incident the screen shows as current.
+   */
+  #boardHolding(incidentId: string | undefined, holds: (board: IncidentBoard) => boolean): IncidentBoard {
+    if (incidentId !== undefined) return this.#anyBoard(incidentId);
+    for (const { incidentId: id } of this.incidents()) {
+      const board = this.board(id);
+      if (board !== null && board.declaration !== null && holds(board)) return board;
+    }
+    return this.#anyBoard(undefined);
+  }
+
   #coordinatorBoard(incidentId: string | undefined): IncidentBoard {
     const board = this.#anyBoard(incidentId);
     if (this.roleIn(board) !== 'coordinator') throw new IncidentError('Only the incident’s coordinators can do that.');
@@ -732,7 +758,8 @@ export class IncidentService {
     }
     const key = `${event.actor}\u0000${event.eventId}\u0000${json}`;
     if (this.#events.has(key)) return false;
-    if (!this.#hasRoomFor(event)) {
+    // Loading: what is stored was admitted when it arrived (in an order the store does not keep).
+    if (!this.#loading && !this.#hasRoomFor(event)) {
       this.#log(`incident ignored reason=over-limit kind=${event.kind}`);
       return false;
     }

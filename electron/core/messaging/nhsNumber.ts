@@ -18,8 +18,8 @@ export interface NhsNumberMatch {
 }
 
 /**
- * Ten contiguous digits, or 3-3-4 grouped as people and systems write them: by a space (any
- * width, no-break included, or a tab), or by a hyphen or dash, a dot or a slash with up to two
+ * Ten contiguous digits, or 3-3-4 grouped as people and systems write them: by one to three spaces
+ * (any width, no-break included, or tabs), or by a hyphen or dash, a dot or a slash with up to two
  * spaces either side ("943 476 5919", "943-476-5919", "943 - 476 - 5919", "943.476.5919",
  * "943/476/5919"). Not touching another digit on either side, so part of a longer run of digits
  * (a phone number) is not taken for one. A digit beyond a mark does not count ("Bay 3/9434765919",
@@ -28,7 +28,8 @@ export interface NhsNumberMatch {
  */
 const SPACE = String.raw`[ \t\u00A0\u2002-\u200A\u202F]`;
 const MARK = String.raw`[\-\u2010-\u2014./]`;
-const SEPARATOR = String.raw`(?:${SPACE}{0,2}${MARK}${SPACE}{0,2}|${SPACE})`;
+// Up to three spaces alone: a screen that collapses spaces (the control-room display) shows "943  476" as "943 476".
+const SEPARATOR = String.raw`(?:${SPACE}{0,2}${MARK}${SPACE}{0,2}|${SPACE}{1,3})`;
 const SHAPE = String.raw`(?:\d{10}|\d{3}${SEPARATOR}\d{3}${SEPARATOR}\d{4})`;
 const CANDIDATE = new RegExp(String.raw`(?<!\d)${SHAPE}(?!\d)`, 'g');
 const EXACT = new RegExp(`^${SHAPE}$`);
