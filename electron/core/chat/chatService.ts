@@ -1018,7 +1018,7 @@ class Chat implements ChatService {
         return;
     }
     if (event.kind === 'message' && this.#options.onStructured !== undefined) {
-      const delivery = structuredDelivery(stanza, event, this.#ownBare, (room, nick) => this.#rooms.realJid(room, nick));
+      const delivery = structuredDelivery(stanza, event, this.#ownBare, (room, nick) => this.#rooms.realJid(room, nick), this.#incomingDeps.isTrustedAddress);
       if (delivery !== null && this.#options.onStructured(delivery)) return;
     }
     const item: ReceivedItem = { event, card: event.kind === 'message' ? readSenderCard(stanza) : null };

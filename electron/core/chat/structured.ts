@@ -23,16 +23,18 @@ function innerMessage(stanza: XmlElement, source: IncomingMessage['source']): Xm
 }
 
 /**
- * The delivery, or null when the message has no form or its sender cannot be established.
- * Archived room messages name the real sender in the room archive's own <x muc#user><item jid/>
- * (a whois=anyone room; parseIncoming checked the result came from the room we queried); live
- * room messages use the occupant's presence.
+ * The delivery, or null when the message has no form or its sender cannot be established, or is
+ * outside the organisation (`trusted`: a partner's member of one of our rooms is no responder or
+ * coordinator; review finding). Archived room messages name the real sender in the room archive's
+ * own <x muc#user><item jid/> (a whois=anyone room; parseIncoming checked the result came from the
+ * room we queried); live room messages use the occupant's presence.
  */
 export function structuredDelivery(
   stanza: XmlElement,
   event: IncomingMessage,
   ownBare: string,
   realJid: (room: string, nick: string) => string | null,
+  trusted: (jid: string) => boolean,
 ): StructuredDelivery | null {
   if (event.untrusted) return null;
   const message = innerMessage(stanza, event.source);
@@ -48,6 +50,6 @@ export function structuredDelivery(
     // the nick's holder today may not be who wrote it then.
     actor = bareJidOf(items.at(-1)?.attrs['jid']);
   } else actor = realJid(event.conversation, event.nick);
-  if (actor === null) return null;
+  if (actor === null || !trusted(actor)) return null;
   return { message, actor, source: event.source, conversation: event.conversation, type: event.type };
 }
