@@ -434,3 +434,20 @@ describe('withdrawing after an instruction (review finding)', () => {
   });
 });
 
+describe('the automatic "not needed now" and a coordinator\'s come-in crossing (review finding)', () => {
+  it('never replaces a come-in another coordinator gave, even when it is stamped later', () => {
+    const events = [
+      declare(),
+      request(),
+      response('amy', { status: 'now', etaMinutes: 10 }, { at: T0 + 10 * MIN, eventId: 'a1' }),
+      comeIn('amy', { at: T0 + 11 * MIN, eventId: 'c1' }),
+      { ...comeIn('amy', { at: T0 + 11 * MIN + 500, eventId: 'auto1' }), action: 'standby' as const, location: null, note: NOT_NEEDED_NOW },
+    ];
+    const board = deriveBoard(events, { incidentId: INCIDENT, declarers: [LEAD] });
+    expect(board.responders.find((r) => r.jid.startsWith('amy'))).toMatchObject({ status: 'assigned', directive: { eventId: 'c1' } });
+    // A coordinator's own stand-by (not the automatic one) still replaces it.
+    const chosen = deriveBoard([...events, { ...comeIn('amy', { at: T0 + 12 * MIN, eventId: 's1' }), action: 'standby' as const, location: null, note: 'Hold for now' }], { incidentId: INCIDENT, declarers: [LEAD] });
+    expect(chosen.responders.find((r) => r.jid.startsWith('amy'))?.status).toBe('standby');
+  });
+});
+

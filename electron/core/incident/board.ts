@@ -405,7 +405,12 @@ export function deriveBoard(events: readonly IncidentEvent[], options: BoardOpti
         if (closedRequests.has(event.requestId)) return 'request-closed';
         if (event.action === 'come-in' && (event.location === null || event.location === '')) return 'missing-location';
         if (event.line !== null && event.line >= request.lines.length) return 'line-out-of-range';
-        setDirective(rowFor(event.requestId, event.responder), event);
+        const row = rowFor(event.requestId, event.responder);
+        // The automatic "not needed now" is decided by one coordinator's client before another
+        // coordinator's "come in" may have reached it: it never replaces a come-in in force, whatever
+        // the times say (review finding). Kept in the timeline; the person stays told to come in.
+        if (event.action === 'standby' && event.note === NOT_NEEDED_NOW && directiveInForce(row)?.action === 'come-in') return null;
+        setDirective(row, event);
         return null;
       }
       case 'standdown': {
