@@ -452,6 +452,35 @@ describe('chat service', () => {
     }
   });
 
+  it('a leave whose left mark cannot be stored is no leave either: its debt is dropped, so no sign-in leaves for the person (review finding)', async () => {
+    const room = `dispensary@${server.mucDomain}`;
+    await alice.chat.joinRoom(room, 'Dispensary');
+    await alice.chat.addRoomMembers(room, [bob.jid]);
+    let failMark = false;
+    const counter = await pool.open(server, 'bob', {
+      resource: 'counter',
+      storeSeenByChat: (store) =>
+        new Proxy(store, {
+          get(target, key, receiver) {
+            if (key === 'setRoomLeft') return (id: number, at: number | null) => (failMark ? Promise.reject(new Error('store closed')) : target.setRoomLeft(id, at));
+            const value: unknown = Reflect.get(target, key, receiver);
+            return typeof value === 'function' ? value.bind(target) : value;
+          },
+        }),
+    });
+    await counter.chat.joinRoom(room, 'Dispensary');
+    failMark = true;
+    await expect(counter.chat.leaveRoom(room)).rejects.toThrow('store closed');
+    failMark = false;
+    expect(await counter.store.getSetting('rooms.bookmarkRetractionsOwed')).toBe('[]');
+    const at = counter.logs.length;
+    await counter.goOffline();
+    await counter.comeOnline();
+    await waitReady(counter, at);
+    expect(counter.chat.closedRooms().has(room)).toBe(false);
+    await waitFor('still in with alice', () => (counter.chat.roomPresent(room).some((p) => p.jid === alice.jid) ? true : undefined));
+  });
+
   it('a leave whose debt to the server cannot be stored is no leave: it says so, and the next sign-in keeps the room (review finding)', async () => {
     const room = `pharmacy@${server.mucDomain}`;
     await alice.chat.joinRoom(room, 'Pharmacy');

@@ -270,3 +270,14 @@ describe('who a room may say its occupants are', () => {
   });
 });
 
+describe('joining only a room that exists (following another workstation, kept rooms)', () => {
+  it('"no such room" is for good; no answer is a join that may pass later (review finding)', async () => {
+    const missing = harness([iqError('item-not-found')]);
+    await expect(missing.rooms.join(ROOM, 'Ward 7', { existingOnly: true })).rejects.toMatchObject({ condition: 'item-not-found', refusedForGood: true });
+    const slow = harness([new XmppError('timeout', 'No answer.')]);
+    await expect(slow.rooms.join(ROOM, 'Ward 7', { existingOnly: true })).rejects.toMatchObject({ condition: 'timeout', refusedForGood: false });
+    const busy = harness([iqError('service-unavailable')]);
+    await expect(busy.rooms.join(ROOM, 'Ward 7', { existingOnly: true })).rejects.toMatchObject({ condition: 'service-unavailable', refusedForGood: false });
+  });
+});
+

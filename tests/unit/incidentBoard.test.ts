@@ -426,8 +426,12 @@ describe('withdrawing after an instruction (review finding)', () => {
       response('amy', { status: 'now', etaMinutes: 30 }, { at: T0 + 20 * MIN, eventId: 'a3' }),
     ];
     const board = deriveBoard(events, { incidentId: INCIDENT, declarers: [LEAD] });
-    expect(board.responders.find((r) => r.jid.startsWith('amy'))?.status).toBe('offered');
+    // Offered, and the withdrawn instruction is gone from her card (no "please come in" to acknowledge).
+    expect(board.responders.find((r) => r.jid.startsWith('amy'))).toMatchObject({ status: 'offered', directive: null, acknowledged: false });
     expect(board.requests[0]?.lines[0]?.assigned).toBe(0);
+    // Turning up anyway counts as unasked: she does not fill the line by herself.
+    const arrived = deriveBoard([...events, event('arrive', { eventId: 'arr', at: T0 + 40 * MIN, actor: jid('amy'), requestId: request().requestId, responder: jid('amy'), location: null })], { incidentId: INCIDENT, declarers: [LEAD] });
+    expect(arrived.requests[0]?.lines[0]).toMatchObject({ assigned: 0, arrived: 0 });
     // A new instruction after the new offer counts as before.
     const again = deriveBoard([...events, comeIn('amy', { at: T0 + 21 * MIN, eventId: 'c2' })], { incidentId: INCIDENT, declarers: [LEAD] });
     expect(again.responders.find((r) => r.jid.startsWith('amy'))?.status).toBe('assigned');

@@ -455,6 +455,22 @@ describe('IncidentService (review findings, incident mode)', () => {
     expect(amy.board(real)?.responders.map((r) => r.jid)).toEqual([AMY]);
   });
 
+  it('a control-room display stays on the incident naming it, even closed, when another it is not named in is open', async () => {
+    const SITE = 'site@trust.test';
+    let clock = T0;
+    const site = service(memoryStore(), null, SITE, () => clock, [LEAD, SITE]);
+    const lead = service(memoryStore(), null, LEAD, () => clock, [LEAD, SITE]);
+    const wall = service(memoryStore(), null, WALL, () => clock, [LEAD, SITE]);
+    await Promise.all([site.start(), lead.start(), wall.start()]);
+    const { incidentId: elsewhere } = await site.declare({ name: 'Elsewhere', exercise: false, details: '', coordinators: [], displays: [], announcementRoom: null, coordinationRoom: null });
+    relay(site, SITE, elsewhere, wall);
+    clock += 60_000;
+    const { incidentId: ours } = await lead.declare({ name: 'Ours', exercise: true, details: '', coordinators: [], displays: [WALL], announcementRoom: null, coordinationRoom: null });
+    await lead.close({});
+    relay(lead, LEAD, ours, wall);
+    expect(wall.currentId()).toBe(ours);
+  });
+
   it('refuses an incident whose call-ins could not carry every coordinator and display, instead of showing a call-in never sent', async () => {
     const { chat, sent, goOnline } = fakeChat();
     goOnline();

@@ -531,7 +531,13 @@ class Chat implements ChatService {
     // sign-in tells it (#joinBookmarkedRooms). Owed before marked: sign-in takes a room marked left
     // but owing nothing, and bookmarked, for one joined again elsewhere.
     await this.#left.left(room);
-    await this.#store.setRoomLeft(conversation.id, this.#now());
+    try {
+      await this.#store.setRoomLeft(conversation.id, this.#now());
+    } catch (error) {
+      // Not left after all (the person is told): the debt goes too, or the next sign-in would leave for them.
+      await this.#left.rejoined(room).catch(() => undefined);
+      throw error;
+    }
     // Nothing in a room left is waiting for the person any more: no urgent reminders from it.
     await this.#store.markConversationRead(conversation.id);
     this.#urgent.read(conversation.id);
@@ -874,7 +880,7 @@ class Chat implements ChatService {
     }
     const kept = await this.#keptRooms();
     if (bookmarks === null && kept.size === 0) return true;
-    const toJoin = [...(bookmarks ?? [])];
+    const toJoin: { room: string; name: string; existingOnly?: boolean }[] = [...(bookmarks ?? [])];
     const bookmarked = new Set(toJoin.map((bookmark) => bookmark.room));
     for (const room of rooms) {
       if (room.left || bookmarked.has(room.jid) || this.#rooms.joined.has(room.jid)) continue;
@@ -883,7 +889,8 @@ class Chat implements ChatService {
         const name = (await this.#store.findConversationById(room.conversationId))?.title ?? room.jid;
         this.#log(`chat room-kept room=${jidForLog(room.jid)} reason=incident`);
         await this.#rooms.bookmark(room.jid, name).catch((error: unknown) => this.#log(`chat bookmark-failed room=${jidForLog(room.jid)} error=${errorName(error)}`));
-        toJoin.push({ room: room.jid, name });
+        // Only if it still exists: never recreated from here, with us as its owner.
+        toJoin.push({ room: room.jid, name, existingOnly: true });
         continue;
       }
       this.#log(`chat room-absent room=${jidForLog(room.jid)} reason=no-bookmark`);
@@ -893,7 +900,7 @@ class Chat implements ChatService {
       toJoin
         .filter((bookmark) => !this.#rooms.joined.has(bookmark.room) && !this.#left.has(bookmark.room))
         .map((bookmark) =>
-          this.#rooms.join(bookmark.room, bookmark.name).then(
+          this.#rooms.join(bookmark.room, bookmark.name, { existingOnly: bookmark.existingOnly === true }).then(
             () => this.#listRoom(bookmark.room, bookmark.name).then(() => true),
             (error: unknown) => {
               // Left while the join was on its way: what the person wanted, not a gap in the history.

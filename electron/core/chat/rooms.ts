@@ -463,8 +463,10 @@ export class Rooms {
     try {
       await this.#deps.iq(xml('iq', { type: 'get', to: room }, xml('query', { xmlns: DISCO_INFO })));
       return true;
-    } catch {
-      return false;
+    } catch (error) {
+      if (error instanceof XmppError && error.kind === 'iq' && (error.condition === 'item-not-found' || error.condition === 'gone')) return false;
+      // No answer (a slow server, a dropped link) is not "no such room": a join that may pass later.
+      throw new RoomJoinError(error instanceof XmppError && error.kind === 'iq' ? (error.condition ?? 'error') : 'timeout');
     }
   }
 

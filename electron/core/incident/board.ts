@@ -434,7 +434,7 @@ export function deriveBoard(events: readonly IncidentEvent[], options: BoardOpti
         const row = rowFor(event.requestId, event.responder);
         if (row.arrivedAt === null) {
           row.arrivedAt = event.at;
-          row.arrivedFor = row.directive?.action === 'come-in' ? row.directive : null;
+          row.arrivedFor = directiveInForce(row)?.action === 'come-in' ? row.directive : null;
         }
         count(row);
         return null;
@@ -450,6 +450,9 @@ export function deriveBoard(events: readonly IncidentEvent[], options: BoardOpti
     row.status = statusOf(row);
     // An ETA only means something for someone still to arrive.
     row.expectedAt = row.status === 'offered' || row.status === 'standby' || row.status === 'assigned' ? expectedAt(row) : null;
+    // A withdrawn instruction is no instruction: not shown on their card, not awaiting their
+    // acknowledgement, not reminded (review finding).
+    row.directive = directiveInForce(row);
     row.acknowledged = row.directive !== null && (acked.get(row.jid)?.has(row.directive.eventId) ?? false);
   }
   board.requests = [...requests.values()]

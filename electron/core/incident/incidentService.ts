@@ -268,19 +268,27 @@ export class IncidentService {
   }
 
   /**
-   * The current incident: one this person coordinates or displays and that is still open, else the
-   * most recently declared one still open, else the most recently declared. A colleague's later
-   * declaration never pulls a coordinator away from the incident they are running, and a later one
-   * already closed (a drill) never hides an open one from its responders (review finding).
+   * The current incident, newest first within each step: one still open that this person
+   * coordinates or displays; else, for a control-room display, one naming it (open or closed: it
+   * shows nothing else); else one still open; else the most recent. A colleague's later declaration
+   * never pulls a coordinator away from the incident they are running, and a later one already
+   * closed (a drill) never hides an open one from its responders (review finding). A coordinator
+   * whose own incident closed while another is open sees the open one; the closed one's export
+   * waits until then.
    */
   currentId(): string | null {
     const incidents = this.incidents();
-    const open = incidents.filter(({ incidentId }) => this.board(incidentId)?.closedAt === null);
-    const mine = open.find(({ incidentId }) => {
+    const role = (incidentId: string): 'coordinator' | 'display' | 'responder' | null => {
       const board = this.board(incidentId);
-      return board !== null && this.roleIn(board) !== 'responder';
-    });
-    return (mine ?? open[0] ?? incidents[0])?.incidentId ?? null;
+      return board === null ? null : this.roleIn(board);
+    };
+    const open = incidents.filter(({ incidentId }) => this.board(incidentId)?.closedAt === null);
+    const chosen =
+      open.find(({ incidentId }) => role(incidentId) === 'coordinator' || role(incidentId) === 'display') ??
+      incidents.find(({ incidentId }) => role(incidentId) === 'display') ??
+      open[0] ??
+      incidents[0];
+    return chosen?.incidentId ?? null;
   }
 
   board(incidentId: string | null = this.currentId()): IncidentBoard | null {
