@@ -70,7 +70,6 @@ interface PendingJoin {
   timer: NodeJS.Timeout;
 }
 
-
 /** Who may read a members-only room, by affiliation (XEP-0045 §9.5, §10.5). */
 export type RoomAffiliation = 'owner' | 'admin' | 'member';
 const AFFILIATIONS: readonly RoomAffiliation[] = ['owner', 'admin', 'member'];
@@ -103,7 +102,7 @@ function membershipError(error: unknown, refusedWords: string): RoomMembershipEr
 
 /** What a join refusal means for the person; the condition itself is logged for IT. */
 const JOIN_REFUSALS: Readonly<Record<string, string>> = {
-  'registration-required': "This room lets in only its members: ask its owner to add you.",
+  'registration-required': 'This room lets in only its members: ask its owner to add you.',
   forbidden: 'This room does not let you in (you may have been banned): ask its owner.',
   'not-authorized': 'This room needs a password Wardline does not use: ask its owner.',
   'item-not-found': 'There is no such room.',
