@@ -3,6 +3,7 @@
 // states flowing back; rooms, carbons, archive catch-up, the offline outbox and spoofed carbons.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectXmpp, xml } from '../../electron/core/xmpp/index.js';
+import type { WardlineStore } from '../../electron/core/store/index.js';
 import { type ProsodyServer, startProsody } from '../fixtures/prosody.js';
 import {
   allMessages,
@@ -33,6 +34,19 @@ afterAll(async () => {
 });
 
 const workstation = (user: string, resource?: string): Promise<Workstation> => pool.open(server, user, { resource });
+
+/** The store as the chat service sees it, with one method failing ('store closed') while `when` says so. */
+function failing(method: keyof WardlineStore, when: (...args: unknown[]) => boolean): (store: WardlineStore) => WardlineStore {
+  return (store) =>
+    new Proxy(store, {
+      get(target, key, receiver) {
+        const value: unknown = Reflect.get(target, key, receiver);
+        if (typeof value !== 'function') return value;
+        const call = (...args: unknown[]): unknown => (value as (...a: unknown[]) => unknown).apply(target, args);
+        return key === method ? (...args: unknown[]) => (when(...args) ? Promise.reject(new Error('store closed')) : call(...args)) : call;
+      },
+    });
+}
 
 describe('chat service', () => {
   let alice: Workstation;
@@ -457,17 +471,7 @@ describe('chat service', () => {
     await alice.chat.joinRoom(room, 'Dispensary');
     await alice.chat.addRoomMembers(room, [bob.jid]);
     let failMark = false;
-    const counter = await pool.open(server, 'bob', {
-      resource: 'counter',
-      storeSeenByChat: (store) =>
-        new Proxy(store, {
-          get(target, key, receiver) {
-            if (key === 'setRoomLeft') return (id: number, at: number | null) => (failMark ? Promise.reject(new Error('store closed')) : target.setRoomLeft(id, at));
-            const value: unknown = Reflect.get(target, key, receiver);
-            return typeof value === 'function' ? value.bind(target) : value;
-          },
-        }),
-    });
+    const counter = await pool.open(server, 'bob', { resource: 'counter', storeSeenByChat: failing('setRoomLeft', () => failMark) });
     await counter.chat.joinRoom(room, 'Dispensary');
     failMark = true;
     await expect(counter.chat.leaveRoom(room)).rejects.toThrow('store closed');
@@ -486,19 +490,7 @@ describe('chat service', () => {
     await alice.chat.joinRoom(room, 'Pharmacy');
     await alice.chat.addRoomMembers(room, [bob.jid]);
     let failOwed = false;
-    const bedside = await pool.open(server, 'bob', {
-      resource: 'bedside',
-      storeSeenByChat: (store) =>
-        new Proxy(store, {
-          get(target, key, receiver) {
-            if (key === 'setSetting') {
-              return (k: string, v: string) => (failOwed && k === 'rooms.bookmarkRetractionsOwed' ? Promise.reject(new Error('store closed')) : target.setSetting(k, v));
-            }
-            const value: unknown = Reflect.get(target, key, receiver);
-            return typeof value === 'function' ? value.bind(target) : value;
-          },
-        }),
-    });
+    const bedside = await pool.open(server, 'bob', { resource: 'bedside', storeSeenByChat: failing('setSetting', (key) => failOwed && key === 'rooms.bookmarkRetractionsOwed') });
     await bedside.chat.joinRoom(room, 'Pharmacy');
     failOwed = true;
     await expect(bedside.chat.leaveRoom(room)).rejects.toThrow('store closed');
