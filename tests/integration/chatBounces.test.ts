@@ -78,6 +78,11 @@ async function revokeMembership(room: string, jid: string): Promise<void> {
   await owner.iq(xml('iq', { type: 'set', to: room }, xml('query', { xmlns: 'http://jabber.org/protocol/muc#admin' }, xml('item', { affiliation: 'none', jid }))));
 }
 
+/** What a recipient's client sends back to refuse `message`: an error of the given type and condition, same id. */
+function refusalOf(message: XmlElement, type: 'wait' | 'cancel', condition: string): XmlElement {
+  return xml('message', { to: String(message.attrs['from']), type: 'error', id: String(message.attrs['id']) }, xml('error', { type }, xml(condition, { xmlns: STANZAS })));
+}
+
 async function outgoing(w: Workstation, conversationId: number, messageId: number) {
   const message = (await allMessages(w.store, conversationId)).find((m) => m.id === messageId);
   if (message?.direction !== 'out') throw new Error(`no outgoing message ${messageId}`);
@@ -208,18 +213,14 @@ describe('bounced messages', () => {
 
     await waitFor('bob gets it', () => (bodiesSeen().length >= 1 ? true : undefined));
     const first = bodiesSeen()[0]!;
-    await bob.send(
-      xml('message', { to: String(first.attrs['from']), type: 'error', id: String(first.attrs['id']) }, xml('error', { type: 'wait' }, xml('resource-constraint', { xmlns: STANZAS }))),
-    );
+    await bob.send(refusalOf(first, 'wait', 'resource-constraint'));
     await waitFor('resent', () => (bodiesSeen().length >= 2 ? true : undefined));
     expect(bodiesSeen()[1]!.attrs['id']).toBe(first.attrs['id']);
     await waitFor('sent again', async () => ((await outgoing(alice, toBob, messageId)).deliveryState === 'sent' ? true : undefined));
     expect(alice.logs.some((l) => l.startsWith(`chat retry message=${messageId} by=automatic attempt=1`))).toBe(true);
 
     // A second temporary refusal exhausts the (one-step) schedule: failed, waiting for the person.
-    await bob.send(
-      xml('message', { to: String(first.attrs['from']), type: 'error', id: String(first.attrs['id']) }, xml('error', { type: 'wait' }, xml('resource-constraint', { xmlns: STANZAS }))),
-    );
+    await bob.send(refusalOf(first, 'wait', 'resource-constraint'));
     await waitFor('failed for good', async () => ((await outgoing(alice, toBob, messageId)).deliveryState === 'failed' ? true : undefined));
     await new Promise((resolve) => setTimeout(resolve, 600));
     expect(bodiesSeen()).toHaveLength(2);
@@ -237,9 +238,7 @@ describe('bounced messages', () => {
       const { messageId } = await carol.chat.send({ conversationId: toBob, body: 'Bloods for bed 6 are back', urgent: false });
       const bodiesSeen = (): XmlElement[] => seen.filter((s) => s.name === 'message' && s.getChildText('body') === 'Bloods for bed 6 are back');
       const first = await waitFor('bob gets it', () => bodiesSeen()[0]);
-      await bob.send(
-        xml('message', { to: String(first.attrs['from']), type: 'error', id: String(first.attrs['id']) }, xml('error', { type: 'wait' }, xml('resource-constraint', { xmlns: STANZAS }))),
-      );
+      await bob.send(refusalOf(first, 'wait', 'resource-constraint'));
       await waitFor('failed for now', async () => ((await outgoing(carol, toBob, messageId)).deliveryState === 'failed' ? true : undefined));
       // The lock stops the session (and its resend timer) long before the minute is up.
       await carol.goOffline();
@@ -267,9 +266,7 @@ describe('bounced messages', () => {
     await alice.goOffline();
     // Bob's client refuses it after alice has gone: the error goes to the full JID that sent it,
     // and Prosody keeps it in alice's archive.
-    await bob.send(
-      xml('message', { to: String(got.attrs['from']), type: 'error', id: String(got.attrs['id']) }, xml('error', { type: 'cancel' }, xml('not-acceptable', { xmlns: STANZAS }))),
-    );
+    await bob.send(refusalOf(got, 'cancel', 'not-acceptable'));
     await serverHasHandled(bob);
     const mark = alice.logs.length;
     const eventsBefore = alice.events.length;
@@ -297,9 +294,7 @@ describe('bounced messages', () => {
     // But a new refusal of the retry, from the same person for the same reason, is a new refusal
     // (it used to look like the first and was skipped: a tick on a message never delivered).
     await alice.goOffline();
-    await bob.send(
-      xml('message', { to: String(got.attrs['from']), type: 'error', id: String(got.attrs['id']) }, xml('error', { type: 'cancel' }, xml('not-acceptable', { xmlns: STANZAS }))),
-    );
+    await bob.send(refusalOf(got, 'cancel', 'not-acceptable'));
     await serverHasHandled(bob);
     const third = alice.logs.length;
     await alice.comeOnline();
@@ -315,9 +310,7 @@ describe('bounced messages', () => {
     const toBob = await alice.chat.openDirect(`bob@${server.domain}`);
     const { messageId } = await alice.chat.send({ conversationId: toBob, body: 'Bay 5 needs a porter', urgent: false });
     const got = await waitFor('bob gets it', () => seen.find((s) => s.name === 'message' && s.getChildText('body') === 'Bay 5 needs a porter'));
-    await bob.send(
-      xml('message', { to: String(got.attrs['from']), type: 'error', id: String(got.attrs['id']) }, xml('error', { type: 'cancel' }, xml('not-acceptable', { xmlns: STANZAS }))),
-    );
+    await bob.send(refusalOf(got, 'cancel', 'not-acceptable'));
     await waitFor('failed live', async () => ((await outgoing(alice, toBob, messageId)).deliveryState === 'failed' ? true : undefined));
     await alice.chat.retry(messageId);
     await waitFor('sent again', async () => ((await outgoing(alice, toBob, messageId)).deliveryState === 'sent' ? true : undefined));

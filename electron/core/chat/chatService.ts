@@ -450,9 +450,15 @@ class Chat implements ChatService {
    */
   async #keepRoom(room: string): Promise<boolean> {
     if (!(await this.#keptRooms()).has(room)) return false;
+    await this.#restoreBookmark(room);
+    return true;
+  }
+
+  /** Publishes a kept room's bookmark again, under the name we know it by; returns that name. */
+  async #restoreBookmark(room: string): Promise<string> {
     const name = this.#rooms.bookmarks.get(room)?.name ?? (await this.#store.findConversationByJid(room))?.title ?? room;
     await this.#rooms.bookmark(room, name);
-    return true;
+    return name;
   }
 
   /** The rooms a major incident uses, once the stored incidents are read. */
@@ -886,9 +892,11 @@ class Chat implements ChatService {
       if (room.left || bookmarked.has(room.jid) || this.#rooms.joined.has(room.jid)) continue;
       if (kept.has(room.jid)) {
         // A room a major incident uses, its bookmark gone (another workstation left it): put back.
-        const name = (await this.#store.findConversationById(room.conversationId))?.title ?? room.jid;
         this.#log(`chat room-kept room=${jidForLog(room.jid)} reason=incident`);
-        await this.#rooms.bookmark(room.jid, name).catch((error: unknown) => this.#log(`chat bookmark-failed room=${jidForLog(room.jid)} error=${errorName(error)}`));
+        const name = await this.#restoreBookmark(room.jid).catch((error: unknown) => {
+          this.#log(`chat bookmark-failed room=${jidForLog(room.jid)} error=${errorName(error)}`);
+          return room.jid;
+        });
         // Only if it still exists: never recreated from here, with us as its owner.
         toJoin.push({ room: room.jid, name, existingOnly: true });
         continue;
@@ -937,9 +945,8 @@ class Chat implements ChatService {
 
   /** A room joined from the bookmarks is in the list even before anyone writes in it (a new workstation). */
   async #listRoom(room: string, name: string): Promise<void> {
-    if ((await this.#conversations.known(room, 'room')) !== null) return;
-    const id = await this.#conversations.resolve(room, 'room', name);
-    if (id !== null) this.#emit({ type: 'conversations-changed', conversationIds: [id] });
+    const listed = await this.#conversations.ensure(room, 'room', name);
+    if (listed?.created === true) this.#emit({ type: 'conversations-changed', conversationIds: [listed.id] });
   }
 
   /** Something the server holds is missing here (a live message not stored, a catch-up or join failed). */

@@ -12,6 +12,8 @@ import type { ConversationKind, DirectConversationName, WardlineStore } from '..
 interface KnownConversation {
   id: number;
   kind: ConversationKind;
+  /** Created by this lookup (not found in the store). */
+  created: boolean;
 }
 
 export class ConversationIds {
@@ -26,15 +28,21 @@ export class ConversationIds {
 
   /** The conversation's id, created if new; null if the address is already the other kind. */
   async resolve(jid: string, kind: ConversationKind, title: string): Promise<number | null> {
+    return (await this.ensure(jid, kind, title))?.id ?? null;
+  }
+
+  /** As resolve, saying whether this created it (a lookup earlier this session did not). */
+  async ensure(jid: string, kind: ConversationKind, title: string): Promise<{ id: number; created: boolean } | null> {
     let known = this.#byJid.get(jid);
+    const first = known === undefined;
     if (known === undefined) {
       known = this.#findOrCreate(jid, kind, title);
       this.#byJid.set(jid, known);
       // A failed lookup (store closing) must not be cached forever.
       known.catch(() => this.#byJid.delete(jid));
     }
-    const { id, kind: existing } = await known;
-    return existing === kind ? id : null;
+    const { id, kind: existing, created } = await known;
+    return existing === kind ? { id, created: first && created } : null;
   }
 
   /** The id of a conversation of this kind we already have, or null; never creates one (receipts, markers). */
@@ -63,7 +71,7 @@ export class ConversationIds {
 
   async #findOrCreate(jid: string, kind: ConversationKind, title: string): Promise<KnownConversation> {
     const existing = await this.#store.findConversationByJid(jid);
-    return existing ?? { id: await this.#store.upsertConversation({ jid, kind, title }), kind };
+    return existing !== null ? { id: existing.id, kind: existing.kind, created: false } : { id: await this.#store.upsertConversation({ jid, kind, title }), kind, created: true };
   }
 }
 
