@@ -655,8 +655,9 @@ export const requests = {
     locked: 'refuse',
     fields: { level: 'Notify me' },
   },
+  /** `existingOnly`: join again a room we were in, never recreating one that was closed. */
   'rooms:join': {
-    request: z.object({ roomJid: Jid, title: Label.optional() }).strict(),
+    request: z.object({ roomJid: Jid, title: Label.optional(), existingOnly: z.literal(true).optional() }).strict(),
     response: z.object({ conversationId: z.number().int() }),
     locked: 'refuse',
     fields: { roomJid: 'Join or create a team room', title: 'Room name' },

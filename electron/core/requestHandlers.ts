@@ -87,7 +87,8 @@ export function requestHandlers(
       if (!(await session.chat().setRoomNotify(conversationId, level))) throw new WardlineFailure('rejected', ONLY_ROOMS_QUIETENED);
       return { notify: level };
     },
-    'rooms:join': ({ roomJid, title }) => personFacing(async () => ({ conversationId: await session.chat().joinRoom(roomJid, title) })),
+    'rooms:join': ({ roomJid, title, existingOnly }) =>
+      personFacing(async () => ({ conversationId: await session.chat().joinRoom(roomJid, title, existingOnly === true ? { existingOnly } : {}) })),
     'rooms:addMembers': ({ roomJid, memberJids }) =>
       personFacing(async () => {
         await session.chat().addRoomMembers(roomJid, memberJids);

@@ -466,6 +466,32 @@ describe('chat service', () => {
     }
   });
 
+  it('a room closed while a member was away is not recreated by their next sign-in (with them as its owner): shown closed, and "Join again" says it is gone', async () => {
+    const room = `theatre-list@${server.mucDomain}`;
+    await alice.chat.joinRoom(room, 'Theatre list');
+    await alice.chat.addRoomMembers(room, [bob.jid]);
+    await bob.chat.joinRoom(room, 'Theatre list');
+    await bob.goOffline();
+    const owner = connectXmpp({ jid: alice.jid, password: PASSWORDS['alice']!, host: server.host, port: server.c2sPort, adminCa: { paths: [server.caCertPath] }, resource: 'it-console' });
+    const roomInfo = () => owner.iq(xml('iq', { type: 'get', to: room }, xml('query', { xmlns: 'http://jabber.org/protocol/disco#info' })));
+    try {
+      await waitFor('owner online', () => (owner.state().kind === 'online' ? true : undefined));
+      await owner.iq(xml('iq', { type: 'set', to: room }, xml('query', { xmlns: 'http://jabber.org/protocol/muc#owner' }, xml('destroy', {}, xml('reason', {}, 'List moved to the theatre system')))));
+      await expect(roomInfo()).rejects.toMatchObject({ condition: 'gone' });
+
+      const at = bob.logs.length;
+      await bob.comeOnline();
+      await waitReady(bob, at);
+      expect(bob.logs.slice(at)).toContain(`chat room-join-failed room=${room} error=gone`);
+      expect(bob.chat.closedRooms().has(room)).toBe(true);
+      await expect(bob.chat.joinRoom(room, 'Theatre list', { existingOnly: true })).rejects.toThrow('This room has been closed.');
+      // Still gone: neither the sign-in nor "Join again" made Bob the owner of a new, empty room.
+      await expect(roomInfo()).rejects.toMatchObject({ condition: 'gone' });
+    } finally {
+      await owner.close();
+    }
+  });
+
   it('a leave whose left mark cannot be stored is no leave either: its debt is dropped, so no sign-in leaves for the person (review finding)', async () => {
     const room = `dispensary@${server.mucDomain}`;
     await alice.chat.joinRoom(room, 'Dispensary');

@@ -886,7 +886,7 @@ class Chat implements ChatService {
     }
     const kept = await this.#keptRooms();
     if (bookmarks === null && kept.size === 0) return true;
-    const toJoin: { room: string; name: string; existingOnly?: boolean }[] = [...(bookmarks ?? [])];
+    const toJoin: { room: string; name: string }[] = [...(bookmarks ?? [])];
     const bookmarked = new Set(toJoin.map((bookmark) => bookmark.room));
     for (const room of rooms) {
       if (room.left || bookmarked.has(room.jid) || this.#rooms.joined.has(room.jid)) continue;
@@ -897,8 +897,7 @@ class Chat implements ChatService {
           this.#log(`chat bookmark-failed room=${jidForLog(room.jid)} error=${errorName(error)}`);
           return room.jid;
         });
-        // Only if it still exists: never recreated from here, with us as its owner.
-        toJoin.push({ room: room.jid, name, existingOnly: true });
+        toJoin.push({ room: room.jid, name });
         continue;
       }
       this.#log(`chat room-absent room=${jidForLog(room.jid)} reason=no-bookmark`);
@@ -908,7 +907,9 @@ class Chat implements ChatService {
       toJoin
         .filter((bookmark) => !this.#rooms.joined.has(bookmark.room) && !this.#left.has(bookmark.room))
         .map((bookmark) =>
-          this.#rooms.join(bookmark.room, bookmark.name, { existingOnly: bookmark.existingOnly === true }).then(
+          // Only rooms that still exist: a bookmark of a room IT closed must not recreate it, with
+          // the first member to sign in as its owner.
+          this.#rooms.join(bookmark.room, bookmark.name, { existingOnly: true }).then(
             () => this.#listRoom(bookmark.room, bookmark.name).then(() => true),
             (error: unknown) => {
               // Left while the join was on its way: what the person wanted, not a gap in the history.

@@ -281,11 +281,13 @@ export class Rooms {
   async join(room: string, name: string, options: { moderated?: boolean; existingOnly?: boolean } = {}): Promise<{ created: boolean }> {
     if (options.moderated === true) this.#moderated.add(room);
     if (this.joined.has(room)) return { created: false };
-    // Entering a room that does not exist creates it, with us as its owner: never for a room IT configures.
-    if (options.existingOnly === true && !(await this.#exists(room))) throw new RoomJoinError('item-not-found');
     let outcome: { created: boolean };
     let nick = this.#deps.nick;
     try {
+      // Entering a room that does not exist creates it, with us as its owner: never for a room IT
+      // configures or closed, nor for one we only remember (a bookmark, another workstation's join).
+      const absent = options.existingOnly === true ? await this.#absence(room) : null;
+      if (absent !== null) throw new RoomJoinError(absent);
       try {
         outcome = await this.#enter(room, nick);
       } catch (error) {
@@ -457,13 +459,16 @@ export class Rooms {
     return promise;
   }
 
-  /** XEP-0030 disco#info on the room: the service answers item-not-found for a room that does not exist. */
-  async #exists(room: string): Promise<boolean> {
+  /**
+   * XEP-0030 disco#info on the room: null when it exists; otherwise the service's word, item-not-found
+   * (no such room) or gone (closed: Prosody keeps a destroyed room's tombstone).
+   */
+  async #absence(room: string): Promise<'item-not-found' | 'gone' | null> {
     try {
       await this.#deps.iq(xml('iq', { type: 'get', to: room }, xml('query', { xmlns: DISCO_INFO })));
-      return true;
+      return null;
     } catch (error) {
-      if (error instanceof XmppError && error.kind === 'iq' && (error.condition === 'item-not-found' || error.condition === 'gone')) return false;
+      if (error instanceof XmppError && error.kind === 'iq' && (error.condition === 'item-not-found' || error.condition === 'gone')) return error.condition;
       // No answer (a slow server, a dropped link) is not "no such room": a join that may pass later.
       throw new RoomJoinError(error instanceof XmppError && error.kind === 'iq' ? (error.condition ?? 'error') : 'timeout');
     }
