@@ -487,6 +487,24 @@ describe('chat service', () => {
       await expect(bob.chat.joinRoom(room, 'Theatre list', { existingOnly: true })).rejects.toThrow('This room has been closed.');
       // Still gone: neither the sign-in nor "Join again" made Bob the owner of a new, empty room.
       await expect(roomInfo()).rejects.toMatchObject({ condition: 'gone' });
+
+      // Once no trace is left (Prosody forgets a closed room after a month; ejabberd keeps none), a
+      // bookmark still names it: the next sign-in does not create it either.
+      const forgotten = `handover-old@${server.mucDomain}`;
+      await bob.goOffline();
+      const bobsEditor = connectXmpp({ jid: bob.jid, password: PASSWORDS['bob']!, host: server.host, port: server.c2sPort, adminCa: { paths: [server.caCertPath] }, resource: 'bookmark-editor' });
+      try {
+        await waitFor('editor online', () => (bobsEditor.state().kind === 'online' ? true : undefined));
+        const item = xml('item', { id: forgotten }, xml('conference', { xmlns: 'urn:xmpp:bookmarks:1', name: 'Old handover', autojoin: 'true' }, xml('nick', {}, 'bob')));
+        await bobsEditor.iq(xml('iq', { type: 'set' }, xml('pubsub', { xmlns: 'http://jabber.org/protocol/pubsub' }, xml('publish', { node: 'urn:xmpp:bookmarks:1' }, item))));
+      } finally {
+        await bobsEditor.close();
+      }
+      const again = bob.logs.length;
+      await bob.comeOnline();
+      await waitReady(bob, again);
+      expect(bob.logs.slice(again)).toContain(`chat room-join-failed room=${forgotten} error=item-not-found`);
+      await expect(owner.iq(xml('iq', { type: 'get', to: forgotten }, xml('query', { xmlns: 'http://jabber.org/protocol/disco#info' })))).rejects.toMatchObject({ condition: 'item-not-found' });
     } finally {
       await owner.close();
     }
