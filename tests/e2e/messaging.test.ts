@@ -688,5 +688,34 @@ describe('messaging between two people, end to end', () => {
       (alice.app.core as { dispatch: typeof real }).dispatch = real;
     }
   });
+  it('says where a message was not sent when the person had already opened another conversation: its text is back in its box (review finding)', async () => {
+    const nav = alice.page.getByRole('navigation', { name: 'Conversations' });
+    const real = alice.app.core.dispatch;
+    // The send is refused after a while (the store busy, then failing): by then Alice is elsewhere.
+    (alice.app.core as { dispatch: typeof real }).dispatch = async (context, channel, payload) => {
+      if (channel !== 'messages:send') return real(context, channel, payload);
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      return { ok: false, error: { code: 'internal', message: 'Wardline could not save your message on this workstation.', reference: 'E2E' } };
+    };
+    try {
+      await nav.getByRole('button', { name: /^Dr Bob Reyes/ }).click();
+      const composer = alice.page.getByLabel('Message', { exact: true });
+      await composer.fill('Can you review bed 12 before 5pm?');
+      await composer.press('Enter');
+      await nav.getByRole('button', { name: /ward7-nursing|Ward 7 nursing/ }).first().click();
+      const notice = alice.page.getByRole('alert').filter({ hasText: 'Your message in Dr Bob Reyes was not sent.' });
+      await expect.poll(() => notice.count(), { timeout: 10_000 }).toBe(1);
+      expect(await notice.textContent()).toContain('Wardline could not save your message on this workstation.');
+      // The notice names the conversation, never what was written.
+      expect(await notice.textContent()).not.toContain('bed 12');
+      await checkScreen(alice.page, 'messaging-12-not-sent-after-moving-on');
+      await notice.getByRole('button', { name: 'Open Dr Bob Reyes' }).click();
+      await expect.poll(() => composer.inputValue()).toBe('Can you review bed 12 before 5pm?');
+      expect(await notice.count()).toBe(0);
+    } finally {
+      (alice.app.core as { dispatch: typeof real }).dispatch = real;
+    }
+    await alice.page.getByLabel('Message', { exact: true }).fill('');
+  });
 });
 
