@@ -63,6 +63,8 @@ export function startCore(options: {
   now?: () => number;
   /** Periodic work (auto-lock checks, sweeps) driven by the test; real timers by default. */
   ticker?: Ticker;
+  /** The OS's idle time and screen lock; never idle, never locked by default. */
+  idle?: CoreOptions['idle'];
   adminPolicy?: PolicyLoad;
   /** How long the "save dialog" stays open before the person picks a place. */
   exportDialogMs?: number;
@@ -89,6 +91,7 @@ export function startCore(options: {
     },
     ...(options.now ? { now: options.now } : {}),
     ...(options.ticker ? { ticker: options.ticker } : {}),
+    ...(options.idle ? { idle: options.idle } : {}),
     ...(options.notificationPolicy ? { notificationPolicy: options.notificationPolicy, notify: { show: (n) => void notifications.push(n) } } : {}),
     ...(options.adminPolicy ? { adminPolicy: options.adminPolicy } : {}),
     ...(options.clipboard

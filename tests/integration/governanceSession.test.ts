@@ -520,6 +520,21 @@ describe('dormant profiles', () => {
     expect(state).toMatchObject({ notice: null });
   });
 
+  it('a control-room display exempt from the idle lock still locks when the OS screen locks (review finding: it skipped the check)', async () => {
+    const adminPolicy = await policyWith({ displayExemptFromIdleLock: true });
+    const ticker = new ManualTicker();
+    let screenLocked = false;
+    const wall = track(startCore({ server, adminPolicy, ticker, idle: { idleSeconds: () => 24 * 3600, screenLocked: () => screenLocked } }));
+    await wall.call('profiles:create', { displayName: 'Control room wall', role: 'Display', pin: PIN, kind: 'display' });
+    ticker.tick();
+    expect(await wall.call('session:state', {})).toMatchObject({ kind: 'unlocked' });
+    expect(wall.logs).toContain('auto-lock exempt: control-room display');
+    screenLocked = true;
+    ticker.tick();
+    await expect.poll(async () => (await wall.call('session:state', {})).kind).toBe('locked');
+    expect(wall.logs).toContain('locked reason=os-lock');
+  });
+
   it('sweeps every hour at the lock screen, so a PC nobody unlocks still erases a dormant profile, and the picker updates', async () => {
     const adminPolicy = await policyWith({ eraseDormantProfilesAfterDays: 30 });
     const dataDir = newDataDir('dormant-hourly');

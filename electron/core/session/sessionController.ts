@@ -340,12 +340,11 @@ export class SessionController {
       void this.lock('store-failed');
     });
     if (account) this.#startChat(open, account);
-    // A control-room display shows no patient data; policy may let it stay up unattended.
-    if (open.profile.kind === 'display' && this.deps.displayExemptFromIdleLock === true) {
-      this.deps.log('auto-lock exempt: control-room display');
-      return;
-    }
-    this.#autoLock.start(() => (this.#open ? this.#autoLockView(this.#open).seconds : this.deps.policy.idleLockSeconds));
+    // A control-room display shows no patient data; policy may let it stay up unattended. The OS
+    // screen lock still locks it (on Linux the auto-lock's check is the only way to notice that).
+    const exempt = open.profile.kind === 'display' && this.deps.displayExemptFromIdleLock === true;
+    if (exempt) this.deps.log('auto-lock exempt: control-room display');
+    this.#autoLock.start(() => (exempt ? Infinity : this.#open ? this.#autoLockView(this.#open).seconds : this.deps.policy.idleLockSeconds));
   }
 
   /**
