@@ -23,6 +23,8 @@ export interface CoreUnderTest {
   readonly core: WardlineCore;
   readonly dataDir: string;
   readonly exports: ExportRequest[];
+  /** Every save dialog opened (its suggested name), saved or not. */
+  readonly offered: string[];
   readonly notifications: { title: string; body: string; urgent: boolean }[];
   readonly logs: string[];
   /** What the OS clipboard held, in order ('' = cleared), when started with `clipboard: true`. */
@@ -75,6 +77,7 @@ export function startCore(options: {
 }): CoreUnderTest {
   const dataDir = options.dataDir ?? newDataDir('profile');
   const exports: ExportRequest[] = [];
+  const offered: string[] = [];
   const notifications: { title: string; body: string; urgent: boolean }[] = [];
   const logs: string[] = [];
   const clipboard: string[] = [];
@@ -84,6 +87,7 @@ export function startCore(options: {
     log: (line) => logs.push(line),
     chatTrust: { adminCa: { paths: [options.server.caCertPath] }, trustedDomains: [options.server.domain] },
     exportFile: async (request) => {
+      offered.push(request.suggestedName);
       await new Promise((resolve) => setTimeout(resolve, options.exportDialogMs ?? 0));
       if (!request.stillAllowed()) return { saved: false, location: null };
       exports.push(request);
@@ -107,6 +111,7 @@ export function startCore(options: {
     core,
     dataDir,
     exports,
+    offered,
     notifications,
     logs,
     clipboard,

@@ -301,6 +301,28 @@ describe('exports and the lock', () => {
     expect(await pending).toMatchObject({ ok: false, error: { code: 'locked' } });
     expect(app.exports).toEqual([]);
   });
+
+  it("offers none of an export's later files to whoever unlocks after a lock between them (the incident timeline is two files; review finding)", async () => {
+    const app = track(startCore({ server, exportDialogMs: 1_000 }));
+    const first = await app.call('profiles:create', { displayName: 'Iris Bell', role: 'Incident coordinator', pin: PIN });
+    await app.call('profiles:create', { displayName: 'Jon Park', role: 'Porter', pin: PIN });
+    await app.call('session:lock', {});
+    await app.call('session:unlock', { profileId: first.id, pin: PIN });
+    const saving = app.core.session.saveExports([
+      { request: { suggestedName: 'timeline.csv', content: 'csv', mediaType: 'text/csv' }, what: 'incident-timeline-csv' },
+      { request: { suggestedName: 'timeline.json', content: '{}', mediaType: 'application/json' }, what: 'incident-timeline-json' },
+    ]);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await app.call('session:lock', {});
+    const state = await app.call('session:state', {});
+    const next = state.kind === 'locked' ? state.profiles.find((p) => p.displayName === 'Jon Park') : undefined;
+    await app.call('session:unlock', { profileId: next!.id, pin: PIN });
+    expect(await saving).toEqual([{ saved: false, location: null }, { saved: false, location: null }]);
+    expect(app.exports).toEqual([]);
+    // Jon was never shown a save dialog for Iris's timeline, nor is an export in his audit trail.
+    expect(app.offered).toEqual(['timeline.csv']);
+    expect((await app.call('audit:list', {})).entries.map((e) => e.action)).not.toContain('export');
+  });
 });
 
 describe('retention', () => {

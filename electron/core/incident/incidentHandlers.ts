@@ -123,12 +123,11 @@ export function incidentHandlers(session: SessionController): Pick<Handlers, Inc
         if (board === null || board.declaration === null) throw new IncidentError('There is no major incident to export.');
         if (incident.roleIn(board) !== 'coordinator') throw new IncidentError('Only the incident’s coordinators can export its timeline.');
         const name = `wardline-incident-${safeName(board.incidentId)}`;
-        const csv = await session.saveExport({ suggestedName: `${name}.csv`, content: timelineCsv(board), mediaType: 'text/csv' }, 'incident-timeline-csv');
-        const json = await session.saveExport(
-          { suggestedName: `${name}.json`, content: timelineJson(board, Date.now()), mediaType: 'application/json' },
-          'incident-timeline-json',
-        );
-        return { csv, json };
+        const [csv, json] = await session.saveExports([
+          { request: { suggestedName: `${name}.csv`, content: timelineCsv(board), mediaType: 'text/csv' }, what: 'incident-timeline-csv' },
+          { request: { suggestedName: `${name}.json`, content: timelineJson(board, Date.now()), mediaType: 'application/json' }, what: 'incident-timeline-json' },
+        ]);
+        return { csv: csv!, json: json! };
       }),
     'display:view': () => {
       let incident: IncidentService;

@@ -508,12 +508,22 @@ export class SessionController {
   }
 
   /** Incident timeline exports go through the shell's save port, recorded in the audit trail (no content). */
-  async saveExport(request: Omit<Parameters<ExportFile>[0], 'stillAllowed'>, what: string): Promise<Awaited<ReturnType<ExportFile>>> {
+  /**
+   * Saves files one after another (one save dialog each), all for the person unlocked now: after a
+   * lock the rest are not offered, even if someone has unlocked meanwhile (their dialog would have
+   * saved the first person's data, audited as theirs).
+   */
+  async saveExports(files: readonly { request: Omit<Parameters<ExportFile>[0], 'stillAllowed'>; what: string }[]): Promise<Awaited<ReturnType<ExportFile>>[]> {
     const open = this.#requireOpen();
     // A lock while the save dialog waits must not let a passer-by save the timeline.
-    const result = await this.deps.exportFile({ ...request, stillAllowed: () => this.#open === open && this.#lock.kind === 'unlocked' });
-    if (result.saved) await open.governance.audit.record('export', { what });
-    return result;
+    const stillAllowed = (): boolean => this.#open === open && this.#lock.kind === 'unlocked';
+    const results: Awaited<ReturnType<ExportFile>>[] = [];
+    for (const { request, what } of files) {
+      const result = stillAllowed() ? await this.deps.exportFile({ ...request, stillAllowed }) : { saved: false, location: null };
+      if (result.saved) await open.governance.audit.record('export', { what });
+      results.push(result);
+    }
+    return results;
   }
 
   /** Null while locked. */
