@@ -321,7 +321,7 @@ describe('exports and the lock', () => {
     expect(app.exports).toEqual([]);
     // Jon was never shown a save dialog for Iris's timeline, nor is an export in his audit trail.
     expect(app.offered).toEqual(['timeline.csv']);
-    expect((await app.call('audit:list', {})).entries.map((e) => e.action)).not.toContain('export');
+    expect((await app.call('audit:list', {})).entries.map((e) => e.kind)).not.toContain('export');
   });
 });
 

@@ -220,7 +220,18 @@ export class SessionController {
       await this.#lockCurrent('user-switch');
       this.#profiles = await this.deps.registry.listProfiles();
       this.#transition({ type: 'profiles-changed', count: this.#profiles.length });
-      await this.#openProfile(created.id, created.databaseKeyHex, { created: true, priorFailures: { consecutive: 0, lastFailureAt: null } }, lockRequests);
+      try {
+        await this.#openProfile(created.id, created.databaseKeyHex, { created: true, priorFailures: { consecutive: 0, lastFailureAt: null } }, lockRequests);
+      } catch (error) {
+        // Its store could not be made (a full disk): a profile whose store never existed would
+        // otherwise stay in the picker for ever, "missing" at every unlock. Nothing of it was used.
+        this.deps.log('profile create-failed');
+        await this.deps.registry.removeProfile(created.id).catch(() => undefined);
+        await this.#refreshProfiles().catch(() => undefined);
+        // The store's own words are written for an unlock ("Your PIN is right, but…").
+        if (!(error instanceof WardlineFailure && error.code === 'rejected')) throw error;
+        throw new WardlineFailure('rejected', "Wardline could not create the profile's encrypted store on this computer (the disk may be full, or the folder protected), so no profile was made. Tell IT, then try again.");
+      }
       this.deps.log('profile created');
       return { id: created.id, displayName: created.displayName };
     });

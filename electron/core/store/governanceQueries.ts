@@ -211,7 +211,10 @@ export class GovernanceQueries {
    */
   purgeSentBefore(cutoff: number): number {
     requireInteger(cutoff, 'cutoff');
-    const expiring = `SELECT m.id FROM conversations c JOIN messages m ON m.conversation_id = c.id AND m.sent_at < ?`;
+    // A message still waiting in the outbox never left this PC (typed offline, then locked for
+    // longer than the lifespan): it is kept until the server has it, then ages like any other.
+    const expiring = `SELECT m.id FROM conversations c JOIN messages m ON m.conversation_id = c.id AND m.sent_at < ?
+      WHERE NOT (m.delivery_state = 'pending' AND EXISTS (SELECT 1 FROM outbox o WHERE o.message_id = m.id))`;
     return this.db.transaction(() => {
       const unread = this.statement(
         `SELECT conversation_id, count(*) AS unread, sum(urgency = 'urgent') AS urgent FROM messages

@@ -63,7 +63,16 @@ class SignalSqlcipherDatabase implements SqlDatabase {
   }
 
   transaction<T>(fn: () => T): T {
-    return this.db.transaction(fn)();
+    try {
+      return this.db.transaction(fn)();
+    } catch (error) {
+      // SQLite rolls a transaction back by itself on SQLITE_FULL, SQLITE_IOERR and the like, so the
+      // binding's own ROLLBACK then fails ("no transaction is active") and is thrown instead, with
+      // the real failure as its cause. Report the real one: it says "disk full", not "internal".
+      const cause = error instanceof Error ? error.cause : undefined;
+      if (cause !== undefined && error instanceof Error && /no transaction is active/.test(error.message)) throw cause;
+      throw error;
+    }
   }
 
   pragmaValue(source: string): SqlValue | undefined {

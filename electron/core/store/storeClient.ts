@@ -320,8 +320,20 @@ class StoreClient implements WardlineStore {
     const closing = this.call('close');
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), STORE_CLOSE_TIMEOUT_MS)));
-    const outcome = await Promise.race([closing.then(() => 'closed' as const), late]).finally(() => clearTimeout(timer));
+    // A close the worker answered with an error (its checkpoint failed on a full disk) still ends
+    // its queue: the worker is idle, so it is stopped like after a clean close, and the error told.
+    const outcome = await Promise.race([
+      closing.then(
+        () => 'closed' as const,
+        (error: unknown) => ({ error }),
+      ),
+      late,
+    ]).finally(() => clearTimeout(timer));
     if (outcome === 'closed') return this.terminate();
+    if (outcome !== 'late') {
+      await this.terminate();
+      throw outcome.error;
+    }
     // Late (a long checkpoint, a queue behind a big write, a native call that never returns). A
     // worker inside a native SQLite call cannot be terminated: the binding's N-API throw aborts
     // the whole process. So the client lets go at once (every other call rejects, new ones too)

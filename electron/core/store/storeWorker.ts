@@ -65,8 +65,14 @@ const handlers: Handlers = {
     if (current.state === 'open') {
       const { db, store } = current.opened;
       current = { state: 'closed' };
-      store.checkpoint();
-      db.close();
+      try {
+        // Best effort (a full disk cannot take the WAL back into the file): the connection, and
+        // the key with it, goes whatever the checkpoint does. The WAL stays encrypted, and the
+        // next open replays it.
+        store.checkpoint();
+      } finally {
+        db.close();
+      }
     }
     return null;
   },

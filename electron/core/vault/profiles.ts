@@ -161,6 +161,8 @@ const resetWriteBackoffMs = 100;
 
 const countersUnwritableMessage =
   "Wardline cannot update this profile's security counters, so it will not check PINs for it. Ask IT to check the profile folder's permissions.";
+const countersDiskFullMessage =
+  "This computer's disk is full, so Wardline cannot update this profile's security counters and will not check PINs until there is space. Ask IT to free up disk space.";
 const countersMissingMessage =
   "This profile's security counters are missing from the system keychain, or were changed outside Wardline, so Wardline will not check PINs for it. Ask IT to set the profile up again.";
 const unconfirmedPinMessage =
@@ -582,7 +584,7 @@ export class ProfileRegistry {
     } catch (error) {
       // Fail closed: a guess whose failure could not be counted is never checked.
       secret.fill(0);
-      throw new VaultError({ kind: 'profile-unwritable' }, countersUnwritableMessage, { cause: error });
+      throw new VaultError({ kind: 'profile-unwritable' }, isDiskFull(error) ? countersDiskFullMessage : countersUnwritableMessage, { cause: error });
     }
     try {
       // Under this file's version only: that also finishes a PIN change that stopped after its switch.
@@ -788,6 +790,12 @@ async function withRetries(write: () => Promise<void>): Promise<void> {
       if (attempt < resetWriteAttempts) await new Promise((resolve) => setTimeout(resolve, resetWriteBackoffMs * attempt));
     }
   }
+}
+
+/** No space left (or over quota): not a permissions problem, and IT should be told so. */
+function isDiskFull(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException | null)?.code;
+  return code === 'ENOSPC' || code === 'EDQUOT';
 }
 
 function notFound(): VaultError {
