@@ -12,6 +12,7 @@ import { bareJidOf } from './messaging/jid.js';
 import { findNhsNumbers } from './messaging/nhsNumber.js';
 import { shownText, toConversationView, toMessageView } from './session/messageView.js';
 import type { SessionController } from './session/sessionController.js';
+import { matchesQuery } from './store/searchQuery.js';
 import { incidentHandlers } from './incident/incidentHandlers.js';
 
 const SEARCH_BY_NHS_NUMBER_REFUSED =
@@ -175,7 +176,11 @@ export function requestHandlers(
       const store = session.store();
       const [hits, conversations] = await Promise.all([store.search(query, limit), store.listConversations()]);
       const titles = new Map(conversations.map((c) => [c.id, shownText(c.title, mask)]));
-      return hits.map((m) => ({ ...toMessageView(m, mask), conversationId: m.conversationId, conversationTitle: titles.get(m.conversationId) ?? '' }));
+      // The index holds the digits of NHS numbers: part of one ("943 476 591", the groups in another
+      // order) would still find the patient's conversations. Masked, a hit counts only if the text
+      // as shown (numbers hidden) still matches.
+      const shown = mask ? hits.filter((m) => m.body !== null && matchesQuery(shownText(m.body, true), query)) : hits;
+      return shown.map((m) => ({ ...toMessageView(m, mask), conversationId: m.conversationId, conversationTitle: titles.get(m.conversationId) ?? '' }));
     },
     'ui:focus': ({ conversationId, windowFocused }) => {
       ui.focus?.({ conversationId, windowFocused });
@@ -194,7 +199,12 @@ export function requestHandlers(
     'transcription:deleteOriginals': ({ conversationId, messageIds }) => session.governance().deleteOriginals(conversationId, messageIds),
     'governance:needsTranscription': async () => {
       const mask = session.masksPatientIdentifiers();
-      return (await session.governance().needsTranscription()).map((entry) => ({ ...entry, conversationTitle: shownText(entry.conversationTitle, mask) }));
+      return (await session.governance().needsTranscription()).map((entry) => ({
+        ...entry,
+        conversationTitle: shownText(entry.conversationTitle, mask),
+        // A name is what its writer signed with (a room nickname can be anything): masked like the thread masks it.
+        senderName: shownText(entry.senderName, mask),
+      }));
     },
     'governance:needsTranscriptionCount': async () => ({ count: await session.governance().needsTranscriptionCount() }),
     'audit:list': async () => {

@@ -122,4 +122,16 @@ describe('messages held from outside the organisation', () => {
     expect(bob.chat.heldSenders()).toEqual([]);
     expect(await bodies(bob.store, VISITOR)).toEqual([]);
   });
+
+  it('go when they outlive the retention period, while messaging runs (a wall display never restarts it; review finding)', async () => {
+    const mallory = await pool.open(server, 'mallory');
+    await visitor.send(buildChatMessage({ to: mallory.jid, id: 'visitor-expired-1', body: 'Results for 943 476 5919 attached' }));
+    await waitFor('held', () => (heldFrom(mallory, VISITOR) === 1 ? true : undefined));
+    const changes = mallory.events.length;
+    // What a retention sweep asks with a cutoff after the message was sent.
+    expect(await mallory.chat.expireHeld(Date.now() + 1_000)).toBe(1);
+    expect(mallory.chat.heldSenders()).toEqual([]);
+    expect(await mallory.store.getSetting(HELD_SETTING)).not.toContain('943 476 5919');
+    expect(mallory.events.slice(changes)).toContainEqual({ type: 'held-changed', senders: 0 });
+  });
 });

@@ -379,6 +379,17 @@ describe('account revocation', () => {
     await frank.call('session:unlock', { profileId: locked.kind === 'locked' ? (locked.lockedProfileId ?? '') : '', pin: PIN });
     expect(await frank.call('chat:connection', {})).toEqual({ kind: 'not-configured' });
     expect(await frank.call('account:get', {})).toEqual({ jid: `frank@${server.domain}`, host: server.host, port: server.c2sPort });
+
+    // Advice he still holds can be transcribed: the record names his address, not a made-up one (review finding).
+    const store = frank.core.session.store();
+    const conversationId = await store.upsertConversation({ jid: `gina@${server.domain}`, kind: 'direct', title: 'Dr Gina Hart' });
+    await store.insertReceivedBatch([
+      { conversationId, serverId: 'frank-advice-1', originId: 'frank-advice-1', senderJid: `gina@${server.domain}`, senderName: 'Dr Gina Hart', senderRole: 'Consultant', body: 'Give 1g paracetamol now', sentAt: Date.now(), receivedAt: Date.now() },
+    ]);
+    const adviceId = (await store.pageMessages(conversationId, null, 5)).messages[0]!.id;
+    const note = await frank.call('transcription:create', { conversationId, messageIds: [adviceId] });
+    expect(note.text).toContain(`frank@${server.domain}`);
+    expect(note.text + note.fhirJson).not.toContain('wardline.invalid');
   });
 
   it('wipes the profile when policy says so, and the lock screen says why', async () => {
@@ -463,6 +474,10 @@ describe('masking patient identifiers (policy "always", for shared screens)', ()
 
     for (const query of ['9434765919', 'bloods 943 476 5919']) {
       expect(await carol.attempt('messages:search', { query, limit: 10 })).toMatchObject({ ok: false, error: { code: 'rejected', message: expect.stringContaining('Searching by NHS number is turned off') } });
+    }
+    // Nor by part of it, or its groups in another order: the index holds the digits (review finding).
+    for (const query of ['943 476 591', '5919 476 943', '943476591', '476']) {
+      expect(await carol.call('messages:search', { query, limit: 10 }), query).toEqual([]);
     }
     const hits = await carol.call('messages:search', { query: 'potassium', limit: 10 });
     expect(hits.map((h) => h.body)).toContain(shown);

@@ -294,7 +294,8 @@ describe('transcription counts only once the note leaves Wardline (encrypted sto
     expect(await transcriptionAudits()).toHaveLength(1);
     expect((await store.listAudit(50)).filter((e) => e.kind === 'export').map((e) => e.details.what)).toEqual(['fhir-transcription', 'note-to-clipboard', 'note-to-clipboard']);
     const before = listChanges;
-    expect(await session.deleteOriginals(conversation, [id])).toEqual({ removed: 1, retractionsQueued: 0 });
+    // No messaging runs here: the removal request waits for the next sign-in, as after an outage.
+    expect(await session.deleteOriginals(conversation, [id])).toEqual({ removed: 1, retractionsQueued: 1 });
     // The conversation list is told, so its preview of the removed text goes.
     expect(listChanges).toBe(before + 1);
     expect((await store.listConversations({ previews: true })).find((c) => c.id === conversation)?.latest?.text).not.toBe(`${advice} (11)`);

@@ -31,6 +31,9 @@ describe('auditDetailsInWords', () => {
     expect(auditDetailsInWords('retention-purge', { deleted: 1, incidents: 0, incidentEvents: 0, cutoff: 5, retentionDays: 30, walTruncated: true }, time)).toBe(
       '1 message · 0 incidents · 0 incident records · older than T5 · retention 30 days · deleted pages overwritten',
     );
+    expect(auditDetailsInWords('retention-purge', { deleted: 0, held: 2, incidents: 0, incidentEvents: 0, cutoff: 5, retentionDays: 30, walTruncated: false }, time)).toBe(
+      '0 messages · 2 held messages from outside senders · 0 incidents · 0 incident records · older than T5 · retention 30 days',
+    );
     expect(auditDetailsInWords('account-revoked', { condition: 'not-authorized', wipe: false }, time)).toBe('server said: not-authorized · profile kept, as policy allows');
     expect(auditDetailsInWords('account-revoked', { condition: 'not-authorized', wipe: true }, time)).toBe('server said: not-authorized · profile wiped, as policy requires');
   });

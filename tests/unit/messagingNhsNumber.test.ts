@@ -210,4 +210,11 @@ describe('findNhsNumbers', () => {
       expect(maskNhsNumbers(`re 943${ch}476${ch}5919 please`)).toBe(`re ${NHS_NUMBER_MASK} please`);
     }
   });
+
+  it('finds and masks a number whose groups are split by a line break (wrapped, or pasted from a two-line label)', () => {
+    for (const text of ['Pt 943 476\n5919 for CT', 'Pt 943\n476 5919', 'Pt 943 476\r\n5919']) {
+      expect(findNhsNumbers(text).map((m) => m.digits)).toEqual(['9434765919']);
+      expect(maskNhsNumbers(text)).not.toMatch(/5919/);
+    }
+  });
 });

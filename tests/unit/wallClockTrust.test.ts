@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { sweepRetention, type RetentionDeps } from '../../electron/core/governance/retention.js';
 import { WALL_CLOCK_ACCEPT_AFTER_MS, WallClockTrust, wallClockTrustFor } from '../../electron/core/governance/wallClockTrust.js';
 import { ProfileGovernance, type ProfileGovernanceDeps } from '../../electron/core/session/profileGovernance.js';
+import type { ChatService } from '../../electron/core/chat/chatTypes.js';
 import type { WardlineStore } from '../../electron/core/store/index.js';
 import { ManualTicker } from '../fixtures/manualTicker.js';
 
@@ -141,12 +142,12 @@ describe('the retention sweep', () => {
 });
 
 describe('a profile open while the wall clock jumps a year ahead', () => {
-  function open(t: ReturnType<typeof clocks>, purged: number[], ticker: ManualTicker): ProfileGovernance {
+  function open(t: ReturnType<typeof clocks>, purged: number[], ticker: ManualTicker, chat: ChatService | null = null): ProfileGovernance {
     const deps: ProfileGovernanceDeps = {
       store: fakeStore(purged) as unknown as WardlineStore,
       person: { name: 'Sr Ana Lopes', role: 'Ward sister' },
       account: () => null,
-      chat: () => null,
+      chat: () => chat,
       policy: { retentionDays: 30, wipeOnRevocation: false, privacyBlur: false, maskPatientIdentifiers: false, conversationPreviews: true },
       policySource: { kind: 'default', path: '(test)', sha256: null },
       exportFile: async () => ({ saved: false, location: null }),
@@ -178,5 +179,18 @@ describe('a profile open while the wall clock jumps a year ahead', () => {
     expect(purged).toHaveLength(1);
     // The archive catch-up drops (and moves past) what is older than this: the real cutoff, not a year on.
     expect(governance.retainedSince()).toBe(T0 + 10 * MINUTE - 30 * DAY);
+  });
+
+  it('drops held messages from outside senders past the lifespan at every sweep, not only when messaging starts (review finding)', async () => {
+    const t = clocks();
+    const asked: number[] = [];
+    const chat = { expireHeld: async (before: number) => (asked.push(before), 1) } as unknown as ChatService;
+    const ticker = new ManualTicker();
+    const governance = open(t, [], ticker, chat);
+    await governance.opened({ created: false, priorFailures: { consecutive: 0, lastFailureAt: null } });
+    t.pass(HOUR);
+    ticker.tick();
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(asked).toEqual([T0 - 30 * DAY, T0 + HOUR - 30 * DAY]);
   });
 });

@@ -240,7 +240,7 @@ class Chat implements ChatService {
         return domain !== undefined && isTrustedDomain(domain, [own.domain, ...options.trust.trustedDomains]);
       },
       retainedSince: () => options.retainedSince?.() ?? null,
-      removedAfterTranscription: ({ conversationId, by }) => this.#emit({ type: 'removed-after-transcription', conversationId, by }),
+      removedAfterTranscription: ({ conversationId, by, messageId }) => this.#emit({ type: 'removed-after-transcription', conversationId, by, messageId }),
       bounced: (bounce) => this.#bounced(bounce, 'archive'),
     };
     this.#retractions = new TranscriptionRetractions({ store: this.#store, send, log });
@@ -707,6 +707,12 @@ class Chat implements ChatService {
     const removed = await this.#held.remove(jid);
     this.#log(`chat held-declined domain=${heldDomain(jid)} count=${removed}`);
     this.#emit({ type: 'held-changed', senders: this.heldSenders().length });
+  }
+
+  async expireHeld(before: number): Promise<number> {
+    const dropped = await this.#held.expire(before);
+    if (dropped > 0) this.#emit({ type: 'held-changed', senders: this.heldSenders().length });
+    return dropped;
   }
 
   async #loadAccepted(): Promise<Set<string>> {

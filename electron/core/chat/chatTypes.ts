@@ -73,7 +73,7 @@ export type ChatEvent =
   /** One of our messages was refused for good (no automatic resend is coming). No content. */
   | { type: 'delivery-failed'; conversationId: number }
   /** Another participant removed a message here after transcribing it. For the audit trail. */
-  | { type: 'removed-after-transcription'; conversationId: number; by: string };
+  | { type: 'removed-after-transcription'; conversationId: number; by: string; messageId: number };
 
 /** Someone outside the trusted domains who wrote to us. Address and count only: no content. */
 export interface HeldSender {
@@ -143,6 +143,8 @@ export interface ChatService {
   acceptSender(jid: string): Promise<void>;
   /** Drops the sender's held messages (from the store too); later ones are held again. */
   declineSender(jid: string): Promise<void>;
+  /** Drops held messages sent before `before` (retention); resolves with how many. */
+  expireHeld(before: number): Promise<number>;
   /** The person's chosen presence, kept in the profile: every fresh session announces it. */
   presence(): Promise<Presence>;
   /** Keeps it in the profile, then announces it; rejects (and changes nothing) if it cannot be kept. */

@@ -111,6 +111,16 @@ export class HeldMessages {
     return removed === 0 ? Promise.resolve(0) : this.save().then(() => removed);
   }
 
+  /** Forgets messages sent before `before` (retention, in a long session); resolves with how many, once stored. */
+  expire(before: number): Promise<number> {
+    const kept = this.#items.filter((m) => m.sentAt >= before);
+    const dropped = this.#items.length - kept.length;
+    if (dropped === 0) return Promise.resolve(0);
+    this.#items = kept;
+    this.#deps.log(`chat held-expired dropped=${dropped}`);
+    return this.save().then(() => dropped);
+  }
+
   /** Writes the current list; concurrent calls share one queued write. */
   save(): Promise<void> {
     if (this.#queued !== null) return this.#queued;

@@ -53,7 +53,7 @@ export interface IncomingDeps {
   /** Messages sent before this instant have outlived the retention policy; null = keep all. */
   retainedSince?(): number | null;
   /** Another participant removed a message after transcription (for the audit trail). */
-  removedAfterTranscription?(removal: { conversationId: number; by: string }): void;
+  removedAfterTranscription?(removal: { conversationId: number; by: string; messageId: number }): void;
   /**
    * A bounce our archive kept while we were offline: the same handling as a live one. The batch
    * is not done (so the archive cursor does not move past it) until the promise resolves.
@@ -227,7 +227,7 @@ async function applyUpdate(deps: IncomingDeps, event: Exclude<MeaningfulEvent, I
         transcribedBy: governed ? event.transcribedBy : null,
       });
       if (retracted === null) deps.log(`chat retraction-ignored reason=no-matching-message conversation=${conversationId}`);
-      else if (governed) deps.removedAfterTranscription?.({ conversationId, by: senderJid });
+      else if (governed) deps.removedAfterTranscription?.({ conversationId, by: senderJid, messageId: retracted });
       return retracted === null ? null : conversationId;
     }
   }

@@ -22,7 +22,7 @@ export interface GovernanceDeps {
   store: WardlineStore;
   audit: AuditTrail;
   person: { name: string; role: string };
-  /** The messaging account, if set up: the note names it, retractions go through it. */
+  /** The person's messaging address (kept after a revocation): notes and removal records name it. */
   account(): { jid: string } | null;
   chat(): ChatService | null;
   exportFile: ExportFile;
@@ -73,6 +73,11 @@ export class Governance {
     const messages = await store.messagesByIds(request.conversationId, request.messageIds);
     if (messages.length !== new Set(request.messageIds).size) {
       throw new WardlineFailure('rejected', 'Some of the selected messages are no longer here. Select them again.');
+    }
+    // The record would say this advice was given (FHIR status "completed", a recipient): not true of
+    // a message of ours that bounced or has not reached the server yet.
+    if (messages.some((m) => m.direction === 'out' && (m.deliveryState === 'failed' || m.deliveryState === 'pending'))) {
+      throw new WardlineFailure('rejected', 'A selected message of yours has not been delivered, so it cannot go into the record as advice given. Deselect it, or send it again first.');
     }
     const at = this.deps.now();
     const by = `${person.name} (${person.role})`;
@@ -175,8 +180,9 @@ export class Governance {
       name: this.deps.person.name,
       at: this.deps.now(),
       actor: this.deps.audit.actor,
-      // Without a messaging account there is nobody to tell; the local copy still goes.
-      retract: chat !== null,
+      // Queued even while messaging is not running (signed out after a revocation, not yet started):
+      // the queue is sent at the next sign-in, as it is after an outage.
+      retract: true,
     });
     if (removed.length === 0) {
       throw new WardlineFailure('rejected', 'Only messages that have been transcribed into the record can be deleted here. Transcribe them first.');
@@ -201,7 +207,10 @@ export class Governance {
 
   async exportAudit(): Promise<ExportResult> {
     const { entries, chainIntact } = await this.deps.audit.view(5_000);
-    const content = JSON.stringify({ exportedAt: new Date(this.deps.now()).toISOString(), chainIntact, entries: [...entries].reverse() }, null, 2);
+    const oldestFirst = [...entries].reverse();
+    // The newest 5,000 only: say so when older entries were left out (the oldest kept links to one not here).
+    const truncated = oldestFirst.length > 0 && oldestFirst[0]!.prevHash !== '0'.repeat(64);
+    const content = JSON.stringify({ exportedAt: new Date(this.deps.now()).toISOString(), chainIntact, truncated, entries: oldestFirst }, null, 2);
     const result = await this.deps.exportFile({ suggestedName: 'wardline-audit-log.json', content, mediaType: 'application/json', stillAllowed: this.deps.isOpen });
     if (result.saved) await this.deps.audit.record('export', { what: 'audit-log', entries: entries.length });
     return result;

@@ -42,6 +42,11 @@ export interface RetentionDeps {
   incidentsPurged(incidentIds: readonly string[]): void;
   /** Incidents declared and not yet closed (kept until twice the lifespan). */
   openIncidents(): readonly string[];
+  /**
+   * Held messages from outside senders sent before the cutoff go too (messaging holds them while it
+   * runs; a long session, a wall display, would keep them past the lifespan). Returns how many.
+   */
+  expireHeld?(before: number): Promise<number>;
 }
 
 /**
@@ -59,9 +64,11 @@ export async function sweepRetention(deps: RetentionDeps): Promise<number> {
   const incidents = await deps.store.purgeIncidentsBefore(cutoff, deps.openIncidents(), retentionCutoff(now, 2 * deps.days));
   // Half-filled incident forms go the way of the composer's drafts (those go with the messages).
   const formDrafts = await purgeFormDraftsBefore(deps.store, cutoff);
-  if (deleted > 0 || incidents.incidentIds.length > 0) {
+  const held = (await deps.expireHeld?.(cutoff)) ?? 0;
+  if (deleted > 0 || incidents.incidentIds.length > 0 || held > 0) {
     await deps.audit.record('retention-purge', {
       deleted,
+      held,
       incidents: incidents.incidentIds.length,
       incidentEvents: incidents.events,
       cutoff,
@@ -71,6 +78,6 @@ export async function sweepRetention(deps: RetentionDeps): Promise<number> {
   }
   if (incidents.incidentIds.length > 0) deps.incidentsPurged(incidents.incidentIds);
   if (deleted > 0) deps.changed();
-  deps.log(`retention swept deleted=${deleted} incidents=${incidents.incidentIds.length} form-drafts=${formDrafts} checkpointed=${checkpointed}`);
+  deps.log(`retention swept deleted=${deleted} held=${held} incidents=${incidents.incidentIds.length} form-drafts=${formDrafts} checkpointed=${checkpointed}`);
   return deleted;
 }

@@ -141,11 +141,19 @@ function xmppUri(jid: string, what: string): string {
   return `xmpp:${local}${encodeURIComponent(parsed.domain)}${resource}`;
 }
 
+/**
+ * A signed name or role, without the characters the attribution itself is built from: otherwise a
+ * name such as "Dr A (Consultant, a@trust)" reads as a second, earlier attribution on the line.
+ */
+function signedLabel(raw: string | null): string {
+  return oneLine((raw ?? '').replace(/[(),<>@]/g, ' '));
+}
+
 function party(jid: string, name: string | null, role: string | null, what: string): Party {
   const cleanJid = oneLine(jid);
   return {
-    name: oneLine(name ?? '') || 'Name not recorded',
-    role: oneLine(role ?? '') || 'role not recorded',
+    name: signedLabel(name) || 'Name not recorded',
+    role: signedLabel(role) || 'role not recorded',
     jid: cleanJid,
     uri: xmppUri(cleanJid, what),
   };

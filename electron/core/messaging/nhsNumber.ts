@@ -26,7 +26,8 @@ export interface NhsNumberMatch {
  * "9434765919/4010232137" are two matches' worth of context, not one longer number): a missed
  * identifier on a shared screen is worse than a false alarm.
  */
-const SPACE = String.raw`[ \t\u00A0\u2002-\u200A\u202F]`;
+// A line break too: a number wrapped or pasted over two lines reads as one (and a screen that collapses white space shows it on one).
+const SPACE = String.raw`[ \t\n\r\u00A0\u2002-\u200A\u202F]`;
 const MARK = String.raw`[\-\u2010-\u2014./]`;
 // Up to three spaces alone: a screen that collapses spaces (the control-room display) shows "943  476" as "943 476".
 const SEPARATOR = String.raw`(?:${SPACE}{0,2}${MARK}${SPACE}{0,2}|${SPACE}{1,3})`;

@@ -116,7 +116,7 @@ export class ProfileGovernance {
         this.audit.recordQuietly('sign-in', { account: event.jid });
         return null;
       case 'removed-after-transcription':
-        this.audit.recordQuietly('retraction-received', { conversationId: event.conversationId, by: event.by, reason: 'transcribed' });
+        this.audit.recordQuietly('retraction-received', { conversationId: event.conversationId, messageIds: String(event.messageId), by: event.by, reason: 'transcribed' });
         return null;
       case 'credentials-refused':
         // A first sign-in with a mistyped password is not a revocation: only an account that worked.
@@ -148,6 +148,7 @@ export class ProfileGovernance {
         changed: this.deps.changed,
         incidentsPurged: this.deps.incidentsPurged,
         openIncidents: this.deps.openIncidents,
+        expireHeld: (before) => this.deps.chat()?.expireHeld(before) ?? Promise.resolve(0),
       });
     } catch {
       this.deps.log('retention sweep-failed');

@@ -91,8 +91,10 @@ interface OpenProfile {
   /** The person's own shorter auto-lock, or null for the policy value. */
   personalIdleSeconds: number | null;
   governance: ProfileGovernance;
-  /** The account the messaging service was started with (its JID names the transcriber). */
+  /** The account the messaging service was started with. */
   account: ChatAccount | null;
+  /** The person's messaging address, kept after a revocation forgot the password: notes name it. */
+  address: string | null;
   /** Set when the server refused this account's credentials after it had worked. */
   revoked: { at: number; reason: string } | null;
   /** Closed and erased by the revocation policy: a lock queued meanwhile has nothing left to do. */
@@ -280,11 +282,14 @@ export class SessionController {
     });
     let open: OpenProfile | undefined;
     let account: ChatAccount | null;
+    let address: string | null;
     try {
       const details = await this.deps.registry.profileDetails(profileId);
       await this.#checkIdentity(store, { displayName: details.displayName, role: details.role, kind: details.kind ?? 'person' });
       const saved = await store.getSetting(AUTO_LOCK_SETTING);
-      account = await readAccount(store);
+      const savedAccount = await readSavedAccount(store);
+      address = savedAccount?.jid ?? null;
+      account = savedAccount?.password === undefined ? null : { ...savedAccount, password: savedAccount.password };
       const person = { name: details.displayName, role: details.role };
       const partial: Omit<OpenProfile, 'governance'> = {
         profile: { id: details.id, displayName: details.displayName, role: details.role, kind: details.kind ?? 'person' },
@@ -295,6 +300,7 @@ export class SessionController {
         incidentReminders: null,
         personalIdleSeconds: saved === null ? null : Number(saved),
         account,
+        address,
         revoked: null,
         erased: false,
       };
@@ -302,7 +308,7 @@ export class SessionController {
       const governance = new ProfileGovernance({
         store,
         person,
-        account: () => open?.account ?? null,
+        account: () => (open?.address ? { jid: open.address } : null),
         chat: () => open?.chat ?? null,
         policy: this.deps.governance,
         policySource: this.deps.policySource,
@@ -600,6 +606,7 @@ export class SessionController {
       await this.#stopIncident(open);
       open.chat = null;
       open.account = account;
+      open.address = account.jid;
       open.revoked = null;
       await open.store.setSetting(SIGNED_IN_SETTING, '');
       // A lock may have happened while we awaited: never start messaging for a closed profile.
@@ -880,12 +887,6 @@ export class SessionController {
     this.#queue = run.catch(() => {});
     return run;
   }
-}
-
-/** The saved account; null when there is none or a revocation forgot its password. */
-async function readAccount(store: WardlineStore): Promise<ChatAccount | null> {
-  const saved = await readSavedAccount(store);
-  return saved !== null && saved.password !== undefined ? { ...saved, password: saved.password } : null;
 }
 
 /** What "Sign in again" fills in: the address and server settings, kept when a revocation forgot the password. */

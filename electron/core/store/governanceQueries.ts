@@ -285,6 +285,8 @@ export class GovernanceQueries {
       `UPDATE messages SET body = NULL, payload = NULL, retracted_at = ?, retracted_by = ?, retracted_by_name = ?,
          retraction_reason = ?, read_at = coalesce(read_at, ?) WHERE id = ?`,
     ).run([remover.at, remover.jid, reason === null ? null : remover.name, reason, remover.at, id]);
+    // Nothing is left to send: a removed message still in the outbox would go out with an empty body.
+    this.statement(`DELETE FROM outbox WHERE message_id = ?`).run([id]);
     if (row['direction'] === 'in' && row['read_at'] === null) {
       this.statement(
         `UPDATE conversations SET unread_count = max(unread_count - 1, 0),

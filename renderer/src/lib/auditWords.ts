@@ -71,6 +71,8 @@ function phrase(key: string, value: Value, time: TimeWords): string | null {
       return n === null ? null : `${plural(n, 'removal request')} to the other participants`;
     case 'by':
       return `by ${s}`;
+    case 'held':
+      return n === null || n === 0 ? null : `${plural(n, 'held message')} from outside senders`;
     case 'incidents':
       return n === null ? null : plural(n, 'incident');
     case 'incidentEvents':
@@ -125,7 +127,7 @@ export function auditDetailsInWords(kind: string, details: Details, time: TimeWo
  * "conversation #1 · message id 7 · 1 message".
  */
 const ORDER = [
-  'what', 'account', 'member', 'room', 'source', 'path', 'sha256', 'messages', 'deleted', 'incidents', 'incidentEvents', 'entries', 'attempts',
+  'what', 'account', 'member', 'room', 'source', 'path', 'sha256', 'messages', 'deleted', 'held', 'incidents', 'incidentEvents', 'entries', 'attempts',
   'via', 'reason', 'by', 'condition', 'wipe', 'fields', 'created', 'nhsNumberGiven', 'recordReferenceGiven', 'retractionsQueued',
   'conversationId', 'messageIds', 'noteId', 'noteCreatedAt', 'cutoff', 'retentionDays', 'lastAttemptAt', 'walTruncated',
 ];
