@@ -9,6 +9,7 @@
 import { randomBytes } from 'node:crypto';
 import { connect as connectTcp, type Socket } from 'node:net';
 import { connect as connectTls, type SecureContext, type TLSSocket } from 'node:tls';
+import { domainToASCII } from 'node:url';
 import { ScramClient, ScramError, SCRAM_MECHANISMS, type SaltedPasswordCache, type ScramMechanismName } from './scram.js';
 import { parseH, SM_NS, type SmSession } from './streamManagementLedger.js';
 import { xml, type XmlElement } from './xml.js';
@@ -71,15 +72,19 @@ export async function login(params: LoginParams): Promise<LoginOutcome> {
     } else {
       const plain = new XmlStream(tcp, params.domain, params.limits);
       stream = plain;
-      plain.open();
-      features = await expectFeatures(plain);
-      // No plaintext path: a server (or a network in between) that does not offer STARTTLS is refused.
-      if (features.getChild('starttls', TLS_NS) === undefined) {
-        throw new XmppError('tls', 'The server does not offer STARTTLS; refusing to continue without TLS.', { condition: 'starttls-not-offered' });
+      try {
+        plain.open();
+        features = await expectFeatures(plain);
+        // No plaintext path: a server (or a network in between) that does not offer STARTTLS is refused.
+        if (features.getChild('starttls', TLS_NS) === undefined) {
+          throw new XmppError('tls', 'The server does not offer STARTTLS; refusing to continue without TLS.', { condition: 'starttls-not-offered' });
+        }
+        plain.send(xml('starttls', { xmlns: TLS_NS }));
+        const answer = await plain.next();
+        if (!answer.is('proceed', TLS_NS)) throw new XmppError('tls', 'The server refused STARTTLS.', { condition: 'starttls-failure' });
+      } catch (error) {
+        throw beforeTls(error);
       }
-      plain.send(xml('starttls', { xmlns: TLS_NS }));
-      const answer = await plain.next();
-      if (!answer.is('proceed', TLS_NS)) throw new XmppError('tls', 'The server refused STARTTLS.', { condition: 'starttls-failure' });
       plain.detach();
       stream = new XmlStream(await secure(tcp, params), params.domain, params.limits);
       stream.open();
@@ -124,6 +129,17 @@ export async function login(params: LoginParams): Promise<LoginOutcome> {
   }
 }
 
+/**
+ * Whatever arrives before TLS is unauthenticated: anyone on the path can write it. A stream error
+ * or protocol fault there (a forged <conflict/>, <not-authorized/>, <host-unknown/>…) must neither
+ * stop reconnecting for good nor be shown to people as the server's verdict on their account.
+ */
+function beforeTls(error: unknown): XmppError {
+  const failure = asXmppError(error, 'network');
+  if (failure.kind !== 'stream' && failure.kind !== 'protocol') return failure;
+  return new XmppError('tls', 'The connection was ended before TLS was set up.', { condition: 'starttls-failure', cause: failure });
+}
+
 function openTcp(params: LoginParams): Promise<Socket> {
   return new Promise((resolve, reject) => {
     if (params.signal.aborted) {
@@ -158,7 +174,8 @@ function secure(tcp: Socket, params: LoginParams): Promise<TLSSocket> {
   return new Promise((resolve, reject) => {
     const socket = connectTls({
       socket: tcp,
-      servername: params.domain,
+      // SNI and the certificate check both need the A-label (xn--…) of an internationalised domain.
+      servername: domainToASCII(params.domain) || params.domain,
       secureContext: params.secureContext,
       // XEP-0368 asks direct-TLS clients to name the protocol; harmless after STARTTLS too.
       ALPNProtocols: params.tlsMode === 'direct' ? ['xmpp-client'] : [],
@@ -167,7 +184,15 @@ function secure(tcp: Socket, params: LoginParams): Promise<TLSSocket> {
       socket.destroy();
       reject(new XmppError('tls', `TLS with ${params.domain} failed: ${error.message}`, { code: codeOf(error), cause: error }));
     };
-    const onClose = (): void => onError(new Error('the connection closed during the TLS handshake'));
+    const onClose = (): void => {
+      // Our own login timeout tears the socket down: a server silent mid-handshake is slow, not an attack.
+      if (params.signal.aborted) {
+        socket.destroy();
+        reject(new XmppError('timeout', `The TLS handshake with ${params.domain} took too long.`));
+        return;
+      }
+      onError(new Error('the connection closed during the TLS handshake'));
+    };
     socket.once('error', onError);
     socket.once('close', onClose);
     socket.once('secureConnect', () => {

@@ -10,7 +10,7 @@ import { backoffDelay, DEFAULT_BACKOFF, type BackoffPolicy } from './backoff.js'
 import { login, type LoginOutcome, type SaslMechanismName, type TlsMode } from './login.js';
 import type { SaltedPasswordCache } from './scram.js';
 import { parseH, SM_NS, StreamManagementLedger, type OutboundEntry } from './streamManagementLedger.js';
-import { createTrustContext, loadAdminCa, type AdminCaBundle } from './tlsTrust.js';
+import { ADMIN_CA_UNUSABLE, createTrustContext, loadAdminCa, type AdminCaBundle } from './tlsTrust.js';
 import { xml, type XmlElement } from './xml.js';
 import { DEFAULT_STREAM_LIMITS, type XmlStream } from './xmlStream.js';
 import { asXmppError, XmppError, type XmppErrorData } from './xmppError.js';
@@ -121,6 +121,7 @@ class Connection implements XmppConnection {
   /** Bumped per fresh (not resumed) session, so iqs sent on a lost session can be told apart. */
   #generation = 0;
   #secureContext: SecureContext | undefined;
+  #adminCaLoad: Promise<string[]> | undefined;
   #closed = false;
   #loginAbort: AbortController | undefined;
   #wake: (() => void) | undefined;
@@ -200,7 +201,7 @@ class Connection implements XmppConnection {
     let outageSince = Date.now();
     while (!this.#closed) {
       attempt += 1;
-      this.#setState({ kind: 'connecting', attempt });
+      if (this.#state.kind !== 'connecting' || this.#state.attempt !== attempt) this.#setState({ kind: 'connecting', attempt });
       let error: XmppError;
       try {
         const outcome = await this.#attempt();
@@ -220,7 +221,14 @@ class Connection implements XmppConnection {
           // A link that was working most likely dropped for a moment: try again at once (the SM
           // session is still resumable), and only back off if that fails.
           failures = 0;
-          if (!isPermanent(error)) continue;
+          if (!isPermanent(error)) {
+            // Soon, but not in the same millisecond as every other client: a server restart or a
+            // cluster node failure drops them all at once. Within the first backoff step, no 'offline'.
+            // Shown as reconnecting meanwhile: the stream is gone, so 'online' would be wrong.
+            this.#setState({ kind: 'connecting', attempt: attempt + 1 });
+            await this.#sleep(backoffDelay(1, policy, random));
+            continue;
+          }
         } else {
           // Ended as soon as it began (a server closing every new session, a bogus ack): counted
           // as a failed attempt, so the wait grows instead of reconnecting in a tight loop.
@@ -250,7 +258,21 @@ class Connection implements XmppConnection {
     const timeoutMs = options.loginTimeoutMs ?? 20_000;
     const timer = setTimeout(() => abort.abort(), timeoutMs);
     try {
-      this.#secureContext ??= createTrustContext(await loadAdminCa(options.adminCa));
+      if (this.#secureContext === undefined) {
+        // One read at a time: a read stuck on a dead network share is not started again per attempt
+        // (each would hold a libuv pool thread, which PBKDF2 and DNS need too). A failed read is retried.
+        const loading = (this.#adminCaLoad ??= loadAdminCa(options.adminCa).catch((error: unknown) => {
+          this.#adminCaLoad = undefined;
+          throw error;
+        }));
+        // The login timeout covers it: a read that never returns must not leave us "connecting" for ever.
+        const timedOut = new Promise<never>((_resolve, reject) => {
+          const onAbort = (): void => reject(new XmppError('timeout', 'Reading the admin CA bundle took too long.', { condition: ADMIN_CA_UNUSABLE }));
+          if (abort.signal.aborted) onAbort();
+          else abort.signal.addEventListener('abort', onAbort, { once: true });
+        });
+        this.#secureContext = createTrustContext(await Promise.race([loading, timedOut]));
+      }
       const session = this.#ledger.session;
       return await login({
         host: options.host ?? this.#domain,
