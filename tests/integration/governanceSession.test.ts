@@ -222,6 +222,31 @@ describe('transcribe, then delete the originals everywhere', () => {
     await until('both online again', async () => (await alice.call('chat:connection', {})).kind === 'online' && (await bob.call('chat:connection', {})).kind === 'online');
   });
 
+  it('in a room the person has left, says the others keep their copy, and withdraws it once they join again (review finding)', async () => {
+    const room = `handover-${Date.now()}@${server.mucDomain}`;
+    const { conversationId } = await alice.call('rooms:join', { roomJid: room, title: 'Handover' });
+    await alice.call('rooms:addMembers', { roomJid: room, memberJids: [bobJid()] });
+    const { conversationId: bobsRoom } = await bob.call('rooms:join', { roomJid: room, title: 'Handover' });
+    const advice = 'Bed 5: stop the heparin tonight';
+    await bob.call('messages:send', { conversationId: bobsRoom, body: advice, urgent: false });
+    const inRoom = async (app: CoreUnderTest, id: number): Promise<MessageView[]> => (await app.call('messages:page', { conversationId: id, limit: 50 })).messages;
+    await until('alice has it', async () => (await inRoom(alice, conversationId)).some((m) => m.body === advice));
+    const id = (await inRoom(alice, conversationId)).find((m) => m.body === advice)!.id;
+    await alice.call('rooms:leave', { roomJid: room });
+
+    // Its history stays readable: transcribed, then deleted here. The room takes nothing from her now.
+    const note = await alice.call('transcription:create', { conversationId, messageIds: [id] });
+    await alice.call('transcription:saveFhir', { noteId: note.noteId });
+    expect(await alice.call('transcription:deleteOriginals', { conversationId, messageIds: [id] })).toEqual({ removed: 1, retractionsQueued: 0 });
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect((await inRoom(bob, bobsRoom)).map((m) => m.body)).toContain(advice);
+
+    // Back in the room: the removal she made goes, and Bob's copy with it.
+    await alice.call('rooms:join', { roomJid: room, title: 'Handover' });
+    await until('bob sees the tombstone', async () => (await inRoom(bob, bobsRoom)).some((m) => m.removal?.afterTranscription === true && m.body === null));
+    expect((await inRoom(bob, bobsRoom)).map((m) => m.body)).not.toContain(advice);
+  });
+
   it("never lets someone outside the organisation remove another person's message, whatever name they sign with", async () => {
     const visitor = connectXmpp({ jid: 'visitor@partner.test', password: 'visitor-password', host: server.host, port: server.c2sPort, adminCa: { paths: [server.caCertPath] } });
     try {

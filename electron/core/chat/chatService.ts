@@ -243,7 +243,7 @@ class Chat implements ChatService {
       removedAfterTranscription: ({ conversationId, by, messageId }) => this.#emit({ type: 'removed-after-transcription', conversationId, by, messageId }),
       bounced: (bounce) => this.#bounced(bounce, 'archive'),
     };
-    this.#retractions = new TranscriptionRetractions({ store: this.#store, send, log });
+    this.#retractions = new TranscriptionRetractions({ store: this.#store, send, log, inRoom: (room) => this.#rooms.joined.has(room) });
     this.#catchUp = new ArchiveCatchUp({
       store: this.#store,
       iq,
@@ -272,7 +272,7 @@ class Chat implements ChatService {
       changed: (ids) => this.#emit({ type: 'conversations-changed', conversationIds: [...ids] }),
       failedForGood: (conversationId) => this.#emit({ type: 'delivery-failed', conversationId }),
       log,
-      roomShut: (room) => this.#rooms.closed.has(room) || this.#left.has(room),
+      roomShut: (room) => this.roomShut(room),
       timers: options.bounceRetry?.timers ?? {
         setTimeout: (callback, ms) => setTimeout(callback, ms).unref(),
         clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
@@ -476,6 +476,8 @@ class Chat implements ChatService {
     const session = this.#session;
     void this.#catchUpArchive(room, room, () => this.#isCurrent(session)).then((fetched) => {
       if (fetched === null) this.#historyMissing();
+      // Removals made while we were out of the room go now.
+      void this.#retractions.flush();
       return this.#outbox.flush();
     });
     this.#emit({ type: 'directory-changed' });
@@ -484,6 +486,10 @@ class Chat implements ChatService {
 
   closedRooms(): ReadonlySet<string> {
     return this.#rooms.closed;
+  }
+
+  roomShut(roomJid: string): boolean {
+    return this.#rooms.closed.has(roomJid) || this.#left.has(roomJid);
   }
 
   roomPresent(roomJid: string): RoomOccupant[] {

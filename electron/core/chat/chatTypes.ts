@@ -115,6 +115,8 @@ export interface ChatService {
   roomPresent(roomJid: string): RoomOccupant[];
   /** Rooms we are not in this session: they removed us or would not let us back in, or no bookmark joins them. */
   closedRooms(): ReadonlySet<string>;
+  /** A room we are out of until the person joins it again (left, removed, refused). */
+  roomShut(roomJid: string): boolean;
   /** The room's lists (asked of the server); RoomMembershipError when it refuses them all. */
   roomMembers(roomJid: string): Promise<RoomMembers>;
   /** Takes someone's membership away; RoomMembershipError when the server refuses. */

@@ -12,6 +12,11 @@ export interface TranscriptionRetractionsDeps {
   store: WardlineStore;
   /** Resolves when the server acknowledges the stanza. */
   send(stanza: XmlElement): Promise<void>;
+  /**
+   * Whether we are in this room now. A room takes nothing from someone not in it, yet the server
+   * acknowledges the stanza, which would forget the retraction unsent: it waits until we are back.
+   */
+  inRoom(room: string): boolean;
   log(line: string): void;
 }
 
@@ -33,6 +38,7 @@ export class TranscriptionRetractions {
     }
     for (const retraction of pending) {
       if (this.#inFlight.has(retraction.id)) continue;
+      if (retraction.type === 'groupchat' && !this.#deps.inRoom(retraction.to)) continue;
       this.#inFlight.add(retraction.id);
       this.#deps
         .send(buildRetraction({ ...retraction, transcribed: { byName: retraction.byName, at: retraction.at } }))

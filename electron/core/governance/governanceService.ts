@@ -192,7 +192,11 @@ export class Governance {
     this.deps.changed();
     // The FHIR copy of a deleted note is not kept around either.
     this.#notes.clear();
-    return { removed: removed.length, retractionsQueued };
+    // A room the person is out of takes no removal from them (it waits for a join that may never
+    // come): the others must be told another way, so none counts as on its way.
+    const conversation = await this.deps.store.findConversationById(conversationId);
+    const unreachable = conversation?.kind === 'room' && chat?.roomShut(conversation.jid) === true;
+    return { removed: removed.length, retractionsQueued: unreachable ? 0 : retractionsQueued };
   }
 
   /** All of them, for the count on the button (the list is a page of the oldest). */
