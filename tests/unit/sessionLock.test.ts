@@ -19,6 +19,7 @@ const ID = 'a'.repeat(32);
 function fakeVault(): ProfileVault {
   return {
     listProfiles: async () => [{ id: ID, displayName: 'Sam' }],
+    damaged: 0,
     createProfile: async () => { throw new Error('unused'); },
     unlockProfile: async () => 'ab'.repeat(32),
     changePin: async () => { throw new Error('unused'); },

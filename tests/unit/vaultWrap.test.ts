@@ -148,11 +148,15 @@ describe('profile registry over an in-memory keychain', () => {
     await writeFile(join(dataDir, 'profiles', damaged.id, 'profile.json'), '{ not json');
     await rm(join(dataDir, 'profiles', interrupted.id, 'profile.json'));
     expect(await reg.listProfiles()).toEqual([]);
+    // Counted (the picker says so), unlike a removal in progress.
+    expect(reg.damaged).toBe(1);
     expect((await rejection(reg.unlockProfile(damaged.id, '123456'))).kind).toBe('damaged-profile');
 
     await reg.removeProfile(damaged.id);
     await reg.removeProfile(interrupted.id);
     expect(await readdir(join(dataDir, 'profiles'))).toEqual([]);
+    await reg.listProfiles();
+    expect(reg.damaged).toBe(0);
     expect(keychain.entries.size).toBe(0);
     expect((await rejection(reg.removeProfile(damaged.id))).kind).toBe('not-found');
   });

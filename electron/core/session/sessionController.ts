@@ -37,7 +37,17 @@ export type OpenStore = (path: string, keyHex: string, create: boolean) => Promi
 /** What the session needs of the vault (ProfileRegistry in the app). */
 export type ProfileVault = Pick<
   ProfileRegistry,
-  'listProfiles' | 'createProfile' | 'unlockProfile' | 'changePin' | 'profileDetails' | 'removeProfile' | 'profileDir' | 'failureCounters' | 'markUsed' | 'eraseDormant'
+  | 'listProfiles'
+  | 'damaged'
+  | 'createProfile'
+  | 'unlockProfile'
+  | 'changePin'
+  | 'profileDetails'
+  | 'removeProfile'
+  | 'profileDir'
+  | 'failureCounters'
+  | 'markUsed'
+  | 'eraseDormant'
 >;
 
 export interface SessionDeps {
@@ -181,11 +191,12 @@ export class SessionController {
     const profiles = this.#profiles.map(({ id, displayName, attemptsBeforeErase }) =>
       attemptsBeforeErase === undefined ? { id, displayName } : { id, displayName, attemptsBeforeErase },
     );
+    const notice = this.#notice ?? damagedNotice(this.deps.registry.damaged);
     switch (lock.kind) {
       case 'no-profile':
-        return { kind: 'no-profile', profiles, notice: this.#notice };
+        return { kind: 'no-profile', profiles, notice };
       case 'locked':
-        return { kind: 'locked', profiles, lockedProfileId: this.#lockedProfileId, pending: lock.pending, notice: this.#notice };
+        return { kind: 'locked', profiles, lockedProfileId: this.#lockedProfileId, pending: lock.pending, notice };
       case 'unlocked': {
         const open = this.#requireOpen();
         return { kind: 'unlocked', profile: open.profile, autoLock: this.#autoLockView(open), privacyBlur: this.deps.governance.privacyBlur };
@@ -909,6 +920,13 @@ async function readSavedAccount(store: WardlineStore): Promise<(Omit<ChatAccount
 
 function toAccountView(account: Omit<ChatAccount, 'password'>): AccountView {
   return { jid: account.jid, host: account.host ?? null, port: account.port ?? null };
+}
+
+/** Said at the picker: a profile whose file cannot be read is not offered, and must not vanish unexplained. */
+function damagedNotice(count: number): string | null {
+  if (count === 0) return null;
+  const which = count === 1 ? 'One profile on this computer cannot be read: its file is' : `${count} profiles on this computer cannot be read: their files are`;
+  return `${which} damaged, so ${count === 1 ? 'it is' : 'they are'} not shown here. The messages stay encrypted on this computer. Ask IT to restore the profile folder from backup.`;
 }
 
 class ShutdownStepTimeout extends Error {}

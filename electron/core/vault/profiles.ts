@@ -185,6 +185,7 @@ export class ProfileRegistry {
   readonly #files: VaultFileOps;
   /** Stale temp files of interrupted writes are swept by the first listing only. */
   #tempsSwept = false;
+  #damaged = 0;
   readonly #queues = new Map<string, Promise<unknown>>();
 
   constructor(options: ProfileRegistryOptions) {
@@ -206,6 +207,11 @@ export class ProfileRegistry {
     return profileDir(this.dataDir, id);
   }
 
+  /** Profiles the last listing could not read (a damaged profile.json): not offered, but not to be hidden either. */
+  get damaged(): number {
+    return this.#damaged;
+  }
+
   async listProfiles(): Promise<ProfileListing[]> {
     let names: string[];
     try {
@@ -223,6 +229,7 @@ export class ProfileRegistry {
     this.#tempsSwept = true;
     if (sweepTemps) await removeStaleTemps(profilesRoot(this.dataDir));
     const listings: ProfileListing[] = [];
+    let damaged = 0;
     for (const name of names.filter(isProfileId)) {
       if (sweepTemps) await removeStaleTemps(this.profileDir(name));
       try {
@@ -239,8 +246,10 @@ export class ProfileRegistry {
         });
       } catch (error) {
         if (!(error instanceof VaultError)) throw error;
+        damaged += 1;
       }
     }
+    this.#damaged = damaged;
     return listings.sort((a, b) => a.displayName.localeCompare(b.displayName) || a.id.localeCompare(b.id));
   }
 
