@@ -24,7 +24,7 @@ import { handleSquirrelEvent } from './os/squirrelStartup.js';
 import { appPaths } from './paths.js';
 import { applyPermissionPolicy } from './permissions.js';
 import { APP_ORIGIN } from './policy/origin.js';
-import { chooseDevChatTrust, chooseUserDataDir, findForbiddenSwitches } from './policy/startupGuards.js';
+import { chooseDevChatTrust, chooseUserDataDir, findForbiddenSwitches, isDevelopmentRun } from './policy/startupGuards.js';
 import { windowPolicy } from './policy/webPreferences.js';
 import { createMainWindow, focusWindow } from './window.js';
 
@@ -41,7 +41,9 @@ function log(line: string): void {
 }
 
 function start(): void {
-  const forbidden = app.isPackaged ? findForbiddenSwitches(process.argv) : [];
+  // Every "packaged only" guard below keys on this, never on Electron's isPackaged alone (an executable's file name).
+  const isPackaged = !isDevelopmentRun({ isPackaged: app.isPackaged, defaultApp: process.defaultApp, appPath: app.getAppPath() });
+  const forbidden = isPackaged ? findForbiddenSwitches(process.argv) : [];
   if (forbidden.length > 0) {
     console.error(`[wardline] refusing to start with command-line switches: ${forbidden.join(' ')}`);
     app.exit(1);
@@ -52,7 +54,7 @@ function start(): void {
   app.setPath(
     'userData',
     chooseUserDataDir({
-      isPackaged: app.isPackaged,
+      isPackaged,
       defaultDir: app.getPath('userData'),
       env: process.env,
       isAbsolute: path.isAbsolute,
@@ -82,7 +84,7 @@ function start(): void {
   const getWindow = (): BrowserWindow | null => mainWindow;
   const confirmAndOpen = createConfirmAndOpen(getWindow);
   const paths = appPaths(app.getAppPath());
-  let policy = windowPolicy(app.isPackaged);
+  let policy = windowPolicy(isPackaged);
 
   // Every webContents, including any we did not expect, gets the navigation guards.
   app.on('web-contents-created', (_event, contents) => guardWebContents(contents, confirmAndOpen));
@@ -101,20 +103,28 @@ function start(): void {
 
   void app.whenReady().then(async () => {
     applyPermissionPolicy(session.defaultSession);
+    // webPreferences.spellcheck only stops the squiggles: the session's spellchecker still fetches
+    // Hunspell dictionaries from Google's CDN on Windows and Linux (electron/electron#22995), a network
+    // request nobody asked for from a clinical workstation. Off for the whole session.
+    session.defaultSession.setSpellCheckerEnabled(false);
+    // Files leave Wardline only through the export port (save dialog, still-allowed check, audit).
+    // Without a handler, a download the page starts (<a download>, a blob: or data: URL) gets
+    // Chromium's own save dialog, past all of that.
+    session.defaultSession.on('will-download', (event) => event.preventDefault());
     serveAppProtocol(paths.rendererDist);
     // The machine-wide policy; an invalid one blocks every profile (the window shows IT's message).
     // Packaged: only a policy an administrator wrote (root-owned on macOS/Linux, pinned in HKLM on Windows).
-    const trust: PolicyTrust | undefined = !app.isPackaged
+    const trust: PolicyTrust | undefined = !isPackaged
       ? undefined
       : process.platform === 'win32'
         ? { kind: 'windows-pin', readPin: () => readWindowsPolicyPin() }
         : { kind: 'posix-root', lstat: (file) => lstat(file), adminGroups: administratorGroups(process.platform) };
-    const adminPolicy = await loadAdminPolicy({ path: policyFilePath(process.platform, process.env, { isPackaged: app.isPackaged }), ...(trust ? { trust } : {}) });
+    const adminPolicy = await loadAdminPolicy({ path: policyFilePath(process.platform, process.env, { isPackaged }), ...(trust ? { trust } : {}) });
     log(`policy ${adminPolicy.kind} path=${adminPolicy.path}`);
     const admin = adminPolicy.kind === 'managed' ? adminPolicy.policy : DEFAULT_ADMIN_POLICY;
     // Fail closed: an invalid policy keeps content protection on.
-    policy = windowPolicy(app.isPackaged, adminPolicy.kind === 'invalid' || admin.contentProtection);
-    const devTrust = app.isPackaged ? null : chooseDevChatTrust({ isPackaged: false, env: process.env, isAbsolute: path.isAbsolute });
+    policy = windowPolicy(isPackaged, adminPolicy.kind === 'invalid' || admin.contentProtection);
+    const devTrust = isPackaged ? null : chooseDevChatTrust({ isPackaged: false, env: process.env, isAbsolute: path.isAbsolute });
     core = createWardlineCore({
       dataDir: app.getPath('userData'),
       shell: 'electron',

@@ -7,7 +7,11 @@ import { Notification } from 'electron';
 import type { NotificationPort } from '../../core/notify/notifier.js';
 import type { NotificationRequest, Notifier } from './adapters.js';
 
-/** Shown notifications are kept referenced until closed, or a click on a collected one goes nowhere. */
+/**
+ * Shown notifications are kept referenced until closed, or a click on a collected one goes nowhere,
+ * and closeAll (at lock) could not take it out of the notification centre. Past this many, the
+ * oldest is closed rather than forgotten: one left behind would outlive the lock.
+ */
 const MAX_KEPT = 20;
 
 export function createNotifier(): Notifier {
@@ -29,7 +33,11 @@ export function createNotifier(): Notifier {
         forget();
         onClick?.();
       });
-      if (kept.size >= MAX_KEPT) kept.delete(kept.values().next().value as Notification);
+      if (kept.size >= MAX_KEPT) {
+        const oldest = kept.values().next().value as Notification;
+        kept.delete(oldest);
+        oldest.close();
+      }
       kept.add(notification);
       notification.show();
     },

@@ -56,3 +56,15 @@ export function chooseDevChatTrust(input: {
     .filter((d) => /^[a-z0-9-]+(\.[a-z0-9-]+)+$/.test(d));
   return ca && input.isAbsolute(ca) ? { adminCa: { paths: [ca] }, trustedDomains: domains } : { trustedDomains: domains };
 }
+
+/**
+ * Whether this run is a development build (`electron .` from the project), and so may honour
+ * WARDLINE_* variables, any command-line switch, DevTools and an unvetted policy file.
+ * Not `app.isPackaged` alone: Electron decides that from the executable's file name only
+ * (`basename(process.execPath) !== 'electron'`), so a shipped Wardline copied to a user folder and
+ * renamed electron(.exe) counted as development. A development run is started by Electron's
+ * default app (`process.defaultApp`), which packaging leaves out, and never loads from an asar.
+ */
+export function isDevelopmentRun(input: { isPackaged: boolean; defaultApp: boolean | undefined; appPath: string }): boolean {
+  return !input.isPackaged && input.defaultApp === true && !/\.asar(?:[\\/]|$)/i.test(input.appPath);
+}
