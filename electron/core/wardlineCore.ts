@@ -14,7 +14,7 @@ import { FailSafeIdle } from './session/failSafeIdle.js';
 import { requestHandlers } from './requestHandlers.js';
 import type { NotificationPolicy } from './notify/notificationPolicy.js';
 import { Notifier, urgentReminderOptions, type FocusState, type NotificationPort } from './notify/notifier.js';
-import { SessionController, type OpenStore } from './session/sessionController.js';
+import { SessionController, type OpenStore, type SessionDeps } from './session/sessionController.js';
 import type { ChatTrust, StartChat } from './chat/chatTypes.js';
 import { startChat } from './chat/index.js';
 import { openStore, prestartStoreWorker } from './store/index.js';
@@ -67,6 +67,8 @@ export interface CoreOptions {
   /** Notification mode and urgent re-notify interval/limit (admin policy); default private, 2 min, 5. */
   notificationPolicy?: NotificationPolicy;
   log?: (line: string) => void;
+  /** How long a refusal must last before a wipe-on-revocation policy erases a profile (tests shorten it). */
+  wipeConfirmation?: SessionDeps['wipeConfirmation'];
 }
 
 export interface WardlineCore {
@@ -133,6 +135,7 @@ export function createWardlineCore(options: CoreOptions): WardlineCore {
     clipboard: options.clipboard ?? null,
     ...(admin.server ? { serverDefaults: { domain: admin.server.domain, host: admin.server.host, port: admin.server.port } } : {}),
     displayExemptFromIdleLock: admin.displayExemptFromIdleLock,
+    ...(options.wipeConfirmation ? { wipeConfirmation: options.wipeConfirmation } : {}),
     eraseDormantAfterDays: admin.eraseDormantProfilesAfterDays,
     incidentRooms: {
       ...(admin.incident?.announcementRoom ? { announcement: admin.incident.announcementRoom } : {}),

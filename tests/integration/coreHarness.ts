@@ -67,6 +67,8 @@ export function startCore(options: {
   ticker?: Ticker;
   /** The OS's idle time and screen lock; never idle, never locked by default. */
   idle?: CoreOptions['idle'];
+  /** How long a refusal must last before a wipe policy erases the profile (default: at the second refusal). */
+  wipeConfirmation?: CoreOptions['wipeConfirmation'];
   adminPolicy?: PolicyLoad;
   /** How long the "save dialog" stays open before the person picks a place. */
   exportDialogMs?: number;
@@ -96,6 +98,7 @@ export function startCore(options: {
     ...(options.now ? { now: options.now } : {}),
     ...(options.ticker ? { ticker: options.ticker } : {}),
     ...(options.idle ? { idle: options.idle } : {}),
+    wipeConfirmation: options.wipeConfirmation ?? { afterMs: 0, everyMs: 200 },
     ...(options.notificationPolicy ? { notificationPolicy: options.notificationPolicy, notify: { show: (n) => void notifications.push(n) } } : {}),
     ...(options.adminPolicy ? { adminPolicy: options.adminPolicy } : {}),
     ...(options.clipboard

@@ -433,6 +433,26 @@ describe('account revocation', () => {
     expect(state).toMatchObject({ kind: 'no-profile', notice: expect.stringMatching(/erased from this computer/) });
     expect(state.kind === 'no-profile' ? state.profiles : null).toEqual([]);
     expect(existsSync(profileDir)).toBe(false);
+    // Only once the refusal was asked again and still stood.
+    expect(grace.logs.filter((line) => line.startsWith('account refused unconfirmed'))).toHaveLength(1);
+  });
+
+  it('erases nothing while the server refuses a working account only for a while (its account backend down, say): asked again, signed in, kept (review finding)', async () => {
+    const adminPolicy = await policyWith({ wipeOnRevocation: true });
+    await server.register('ivy', 'ivy-password');
+    const ivy = await person('Ivy Lund', 'Nurse', 'ivy', { adminPolicy, wipeConfirmation: { afterMs: 60 * 60_000, everyMs: 300 } });
+    await server.unregister('ivy');
+    await server.kill();
+    await server.restart();
+    await until('ivy is refused', async () => ivy.logs.some((line) => line.startsWith('account refused unconfirmed')), 30_000);
+    // Not signed out, not erased: still unlocked, and asking again.
+    expect(await ivy.call('session:state', {})).toMatchObject({ kind: 'unlocked' });
+    expect(await auditKinds(ivy)).not.toContain('account-revoked');
+    // The backend is back: the same password works again, and the next ask signs in.
+    await server.register('ivy', 'ivy-password');
+    await until('ivy signs in again', async () => (await ivy.call('chat:connection', {})).kind === 'online', 30_000);
+    expect(await ivy.call('session:state', {})).toMatchObject({ kind: 'unlocked' });
+    expect(await ivy.core.session.store().getSetting('xmpp.refusedSince')).toBe('');
   });
 });
 
@@ -445,8 +465,11 @@ describe('revocation racing a lock', () => {
     const profileDir = join(heidi.dataDir, 'profiles', unlocked.kind === 'unlocked' ? unlocked.profile.id : 'none');
     // Messaging stopping for the revocation says it was signed out: lock right then, mid-revocation.
     let locking: Promise<unknown> | null = null;
+    // (The first sign-out is the refusal being asked again, before a wipe: the second is the revocation.)
+    let signedOut = 0;
     heidi.core.events.on('chat:connection', (state) => {
-      if (locking === null && state.kind === 'offline' && state.reason.startsWith('Messaging was signed out on this computer.')) locking = heidi.core.session.lock('idle');
+      if (state.kind === 'offline' && state.reason.startsWith('Messaging was signed out on this computer.')) signedOut += 1;
+      if (locking === null && signedOut === 2) locking = heidi.core.session.lock('idle');
     });
     await server.unregister('heidi');
     await server.kill();

@@ -51,6 +51,11 @@ export type ProfileVault = Pick<
 >;
 
 export interface SessionDeps {
+  /**
+   * Under a wipe-on-revocation policy, how long a refusal of a once-working account must last, and
+   * how often it is asked again meanwhile, before the profile is erased (defaults above).
+   */
+  wipeConfirmation?: { afterMs: number; everyMs: number };
   registry: ProfileVault;
   openStore: OpenStore;
   events: CoreEvents;
@@ -131,6 +136,12 @@ const AUTO_LOCK_SETTING = 'autoLockSeconds';
 const ACCOUNT_SETTING = 'xmpp.account';
 /** Set once the account has signed in: a later refusal of its credentials is a revocation. */
 const SIGNED_IN_SETTING = 'xmpp.signedInOnce';
+/** When the server first refused a once-working account (epoch ms): a wipe waits for it to be confirmed. */
+const REFUSED_SINCE_SETTING = 'xmpp.refusedSince';
+/** A refusal is taken for a revocation worth erasing a profile for only if it lasts this long... */
+export const WIPE_CONFIRM_AFTER_MS = 15 * 60_000;
+/** ...asking the server again this often meanwhile. */
+export const WIPE_RECHECK_EVERY_MS = 5 * 60_000;
 /** The policy announcement room this profile has joined (bookmarks rejoin it from then on). */
 const WATCHED_ROOM_SETTING = 'incident.policyRoomJoined';
 
@@ -620,6 +631,7 @@ export class SessionController {
       open.address = account.jid;
       open.revoked = null;
       await open.store.setSetting(SIGNED_IN_SETTING, '');
+      await open.store.setSetting(REFUSED_SINCE_SETTING, '');
       // A lock may have happened while we awaited: never start messaging for a closed profile.
       if (this.#open !== open) throw new WardlineFailure('locked', 'Wardline is locked. Unlock with your PIN to continue.');
       this.#startChat(open, account);
@@ -723,8 +735,12 @@ export class SessionController {
   /** Audit entries for sign-in and removals; a revoked account is signed out (and maybe wiped). */
   async #governChatEvent(open: OpenProfile, chat: ChatService, event: ChatEvent): Promise<void> {
     try {
-      if (event.type === 'signed-in') await open.store.setSetting(SIGNED_IN_SETTING, '1');
+      if (event.type === 'signed-in') {
+        await open.store.setSetting(SIGNED_IN_SETTING, '1');
+        await open.store.setSetting(REFUSED_SINCE_SETTING, '');
+      }
       const workedBefore = event.type === 'credentials-refused' && (await open.store.getSetting(SIGNED_IN_SETTING)) === '1';
+      if (workedBefore && this.deps.governance.wipeOnRevocation && !(await this.#refusalConfirmed(open, chat))) return;
       if ((await open.governance.onChatEvent(event, workedBefore)) !== 'revoke') return;
       const reason =
         event.type === 'credentials-refused' && event.condition === 'account-disabled'
@@ -734,6 +750,36 @@ export class SessionController {
     } catch {
       this.deps.log('governance chat-event-failed');
     }
+  }
+
+  /**
+   * Before a refusal erases a profile: is it lasting? A server whose account backend is down (LDAP,
+   * SQL) answers a correct password with the same not-authorized as a revoked one, so one refusal
+   * would erase every ward PC's profiles, untranscribed advice included, in an outage. The first
+   * refusal is remembered (across locks and restarts); the server is asked again until the refusal
+   * has lasted WIPE_CONFIRM_AFTER_MS. A sign-in meanwhile forgets it.
+   */
+  async #refusalConfirmed(open: OpenProfile, chat: ChatService): Promise<boolean> {
+    const { afterMs, everyMs } = this.deps.wipeConfirmation ?? { afterMs: WIPE_CONFIRM_AFTER_MS, everyMs: WIPE_RECHECK_EVERY_MS };
+    const now = this.deps.now();
+    const since = Number((await open.store.getSetting(REFUSED_SINCE_SETTING)) ?? '') || null;
+    if (since !== null && now - since >= afterMs) return true;
+    if (since === null) await open.store.setSetting(REFUSED_SINCE_SETTING, String(now));
+    this.deps.log(`account refused unconfirmed since-ms=${since === null ? 0 : now - since}`);
+    const timer = setTimeout(() => void this.#askAgain(open, chat), everyMs);
+    timer.unref?.();
+    return false;
+  }
+
+  /** Starts messaging again with the same account, to see whether the server still refuses it. */
+  #askAgain(open: OpenProfile, chat: ChatService): Promise<void> {
+    return this.#serial(async () => {
+      if (this.#open !== open || open.chat !== chat || open.account === null) return;
+      await chat.stop().catch(() => {});
+      await this.#stopIncident(open).catch(() => {});
+      open.chat = null;
+      if (this.#open === open) this.#startChat(open, open.account);
+    });
   }
 
   /** Signs the account out: messaging stops and its password is forgotten. Policy may wipe the profile. */
