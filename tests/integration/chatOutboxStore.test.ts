@@ -8,6 +8,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyReceived, type IncomingDeps } from '../../electron/core/chat/incoming.js';
 import { ConversationIds } from '../../electron/core/chat/conversationIds.js';
+import { DeliveryFailures } from '../../electron/core/chat/deliveryFailures.js';
+import { parseJid } from '../../electron/core/messaging/jid.js';
 import type { IncomingMessage } from '../../electron/core/messaging/index.js';
 import { openStore, type OutgoingMessageInput, type StoredMessage, type WardlineStore } from '../../electron/core/store/index.js';
 
@@ -309,5 +311,31 @@ describe('a wall clock set back (ordering and read markers)', () => {
     expect(await stateOf(dave, marked)).toBe('read');
     // Dave read up to the later message, so he has read the earlier one too (review finding).
     expect(await stateOf(dave, other.id)).toBe('read');
+  });
+});
+
+describe('a refusal from our own server after a restart', () => {
+  it('finds the message in whichever conversation holds it (from = our domain, not a conversation), and no other sender can (review finding)', async () => {
+    const id = await store.queueOutgoing(outgoing(room, { body: 'Porter to bay 3' }));
+    expect(await store.markSent(id)).toBe(true);
+    const { originId } = await message(room, id);
+    const failures = new DeliveryFailures({
+      store,
+      ownDomain: 'trust.example',
+      // A restart: nothing was sent in this run.
+      sentRecently: () => undefined,
+      resend: () => undefined,
+      changed: () => undefined,
+      failedForGood: () => undefined,
+      log: () => undefined,
+      roomShut: () => false,
+      timers: { setTimeout: () => 0, clearTimeout: () => undefined },
+    });
+    const refusal = (from: string) => ({ id: originId!, from: parseJid(from)!, errorType: 'cancel' as const, condition: 'policy-violation', archiveId: null });
+    // Anyone else's refusal concerns only their own conversation: a stranger cannot fail this one.
+    await failures.bounced(refusal('mallory@trust.example'));
+    expect(await stateOf(room, id)).toBe('sent');
+    await failures.bounced(refusal('trust.example'));
+    expect(await stateOf(room, id)).toBe('failed');
   });
 });

@@ -143,8 +143,11 @@ export class DeliveryFailures {
   async #conversationOf(bounce: MessageBounce): Promise<{ id: number; jid: string; kind: ConversationKind } | null> {
     const recent = this.#deps.sentRecently(bounce.id);
     if (recent !== undefined) return { id: recent.conversationId, jid: recent.conversationJid, kind: recent.conversationKind };
-    // After a restart: the sender's own conversation, the only one a bounce from it can concern.
-    return this.#deps.store.findConversationByJid(bounce.from.bare);
+    // After a restart: our own server's refusal may concern any conversation (found by the message's
+    // id); anyone else's only their own conversation.
+    const { from } = bounce;
+    if (from.local === null && from.resource === null && from.domain === this.#deps.ownDomain) return this.#deps.store.findOutgoingConversation(bounce.id);
+    return this.#deps.store.findConversationByJid(from.bare);
   }
 
   #scheduleRetry(messageId: number, count: number, delayMs: number): void {

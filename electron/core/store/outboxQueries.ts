@@ -240,6 +240,20 @@ export class OutboxQueries {
     });
   }
 
+  /**
+   * The conversation holding our outgoing message with this origin-id, wherever it is: what a refusal
+   * from our own server (from = the domain) concerns. One index lookup per conversation (CROSS JOIN
+   * keeps SQLite from scanning every message for the id).
+   */
+  findOutgoingConversation(originId: string): ConversationRef | null {
+    requireText(originId, 'originId');
+    const row = this.statement(
+      `SELECT c.id, c.jid, c.kind, c.title FROM conversations c CROSS JOIN messages m
+       ON m.conversation_id = c.id AND m.origin_id = ? AND m.direction = 'out' LIMIT 1`,
+    ).get([originId]);
+    return row === undefined ? null : toConversationRef(row);
+  }
+
   findConversationByJid(jid: string): ConversationRef | null {
     requireText(jid, 'jid');
     const row = this.statement(`SELECT id, jid, kind, title FROM conversations WHERE jid = ?`).get([jid]);

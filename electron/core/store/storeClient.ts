@@ -69,6 +69,8 @@ export interface WardlineStore {
   recordSendAttempt(messageId: number, error: string | null): Promise<void>;
   /** Our outgoing message with this origin-id in this conversation, if any. */
   findOutgoing(conversationId: number, originId: string): Promise<OutgoingRef | null>;
+  /** The conversation holding our outgoing message with this origin-id (a refusal from our own server). */
+  findOutgoingConversation(originId: string): Promise<ConversationRef | null>;
   /** Bounced: 'failed' (from pending or sent only), parked in the outbox with `reason` (a code, never content). */
   markFailed(messageId: number, reason: string): Promise<boolean>;
   /** A failed message back to 'pending' in the outbox, same origin-id; null if it is not failed. */
@@ -239,6 +241,10 @@ class StoreClient implements WardlineStore {
   }
   findOutgoing(conversationId: number, originId: string): Promise<OutgoingRef | null> {
     return this.call('findOutgoing', conversationId, originId);
+  }
+
+  findOutgoingConversation(originId: string): Promise<ConversationRef | null> {
+    return this.call('findOutgoingConversation', originId);
   }
   markFailed(messageId: number, reason: string): Promise<boolean> {
     return this.call('markFailed', messageId, reason, this.now());

@@ -59,6 +59,7 @@ export interface StoreOperations {
   markSent: { args: [messageId: number]; result: boolean };
   recordSendAttempt: { args: [messageId: number, error: string | null, now: number]; result: null };
   findOutgoing: { args: [conversationId: number, originId: string]; result: OutgoingRef | null };
+  findOutgoingConversation: { args: [originId: string]; result: ConversationRef | null };
   markFailed: { args: [messageId: number, reason: string, now: number]; result: boolean };
   requeueFailed: { args: [messageId: number, now: number]; result: OutboxEntry | null };
   updateDeliveryByOriginId: { args: [conversationId: number, originId: string, state: 'delivered' | 'read']; result: number };

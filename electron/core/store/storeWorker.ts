@@ -107,6 +107,7 @@ const handlers: Handlers = {
     return null;
   },
   findOutgoing: (conversationId, originId) => outbox().findOutgoing(conversationId, originId),
+  findOutgoingConversation: (originId) => outbox().findOutgoingConversation(originId),
   markFailed: (messageId, reason, now) => outbox().markFailed(messageId, reason, now),
   requeueFailed: (messageId, now) => outbox().requeueFailed(messageId, now),
   updateDeliveryByOriginId: (conversationId, originId, state) => outbox().updateDeliveryByOriginId(conversationId, originId, state),
