@@ -984,7 +984,11 @@ class Chat implements ChatService {
     const joined = await this.#joinBookmarkedRooms();
     // The outbox holds room messages until their room is joined (Outbox.canSend): rooms this just
     // got back into may have some waiting.
-    if (current()) void this.#outbox.flush();
+    if (current()) {
+      void this.#outbox.flush();
+      // Removals waiting for a room (TranscriptionRetractions.inRoom) go once it is joined again.
+      void this.#retractions.flush();
+    }
     if (!joined) throw new Error('A room could not be joined.');
     await this.#catchUp.run(this.#ownBare, undefined, current);
     for (const room of [...this.#rooms.joined.keys()]) await this.#catchUp.run(room, room, current);

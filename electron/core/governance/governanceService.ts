@@ -175,6 +175,9 @@ export class Governance {
 
   async deleteOriginals(conversationId: number, messageIds: readonly number[]): Promise<{ removed: number; retractionsQueued: number }> {
     const chat = this.deps.chat();
+    // Read before the removal: once it is committed, a lock (the store closing) must not turn it into an error.
+    const conversation = await this.deps.store.findConversationById(conversationId);
+    const left = conversation?.kind === 'room' && (await this.deps.store.teamRooms()).some((room) => room.conversationId === conversationId && room.left);
     const { removed, retractionsQueued } = await this.deps.store.removeTranscribed(conversationId, messageIds, {
       jid: this.deps.account()?.jid ?? 'local',
       name: this.deps.person.name,
@@ -194,8 +197,8 @@ export class Governance {
     this.#notes.clear();
     // A room the person is out of takes no removal from them (it waits for a join that may never
     // come): the others must be told another way, so none counts as on its way.
-    const conversation = await this.deps.store.findConversationById(conversationId);
-    const unreachable = conversation?.kind === 'room' && chat?.roomShut(conversation.jid) === true;
+    // Left (known from the store even while messaging is not running), or shut out this session.
+    const unreachable = conversation?.kind === 'room' && (left || chat?.roomShut(conversation.jid) === true);
     return { removed: removed.length, retractionsQueued: unreachable ? 0 : retractionsQueued };
   }
 

@@ -60,11 +60,18 @@ export async function sweepRetention(deps: RetentionDeps): Promise<number> {
   }
   const now = deps.now();
   const cutoff = retentionCutoff(now, deps.days);
-  const { deleted, checkpointed } = await deps.store.purgeSentBefore(cutoff);
+  // A message still waiting in the outbox gets one more lifespan to leave (as an open incident does), no more.
+  const { deleted, checkpointed } = await deps.store.purgeSentBefore(cutoff, retentionCutoff(now, 2 * deps.days));
   const incidents = await deps.store.purgeIncidentsBefore(cutoff, deps.openIncidents(), retentionCutoff(now, 2 * deps.days));
   // Half-filled incident forms go the way of the composer's drafts (those go with the messages).
   const formDrafts = await purgeFormDraftsBefore(deps.store, cutoff);
-  const held = (await deps.expireHeld?.(cutoff)) ?? 0;
+  // Never at the cost of the record of what was purged above: a held list that cannot be written
+  // (a full disk, messaging stopping at a lock) is tried again at the next sweep.
+  const held =
+    (await deps.expireHeld?.(cutoff).catch(() => {
+      deps.log('retention held-expiry-failed');
+      return 0;
+    })) ?? 0;
   if (deleted > 0 || incidents.incidentIds.length > 0 || held > 0) {
     await deps.audit.record('retention-purge', {
       deleted,

@@ -33,7 +33,7 @@ export interface Remover {
 export interface RemovalRequest extends Remover {
   /** Who is acting, for the audit entry ("Name (Role)"). */
   actor: string;
-  /** Queue retractions for the other participants (false without a messaging account). */
+  /** Queue retractions for the other participants (they wait in the store until messaging sends them). */
   retract: boolean;
 }
 
@@ -209,18 +209,20 @@ export class GovernanceQueries {
    * Retention: deletes every message sent before `cutoff` (tombstones included), with the same
    * no-remnant guarantee as removal. Walks the per-conversation index rather than the table.
    */
-  purgeSentBefore(cutoff: number): number {
+  purgeSentBefore(cutoff: number, pendingCutoff: number = cutoff): number {
     requireInteger(cutoff, 'cutoff');
+    requireInteger(pendingCutoff, 'pendingCutoff');
     // A message still waiting in the outbox never left this PC (typed offline, then locked for
-    // longer than the lifespan): it is kept until the server has it, then ages like any other.
+    // longer than the lifespan): it is kept until the server has it, then ages like any other, but
+    // never past pendingCutoff (messaging may never run again: a revoked account, a profile left).
     const expiring = `SELECT m.id FROM conversations c JOIN messages m ON m.conversation_id = c.id AND m.sent_at < ?
-      WHERE NOT (m.delivery_state = 'pending' AND EXISTS (SELECT 1 FROM outbox o WHERE o.message_id = m.id))`;
+      WHERE m.sent_at < ? OR NOT (m.delivery_state = 'pending' AND EXISTS (SELECT 1 FROM outbox o WHERE o.message_id = m.id))`;
     return this.db.transaction(() => {
       const unread = this.statement(
         `SELECT conversation_id, count(*) AS unread, sum(urgency = 'urgent') AS urgent FROM messages
          WHERE id IN (${expiring}) AND direction = 'in' AND read_at IS NULL GROUP BY conversation_id`,
-      ).all([cutoff]);
-      const { changes } = this.statement(`DELETE FROM messages WHERE id IN (${expiring})`).run([cutoff]);
+      ).all([cutoff, pendingCutoff]);
+      const { changes } = this.statement(`DELETE FROM messages WHERE id IN (${expiring})`).run([cutoff, pendingCutoff]);
       const uncount = this.statement(
         `UPDATE conversations SET unread_count = max(unread_count - ?, 0), urgent_unread_count = max(urgent_unread_count - ?, 0)
          WHERE id = ?`,

@@ -100,7 +100,8 @@ export interface WardlineStore {
   pendingRetractions(): Promise<PendingRetraction[]>;
   forgetPendingRetraction(id: string): Promise<void>;
   /** Retention: deletes messages sent before `cutoff`, with no remnant. */
-  purgeSentBefore(cutoff: number): Promise<DeleteResult>;
+  /** `pendingCutoff`: a message still in the outbox is kept until sent, but not past this (default: `cutoff`). */
+  purgeSentBefore(cutoff: number, pendingCutoff?: number): Promise<DeleteResult>;
   needsTranscription(limit: number): Promise<NeedsTranscription[]>;
   countNeedsTranscription(): Promise<number>;
   /** Newest first. */
@@ -297,8 +298,8 @@ class StoreClient implements WardlineStore {
   async forgetPendingRetraction(id: string): Promise<void> {
     await this.call('forgetPendingRetraction', id);
   }
-  purgeSentBefore(cutoff: number): Promise<DeleteResult> {
-    return this.call('purgeSentBefore', cutoff);
+  purgeSentBefore(cutoff: number, pendingCutoff: number = cutoff): Promise<DeleteResult> {
+    return this.call('purgeSentBefore', cutoff, pendingCutoff);
   }
   needsTranscription(limit: number): Promise<NeedsTranscription[]> {
     return this.call('needsTranscription', limit);

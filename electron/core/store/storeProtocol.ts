@@ -79,7 +79,7 @@ export interface StoreOperations {
   applyRetraction: { args: [input: RetractionInput]; result: number | null };
   pendingRetractions: { args: []; result: PendingRetraction[] };
   forgetPendingRetraction: { args: [id: string]; result: null };
-  purgeSentBefore: { args: [cutoff: number]; result: DeleteResult };
+  purgeSentBefore: { args: [cutoff: number, pendingCutoff: number]; result: DeleteResult };
   needsTranscription: { args: [limit: number]; result: NeedsTranscription[] };
   countNeedsTranscription: { args: []; result: number };
   listAudit: { args: [limit: number]; result: AuditEntry[] };

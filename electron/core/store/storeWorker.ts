@@ -134,8 +134,8 @@ const handlers: Handlers = {
     governance().forgetPendingRetraction(id);
     return null;
   },
-  purgeSentBefore: (cutoff) => {
-    const { result, checkpointed } = thenCheckpoint(() => governance().purgeSentBefore(cutoff));
+  purgeSentBefore: (cutoff, pendingCutoff) => {
+    const { result, checkpointed } = thenCheckpoint(() => governance().purgeSentBefore(cutoff, pendingCutoff));
     return { deleted: result, checkpointed };
   },
   needsTranscription: (limit) => governance().needsTranscription(limit),
