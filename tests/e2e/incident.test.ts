@@ -266,12 +266,18 @@ describe('major-incident exercise, end to end', () => {
   });
 
   it('assigns Amy (she acknowledges); a later offer gets the automatic "not needed now"', async () => {
+    // Words left in the bulk "Report to" box are for the "(selected)" actions: her own row's
+    // Come in sends her to her line's location (ED resus), not there.
+    const reportTo = lead.page.getByLabel('Report to location');
+    await reportTo.fill('Theatre 3');
     // Her row re-sorts by its new status; focus stays on the button that was pressed.
     await press(lead.page.getByRole('button', { name: 'Come in: DEMO Amy Ng' }));
     await row(lead, 'DEMO Amy Ng').filter({ hasText: 'not yet acknowledged' }).waitFor();
     await expect.poll(() => focused(lead.page)).toBe('BUTTON Come in: DEMO Amy Ng');
     const directive = amy.page.getByRole('region', { name: 'Instruction from the coordinator' });
     await directive.getByText('Please come in: report to ED resus.').waitFor();
+    expect(await row(lead, 'DEMO Amy Ng').textContent()).toContain('→ ED resus');
+    await reportTo.fill('');
     await checkScreen(amy.page, 'incident-03-responder-directive');
     // Acknowledge is replaced by "Acknowledged.": focus goes to the card's heading, in the same card.
     await press(directive.getByRole('button', { name: 'Acknowledge' }));
