@@ -717,5 +717,31 @@ describe('messaging between two people, end to end', () => {
     }
     await alice.page.getByLabel('Message', { exact: true }).fill('');
   });
+
+  it('reads an open conversation once, not again and again while nothing happens (review finding)', async () => {
+    const nav = alice.page.getByRole('navigation', { name: 'Conversations' });
+    await nav.getByRole('button', { name: /^Dr Bob Reyes/ }).click();
+    await bob.page.getByRole('navigation', { name: 'Conversations' }).getByRole('button', { name: /^Alice Moreno/ }).click();
+    const bobComposer = bob.page.getByLabel('Message', { exact: true });
+    await bobComposer.fill('Porter on the way.');
+    await bobComposer.press('Enter');
+    await expect.poll(() => alice.page.getByRole('list', { name: 'Messages' }).textContent()).toContain('Porter on the way.');
+    // Alice is looking at it: it is marked read.
+    await expect.poll(() => nav.getByRole('button', { name: /^Dr Bob Reyes/ }).getAttribute('aria-label')).not.toMatch(/unread/);
+    await alice.page.waitForTimeout(500);
+    const real = alice.app.core.dispatch;
+    const reads: string[] = [];
+    (alice.app.core as { dispatch: typeof real }).dispatch = (context, channel, payload) => {
+      if (channel === 'messages:page' || channel === 'conversations:markRead') reads.push(channel);
+      return real(context, channel, payload);
+    };
+    try {
+      // Nothing new arrives: the open thread has no reason to read its page again.
+      await alice.page.waitForTimeout(3_000);
+      expect(reads).toEqual([]);
+    } finally {
+      (alice.app.core as { dispatch: typeof real }).dispatch = real;
+    }
+  });
 });
 

@@ -598,9 +598,10 @@ class Chat implements ChatService {
   }
 
   async markRead(conversationId: number): Promise<void> {
-    await this.#store.markConversationRead(conversationId);
+    const changed = await this.#store.markConversationRead(conversationId);
     this.#urgent.read(conversationId);
-    this.#emit({ type: 'conversations-changed', conversationIds: [conversationId] });
+    // Only a real change: the open thread re-reads on it, and would mark read again.
+    if (changed) this.#emit({ type: 'conversations-changed', conversationIds: [conversationId] });
     const [conversation, target] = await Promise.all([
       this.#store.findConversationById(conversationId),
       this.#store.latestIncoming(conversationId),

@@ -284,13 +284,17 @@ export class MessageStore {
       .map((row) => ({ conversationId: readNumber(row, 'id'), jid: readString(row, 'jid'), left: readOptionalNumber(row, 'left_at') !== null }));
   }
 
-  markConversationRead(conversationId: number, at: number): void {
+  /** True if anything was unread: callers tell the screens only then (a no-op would make an open thread read again, for ever). */
+  markConversationRead(conversationId: number, at: number): boolean {
     requireInteger(conversationId, 'conversationId');
-    this.db.transaction(() => {
-      this.statement(
+    return this.db.transaction(() => {
+      const messages = this.statement(
         `UPDATE messages SET read_at = ? WHERE conversation_id = ? AND direction = 'in' AND read_at IS NULL`,
-      ).run([at, conversationId]);
-      this.statement(`UPDATE conversations SET unread_count = 0, urgent_unread_count = 0 WHERE id = ?`).run([conversationId]);
+      ).run([at, conversationId]).changes;
+      const counts = this.statement(
+        `UPDATE conversations SET unread_count = 0, urgent_unread_count = 0 WHERE id = ? AND (unread_count <> 0 OR urgent_unread_count <> 0)`,
+      ).run([conversationId]).changes;
+      return messages + counts > 0;
     });
   }
 

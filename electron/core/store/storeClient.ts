@@ -45,7 +45,8 @@ export interface WardlineStore {
   search(query: string, limit: number): Promise<StoredMessage[]>;
   /** Totals for the lock screen: counts only. */
   unreadCounts(): Promise<UnreadCounts>;
-  markConversationRead(conversationId: number): Promise<void>;
+  /** True if anything was unread. */
+  markConversationRead(conversationId: number): Promise<boolean>;
   /** A team room's notification level; false when there is no such room (1:1 stays 'all'). */
   setRoomNotify(conversationId: number, level: NotifyLevel): Promise<boolean>;
   /** Team rooms made quieter than 'all'. */
@@ -196,8 +197,8 @@ class StoreClient implements WardlineStore {
   unreadCounts(): Promise<UnreadCounts> {
     return this.call('unreadCounts');
   }
-  async markConversationRead(conversationId: number): Promise<void> {
-    await this.call('markConversationRead', conversationId, this.now());
+  markConversationRead(conversationId: number): Promise<boolean> {
+    return this.call('markConversationRead', conversationId, this.now());
   }
   setRoomNotify(conversationId: number, level: NotifyLevel): Promise<boolean> {
     return this.call('setRoomNotify', conversationId, level);

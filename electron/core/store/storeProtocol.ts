@@ -43,7 +43,7 @@ export interface StoreOperations {
   pageMessages: { args: [conversationId: number, before: MessageCursor | null, limit: number]; result: MessagePage };
   search: { args: [query: string, limit: number]; result: StoredMessage[] };
   unreadCounts: { args: []; result: UnreadCounts };
-  markConversationRead: { args: [conversationId: number, at: number]; result: null };
+  markConversationRead: { args: [conversationId: number, at: number]; result: boolean };
   setRoomNotify: { args: [conversationId: number, level: NotifyLevel]; result: boolean };
   quietRooms: { args: []; result: { conversationId: number; notify: NotifyLevel }[] };
   setRoomLeft: { args: [conversationId: number, at: number | null]; result: boolean };

@@ -83,10 +83,7 @@ const handlers: Handlers = {
   pageMessages: (conversationId, before, limit) => openStore().pageMessages(conversationId, before, limit),
   search: (query, limit) => openStore().search(query, limit),
   unreadCounts: () => openStore().unreadCounts(),
-  markConversationRead: (conversationId, at) => {
-    openStore().markConversationRead(conversationId, at);
-    return null;
-  },
+  markConversationRead: (conversationId, at) => openStore().markConversationRead(conversationId, at),
   setRoomNotify: (conversationId, level) => openStore().setRoomNotify(conversationId, level),
   quietRooms: () => openStore().quietRooms(),
   setRoomLeft: (conversationId, at) => openStore().setRoomLeft(conversationId, at),
