@@ -743,5 +743,19 @@ describe('messaging between two people, end to end', () => {
       (alice.app.core as { dispatch: typeof real }).dispatch = real;
     }
   });
+
+  it('marks a message that came while another window had focus read when the person comes back to it (review finding)', async () => {
+    const row = alice.page.getByRole('navigation', { name: 'Conversations' }).getByRole('button', { name: /^Dr Bob Reyes/ });
+    // Another window takes focus; the conversation stays open behind it.
+    await alice.page.evaluate(`(() => { window.__hasFocus = document.hasFocus.bind(document); document.hasFocus = () => false; window.dispatchEvent(new FocusEvent('blur')); })()`);
+    const bobComposer = bob.page.getByLabel('Message', { exact: true });
+    await bobComposer.fill('Monitor is on its way too.');
+    await bobComposer.press('Enter');
+    await expect.poll(() => alice.page.getByRole('list', { name: 'Messages' }).textContent()).toContain('Monitor is on its way too.');
+    // Not seen yet: nobody was looking.
+    await expect.poll(() => row.getAttribute('aria-label')).toMatch(/1 unread/);
+    await alice.page.evaluate(`(() => { document.hasFocus = window.__hasFocus; window.dispatchEvent(new FocusEvent('focus')); })()`);
+    await expect.poll(() => row.getAttribute('aria-label')).not.toMatch(/unread/);
+  });
 });
 
