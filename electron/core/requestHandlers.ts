@@ -78,10 +78,7 @@ export function requestHandlers(
     },
     'conversations:openDirect': async ({ jid }) => ({ conversationId: await session.chat().openDirect(jid) }),
     'conversations:markRead': async ({ conversationId }) => {
-      // Without messaging (not set up, or signed out) there is nobody to send read markers to; the local state still counts.
-      const chat = session.messagingIfRunning();
-      if (chat === null) await session.store().markConversationRead(conversationId);
-      else await chat.markRead(conversationId);
+      await session.markRead(conversationId);
       return { done: true as const };
     },
     'conversations:setNotify': async ({ conversationId, level }) => {

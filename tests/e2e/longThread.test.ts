@@ -64,9 +64,13 @@ describe('a very long thread', () => {
     // The list was read before the messages existed; lock and unlock re-reads it, as a person would see.
     await page.getByRole('button', { name: 'Lock now' }).click();
     await unlockThroughUi(page, 'Night coordinator', '975310');
-    await page.getByRole('button', { name: /Site management/ }).click();
+    const row = page.getByRole('navigation', { name: 'Conversations' }).getByRole('button', { name: /Site management/ });
+    expect(await row.getAttribute('aria-label')).toMatch(/100000 unread/);
+    await row.click();
     const messages = page.getByRole('list', { name: 'Messages' });
     await expect.poll(() => messages.textContent()).toContain(`Bed state update ${TOTAL - 1}:`);
+    // Read, though messaging was never set up here: the list says so (not "999+" beside the open thread).
+    await expect.poll(() => row.getAttribute('aria-label')).not.toMatch(/unread/);
 
     const rowCounts: number[] = [];
     for (let i = 0; i < 8; i++) {

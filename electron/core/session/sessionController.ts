@@ -234,6 +234,16 @@ export class SessionController {
     return saved !== 'no-conversation';
   }
 
+  /**
+   * Without messaging (not set up, or signed out) there is nobody to send read markers to, but the
+   * local state still counts: the screens are told here, as the chat service would tell them.
+   */
+  async markRead(conversationId: number): Promise<void> {
+    const chat = this.messagingIfRunning();
+    if (chat !== null) return chat.markRead(conversationId);
+    if (await this.store().markConversationRead(conversationId)) this.#conversationsChanged.push([conversationId]);
+  }
+
   /** Creating a profile signs its owner straight in: they have just typed their PIN. */
   createProfile(input: { displayName: string; role: string; pin: string }): Promise<ProfileSummary> {
     const lockRequests = this.#lockRequests;
