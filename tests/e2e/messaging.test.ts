@@ -757,5 +757,31 @@ describe('messaging between two people, end to end', () => {
     await alice.page.evaluate(`(() => { document.hasFocus = window.__hasFocus; window.dispatchEvent(new FocusEvent('focus')); })()`);
     await expect.poll(() => row.getAttribute('aria-label')).not.toMatch(/unread/);
   });
+
+  it('shows the list and the thread again once a read that failed works again (review finding)', async () => {
+    const nav = alice.page.getByRole('navigation', { name: 'Conversations' });
+    const real = alice.app.core.dispatch;
+    const failing = new Set<unknown>(['conversations:list', 'messages:page']);
+    // One read of each fails (the store busy, say); the next ones work.
+    (alice.app.core as { dispatch: typeof real }).dispatch = async (context, channel, payload) => {
+      if (!failing.delete(channel)) return real(context, channel, payload);
+      return { ok: false, error: { code: 'internal', message: 'Wardline could not read your messages just now.', reference: 'E2E' } };
+    };
+    const alert = alice.page.getByRole('alert').filter({ hasText: 'Wardline could not read your messages just now.' });
+    try {
+      const bobComposer = bob.page.getByLabel('Message', { exact: true });
+      await bobComposer.fill('Bed 9 is clean.');
+      await bobComposer.press('Enter');
+      await expect.poll(() => failing.size).toBe(0);
+      await expect.poll(() => alert.count()).toBe(2);
+      await bobComposer.fill('Bed 10 too.');
+      await bobComposer.press('Enter');
+      await expect.poll(() => alice.page.getByRole('list', { name: 'Messages' }).textContent()).toContain('Bed 10 too.');
+      await expect.poll(() => alert.count()).toBe(0);
+      expect(await nav.getByRole('button', { name: /^Dr Bob Reyes/ }).count()).toBe(1);
+    } finally {
+      (alice.app.core as { dispatch: typeof real }).dispatch = real;
+    }
+  });
 });
 
