@@ -8,7 +8,7 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bootClockMs } from '../../electron/core/governance/wallClockTrust.js';
 import { openWardline, type OpenOptions, type OpenWardline } from '../../tools/chromium/openWardline.js';
@@ -27,6 +27,19 @@ interface Person {
   page: Page;
   jid: string;
   exportDir: string;
+}
+
+/** Seen, not merely laid out: what is at its centre on screen is the element itself (not clipped, covered or below the window). */
+function seen(element: Locator): Promise<boolean> {
+  return element.evaluate((el) => {
+    // This file is typed without the DOM library: the few browser calls used, spelled out.
+    type Box = { left: number; top: number; width: number; height: number; bottom: number };
+    const node = el as unknown as { getBoundingClientRect(): Box; contains(other: unknown): boolean };
+    const page = globalThis as unknown as { innerHeight: number; document: { elementFromPoint(x: number, y: number): unknown } };
+    const r = node.getBoundingClientRect();
+    const hit = page.document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+    return r.bottom <= page.innerHeight && hit !== null && (hit === el || node.contains(hit));
+  });
 }
 
 describe('clinical governance, end to end', () => {
@@ -138,6 +151,13 @@ describe('clinical governance, end to end', () => {
     // Not transcribed until the note leaves Wardline: the panel says so, and offers no deletion yet.
     expect(await panel.getByText(/count as transcribed once you copy this note or save the FHIR file/).isVisible()).toBe(true);
     expect(await panel.getByRole('button', { name: 'Delete originals' }).count()).toBe(0);
+    // On a 1280×720 screen too, the panel scrolls within what is left: Urgent and Send stay in view.
+    const usual = alice.page.viewportSize();
+    await alice.page.setViewportSize({ width: 1280, height: 720 });
+    await expect.poll(() => seen(alice.page.getByRole('button', { name: 'Send' }))).toBe(true);
+    expect(await seen(alice.page.getByRole('checkbox', { name: 'Urgent' }))).toBe(true);
+    await checkScreen(alice.page, 'governance-03-transcribe-on-1280x720');
+    if (usual !== null) await alice.page.setViewportSize(usual);
 
     await panel.getByRole('button', { name: 'Copy note for the record' }).click();
     await expect.poll(() => panel.getByRole('status').textContent()).toContain('Note copied; the messages now count as transcribed');

@@ -610,6 +610,13 @@ describe('messaging between two people, end to end', () => {
     await expect.poll(() => bob.page.evaluate('document.activeElement?.textContent')).toBe('Stay');
     const question = bob.page.getByRole('alertdialog', { name: /^Leave discharge-lounge\?/ });
     await checkScreen(bob.page, 'messaging-10a-leave-room-confirm');
+    // With the room's people listed too, on a 1280×800 screen, Urgent and Send stay in view.
+    const people = bob.page.getByRole('button', { name: 'People', exact: true });
+    await people.click();
+    await bob.page.getByRole('list', { name: 'People who can read this room' }).waitFor();
+    await expect.poll(() => seen(bob.page.getByRole('button', { name: 'Send' }))).toBe(true);
+    expect(await seen(bob.page.getByRole('checkbox', { name: 'Urgent' }))).toBe(true);
+    await people.click();
     await question.getByRole('button', { name: 'Leave room' }).click();
     await expect.poll(() => bob.page.getByText('You left this room. Its history stays here to read.').isVisible()).toBe(true);
     // The cursor lands on Join again, which a screen reader announces with that note.
