@@ -53,8 +53,8 @@ export const SessionStateSchema = z.discriminatedUnion('kind', [
     profiles: z.array(ProfileSummarySchema),
     /** Preselects the person who locked; null after start-up. */
     lockedProfileId: z.string().nullable(),
-    /** Counts only: a lock screen never shows names or text. */
-    pending: PendingCountsSchema,
+    /** Counts only: a lock screen never shows names or text. Null while not (yet) read: just locked, or unreadable. */
+    pending: PendingCountsSchema.nullable(),
     notice: z.string().nullable(),
   }),
   /** The managed policy file is invalid or unreadable: nothing opens until IT fixes it (fail closed). */

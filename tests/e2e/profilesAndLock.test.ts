@@ -109,6 +109,13 @@ describe('encrypted profiles and the lock, end to end', () => {
       { conversationId: other, originId: 'b2', senderJid: 'beds@wardline.test', senderName: 'Bed bureau', body: `Escalation ${nonce}`, sentAt: t + 180_000, receivedAt: t + 180_000, urgency: 'urgent' },
     ]);
 
+    // Counting takes a moment (a busy store): until the counts are in, the lock screen claims none.
+    const countUnread = current.unreadCounts.bind(current);
+    current.unreadCounts = async () => {
+      await new Promise((resolve) => setTimeout(resolve, 800));
+      return countUnread();
+    };
+
     // Idle past the policy limit (5 minutes by default) locks, driven by main, not by the page.
     idle = 299;
     ticker.tick();
@@ -117,6 +124,7 @@ describe('encrypted profiles and the lock, end to end', () => {
     ticker.tick();
     await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toBe('Wardline is locked');
     idle = 0;
+    expect((await page.getByRole('status', { name: 'Waiting messages' }).textContent())?.trim()).toBe('');
 
     const html = await page.content();
     expect(html).not.toContain(SECRET_TEXT);
@@ -124,7 +132,7 @@ describe('encrypted profiles and the lock, end to end', () => {
     expect(html).not.toContain('Ward 7 nursing');
     expect(html).not.toContain('Priya Shah');
     expect(await page.title()).toBe('Wardline — locked');
-    await expect.poll(() => page.getByRole('status', { name: 'Waiting messages' }).textContent()).toMatch(/2 new messages,\s*1 urgent/);
+    await expect.poll(() => page.getByRole('status', { name: 'Waiting messages' }).textContent(), { timeout: 5_000 }).toMatch(/2 new messages,\s*1 urgent/);
     expect(await page.content()).not.toContain('Bed management');
 
     for (const [channel, payload] of [

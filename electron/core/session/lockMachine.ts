@@ -11,13 +11,13 @@ export interface PendingCounts {
 
 export type LockState =
   | { kind: 'no-profile' }
-  | { kind: 'locked'; reason: LockReason | 'startup'; pending: PendingCounts }
+  | { kind: 'locked'; reason: LockReason | 'startup'; pending: PendingCounts | null }
   | { kind: 'unlocked'; profileId: string; unlockedAt: number };
 
 export type LockEvent =
   | { type: 'profiles-changed'; count: number }
   | { type: 'unlocked'; profileId: string; at: number }
-  | { type: 'lock'; reason: LockReason; pending: PendingCounts };
+  | { type: 'lock'; reason: LockReason; pending: PendingCounts | null };
 
 const NO_PENDING: PendingCounts = { messages: 0, urgent: 0 };
 

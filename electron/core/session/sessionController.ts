@@ -117,7 +117,6 @@ interface OpenProfile {
 }
 
 const STORE_FILE = 'wardline.db';
-const NO_PENDING: PendingCounts = { messages: 0, urgent: 0 };
 /** How often an open profile's last use is written to profile.json (dormant-profile policy). */
 const USE_STAMP_EVERY_MS = 60 * 60_000;
 /** How often the dormant-profile sweep runs on its own, besides at start and after each lock. */
@@ -439,7 +438,8 @@ export class SessionController {
     this.#lockRequests++;
     const open = this.#detach();
     if (open) {
-      this.#transition({ type: 'lock', reason, pending: NO_PENDING });
+      // Locked at once; the counts follow once read (null: the lock screen claims nothing meanwhile).
+      this.#transition({ type: 'lock', reason, pending: null });
       this.deps.log(`locked reason=${reason}`);
     }
     return this.#serial(async () => {
@@ -859,7 +859,7 @@ export class SessionController {
   async #lockCurrent(reason: LockReason): Promise<void> {
     const open = this.#detach();
     if (!open) return;
-    this.#transition({ type: 'lock', reason, pending: NO_PENDING });
+    this.#transition({ type: 'lock', reason, pending: null });
     this.#showPending(await this.#shutDown(open, reason));
     if (reason !== 'profile-removed') await this.deps.registry.markUsed(open.profile.id);
   }
@@ -894,8 +894,8 @@ export class SessionController {
   }
 
   /** Stops messaging, reads the lock-screen counts and closes the store (whatever happens to its worker); never throws. */
-  async #shutDown(open: OpenProfile, reason: LockReason): Promise<PendingCounts> {
-    let pending = NO_PENDING;
+  async #shutDown(open: OpenProfile, reason: LockReason): Promise<PendingCounts | null> {
+    let pending: PendingCounts | null = null;
     // Once a step times out the store is taken to be stuck: the steps that need it are skipped
     // (each would wait its full limit), and close() stops its worker whatever state it is in.
     let stuck = false;
@@ -933,8 +933,8 @@ export class SessionController {
     await incident.idle();
   }
 
-  #showPending(pending: PendingCounts): void {
-    if (this.#lock.kind === 'locked' && (pending.messages > 0 || pending.urgent > 0)) {
+  #showPending(pending: PendingCounts | null): void {
+    if (this.#lock.kind === 'locked' && pending !== null) {
       this.#transition({ type: 'lock', reason: this.#lock.reason === 'startup' ? 'manual' : this.#lock.reason, pending });
     }
   }
