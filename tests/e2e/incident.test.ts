@@ -424,6 +424,27 @@ describe('major-incident exercise, end to end', () => {
     await wall.page.getByRole('region', { name: 'Incident board' }).getByRole('heading', { name: 'Tram collision, Victoria St' }).waitFor();
   });
 
+  it('with two call-ins open, what a responder types in one card stays in that card', async () => {
+    const editor = lead.page.getByRole('form', { name: 'Call-in request' });
+    for (const [role, location] of [['Porter', 'Block C'], ['Electrician', 'Plant room']] as const) {
+      await editor.getByLabel('Role, line 1').fill(role);
+      await editor.getByLabel('How many, line 1').fill('1');
+      await editor.getByLabel('Report to, line 1').fill(location);
+      await editor.getByRole('button', { name: 'Send call-in request' }).click();
+      await lead.page.getByRole('cell', { name: location, exact: true }).waitFor();
+    }
+    // Ben's cards that still take an answer: one per open call-in, each with its own boxes.
+    const cards = ben.page.getByRole('article', { name: /^Call-in request at/ }).filter({ has: ben.page.getByLabel('ETA (minutes)') });
+    await expect.poll(() => cards.count(), { timeout: 15_000 }).toBe(2);
+    await cards.nth(0).getByLabel('ETA (minutes)').fill('5');
+    await cards.nth(0).getByLabel('Your role or grade').fill('Porter');
+    await cards.nth(0).getByLabel('From (HH:MM)').fill('16:30');
+    expect(await cards.nth(1).getByLabel('ETA (minutes)').inputValue()).toBe('20');
+    expect(await cards.nth(1).getByLabel('Your role or grade').inputValue()).toBe('ED nurse');
+    expect(await cards.nth(1).getByLabel('From (HH:MM)').inputValue()).toBe('');
+    expect(await cards.nth(0).getByLabel('ETA (minutes)').inputValue()).toBe('5');
+  });
+
   it('closes the incident: everyone is stood down and the display stops its clock', async () => {
     // The confirmation takes focus to its safe choice; Escape and "Keep incident open" go back to
     // "Close incident".
@@ -461,7 +482,7 @@ describe('major-incident exercise, end to end', () => {
     const resus = wallBoard.getByRole('row', { name: /^ED resus/ });
     expect((await resus.getByRole('cell').allTextContents()).map((t) => t.trim())).toEqual(['1', '1', '1', '—']);
     // The coordinator's record agrees: the ED nurse line is still filled, with its one arrival.
-    const nurses = lead.page.getByRole('table', { name: /^Lines of the call-in at/ }).getByRole('row', { name: /^ED nurse/ });
+    const nurses = lead.page.getByRole('table', { name: /^Lines of the call-in at/ }).first().getByRole('row', { name: /^ED nurse/ });
     expect((await nurses.getByRole('cell').allTextContents()).map((t) => t.trim())).toEqual(['ED resus', '1', '2', '1 ✓', '1']);
     await checkScreen(wall.page, 'incident-10-display-closed');
     await checkScreen(lead.page, 'incident-11-coordinator-closed');
