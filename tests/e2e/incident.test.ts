@@ -503,6 +503,10 @@ describe('major-incident exercise, end to end', () => {
     await alert.waitFor();
     expect(await alert.textContent()).toContain(`The declaration to no-such-screen@${server.domain}`);
     expect(await alert.textContent()).toContain('this address does not exist');
+    // Named no announcement room (and policy has none): the coordinator is told staff will not hear of it.
+    const noStaff = lead.page.getByRole('status').filter({ hasText: 'No staff announcement room.' });
+    await noStaff.waitFor();
+    expect(await noStaff.textContent()).toContain('reach only its coordinators and control-room displays');
     await alert.scrollIntoViewIfNeeded();
     await checkScreen(lead.page, 'incident-12-coordinator-not-delivered');
 
