@@ -1,6 +1,8 @@
 // Servers that misbehave in ways Prosody never will: a "server" (or a network in between) that
-// strips STARTTLS, and one that sends malformed XML inside TLS. These are small real servers on
+// strips STARTTLS or forges errors before TLS, one that sends malformed XML inside TLS, one silent
+// mid-handshake, one for an internationalised domain. These are small real servers on
 // loopback with a certificate from the throwaway CA, so the client's real TLS path runs end to end.
+import { execFileSync } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -261,5 +263,124 @@ describe('XMPP connection after a session that was working', () => {
     expect(waits[0]).toBeLessThan(1_000);
     expect(server.connections).toBe(2);
     expect(server.received[1]).toContain('<resume ');
+  });
+});
+
+describe('before TLS nothing the peer says is trusted', () => {
+  it('keeps retrying after a plaintext <stream:error><conflict/> (forgeable by anyone on the path)', async () => {
+    // A plaintext "server" (an attacker in the path before STARTTLS).
+    const attacker = await hostileServer((socket) =>
+      socket.write(`${HEADER}<stream:error><conflict xmlns='urn:ietf:params:xml:ns:xmpp-streams'/></stream:error></stream:stream>`),
+    );
+    // Backoff waits released at once, so "does it try again" is seen without waiting.
+    const connection = connectTo(attacker.port, { timers: { setTimeout: (callback) => setImmediate(callback), clearTimeout: () => undefined } });
+    const offline = await firstOffline(connection);
+    // Not "signed in from another place" (kind stream, condition conflict, never retried): people
+    // would be told to sign in again, and the workstation would stay offline for good.
+    expect(offline.retryAt).not.toBeNull();
+    expect(offline.reason.condition).not.toBe('conflict');
+    await expect.poll(() => attacker.received.length, { timeout: 5_000 }).toBeGreaterThanOrEqual(2);
+  });
+
+  it('a server that goes silent during the TLS handshake is a timeout, not a certificate or security fault', async () => {
+    let connections = 0;
+    const sockets = new Set<Socket>();
+    const server: Server = createServer((socket) => {
+      connections += 1;
+      sockets.add(socket);
+      socket.on('error', () => undefined);
+      socket.on('data', (chunk: Buffer) => {
+        const text = chunk.toString('utf8');
+        if (text.includes('<stream:stream')) {
+          socket.write(`${HEADER}<stream:features><starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'><required/></starttls></stream:features>`);
+        } else if (text.includes('<starttls')) {
+          socket.write(`<proceed xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>`); // then never answers the ClientHello
+        }
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    cleanups.push(async () => {
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    });
+    const address = server.address();
+    if (address === null || typeof address === 'string') throw new Error('no port');
+    const connection = connectTo(address.port, { loginTimeoutMs: 800 });
+    const offline = await firstOffline(connection);
+    expect(connections).toBe(1);
+    // Not kind 'tls' ("the connection closed during the TLS handshake"), which people are shown as
+    // "A secure connection ... could not be set up ... this could be an attack".
+    expect(offline.reason.kind).toBe('timeout');
+  });
+
+  it('an admin CA bundle that cannot be read (a hung network share) does not leave it "connecting" for ever: the login timeout covers it', async () => {
+    // A FIFO with no writer blocks a read the way a path on an unreachable SMB/NFS share does.
+    const fifo = join(dir, 'hung-share-ca.pem');
+    execFileSync('mkfifo', [fifo]);
+    cleanups.push(async () => {
+      // Unblock the read still parked in the thread pool, so the worker can exit.
+      execFileSync('sh', ['-c', `echo > '${fifo}'`]);
+    });
+    const connection = connectXmpp({
+      jid: `alice@${DOMAIN}`,
+      password: 'secret',
+      host: '127.0.0.1',
+      port: 9, // never reached
+      adminCa: { paths: [fifo] },
+      loginTimeoutMs: 500,
+    });
+    cleanups.push(() => connection.close());
+    const states: string[] = [];
+    connection.on('state', (state) => states.push(state.kind === 'offline' ? `offline:${state.reason.kind}` : state.kind));
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    // Not left at { kind: 'connecting', attempt: 1 } past the 500 ms login timeout, for ever.
+    expect(states[0]).toBe('offline:timeout');
+  });
+
+  it('connects to an internationalised domain: the certificate names its A-label (xn--), and SNI must too', async () => {
+    const idnCerts = await createTestCertificates(await mkdtemp(join(dir, 'idn-')), ['xn--caf-dma.test']);
+    const context = createSecureContext({ key: await readFile(idnCerts.keyPath), cert: await readFile(idnCerts.certPath) });
+    let handshakes = 0;
+    const sockets = new Set<Socket>();
+    const header = HEADER.replace(`from='${DOMAIN}'`, "from='café.test'");
+    const server: Server = createServer((tcp) => {
+      sockets.add(tcp);
+      tcp.on('error', () => undefined);
+      tcp.on('data', (chunk: Buffer) => {
+        const text = chunk.toString('utf8');
+        if (text.includes('<stream:stream')) tcp.write(`${header}<stream:features><starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/></stream:features>`);
+        if (!text.includes('<starttls')) return;
+        tcp.write(`<proceed xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>`);
+        tcp.removeAllListeners('data');
+        const secure = new TLSSocket(tcp, { isServer: true, secureContext: context });
+        secure.on('error', () => undefined);
+        secure.on('data', (inner: Buffer) => {
+          if (!inner.toString('utf8').includes('<stream:stream')) return;
+          handshakes += 1;
+          secure.write(`${header}<stream:features><mechanisms xmlns='urn:ietf:params:xml:ns:xmpp-sasl'><mechanism>X-NONE</mechanism></mechanisms></stream:features>`);
+        });
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    cleanups.push(async () => {
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    });
+    const address = server.address();
+    if (address === null || typeof address === 'string') throw new Error('no port');
+    const connection = connectXmpp({
+      jid: 'alice@café.test',
+      password: 'secret',
+      host: '127.0.0.1',
+      port: address.port,
+      adminCa: { paths: [idnCerts.caCertPath] },
+      loginTimeoutMs: 5_000,
+    });
+    cleanups.push(() => connection.close());
+    const offline = await firstOffline(connection);
+    // Past TLS (not ERR_TLS_CERT_ALTNAME_INVALID, "Host: café.test. is not in the cert's altnames:
+    // DNS:xn--caf-dma.test"): the login stops only at the mechanism this test server offers.
+    expect(offline.reason).toMatchObject({ kind: 'unsupported', condition: 'no-acceptable-mechanism' });
+    expect(handshakes).toBe(1);
   });
 });

@@ -66,7 +66,7 @@ describe('reconnect after a server restart drops every long-lived session at onc
       socket.write(`<stream:error><system-shutdown xmlns='urn:ietf:params:xml:ns:xmpp-streams'/></stream:error></stream:stream>`);
     }
     await expect.poll(() => server.connections, { timeout: 10_000 }).toBe(before + fleet);
-    // Fails today: waits is [[], [], [], [], []]: all five reconnected at once, with no wait drawn.
+    // Each drew its own wait (before, waits was [[], [], [], [], []]: all five reconnected at once).
     expect(waits.map((w) => w.length)).toEqual(Array(fleet).fill(1));
     expect(new Set(waits.map((w) => w[0])).size).toBe(fleet);
   });
