@@ -438,7 +438,9 @@ class Chat implements ChatService {
     this.#emit({ type: 'directory-changed' });
     const id = await this.#conversations.known(room, 'room');
     if (id !== null) {
-      await this.#store.markConversationRead(id);
+      // Told after the read is stored: the room's "not in it" change went out before it, and the
+      // list would keep the old unread count until something else changed.
+      if (await this.#store.markConversationRead(id)) this.#emit({ type: 'conversations-changed', conversationIds: [id] });
       this.#urgent.read(id);
     }
     return true;
@@ -898,7 +900,9 @@ class Chat implements ChatService {
       await this.#failures.roomClosed(room).catch((error: unknown) => this.#log(`chat room-closed-failed error=${errorName(error)}`));
     }
     const kept = await this.#keptRooms();
-    if (bookmarks === null && kept.size === 0) return true;
+    // No bookmark list at all (the node deleted: a server migration, IT's clean-up) is no list of
+    // rooms either: the rooms we hold are shut out below as with an empty list, so what waits for
+    // them fails visibly instead of waiting for a join that never comes.
     const toJoin: { room: string; name: string }[] = [...(bookmarks ?? [])];
     const bookmarked = new Set(toJoin.map((bookmark) => bookmark.room));
     for (const room of rooms) {

@@ -87,7 +87,11 @@ export class Outbox {
       this.#flushAgain = true;
       return this.#flushing;
     }
-    this.#flushing = (async () => {
+    // The body may finish without ever awaiting (not ready: offline, or a room's catch-up ending
+    // after a drop); its finally then runs before this assignment, which must not follow it, or
+    // #flushing would stay set for good and every later flush would send nothing.
+    let finished = false;
+    const flushing = (async () => {
       let sent = 0;
       try {
         do {
@@ -102,11 +106,13 @@ export class Outbox {
           if (this.#inFlight.size === 0) this.#oneAtATime = false;
         } while (this.#flushAgain);
       } finally {
+        finished = true;
         this.#flushing = null;
       }
       return sent;
     })();
-    return this.#flushing;
+    if (!finished) this.#flushing = flushing;
+    return flushing;
   }
 
   get inFlight(): number {
