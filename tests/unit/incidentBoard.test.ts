@@ -82,8 +82,8 @@ describe('deriveBoard: tallies and rows', () => {
 
   it('per-location totals for the display', () => {
     expect(b.locations).toEqual([
-      { location: 'ED majors', needed: 2, assigned: 2, arrived: 1 },
-      { location: 'Theatre 3', needed: 1, assigned: 0, arrived: 0 },
+      { location: 'ED majors', needed: 2, assigned: 2, arrived: 1, outstanding: 0 },
+      { location: 'Theatre 3', needed: 1, assigned: 0, arrived: 0, outstanding: 1 },
     ]);
   });
 

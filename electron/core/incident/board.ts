@@ -414,12 +414,23 @@ export function deriveBoard(events: readonly IncidentEvent[], options: BoardOpti
         return null;
       }
       case 'standdown': {
+        // Kept in the timeline, but no new instruction: (1) the end of a call-in stands down only
+        // those not told to come in; a colleague's come-in that crossed it (not yet on the sender's
+        // board) stays in force, as for the automatic "not needed now". (2) A second coordinator's
+        // identical stand-down (both pressed End call-in / Close) does not replace the first, so
+        // the person's acknowledgement stands and they are not asked again.
+        const keeps = (row: MutableRow): boolean => {
+          const inForce = directiveInForce(row);
+          if (event.reason === 'call-in-ended' && inForce?.action === 'come-in') return true;
+          return event.reason !== 'individual' && inForce?.action === 'stand-down' && inForce.standDownReason === event.reason;
+        };
         if (event.requestId === null) {
-          for (const row of rows.values()) if (row.jid === event.responder) setDirective(row, event);
+          for (const row of rows.values()) if (row.jid === event.responder && !keeps(row)) setDirective(row, event);
           return null;
         }
         if (!requests.has(event.requestId)) return 'unknown-request';
-        setDirective(rowFor(event.requestId, event.responder), event);
+        const row = rowFor(event.requestId, event.responder);
+        if (!keeps(row)) setDirective(row, event);
         return null;
       }
       case 'ack': {
@@ -495,7 +506,9 @@ function locationTotals(requests: readonly RequestBoard[]): LocationTotals[] {
     for (const line of request.lines) {
       const key = normaliseLabel(line.location);
       let totals = byKey.get(key);
-      if (totals === undefined) byKey.set(key, (totals = { location: line.location, needed: 0, assigned: 0, arrived: 0 }));
+      if (totals === undefined) byKey.set(key, (totals = { location: line.location, needed: 0, assigned: 0, arrived: 0, outstanding: 0 }));
+      // Per line, never netted: three doctors for one doctor's place do not stand for two nurses.
+      if (request.closedAt === null) totals.outstanding += Math.max(0, line.needed - line.assigned);
       totals.needed += line.needed;
       totals.assigned += line.assigned;
       totals.arrived += line.arrived;
@@ -648,8 +661,17 @@ export function actionDrafts(
     if (action.action === 'standby') {
       return assignDraft(base, stamp, target.requestId, target.responder, 'standby', null, null, note);
     }
-    const line = action.line ?? null;
-    const location = action.location ?? request?.lines[line ?? row?.line ?? -1]?.location ?? null;
+    let line = action.line ?? null;
+    if (line === null && action.location === undefined && request !== undefined && row !== undefined) {
+      // A row's own "Come in": the line they fill is the one still short among their role's lines
+      // (two lines for one role at two places), and it is named, so the count follows the place.
+      const placed = row.status === 'assigned' || row.status === 'arrived';
+      const role = normaliseLabel(row.role);
+      const forRole = request.lines.filter((l) => normaliseLabel(l.role) === role);
+      const chosen = placed && row.line !== null ? request.lines[row.line] : (forRole.find((l) => !l.filled) ?? forRole[0]);
+      line = chosen?.index ?? row.line;
+    }
+    const location = action.location ?? request?.lines[line ?? -1]?.location ?? null;
     if (location === null || location.trim() === '') {
       throw new RangeError(`No location to send ${target.responder} to: choose one`);
     }

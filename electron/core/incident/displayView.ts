@@ -26,7 +26,7 @@ export interface DisplayLocation {
   needed: number;
   assigned: number;
   arrived: number;
-  /** Still to find: needed − assigned, never below zero. */
+  /** Still to find: the places open call-ins still lack here, line by line (a surplus in one role hides no shortage in another). */
   outstanding: number;
 }
 
@@ -122,7 +122,7 @@ export function displayView(board: IncidentBoard, options: DisplayOptions): Disp
       needed: l.needed,
       assigned: l.assigned,
       arrived: l.arrived,
-      outstanding: Math.max(0, l.needed - l.assigned),
+      outstanding: l.outstanding,
     })),
     enRoute,
     announcements,

@@ -15,8 +15,13 @@ export function awaitingAnswer(board: IncidentBoard | null, self: string): numbe
   if (declaration.coordinators.includes(self) || declaration.displays.includes(self)) return 0;
   let count = 0;
   for (const request of board.requests) {
-    if (request.closedAt !== null) continue;
     const row = board.responders.find((r) => r.requestId === request.requestId && r.jid === self);
+    // An ended call-in asks nothing more, except a come-in still in force: ending a filled call-in
+    // must not silence the instruction to those still to see it.
+    if (request.closedAt !== null) {
+      if (row?.status === 'assigned' && row.directive?.action === 'come-in' && !row.acknowledged) count += 1;
+      continue;
+    }
     if (row === undefined || (row.directive !== null && !row.acknowledged)) count += 1;
   }
   return count;

@@ -149,6 +149,8 @@ export class IncidentService {
   #persistQueued = false;
   #boards = new Map<string, IncidentBoard>();
   #autoTimer: NodeJS.Timeout | null = null;
+  #autoRunning = false;
+  #autoAgain = false;
   /** Held events per sender and per incident, and incidents with a declaration held (flood limits). */
   readonly #perActor = new Map<string, number>();
   readonly #perIncident = new Map<string, number>();
@@ -244,8 +246,14 @@ export class IncidentService {
     // Deriving the board walks every event, so only a possible directive to this person asks it;
     // a coordinator's burst of responses is then derived once per screen refresh, not per response.
     const forMe = (event.kind === 'assign' || event.kind === 'standdown') && event.responder === this.#self && event.actor !== this.#self;
+    // The instruction in force on the board, not merely accepted: one set aside (the automatic
+    // "not needed now" that crossed a come-in, a repeated stand-down) must not reach their conversation.
     const directiveToMe =
-      forMe && (this.board(event.incidentId)?.timeline.some((entry) => entry.eventId === event.eventId && entry.actor === event.actor) ?? false);
+      forMe &&
+      (this.board(event.incidentId)?.responders.some(
+        (row) => row.jid === this.#self && row.directive?.eventId === event.eventId && row.directive.by === event.actor,
+      ) ??
+        false);
     return delivery.type === 'chat' && !directiveToMe;
   }
 
@@ -283,9 +291,20 @@ export class IncidentService {
       return board === null ? null : this.roleIn(board);
     };
     const open = incidents.filter(({ incidentId }) => this.board(incidentId)?.closedAt === null);
+    // Something for this person to answer: an open call-in, or an instruction in force to them. Two
+    // declarers declaring the same event (or a second incident) must not hide the older one's call-in.
+    const actionable = ({ incidentId }: { incidentId: string }): boolean => {
+      const board = this.board(incidentId);
+      return (
+        board !== null &&
+        (board.requests.some((r) => r.closedAt === null) ||
+          board.responders.some((r) => r.jid === this.#self && r.directive !== null && r.directive.action !== 'stand-down'))
+      );
+    };
     const chosen =
       open.find(({ incidentId }) => role(incidentId) === 'coordinator' || role(incidentId) === 'display') ??
       incidents.find(({ incidentId }) => role(incidentId) === 'display') ??
+      open.find(actionable) ??
       open[0] ??
       incidents[0];
     return chosen?.incidentId ?? null;
@@ -394,7 +413,11 @@ export class IncidentService {
     if (input.targets.length === 0) throw new IncidentError('Choose at least one person.');
     let drafts: IncidentEventDraft[];
     try {
-      drafts = actionDrafts(board, input.targets, input.action, this.#stamp());
+      // Sorted after the answers acted on (a coordinator phoning someone who said "not available").
+      const seen = board.responders
+        .filter((r) => input.targets.some((t) => t.responder === r.jid && (t.requestId === null || t.requestId === r.requestId)))
+        .flatMap((r) => [r.respondedAt ?? -Infinity, r.directive?.at ?? -Infinity]);
+      drafts = actionDrafts(board, input.targets, input.action, { ...this.#stamp(), at: this.#after(seen) });
     } catch (error) {
       throw new IncidentError(error instanceof Error ? error.message : 'That action cannot be sent.');
     }
@@ -431,13 +454,17 @@ export class IncidentService {
 
   async respond(input: { incidentId?: string; requestId: string; availability: Availability; name?: string; role?: string }): Promise<void> {
     const board = this.#boardHolding(input.incidentId, (b) => b.requests.some((r) => r.requestId === input.requestId));
+    const mine = board.responders.filter((r) => r.jid === this.#self && r.requestId === input.requestId);
     const request = board.requests.find((r) => r.requestId === input.requestId);
     if (request === undefined) throw new IncidentError('That call-in request has not reached this computer.');
     const role = (input.role ?? this.#deps.self.role).trim();
     const name = (input.name ?? this.#deps.self.name).trim();
     if (role === '') throw new IncidentError('Say what your role or grade is.');
     if (name === '') throw new IncidentError('Say who you are.');
-    await this.#emit({ ...this.#base(board), kind: 'response', requestId: input.requestId, responder: this.#self, name, role, availability: input.availability });
+    // Sorted after what they answer: the instruction they saw and their own earlier answer (a slow clock
+    // would otherwise fold a "not available" before the come-in it withdraws).
+    const at = this.#after(mine.flatMap((r) => [r.directive?.at ?? -Infinity, r.respondedAt ?? -Infinity]));
+    await this.#emit({ ...this.#base(board), at, kind: 'response', requestId: input.requestId, responder: this.#self, name, role, availability: input.availability });
   }
 
   async acknowledge(input: { incidentId?: string; directiveId: string }): Promise<void> {
@@ -715,6 +742,17 @@ export class IncidentService {
     return { incidentId: board.incidentId, eventId: this.#newId(), at: this.#now(), exercise: board.declaration?.exercise ?? false };
   }
 
+  /**
+   * Now, or just after the latest of `seen` when this clock runs behind it: an event made in answer
+   * to another must sort after it. Bounded, so a sender's own skew cannot push ours past what
+   * receivers accept (MAX_CLOCK_SKEW_MS).
+   */
+  #after(seen: readonly number[]): number {
+    const now = this.#now();
+    const latest = Math.max(-Infinity, ...seen);
+    return Math.max(now, Math.min(latest + 1, now + MAX_CLOCK_SKEW_MS / 5));
+  }
+
   #stamp(): { at: number; newId: () => string } {
     return { at: this.#now(), newId: () => this.#newId() };
   }
@@ -848,9 +886,31 @@ export class IncidentService {
     if (this.#autoTimer !== null) clearTimeout(this.#autoTimer);
     this.#autoTimer = setTimeout(() => {
       this.#autoTimer = null;
-      void this.#sendAutoReplies();
+      void this.#runAutoReplies();
     }, this.#deps.autoReplyDelayMs ?? AUTO_REPLY_DELAY_MS);
     this.#autoTimer.unref?.();
+  }
+
+  /**
+   * One run at a time: each reply sent changes the board and schedules another run, which would
+   * otherwise start while this one is still sending from its older board and send the same
+   * "not needed now" again (several per person in a burst of late offers). A run asked for
+   * meanwhile goes once this one is done, from the board as it is then.
+   */
+  async #runAutoReplies(): Promise<void> {
+    if (this.#autoRunning) {
+      this.#autoAgain = true;
+      return;
+    }
+    this.#autoRunning = true;
+    try {
+      do {
+        this.#autoAgain = false;
+        await this.#sendAutoReplies();
+      } while (this.#autoAgain && !this.#stopped);
+    } finally {
+      this.#autoRunning = false;
+    }
   }
 
   async #sendAutoReplies(): Promise<void> {

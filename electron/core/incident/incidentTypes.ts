@@ -272,6 +272,8 @@ export interface LocationTotals {
   needed: number;
   assigned: number;
   arrived: number;
+  /** Places still to fill in open call-ins: Σ max(0, needed − assigned) per line. */
+  outstanding: number;
 }
 
 export interface TimelineEntry {

@@ -669,7 +669,8 @@ export class SessionController {
       changed: () => {
         if (this.#open !== open || open.incident !== incident) return;
         this.deps.events.emit('incident:changed', {});
-        reminders.update(awaitingAnswer(incident.board(), selfJid));
+        // Every open incident: a call-in of one not on screen still asks for an answer.
+        reminders.update(incident.openIncidentIds().reduce((sum, id) => sum + awaitingAnswer(incident.board(id), selfJid), 0));
       },
       declarers: this.deps.incidentDeclarers ?? [],
     });
