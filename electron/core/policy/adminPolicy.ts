@@ -222,7 +222,7 @@ export const AdminPolicySchema = z
   .meta({
     title: 'Wardline managed policy',
     description:
-      'Machine-wide settings that hospital IT sets for Wardline. Windows: %ProgramData%\\Wardline\\policy.json; ' +
+      'Machine-wide settings that hospital IT sets for Wardline. Windows: C:\\ProgramData\\Wardline\\policy.json (pinned by SHA-256 in the registry); ' +
       'macOS: /Library/Application Support/Wardline/policy.json; Linux: /etc/wardline/policy.json. ' +
       'Unknown keys are errors. Leave a setting out to use its default. If the file exists but is invalid, Wardline does not start.',
   });
