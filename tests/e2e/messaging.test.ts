@@ -598,6 +598,23 @@ describe('messaging between two people, end to end', () => {
     await expect.poll(() => seen(messages.getByText('Two chairs free in the lounge'))).toBe(true);
     expect(await seen(bob.page.getByRole('button', { name: 'Send' }))).toBe(true);
     await checkScreen(bob.page, 'messaging-10-room-on-1024x768');
+    // People open and a transcription started together: the panel keeps room for its heading and
+    // the box it puts the cursor in, and a message's checkbox reached by keyboard on a shorter
+    // screen is scrolled into view above the composer that sticks at the column's foot, not under it.
+    await bob.page.getByRole('button', { name: 'People', exact: true }).click();
+    const picks = messages.getByRole('checkbox');
+    await picks.last().check();
+    await bob.page.getByRole('button', { name: /^Transcribe to record/ }).click();
+    const transcribe = bob.page.getByRole('region', { name: /^Transcribe/ });
+    await transcribe.waitFor();
+    await expect.poll(() => seen(bob.page.locator(':focus'))).toBe(true);
+    expect(await seen(transcribe.getByRole('heading').first())).toBe(true);
+    await bob.page.setViewportSize({ width: 1024, height: 600 });
+    await picks.last().focus();
+    await expect.poll(() => seen(picks.last())).toBe(true);
+    await bob.page.getByRole('region', { name: /^Transcribe/ }).getByRole('button', { name: 'Cancel' }).click();
+    await bob.page.getByRole('button', { name: 'Clear selection' }).click().catch(() => undefined);
+    await bob.page.getByRole('button', { name: 'People', exact: true }).click();
     if (usual !== null) await bob.page.setViewportSize(usual);
 
     const leaveButton = bob.page.getByRole('button', { name: 'Leave room', expanded: false });
@@ -716,9 +733,19 @@ describe('messaging between two people, end to end', () => {
       // The notice names the conversation, never what was written.
       expect(await notice.textContent()).not.toContain('bed 12');
       await checkScreen(alice.page, 'messaging-12-not-sent-after-moving-on');
-      await notice.getByRole('button', { name: 'Open Dr Bob Reyes' }).click();
+      await notice.getByRole('button', { name: 'Open Dr Bob Reyes' }).press('Enter');
       await expect.poll(() => composer.inputValue()).toBe('Can you review bed 12 before 5pm?');
       expect(await notice.count()).toBe(0);
+      const focusedId = () => alice.page.evaluate('document.activeElement === document.body ? "BODY" : document.activeElement.id');
+      // Open by keyboard lands on the conversation (its title), not the page body.
+      await expect.poll(focusedId).toBe('thread-title');
+      // A second failure, dismissed by keyboard: focus goes back to where the person is, not the page body.
+      await composer.press('Enter');
+      await nav.getByRole('button', { name: /ward7-nursing|Ward 7 nursing/ }).first().click();
+      await expect.poll(() => notice.count(), { timeout: 10_000 }).toBe(1);
+      await notice.getByRole('button', { name: 'Dismiss' }).press('Enter');
+      await expect.poll(() => notice.count()).toBe(0);
+      await expect.poll(focusedId).not.toBe('BODY');
     } finally {
       (alice.app.core as { dispatch: typeof real }).dispatch = real;
     }
