@@ -46,15 +46,22 @@ describe('an answer given after seeing an instruction sorts after it', () => {
   });
 });
 
+const COORD = 'coord@trust.test';
+
+/** Amy's service, holding an incident declared by LEAD with COORD as second coordinator; `deliver` hands her a form as from `actor`. */
+async function amyWithTwoCoordinators() {
+  const amy = new IncidentService({ store: memoryStore(), chat: () => null, self: { jid: AMY, name: 'Amy', role: 'ED nurse' }, now: () => T0 + 30 * 60_000, declarers: [LEAD], autoReplyDelayMs: 5 });
+  await amy.start();
+  const deliver = (actor: string, draft: IncidentEventDraft, id: string) =>
+    amy.receive({ message: buildIncidentMessage({ to: AMY, type: 'chat', id, event: draft }), actor, source: 'live', conversation: actor, type: 'chat' });
+  const base = { incidentId: INC, exercise: false };
+  deliver(LEAD, { ...base, kind: 'declare', eventId: 'd1', at: T0, name: 'Tram', details: '', coordinators: [COORD], displays: [], announcementRoom: null, coordinationRoom: null }, 's1');
+  return { amy, deliver, base };
+}
+
 describe('an instruction the board set aside is not put in the person\'s conversation', () => {
   it('the automatic "not needed now" that crossed a colleague\'s come-in is not stored as a message to the responder', async () => {
-    const COORD = 'coord@trust.test';
-    const amy = new IncidentService({ store: memoryStore(), chat: () => null, self: { jid: AMY, name: 'Amy', role: 'ED nurse' }, now: () => T0 + 30 * 60_000, declarers: [LEAD], autoReplyDelayMs: 5 });
-    await amy.start();
-    const deliver = (actor: string, draft: IncidentEventDraft, id: string) =>
-      amy.receive({ message: buildIncidentMessage({ to: AMY, type: 'chat', id, event: draft }), actor, source: 'live', conversation: actor, type: 'chat' });
-    const base = { incidentId: INC, exercise: false };
-    deliver(LEAD, { ...base, kind: 'declare', eventId: 'd1', at: T0, name: 'Tram', details: '', coordinators: [COORD], displays: [], announcementRoom: null, coordinationRoom: null }, 's1');
+    const { amy, deliver, base } = await amyWithTwoCoordinators();
     deliver(LEAD, { ...base, kind: 'request', eventId: 'r1', at: T0 + 5 * 60_000, requestId: 'req-1', lines: [{ role: 'ED nurse', count: 1, location: 'ED majors', by: null }], replyTo: [LEAD, COORD], note: '' }, 's2');
     await amy.respond({ requestId: 'req-1', availability: { status: 'now', etaMinutes: 15 } });
     // COORD tells her to come in; LEAD's client (not yet holding that) sends the automatic standby.
@@ -69,13 +76,7 @@ describe('an instruction the board set aside is not put in the person\'s convers
 
 describe('two coordinators send one person to two places at once', () => {
   it('the instruction that arrives last but was overtaken on the board does not become the last word in her conversation', async () => {
-    const COORD = 'coord@trust.test';
-    const amy = new IncidentService({ store: memoryStore(), chat: () => null, self: { jid: AMY, name: 'Amy', role: 'ED nurse' }, now: () => T0 + 30 * 60_000, declarers: [LEAD], autoReplyDelayMs: 5 });
-    await amy.start();
-    const deliver = (actor: string, draft: IncidentEventDraft, id: string) =>
-      amy.receive({ message: buildIncidentMessage({ to: AMY, type: 'chat', id, event: draft }), actor, source: 'live', conversation: actor, type: 'chat' });
-    const base = { incidentId: INC, exercise: false };
-    deliver(LEAD, { ...base, kind: 'declare', eventId: 'd1', at: T0, name: 'Tram', details: '', coordinators: [COORD], displays: [], announcementRoom: null, coordinationRoom: null }, 's1');
+    const { amy, deliver, base } = await amyWithTwoCoordinators();
     deliver(LEAD, { ...base, kind: 'request', eventId: 'r1', at: T0 + 5 * 60_000, requestId: 'req-1', lines: [{ role: 'ED nurse', count: 1, location: 'ED majors', by: null }, { role: 'ED nurse', count: 1, location: 'Theatre 3', by: null }], replyTo: [LEAD, COORD], note: '' }, 's2');
     await amy.respond({ requestId: 'req-1', availability: { status: 'now', etaMinutes: 15 } });
     // COORD's "Theatre 3" (stamped later) reaches her first; LEAD's "ED majors" (stamped 2 s earlier) second.
