@@ -138,6 +138,27 @@ describe('IncidentService', () => {
     expect(lead.receive({ ...delivery, type: 'groupchat', conversation: 'room@conference.trust.test' })).toBe(false);
   });
 
+  it('an event stamped by a clock running fast is kept, dated when it arrived, so it cannot outrank what follows', async () => {
+    const lines: string[] = [];
+    const amy = new IncidentService({ store: memoryStore(), chat: () => null, self: { jid: AMY, name: 'Amy', role: 'ED nurse' }, now: () => T0, declarers: [LEAD], log: (l) => lines.push(l) });
+    await amy.start();
+    const fast = T0 + 10 * 60_000;
+    const declare: IncidentEventDraft = {
+      kind: 'declare', incidentId: 'mi-fast', eventId: 'ev-d', at: fast, exercise: false, name: 'Tram', details: '',
+      coordinators: [], displays: [], announcementRoom: null, coordinationRoom: null,
+    };
+    const request: IncidentEventDraft = {
+      kind: 'request', incidentId: 'mi-fast', eventId: 'ev-r', at: fast + 1, exercise: false, requestId: 'req-1',
+      lines: [{ role: 'ED nurse', count: 1, location: 'ED resus', by: null }], replyTo: [LEAD], note: '',
+    };
+    for (const [n, draft] of [declare, request].entries())
+      amy.receive({ message: buildIncidentMessage({ to: AMY, type: 'chat', id: `m-${n}`, event: draft }), actor: LEAD, source: 'live', conversation: LEAD, type: 'chat' });
+    const board = amy.board('mi-fast');
+    expect(lines, lines.join('|')).toContain('incident redated reason=future-timestamp kind=declare');
+    expect(board?.declaration?.declaredAt).toBe(T0);
+    expect(board?.requests.map((r) => [r.requestId, r.at])).toEqual([['req-1', T0]]);
+  });
+
   it('a far-future timestamp or a refused declaration never hides the real incident (security review)', async () => {
     const lead = service(memoryStore(), fakeChat().chat, LEAD);
     await lead.start();
@@ -148,7 +169,7 @@ describe('IncidentService', () => {
       kind: 'declare', incidentId: incident, eventId: `ev-${at}`, at, exercise: true, name: 'Fake', details: '',
       coordinators: ['mallory@trust.test'], displays: [], announcementRoom: null, coordinationRoom: null,
     });
-    // Dated in the year 2999: ignored outright.
+    // Dated in the year 2999 by someone who may not declare: ignored outright.
     deliver('mallory@trust.test', forged('mi-fake-future', Date.UTC(2999, 0, 1)), 'f-1');
     expect(lead.currentId()).toBe(incidentId);
     // A declaration the board refuses (with a declarers policy) is not listed either.

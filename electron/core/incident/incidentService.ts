@@ -230,12 +230,11 @@ export class IncidentService {
       return false;
     }
     // The sender stamps `at` and the board orders by it: a time in the future would let one event
-    // outrank everything after it (or hide an incident). Clocks drift a little, not by minutes.
-    if (parsed.event.at > this.#now() + MAX_CLOCK_SKEW_MS) {
-      this.#log(`incident ignored reason=future-timestamp kind=${parsed.event.kind}`);
-      return delivery.type === 'chat';
-    }
-    const event = parsed.event;
+    // outrank everything after it (or hide an incident). Dropping it would lose every instruction
+    // from a coordinator whose clock runs fast, so it is dated when it reached this computer instead.
+    const now = this.#now();
+    const event = parsed.event.at > now + MAX_CLOCK_SKEW_MS ? { ...parsed.event, at: now } : parsed.event;
+    if (event !== parsed.event) this.#log(`incident redated reason=future-timestamp kind=${event.kind}`);
     // Not stored at all: the board would refuse it anyway, and a refused declaration is a flood vector.
     if (event.kind === 'declare' && !this.#mayDeclare(event.actor)) {
       this.#log('incident ignored reason=declarer-not-allowed');
