@@ -251,6 +251,16 @@ describe('late offers: "Thank you — not needed now, please stand by"', () => {
     ];
     expect(autoReplyFor(board(events), 'req-1', jid('kit'), LEAD)).toBe('standdown');
   });
+
+  it('an offer made before the call-in ended that arrives after its stand-downs is stood down too', () => {
+    const ended = [...scenario(), event('close', { eventId: 'end', at: T0 + 50 * MIN, actor: COORD, requestId: 'req-1', note: '' })];
+    // What End call-in sent, to those who had answered by then.
+    const standDowns = actionDrafts(board(ended), standDownTargets(board(ended), 'call-in', 'req-1'), { action: 'stand-down', reason: 'call-in-ended' }, stamp(T0 + 50 * MIN));
+    expect(standDowns.length).toBeGreaterThan(0);
+    // Kit answered at 49 minutes, for a line still open; the answer reached the coordinators only after all that.
+    const events = [...ended, ...standDowns.map((draft) => asEvent(draft, COORD)), response('kit', { status: 'now', etaMinutes: 5 }, { at: T0 + 49 * MIN, role: 'anaesthetist' })];
+    expect(pendingAutoReplies(board(events), LEAD)).toEqual([{ requestId: 'req-1', responder: jid('kit'), reply: 'standdown' }]);
+  });
 });
 
 describe('coordinator actions, single and bulk', () => {

@@ -538,7 +538,7 @@ export function autoReplier(board: IncidentBoard, requestId: string): string | n
  * What this client (`self`) should automatically send in answer to a responder's latest offer:
  * - 'standby' ("Thank you — not needed now, please stand by") when the offer was made after
  *   every line matching their role was filled, or after the whole request was filled;
- * - 'standdown' when it arrived after the call-in or the incident had ended;
+ * - 'standdown' for any offer still unanswered once the call-in or the incident has ended;
  * - null otherwise, or when someone has already given them a directive, or when `self` is not
  *   the designated replier.
  * Idempotent over the board: once the reply is sent (and its event folded in) the row is no
@@ -551,10 +551,13 @@ export function autoReplyFor(
   self: string,
 ): 'standby' | 'standdown' | null {
   const row = findRow(board, requestId, responder);
-  if (row === undefined || row.status !== 'offered' || !row.offeredAfterFilled) return null;
-  if (autoReplier(board, requestId) !== self) return null;
   const request = board.requests.find((r) => r.requestId === requestId);
-  return request?.closedAt !== null || board.closedAt !== null ? 'standdown' : 'standby';
+  if (row === undefined || request === undefined || row.status !== 'offered') return null;
+  if (autoReplier(board, requestId) !== self) return null;
+  // Any offer still open once the call-in is over: one made before "End call-in" but delivered
+  // after its stand-downs went out would otherwise never be answered.
+  if (request.closedAt !== null || board.closedAt !== null) return 'standdown';
+  return row.offeredAfterFilled ? 'standby' : null;
 }
 
 /** True when this client owes the responder the automatic "not needed now, please stand by". */
