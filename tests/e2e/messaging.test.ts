@@ -746,6 +746,18 @@ describe('messaging between two people, end to end', () => {
       await notice.getByRole('button', { name: 'Dismiss' }).press('Enter');
       await expect.poll(() => notice.count()).toBe(0);
       await expect.poll(focusedId).not.toBe('BODY');
+      // Back in the conversation before the failure arrives, already typing the next message: the
+      // unsent text comes back into the open box, ahead of what was typed since, and the box says why.
+      await nav.getByRole('button', { name: /^Dr Bob Reyes/ }).click();
+      await expect.poll(() => composer.inputValue()).toBe('Can you review bed 12 before 5pm?');
+      await composer.press('Enter');
+      await nav.getByRole('button', { name: /ward7-nursing|Ward 7 nursing/ }).first().click();
+      await nav.getByRole('button', { name: /^Dr Bob Reyes/ }).click();
+      await composer.fill('Also bed 14.');
+      const inBox = alice.page.getByRole('form', { name: 'Write a message' }).getByRole('alert');
+      await expect.poll(() => inBox.textContent(), { timeout: 10_000 }).toContain('Wardline could not save your message on this workstation.');
+      expect(await composer.inputValue()).toBe('Can you review bed 12 before 5pm?\nAlso bed 14.');
+      expect(await notice.count()).toBe(0);
     } finally {
       (alice.app.core as { dispatch: typeof real }).dispatch = real;
     }
