@@ -23,6 +23,7 @@ import { createSaveDialogExport } from './os/saveDialog.js';
 import { handleSquirrelEvent } from './os/squirrelStartup.js';
 import { appPaths } from './paths.js';
 import { applyPermissionPolicy } from './permissions.js';
+import { watchRenderer } from './rendererWatch.js';
 import { APP_ORIGIN } from './policy/origin.js';
 import { chooseDevChatTrust, chooseUserDataDir, findForbiddenSwitches, isDevelopmentRun } from './policy/startupGuards.js';
 import { windowPolicy } from './policy/webPreferences.js';
@@ -90,9 +91,17 @@ function start(): void {
   app.on('web-contents-created', (_event, contents) => guardWebContents(contents, confirmAndOpen));
 
   const openWindow = (): void => {
-    mainWindow = createMainWindow(paths.preload, policy);
-    mainWindow.on('closed', () => {
+    const window = createMainWindow(paths.preload, policy);
+    mainWindow = window;
+    window.on('closed', () => {
       mainWindow = null;
+    });
+    const opened = core;
+    if (opened === null) return;
+    watchRenderer(window, {
+      lock: () => opened.session.lock('window-lost'),
+      onLocked: (callback) => opened.events.on('session:changed', (state) => state.kind !== 'unlocked' && callback()),
+      log,
     });
   };
 

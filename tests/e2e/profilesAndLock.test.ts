@@ -313,6 +313,26 @@ describe('encrypted profiles and the lock, end to end', () => {
     await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toBe('Wardline is locked');
   });
 
+  it('a window page that crashes while unlocked comes back as the lock screen, the session locked in main', async () => {
+    const { page: crashing, core } = app;
+    await unlockThroughUi(crashing, 'Sam Okafor', PIN_C);
+    await crashing.getByRole('button', { name: /Ward 7 nursing/ }).click();
+    await expect.poll(() => crashing.getByRole('list', { name: 'Messages' }).textContent()).toContain(SECRET_TEXT);
+    const cdp = await crashing.context().newCDPSession(crashing);
+    await cdp.send('Page.crash').catch(() => undefined);
+    await expect.poll(() => app.page !== crashing, { timeout: 15_000 }).toBe(true);
+    const page = app.page;
+    await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent(), { timeout: 15_000 }).toBe('Wardline is locked');
+    expect(core.session.isUnlocked()).toBe(false);
+    expect(await page.content()).not.toContain(SECRET_TEXT);
+    expect(logLines).toContain('locked reason=window-lost');
+    await unlockThroughUi(page, 'Sam Okafor', PIN_C);
+    await page.getByRole('button', { name: /Ward 7 nursing/ }).click();
+    await expect.poll(() => page.getByRole('list', { name: 'Messages' }).textContent()).toContain(SECRET_TEXT);
+    await page.keyboard.press('Control+L');
+    await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toBe('Wardline is locked');
+  });
+
   it('on a PC with many profiles, finds a name as it is typed, and Enter goes on to the PIN', async () => {
     const { page, core } = app;
     // A ward's worth of staff on one OS login (made through the core: the form is tested above).

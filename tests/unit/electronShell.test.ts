@@ -6,7 +6,10 @@
 import path from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { CONTENT_SECURITY_POLICY } from '../../electron/common/csp.js';
+import { EventEmitter } from 'node:events';
 import { appPaths } from '../../electron/main/paths.js';
+import { MAX_RELOADS, RELOAD_WINDOW_MS, rendererRecovery } from '../../electron/main/policy/rendererRecovery.js';
+import { watchRenderer } from '../../electron/main/rendererWatch.js';
 import { LOCK_TRIGGERS } from '../../electron/main/os/lockTriggers.js';
 import { squirrelAction } from '../../electron/main/os/squirrelEvents.js';
 import { decideNavigation, decideWindowOpen } from '../../electron/main/policy/navigation.js';
@@ -223,6 +226,53 @@ describe('startup guards', () => {
 
   it('locks on OS lock, suspend and user switch', () => {
     expect(LOCK_TRIGGERS).toEqual({ 'lock-screen': 'os-lock', suspend: 'suspend', 'user-did-resign-active': 'user-switch' });
+  });
+});
+
+describe('a window page that dies or hangs', () => {
+  /** A BrowserWindow as far as the watch uses it: its events, its page's events and actions. */
+  function fakeWindow() {
+    const contents = Object.assign(new EventEmitter(), { reload: vi.fn(), forcefullyCrashRenderer: vi.fn() });
+    const window = Object.assign(new EventEmitter(), { webContents: contents, isDestroyed: () => false });
+    return { window, contents };
+  }
+
+  function watched() {
+    const { window, contents } = fakeWindow();
+    const lock = vi.fn(async () => undefined);
+    const lockedListeners: (() => void)[] = [];
+    const lines: string[] = [];
+    watchRenderer(window as never, { lock, onLocked: (callback) => (lockedListeners.push(callback), () => undefined), log: (line) => lines.push(line) });
+    return { window, contents, lock, lines, locked: () => lockedListeners.forEach((callback) => callback()) };
+  }
+
+  it('locks the session, then reloads the page (the lock screen), and gives up on a page that keeps dying', async () => {
+    const { contents, lock, lines } = watched();
+    for (let n = 0; n <= MAX_RELOADS; n += 1) contents.emit('render-process-gone', {}, { reason: 'crashed', exitCode: 11 });
+    await vi.waitFor(() => expect(lines.filter((l) => l.startsWith('window page-gone again'))).toHaveLength(1));
+    expect(lock).toHaveBeenCalledTimes(MAX_RELOADS + 1);
+    expect(contents.reload).toHaveBeenCalledTimes(MAX_RELOADS);
+    expect(lines).toContain('window page-gone reason=crashed exit=11');
+  });
+
+  it('allows reloads again once the last ones are older than the window', () => {
+    const recovery = rendererRecovery();
+    const t0 = 1_000_000;
+    for (let n = 0; n < MAX_RELOADS; n += 1) expect(recovery.afterGone(t0 + n)).toBe('reload');
+    expect(recovery.afterGone(t0 + 10)).toBe('give-up');
+    expect(recovery.afterGone(t0 + RELOAD_WINDOW_MS + MAX_RELOADS)).toBe('reload');
+  });
+
+  it('ends a hung page at a lock (it cannot take the conversation off the screen), and leaves a responsive one alone', () => {
+    const { window, contents, locked } = watched();
+    locked();
+    expect(contents.forcefullyCrashRenderer).not.toHaveBeenCalled();
+    window.emit('unresponsive');
+    locked();
+    expect(contents.forcefullyCrashRenderer).toHaveBeenCalledTimes(1);
+    window.emit('responsive');
+    locked();
+    expect(contents.forcefullyCrashRenderer).toHaveBeenCalledTimes(1);
   });
 });
 

@@ -15,6 +15,7 @@ import { createWardlineCore, type CoreOptions, type WardlineCore } from '../../e
 import type { ClipboardPort } from '../../electron/core/governance/clipboard.js';
 import type { ExportFile } from '../../electron/core/governance/exportFile.js';
 import { loadAdminPolicy, policyFilePath } from '../../electron/core/policy/policyFile.js';
+import { rendererRecovery } from '../../electron/main/policy/rendererRecovery.js';
 import { findChromium } from './findChromium.js';
 import { CHROMIUM_APP_ORIGIN, routeRenderer } from './rendererRoute.js';
 import { forwardCoreEvents, installContractBridge } from './contractBridge.js';
@@ -71,7 +72,8 @@ export interface OpenWardline {
   core: WardlineCore;
   browser: Browser;
   context: BrowserContext;
-  page: Page;
+  /** The window's page; a new one after a crash (a crashed Playwright page cannot be reloaded). */
+  readonly page: Page;
   close(): Promise<void>;
 }
 
@@ -141,13 +143,34 @@ export async function openWardline(options: OpenOptions): Promise<OpenWardline> 
     await started.ready;
     await installContractBridge(context, started);
     const stopEvents = forwardCoreEvents(started, CHROMIUM_APP_ORIGIN, () => context.pages());
-    const page = await context.newPage();
-    await page.goto(`${CHROMIUM_APP_ORIGIN}/index.html`);
+    // As the Electron shell does (electron/main/rendererWatch.ts): a page that dies locks the session
+    // and comes back as the lock screen, unless it keeps dying.
+    const recovery = rendererRecovery();
+    const openPage = async (): Promise<Page> => {
+      const opened = await context.newPage();
+      opened.on('crash', () => {
+        options.log?.('window page-gone reason=crashed');
+        void started.session
+          .lock('window-lost')
+          .catch(() => undefined)
+          .then(async () => {
+            if (recovery.afterGone(Date.now()) !== 'reload') return;
+            page = await openPage();
+            await opened.close();
+          })
+          .catch(() => undefined);
+      });
+      await opened.goto(`${CHROMIUM_APP_ORIGIN}/index.html`);
+      return opened;
+    };
+    let page = await openPage();
     return {
       core: started,
       browser,
       context,
-      page,
+      get page() {
+        return page;
+      },
       close: async () => {
         stopEvents();
         await browser.close();

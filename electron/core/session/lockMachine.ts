@@ -2,7 +2,7 @@
  * The lock state machine, owned by main. Pure: the controller performs the
  * side effects (opening/closing the store, dropping keys) around it.
  */
-export type LockReason = 'idle' | 'manual' | 'os-lock' | 'suspend' | 'user-switch' | 'profile-removed' | 'store-failed' | 'shutdown';
+export type LockReason = 'idle' | 'manual' | 'os-lock' | 'suspend' | 'user-switch' | 'profile-removed' | 'store-failed' | 'window-lost' | 'shutdown';
 
 export interface PendingCounts {
   messages: number;

@@ -22,6 +22,7 @@ const LOCK_REASONS: Record<string, string> = {
   'user-switch': 'the computer switched to another user',
   'profile-removed': 'the profile was removed',
   'store-failed': 'the encrypted store failed',
+  'window-lost': "Wardline's window stopped working",
   shutdown: 'Wardline closed',
 };
 
