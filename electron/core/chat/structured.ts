@@ -10,7 +10,6 @@ const DATA_FORMS = 'jabber:x:data';
 const FORWARD = 'urn:xmpp:forward:0';
 const CARBONS = 'urn:xmpp:carbons:2';
 const MAM = 'urn:xmpp:mam:2';
-const MUC_USER = 'http://jabber.org/protocol/muc#user';
 
 /** The <message/> inside a carbon or archive result (parseIncoming has already validated the wrapper). */
 function innerMessage(stanza: XmlElement, source: IncomingMessage['source']): XmlElement | null {
@@ -45,10 +44,11 @@ export function structuredDelivery(
   // JID the room vouches for.
   else if (event.nick === null) actor = null;
   else if (event.source === 'archive') {
-    const items = message.getChildren('x', MUC_USER).flatMap((x) => x.getChildren('item'));
-    // The archive appends its own item last; a sender's forged one would come first. No item, no actor:
-    // the nick's holder today may not be who wrote it then.
-    actor = bareJidOf(items.at(-1)?.attrs['jid']);
+    // The writer the room's archive recorded, as parseIncoming read it: exactly one muc#user item with
+    // an address, never one of several. Servers differ in where theirs goes (Prosody appends it,
+    // ejabberd puts it first and keeps a writer's own element it cannot decode), so neither first nor
+    // last can be trusted. No item, no actor: the nick's holder today may not be who wrote it then.
+    actor = event.author;
   } else actor = realJid(event.conversation, event.nick);
   if (actor === null || !trusted(actor)) return null;
   return { message, actor, source: event.source, conversation: event.conversation, type: event.type };

@@ -28,9 +28,12 @@
  *     letter/digit tags + CANCEL TAG: England, Scotland, Wales), which is one visible flag.
  * - Lone surrogates become U+FFFD, so the text is well-formed UTF-16 for the store and IPC.
  * - Over the limit, text is cut at a grapheme boundary (never inside a surrogate pair or an
- *   emoji sequence) and a visible marker says how much was removed.
+ *   emoji sequence, nor inside a number: an NHS number's first nine digits give away the tenth) and
+ *   a visible marker says how much was removed.
  * - HTML and script are just text: the UI renders text, never markup, so nothing is escaped.
  */
+
+import { cutOutsideNhsNumber } from './nhsNumber.js';
 
 /** Default body limit, in characters (Unicode code points). Admin policy may change it. */
 export const DEFAULT_BODY_LIMIT = 10_000;
@@ -97,6 +100,12 @@ export function neutraliseText(raw: string): string {
 const WHITESPACE_RUN = /\s+/gu;
 /** Letters that show as nothing (Hangul fillers, the braille blank): in a name they only disguise it. */
 const BLANK_LETTERS = /[\u115F\u1160\u3164\uFFA0\u2800]/gu;
+/**
+ * What shows nothing without a character to sit on: combining marks and the other default-ignorable
+ * code points (combining grapheme joiner, variation selectors, Mongolian free variation selectors,
+ * Khmer inherent vowels). Kept in a name (an emoji's U+FE0F, an accent), but a name of only these is none.
+ */
+const SHOWS_NOTHING_ALONE = /[\p{M}\p{Default_Ignorable_Code_Point}\s]/gu;
 
 /**
  * A name made safe for one line (sender names, notifications, tombstones): control, bidi and
@@ -106,7 +115,7 @@ const BLANK_LETTERS = /[\u115F\u1160\u3164\uFFA0\u2800]/gu;
 export function neutraliseName(raw: string | null, max: number): string | null {
   if (raw === null) return null;
   const flat = neutraliseText(raw).replace(BLANK_LETTERS, '').replace(WHITESPACE_RUN, ' ').trim();
-  if (flat === '') return null;
+  if (flat.replace(SHOWS_NOTHING_ALONE, '') === '') return null;
   const points = Array.from(flat);
   if (points.length <= max) return flat;
   return `${points.slice(0, max - 1).join('').trimEnd()}…`;
@@ -172,7 +181,8 @@ export function sanitizeBody(raw: string, limit: number = DEFAULT_BODY_LIMIT): S
   const total = countCharacters(text);
   if (total <= limit) return { text, truncated: false, removedCharacters: 0 };
 
-  const cut = graphemeCut(text, indexAfterCodePoints(text, limit));
+  // Never inside a number: the fragment left would escape NHS-number detection and masking.
+  const cut = cutOutsideNhsNumber(text, graphemeCut(text, indexAfterCodePoints(text, limit)));
   const kept = text.slice(0, cut);
   const removed = total - countCharacters(kept);
   return { text: kept + truncationMarker(removed), truncated: true, removedCharacters: removed };

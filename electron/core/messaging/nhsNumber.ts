@@ -164,3 +164,34 @@ export function findNhsNumbers(text: string): NhsNumberMatch[] {
 export function containsNhsNumber(text: string): boolean {
   return findNhsNumbers(text).length > 0;
 }
+
+/** Text either side of a cut searched for a number across it: longer than any spelling of one. */
+const CUT_WINDOW = 64;
+
+/**
+ * Where text cut at UTF-16 index `cut` should end instead so that no NHS number is cut in two: the
+ * start of a valid number the cut falls inside, else `cut`. A fragment is not recognised as a
+ * number, so masking and the identifier flag miss it, yet its first nine digits and the check-digit
+ * rule give the whole number away.
+ */
+export function cutOutsideNhsNumber(text: string, cut: number): number {
+  const from = Math.max(0, cut - CUT_WINDOW);
+  for (const match of findNhsNumbers(text.slice(from, cut + CUT_WINDOW))) {
+    const start = from + match.index;
+    if (start < cut && cut < start + match.length) return start;
+  }
+  return cut;
+}
+
+/**
+ * What a number may be made of (digits of any form, spaces, separators and their look-alikes, and
+ * the invisible characters and marks findNhsNumbers reads through): a text that was cut where the
+ * rest is unknown (a stored preview) loses a trailing run of these holding a digit.
+ */
+const NUMBER_TAIL = /[\p{N}\p{Z}\s\p{M}\p{Cf}\p{Default_Ignorable_Code_Point}\-\u2010-\u2015\u2212\uFE58\uFE63\uFF0D.\uFF0E\uFE52/\uFF0F\u2215\u2044]+$/u;
+
+/** `text` without a trailing run of number characters holding a digit (see NUMBER_TAIL). */
+export function withoutTrailingNumber(text: string): string {
+  const tail = NUMBER_TAIL.exec(text);
+  return tail !== null && /\p{N}/u.test(tail[0]) ? text.slice(0, tail.index) : text;
+}

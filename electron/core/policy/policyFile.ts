@@ -198,6 +198,11 @@ export async function loadAdminPolicy(options: { path: string; readFile?: ReadFi
     return invalid(`It is not valid JSON (${error instanceof Error ? error.message : String(error)})`);
   }
 
+  // JSON.parse keeps the last of two same-named settings without a word: IT reading the file may
+  // see the first (idleLockMinutes 5) while Wardline runs on the other (60).
+  const repeated = repeatedKey(text);
+  if (repeated !== null) return invalid(`${repeated}: appears more than once; keep one`);
+
   const parsed = parseAdminPolicy(json);
   if (!parsed.ok) return invalid(parsed.problem);
   if (parsed.policy.caBundlePath !== undefined) {
@@ -213,6 +218,40 @@ export async function loadAdminPolicy(options: { path: string; readFile?: ReadFi
     return { kind: 'managed', path: file, policy: parsed.policy, sha256, caBundlePem: bundle.pem };
   }
   return { kind: 'managed', path: file, policy: parsed.policy, sha256 };
+}
+
+/**
+ * The first key written twice in one object of valid JSON text, as a path ("server.port"), or null.
+ * Keys are compared as JSON reads them ("\u0069dleLockMinutes" is idleLockMinutes).
+ */
+export function repeatedKey(text: string): string | null {
+  const stack: ({ keys: Set<string>; path: string } | null)[] = [];
+  let lastKey: string | null = null;
+  for (let i = 0; i < text.length; i += 1) {
+    const ch = text[i];
+    if (ch === '"') {
+      let end = i + 1;
+      while (end < text.length && text[end] !== '"') end += text[end] === '\\' ? 2 : 1;
+      const value = JSON.parse(text.slice(i, end + 1)) as string;
+      i = end;
+      let next = end + 1;
+      while (next < text.length && /\s/.test(text[next] ?? '')) next += 1;
+      const current = stack.at(-1);
+      if (text[next] === ':' && current) {
+        const path = current.path === '' ? value : `${current.path}.${value}`;
+        if (current.keys.has(value)) return path;
+        current.keys.add(value);
+        lastKey = path;
+      }
+    } else if (ch === '{') {
+      stack.push({ keys: new Set<string>(), path: stack.length === 0 ? '' : (lastKey ?? '') });
+    } else if (ch === '[') {
+      stack.push(null);
+    } else if (ch === '}' || ch === ']') {
+      stack.pop();
+    }
+  }
+  return null;
 }
 
 /** What the person sees when Wardline refuses to start; null when the policy is usable. */

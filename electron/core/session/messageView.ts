@@ -1,7 +1,9 @@
 import { DeliveryFailureReasonSchema, type ConversationSummary, type DeliveryFailureReason, type MessageView } from '../../common/contract.js';
 import { mentionsYou, type MentionTarget } from '../../common/mentions.js';
 import { maskNhsNumbers } from '../incident/redaction.js';
+import { withoutTrailingNumber } from '../messaging/nhsNumber.js';
 import type { LatestMessage, ConversationSummary as StoredConversation, StoredMessage } from '../store/index.js';
+import { PREVIEW_CHARACTERS } from '../store/conversationPreview.js';
 
 /** Text people typed (a message, a room's title, a record reference) as this screen may show it. */
 export function shownText(text: string, maskIdentifiers: boolean): string {
@@ -83,12 +85,24 @@ export function toConversationView(c: StoredConversation, context: ConversationC
  * (so a number is never half shown), and at most PREVIEW_SHOWN_CHARACTERS are kept.
  */
 function previewOf(latest: LatestMessage, kind: StoredConversation['kind'], maskIdentifiers: boolean): ConversationSummary['preview'] {
-  const line = shownText(latest.text.replace(/\s+/g, ' ').trim(), maskIdentifiers);
+  const line = shownText(withoutCutNumber(latest.text, maskIdentifiers).replace(/\s+/g, ' ').trim(), maskIdentifiers);
   if (line === '') return null;
   const characters = [...line];
   const text = characters.length > PREVIEW_SHOWN_CHARACTERS ? `${characters.slice(0, PREVIEW_SHOWN_CHARACTERS).join('').trimEnd()}…` : line;
   const author = latest.fromSelf ? 'You' : kind === 'room' && latest.senderName !== null ? shownText(latest.senderName, maskIdentifiers) : null;
   return { author, text };
+}
+
+/**
+ * The store keeps only the first PREVIEW_CHARACTERS of a message, so a number across that cut
+ * arrives as a fragment masking no longer recognises ("943 476 591", whose check digit gives the
+ * tenth away). Where identifiers are masked, a copy that may have been cut loses its trailing run of
+ * number characters: a fragment is never shown.
+ */
+function withoutCutNumber(text: string, maskIdentifiers: boolean): string {
+  if (!maskIdentifiers || [...text].length < PREVIEW_CHARACTERS) return text;
+  const kept = withoutTrailingNumber(text);
+  return kept === text ? text : `${kept.trimEnd()}…`;
 }
 
 /** The stored code as the contract knows it; anything else (an older or damaged row) reads as 'unknown'. */
