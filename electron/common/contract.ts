@@ -725,6 +725,14 @@ export const requests = {
     response: z.object({ ok: z.literal(true) }),
     locked: 'refuse',
   },
+  'ui:copied': {
+    // The person copied or cut text in Wardline's window (Ctrl+C on a message, the note, a draft). No
+    // text travels: main notes what is on the clipboard now and takes it back at the lock, as it
+    // does the note it copies itself. Only while unlocked.
+    request: Empty,
+    response: z.object({ ok: z.literal(true) }),
+    locked: 'refuse',
+  },
   'transcription:create': {
     request: z
       .object({

@@ -187,6 +187,10 @@ export function requestHandlers(
       ui.input?.();
       return { ok: true as const };
     },
+    'ui:copied': async () => {
+      await session.governance().copiedByHand();
+      return { ok: true as const };
+    },
     'transcription:create': (request) => session.governance().transcribe(request),
     'transcription:copy': async ({ noteId }) => {
       await session.governance().copyNote(noteId);

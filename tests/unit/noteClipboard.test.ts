@@ -41,5 +41,42 @@ describe('NoteClipboard', () => {
     await copying;
     expect(board.text).toBe('');
   });
-});
 
+  it('takes back text the person copied by hand in Wardline, on lock, like the note', async () => {
+    const board = fakeClipboard();
+    const notes = new NoteClipboard(board);
+    board.text = 'Bed 9 troponin 412 rising'; // the page wrote it (Ctrl+C on a message)
+    await notes.adopt();
+    await notes.takeBack();
+    expect(board.text).toBe('');
+  });
+
+  it('leaves alone what was copied elsewhere after a hand copy', async () => {
+    const board = fakeClipboard();
+    const notes = new NoteClipboard(board);
+    board.text = 'Bed 9 troponin 412 rising';
+    await notes.adopt();
+    board.text = 'bed list from the EPR';
+    await notes.takeBack();
+    expect(board.text).toBe('bed list from the EPR');
+  });
+
+  it('takes back a hand copy that was still being read when the lock came', async () => {
+    const board = fakeClipboard();
+    board.text = 'Bed 9 troponin 412 rising';
+    let finishRead: () => void = () => undefined;
+    const read = board.readText;
+    let first = true;
+    board.readText = () => {
+      if (!first) return read();
+      first = false;
+      return new Promise<string>((resolve) => (finishRead = () => resolve(board.text)));
+    };
+    const notes = new NoteClipboard(board);
+    const adopting = notes.adopt();
+    await notes.takeBack();
+    finishRead();
+    await adopting;
+    expect(board.text).toBe('');
+  });
+});

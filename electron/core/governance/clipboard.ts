@@ -16,6 +16,8 @@ export const CLIPBOARD_KEEP_MS = 3 * 60_000;
 export class NoteClipboard {
   #copied: string | null = null;
   #timer: NodeJS.Timeout | null = null;
+  /** How many times the clipboard was taken back (a lock), so a hand copy being read meanwhile still goes. */
+  #takeBacks = 0;
 
   constructor(private readonly port: ClipboardPort) {}
 
@@ -33,7 +35,28 @@ export class NoteClipboard {
     this.#timer.unref?.();
   }
 
+  /**
+   * The person copied text out of Wardline's window by hand (the page wrote the clipboard): what is
+   * on it now is taken back at the lock like the note, so the next person at a shared PC cannot
+   * paste it. Read here rather than sent by the page: no text crosses for this.
+   */
+  async adopt(): Promise<void> {
+    const takenBackBefore = this.#takeBacks;
+    const text = await this.port.readText();
+    if (text === '') return;
+    // A lock took the clipboard back while it was being read: it goes now, unless replaced since.
+    if (this.#takeBacks !== takenBackBefore) {
+      if ((await this.port.readText()) === text) await this.port.clear();
+      return;
+    }
+    // The note's timer would take back what is on the clipboard now, a few minutes after the note.
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = null;
+    this.#copied = text;
+  }
+
   async takeBack(): Promise<void> {
+    this.#takeBacks += 1;
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = null;
     const copied = this.#copied;

@@ -152,6 +152,11 @@ export class Governance {
     }
   }
 
+  /** Text the person copied by hand in Wardline's window: taken back on lock too (nothing where there is no clipboard). */
+  async copiedByHand(): Promise<void> {
+    await this.deps.clipboard?.adopt();
+  }
+
   /** On lock: the note leaves the clipboard with the session. */
   async forgetClipboard(): Promise<void> {
     this.#notes.clear();
