@@ -167,6 +167,8 @@ const Jid = z
   .max(300)
   .regex(/^[^@/\s]+@[^@/\s]+\.[^@/\s]+$/, 'enter an address like name@hospital.example');
 const PresenceSchema = z.enum(['available', 'busy', 'off-duty']);
+/** A colleague's presence as last seen: what they chose, or offline. */
+const SeenPresenceSchema = z.enum([...PresenceSchema.options, 'offline']);
 
 export const AccountViewSchema = z.object({ jid: z.string(), host: z.string().nullable(), port: z.number().int().nullable() });
 
@@ -185,7 +187,7 @@ export const DirectoryEntrySchema = z.object({
   jid: z.string(),
   name: z.string(),
   kind: z.enum(['person', 'room']),
-  presence: z.enum(['available', 'busy', 'off-duty', 'offline']).nullable(),
+  presence: SeenPresenceSchema.nullable(),
 });
 
 /** Someone outside the organisation's domains wrote; their messages wait for acceptance. No content. */
@@ -521,10 +523,6 @@ export const DISPLAY_PROFILE_CHANNELS: ReadonlySet<string> = new Set([
 ]);
 
 /**
- * Request channels. `locked: 'refuse'` marks channels that return message,
- * conversation or patient data: main refuses them unless a profile is unlocked.
- */
-/**
  * The on-screen label of each field a person types into, by path ('*' for a list position, '#' in
  * the label for that position counted from 1). Main names the field when it refuses a value.
  */
@@ -537,6 +535,10 @@ interface RequestSpec {
   fields?: FieldLabels;
 }
 
+/**
+ * Request channels. `locked: 'refuse'` marks channels that return message,
+ * conversation or patient data: main refuses them unless a profile is unlocked.
+ */
 export const requests = {
   'app:info': { request: Empty, response: AppInfoSchema, locked: 'allow' },
   'session:state': { request: Empty, response: SessionStateSchema, locked: 'allow' },
@@ -686,7 +688,7 @@ export const requests = {
           affiliation: z.enum(['owner', 'admin', 'member']),
           here: z.boolean(),
           you: z.boolean(),
-          presence: z.enum(['available', 'busy', 'off-duty', 'offline']).nullable(),
+          presence: SeenPresenceSchema.nullable(),
         }),
       ),
     }),
@@ -821,7 +823,6 @@ export type ExportResult = z.infer<typeof ExportResultSchema>;
 export type ProfileKind = z.infer<typeof ProfileKindSchema>;
 export type IncidentState = z.infer<typeof IncidentStateSchema>;
 export type IncidentResponderView = z.infer<typeof IncidentResponderSchema>;
-export type IncidentRequestView = z.infer<typeof IncidentRequestSchema>;
 export type DisplayViewModel = z.infer<typeof DisplayViewSchema>;
 
 export const requestChannels = Object.keys(requests) as RequestChannel[];

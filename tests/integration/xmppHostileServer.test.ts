@@ -144,7 +144,7 @@ describe('XMPP connection against hostile servers', () => {
     expect(server.received).toHaveLength(2);
   });
 
-  it('direct TLS: verifies the certificate, names xmpp-client in ALPN, and declines PLAIN unless the admin allows it', async () => {
+  it('direct TLS: verifies the certificate, names xmpp-client in ALPN, and declines PLAIN by default (nothing in Wardline sets allowPlain)', async () => {
     const alpn: (string | false | null)[] = [];
     const received: string[] = [];
     const server = createTlsServer({ key: await readFile(certs.keyPath), cert: await readFile(certs.certPath), ALPNProtocols: ['xmpp-client'] }, (socket) => {

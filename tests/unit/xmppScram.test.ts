@@ -77,7 +77,7 @@ describe('SASLprep', () => {
 });
 
 describe('SASL mechanism choice', () => {
-  it('prefers SCRAM-SHA-256, then SCRAM-SHA-1, and takes PLAIN only when the admin allows it', () => {
+  it('prefers SCRAM-SHA-256, then SCRAM-SHA-1, and takes PLAIN only when allowPlain is set (Wardline never sets it)', () => {
     expect(chooseMechanism(['PLAIN', 'SCRAM-SHA-1', 'SCRAM-SHA-256'], false)).toBe('SCRAM-SHA-256');
     expect(chooseMechanism(['PLAIN', 'SCRAM-SHA-1-PLUS', 'SCRAM-SHA-1'], false)).toBe('SCRAM-SHA-1');
     expect(chooseMechanism(['PLAIN'], false)).toBeUndefined();

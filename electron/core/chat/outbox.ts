@@ -115,10 +115,6 @@ export class Outbox {
     return flushing;
   }
 
-  get inFlight(): number {
-    return this.#inFlight.size;
-  }
-
   /** The messages with the connection now, not yet acknowledged by the server. */
   inFlightMessages(): Unacknowledged[] {
     return [...this.#inFlight].map(([messageId, { conversationId, at }]) => ({ messageId, conversationId, sentAt: at }));

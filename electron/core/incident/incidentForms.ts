@@ -392,10 +392,6 @@ class Fields {
     return value === undefined || value === '' ? null : value;
   }
 
-  has(name: string): boolean {
-    return this.single(name) !== null;
-  }
-
   id(name: string): string {
     const value = this.optionalId(name);
     if (value === null) throw new FormError('missing-field', name);

@@ -24,7 +24,6 @@ export type Availability =
   | { status: 'now'; etaMinutes: number }
   | { status: 'from'; from: number }
   | { status: 'unavailable' };
-export type AvailabilityStatus = Availability['status'];
 
 /** One structured line of a call-in request: "4 × ED nurse, report to ED majors by 14:30". */
 export interface RequestLine {
@@ -41,6 +40,7 @@ export type AssignAction = 'come-in' | 'standby';
 /** Why someone is stood down: one person, the end of a call-in, or the incident closing. */
 export type { StandDownReason } from '../../common/standDownWords.js';
 import type { StandDownReason } from '../../common/standDownWords.js';
+import type { ResponderStatusName } from '../../common/responderSort.js';
 
 interface EventBase {
   incidentId: string;
@@ -201,7 +201,7 @@ export interface RejectedEvent {
  * assignment; a later directive overrides an earlier "not available", because the coordinator
  * may have phoned them).
  */
-export type ResponderStatus = 'offered' | 'not-available' | 'assigned' | 'standby' | 'stood-down' | 'arrived';
+export type ResponderStatus = ResponderStatusName;
 
 export interface Directive {
   eventId: string;

@@ -229,9 +229,6 @@ export const AdminPolicySchema = z
 
 /** A policy as parsed: every setting filled in (defaults for the ones the file left out). */
 export type AdminPolicy = z.output<typeof AdminPolicySchema>;
-/** A policy file as written by IT: only `version` is required. */
-export type AdminPolicyInput = z.input<typeof AdminPolicySchema>;
-export type MaskPatientIdentifiers = AdminPolicy['maskPatientIdentifiers'];
 
 function deepFreeze<T>(value: T): T {
   if (typeof value === 'object' && value !== null) {

@@ -23,7 +23,8 @@ if (port === null) throw new Error('storeWorker must run as a worker thread.');
 
 let current: WorkerState = { state: 'closed' };
 
-function openStore(): OpenedStore['store'] {
+/** The open store's MessageStore; refuses while closed (it opens nothing: that is the 'open' operation). */
+function messageStore(): OpenedStore['store'] {
   if (current.state !== 'open') throw new StoreError('closed');
   return current.opened.store;
 }
@@ -51,7 +52,7 @@ const incidents = lazyQueries((db) => new IncidentQueries(db));
 /** Runs a removal, then empties the WAL so no copy of the removed text survives there. */
 function thenCheckpoint<T>(work: () => T): { result: T; checkpointed: boolean } {
   const result = work();
-  return { result, checkpointed: openStore().checkpoint() };
+  return { result, checkpointed: messageStore().checkpoint() };
 }
 
 const handlers: Handlers = {
@@ -76,26 +77,26 @@ const handlers: Handlers = {
     }
     return null;
   },
-  upsertConversation: (input, now) => openStore().upsertConversation(input, now),
-  nameDirectConversations: (names) => openStore().nameDirectConversations(names),
-  insertReceivedBatch: (messages) => openStore().insertReceivedBatch(messages),
-  listConversations: (options) => openStore().listConversations(options),
-  pageMessages: (conversationId, before, limit) => openStore().pageMessages(conversationId, before, limit),
-  search: (query, limit) => openStore().search(query, limit),
-  unreadCounts: () => openStore().unreadCounts(),
-  markConversationRead: (conversationId, at) => openStore().markConversationRead(conversationId, at),
-  setRoomNotify: (conversationId, level) => openStore().setRoomNotify(conversationId, level),
-  quietRooms: () => openStore().quietRooms(),
-  setRoomLeft: (conversationId, at) => openStore().setRoomLeft(conversationId, at),
-  teamRooms: () => openStore().teamRooms(),
-  deleteMessages: (ids) => openStore().deleteMessages(ids),
-  getSetting: (key) => openStore().getSetting(key),
+  upsertConversation: (input, now) => messageStore().upsertConversation(input, now),
+  nameDirectConversations: (names) => messageStore().nameDirectConversations(names),
+  insertReceivedBatch: (messages) => messageStore().insertReceivedBatch(messages),
+  listConversations: (options) => messageStore().listConversations(options),
+  pageMessages: (conversationId, before, limit) => messageStore().pageMessages(conversationId, before, limit),
+  search: (query, limit) => messageStore().search(query, limit),
+  unreadCounts: () => messageStore().unreadCounts(),
+  markConversationRead: (conversationId, at) => messageStore().markConversationRead(conversationId, at),
+  setRoomNotify: (conversationId, level) => messageStore().setRoomNotify(conversationId, level),
+  quietRooms: () => messageStore().quietRooms(),
+  setRoomLeft: (conversationId, at) => messageStore().setRoomLeft(conversationId, at),
+  teamRooms: () => messageStore().teamRooms(),
+  deleteMessages: (ids) => messageStore().deleteMessages(ids),
+  getSetting: (key) => messageStore().getSetting(key),
   setSetting: (key, value) => {
-    openStore().setSetting(key, value);
+    messageStore().setSetting(key, value);
     return null;
   },
-  appendAudit: (entry) => openStore().appendAudit(entry),
-  verifyAuditChain: () => openStore().verifyAuditChain(),
+  appendAudit: (entry) => messageStore().appendAudit(entry),
+  verifyAuditChain: () => messageStore().verifyAuditChain(),
   queueOutgoing: (input, now) => outbox().queueOutgoing(input, now),
   pendingOutbox: () => outbox().pendingOutbox(),
   markSent: (messageId) => outbox().markSent(messageId),
@@ -146,7 +147,7 @@ const handlers: Handlers = {
   purgeIncidentsBefore: (cutoff, open, openCutoff) => {
     const purge = incidents().purgeBefore(cutoff, open, openCutoff);
     // The sweep's message purge has just checkpointed: only a deletion here needs another.
-    if (purge.incidentIds.length > 0) openStore().checkpoint();
+    if (purge.incidentIds.length > 0) messageStore().checkpoint();
     return purge;
   },
 };

@@ -1,5 +1,5 @@
 // One login attempt, start to finish: TCP (Nagle off) → TLS (STARTTLS, required, or direct TLS) →
-// SASL (SCRAM-SHA-256 > SCRAM-SHA-1 > PLAIN only if the admin allows it) → stream restart → either
+// SASL (SCRAM-SHA-256 > SCRAM-SHA-1 > PLAIN only if allowPlain is set) → stream restart → either
 // XEP-0198 resumption of the previous session, or resource binding plus a fresh SM session.
 //
 // Why our own negotiation instead of @xmpp/client's: its STARTTLS step calls tls.connect with no
@@ -212,7 +212,7 @@ function secure(tcp: Socket, params: LoginParams): Promise<TLSSocket> {
   });
 }
 
-/** Our preference order among what the server offers. PLAIN (even inside TLS) only if the admin allowed it. */
+/** Our preference order among what the server offers. PLAIN (even inside TLS) only with allowPlain, which Wardline never sets. */
 export function chooseMechanism(offered: readonly string[], allowPlain: boolean): SaslMechanismName | undefined {
   const preference: SaslMechanismName[] = ['SCRAM-SHA-256', 'SCRAM-SHA-1', ...(allowPlain ? (['PLAIN'] as const) : [])];
   return preference.find((name) => offered.includes(name));

@@ -26,7 +26,7 @@ export interface XmppConnectionOptions {
   tls?: TlsMode;
   /** The hospital's CA bundle, trusted in addition to the OS store. */
   adminCa?: AdminCaBundle;
-  /** SASL PLAIN (inside TLS) as a last resort. Off unless the admin turns it on. */
+  /** SASL PLAIN (inside TLS) as a last resort. Off by default; Wardline itself never sets it (no policy key does). */
   allowPlain?: boolean;
   /** Resource to bind; default "wardline-" plus random hex, kept for this connection's life. */
   resource?: string;

@@ -57,7 +57,6 @@ export function sortRows(rows: readonly IncidentResponderView[], key: SortKey, a
   return sortResponders(rows, key, ascending ? 'asc' : 'desc');
 }
 
-/** "14:30" today (Europe/London as the workstation shows it) → epoch ms; '' → null. */
 /** How long ago a typed clock time may be and still mean today (late), not tomorrow. */
 export const RECENTLY_PASSED_MS = 60 * 60_000;
 
