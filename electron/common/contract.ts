@@ -20,6 +20,8 @@ export const AppInfoSchema = z.object({
   version: z.string(),
   shell: ShellKindSchema,
   platform: z.string(),
+  /** What a new PIN must be under this machine's policy, so the screens that take one say it. */
+  pinRule: z.object({ minDigits: z.number().int().min(6), minPassphraseChars: z.number().int().min(8) }),
 });
 
 export const ProfileSummarySchema = z.object({

@@ -26,6 +26,7 @@ import { wallClockTrustFor } from './governance/wallClockTrust.js';
 import { DEFAULT_ADMIN_POLICY, toChatTrust, toLockPolicy, toNotificationPolicy, type AdminPolicy } from './policy/adminPolicy.js';
 import { policyFailureMessage, type PolicyLoad } from './policy/policyFile.js';
 import { ProfileRegistry } from './vault/profiles.js';
+import { pinRule } from './vault/pinRules.js';
 
 export interface CoreOptions {
   dataDir: string;
@@ -144,7 +145,7 @@ export function createWardlineCore(options: CoreOptions): WardlineCore {
     incidentDeclarers: admin.incident?.declarers ?? [],
   });
   const ready = session.init(policyFailureMessage(load));
-  const info: AppInfo = { name: 'Wardline', version: options.version, shell: options.shell, platform: options.platform };
+  const info: AppInfo = { name: 'Wardline', version: options.version, shell: options.shell, platform: options.platform, pinRule: pinRule(policy.pinMinLength) };
 
   const dispatchNow = createDispatcher({
     appOrigin: options.appOrigin,

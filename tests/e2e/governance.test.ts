@@ -244,11 +244,15 @@ describe('clinical governance, end to end', () => {
     await checkScreen(app.page, 'governance-07-invalid-policy');
   });
 
-  it('blurs conversation content while the window is not in use, when policy asks', async () => {
+  it('blurs conversation content while the window is not in use, when policy asks; a new PIN is asked for as policy sets it', async () => {
     const policyFile = join(await tempDir('blur-policy'), 'policy.json');
-    await writeFile(policyFile, JSON.stringify({ version: 1, privacyBlur: true }));
+    await writeFile(policyFile, JSON.stringify({ version: 1, privacyBlur: true, pinMinLength: 8 }));
     const app = await launch(policyFile);
-    await createProfileThroughUi(app.page, 'Night Clerk', 'Ward clerk', '135790');
+    // The hint and the box's own minimum say what main will accept, not the built-in 6 digits.
+    const hint = app.page.getByRole('form', { name: 'Create profile' }).getByText('Nobody, including IT, can recover it.', { exact: false });
+    await expect.poll(() => hint.textContent()).toBe('At least 8 digits, or a passphrase of 8 or more characters. Nobody, including IT, can recover it.');
+    expect(await app.page.getByLabel('PIN or passphrase', { exact: true }).getAttribute('minlength')).toBe('8');
+    await createProfileThroughUi(app.page, 'Night Clerk', 'Ward clerk', '13579024');
     const auditButton = app.page.getByRole('button', { name: 'My audit log' });
     await auditButton.focus();
     await app.page.evaluate(`window.dispatchEvent(new Event('blur'))`);

@@ -15,7 +15,7 @@ function dispatcherWith(overrides: Partial<Handlers> = {}, unlocked = false) {
   ) as unknown as Handlers;
   const handlers: Handlers = {
     ...unused,
-    'app:info': () => ({ name: 'Wardline', version: '1.2.3', shell: 'electron', platform: 'win32' }),
+    'app:info': () => ({ name: 'Wardline', version: '1.2.3', shell: 'electron', platform: 'win32', pinRule: { minDigits: 6, minPassphraseChars: 8 } }),
     'session:state': () => ({ kind: 'no-profile', profiles: [], notice: null }),
     'conversations:list': () => [],
     'links:openExternal': () => ({ opened: false }),
@@ -36,7 +36,7 @@ describe('IPC dispatcher', () => {
     const { dispatch } = dispatcherWith();
     expect(await dispatch(own, 'app:info', {})).toEqual({
       ok: true,
-      value: { name: 'Wardline', version: '1.2.3', shell: 'electron', platform: 'win32' },
+      value: { name: 'Wardline', version: '1.2.3', shell: 'electron', platform: 'win32', pinRule: { minDigits: 6, minPassphraseChars: 8 } },
     });
   });
 
@@ -48,7 +48,7 @@ describe('IPC dispatcher', () => {
     ['an empty sender', { senderUrl: '', isMainFrame: true }],
   ])('refuses %s as a foreign sender, before touching the handler', async (_label, ctx) => {
     let called = false;
-    const { dispatch, refused } = dispatcherWith({ 'app:info': () => { called = true; return { name: 'Wardline', version: '1', shell: 'electron', platform: 'x' }; } });
+    const { dispatch, refused } = dispatcherWith({ 'app:info': () => { called = true; return { name: 'Wardline', version: '1', shell: 'electron', platform: 'x', pinRule: { minDigits: 6, minPassphraseChars: 8 } }; } });
     const result = await dispatch(ctx, 'app:info', {});
     expect(result).toMatchObject({ ok: false, error: { code: 'forbidden-sender' } });
     expect(called).toBe(false);

@@ -12,7 +12,7 @@ import { deriveKek, randomSalt, type ScryptParams } from '../../electron/core/va
 import { randomDatabaseKey, unwrapKey, wrapKey } from '../../electron/core/vault/keyWrap.js';
 import { keytarKeychain, type KeytarApi } from '../../electron/core/vault/keytarKeychain.js';
 import { memoryKeychain, type MemoryKeychain } from '../../electron/core/vault/memoryKeychain.js';
-import { pinProblem } from '../../electron/core/vault/pinRules.js';
+import { pinProblem, pinRule } from '../../electron/core/vault/pinRules.js';
 import { ProfileRegistry } from '../../electron/core/vault/profiles.js';
 import { delayAfter } from '../../electron/core/vault/unlockThrottle.js';
 import { rejection } from '../fixtures/vaultRejection.js';
@@ -62,6 +62,14 @@ describe('PIN rules', () => {
     expect(pinProblem('abc1234')).toMatch(/at least 8 characters/);
     expect(pinProblem('        ')).toMatch(/PIN of at least 6 digits/);
     expect(pinProblem('x'.repeat(300))).toMatch(/too long/);
+  });
+
+  it('under a policy of more digits, a passphrase must be at least as long, and the screens are told the same rule', () => {
+    expect(pinRule(10)).toEqual({ minDigits: 10, minPassphraseChars: 10 });
+    expect(pinRule(4)).toEqual({ minDigits: 6, minPassphraseChars: 8 });
+    expect(pinProblem('12345678', 10)).toMatch(/at least 10 digits/);
+    expect(pinProblem('abcdefghi', 10)).toMatch(/at least 10 characters/);
+    expect(pinProblem('abcdefghij', 10)).toBeNull();
   });
 });
 

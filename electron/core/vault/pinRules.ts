@@ -13,12 +13,17 @@ const maxChars = 256;
 export const pinRuleMessage = `Choose a PIN of at least ${minPinDigits} digits, or a passphrase of at least ${minPassphraseChars} characters.`;
 
 /**
- * Null when acceptable; otherwise a sentence saying what to change. `minDigits` comes from admin
- * policy (never below 6); a passphrase must be at least as long as a PIN, and never under 8.
+ * The rule in force: `minDigits` comes from admin policy (never below 6); a passphrase must be at
+ * least as long as a PIN, and never under 8. The screens that take a new PIN say the same.
  */
-export function pinProblem(pin: string, minDigits: number = minPinDigits): string | null {
+export function pinRule(minDigits: number = minPinDigits): { minDigits: number; minPassphraseChars: number } {
   const digits = Math.max(minPinDigits, minDigits);
-  const passphraseChars = Math.max(minPassphraseChars, digits);
+  return { minDigits: digits, minPassphraseChars: Math.max(minPassphraseChars, digits) };
+}
+
+/** Null when acceptable; otherwise a sentence saying what to change. */
+export function pinProblem(pin: string, minDigits: number = minPinDigits): string | null {
+  const { minDigits: digits, minPassphraseChars: passphraseChars } = pinRule(minDigits);
   const rule = digits === minPinDigits ? pinRuleMessage : `Choose a PIN of at least ${digits} digits, or a passphrase of at least ${passphraseChars} characters.`;
   const normalized = pin.normalize('NFC');
   // Count characters as people see them, not UTF-16 units.
