@@ -794,6 +794,8 @@ export const events = {
   /** Content-free: the renderer re-reads what it shows. */
   'conversations:changed': z.object({ conversationIds: z.array(z.number().int()) }),
   'held:changed': z.object({ senders: z.number().int() }),
+  /** Content-free: colleagues' presence or the rooms one can join changed; an open directory re-reads. */
+  'directory:changed': z.object({}),
   /** Content-free: the incident board may have changed; the renderer re-reads it. */
   'incident:changed': z.object({}),
 } as const satisfies Record<string, z.ZodType>;

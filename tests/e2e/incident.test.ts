@@ -139,6 +139,17 @@ describe('major-incident exercise, end to end', () => {
   const board = (p: Person) => p.page.getByRole('table', { name: 'Responders' });
   const row = (p: Person, name: string) => board(p).getByRole('row').filter({ has: p.page.getByRole('rowheader', { name: new RegExp(name) }) });
 
+  it("a colleague's status changes in the directory while it is open", async () => {
+    await lead.page.getByRole('button', { name: 'New', exact: true }).click();
+    const amyInDirectory = lead.page.getByRole('list', { name: 'Directory' }).getByRole('button', { name: /Amy Ng/ });
+    await expect.poll(() => amyInDirectory.textContent()).toContain('Available');
+    await amy.page.getByLabel('Status').selectOption('busy');
+    await expect.poll(() => amyInDirectory.textContent()).toContain('Busy');
+    await amy.page.getByLabel('Status').selectOption('available');
+    await expect.poll(() => amyInDirectory.textContent()).toContain('Available');
+    await lead.page.getByRole('region', { name: 'New conversation' }).getByRole('button', { name: 'Close' }).click();
+  });
+
   it('declares an EXERCISE with its rooms; staff join the announcement room and see it', async () => {
     // By keyboard: opening the screen puts focus on its heading, not back at the top of the page.
     await press(lead.page.getByRole('button', { name: 'Major incident' }));

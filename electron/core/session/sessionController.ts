@@ -167,6 +167,8 @@ export class SessionController {
   #handover: { reason: LockReason; timer: NodeJS.Timeout; settle: (locked: Promise<SessionState>) => void; result: Promise<SessionState> } | null = null;
   readonly #autoLock: AutoLock;
   readonly #conversationsChanged = new ChangeCoalescer((conversationIds) => this.deps.events.emit('conversations:changed', { conversationIds }));
+  /** Presence comes in floods at sign-in (the whole roster): the directory is told at most once a second. */
+  readonly #directoryChanged = new ChangeCoalescer(() => this.deps.events.emit('directory:changed', {}), 1_000);
   #stopDormantSweeps: (() => void) | null = null;
 
   constructor(private readonly deps: SessionDeps) {
@@ -706,6 +708,7 @@ export class SessionController {
       if (event.type === 'connection') this.deps.events.emit('chat:connection', event.state);
       else if (event.type === 'conversations-changed') this.#conversationsChanged.push(event.conversationIds);
       else if (event.type === 'held-changed') this.deps.events.emit('held:changed', { senders: event.senders });
+      else if (event.type === 'directory-changed') this.#directoryChanged.push([]);
       this.deps.onChatEvent?.(event);
     });
     this.deps.events.emit('chat:connection', chat.connection());
@@ -851,6 +854,7 @@ export class SessionController {
     this.#epoch++;
     this.#autoLock.stop();
     this.#conversationsChanged.cancel();
+    this.#directoryChanged.cancel();
     const open = this.#open;
     this.#open = null;
     return open;
