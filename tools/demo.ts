@@ -146,7 +146,6 @@ async function main(): Promise<void> {
           version: 'demo',
           platform: process.platform,
           appOrigin: 'app://wardline',
-          confirmAndOpen: async () => false,
           idle: { idleSeconds: () => 0 },
           chatTrust,
         });

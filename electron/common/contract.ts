@@ -198,12 +198,8 @@ export const HeldSenderSchema = z.object({ jid: z.string(), count: z.number().in
 export const TranscriptionNoteSchema = z.object({
   /** Refers to this note (held in main) for "Save FHIR file". */
   noteId: z.string(),
-  /** Plain text for the EPR: copied to the clipboard. */
+  /** Plain text for the EPR, shown for checking and copied to the clipboard. The FHIR file stays in main (saved by noteId). */
   text: z.string(),
-  /** FHIR R4 JSON (see docs/TRANSCRIPTION.md). */
-  fhirJson: z.string(),
-  /** Messages marked transcribed by this call: always 0 now, as they are marked when the note is first copied or saved. */
-  transcribed: z.number().int(),
 });
 
 export const NeedsTranscriptionSchema = z.object({
@@ -776,12 +772,6 @@ export const requests = {
     locked: 'refuse',
   },
   'audit:export': { request: Empty, response: ExportResultSchema, locked: 'refuse' },
-  'links:openExternal': {
-    request: z.object({ url: z.string().max(2048) }).strict(),
-    response: z.object({ opened: z.boolean() }),
-    // Links only come from messages, which a locked screen never shows.
-    locked: 'refuse',
-  },
   ...incidentRequests,
 } as const satisfies Record<string, RequestSpec>;
 

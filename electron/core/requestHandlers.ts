@@ -6,7 +6,6 @@ import type { AppInfo, ConversationSummary } from '../common/contract.js';
 import { ChatSendError, RoomJoinError, RoomMembershipError } from './chat/index.js';
 import type { Handlers } from './ipc/dispatcher.js';
 import { WardlineFailure } from './ipc/failure.js';
-import { isAllowedExternalUrl, type ConfirmAndOpen } from './links/externalLink.js';
 import type { FocusState } from './notify/notifier.js';
 import { bareJidOf } from './messaging/jid.js';
 import { findNhsNumbers } from './messaging/nhsNumber.js';
@@ -43,7 +42,6 @@ async function personFacing<T>(work: () => Promise<T>): Promise<T> {
 export function requestHandlers(
   info: AppInfo,
   session: SessionController,
-  confirmAndOpen: ConfirmAndOpen,
   ui: {
     /** Where 'ui:focus' reports go (the notifier). */
     focus?: (state: FocusState) => void;
@@ -213,12 +211,6 @@ export function requestHandlers(
       return { entries: entries.map(({ seq, at, kind, actor, details }) => ({ seq, at, kind, actor, details: { ...details } })), chainIntact };
     },
     'audit:export': () => session.governance().exportAudit(),
-    'links:openExternal': async ({ url }) => {
-      if (!isAllowedExternalUrl(url)) {
-        throw new WardlineFailure('rejected', 'Only secure (https) links can be opened from Wardline.');
-      }
-      return { opened: await confirmAndOpen(url) };
-    },
     ...incidentHandlers(session),
   };
 }

@@ -7,7 +7,6 @@ import type { AppInfo, ShellKind } from '../common/contract.js';
 import { profileAllows } from './ipc/profileAccess.js';
 import { CoreEvents } from './events.js';
 import { createDispatcher, type Dispatch } from './ipc/dispatcher.js';
-import type { ConfirmAndOpen } from './links/externalLink.js';
 import type { LockPolicy } from './policy/lockPolicy.js';
 import { realTicker, type IdleSource, type Ticker } from './session/autoLock.js';
 import { FailSafeIdle } from './session/failSafeIdle.js';
@@ -35,7 +34,6 @@ export interface CoreOptions {
   platform: string;
   /** Origin our page is served from; calls from anywhere else are refused. */
   appOrigin: string;
-  confirmAndOpen: ConfirmAndOpen;
   /** OS idle time (Electron powerMonitor in the app; injectable in tests). Not trusted blindly: see FailSafeIdle. */
   idle: IdleSource;
   keychain?: Keychain;
@@ -155,7 +153,7 @@ export function createWardlineCore(options: CoreOptions): WardlineCore {
     profileAllows: (channel) => profileAllows(session.profileKind(), channel),
     onRefused: (channel, error, cause) =>
       log(`ipc refused channel=${channel} code=${error.code}${error.reference ? ` ref=${error.reference}` : ''}${cause ? ` cause=${cause}` : ''}`),
-    handlers: requestHandlers(info, session, options.confirmAndOpen, {
+    handlers: requestHandlers(info, session, {
       ...(notifier ? { focus: (state: FocusState) => notifier.focus(state) } : {}),
       input: () => idle.noteInput(),
     }),

@@ -140,7 +140,6 @@ function start(): void {
       version: app.getVersion(),
       platform: process.platform,
       appOrigin: APP_ORIGIN,
-      confirmAndOpen,
       idle: createIdleSource(),
       adminPolicy,
       exportFile: createSaveDialogExport(getWindow),

@@ -37,14 +37,13 @@ export interface CoreUnderTest {
 }
 
 /** What every test core shares: the Chromium shell's identity, our origin, no link opening, an OS that is never idle. */
-export function testCoreBase(dataDir: string): Pick<CoreOptions, 'dataDir' | 'shell' | 'version' | 'platform' | 'appOrigin' | 'confirmAndOpen' | 'idle'> {
+export function testCoreBase(dataDir: string): Pick<CoreOptions, 'dataDir' | 'shell' | 'version' | 'platform' | 'appOrigin' | 'idle'> {
   return {
     dataDir,
     shell: 'chromium',
     version: 'test',
     platform: process.platform,
     appOrigin: 'app://wardline',
-    confirmAndOpen: async () => false,
     idle: { idleSeconds: () => 0 },
   };
 }

@@ -108,7 +108,6 @@ describe('transcribe, then delete the originals everywhere', () => {
       recordReference: 'EPR-2231',
     });
     // Nothing is marked until the note leaves Wardline toward the record.
-    expect(note.transcribed).toBe(0);
     expect((await messagesWith(alice, bobJid())).find((m) => m.id === advice?.id)?.transcription).toBeNull();
     expect((await alice.call('governance:needsTranscription', {})).map((n) => n.messageId)).toContain(advice?.id);
     expect(await auditKinds(alice)).not.toContain('transcription');
@@ -119,12 +118,13 @@ describe('transcribe, then delete the originals everywhere', () => {
     expect(note.text).toContain('Sr Alice Moreno');
     expect(note.text).toContain('943 476 5919');
     expect(note.text).toContain('EPR-2231');
-    const fhir = JSON.parse(note.fhirJson) as { resourceType: string; entry: { resource: { subject?: { identifier: { system: string; value: string } } } }[] };
+    // The FHIR file never reaches the page: main saves it by the note's id.
+    expect(Object.keys(note).sort()).toEqual(['noteId', 'text']);
+    expect(await alice.call('transcription:saveFhir', { noteId: note.noteId })).toMatchObject({ saved: true });
+    expect(alice.exports.at(-1)).toMatchObject({ mediaType: 'application/fhir+json' });
+    const fhir = JSON.parse(String(alice.exports.at(-1)?.content)) as { resourceType: string; entry: { resource: { subject?: { identifier: { system: string; value: string } } } }[] };
     expect(fhir.resourceType).toBe('Bundle');
     expect(fhir.entry[0]?.resource.subject?.identifier).toEqual({ system: 'https://fhir.nhs.uk/Id/nhs-number', value: '9434765919' });
-
-    expect(await alice.call('transcription:saveFhir', { noteId: note.noteId })).toMatchObject({ saved: true });
-    expect(alice.exports.at(-1)).toMatchObject({ mediaType: 'application/fhir+json', content: note.fhirJson });
 
     const marked = (await messagesWith(alice, bobJid())).find((m) => m.id === advice?.id);
     expect(marked?.transcription).toMatchObject({ by: 'Sr Alice Moreno (Ward sister)', recordReference: 'EPR-2231' });
@@ -414,7 +414,8 @@ describe('account revocation', () => {
     const adviceId = (await store.pageMessages(conversationId, null, 5)).messages[0]!.id;
     const note = await frank.call('transcription:create', { conversationId, messageIds: [adviceId] });
     expect(note.text).toContain(`frank@${server.domain}`);
-    expect(note.text + note.fhirJson).not.toContain('wardline.invalid');
+    expect(await frank.call('transcription:saveFhir', { noteId: note.noteId })).toMatchObject({ saved: true });
+    expect(note.text + String(frank.exports.at(-1)?.content)).not.toContain('wardline.invalid');
   });
 
   it('wipes the profile when policy says so, and the lock screen says why', async () => {

@@ -18,7 +18,7 @@ function dispatcherWith(overrides: Partial<Handlers> = {}, unlocked = false) {
     'app:info': () => ({ name: 'Wardline', version: '1.2.3', shell: 'electron', platform: 'win32', pinRule: { minDigits: 6, minPassphraseChars: 8 } }),
     'session:state': () => ({ kind: 'no-profile', profiles: [], notice: null }),
     'conversations:list': () => [],
-    'links:openExternal': () => ({ opened: false }),
+    'conversations:openDirect': () => ({ conversationId: 1 }),
     ...overrides,
   };
   const dispatch = createDispatcher({
@@ -57,12 +57,12 @@ describe('IPC dispatcher', () => {
 
   it('refuses payloads that violate the schema, without echoing them', async () => {
     const { dispatch } = dispatcherWith({}, true);
-    const bad = await dispatch(own, 'links:openExternal', { url: 42 });
+    const bad = await dispatch(own, 'conversations:openDirect', { jid: 42 });
     expect(bad).toMatchObject({ ok: false, error: { code: 'invalid-payload' } });
     const extra = await dispatch(own, 'app:info', { secret: 'Patient Jane Doe' });
     expect(extra).toMatchObject({ ok: false, error: { code: 'invalid-payload' } });
     expect(JSON.stringify(extra)).not.toContain('Jane');
-    const huge = await dispatch(own, 'links:openExternal', { url: `https://x/${'a'.repeat(5000)}` });
+    const huge = await dispatch(own, 'conversations:openDirect', { jid: `${'a'.repeat(5000)}@x.example` });
     expect(huge).toMatchObject({ ok: false, error: { code: 'invalid-payload' } });
   });
 
@@ -118,14 +118,14 @@ describe('IPC dispatcher', () => {
   it('turns handler failures into typed errors, never stack traces', async () => {
     const { dispatch } = dispatcherWith({
       'app:info': () => { throw new Error('ENOENT /home/nurse/secret path'); },
-      'links:openExternal': () => { throw new WardlineFailure('rejected', 'Only secure (https) links can be opened.'); },
+      'conversations:openDirect': () => { throw new WardlineFailure('rejected', 'That address is outside your organisation.'); },
     }, true);
     const internal = await dispatch(own, 'app:info', {});
     expect(internal).toMatchObject({ ok: false, error: { code: 'internal', reference: expect.stringMatching(/^[0-9A-F]{8}$/) } });
     expect(JSON.stringify(internal)).not.toMatch(/ENOENT|nurse|secret/);
-    expect(await dispatch(own, 'links:openExternal', { url: 'http://x' })).toEqual({
+    expect(await dispatch(own, 'conversations:openDirect', { jid: 'x@elsewhere.example' })).toEqual({
       ok: false,
-      error: { code: 'rejected', message: 'Only secure (https) links can be opened.' },
+      error: { code: 'rejected', message: 'That address is outside your organisation.' },
     });
   });
 

@@ -52,7 +52,6 @@ const CONVERSATION_CHANNELS = [
   'transcription:saveFhir',
   'transcription:deleteOriginals',
   'governance:needsTranscription',
-  'links:openExternal',
   'incident:respond',
   'incident:declare',
 ] as const;

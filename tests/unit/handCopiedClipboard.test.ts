@@ -73,7 +73,7 @@ function setup() {
     appOrigin: 'app://wardline',
     isUnlocked: () => session.isUnlocked(),
     lockEpoch: () => session.epoch(),
-    handlers: requestHandlers({ name: 'Wardline', version: '1', shell: 'electron', platform: 'x', pinRule: { minDigits: 6, minPassphraseChars: 8 } }, session, async () => false),
+    handlers: requestHandlers({ name: 'Wardline', version: '1', shell: 'electron', platform: 'x', pinRule: { minDigits: 6, minPassphraseChars: 8 } }, session),
   });
   return { session, dispatch, board };
 }

@@ -16,7 +16,7 @@ it('masks NHS numbers in the sender name shown in Needs transcription', async ()
       ],
     }),
   } as unknown as SessionController;
-  const handlers = requestHandlers({ name: 'Wardline', version: '1', shell: 'electron', platform: 'x' } as never, session, async () => false);
+  const handlers = requestHandlers({ name: 'Wardline', version: '1', shell: 'electron', platform: 'x' } as never, session);
   const [entry] = (await handlers['governance:needsTranscription']({} as never)) as { conversationTitle: string; senderName: string }[];
   expect(entry!.conversationTitle).not.toContain('943 476 5919');
   expect(entry!.senderName).not.toContain('943 476 5919');

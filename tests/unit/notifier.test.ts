@@ -230,7 +230,6 @@ describe('createWardlineCore notify wiring', () => {
       version: '1',
       platform: 'test',
       appOrigin: 'app://wardline',
-      confirmAndOpen: async () => false,
       idle: { idleSeconds: () => 0 },
       keychain: memoryKeychain(),
       ticker: { every: () => () => {} },

@@ -113,7 +113,7 @@ describe('session lock fails safe', () => {
       appOrigin: 'app://wardline',
       isUnlocked: () => session.isUnlocked(),
       lockEpoch: () => session.epoch(),
-      handlers: requestHandlers({ name: 'Wardline', version: '1', shell: 'electron', platform: 'x', pinRule: { minDigits: 6, minPassphraseChars: 8 } }, session, async () => false),
+      handlers: requestHandlers({ name: 'Wardline', version: '1', shell: 'electron', platform: 'x', pinRule: { minDigits: 6, minPassphraseChars: 8 } }, session),
     });
     const pending = dispatch({ senderUrl: 'app://wardline/index.html', isMainFrame: true }, 'conversations:list', {});
     await new Promise((r) => setTimeout(r, 5));

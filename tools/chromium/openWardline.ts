@@ -130,8 +130,6 @@ export async function openWardline(options: OpenOptions): Promise<OpenWardline> 
       version: version(),
       platform: process.platform,
       appOrigin: CHROMIUM_APP_ORIGIN,
-      // The dev shell never opens links on the host: there is no person to confirm with in a test.
-      confirmAndOpen: async () => false,
       log: options.log,
       adminPolicy,
       exportFile: folderExport(options.exportDir ?? join(options.dataDir, 'exports')),

@@ -109,7 +109,7 @@ export class Governance {
     });
     for (const old of [...this.#notes.keys()].slice(0, Math.max(0, this.#notes.size - KEPT_NOTES))) this.#notes.delete(old);
     // Nothing is marked yet: the note has not left Wardline. Copying or saving it marks the messages.
-    return { noteId, text: note.text, fhirJson: note.fhirJson, transcribed: 0 };
+    return { noteId, text: note.text };
   }
 
   /** Puts the note on the clipboard for the EPR (taken back on lock or after a few minutes), and marks its messages. */
