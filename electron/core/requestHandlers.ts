@@ -3,7 +3,6 @@
  * sender, the lock and the payload by the time any of these runs.
  */
 import type { AppInfo, ConversationSummary } from '../common/contract.js';
-import { ChatSendError, RoomJoinError, RoomMembershipError } from './chat/index.js';
 import type { Handlers } from './ipc/dispatcher.js';
 import { WardlineFailure } from './ipc/failure.js';
 import type { FocusState } from './notify/notifier.js';
@@ -13,6 +12,7 @@ import { shownText, toConversationView, toMessageView } from './session/messageV
 import type { SessionController } from './session/sessionController.js';
 import { matchesQuery } from './store/searchQuery.js';
 import { incidentHandlers } from './incident/incidentHandlers.js';
+import { personFacing } from './personFacing.js';
 
 const SEARCH_BY_NHS_NUMBER_REFUSED =
   "Searching by NHS number is turned off on this computer: the hospital's policy hides patient identifiers here.";
@@ -28,16 +28,6 @@ export function byAttention(a: ConversationSummary, b: ConversationSummary): num
 }
 
 const INCIDENT_ROOM_KEPT = 'This room is used for major incidents, so it cannot be left. Turn its notifications down instead (Notify me).';
-
-/** Messaging refusals carry sentences meant for the person; pass them on as such. */
-async function personFacing<T>(work: () => Promise<T>): Promise<T> {
-  try {
-    return await work();
-  } catch (error) {
-    if (error instanceof ChatSendError || error instanceof RoomJoinError || error instanceof RoomMembershipError) throw new WardlineFailure('rejected', error.message);
-    throw error;
-  }
-}
 
 export function requestHandlers(
   info: AppInfo,

@@ -3,28 +3,17 @@
  * payload, display-profile allowlist). Refusals carry sentences meant for the person.
  */
 import type { RequestChannel } from '../../common/contract.js';
-import { ChatSendError, RoomJoinError } from '../chat/index.js';
+import { RoomJoinError } from '../chat/index.js';
 import type { Handlers } from '../ipc/dispatcher.js';
-import { WardlineFailure } from '../ipc/failure.js';
 import type { SessionController } from '../session/sessionController.js';
 import { displayView } from './displayView.js';
 import { loadFormDraft, saveFormDraft } from './formDrafts.js';
 import { IncidentError, type IncidentService } from './incidentService.js';
+import { personFacing } from '../personFacing.js';
 import { toIncidentState } from './incidentView.js';
 import { timelineCsv, timelineJson } from './timelineExport.js';
 
 type IncidentChannel = Extract<RequestChannel, `incident:${string}` | 'display:view'>;
-
-async function personFacing<T>(work: () => Promise<T>): Promise<T> {
-  try {
-    return await work();
-  } catch (error) {
-    if (error instanceof IncidentError || error instanceof RoomJoinError || error instanceof ChatSendError) {
-      throw new WardlineFailure('rejected', error.message);
-    }
-    throw error;
-  }
-}
 
 /** File names carry the incident id only: names and places stay inside the file. */
 const safeName = (incidentId: string): string => incidentId.replace(/[^A-Za-z0-9-]/g, '_').slice(0, 80);
