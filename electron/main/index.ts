@@ -18,7 +18,7 @@ import { forwardEvents, registerIpc } from './ipc.js';
 import { createIdleSource } from './os/idle.js';
 import { notificationPort } from './os/notifications.js';
 import { createLockSignals } from './os/powerEvents.js';
-import { osClipboard } from './os/clipboard.js';
+import { forgetSelection, osClipboard } from './os/clipboard.js';
 import { createSaveDialogExport } from './os/saveDialog.js';
 import { handleSquirrelEvent } from './os/squirrelStartup.js';
 import { appPaths } from './paths.js';
@@ -158,6 +158,7 @@ function start(): void {
     let lastSessionKind = sessionController.state().kind;
     core.events.on('session:changed', (state) => {
       if (state.kind !== lastSessionKind) logFile?.rekey();
+      if (state.kind !== lastSessionKind && lastSessionKind === 'unlocked') forgetSelection();
       lastSessionKind = state.kind;
     });
     // The OS locking, suspending or switching user locks Wardline too, enforced here in main.
