@@ -214,9 +214,9 @@ describe('encrypted store', () => {
     expect(await store.setRoomLeft(ward, 1_700_000_000_000)).toBe(true);
     expect(await store.setRoomLeft(direct, 1_700_000_000_000)).toBe(false);
     expect([await leftAtOf(ward), await leftAtOf(direct)]).toEqual([1_700_000_000_000, null]);
-    expect(await store.teamRooms()).toEqual([{ conversationId: ward, jid: 'ward7@rooms.trust.example', left: true }]);
+    expect(await store.teamRooms()).toEqual([{ conversationId: ward, jid: 'ward7@rooms.trust.example', left: true, leftAt: 1_700_000_000_000 }]);
     expect(await store.setRoomLeft(ward, null)).toBe(true);
-    expect(await store.teamRooms()).toEqual([{ conversationId: ward, jid: 'ward7@rooms.trust.example', left: false }]);
+    expect(await store.teamRooms()).toEqual([{ conversationId: ward, jid: 'ward7@rooms.trust.example', left: false, leftAt: null }]);
     await expect(store.setRoomLeft(ward, 1.5)).rejects.toMatchObject({ kind: 'invalid-argument' });
   });
 

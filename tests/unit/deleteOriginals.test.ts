@@ -42,7 +42,7 @@ it('does not count a removal in a room the person left as on its way while messa
   const store = {
     removeTranscribed: async () => ({ removed: [{ id: 7, originId: null, serverId: 'sid-7' }], retractionsQueued: 1 }),
     findConversationById: async () => ({ id: 3, kind: 'room', jid: 'handover@conference.trust.example', title: 'Handover' }),
-    teamRooms: async () => [{ conversationId: 3, jid: 'handover@conference.trust.example', left: true }],
+    teamRooms: async () => [{ conversationId: 3, jid: 'handover@conference.trust.example', left: true, leftAt: 1 }],
   } as unknown as WardlineStore;
   const governance = withoutMessaging(store);
   // Same room, same left state as with messaging running (roomShut → 0): the panel must say the others keep their copy.

@@ -26,7 +26,7 @@ function fakeStore(rooms: TeamRoom[]) {
 
 describe('LeftRooms', () => {
   it('knows the rooms marked left once loaded, and tries the load again after a failure', async () => {
-    const f = fakeStore([{ conversationId: 1, jid: 'a@rooms.test', left: true }, { conversationId: 2, jid: 'b@rooms.test', left: false }]);
+    const f = fakeStore([{ conversationId: 1, jid: 'a@rooms.test', left: true, leftAt: 1 }, { conversationId: 2, jid: 'b@rooms.test', left: false, leftAt: null }]);
     const left = new LeftRooms(f.store);
     f.failNextRead();
     await expect(left.load()).rejects.toThrow('store closing');
@@ -37,7 +37,7 @@ describe('LeftRooms', () => {
   it('takes the rooms sign-in has just read as its load, without reading them again', async () => {
     const f = fakeStore([]);
     const left = new LeftRooms(f.store);
-    left.adopt([{ conversationId: 1, jid: 'a@rooms.test', left: true }]);
+    left.adopt([{ conversationId: 1, jid: 'a@rooms.test', left: true, leftAt: 1 }]);
     f.failNextRead();
     await left.load();
     expect(left.has('a@rooms.test')).toBe(true);

@@ -10,6 +10,7 @@
 import { randomBytes } from 'node:crypto';
 import {
   bareJidOf,
+  buildDirectInvitation,
   buildDisplayedMarker,
   buildEnableCarbons,
   checkOutgoingBody,
@@ -64,6 +65,7 @@ import { LeftRooms } from './leftRooms.js';
 import { readBookmarkEvent } from './bookmarkEvents.js';
 import { discoInfoAnswer } from './entityCaps.js';
 import { RoomFollowing } from './roomFollowing.js';
+import { RoomInvitations } from './roomInvitations.js';
 import { mentionsYou, type MentionTarget } from '../../common/mentions.js';
 import type { NotifyLevel } from '../../common/notifyLevels.js';
 import { DEFAULT_URGENT_INTERVAL_MS, DEFAULT_URGENT_MAX_REMINDERS, UrgentReminders } from './urgentReminders.js';
@@ -72,6 +74,12 @@ import { DEFAULT_URGENT_INTERVAL_MS, DEFAULT_URGENT_MAX_REMINDERS, UrgentReminde
 export const ARCHIVE_PAGE_SIZE = 250;
 /** A first sync of an archive reaches back this far. */
 export const INITIAL_SYNC_WINDOW_MS = 30 * 24 * 60 * 60_000;
+/**
+ * How long adding people waits for the server to acknowledge each invitation. One still held by
+ * the connection after this is not lost (it goes, or is resent, with the next session), so it is
+ * logged rather than reported as failed.
+ */
+const INVITATION_ACK_WAIT_MS = 10_000;
 /** JSON array of outside addresses the person accepted. */
 const ACCEPTED_SETTING = 'xmpp.acceptedSenders';
 
@@ -109,6 +117,10 @@ class Chat implements ChatService {
   readonly #left: LeftRooms;
   /** Rooms joined or left at the person's other workstations, followed here. */
   readonly #following: RoomFollowing;
+  /** Invitations into team rooms, acted on once the session's set-up has joined the bookmarked rooms. */
+  readonly #invitations: RoomInvitations;
+  /** This session's set-up found a bookmark list (null: it could not be read). */
+  #hadRoomList: boolean | null = null;
   readonly #directory: Directory;
   readonly #outbox: Outbox;
   readonly #failures: DeliveryFailures;
@@ -199,6 +211,15 @@ class Chat implements ChatService {
       keep: (room) => this.#keepRoom(room),
       join: (room, name) => this.#followJoin(room, name),
       leave: (room) => this.#leftElsewhere(room),
+      log,
+    });
+    this.#invitations = new RoomInvitations({
+      store: this.#store,
+      setUpFinished: () => this.#setUpFinished === this.#session && this.#isCurrent(this.#session),
+      inRoom: (room) => this.#rooms.inRoom(room),
+      describe: (room) => this.#rooms.describe(room),
+      // As the person's own "Join again": an existing room only, bookmarked, listed, caught up.
+      join: async (room, name) => void (await this.joinRoom(room, name, { existingOnly: true })),
       log,
     });
     this.#directory = new Directory({
@@ -572,7 +593,43 @@ class Chat implements ChatService {
       if (bare === null) throw new TypeError('Not a JID.');
       return bare;
     });
-    await this.#rooms.addMembers(room, members, affiliation);
+    const { added, refused } = await this.#rooms.addMembers(room, members, affiliation);
+    // Membership alone tells nobody: each person added is invited, so the room appears in their list.
+    const uninvited = await this.#invite(room, added);
+    if (refused !== null) throw refused;
+    if (uninvited > 0) {
+      throw new RoomMembershipError(
+        `Added to the room, but ${uninvited === 1 ? 'one invitation' : `${uninvited} invitations`} could not be sent, so the room may not appear in their conversation list. Add them again once messaging is connected.`,
+        'invitation-not-sent',
+      );
+    }
+  }
+
+  /** XEP-0249 invitations to the people just added; returns how many could not be sent. */
+  async #invite(room: string, people: readonly string[]): Promise<number> {
+    const sent = await Promise.all(people.filter((jid) => jid !== this.#ownBare).map((to) => this.#sendInvitation(room, to)));
+    return sent.filter((ok) => !ok).length;
+  }
+
+  async #sendInvitation(room: string, to: string): Promise<boolean> {
+    const sending = this.#connection.send(buildDirectInvitation({ to, room, id: `wl-invite-${randomBytes(9).toString('hex')}` }));
+    let timer: NodeJS.Timeout | undefined;
+    const waited = new Promise<'unconfirmed'>((resolve) => {
+      timer = setTimeout(() => resolve('unconfirmed'), INVITATION_ACK_WAIT_MS);
+    });
+    try {
+      if ((await Promise.race([sending.then(() => 'acked' as const), waited])) === 'unconfirmed') {
+        this.#log(`chat invitation-unconfirmed room=${jidForLog(room)} to=${jidForLog(to)}`);
+      }
+      return true;
+    } catch (error) {
+      // A fresh session resends what the server had not acknowledged (#onSessionRestarted): not lost.
+      if (error instanceof XmppError && error.kind === 'not-acked') return true;
+      this.#log(`chat invitation-not-sent room=${jidForLog(room)} to=${jidForLog(to)} error=${errorName(error)}`);
+      return false;
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   sendStanza(stanza: XmlElement): Promise<void> {
@@ -670,6 +727,7 @@ class Chat implements ChatService {
     await this.#bounceWork;
     await resendsKept;
     await this.#following.idle();
+    await this.#invitations.idle();
     await this.#setUp.catch(() => undefined);
     await this.#accepting;
     await this.#held.idle();
@@ -766,6 +824,7 @@ class Chat implements ChatService {
           void this.#retractions.flush();
           void this.#tellOwedLeaves();
           void this.#following.setUpFinished();
+          void this.#invitations.setUpFinished();
           this.#emit({ type: 'session-ready' });
           return;
         }
@@ -798,6 +857,8 @@ class Chat implements ChatService {
     const shutOut = [...this.#rooms.closed];
     this.#rooms.sessionLost();
     this.#following.sessionStarted();
+    this.#invitations.sessionStarted();
+    this.#hadRoomList = null;
     // Tried again this session: no longer "not in this room" unless the room refuses us again.
     for (const room of shutOut) this.#roomStateChanged(room);
     this.#directory.sessionLost();
@@ -821,6 +882,9 @@ class Chat implements ChatService {
       this.#announced = session;
       const joined = await this.#joinBookmarkedRooms();
       if (!current()) return;
+      if (this.#hadRoomList !== null) {
+        await this.#invitations.signedIn(started, this.#hadRoomList).catch((error: unknown) => this.#log(`chat invitations-since-failed error=${errorName(error)}`));
+      }
       const topUp = await this.#catchUpArchive(this.#ownBare, undefined, current);
       if (!current()) return;
       const caught = [first, topUp];
@@ -833,6 +897,7 @@ class Chat implements ChatService {
       const flushed = await this.#outbox.flush();
       void this.#retractions.flush();
       void this.#following.setUpFinished();
+      void this.#invitations.setUpFinished();
       this.#log(`chat session-ready rooms=${this.#rooms.joined.size} archived=${fetched} flushed=${flushed} ms=${this.#now() - started}`);
       this.#emit({ type: 'session-ready' });
     } catch (error) {
@@ -850,6 +915,7 @@ class Chat implements ChatService {
         this.#outbox.setReady(true);
         void this.#outbox.flush();
         void this.#following.setUpFinished();
+        void this.#invitations.setUpFinished();
         this.#emit({ type: 'session-ready' });
       }
     }
@@ -872,6 +938,7 @@ class Chat implements ChatService {
       rooms = await this.#store.teamRooms();
       this.#left.adopt(rooms);
       bookmarks = await this.#rooms.loadBookmarks();
+      this.#hadRoomList = bookmarks !== null;
       const owed = new Set(await this.#left.owed());
       for (const room of owed) {
         if (bookmarks?.some((bookmark) => bookmark.room === room) === true) await this.#rooms.forgetBookmark(room);
@@ -1051,6 +1118,10 @@ class Chat implements ChatService {
         return;
       case 'rejected':
         this.#log(rejectionLogLine(event));
+        return;
+      case 'invitation':
+        // Nothing is stored: the room itself joins the list, if it should (roomInvitations.ts).
+        this.#invitations.received(event);
         return;
     }
     if (event.kind === 'message' && this.#options.onStructured !== undefined) {

@@ -14,8 +14,11 @@ import { errorName } from '../logSafeErrors.js';
 /** A room nick shown as a sender's name, at most this many characters (as long as a sender card's name). */
 const MAX_NICK_SHOWN = 80;
 
-/** The events that carry meaning (ignored and rejected ones are logged where they are parsed). */
-export type MeaningfulEvent = Exclude<IncomingEvent, { kind: 'ignored' } | { kind: 'rejected' }>;
+/**
+ * The events that carry meaning and are stored (ignored and rejected ones are logged where they are
+ * parsed; invitations are acted on by the messaging service, roomInvitations.ts, and store nothing).
+ */
+export type MeaningfulEvent = Exclude<IncomingEvent, { kind: 'ignored' } | { kind: 'rejected' } | { kind: 'invitation' }>;
 
 export interface ReceivedItem {
   event: MeaningfulEvent;

@@ -366,18 +366,42 @@ export class Rooms {
   /**
    * One request per person: XEP-0045 allows several items in one, but Prosody 0.12 applies only
    * the first and answers success, so the rest were silently left out of a members-only room.
-   * A refusal for one person does not stop the others; the first refusal is rethrown at the end.
+   * A refusal for one person does not stop the others: who was added, and the first refusal, are returned.
    */
-  async addMembers(room: string, members: readonly string[], affiliation: 'member' | 'admin' = 'member'): Promise<void> {
+  async addMembers(room: string, members: readonly string[], affiliation: 'member' | 'admin' = 'member'): Promise<{ added: string[]; refused: unknown }> {
     let refused: unknown = null;
+    const added: string[] = [];
     for (const jid of new Set(members)) {
       try {
         await this.#deps.iq(xml('iq', { type: 'set', to: room }, xml('query', { xmlns: MUC_ADMIN }, xml('item', { affiliation, jid }))));
+        added.push(jid);
       } catch (error) {
         refused ??= error;
       }
     }
-    if (refused !== null) throw refused;
+    return { added, refused };
+  }
+
+  /**
+   * What a room says about itself (XEP-0030 disco#info): whether only its members may enter, and
+   * its name. Null when there is no such room (or it was closed); other failures reject.
+   */
+  async describe(room: string): Promise<{ membersOnly: boolean; name: string | null } | null> {
+    let answer: XmlElement;
+    try {
+      answer = await this.#deps.iq(xml('iq', { type: 'get', to: room }, xml('query', { xmlns: DISCO_INFO })));
+    } catch (error) {
+      if (error instanceof XmppError && error.kind === 'iq' && (error.condition === 'item-not-found' || error.condition === 'gone')) return null;
+      throw error;
+    }
+    const query = answer.getChild('query', DISCO_INFO);
+    const features = query?.getChildren('feature') ?? [];
+    const identity = query?.getChildren('identity').find((candidate) => candidate.attrs['category'] === 'conference');
+    const name = identity?.attrs['name'];
+    return {
+      membersOnly: features.some((feature) => feature.attrs['var'] === 'muc_membersonly'),
+      name: typeof name === 'string' && name.trim() !== '' ? name : null,
+    };
   }
 
   /** Self-presence and join errors; returns true if the presence was about a join of ours. */

@@ -124,6 +124,21 @@ export interface IncomingBounce extends Envelope {
   archiveQueryId: string;
 }
 
+/**
+ * Someone in the organisation invited us into a team room (XEP-0249 direct, or XEP-0045 mediated
+ * by the room). Inviter and room are both on the organisation's domains (checked by the parser);
+ * whether to join (members-only, not left since) is the messaging service's decision.
+ */
+export interface IncomingInvitation extends Envelope {
+  kind: 'invitation';
+  /** The room's bare JID. */
+  room: string;
+  /** Who invited us: a bare JID. */
+  inviter: string;
+  /** Epoch ms: when the server (or archive) says it was sent, else the time of parsing. */
+  sentAt: number;
+}
+
 export type IgnoreReason =
   | 'malformed'
   | 'not-a-message'
@@ -139,6 +154,7 @@ export type IgnoreReason =
   | 'room-system-message'
   | 'room-subject'
   | 'room-invite'
+  | 'malformed-invitation'
   | 'muc-private-message'
   | 'groupchat-carbon'
   | 'groupchat-in-personal-archive'
@@ -158,7 +174,9 @@ export type RejectReason =
   /** An archive result whose message doesn't belong in that archive. */
   | 'inconsistent-archive'
   /** A forwarded message wrapped again, or wrapped more than one way. */
-  | 'nested-forward';
+  | 'nested-forward'
+  /** A room invitation whose inviter or room is outside the organisation's domains. */
+  | 'untrusted-invitation';
 
 export type IncomingEvent =
   | IncomingMessage
@@ -166,6 +184,7 @@ export type IncomingEvent =
   | IncomingDisplayed
   | IncomingRetraction
   | IncomingBounce
+  | IncomingInvitation
   | { kind: 'ignored'; reason: IgnoreReason }
   /** Security-relevant: log it (reason and sender JID, never content). */
   | { kind: 'rejected'; reason: RejectReason; from: string | null };

@@ -29,6 +29,7 @@ export {
   type ArchiveFin,
 } from './archiveQueries.js';
 export { LIVE_DELAY_WINDOW_MS, parseIncoming } from './parseIncoming.js';
+export { buildDirectInvitation, readInvitation, isInvitation, type InvitationReading } from './roomInvitations.js';
 export {
   parseBounce,
   isBounceFromRecipient,

@@ -32,6 +32,7 @@ import { isTrustedDomain, parseJid, roomVouchesFor, type Jid } from './jid.js';
 import { NS } from './namespaces.js';
 import { containsNhsNumber } from './nhsNumber.js';
 import type { ConversationType } from './outgoingStanzas.js';
+import { isInvitation, readInvitation } from './roomInvitations.js';
 import { parseDelayStamp } from './sentTime.js';
 import {
   attr,
@@ -253,7 +254,7 @@ function archivedSender(message: XmlElement): string | 'none' | 'ambiguous' {
 
 /** XEP-0045 §7.5: a room occupant's private message carries an (empty) muc#user element; invitations carry one too. */
 function isRoomPrivateMessage(message: XmlElement): boolean {
-  return childNamed(message, 'x', NS.mucUser) !== undefined && !isInvite(message);
+  return childNamed(message, 'x', NS.mucUser) !== undefined && !isInvitation(message);
 }
 
 
@@ -307,9 +308,28 @@ function transcribedBy(message: XmlElement): string | null {
   return neutraliseName(attr(marker, 'by') ?? null, MAX_REMOVER_NAME);
 }
 
-function isInvite(message: XmlElement): boolean {
-  const mucUser = childNamed(message, 'x', NS.mucUser);
-  return hasChild(message, 'x', NS.conferenceInvite) || (mucUser !== undefined && hasChild(mucUser, 'invite', NS.mucUser));
+/**
+ * A room invitation to us (roomInvitations.ts): never stored as a message, whatever body a server
+ * or client put beside it. Our own (a sent carbon, our archive's copy) are ignored; one naming a
+ * room or inviter outside the organisation is refused (logged as such).
+ */
+function invitation(message: XmlElement, frame: Frame, routing: Routing, account: Account): IncomingEvent {
+  if (routing.type !== 'chat' || routing.direction !== 'in') return ignored('room-invite');
+  const read = readInvitation(message, routing.from, [account.own.domain, ...account.context.trustedDomains]);
+  if (read.kind === 'malformed') return ignored('malformed-invitation');
+  if (read.kind === 'untrusted') return rejected('untrusted-invitation', routing.from);
+  return {
+    kind: 'invitation',
+    source: frame.source,
+    direction: 'in',
+    type: 'chat',
+    from: routing.from.full,
+    conversation: routing.conversation,
+    author: null,
+    room: read.room,
+    inviter: read.inviter,
+    sentAt: sentAt(message, frame, routing, account).at,
+  };
 }
 
 /**
@@ -356,7 +376,7 @@ function parseMessage(message: XmlElement, frame: Frame, account: Account): Inco
     if (targetId === null) return ignored('malformed-id');
     return { kind: 'retraction', ...envelope, targetId, transcribedBy: transcribedBy(message) };
   }
-  if (isInvite(message)) return ignored('room-invite');
+  if (isInvitation(message)) return invitation(message, frame, routing, account);
 
   const body = pickBody(message);
   const sanitized = body === undefined ? null : sanitizeBody(body.getText(), account.context.bodyLimit ?? DEFAULT_BODY_LIMIT);

@@ -281,7 +281,10 @@ export class MessageStore {
   teamRooms(): TeamRoom[] {
     return this.statement(`SELECT id, jid, left_at FROM conversations WHERE kind = 'room'`)
       .all()
-      .map((row) => ({ conversationId: readNumber(row, 'id'), jid: readString(row, 'jid'), left: readOptionalNumber(row, 'left_at') !== null }));
+      .map((row) => {
+        const leftAt = readOptionalNumber(row, 'left_at');
+        return { conversationId: readNumber(row, 'id'), jid: readString(row, 'jid'), left: leftAt !== null, leftAt };
+      });
   }
 
   /** True if anything was unread: callers tell the screens only then (a no-op would make an open thread read again, for ever). */

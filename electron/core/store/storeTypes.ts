@@ -20,6 +20,8 @@ export interface TeamRoom {
   conversationId: number;
   jid: string;
   left: boolean;
+  /** When the person left it (epoch ms); null while they take part. An invitation older than this is not acted on. */
+  leftAt: number | null;
 }
 
 export interface ConversationSummary {
