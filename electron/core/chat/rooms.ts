@@ -135,6 +135,8 @@ export class Rooms {
   /** Rooms to create moderated (incident announcement rooms): only moderators speak. */
   readonly #moderated = new Set<string>();
   readonly #pending = new Map<string, PendingJoin>();
+  /** Joins on their way (existence check, entering, configuring): one per room. */
+  readonly #joining = new Map<string, Promise<{ created: boolean }>>();
   /** Rooms we are leaving: the room's goodbye to us is not a removal. */
   readonly #leaving = new Set<string>();
   readonly #deps: RoomsDeps;
@@ -281,6 +283,20 @@ export class Rooms {
   async join(room: string, name: string, options: { moderated?: boolean; existingOnly?: boolean } = {}): Promise<{ created: boolean }> {
     if (options.moderated === true) this.#moderated.add(room);
     if (this.joined.has(room)) return { created: false };
+    // A second join while one is on its way (an invitation and the person's own join, or another
+    // workstation's) shares it: entering twice would cancel the first.
+    const inFlight = this.#joining.get(room);
+    if (inFlight !== undefined) return inFlight.then(() => ({ created: false }));
+    const joining = this.#join(room, name, options);
+    this.#joining.set(room, joining);
+    try {
+      return await joining;
+    } finally {
+      if (this.#joining.get(room) === joining) this.#joining.delete(room);
+    }
+  }
+
+  async #join(room: string, name: string, options: { existingOnly?: boolean }): Promise<{ created: boolean }> {
     let outcome: { created: boolean };
     let nick = this.#deps.nick;
     try {
