@@ -36,9 +36,9 @@ const message = (inner: string, attrs = `from='${CLERK}/desk' to='${ME}'`): stri
 const direct = (jid: string): string => `<x xmlns='jabber:x:conference' jid='${jid}'/>`;
 
 describe('the invitation Wardline sends', () => {
-  it('names the room and nothing else: no reason, no room name, no body, no password', () => {
+  it('names the room and nothing else (no reason, no room name, no body, no password), and asks to be archived for someone signed out', () => {
     const stanza = buildDirectInvitation({ to: ME, room: ROOM, id: 'wl-invite-1' });
-    expect(stanza.toString()).toBe(`<message to="${ME}" id="wl-invite-1"><x xmlns="jabber:x:conference" jid="${ROOM}"/></message>`);
+    expect(stanza.toString()).toBe(`<message to="${ME}" id="wl-invite-1"><x xmlns="jabber:x:conference" jid="${ROOM}"/><store xmlns="urn:xmpp:hints"/></message>`);
   });
 
   it('is read back by a Wardline as an invitation from its sender to that room', () => {

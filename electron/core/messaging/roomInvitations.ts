@@ -15,9 +15,19 @@ import { isTrustedDomain, parseJid, type Jid } from './jid.js';
 import { NS } from './namespaces.js';
 import { attr, childrenNamed } from './stanzaReading.js';
 
-/** A contentless XEP-0249 invitation to `room` for `to` (both bare JIDs). */
+/**
+ * A contentless XEP-0249 invitation to `room` for `to` (both bare JIDs). The XEP-0334 store hint
+ * asks the invitee's archive to keep it although it has no body (Prosody archives invitations
+ * anyway; ejabberd's archive keeps a body-less message only when asked): that archive is how a
+ * person signed out when they were added hears of it.
+ */
 export function buildDirectInvitation(invitation: { to: string; room: string; id: string }): XmlElement {
-  return xml('message', { to: invitation.to, id: requireId(invitation.id, 'invitation id') }, xml('x', { xmlns: NS.conferenceInvite, jid: invitation.room }));
+  return xml(
+    'message',
+    { to: invitation.to, id: requireId(invitation.id, 'invitation id') },
+    xml('x', { xmlns: NS.conferenceInvite, jid: invitation.room }),
+    xml('store', { xmlns: NS.hints }),
+  );
 }
 
 /** Does the message carry an invitation of either form (valid or not)? */
