@@ -164,12 +164,13 @@ describe('messaging between two people, end to end', () => {
     await expect.poll(() => alice.page.evaluate('document.activeElement?.closest("label")?.textContent?.trim()')).toBe('Addresses to add');
     await alice.page.keyboard.type(bob.jid);
     await alice.page.keyboard.press('Enter');
-    await expect.poll(() => alice.page.getByText('Added 1 person.').isVisible()).toBe(true);
+    await expect.poll(() => alice.page.getByText('Added 1 person: the room is in their conversation list now, or when they next sign in.').isVisible()).toBe(true);
     await expect.poll(() => alice.page.evaluate('document.activeElement?.textContent')).toBe('Add people');
 
-    await bob.page.getByRole('button', { name: 'New' }).click();
-    await bob.page.getByLabel('Join or create a team room').fill(room);
-    await bob.page.getByRole('button', { name: 'Join room' }).click();
+    // Bob, signed in, was invited: the room is in his list, under its name, without his asking.
+    const bobsRoomRow = bob.page.getByRole('navigation', { name: 'Conversations' }).getByRole('button', { name: /^# Ward 7 nursing|^Ward 7 nursing/ });
+    await bobsRoomRow.waitFor();
+    await bobsRoomRow.click();
     const bobComposer = bob.page.getByLabel('Message', { exact: true });
     await bobComposer.fill('Ward 7: two discharges before noon, beds 3 and 9.');
     await bobComposer.press('Enter');
@@ -515,20 +516,21 @@ describe('messaging between two people, end to end', () => {
     await alice.page.getByRole('button', { name: 'Add people' }).click();
     await alice.page.getByLabel('Addresses to add').fill(bob.jid);
     await alice.page.getByLabel('Addresses to add').press('Enter');
-    await expect.poll(() => alice.page.getByText('Added 1 person.').isVisible()).toBe(true);
+    await expect.poll(() => alice.page.getByText('Added 1 person:').isVisible()).toBe(true);
   }
 
-  async function bobJoins(room: string): Promise<void> {
-    await bob.page.getByRole('button', { name: 'New' }).click();
-    await bob.page.getByLabel('Join or create a team room').fill(room);
-    await bob.page.getByRole('button', { name: 'Join room' }).click();
+  /** Bob, signed in, was invited when Alice added him: the room is in his list under its name, and he opens it there. */
+  async function bobOpensInvited(name: string): Promise<void> {
+    const row = bob.page.getByRole('navigation', { name: 'Conversations' }).getByRole('button', { name: new RegExp(name) });
+    await row.waitFor();
+    await row.click();
   }
 
   it('shows everyone who can read a room, and lets its owner take someone out, confirmed and audited', async () => {
     const room = `bed-management@${server.mucDomain}`;
     await aliceOpensRoomWithBob(room, 'Bed management');
-    await bobJoins(room);
-    await bob.page.getByRole('heading', { name: /bed-management/ }).waitFor();
+    await bobOpensInvited('Bed management');
+    await bob.page.getByRole('heading', { name: /Bed management/ }).waitFor();
 
     const people = alice.page.getByRole('button', { name: 'People', exact: true });
     const readers = alice.page.getByRole('list', { name: 'People who can read this room' });
@@ -555,7 +557,7 @@ describe('messaging between two people, end to end', () => {
     ]);
 
     // Bob's side: the history stays, and nothing can be typed where it could not go.
-    await bob.page.getByRole('navigation', { name: 'Conversations' }).getByRole('button', { name: /bed-management/ }).click();
+    await bob.page.getByRole('navigation', { name: 'Conversations' }).getByRole('button', { name: /Bed management/ }).click();
     await expect.poll(() => bob.page.getByText(/^You are not in this room any more/).isVisible()).toBe(true);
     expect(await bob.page.getByLabel('Message', { exact: true }).count()).toBe(0);
     await checkScreen(bob.page, 'messaging-09b-bob-removed-from-room');
@@ -575,8 +577,8 @@ describe('messaging between two people, end to end', () => {
     await aliceOpensRoomWithBob(room, 'Discharge lounge');
     await alice.page.getByLabel('Message', { exact: true }).fill('Two chairs free in the lounge');
     await alice.page.getByLabel('Message', { exact: true }).press('Enter');
-    await bobJoins(room);
-    await bob.page.getByRole('heading', { name: /discharge-lounge/ }).waitFor();
+    await bobOpensInvited('Discharge lounge');
+    await bob.page.getByRole('heading', { name: /Discharge lounge/ }).waitFor();
     const messages = bob.page.getByRole('list', { name: 'Messages' });
     await expect.poll(() => messages.textContent()).toContain('Two chairs free in the lounge');
 
@@ -625,7 +627,7 @@ describe('messaging between two people, end to end', () => {
     await expect.poll(() => bob.page.evaluate('document.activeElement?.getAttribute("aria-expanded")')).toBe('false');
     await bob.page.keyboard.press('Enter');
     await expect.poll(() => bob.page.evaluate('document.activeElement?.textContent')).toBe('Stay');
-    const question = bob.page.getByRole('alertdialog', { name: /^Leave discharge-lounge\?/ });
+    const question = bob.page.getByRole('alertdialog', { name: /^Leave Discharge lounge\?/ });
     await checkScreen(bob.page, 'messaging-10a-leave-room-confirm');
     // With the room's people listed too, on a 1280×800 screen, Urgent and Send stay in view.
     const people = bob.page.getByRole('button', { name: 'People', exact: true });
@@ -641,7 +643,7 @@ describe('messaging between two people, end to end', () => {
     expect(await bob.page.getByRole('button', { name: 'Join again' }).getAttribute('aria-describedby')).toBe('left-note');
     expect(await bob.page.getByLabel('Message', { exact: true }).count()).toBe(0);
     expect(await messages.textContent()).toContain('Two chairs free in the lounge');
-    const listed = bob.page.getByRole('navigation', { name: 'Conversations' }).getByRole('button', { name: /discharge-lounge/ });
+    const listed = bob.page.getByRole('navigation', { name: 'Conversations' }).getByRole('button', { name: /Discharge lounge/ });
     expect(await listed.getAttribute('aria-label')).toMatch(/you left$/);
     await checkScreen(bob.page, 'messaging-10-bob-left-room');
 
@@ -656,12 +658,12 @@ describe('messaging between two people, end to end', () => {
   it("follows the person's rooms between their workstations as it happens: a room left at one is left at the other, joined again at one is back at the other", async () => {
     const room = `theatre-list@${server.mucDomain}`;
     await aliceOpensRoomWithBob(room, 'Theatre list');
-    await bobJoins(room);
-    await bob.page.getByRole('heading', { name: /theatre-list/ }).waitFor();
+    await bobOpensInvited('Theatre list');
+    await bob.page.getByRole('heading', { name: /Theatre list/ }).waitFor();
     // Bob signs in at a second workstation: the room is listed there from his bookmarks, before anyone writes in it.
     const desk = await person('Dr Bob Reyes', 'Consultant', 'bob');
     try {
-      const row = desk.page.getByRole('navigation', { name: 'Conversations' }).getByRole('button', { name: /theatre-list/ });
+      const row = desk.page.getByRole('navigation', { name: 'Conversations' }).getByRole('button', { name: /Theatre list/ });
       await row.waitFor();
       await row.click();
       const deskComposer = desk.page.getByLabel('Message', { exact: true });
@@ -669,7 +671,7 @@ describe('messaging between two people, end to end', () => {
 
       // He leaves it at his first workstation: the desk is out of it at once, and says so.
       await bob.page.getByRole('button', { name: 'Leave room', expanded: false }).click();
-      await bob.page.getByRole('alertdialog', { name: /^Leave theatre-list\?/ }).getByRole('button', { name: 'Leave room' }).click();
+      await bob.page.getByRole('alertdialog', { name: /^Leave Theatre list\?/ }).getByRole('button', { name: 'Leave room' }).click();
       await expect.poll(() => desk.page.getByText(/^You are not in this room any more/).isVisible()).toBe(true);
       expect(await deskComposer.count()).toBe(0);
       await checkScreen(desk.page, 'messaging-11-left-on-another-workstation');
