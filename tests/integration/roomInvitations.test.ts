@@ -96,7 +96,7 @@ describe('adding people to a team room', () => {
     await waitFor('the message from while he was away', async () => ((await bodies(bob.store, theatres)).includes('List starts at 08:30 tomorrow') ? true : undefined));
   });
 
-  it('ignores an invitation from outside the organisation, and one into an open room', async () => {
+  it('ignores an invitation from outside the organisation, and one into an open room; a room that will not have him lists nothing', async () => {
     // A members-only room bob is a member of, without telling him (membership set by hand).
     const handover = `handover-${Date.now()}@${server.mucDomain}`;
     await alice.chat.joinRoom(handover, 'Night handover');
@@ -124,6 +124,14 @@ describe('adding people to a team room', () => {
     await alicesOtherClient.client.send(buildDirectInvitation({ to: bob.jid, room: handover, id: 'inside-1' }));
     await waitFor('the colleague’s invitation taken', async () => ((await conversationOf(bob.store, handover)) !== undefined ? true : undefined));
     expect(bob.chat.roomPresent(coffee)).toEqual([]);
+
+    // An invitation from a colleague into a members-only room bob is not a member of: the room
+    // refuses him, and nothing is listed.
+    const board = `board-${Date.now()}@${server.mucDomain}`;
+    await alice.chat.joinRoom(board, 'Bed board');
+    await alicesOtherClient.client.send(buildDirectInvitation({ to: bob.jid, room: board, id: 'not-a-member-1' }));
+    await waitFor('the room refused him', () => (bob.logs.includes(`chat invitation-failed room=${board} from=${alice.jid} error=registration-required`) ? true : undefined));
+    expect(await conversationOf(bob.store, board)).toBeUndefined();
   });
 
   it('a room bob left does not come back from invitations replayed on a new workstation; the rooms he is in do', async () => {

@@ -157,6 +157,29 @@ describe('adding members', () => {
   });
 });
 
+describe('what a room says about itself (before an invitation is acted on)', () => {
+  const info = (name: string | null, ...features: string[]): XmlElement =>
+    xml(
+      'iq',
+      { type: 'result' },
+      xml('query', { xmlns: 'http://jabber.org/protocol/disco#info' }, xml('identity', { category: 'conference', type: 'text', ...(name === null ? {} : { name }) }), ...features.map((v) => xml('feature', { var: v }))),
+    );
+
+  it('whether only members may enter, and its name as one safe line of at most 80 characters', async () => {
+    expect(await harness([info('Ward 7 nursing', 'muc_membersonly', 'muc_persistent')]).rooms.describe(ROOM)).toEqual({ membersOnly: true, name: 'Ward 7 nursing' });
+    expect(await harness([info(null, 'muc_open')]).rooms.describe(ROOM)).toEqual({ membersOnly: false, name: null });
+    const { name } = (await harness([info(`Ward\u202e 7\n${'x'.repeat(500)}`, 'muc_membersonly')]).rooms.describe(ROOM)) ?? {};
+    expect(name).not.toMatch(/[\u202e\n]/);
+    expect(Array.from(name ?? '').length).toBeLessThanOrEqual(80);
+  });
+
+  it('no such room (or a closed one) is null; no answer is an error, not "no room"', async () => {
+    expect(await harness([iqError('item-not-found')]).rooms.describe(ROOM)).toBeNull();
+    expect(await harness([iqError('gone')]).rooms.describe(ROOM)).toBeNull();
+    await expect(harness([new XmppError('timeout', 'No answer')]).rooms.describe(ROOM)).rejects.toMatchObject({ kind: 'timeout' });
+  });
+});
+
 describe('room lists (who can read a room)', () => {
   const MUC_ADMIN = 'http://jabber.org/protocol/muc#admin';
   const list = (...jids: string[]): XmlElement => xml('iq', { type: 'result' }, xml('query', { xmlns: MUC_ADMIN }, ...jids.map((jid) => xml('item', { jid }))));

@@ -166,6 +166,23 @@ describe('acting on an invitation', () => {
     expect(missing.lines[0]).toMatch(/outcome=no-such-room$/);
   });
 
+  it('a room that will not let the person in (not a member after all) is logged with the server’s reason', async () => {
+    const lines: string[] = [];
+    const invitations = new RoomInvitations({
+      store: { getSetting: async () => '0', setSetting: async () => undefined, teamRooms: async () => [] },
+      setUpFinished: () => true,
+      inRoom: () => false,
+      describe: async () => ({ membersOnly: true, name: null }),
+      join: async () => {
+        throw Object.assign(new Error('This room lets in only its members'), { condition: 'registration-required' });
+      },
+      log: (line) => lines.push(line),
+    });
+    invitations.received({ kind: 'invitation', source: 'live', direction: 'in', type: 'chat', from: CLERK, conversation: CLERK, author: null, room: ROOM, inviter: CLERK, sentAt: NOW });
+    await invitations.idle();
+    expect(lines).toEqual([`chat invitation-failed room=${ROOM} from=${CLERK} error=registration-required`]);
+  });
+
   it('changes nothing for a room already joined (a carbon, the archive copy of a live one)', async () => {
     const h = acting({ inRoom: true });
     await h.receive({ source: 'carbon' });

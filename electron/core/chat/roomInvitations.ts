@@ -15,7 +15,7 @@
  * - only members-only rooms are joined: an insider cannot pull people into an open room.
  * Like RoomFollowing, invitations wait until a session's set-up has joined the bookmarked rooms.
  */
-import { jidForLog, type IncomingInvitation } from '../messaging/index.js';
+import { jidForLog, serverWordForLog, type IncomingInvitation } from '../messaging/index.js';
 import { errorName } from '../logSafeErrors.js';
 import type { WardlineStore } from '../store/index.js';
 
@@ -92,7 +92,10 @@ export class RoomInvitations {
           const outcome = await this.#apply(invitation);
           this.deps.log(`chat invitation room=${jidForLog(room)} from=${jidForLog(invitation.inviter)} source=${invitation.source} outcome=${outcome}`);
         } catch (error) {
-          this.deps.log(`chat invitation-failed room=${jidForLog(room)} from=${jidForLog(invitation.inviter)} error=${errorName(error)}`);
+          // A join refusal says why (registration-required: not a member); the server's word, escaped.
+          const condition = (error as { condition?: unknown } | null)?.condition;
+          const why = typeof condition === 'string' ? serverWordForLog(condition) : errorName(error);
+          this.deps.log(`chat invitation-failed room=${jidForLog(room)} from=${jidForLog(invitation.inviter)} error=${why}`);
         }
       }
     });

@@ -4,7 +4,7 @@
  * workstation the person signs in to rejoins the same rooms.
  */
 import { xml, XmppError, type XmlElement } from '../xmpp/index.js';
-import { bareJidOf, jidForLog, roomVouchesFor, serverWordForLog, type JoinedRoom } from '../messaging/index.js';
+import { bareJidOf, jidForLog, neutraliseName, roomVouchesFor, serverWordForLog, type JoinedRoom } from '../messaging/index.js';
 import { bookmarkOf } from './bookmarkEvents.js';
 import { DISCO_INFO } from './entityCaps.js';
 
@@ -17,6 +17,8 @@ const BOOKMARKS = 'urn:xmpp:bookmarks:1';
 const DATA = 'jabber:x:data';
 /** The room-archiving (MAM) field as Prosody (mod_muc_mam) and ejabberd (mod_mam) name it. */
 const ARCHIVING_FIELDS = ['muc#roomconfig_enablearchiving', 'mam'] as const;
+/** A room's name from the room itself, at most as long as one a person types (the contract's Label). */
+const MAX_ROOM_NAME = 80;
 const PUBSUB_OWNER = 'http://jabber.org/protocol/pubsub#owner';
 const PUBLISH_OPTIONS = 'http://jabber.org/protocol/pubsub#publish-options';
 const NODE_CONFIG = 'http://jabber.org/protocol/pubsub#node_config';
@@ -416,7 +418,8 @@ export class Rooms {
     const name = identity?.attrs['name'];
     return {
       membersOnly: features.some((feature) => feature.attrs['var'] === 'muc_membersonly'),
-      name: typeof name === 'string' && name.trim() !== '' ? name : null,
+      // Shown as a conversation title: one line, no invisible or reordering marks, as long as a name typed for a room may be.
+      name: neutraliseName(typeof name === 'string' ? name : null, MAX_ROOM_NAME),
     };
   }
 
