@@ -201,6 +201,22 @@ describe('chat service on ejabberd', () => {
     expect(states).toEqual(Array.from({ length: 50 }, () => 'sent'));
   });
 
+  it('Add people reaches a colleague who was signed out: ejabberd archives the invitation, and the room is in their list at sign-in with what was said meanwhile', async () => {
+    const room = `theatres@${server.mucDomain}`;
+    await bob.goOffline();
+    const aliceRoom = await alice.chat.joinRoom(room, 'Theatres list');
+    await alice.chat.addRoomMembers(room, [bob.jid]);
+    await alice.chat.send({ conversationId: aliceRoom, body: 'List starts at 08:30', urgent: false });
+    await waitFor('sent', async () => ((await alice.store.pendingOutbox()).length === 0 ? true : undefined));
+    const mark = bob.logs.length;
+    await bob.comeOnline();
+    await waitReady(bob, mark);
+    const line = await waitFor('the invitation acted on', () => bob.logs.slice(mark).find((l) => l.startsWith(`chat invitation room=${room} `)));
+    expect(line).toMatch(/source=archive outcome=joined$/);
+    expect((await bob.store.listConversations()).find((c) => c.jid === room)).toMatchObject({ kind: 'room', title: 'Theatres list' });
+    await waitFor('the message from while he was away', async () => ((await bodies(bob.store, room)).includes('List starts at 08:30') ? true : undefined));
+  });
+
   it('dropped socket mid-burst: the stream resumes (XEP-0198) and every message arrives exactly once', async () => {
     const toBob = await alice.chat.openDirect(bob.jid);
     const aliceMark = alice.logs.length;
