@@ -10,7 +10,6 @@
 import { randomBytes } from 'node:crypto';
 import {
   bareJidOf,
-  buildDirectInvitation,
   buildDisplayedMarker,
   buildEnableCarbons,
   checkOutgoingBody,
@@ -66,6 +65,7 @@ import { readBookmarkEvent } from './bookmarkEvents.js';
 import { discoInfoAnswer } from './entityCaps.js';
 import { RoomFollowing } from './roomFollowing.js';
 import { RoomInvitations } from './roomInvitations.js';
+import { sendInvitations } from './invitationSending.js';
 import { mentionsYou, type MentionTarget } from '../../common/mentions.js';
 import type { NotifyLevel } from '../../common/notifyLevels.js';
 import { DEFAULT_URGENT_INTERVAL_MS, DEFAULT_URGENT_MAX_REMINDERS, UrgentReminders } from './urgentReminders.js';
@@ -74,12 +74,6 @@ import { DEFAULT_URGENT_INTERVAL_MS, DEFAULT_URGENT_MAX_REMINDERS, UrgentReminde
 export const ARCHIVE_PAGE_SIZE = 250;
 /** A first sync of an archive reaches back this far. */
 export const INITIAL_SYNC_WINDOW_MS = 30 * 24 * 60 * 60_000;
-/**
- * How long adding people waits for the server to acknowledge each invitation. One still held by
- * the connection after this is not lost (it goes, or is resent, with the next session), so it is
- * logged rather than reported as failed.
- */
-const INVITATION_ACK_WAIT_MS = 10_000;
 /** JSON array of outside addresses the person accepted. */
 const ACCEPTED_SETTING = 'xmpp.acceptedSenders';
 
@@ -595,40 +589,13 @@ class Chat implements ChatService {
     });
     const { added, refused } = await this.#rooms.addMembers(room, members, affiliation);
     // Membership alone tells nobody: each person added is invited, so the room appears in their list.
-    const uninvited = await this.#invite(room, added);
+    const uninvited = await sendInvitations({ send: (stanza) => this.#connection.send(stanza), log: this.#log }, room, added.filter((jid) => jid !== this.#ownBare));
     if (refused !== null) throw refused;
     if (uninvited > 0) {
       throw new RoomMembershipError(
-        `Added to the room, but ${uninvited === 1 ? 'one invitation' : `${uninvited} invitations`} could not be sent, so the room may not appear in their conversation list. Add them again once messaging is connected.`,
+        `Added to the room, but ${uninvited === 1 ? 'one invitation was' : `${uninvited} invitations were`} not confirmed as sent, so the room may not appear in their conversation list. Add them again once messaging is connected.`,
         'invitation-not-sent',
       );
-    }
-  }
-
-  /** XEP-0249 invitations to the people just added; returns how many could not be sent. */
-  async #invite(room: string, people: readonly string[]): Promise<number> {
-    const sent = await Promise.all(people.filter((jid) => jid !== this.#ownBare).map((to) => this.#sendInvitation(room, to)));
-    return sent.filter((ok) => !ok).length;
-  }
-
-  async #sendInvitation(room: string, to: string): Promise<boolean> {
-    const sending = this.#connection.send(buildDirectInvitation({ to, room, id: `wl-invite-${randomBytes(9).toString('hex')}` }));
-    let timer: NodeJS.Timeout | undefined;
-    const waited = new Promise<'unconfirmed'>((resolve) => {
-      timer = setTimeout(() => resolve('unconfirmed'), INVITATION_ACK_WAIT_MS);
-    });
-    try {
-      if ((await Promise.race([sending.then(() => 'acked' as const), waited])) === 'unconfirmed') {
-        this.#log(`chat invitation-unconfirmed room=${jidForLog(room)} to=${jidForLog(to)}`);
-      }
-      return true;
-    } catch (error) {
-      // A fresh session resends what the server had not acknowledged (#onSessionRestarted): not lost.
-      if (error instanceof XmppError && error.kind === 'not-acked') return true;
-      this.#log(`chat invitation-not-sent room=${jidForLog(room)} to=${jidForLog(to)} error=${errorName(error)}`);
-      return false;
-    } finally {
-      clearTimeout(timer);
     }
   }
 
