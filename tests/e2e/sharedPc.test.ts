@@ -1,8 +1,10 @@
 /**
- * Text a person copies out of Wardline by hand (Ctrl+C on a message, or on the transcription note
- * instead of its Copy button) is clinical text on the OS clipboard of a shared ward PC. Like the
- * note Wardline copies itself, it must not be there for the next person at the PC: the lock takes
- * it back (unless something else has been copied since).
+ * What one person leaves behind at a shared ward PC must not be there for the next person:
+ * - text copied out of Wardline by hand (Ctrl+C on a message, or on the transcription note instead
+ *   of its Copy button) is clinical text on the OS clipboard; like the note Wardline copies itself,
+ *   the lock takes it back (unless something else has been copied since);
+ * - a PIN typed on the lock screen and never submitted (called away mid-PIN): Enter, or "Remove
+ *   profile", would open or erase the first person's profile with it.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -11,6 +13,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openWardline, type OpenWardline } from '../../tools/chromium/openWardline.js';
 import { applyKeyringEnv, startKeyring, type Keyring } from '../fixtures/keyring.js';
+import { checkScreen } from './checkScreen.js';
 import { noAdminPolicy } from './noAdminPolicy.js';
 import { createProfileThroughUi, unlockThroughUi } from './steps.js';
 
@@ -19,7 +22,7 @@ const PIN_A = `early shift ${nonce}`;
 const PIN_B = `late shift ${nonce}`;
 const SECRET_TEXT = `Bed 9 troponin 412 rising, cardiology aware ${nonce}`;
 
-describe('what a person copied by hand does not outlive their session', () => {
+describe('what one person leaves behind at a shared PC', () => {
   let keyring: Keyring;
   let app: OpenWardline;
   let dataDir: string;
@@ -27,7 +30,7 @@ describe('what a person copied by hand does not outlive their session', () => {
   beforeAll(async () => {
     keyring = await startKeyring();
     applyKeyringEnv(keyring.env);
-    dataDir = await mkdtemp(join(tmpdir(), 'wardline-e2e-clipboard-'));
+    dataDir = await mkdtemp(join(tmpdir(), 'wardline-e2e-shared-pc-'));
     app = await openWardline({ dataDir, headless: true, policyFile: noAdminPolicy(dataDir) });
   });
 
@@ -70,4 +73,27 @@ describe('what a person copied by hand does not outlive their session', () => {
     expect(await search.inputValue()).not.toContain(SECRET_TEXT);
     expect(await page.evaluate('navigator.clipboard.readText()')).not.toContain(SECRET_TEXT);
   });
+
+  it('a PIN left typed on the lock screen is cleared after half a minute without typing, so the next person cannot unlock or remove the profile with it', async () => {
+    const { page, core } = app;
+    await page.keyboard.press('Control+L');
+    await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toBe('Wardline is locked');
+
+    // Sam starts to come back, types the PIN, and is called away before pressing Unlock.
+    await page.getByRole('radio', { name: 'Sam Okafor' }).check();
+    const pin = page.getByLabel('PIN or passphrase');
+    await pin.fill(PIN_A);
+    await page.waitForTimeout(31_000);
+
+    // Whoever comes next finds an empty PIN box: Enter opens nothing, Remove is not offered.
+    expect(await pin.inputValue()).toBe('');
+    // And is told why, so nobody thinks they mistyped.
+    expect(await page.getByRole('status').filter({ hasText: 'The PIN box was emptied' }).count()).toBe(1);
+    await checkScreen(page, 'shared-pc-01-pin-emptied');
+    await pin.press('Enter');
+    expect(await page.getByRole('button', { name: 'Remove profile' }).isDisabled()).toBe(true);
+    await page.waitForTimeout(1_000);
+    expect(core.session.isUnlocked()).toBe(false);
+    expect(core.session.state().kind).toBe('locked');
+  }, 90_000);
 });
