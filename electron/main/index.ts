@@ -101,6 +101,7 @@ function start(): void {
     watchRenderer(window, {
       lock: () => opened.session.lock('window-lost'),
       onLocked: (callback) => opened.events.on('session:changed', (state) => state.kind !== 'unlocked' && callback()),
+      isLocked: () => opened.session.state().kind !== 'unlocked',
       log,
     });
   };

@@ -9,6 +9,8 @@ export interface RendererWatchDeps {
   lock(): Promise<unknown>;
   /** Subscribes to "the session is now locked (or shows no profile)"; returns the unsubscribe. */
   onLocked(callback: () => void): () => void;
+  /** True while no session is open (locked, or no profile). */
+  isLocked(): boolean;
   log(line: string): void;
 }
 
@@ -31,21 +33,25 @@ export function watchRenderer(window: BrowserWindow, deps: RendererWatchDeps): v
       });
   });
 
+  // A hung page cannot take the conversation off the screen at a lock: its process is ended, and
+  // the page comes back as after a crash. The page may stop answering only just before the lock (Chromium
+  // says so seconds later): one that hangs while already locked may still show what was open.
+  const endHungPage = (): void => {
+    if (!unresponsive || window.isDestroyed()) return;
+    deps.log('window unresponsive at lock: page ended');
+    contents.forcefullyCrashRenderer();
+  };
+
   window.on('unresponsive', () => {
     unresponsive = true;
     deps.log('window unresponsive');
+    if (deps.isLocked()) endHungPage();
   });
   window.on('responsive', () => {
     unresponsive = false;
     deps.log('window responsive');
   });
 
-  // A hung page cannot take the conversation off the screen at a lock: its process is ended, and
-  // the page comes back as after a crash.
-  const off = deps.onLocked(() => {
-    if (!unresponsive || window.isDestroyed()) return;
-    deps.log('window unresponsive at lock: page ended');
-    contents.forcefullyCrashRenderer();
-  });
+  const off = deps.onLocked(endHungPage);
   window.on('closed', off);
 }

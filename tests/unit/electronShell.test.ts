@@ -242,8 +242,18 @@ describe('a window page that dies or hangs', () => {
     const lock = vi.fn(async () => undefined);
     const lockedListeners: (() => void)[] = [];
     const lines: string[] = [];
-    watchRenderer(window as never, { lock, onLocked: (callback) => (lockedListeners.push(callback), () => undefined), log: (line) => lines.push(line) });
-    return { window, contents, lock, lines, locked: () => lockedListeners.forEach((callback) => callback()) };
+    const session = { locked: false };
+    watchRenderer(window as never, {
+      lock,
+      onLocked: (callback) => (lockedListeners.push(callback), () => undefined),
+      isLocked: () => session.locked,
+      log: (line) => lines.push(line),
+    });
+    const locked = () => {
+      session.locked = true;
+      lockedListeners.forEach((callback) => callback());
+    };
+    return { window, contents, lock, lines, session, locked };
   }
 
   it('locks the session, then reloads the page (the lock screen), and gives up on a page that keeps dying', async () => {
@@ -264,14 +274,27 @@ describe('a window page that dies or hangs', () => {
   });
 
   it('ends a hung page at a lock (it cannot take the conversation off the screen), and leaves a responsive one alone', () => {
-    const { window, contents, locked } = watched();
+    const { window, contents, session, locked } = watched();
     locked();
     expect(contents.forcefullyCrashRenderer).not.toHaveBeenCalled();
+    session.locked = false;
     window.emit('unresponsive');
     locked();
     expect(contents.forcefullyCrashRenderer).toHaveBeenCalledTimes(1);
+    session.locked = false;
     window.emit('responsive');
     locked();
+    expect(contents.forcefullyCrashRenderer).toHaveBeenCalledTimes(1);
+  });
+
+  it('ends a page found hung only after the lock (it never drew the lock screen), not one hung while unlocked', () => {
+    const { window, contents, locked } = watched();
+    window.emit('unresponsive');
+    expect(contents.forcefullyCrashRenderer).not.toHaveBeenCalled();
+    window.emit('responsive');
+    locked();
+    expect(contents.forcefullyCrashRenderer).not.toHaveBeenCalled();
+    window.emit('unresponsive');
     expect(contents.forcefullyCrashRenderer).toHaveBeenCalledTimes(1);
   });
 });

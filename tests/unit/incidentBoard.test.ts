@@ -261,6 +261,18 @@ describe('late offers: "Thank you — not needed now, please stand by"', () => {
     const events = [...ended, ...standDowns.map((draft) => asEvent(draft, COORD)), response('kit', { status: 'now', etaMinutes: 5 }, { at: T0 + 49 * MIN, role: 'anaesthetist' })];
     expect(pendingAutoReplies(board(events), LEAD)).toEqual([{ requestId: 'req-1', responder: jid('kit'), reply: 'standdown' }]);
   });
+
+  it('an offer still open when a colleague closes the incident gets one stand-down, saying the incident closed', () => {
+    const closed = [...scenario(), event('close', { eventId: 'closed', at: T0 + 50 * MIN, actor: COORD, requestId: null, note: '' })];
+    // The designated replier has the close but not yet the stand-downs its colleague sent with it.
+    const auto = autoReplyDrafts(board(closed), LEAD, stamp(T0 + 51 * MIN));
+    expect(auto.length).toBeGreaterThan(0);
+    const fromCloser = actionDrafts(board(closed), standDownTargets(board(closed), 'incident'), { action: 'stand-down', reason: 'incident-closed' }, stamp(T0 + 50 * MIN));
+    const events = [...closed, ...fromCloser.map((draft) => asEvent(draft, COORD)), ...auto.map((draft) => asEvent(draft, LEAD))];
+    const dan = findRow(board(events), 'req-1', jid('dan'));
+    const told = fromCloser.find((draft) => 'responder' in draft && draft.responder === jid('dan'));
+    expect(dan?.directive).toMatchObject({ eventId: told?.eventId, action: 'stand-down', standDownReason: 'incident-closed' });
+  });
 });
 
 describe('coordinator actions, single and bulk', () => {

@@ -156,7 +156,7 @@ describe('IncidentService', () => {
     const board = amy.board('mi-fast');
     expect(lines, lines.join('|')).toContain('incident redated reason=future-timestamp kind=declare');
     expect(board?.declaration?.declaredAt).toBe(T0);
-    expect(board?.requests.map((r) => [r.requestId, r.at])).toEqual([['req-1', T0]]);
+    expect(board?.requests.map((r) => [r.requestId, r.at])).toEqual([['req-1', T0 + 1]]);
   });
 
   it('a far-future timestamp or a refused declaration never hides the real incident (security review)', async () => {

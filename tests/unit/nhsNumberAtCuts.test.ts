@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { maskNhsNumbers } from '../../electron/core/incident/index.js';
 import { containsNhsNumber, DEFAULT_BODY_LIMIT, isValidNhsNumber, nhsCheckDigit, sanitizeBody } from '../../electron/core/messaging/index.js';
+import { cutOutsideNhsNumber, findNhsNumbers } from '../../electron/core/messaging/nhsNumber.js';
 import { toConversationView } from '../../electron/core/session/messageView.js';
 import { PREVIEW_CHARACTERS } from '../../electron/core/store/conversationPreview.js';
 
@@ -83,5 +84,23 @@ describe('the conversation list preview where identifiers are masked', () => {
 
   it('is unchanged where identifiers are not masked', () => {
     expect(shown(across(11), false)).toBe('Pt for Bay C: 943 476 591');
+  });
+});
+
+describe('a cut inside a number written with marks on its digits', () => {
+  // Each digit underlined eight times over (U+0332): read as the plain number, but far longer than it.
+  const marked = [...NUMBER].map((c) => (c === ' ' ? c : `${c}${'\u0332'.repeat(8)}`)).join('');
+
+  it('moves the cut to the start of the number, however long its spelling', () => {
+    const text = `see ${marked} thanks`;
+    expect(findNhsNumbers(text)).toHaveLength(1);
+    const cut = 4 + marked.indexOf('1'); // after "943 476 59"
+    expect(cutOutsideNhsNumber(text, cut)).toBe(4);
+  });
+
+  it('keeps no part of it in a received body truncated across it', () => {
+    const body = `${'x'.repeat(DEFAULT_BODY_LIMIT - 12)} ${marked} and the rest`;
+    const { text } = sanitizeBody(body);
+    expect(text.slice(0, text.indexOf('… [message truncated'))).not.toMatch(/\d/);
   });
 });

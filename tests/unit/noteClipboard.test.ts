@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest';
-import { NoteClipboard, type ClipboardPort } from '../../electron/core/governance/clipboard.js';
+import { describe, expect, it, vi } from 'vitest';
+import { CLIPBOARD_KEEP_MS, NoteClipboard, type ClipboardPort } from '../../electron/core/governance/clipboard.js';
 
 function fakeClipboard(): ClipboardPort & { text: string } {
   const board = {
@@ -78,5 +78,42 @@ describe('NoteClipboard', () => {
     finishRead();
     await adopting;
     expect(board.text).toBe('');
+  });
+
+  it('takes back the note copied while a hand copy was being read', async () => {
+    const board = fakeClipboard();
+    board.text = 'Bed 9 troponin 412 rising'; // the hand copy
+    let finishRead: () => void = () => undefined;
+    const read = board.readText;
+    let first = true;
+    board.readText = () => {
+      if (!first) return read();
+      first = false;
+      const seen = board.text; // read now, answered later
+      return new Promise<string>((resolve) => (finishRead = () => resolve(seen)));
+    };
+    const notes = new NoteClipboard(board);
+    const adopting = notes.adopt();
+    await notes.copy('NHS 943 476 5919: note for the record');
+    finishRead();
+    await adopting;
+    expect(board.text).toBe('NHS 943 476 5919: note for the record');
+    await notes.takeBack();
+    expect(board.text).toBe('');
+  });
+
+  it('still takes the note back after a few minutes when a copy in the window left it on the clipboard', async () => {
+    vi.useFakeTimers();
+    try {
+      const board = fakeClipboard();
+      const notes = new NoteClipboard(board);
+      await notes.copy('NHS 943 476 5919: note for the record');
+      // Ctrl+C on the note's own text (or with nothing selected): the clipboard still holds the note.
+      await notes.adopt();
+      await vi.advanceTimersByTimeAsync(CLIPBOARD_KEEP_MS + 1_000);
+      expect(board.text).toBe('');
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

@@ -18,11 +18,14 @@ export class NoteClipboard {
   #timer: NodeJS.Timeout | null = null;
   /** How many times the clipboard was taken back (a lock), so a hand copy being read meanwhile still goes. */
   #takeBacks = 0;
+  /** How many times Wardline wrote the clipboard (the note), so a hand copy read meanwhile does not replace it. */
+  #copies = 0;
 
   constructor(private readonly port: ClipboardPort) {}
 
   async copy(text: string): Promise<void> {
     // Known before it is written: a lock while the write is on its way must still take it back.
+    this.#copies += 1;
     this.#copied = text;
     await this.port.writeText(text);
     if (this.#copied !== text) {
@@ -42,6 +45,7 @@ export class NoteClipboard {
    */
   async adopt(): Promise<void> {
     const takenBackBefore = this.#takeBacks;
+    const copiesBefore = this.#copies;
     const text = await this.port.readText();
     if (text === '') return;
     // A lock took the clipboard back while it was being read: it goes now, unless replaced since.
@@ -49,6 +53,11 @@ export class NoteClipboard {
       if ((await this.port.readText()) === text) await this.port.clear();
       return;
     }
+    // The note was copied while this was read: what was read may be older than it, and the note is
+    // what the lock must take back (a hand copy it replaced is no longer there).
+    if (this.#copies !== copiesBefore) return;
+    // Still the note (its own text copied again, or a copy that wrote nothing): it keeps its few minutes.
+    if (text === this.#copied) return;
     // The note's timer would take back what is on the clipboard now, a few minutes after the note.
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = null;

@@ -695,13 +695,18 @@ function assignDraft(
   return { ...base, kind: 'assign', eventId: stamp.newId(), requestId, responder, action, location, line, note };
 }
 
-/** The drafts for this client's pending automatic replies (standby carries NOT_NEEDED_NOW). */
+/**
+ * The drafts for this client's pending automatic replies (standby carries NOT_NEEDED_NOW). Once the
+ * incident is closed the stand-down says so, as the closing coordinator's own do: with the same
+ * reason, whichever of the two a person gets second is set aside, not a second instruction.
+ */
 export function autoReplyDrafts(board: IncidentBoard, self: string, stamp: DraftStamp): IncidentEventDraft[] {
+  const reason = board.closedAt !== null ? 'incident-closed' : 'call-in-ended';
   return pendingAutoReplies(board, self).flatMap((pending) =>
     actionDrafts(
       board,
       [pending],
-      pending.reply === 'standby' ? { action: 'standby', note: NOT_NEEDED_NOW } : { action: 'stand-down', reason: 'call-in-ended' },
+      pending.reply === 'standby' ? { action: 'standby', note: NOT_NEEDED_NOW } : { action: 'stand-down', reason },
       stamp,
     ),
   );

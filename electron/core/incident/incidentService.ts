@@ -148,6 +148,8 @@ export class IncidentService {
   #persist: Promise<unknown> = Promise.resolve();
   #persistQueued = false;
   #boards = new Map<string, IncidentBoard>();
+  /** Per sender, the events re-dated on arrival (their own stamp and the date given), by their own stamp. */
+  readonly #redated = new Map<string, { stamped: number; at: number }[]>();
   #autoTimer: NodeJS.Timeout | null = null;
   #autoRunning = false;
   #autoAgain = false;
@@ -233,7 +235,7 @@ export class IncidentService {
     // outrank everything after it (or hide an incident). Dropping it would lose every instruction
     // from a coordinator whose clock runs fast, so it is dated when it reached this computer instead.
     const now = this.#now();
-    const event = parsed.event.at > now + MAX_CLOCK_SKEW_MS ? { ...parsed.event, at: now } : parsed.event;
+    const event = parsed.event.at > now + MAX_CLOCK_SKEW_MS ? this.#redate(parsed.event, now) : parsed.event;
     if (event !== parsed.event) this.#log(`incident redated reason=future-timestamp kind=${event.kind}`);
     // Not stored at all: the board would refuse it anyway, and a refused declaration is a flood vector.
     if (event.kind === 'declare' && !this.#mayDeclare(event.actor)) {
@@ -791,6 +793,30 @@ export class IncidentService {
 
   // -------------------------------------------------------------------------------------------
   // Event set, persistence, automatic replies
+
+  /**
+   * The date a too-far-ahead event is kept under. Another copy of one already re-dated (live, carbon,
+   * the archive, a catch-up after a restart) is that copy, not a new event dated again. And a sender's
+   * re-dated events keep the order of their own stamps: several arriving in the same moment (a
+   * catch-up) would otherwise share one date and fold in id order (a stand-down before the come-in
+   * it withdraws).
+   */
+  #redate(event: IncidentEvent, now: number): IncidentEvent {
+    const json = JSON.stringify(event);
+    for (const held of this.#events.values()) {
+      if (held.actor === event.actor && held.eventId === event.eventId && held.at !== event.at && JSON.stringify({ ...held, at: event.at }) === json) return held;
+    }
+    const dated = this.#redated.get(event.actor) ?? [];
+    let index = dated.findIndex((entry) => entry.stamped > event.at);
+    if (index === -1) index = dated.length;
+    const before = dated[index - 1];
+    const after = dated[index];
+    let at = before !== undefined ? Math.max(now, before.at + 1) : now;
+    if (after !== undefined && at >= after.at) at = Math.max(after.at - 1, before !== undefined ? before.at : -Infinity);
+    dated.splice(index, 0, { stamped: event.at, at });
+    this.#redated.set(event.actor, dated);
+    return { ...event, at };
+  }
 
   /** True when new. Bounded: one sender, or events for incidents nobody declared, cannot flood the store. */
   #add(event: IncidentEvent): boolean {

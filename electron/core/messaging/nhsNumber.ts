@@ -165,8 +165,33 @@ export function containsNhsNumber(text: string): boolean {
   return findNhsNumbers(text).length > 0;
 }
 
-/** Text either side of a cut searched for a number across it: longer than any spelling of one. */
+/**
+ * Characters either side of a cut searched for a number across it: longer than any spelling of one.
+ * Counted as read (see asRead): marks and invisible characters inside a number do not count, so
+ * a number written with many of them is still seen whole.
+ */
 const CUT_WINDOW = 64;
+
+/** The index CUT_WINDOW read characters from `index` (back when `step` is -1), past any that read as nothing. */
+function windowEdge(text: string, index: number, step: 1 | -1): number {
+  let at = index;
+  let counted = 0;
+  while (counted < CUT_WINDOW && (step < 0 ? at > 0 : at < text.length)) {
+    let point: string;
+    if (step < 0) {
+      const low = text.charCodeAt(at - 1);
+      const high = at >= 2 ? text.charCodeAt(at - 2) : 0;
+      const pair = low >= 0xdc00 && low <= 0xdfff && high >= 0xd800 && high <= 0xdbff;
+      point = text.slice(at - (pair ? 2 : 1), at);
+      at -= point.length;
+    } else {
+      point = String.fromCodePoint(text.codePointAt(at) as number);
+      at += point.length;
+    }
+    if (!INVISIBLE.test(point)) counted += 1;
+  }
+  return at;
+}
 
 /**
  * Where text cut at UTF-16 index `cut` should end instead so that no NHS number is cut in two: the
@@ -175,8 +200,8 @@ const CUT_WINDOW = 64;
  * rule give the whole number away.
  */
 export function cutOutsideNhsNumber(text: string, cut: number): number {
-  const from = Math.max(0, cut - CUT_WINDOW);
-  for (const match of findNhsNumbers(text.slice(from, cut + CUT_WINDOW))) {
+  const from = windowEdge(text, cut, -1);
+  for (const match of findNhsNumbers(text.slice(from, windowEdge(text, cut, 1)))) {
     const start = from + match.index;
     if (start < cut && cut < start + match.length) return start;
   }

@@ -26,6 +26,17 @@ export interface UnsentReporting {
   listen(conversationId: number, take: (text: ReturnedText, error: WardlineError) => void): () => void;
 }
 
+/**
+ * What the open box holds once a failed send's text comes back: the text ahead of what was typed
+ * since. The box may already hold it: while the send was on its way its draft was still kept, so the
+ * re-opened composer loaded it, and what the person typed since follows it.
+ */
+export function withReturnedText(current: string, returned: string): string {
+  if (current === '') return returned;
+  if (current.startsWith(returned)) return current;
+  return `${returned}\n${current}`;
+}
+
 const KEY = Symbol('unsent-report');
 
 /** `alert` is called only when no composer of that conversation is open to take the text back. */
