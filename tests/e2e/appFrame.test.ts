@@ -30,7 +30,7 @@ describe('app frame in real Chromium against the real core', () => {
 
   it('makes a real round trip through window.wardline into the core and back', async () => {
     const result = await app.page.evaluate(`window.wardline.invoke('app:info', {})`);
-    expect(result).toEqual({ ok: true, value: { name: 'Wardline', version: '0.1.0', shell: 'chromium', platform: process.platform } });
+    expect(result).toEqual({ ok: true, value: { name: 'Wardline', version: '0.1.0', shell: 'chromium', platform: process.platform, pinRule: { minDigits: 6, minPassphraseChars: 8 } } });
   });
 
   it('refuses data channels and malformed payloads coming from the page', async () => {
