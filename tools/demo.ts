@@ -82,6 +82,7 @@ function useOwnTempFolder(): void {
   process.on('exit', () => {
     try {
       rmSync(demoTmp, { recursive: true, force: true, maxRetries: 5 });
+      console.log('Wardline DEMO stopped: its server, windows, people and temporary folder are gone.');
     } catch (error) {
       console.error(`The demo could not delete ${demoTmp}: ${error instanceof Error ? error.message : String(error)}`);
     }
@@ -165,7 +166,11 @@ Wardline DEMO is running (${binary === null ? 'Chromium shell' : 'Electron'})${d
   Window 1: ${PEOPLE[0].name} (${PEOPLE[0].role})
   Window 2: ${PEOPLE[1].name} (${PEOPLE[1].role})
   Both PINs: ${PIN}${binary === null ? '' : ' (unlock each window with it)'}. Team room: "DEMO Ward 7 nursing". Server: Prosody on 127.0.0.1:${server.c2sPort}.
-Everything is temporary and is deleted when you press Ctrl+C.`);
+Everything is temporary and is deleted when you press Ctrl+C.${
+      display.started
+        ? `\nThis machine has no screen of its own, so the windows are drawn on ${display.display}: run the demo on a desktop to see them, or point a VNC server (e.g. x11vnc -display ${display.display}) at it.`
+        : ''
+    }`);
   } catch (error) {
     await cleanup();
     throw error;

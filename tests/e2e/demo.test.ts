@@ -82,6 +82,7 @@ describe('npm run demo', () => {
 
       process.kill(-(demo.pid ?? 0), 'SIGINT');
       await exited(demo);
+      expect(output).toContain('Wardline DEMO stopped: its server, windows, people and temporary folder are gone.');
       // Nothing at all is left: not its folders, nor what Chromium made for itself.
       expect(leftIn(demoTmp), output).toEqual([]);
     } finally {
