@@ -1,6 +1,7 @@
 // The audit log's details column as people read it (renderer/src/lib/auditWords.ts).
 import { describe, expect, it } from 'vitest';
 import { auditDetailsInWords } from '../../renderer/src/lib/auditWords.js';
+import { LOCK_REASONS } from '../../electron/common/lockReasons.js';
 
 const time = (ms: number) => `T${ms}`;
 
@@ -23,6 +24,9 @@ describe('auditDetailsInWords', () => {
   it('names each lock reason and export in words', () => {
     expect(auditDetailsInWords('lock', { reason: 'idle' }, time)).toBe('after the idle time');
     expect(auditDetailsInWords('lock', { reason: 'os-lock' }, time)).toBe('the computer was locked');
+    expect(auditDetailsInWords('lock', { reason: 'window-lost' }, time)).toBe("Wardline's window stopped working");
+    for (const reason of LOCK_REASONS) expect(auditDetailsInWords('lock', { reason }, time)).not.toMatch(/^reason:/);
+    expect(auditDetailsInWords('lock', { reason: 'constructor' }, time)).toBe('reason: constructor');
     expect(auditDetailsInWords('export', { what: 'audit-log', entries: 1 }, time)).toBe('this audit log · 1 entry');
     expect(auditDetailsInWords('export', { what: 'incident-timeline-csv' }, time)).toBe('incident timeline (CSV)');
   });

@@ -2,7 +2,9 @@
  * The lock state machine, owned by main. Pure: the controller performs the
  * side effects (opening/closing the store, dropping keys) around it.
  */
-export type LockReason = 'idle' | 'manual' | 'os-lock' | 'suspend' | 'user-switch' | 'profile-removed' | 'store-failed' | 'window-lost' | 'shutdown';
+import type { LockReason } from '../../common/lockReasons.js';
+
+export type { LockReason };
 
 export interface PendingCounts {
   messages: number;

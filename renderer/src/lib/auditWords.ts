@@ -5,6 +5,7 @@
  * A key this does not know is still shown, as "key: value", so nothing recorded is hidden.
  */
 import type { AuditEntryView } from '../../../electron/common/contract.js';
+import { isLockReason, type LockReason } from '../../../electron/common/lockReasons.js';
 
 type Details = AuditEntryView['details'];
 type Value = Details[string];
@@ -14,7 +15,7 @@ export type TimeWords = (ms: number) => string;
 
 const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;
 
-const LOCK_REASONS: Record<string, string> = {
+const LOCK_REASON_WORDS: Record<LockReason, string> = {
   idle: 'after the idle time',
   manual: 'Lock now',
   'os-lock': 'the computer was locked',
@@ -117,7 +118,8 @@ function phrase(key: string, value: Value, time: TimeWords): string | null {
 export function auditDetailsInWords(kind: string, details: Details, time: TimeWords): string {
   if (kind === 'lock' && typeof details['reason'] === 'string') {
     const rest = Object.entries(details).filter(([key]) => key !== 'reason');
-    return [LOCK_REASONS[details['reason']] ?? `reason: ${details['reason']}`, ...words(rest, time)].join(' · ');
+    const reason = details['reason'];
+    return [isLockReason(reason) ? LOCK_REASON_WORDS[reason] : `reason: ${reason}`, ...words(rest, time)].join(' · ');
   }
   return words(Object.entries(details), time).join(' · ');
 }
