@@ -19,6 +19,10 @@ const DATA = 'jabber:x:data';
 const ARCHIVING_FIELDS = ['muc#roomconfig_enablearchiving', 'mam'] as const;
 /** A room's name from the room itself, at most as long as one a person types (the contract's Label). */
 const MAX_ROOM_NAME = 80;
+
+/** A disco#info answer's word that only the room's members may enter. */
+const isMembersOnly = (answer: XmlElement): boolean =>
+  (answer.getChild('query', DISCO_INFO)?.getChildren('feature') ?? []).some((feature) => feature.attrs['var'] === 'muc_membersonly');
 const PUBSUB_OWNER = 'http://jabber.org/protocol/pubsub#owner';
 const PUBLISH_OPTIONS = 'http://jabber.org/protocol/pubsub#publish-options';
 const NODE_CONFIG = 'http://jabber.org/protocol/pubsub#node_config';
@@ -353,9 +357,8 @@ export class Rooms {
         if (jid !== null && !byJid.has(jid)) byJid.set(jid, AFFILIATIONS[i] ?? 'member');
       }
     });
-    const features = info.status === 'fulfilled' ? (info.value.getChild('query', DISCO_INFO)?.getChildren('feature') ?? []) : [];
     return {
-      membersOnly: features.some((feature) => feature.attrs['var'] === 'muc_membersonly'),
+      membersOnly: info.status === 'fulfilled' && isMembersOnly(info.value),
       members: [...byJid].map(([jid, affiliation]) => ({ jid, affiliation })),
     };
   }
@@ -405,19 +408,15 @@ export class Rooms {
    * its name. Null when there is no such room (or it was closed); other failures reject.
    */
   async describe(room: string): Promise<{ membersOnly: boolean; name: string | null } | null> {
-    let answer: XmlElement;
-    try {
-      answer = await this.#deps.iq(xml('iq', { type: 'get', to: room }, xml('query', { xmlns: DISCO_INFO })));
-    } catch (error) {
-      if (error instanceof XmppError && error.kind === 'iq' && (error.condition === 'item-not-found' || error.condition === 'gone')) return null;
-      throw error;
-    }
-    const query = answer.getChild('query', DISCO_INFO);
-    const features = query?.getChildren('feature') ?? [];
-    const identity = query?.getChildren('identity').find((candidate) => candidate.attrs['category'] === 'conference');
+    const answer = await this.#discoInfo(room);
+    if (typeof answer === 'string') return null;
+    const identity = answer
+      .getChild('query', DISCO_INFO)
+      ?.getChildren('identity')
+      .find((candidate) => candidate.attrs['category'] === 'conference');
     const name = identity?.attrs['name'];
     return {
-      membersOnly: features.some((feature) => feature.attrs['var'] === 'muc_membersonly'),
+      membersOnly: isMembersOnly(answer),
       // Shown as a conversation title: one line, no invisible or reordering marks, as long as a name typed for a room may be.
       name: neutraliseName(typeof name === 'string' ? name : null, MAX_ROOM_NAME),
     };
@@ -508,14 +507,23 @@ export class Rooms {
    */
   async #absence(room: string): Promise<'item-not-found' | 'gone' | null> {
     try {
-      await this.#deps.iq(xml('iq', { type: 'get', to: room }, xml('query', { xmlns: DISCO_INFO })));
-      return null;
+      const answer = await this.#discoInfo(room);
+      return typeof answer === 'string' ? answer : null;
     } catch (error) {
-      if (error instanceof XmppError && error.kind === 'iq' && (error.condition === 'item-not-found' || error.condition === 'gone')) return error.condition;
       // No answer (a slow server, a dropped link) is not "no such room": a join that may pass later.
       throw new RoomJoinError(error instanceof XmppError && error.kind === 'iq' ? (error.condition ?? 'error') : 'timeout');
     }
   }
+  /** The room's disco#info answer, or the service's word for no such room or a closed one; other failures reject. */
+  async #discoInfo(room: string): Promise<XmlElement | 'item-not-found' | 'gone'> {
+    try {
+      return await this.#deps.iq(xml('iq', { type: 'get', to: room }, xml('query', { xmlns: DISCO_INFO })));
+    } catch (error) {
+      if (error instanceof XmppError && error.kind === 'iq' && (error.condition === 'item-not-found' || error.condition === 'gone')) return error.condition;
+      throw error;
+    }
+  }
+
 
   async #configure(room: string, name: string): Promise<void> {
     // Archiving has no XEP-0045 field, and servers reject fields their form lacks (ejabberd answers
