@@ -278,6 +278,9 @@ describe('encrypted profiles and the lock, end to end', () => {
     const { page, core } = app;
     await unlockThroughUi(page, 'Sam Okafor', PIN_A);
     await page.getByRole('status', { name: 'Session state' }).filter({ hasText: /^Unlocked$/ }).waitFor();
+    // Back in his own conversation, although Ana used this window in between (she started afresh).
+    await expect.poll(() => page.getByRole('list', { name: 'Messages' }).textContent()).toContain(SECRET_TEXT);
+    expect(await page.getByRole('button', { name: /Ward 7 nursing/ }).getAttribute('aria-current')).toBe('true');
     await page.getByRole('button', { name: 'Change PIN' }).click();
     const dialog = page.getByRole('dialog', { name: 'Change your PIN' });
     // A wrong current PIN is refused (and counted), and nothing changes.
