@@ -106,7 +106,7 @@ describe('clinical governance, end to end', () => {
     const messages = alice.page.getByRole('list', { name: 'Messages' });
     await expect.poll(() => messages.textContent()).toContain('co-amoxiclav');
     expect(await messages.getByText('Patient identifiable', { exact: true }).count()).toBe(1);
-    expect(await alice.page.getByText('Messages are not the patient record — transcribe advice, then delete.').isVisible()).toBe(true);
+    expect(await alice.page.getByText('Messages are not the patient record: tick the box beside advice to transcribe it, then delete.').isVisible()).toBe(true);
     // The count is on the button, without opening the list.
     const needsButton = alice.page.getByRole('button', { name: /^Needs transcription/ });
     await expect.poll(async () => (await needsButton.textContent())?.trim()).toBe('Needs transcription (1)');
