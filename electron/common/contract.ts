@@ -708,6 +708,8 @@ export const requests = {
   'held:accept': { request: z.object({ jid: Jid }).strict(), response: z.object({ accepted: z.literal(true) }), locked: 'refuse' },
   'held:decline': { request: z.object({ jid: Jid }).strict(), response: z.object({ declined: z.literal(true) }), locked: 'refuse' },
   'directory:list': { request: Empty, response: z.array(DirectoryEntrySchema), locked: 'refuse' },
+  /** Where team rooms are made on the organisation's server (disco), so a short room name can be typed; null when not known. */
+  'rooms:service': { request: Empty, response: z.object({ service: z.string().nullable() }), locked: 'refuse' },
   // The person's chosen presence, kept in their profile (what colleagues see while messaging is online).
   'presence:get': { request: Empty, response: z.object({ presence: PresenceSchema }), locked: 'refuse' },
   'presence:set': { request: z.object({ presence: PresenceSchema }).strict(), response: z.object({ presence: PresenceSchema }), locked: 'refuse' },

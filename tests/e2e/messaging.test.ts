@@ -148,15 +148,25 @@ describe('messaging between two people, end to end', () => {
     // A slip first: main refuses the address, names the field as the form labels it, and the
     // cursor goes back into that field, marked invalid, with what was typed still there.
     const roomField = alice.page.getByLabel('Join or create a team room');
-    await roomField.fill('ward 7 nursing');
+    await roomField.fill('ward7-nursing@conference');
     await alice.page.getByRole('button', { name: 'Join room' }).click();
     await alice.page.getByRole('alert').filter({ hasText: 'Join or create a team room: enter an address like name@hospital.example.' }).waitFor();
     await expect.poll(() => alice.page.evaluate('document.activeElement?.getAttribute("name")')).toBe('roomJid');
     expect(await roomField.getAttribute('aria-invalid')).toBe('true');
-    expect(await roomField.inputValue()).toBe('ward 7 nursing');
+    expect(await roomField.inputValue()).toBe('ward7-nursing@conference');
     await checkScreen(alice.page, 'messaging-04a-refused-room-address');
-    await roomField.fill(room);
+    // Refused in the window too, before main: a character no address can hold.
+    await roomField.fill('ward7/nursing');
+    await alice.page.getByRole('button', { name: 'Join room' }).click();
+    await alice.page.getByRole('alert').filter({ hasText: 'A room name cannot hold' }).waitFor();
+    expect(await roomField.getAttribute('aria-invalid')).toBe('true');
+    // A short name is enough: the window shows the address it becomes on the hospital's room service.
+    await roomField.fill('Ward7-Nursing');
     expect(await roomField.getAttribute('aria-invalid')).toBeNull();
+    await expect.poll(() => alice.page.locator('#room-address').textContent()).toBe(`Room address: ${room}`);
+    // The refusal went with the edit that answered it.
+    expect(await alice.page.getByRole('alert').count()).toBe(0);
+    await checkScreen(alice.page, 'messaging-04a2-room-short-name');
     await alice.page.getByLabel('Room name').fill('Ward 7 nursing');
     await alice.page.getByRole('button', { name: 'Join room' }).click();
     // From the keyboard: focus goes into the form, and back to "Add people" when it is done.

@@ -45,6 +45,7 @@ const CONVERSATION_CHANNELS = [
   'rooms:members',
   'rooms:removeMember',
   'rooms:leave',
+  'rooms:service',
   'held:list',
   'held:accept',
   'directory:list',

@@ -65,6 +65,7 @@ import { readBookmarkEvent } from './bookmarkEvents.js';
 import { discoInfoAnswer } from './entityCaps.js';
 import { RoomFollowing } from './roomFollowing.js';
 import { RoomInvitations } from './roomInvitations.js';
+import { RoomService } from './roomService.js';
 import { sendInvitations } from './invitationSending.js';
 import { mentionsYou, type MentionTarget } from '../../common/mentions.js';
 import type { NotifyLevel } from '../../common/notifyLevels.js';
@@ -116,6 +117,7 @@ class Chat implements ChatService {
   /** This session's set-up found a bookmark list (null: it could not be read). */
   #hadRoomList: boolean | null = null;
   readonly #directory: Directory;
+  readonly #roomService: RoomService;
   readonly #outbox: Outbox;
   readonly #failures: DeliveryFailures;
   readonly #refusals: StreamRefusals;
@@ -216,6 +218,7 @@ class Chat implements ChatService {
       join: async (room, name) => void (await this.joinRoom(room, name, { existingOnly: true })),
       log,
     });
+    this.#roomService = new RoomService({ iq, domain: own.domain });
     this.#directory = new Directory({
       iq,
       send,
@@ -655,6 +658,18 @@ class Chat implements ChatService {
       presence: null,
     }));
     return [...this.#directory.people(), ...rooms];
+  }
+
+  /**
+   * Where new team rooms are made ("ward7-nursing" → ward7-nursing@this), or null when not known:
+   * offline (asked again once online) or a server that names no room service.
+   */
+  async roomService(): Promise<string | null> {
+    if (this.#connection.state().kind !== 'online') return null;
+    return this.#roomService.find().catch((error: unknown) => {
+      this.#log(`chat room-service-failed error=${errorName(error)}`);
+      return null;
+    });
   }
 
   async presence(): Promise<Presence> {

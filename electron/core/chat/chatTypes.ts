@@ -132,6 +132,8 @@ export interface ChatService {
   /** A team room's notification level, stored; false when the conversation is not a team room. */
   setRoomNotify(conversationId: number, level: NotifyLevel): Promise<boolean>;
   directory(): Promise<DirectoryEntry[]>;
+  /** Where new team rooms are made (disco), or null when not known (offline, or the server names none). */
+  roomService(): Promise<string | null>;
   /** The name the directory (the roster, filled by IT) gives a colleague, or null. */
   colleagueName(jid: string): string | null;
   /** Outside senders whose messages are held, not stored as trusted. */

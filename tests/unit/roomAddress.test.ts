@@ -1,0 +1,33 @@
+import { describe, expect, it } from 'vitest';
+import { roomAddress } from '../../renderer/src/lib/roomAddress.js';
+
+const SERVICE = 'conference.trust.nhs.uk';
+
+describe('the address a typed team room name becomes', () => {
+  it('puts a short name on the organisation’s room service', () => {
+    expect(roomAddress('ward7-nursing', SERVICE)).toEqual({ kind: 'address', jid: `ward7-nursing@${SERVICE}`, title: null });
+  });
+
+  it('makes a name with capitals and spaces into one address, keeping the words as the title', () => {
+    expect(roomAddress('  Ward 7   nursing ', SERVICE)).toEqual({ kind: 'address', jid: `ward-7-nursing@${SERVICE}`, title: 'Ward 7   nursing' });
+  });
+
+  it('leaves a full address to main, lowercased, on whatever service it names', () => {
+    expect(roomAddress('Beds@conference.other.nhs.uk', SERVICE)).toEqual({ kind: 'address', jid: 'beds@conference.other.nhs.uk', title: null });
+    expect(roomAddress('beds@conference', null)).toEqual({ kind: 'address', jid: 'beds@conference', title: null });
+  });
+
+  it('asks for the full address when the server names no room service', () => {
+    expect(roomAddress('ward7-nursing', null)).toMatchObject({ kind: 'problem', message: expect.stringContaining('full address') });
+  });
+
+  it('refuses characters an address cannot hold, saying which', () => {
+    for (const typed of ['ward7/nursing', 'a:b', 'a<b>', 'bed "4"', 'x&y', "o'neil", 'tab\u0007']) {
+      expect(roomAddress(typed, SERVICE), typed).toMatchObject({ kind: 'problem', message: expect.stringContaining('cannot hold') });
+    }
+  });
+
+  it('is empty until something is typed', () => {
+    expect(roomAddress('   ', SERVICE)).toEqual({ kind: 'empty' });
+  });
+});
