@@ -3,7 +3,7 @@
 // organisation's rooms), and when it acts on one (members-only rooms, never one the person left
 // since, never an old archived one on a workstation that already knew the person's rooms).
 import { describe, expect, it } from 'vitest';
-import { RoomInvitations, type RoomInfo } from '../../electron/core/chat/roomInvitations.js';
+import { MAX_WAITING_INVITATIONS, RoomInvitations, type RoomInfo } from '../../electron/core/chat/roomInvitations.js';
 import { buildDirectInvitation, parseIncoming, type IncomingContext, type IncomingEvent, type IncomingInvitation } from '../../electron/core/messaging/index.js';
 import type { TeamRoom } from '../../electron/core/store/index.js';
 import { createXmlParser, type XmlElement } from '../../electron/core/xmpp/xml.js';
@@ -181,6 +181,35 @@ describe('acting on an invitation', () => {
     invitations.received({ kind: 'invitation', source: 'live', direction: 'in', type: 'chat', from: CLERK, conversation: CLERK, author: null, room: ROOM, inviter: CLERK, sentAt: NOW });
     await invitations.idle();
     expect(lines).toEqual([`chat invitation-failed room=${ROOM} from=${CLERK} error=registration-required`]);
+  });
+
+  it('lets at most 100 rooms’ invitations wait at once: a flood from one account is cut, said once, and a new session starts afresh', async () => {
+    const lines: string[] = [];
+    const described: string[] = [];
+    let setUp = false;
+    const invitations = new RoomInvitations({
+      store: { getSetting: async () => '0', setSetting: async () => undefined, teamRooms: async () => [] },
+      setUpFinished: () => setUp,
+      inRoom: () => false,
+      describe: async (room) => (described.push(room), null),
+      join: async () => undefined,
+      log: (line) => lines.push(line),
+    });
+    const invite = (i: number): void =>
+      invitations.received({ kind: 'invitation', source: 'archive', direction: 'in', type: 'chat', from: CLERK, conversation: CLERK, author: null, room: `r${i}@conference.trust.nhs.uk`, inviter: CLERK, sentAt: NOW });
+    // Arriving while the set-up runs: they wait.
+    for (let i = 0; i < 5_000; i += 1) invite(i);
+    // A newer invitation to a room already waiting still replaces it (not counted twice).
+    invite(7);
+    setUp = true;
+    await invitations.setUpFinished();
+    expect(described).toHaveLength(MAX_WAITING_INVITATIONS);
+    expect(described[MAX_WAITING_INVITATIONS - 1]).toBe(`r${MAX_WAITING_INVITATIONS - 1}@conference.trust.nhs.uk`);
+    expect(lines.filter((line) => line.startsWith('chat invitations-dropped'))).toEqual([`chat invitations-dropped waiting=${MAX_WAITING_INVITATIONS} from=${CLERK}`]);
+    invitations.sessionStarted();
+    invite(9_999);
+    await invitations.idle();
+    expect(described.at(-1)).toBe('r9999@conference.trust.nhs.uk');
   });
 
   it('changes nothing for a room already joined (a carbon, the archive copy of a live one)', async () => {

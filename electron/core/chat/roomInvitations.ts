@@ -21,6 +21,12 @@ import type { WardlineStore } from '../store/index.js';
 
 /** When archived invitations start to count for this profile (epoch ms; 0: all of them). */
 const SINCE_SETTING = 'rooms.invitationsSince';
+/**
+ * Rooms whose invitations may wait at once. Each costs the server a disco#info and maybe a join,
+ * one after another: a colleague's script (or a compromised account) inviting to thousands of
+ * addresses must not queue work, and memory, without end. Far above a real day's additions.
+ */
+export const MAX_WAITING_INVITATIONS = 100;
 
 export interface RoomInfo {
   membersOnly: boolean;
@@ -46,12 +52,19 @@ export type InvitationOutcome = 'joined' | 'already-in' | 'left-since' | 'before
 export class RoomInvitations {
   readonly #waiting = new Map<string, IncomingInvitation>();
   #applying: Promise<void> = Promise.resolve();
+  /** Said once a session: a flood must not become a flood of log lines too. */
+  #overflowLogged = false;
 
   constructor(private readonly deps: RoomInvitationsDeps) {}
 
   /** An invitation to us, from the organisation (the parser checked both addresses). */
   received(invitation: IncomingInvitation): void {
     const earlier = this.#waiting.get(invitation.room);
+    if (earlier === undefined && this.#waiting.size >= MAX_WAITING_INVITATIONS) {
+      if (!this.#overflowLogged) this.deps.log(`chat invitations-dropped waiting=${this.#waiting.size} from=${jidForLog(invitation.inviter)}`);
+      this.#overflowLogged = true;
+      return;
+    }
     // One per room: the newest counts (it is the one a leave must be older than).
     if (earlier === undefined || earlier.sentAt < invitation.sentAt) this.#waiting.set(invitation.room, invitation);
     if (this.deps.setUpFinished()) void this.#applyWaiting();
@@ -76,6 +89,7 @@ export class RoomInvitations {
   /** A fresh session: its own archive catch-up brings again whatever still waits. */
   sessionStarted(): void {
     this.#waiting.clear();
+    this.#overflowLogged = false;
   }
 
   /** Settles once the invitations being acted on are (the store must not close under them). */
