@@ -30,4 +30,17 @@ describe('the address a typed team room name becomes', () => {
   it('is empty until something is typed', () => {
     expect(roomAddress('   ', SERVICE)).toEqual({ kind: 'empty' });
   });
+
+  it('never makes an address the server would read as another room (its nodeprep folds ß, drops invisible characters)', () => {
+    for (const typed of ['Station Fuß', 'ward\u200b7', 'ward\u00ad7', 'Theatre 🏥']) {
+      expect(roomAddress(typed, SERVICE), typed).toMatchObject({ kind: 'problem', message: expect.stringContaining('cannot hold') });
+    }
+    expect(roomAddress('ward\u200b7', SERVICE)).toMatchObject({ message: expect.stringContaining('U+200B') });
+    expect(roomAddress('Station Ärzte', SERVICE)).toEqual({ kind: 'address', jid: `station-arzte@${SERVICE}`, title: 'Station Ärzte' });
+  });
+
+  it('offers no default title longer than a title may be', () => {
+    const long = `Ward ${'x'.repeat(90)}`;
+    expect(roomAddress(long, SERVICE)).toMatchObject({ kind: 'address', title: null });
+  });
 });

@@ -7,7 +7,7 @@ const ITEMS = 'http://jabber.org/protocol/disco#items';
 const INFO = 'http://jabber.org/protocol/disco#info';
 
 /** A server answering disco#items with `items` and disco#info per address from `identities`. */
-function server(items: string[], identities: Record<string, { category: string; type: string }[] | 'error'>) {
+function server(items: string[], identities: Record<string, { category: string; type: string }[] | 'error' | 'timeout'>) {
   const asked: string[] = [];
   let failItems = false;
   const iq = async (request: XmlElement): Promise<XmlElement> => {
@@ -19,10 +19,11 @@ function server(items: string[], identities: Record<string, { category: string; 
       return xml('iq', { type: 'result' }, xml('query', { xmlns: ITEMS }, ...items.map((jid) => xml('item', { jid }))));
     }
     const known = identities[to];
+    if (known === 'timeout') throw new XmppError('timeout', 'No answer');
     if (known === undefined || known === 'error') throw new XmppError('iq', 'service-unavailable', { condition: 'service-unavailable' });
     return xml('iq', { type: 'result' }, xml('query', { xmlns: INFO }, ...known.map((identity) => xml('identity', identity))));
   };
-  return { iq, asked, failNext: () => (failItems = true), recover: () => (failItems = false) };
+  return { iq, asked, identities, failNext: () => (failItems = true), recover: () => (failItems = false) };
 }
 
 describe('finding where the organisation’s team rooms live', () => {
@@ -56,5 +57,18 @@ describe('finding where the organisation’s team rooms live', () => {
     await expect(service.find()).resolves.toBe('conference.trust.nhs.uk');
     await expect(service.find()).resolves.toBe('conference.trust.nhs.uk');
     expect(fake.asked.filter((line) => line.startsWith('items'))).toHaveLength(2);
+  });
+
+  it('does not remember "no room service" when the service itself did not answer (slow, or the connection dropped)', async () => {
+    const fake = server(['conference.trust.nhs.uk'], { 'conference.trust.nhs.uk': 'timeout' });
+    const service = new RoomService({ iq: fake.iq, domain: DOMAIN });
+    await expect(service.find()).rejects.toThrow('No answer');
+    fake.identities['conference.trust.nhs.uk'] = [{ category: 'conference', type: 'text' }];
+    await expect(service.find()).resolves.toBe('conference.trust.nhs.uk');
+  });
+
+  it('takes an item only as a plain domain, compared as main compares addresses (case, trailing dot), never one no address can hold', async () => {
+    const fake = server(['rooms here.trust.nhs.uk', 'Conference.Trust.NHS.uk.'], { 'rooms here.trust.nhs.uk': [{ category: 'conference', type: 'text' }], 'Conference.Trust.NHS.uk.': [{ category: 'conference', type: 'text' }], 'conference.trust.nhs.uk': [{ category: 'conference', type: 'text' }] });
+    await expect(new RoomService({ iq: fake.iq, domain: DOMAIN }).find()).resolves.toBe('conference.trust.nhs.uk');
   });
 });

@@ -27,6 +27,12 @@ const SINCE_SETTING = 'rooms.invitationsSince';
  * addresses must not queue work, and memory, without end. Far above a real day's additions.
  */
 export const MAX_WAITING_INVITATIONS = 100;
+/**
+ * Of those, how many one inviter's may take: a flood from one account (the case above) must not
+ * crowd out a colleague's real invitation, which would be lost (its archive copy is behind the
+ * next session's catch-up), and the log must name the account flooding, not whoever came next.
+ */
+export const MAX_WAITING_PER_INVITER = 50;
 
 export interface RoomInfo {
   membersOnly: boolean;
@@ -60,10 +66,16 @@ export class RoomInvitations {
   /** An invitation to us, from the organisation (the parser checked both addresses). */
   received(invitation: IncomingInvitation): void {
     const earlier = this.#waiting.get(invitation.room);
-    if (earlier === undefined && this.#waiting.size >= MAX_WAITING_INVITATIONS) {
-      if (!this.#overflowLogged) this.deps.log(`chat invitations-dropped waiting=${this.#waiting.size} from=${jidForLog(invitation.inviter)}`);
-      this.#overflowLogged = true;
-      return;
+    if (earlier === undefined) {
+      let fromInviter = 0;
+      for (const waiting of this.#waiting.values()) if (waiting.inviter === invitation.inviter) fromInviter += 1;
+      if (fromInviter >= MAX_WAITING_PER_INVITER || this.#waiting.size >= MAX_WAITING_INVITATIONS) {
+        if (!this.#overflowLogged) {
+          this.deps.log(`chat invitations-dropped waiting=${this.#waiting.size} from-inviter=${fromInviter} from=${jidForLog(invitation.inviter)}`);
+        }
+        this.#overflowLogged = true;
+        return;
+      }
     }
     // One per room: the newest counts (it is the one a leave must be older than).
     if (earlier === undefined || earlier.sentAt < invitation.sentAt) this.#waiting.set(invitation.room, invitation);

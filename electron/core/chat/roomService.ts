@@ -4,7 +4,8 @@
  * whose disco#info names a conference/text identity. Only the server's own domain or a subdomain
  * of it is taken: a room is made where the organisation keeps them, never on another domain.
  */
-import { xml, type XmlElement } from '../xmpp/index.js';
+import { xml, XmppError, type XmlElement } from '../xmpp/index.js';
+import { parseJid } from '../messaging/index.js';
 import { DISCO_INFO } from './entityCaps.js';
 
 const DISCO_ITEMS = 'http://jabber.org/protocol/disco#items';
@@ -38,17 +39,31 @@ export class RoomService {
   async #discover(): Promise<string | null> {
     const { domain } = this.#deps;
     const items = await this.#deps.iq(xml('iq', { type: 'get', to: domain }, xml('query', { xmlns: DISCO_ITEMS })));
-    const candidates = (items.getChild('query', DISCO_ITEMS)?.getChildren('item') ?? [])
-      .map((item) => item.attrs['jid'])
-      .filter((jid): jid is string => typeof jid === 'string' && ownService(jid.toLowerCase(), domain))
-      .map((jid) => jid.toLowerCase())
-      .slice(0, MAX_CANDIDATES);
-    // Asked together; the first in the server's order that is a room service wins. One that does
-    // not answer (a component down) is simply not it.
+    // As main compares addresses (NFC, lower case, no trailing dot), and only a plain domain:
+    // a server's answer is shown to the person and becomes part of every room address made here.
+    const candidates = [
+      ...new Set(
+        (items.getChild('query', DISCO_ITEMS)?.getChildren('item') ?? [])
+          .filter((item) => item.attrs['node'] === undefined)
+          .map((item) => parseJid(item.attrs['jid']))
+          .filter((jid) => jid !== null && jid.local === null && jid.resource === null && ownService(jid.domain, domain))
+          .map((jid) => jid!.domain),
+      ),
+    ].slice(0, MAX_CANDIDATES);
+    // Asked together; the first in the server's order that is a room service wins. One that
+    // answers with an error is simply not it; one that did not answer at all (slow, or the
+    // connection went) may be it, so "none" is then not remembered for the session.
+    let unanswered: unknown = null;
     const answers = await Promise.all(
-      candidates.map((jid) => this.#deps.iq(xml('iq', { type: 'get', to: jid }, xml('query', { xmlns: DISCO_INFO })), 5_000).catch(() => null)),
+      candidates.map((jid) =>
+        this.#deps.iq(xml('iq', { type: 'get', to: jid }, xml('query', { xmlns: DISCO_INFO })), 5_000).catch((error: unknown) => {
+          if (!(error instanceof XmppError && error.kind === 'iq')) unanswered ??= error;
+          return null;
+        }),
+      ),
     );
     const index = answers.findIndex((answer) => answer !== null && hostsRooms(answer));
+    if (index === -1 && unanswered !== null) throw unanswered;
     return index === -1 ? null : (candidates[index] ?? null);
   }
 }

@@ -8,8 +8,15 @@ export type RoomAddress =
   | { kind: 'address'; jid: string; /** A short name typed with capitals or spaces: a readable default title. */ title: string | null }
   | { kind: 'problem'; message: string };
 
-/** Characters an XMPP address's first part may not hold (RFC 7622 §3.3.1), and controls. */
-const NOT_IN_A_NAME = /["&'/:<>@\u0000-\u001f\u007f]/;
+/**
+ * What a short name's address may hold. Plain ASCII on purpose: the server prepares addresses its
+ * own way (Prosody's nodeprep folds "ß" to "ss" and drops soft hyphens and zero-width spaces, which
+ * lower-casing does not), so anything else could name a room other than the one shown and joined,
+ * or two rooms that look the same. The words as typed are kept as the room's title.
+ */
+const SHORT_NAME = /^[a-z0-9._-]+$/;
+/** The contract's longest title (Label): a longer name is not offered as the default one. */
+const MAX_TITLE = 80;
 
 export function roomAddress(typed: string, service: string | null): RoomAddress {
   const text = typed.trim();
@@ -19,7 +26,12 @@ export function roomAddress(typed: string, service: string | null): RoomAddress 
   if (service === null) {
     return { kind: 'problem', message: 'Type the room’s full address (such as ward7-nursing@conference.hospital.example): this server does not say where its rooms are.' };
   }
-  const local = text.toLowerCase().replace(/\s+/g, '-');
-  if (NOT_IN_A_NAME.test(local)) return { kind: 'problem', message: 'A room name cannot hold " & \' / : < or >. Use letters, digits and dashes.' };
-  return { kind: 'address', jid: `${local}@${service}`, title: local === text ? null : text };
+  // Accents come off ("Ärzte" → "arzte"), compatibility forms become plain letters ("ﬁ" → "fi").
+  const local = text.normalize('NFKD').replace(/\p{M}/gu, '').toLowerCase().replace(/\s+/g, '-');
+  if (!SHORT_NAME.test(local)) {
+    const bad = [...local].find((c) => !SHORT_NAME.test(c)) ?? '';
+    const shown = /[\p{L}\p{N}\p{P}\p{S}]/u.test(bad) ? `“${bad}”` : `an invisible character (U+${bad.codePointAt(0)?.toString(16).toUpperCase().padStart(4, '0')})`;
+    return { kind: 'problem', message: `A room name cannot hold ${shown}. Use letters, digits, spaces, dots and dashes, or type a full room address.` };
+  }
+  return { kind: 'address', jid: `${local}@${service}`, title: local === text || text.length > MAX_TITLE ? null : text };
 }
