@@ -169,6 +169,13 @@ const Jid = z
   .max(300)
   .regex(/^[^@/\s]+@[^@/\s]+\.[^@/\s]+$/, 'enter an address like name@hospital.example');
 const PresenceSchema = z.enum(['available', 'busy', 'off-duty']);
+/** 'unknown': not connected yet, or the server did not answer; 'none': it names no room service. */
+export const RoomServiceSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('found'), service: z.string() }),
+  z.object({ kind: z.literal('none') }),
+  z.object({ kind: z.literal('unknown') }),
+]);
+export type RoomServiceAnswer = z.infer<typeof RoomServiceSchema>;
 /** A colleague's presence as last seen: what they chose, or offline. */
 const SeenPresenceSchema = z.enum([...PresenceSchema.options, 'offline']);
 
@@ -708,8 +715,8 @@ export const requests = {
   'held:accept': { request: z.object({ jid: Jid }).strict(), response: z.object({ accepted: z.literal(true) }), locked: 'refuse' },
   'held:decline': { request: z.object({ jid: Jid }).strict(), response: z.object({ declined: z.literal(true) }), locked: 'refuse' },
   'directory:list': { request: Empty, response: z.array(DirectoryEntrySchema), locked: 'refuse' },
-  /** Where team rooms are made on the organisation's server (disco), so a short room name can be typed; null when not known. */
-  'rooms:service': { request: Empty, response: z.object({ service: z.string().nullable() }), locked: 'refuse' },
+  /** Where team rooms are made on the organisation's server (disco), so a short room name can be typed. */
+  'rooms:service': { request: Empty, response: RoomServiceSchema, locked: 'refuse' },
   // The person's chosen presence, kept in their profile (what colleagues see while messaging is online).
   'presence:get': { request: Empty, response: z.object({ presence: PresenceSchema }), locked: 'refuse' },
   'presence:set': { request: z.object({ presence: PresenceSchema }).strict(), response: z.object({ presence: PresenceSchema }), locked: 'refuse' },

@@ -84,7 +84,7 @@ export function requestHandlers(
       const mask = session.masksPatientIdentifiers();
       return (await session.chat().directory()).map((entry) => ({ ...entry, name: shownText(entry.name, mask) }));
     },
-    'rooms:service': async () => ({ service: await session.chat().roomService() }),
+    'rooms:service': () => session.chat().roomService(),
     'rooms:present': ({ roomJid }) => {
       const mask = session.masksPatientIdentifiers();
       return session.chat().roomPresent(roomJid).map((person) => ({ ...person, name: shownText(person.name, mask) }));

@@ -100,7 +100,7 @@ describe('chat service on ejabberd', () => {
   it('team room: created members-only and persistent, both members see each other’s messages once, bookmarked', async () => {
     const room = `ward7@${server.mucDomain}`;
     // ejabberd names its room service by disco too: a short name typed in New is made there.
-    expect(await alice.chat.roomService()).toBe(server.mucDomain);
+    expect(await alice.chat.roomService()).toEqual({ kind: 'found', service: server.mucDomain });
     const aliceRoom = await alice.chat.joinRoom(room, 'Ward 7 nursing');
     await alice.chat.addRoomMembers(room, [bob.jid]);
     const bobRoom = await bob.chat.joinRoom(room);

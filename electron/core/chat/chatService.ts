@@ -66,6 +66,7 @@ import { discoInfoAnswer } from './entityCaps.js';
 import { RoomFollowing } from './roomFollowing.js';
 import { RoomInvitations } from './roomInvitations.js';
 import { RoomService } from './roomService.js';
+import type { RoomServiceAnswer } from '../../common/contract.js';
 import { sendInvitations } from './invitationSending.js';
 import { mentionsYou, type MentionTarget } from '../../common/mentions.js';
 import type { NotifyLevel } from '../../common/notifyLevels.js';
@@ -218,7 +219,7 @@ class Chat implements ChatService {
       join: async (room, name) => void (await this.joinRoom(room, name, { existingOnly: true })),
       log,
     });
-    this.#roomService = new RoomService({ iq, domain: own.domain });
+    this.#roomService = new RoomService({ iq, domain: own.domain, log, now: this.#now });
     this.#directory = new Directory({
       iq,
       send,
@@ -660,16 +661,9 @@ class Chat implements ChatService {
     return [...this.#directory.people(), ...rooms];
   }
 
-  /**
-   * Where new team rooms are made ("ward7-nursing" → ward7-nursing@this), or null when not known:
-   * offline (asked again once online) or a server that names no room service.
-   */
-  async roomService(): Promise<string | null> {
-    if (this.#connection.state().kind !== 'online') return null;
-    return this.#roomService.find().catch((error: unknown) => {
-      this.#log(`chat room-service-failed error=${errorName(error)}`);
-      return null;
-    });
+  /** Where new team rooms are made ("ward7-nursing" → ward7-nursing@that), asked of the server once online. */
+  roomService(): Promise<RoomServiceAnswer> {
+    return this.#roomService.answer(this.#connection.state().kind === 'online');
   }
 
   async presence(): Promise<Presence> {

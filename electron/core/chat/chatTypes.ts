@@ -6,6 +6,7 @@
 import type { MentionTarget } from '../../common/mentions.js';
 import type { NotifyLevel } from '../../common/notifyLevels.js';
 import type { RoomAffiliation } from './rooms.js';
+import type { RoomServiceAnswer } from '../../common/contract.js';
 import type { WardlineStore } from '../store/index.js';
 import type { IncomingSource, MessageBounce } from '../messaging/index.js';
 import type { AdminCaBundle, XmlElement, XmppConnectionOptions } from '../xmpp/index.js';
@@ -132,8 +133,8 @@ export interface ChatService {
   /** A team room's notification level, stored; false when the conversation is not a team room. */
   setRoomNotify(conversationId: number, level: NotifyLevel): Promise<boolean>;
   directory(): Promise<DirectoryEntry[]>;
-  /** Where new team rooms are made (disco), or null when not known (offline, or the server names none). */
-  roomService(): Promise<string | null>;
+  /** Where new team rooms are made (disco): found, none named by the server, or not known yet (offline, no answer). */
+  roomService(): Promise<RoomServiceAnswer>;
   /** The name the directory (the roster, filled by IT) gives a colleague, or null. */
   colleagueName(jid: string): string | null;
   /** Outside senders whose messages are held, not stored as trusted. */

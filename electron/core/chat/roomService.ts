@@ -1,39 +1,59 @@
 /**
  * Where the organisation's team rooms live, so a person can type "ward7-nursing" rather than a
  * full room address. XEP-0045 §6.1: the multi-user chat service is one of the server's disco#items
- * whose disco#info names a conference/text identity. Only the server's own domain or a subdomain
- * of it is taken: a room is made where the organisation keeps them, never on another domain.
+ * whose disco#info names a conference/text identity. Only a subdomain of the server's own domain
+ * is taken: a room is made where the organisation keeps them, never on another domain.
  */
 import { xml, XmppError, type XmlElement } from '../xmpp/index.js';
 import { parseJid } from '../messaging/index.js';
 import { DISCO_INFO } from './entityCaps.js';
+import { errorName } from '../logSafeErrors.js';
+import type { RoomServiceAnswer } from '../../common/contract.js';
 
 const DISCO_ITEMS = 'http://jabber.org/protocol/disco#items';
 /** A server lists a handful of components; a long list is not asked about item by item. */
 const MAX_CANDIDATES = 20;
 
+/** After a question that went unanswered, not asked again for this long (the window asks often). */
+export const RETRY_AFTER_NO_ANSWER_MS = 30_000;
+
 export interface RoomServiceDeps {
   iq(request: XmlElement, timeoutMs?: number): Promise<XmlElement>;
   /** The account's server, e.g. trust.nhs.uk. */
   domain: string;
+  log(line: string): void;
+  now?: () => number;
 }
 
 export class RoomService {
   readonly #deps: RoomServiceDeps;
-  /** Asked once per profile session; a failure (offline, a timeout) is asked again next time. */
-  #found: Promise<string | null> | null = null;
+  /** Kept for the profile session once the server has answered, either way. */
+  #known: RoomServiceAnswer = { kind: 'unknown' };
+  #asking: Promise<RoomServiceAnswer> | null = null;
+  #noAnswerAt = Number.NEGATIVE_INFINITY;
 
   constructor(deps: RoomServiceDeps) {
     this.#deps = deps;
   }
 
-  /** The service's address (e.g. conference.trust.nhs.uk), or null when the server names none. */
-  find(): Promise<string | null> {
-    this.#found ??= this.#discover().catch((error: unknown) => {
-      this.#found = null;
-      throw error;
-    });
-    return this.#found;
+  /**
+   * What is known, asking the server when it has not answered yet and can be asked now (online),
+   * unless it left the last question unanswered less than 30 s ago.
+   */
+  answer(canAsk: boolean): Promise<RoomServiceAnswer> {
+    const now = this.#deps.now ?? Date.now;
+    if (this.#known.kind !== 'unknown' || !canAsk || now() - this.#noAnswerAt < RETRY_AFTER_NO_ANSWER_MS) return Promise.resolve(this.#known);
+    this.#asking ??= this.#discover()
+      .then(
+        (service): RoomServiceAnswer => (this.#known = service === null ? { kind: 'none' } : { kind: 'found', service }),
+        (error: unknown): RoomServiceAnswer => {
+          this.#noAnswerAt = now();
+          this.#deps.log(`chat room-service-failed error=${errorName(error)}`);
+          return this.#known;
+        },
+      )
+      .finally(() => (this.#asking = null));
+    return this.#asking;
   }
 
   async #discover(): Promise<string | null> {
@@ -70,7 +90,8 @@ export class RoomService {
 
 /** The domain itself or a subdomain of it, as a bare domain (no user, no resource). */
 function ownService(jid: string, domain: string): boolean {
-  return !jid.includes('@') && !jid.includes('/') && (jid === domain || jid.endsWith(`.${domain}`));
+  // Never the users' own domain itself: room and person addresses would share one namespace.
+  return !jid.includes('@') && !jid.includes('/') && jid.endsWith(`.${domain}`);
 }
 
 function hostsRooms(answer: XmlElement): boolean {

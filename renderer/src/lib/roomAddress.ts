@@ -3,6 +3,8 @@
  * as typed, or a short name ("Ward 7 nursing") made into one on the organisation's room service.
  * Main validates the result again; this only decides what to ask for and shows it beforehand.
  */
+import type { RoomServiceAnswer } from '../../../electron/common/contract.js';
+
 export type RoomAddress =
   | { kind: 'empty' }
   | { kind: 'address'; jid: string; /** A short name typed with capitals or spaces: a readable default title. */ title: string | null }
@@ -18,14 +20,18 @@ const SHORT_NAME = /^[a-z0-9._-]+$/;
 /** The contract's longest title (Label): a longer name is not offered as the default one. */
 const MAX_TITLE = 80;
 
-export function roomAddress(typed: string, service: string | null): RoomAddress {
+export function roomAddress(typed: string, answer: RoomServiceAnswer): RoomAddress {
   const text = typed.trim();
   if (text === '') return { kind: 'empty' };
   // A full address is main's to check, with its own words for a slip.
   if (text.includes('@')) return { kind: 'address', jid: text.toLowerCase(), title: null };
-  if (service === null) {
+  if (answer.kind === 'unknown') {
+    return { kind: 'problem', message: 'Wardline does not know yet where this server makes rooms (not connected, or no answer): type the room’s full address, or try again once connected.' };
+  }
+  if (answer.kind === 'none') {
     return { kind: 'problem', message: 'Type the room’s full address (such as ward7-nursing@conference.hospital.example): this server does not say where its rooms are.' };
   }
+  const { service } = answer;
   // Accents come off ("Ärzte" → "arzte"), compatibility forms become plain letters ("ﬁ" → "fi").
   const local = text.normalize('NFKD').replace(/\p{M}/gu, '').toLowerCase().replace(/\s+/g, '-');
   if (!SHORT_NAME.test(local)) {
