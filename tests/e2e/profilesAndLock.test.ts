@@ -110,9 +110,13 @@ describe('encrypted profiles and the lock, end to end', () => {
     ]);
 
     // Counting takes a moment (a busy store): until the counts are in, the lock screen claims none.
+    // Held until the test has looked (not a fixed 800 ms, which a loaded machine could spend before
+    // the lock screen is even read, so the counts would already be there).
     const countUnread = current.unreadCounts.bind(current);
+    let releaseCounts = (): void => undefined;
+    const countsHeld = new Promise<void>((resolve) => (releaseCounts = resolve));
     current.unreadCounts = async () => {
-      await new Promise((resolve) => setTimeout(resolve, 800));
+      await countsHeld;
       return countUnread();
     };
 
@@ -124,7 +128,11 @@ describe('encrypted profiles and the lock, end to end', () => {
     ticker.tick();
     await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toBe('Wardline is locked');
     idle = 0;
-    expect((await page.getByRole('status', { name: 'Waiting messages' }).textContent())?.trim()).toBe('');
+    try {
+      expect((await page.getByRole('status', { name: 'Waiting messages' }).textContent())?.trim()).toBe('');
+    } finally {
+      releaseCounts();
+    }
 
     const html = await page.content();
     expect(html).not.toContain(SECRET_TEXT);
