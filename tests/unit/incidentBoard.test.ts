@@ -97,7 +97,7 @@ describe('deriveBoard: tallies and rows', () => {
 });
 
 describe('convergence', () => {
-  it('any order and any duplication of the same events gives the same board (seeded shuffles)', () => {
+  it('any order and any duplication of the same events gives the same board (seeded shuffles)', { timeout: 30_000 }, () => {
     const events = scenario();
     const reference = board(events);
     for (let seed = 1; seed <= 200; seed += 1) {

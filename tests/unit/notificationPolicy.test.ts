@@ -168,7 +168,7 @@ function randomName(next: () => number): string {
 }
 
 describe('property: private never names the sender', () => {
-  it('for 5,000 random inputs, no output under private (or while locked) contains the name or any 4+ char piece of it', () => {
+  it('for 5,000 random inputs, no output under private (or while locked) contains the name or any 4+ char piece of it', { timeout: 30_000 }, () => {
     const next = seededRandom(0x5eed);
     const kinds: NotificationKind[] = ['message', 'urgent'];
     for (let i = 0; i < 5_000; i += 1) {

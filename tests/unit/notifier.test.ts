@@ -218,7 +218,7 @@ describe('createWardlineCore notify wiring', () => {
     return { chat: chat as unknown as ChatService, emit: (event) => listeners.forEach((l) => l(event)) };
   }
 
-  it('notifies through the port, honours ui:focus, passes the urgent policy, and is silent for a locked profile’s chat', async () => {
+  it('notifies through the port, honours ui:focus, passes the urgent policy, and is silent for a locked profile’s chat', { timeout: 30_000 }, async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'wardline-notify-'));
     dirs.push(dataDir);
     const { port, shown, withdrawn } = recorder();

@@ -78,7 +78,7 @@ afterEach(async () => {
 });
 
 describe('H1: failed-PIN counting fails closed', () => {
-  it('refuses every guess, even the right PIN, without checking it, while the failure counter cannot be written', async () => {
+  it('refuses every guess, even the right PIN, without checking it, while the failure counter cannot be written', { timeout: 30_000 }, async () => {
     const { id, databaseKeyHex } = await registry().createProfile({ displayName: 'Ward 7 clerk', role: 'clerk', pin });
     const files = faultyFiles();
     const reg = registry({ fileOps: files.ops });

@@ -107,7 +107,7 @@ describe('XML stream', () => {
     expect(server.written.join('')).toContain('<policy-violation');
   });
 
-  it('keeps nothing of the whitespace between stanzas (keepalives, hostile filler): 100 MB of it leaves the heap as it was (review finding)', async () => {
+  it('keeps nothing of the whitespace between stanzas (keepalives, hostile filler): 100 MB of it leaves the heap as it was (review finding)', { timeout: 30_000 }, async () => {
     const { stdout } = await promisify(execFile)(process.execPath, ['--expose-gc', '--import', 'tsx', join(import.meta.dirname, 'xmlStreamMemoryProbe.ts')]);
     const probe = JSON.parse(stdout) as { elements: number; failed: boolean; keptMB: number };
     expect(probe.elements).toBe(100);
