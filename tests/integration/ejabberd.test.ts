@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectXmpp, xml, type XmppConnection, type XmppConnectionState } from '../../electron/core/xmpp/index.js';
-import { type EjabberdServer, startEjabberd } from '../fixtures/ejabberd.js';
+import { type EjabberdServer, START_TIMEOUT_MS, startEjabberd } from '../fixtures/ejabberd.js';
 import { canConnect } from '../fixtures/serverProcess.js';
 import {
   allMessages,
@@ -28,9 +28,12 @@ import {
 let server: EjabberdServer;
 const pool = new WorkstationPool();
 
+/** A start (or restart) may take START_TIMEOUT_MS on a loaded machine: hooks and tests that do one get room for it. */
+const STARTS = (n: number): number => n * START_TIMEOUT_MS + 60_000;
+
 beforeAll(async () => {
   server = await startEjabberd({ users });
-});
+}, STARTS(1));
 
 afterAll(async () => {
   await pool.closeAll();
@@ -267,14 +270,14 @@ describe('chat service on ejabberd with SQL storage (SQLite): kill -9 loses no a
   beforeAll(async () => {
     sqlServer = await startEjabberd({ storage: 'sql', users });
     [alice, bob] = await Promise.all([onSql('alice'), onSql('bob')]);
-  });
+  }, STARTS(1));
 
   afterAll(async () => {
     await sqlPool.closeAll();
     await sqlServer?.stop();
   });
 
-  it('receiver offline, server killed (SIGKILL) mid-burst of 300 and restarted: what it acknowledged was kept; every message arrives once, stored once on both sides', async () => {
+  it('receiver offline, server killed (SIGKILL) mid-burst of 300 and restarted: what it acknowledged was kept; every message arrives once, stored once on both sides', { timeout: STARTS(1) }, async () => {
     const toBob = await alice.chat.openDirect(bob.jid);
     await bob.goOffline();
     const expected = Array.from({ length: 300 }, (_, i) => `sql-kill-burst ${i}`);
@@ -336,7 +339,7 @@ describe('chat service on ejabberd with SQL storage (SQLite): kill -9 loses no a
     );
   });
 
-  it('killed right after acknowledging 50 messages to an offline person (where Mnesia lost the last 17): all 50 kept, and the account, room and bookmark written just before', async () => {
+  it('killed right after acknowledging 50 messages to an offline person (where Mnesia lost the last 17): all 50 kept, and the account, room and bookmark written just before', { timeout: STARTS(1) }, async () => {
     const toBob = await alice.chat.openDirect(bob.jid);
     await bob.goOffline();
     const expected = Array.from({ length: 50 }, (_, i) => `sql-acked ${i}`);
@@ -390,7 +393,7 @@ describe('chat service on ejabberd with SQL storage (SQLite): kill -9 loses no a
 });
 
 describe('ejabberd fixture', () => {
-  it('runs a second instance beside the first; accounts survive kill -9 + restart; stop() ends the VM and deletes its files', async () => {
+  it('runs a second instance beside the first; accounts survive kill -9 + restart; stop() ends the VM and deletes its files', { timeout: STARTS(2) }, async () => {
     const other = await startEjabberd({ domain: 'other.test' });
     try {
       expect(other.c2sPort).not.toBe(server.c2sPort);
