@@ -251,7 +251,12 @@ class Chat implements ChatService {
           if (this.#stopped) return;
           for (const arrival of arrivals) this.#emit({ type: 'message-arrived', ...arrival, notify: this.#notifyLevels.of(arrival.conversationId) });
         }),
-      urgentArrived: (ids) => void this.#urgent.arrived(ids).catch(() => log('chat urgent-notify-failed')),
+      urgentArriving: (ids) => this.#urgent.arriving(ids),
+      urgentArrived: (ids, announced) =>
+        void this.#urgent
+          .arrived(ids)
+          .catch(() => log('chat urgent-notify-failed'))
+          .finally(() => announced?.()),
       hold: (message) => this.#hold(message),
       isAccepted: (jid) => this.#accepted.has(jid),
       isTrustedAddress: (jid) => {

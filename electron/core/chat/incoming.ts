@@ -39,7 +39,13 @@ export interface IncomingDeps {
   now(): number;
   log(line: string): void;
   changed(conversationIds: readonly number[]): void;
-  urgentArrived(conversationIds: readonly number[]): void;
+  /**
+   * Urgent messages for these conversations are about to be stored. Until the returned function is
+   * called (urgentArrived() is handed it), reminders leave them to the arrival's own notice.
+   */
+  urgentArriving?(conversationIds: readonly number[]): () => void;
+  /** `announced` is urgentArriving()'s release: call it once the arrival has been notified. */
+  urgentArrived(conversationIds: readonly number[], announced?: () => void): void;
   /** Others' messages newly stored, per conversation (for notifications; no text). */
   arrived?(arrivals: readonly Arrival[]): void;
   /** A room message's text names this person (common/mentions.ts). */
@@ -145,38 +151,54 @@ export async function applyReceived(deps: IncomingDeps, items: readonly Received
     }
   }
 
-  const result = rows.length === 0 ? { inserted: 0, duplicates: 0 } : await deps.store.insertReceivedBatch(rows);
-  // The messages are committed: their receipts wait for nothing else (own-copy confirmations and
-  // delivery updates below are other transactions and say nothing about these messages).
-  for (const receipt of receipts) deps.send(receipt);
-  if (own.length > 0) await deps.store.confirmOwnMessages(own);
-  // A better title is cosmetic: failing to store it must not hold back the events below.
-  if (names.size > 0) await deps.conversations.offerNames([...names.values()]).catch((error: unknown) => deps.log(`chat name-conversation-failed error=${errorName(error)}`));
+  // From before the insert until the arrival is announced: otherwise the reminders' free-running
+  // interval can read the new urgent message first and notify it as a reminder, and the arrival's
+  // notice then comes on top of it (one alert too many, and the reminder count starts again).
+  const announced = urgent.size > 0 ? deps.urgentArriving?.([...urgent]) : undefined;
+  let handedOver = false;
+  try {
+    return await applyStored();
+  } finally {
+    if (!handedOver) announced?.();
+  }
 
-  for (const { event } of items) {
-    if (event.kind === 'message') continue;
-    if (event.kind === 'bounce') {
-      // Marks the message failed and tells the conversation's listeners itself.
-      await deps.bounced?.(event.bounce);
-      continue;
+  async function applyStored(): Promise<ApplyResult> {
+    const result = rows.length === 0 ? { inserted: 0, duplicates: 0 } : await deps.store.insertReceivedBatch(rows);
+    // The messages are committed: their receipts wait for nothing else (own-copy confirmations and
+    // delivery updates below are other transactions and say nothing about these messages).
+    for (const receipt of receipts) deps.send(receipt);
+    if (own.length > 0) await deps.store.confirmOwnMessages(own);
+    // A better title is cosmetic: failing to store it must not hold back the events below.
+    if (names.size > 0) await deps.conversations.offerNames([...names.values()]).catch((error: unknown) => deps.log(`chat name-conversation-failed error=${errorName(error)}`));
+
+    for (const { event } of items) {
+      if (event.kind === 'message') continue;
+      if (event.kind === 'bounce') {
+        // Marks the message failed and tells the conversation's listeners itself.
+        await deps.bounced?.(event.bounce);
+        continue;
+      }
+      const id = await applyUpdate(deps, event);
+      if (id !== null) touched.add(id);
     }
-    const id = await applyUpdate(deps, event);
-    if (id !== null) touched.add(id);
-  }
 
-  if (touched.size > 0) deps.changed([...touched]);
-  // Only a mention stored for the first time notifies as one (a catch-up fetches live ones again).
-  for (const id of result.mentioned ?? []) {
-    const arrival = arrivals.get(id);
-    if (arrival !== undefined) arrival.mentionsYou = true;
+    if (touched.size > 0) deps.changed([...touched]);
+    // Only a mention stored for the first time notifies as one (a catch-up fetches live ones again).
+    for (const id of result.mentioned ?? []) {
+      const arrival = arrivals.get(id);
+      if (arrival !== undefined) arrival.mentionsYou = true;
+    }
+    if (arrivals.size > 0 && result.inserted > 0) deps.arrived?.([...arrivals.values()]);
+    if (urgent.size > 0 && result.inserted > 0) {
+      handedOver = true;
+      deps.urgentArrived([...urgent], announced);
+    }
+    // Held messages must be in the store before this batch counts as applied (an archive cursor
+    // moves only then), but colleagues' receipts and alerts above never wait on an outsider's.
+    const heldFailure = (await Promise.all(held)).find((outcome) => outcome !== null);
+    if (heldFailure !== undefined) throw heldFailure;
+    return result;
   }
-  if (arrivals.size > 0 && result.inserted > 0) deps.arrived?.([...arrivals.values()]);
-  if (urgent.size > 0 && result.inserted > 0) deps.urgentArrived([...urgent]);
-  // Held messages must be in the store before this batch counts as applied (an archive cursor
-  // moves only then), but colleagues' receipts and alerts above never wait on an outsider's.
-  const heldFailure = (await Promise.all(held)).find((outcome) => outcome !== null);
-  if (heldFailure !== undefined) throw heldFailure;
-  return result;
 }
 
 /** Receipt, marker or retraction; returns the conversation id if something changed. */

@@ -21,12 +21,35 @@ export class UrgentReminders {
   readonly #deps: UrgentRemindersDeps;
   /** Reminders already given per conversation since its latest urgent arrival. */
   readonly #given = new Map<number, number>();
+  /**
+   * Conversations whose urgent messages are being stored and not yet announced (arriving()): the
+   * arrival notifies them, not a tick that happens to read the new message first.
+   */
+  readonly #arriving = new Map<number, number>();
   #handle: unknown;
   #ticking = false;
 
   constructor(deps: UrgentRemindersDeps) {
     this.#deps = deps;
     this.#handle = deps.timers.setInterval(() => void this.tick(), deps.intervalMs);
+  }
+
+  /**
+   * Urgent messages for these conversations are about to be stored: ticks leave them alone until the
+   * returned function is called (after arrived(), or if nothing was stored after all).
+   */
+  arriving(conversationIds: readonly number[]): () => void {
+    for (const id of conversationIds) this.#arriving.set(id, (this.#arriving.get(id) ?? 0) + 1);
+    let done = false;
+    return () => {
+      if (done) return;
+      done = true;
+      for (const id of conversationIds) {
+        const left = (this.#arriving.get(id) ?? 1) - 1;
+        if (left > 0) this.#arriving.set(id, left);
+        else this.#arriving.delete(id);
+      }
+    };
   }
 
   /** New urgent messages: notify now and start the reminder count again. */
@@ -47,6 +70,7 @@ export class UrgentReminders {
       const still = new Set(pending.map((entry) => entry.conversationId));
       for (const id of [...this.#given.keys()]) if (!still.has(id)) this.#given.delete(id);
       for (const { conversationId, unreadUrgent } of pending) {
+        if (this.#arriving.has(conversationId)) continue;
         const given = this.#given.get(conversationId) ?? 0;
         if (given >= this.#deps.maxReminders) continue;
         this.#given.set(conversationId, given + 1);
