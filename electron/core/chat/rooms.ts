@@ -142,7 +142,7 @@ export class Rooms {
   readonly #moderated = new Set<string>();
   readonly #pending = new Map<string, PendingJoin>();
   /** Joins on their way (existence check, entering, configuring): one per room. */
-  readonly #joining = new Map<string, Promise<{ created: boolean }>>();
+  readonly #joining = new Map<string, { joining: Promise<{ created: boolean }>; existingOnly: boolean }>();
   /** Rooms we are leaving: the room's goodbye to us is not a removal. */
   readonly #leaving = new Set<string>();
   readonly #deps: RoomsDeps;
@@ -292,13 +292,21 @@ export class Rooms {
     // A second join while one is on its way (an invitation and the person's own join, or another
     // workstation's) shares it: entering twice would cancel the first.
     const inFlight = this.#joining.get(room);
-    if (inFlight !== undefined) return inFlight.then(() => ({ created: false }));
+    if (inFlight !== undefined) {
+      const shared = inFlight.joining.then(() => ({ created: false }));
+      // A join that may create the room (a declaration) does not take the answer of one that only
+      // enters an existing room (the policy room's check at sign-in): "there is no such room" is
+      // no answer for it. It tries itself once that one is over.
+      if (inFlight.existingOnly && options.existingOnly !== true) return shared.catch(() => this.join(room, name, options));
+      return shared;
+    }
     const joining = this.#join(room, name, options);
-    this.#joining.set(room, joining);
+    const entry = { joining, existingOnly: options.existingOnly === true };
+    this.#joining.set(room, entry);
     try {
       return await joining;
     } finally {
-      if (this.#joining.get(room) === joining) this.#joining.delete(room);
+      if (this.#joining.get(room) === entry) this.#joining.delete(room);
     }
   }
 
