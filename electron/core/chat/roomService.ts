@@ -88,10 +88,9 @@ export class RoomService {
   }
 }
 
-/** The domain itself or a subdomain of it, as a bare domain (no user, no resource). */
-function ownService(jid: string, domain: string): boolean {
-  // Never the users' own domain itself: room and person addresses would share one namespace.
-  return !jid.includes('@') && !jid.includes('/') && jid.endsWith(`.${domain}`);
+/** A subdomain of the account's domain; never that domain itself (rooms and people would share one namespace). */
+function ownService(serviceDomain: string, domain: string): boolean {
+  return serviceDomain.endsWith(`.${domain}`);
 }
 
 function hostsRooms(answer: XmlElement): boolean {
