@@ -167,7 +167,13 @@ const Jid = z
   .trim()
   .toLowerCase()
   .max(300)
-  .regex(/^[^@/\s]+@[^@/\s]+\.[^@/\s]+$/, 'enter an address like name@hospital.example');
+  .regex(/^[^@/\s]+@[^@/\s]+\.[^@/\s]+$/, 'enter an address like name@hospital.example')
+  // The server prepares addresses its own way (nodeprep drops soft hyphens and zero-width spaces,
+  // folds "ﬁ" to "fi"): pasted with one, the address would reach someone (or some room) other than
+  // the conversation Wardline opens for it.
+  .refine((jid) => !/\p{Cf}/u.test(jid) && jid.normalize('NFKC') === jid.normalize('NFC'), {
+    error: 'an address cannot hold invisible or look-alike characters: type it rather than paste it',
+  });
 const PresenceSchema = z.enum(['available', 'busy', 'off-duty']);
 /** 'unknown': not connected yet, or the server did not answer; 'none': it names no room service. */
 export const RoomServiceSchema = z.discriminatedUnion('kind', [

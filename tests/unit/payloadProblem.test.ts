@@ -29,6 +29,18 @@ describe('a refused request names the field as the form labels it', () => {
       { field: 'coordinators', message: 'Other coordinators, address 2: enter an address like name@hospital.example.' },
     ],
     [
+      'an address pasted with a zero-width space in it',
+      'conversations:openDirect',
+      { jid: 'bo\u200bb@h.example' },
+      { field: 'jid', message: 'Message an address: an address cannot hold invisible or look-alike characters: type it rather than paste it.' },
+    ],
+    [
+      'a room address with a ligature a server would fold',
+      'rooms:join',
+      { roomJid: 'sta\ufb01@conference.h.example' },
+      { field: 'roomJid', message: 'Join or create a team room: an address cannot hold invisible or look-alike characters: type it rather than paste it.' },
+    ],
+    [
       'a staff announcement room on the declare form',
       'incident:declare',
       { name: 'Fire', exercise: true, details: '', coordinators: [], displays: [], announcementRoom: 'mi staff', coordinationRoom: null },

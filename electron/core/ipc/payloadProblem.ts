@@ -57,6 +57,7 @@ function problem(issue: PayloadIssue, missing: boolean): string {
       return `the highest allowed is ${max.toLocaleString('en-GB')}`;
     }
     case 'invalid_format':
+    case 'custom':
       // The contract's own wording for people ("enter an address like …"); zod's defaults start "Invalid".
       return issue.message.startsWith('Invalid') ? 'this is not in the expected form' : issue.message;
     case 'invalid_type':
