@@ -22,7 +22,7 @@ export interface RoomServiceDeps {
   /** The account's server, e.g. trust.nhs.uk. */
   domain: string;
   log(line: string): void;
-  now?: () => number;
+  now(): number;
 }
 
 export class RoomService {
@@ -41,13 +41,12 @@ export class RoomService {
    * unless it left the last question unanswered less than 30 s ago.
    */
   answer(canAsk: boolean): Promise<RoomServiceAnswer> {
-    const now = this.#deps.now ?? Date.now;
-    if (this.#known.kind !== 'unknown' || !canAsk || now() - this.#noAnswerAt < RETRY_AFTER_NO_ANSWER_MS) return Promise.resolve(this.#known);
+    if (this.#known.kind !== 'unknown' || !canAsk || this.#deps.now() - this.#noAnswerAt < RETRY_AFTER_NO_ANSWER_MS) return Promise.resolve(this.#known);
     this.#asking ??= this.#discover()
       .then(
         (service): RoomServiceAnswer => (this.#known = service === null ? { kind: 'none' } : { kind: 'found', service }),
         (error: unknown): RoomServiceAnswer => {
-          this.#noAnswerAt = now();
+          this.#noAnswerAt = this.#deps.now();
           this.#deps.log(`chat room-service-failed error=${errorName(error)}`);
           return this.#known;
         },
@@ -65,9 +64,11 @@ export class RoomService {
       ...new Set(
         (items.getChild('query', DISCO_ITEMS)?.getChildren('item') ?? [])
           .filter((item) => item.attrs['node'] === undefined)
-          .map((item) => parseJid(item.attrs['jid']))
-          .filter((jid) => jid !== null && jid.local === null && jid.resource === null && ownService(jid.domain, domain))
-          .map((jid) => jid!.domain),
+          .flatMap((item) => {
+            const jid = parseJid(item.attrs['jid']);
+            // A plain subdomain of the account's domain; never that domain itself (rooms and people would share one namespace).
+            return jid !== null && jid.local === null && jid.resource === null && jid.domain.endsWith(`.${domain}`) ? [jid.domain] : [];
+          }),
       ),
     ].slice(0, MAX_CANDIDATES);
     // Asked together; the first in the server's order that is a room service wins. One that
@@ -86,11 +87,6 @@ export class RoomService {
     if (index === -1 && unanswered !== null) throw unanswered;
     return index === -1 ? null : (candidates[index] ?? null);
   }
-}
-
-/** A subdomain of the account's domain; never that domain itself (rooms and people would share one namespace). */
-function ownService(serviceDomain: string, domain: string): boolean {
-  return serviceDomain.endsWith(`.${domain}`);
 }
 
 function hostsRooms(answer: XmlElement): boolean {
